@@ -1,0 +1,205 @@
+// Package apikey issues, lists, revokes and resolves API keys.
+//
+// Invariants:
+//   - A secret is 32 random bytes, shown once when created and stored only
+//     as its SHA-256 hash; the database never holds a usable secret.
+//   - Roles that act for someone carry their scope: a pos or exhibitor key
+//     one cinema (exhibitor keys may name their party instead), producer,
+//     distributor and rights_holder keys one party.
+//   - A revoked key resolves to ErrUnauthenticated, as an unknown one does.
+package apikey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Role is what a key may do.
+type Role string
+
+// The roles of SPEC 8.
+const (
+	RoleAdmin        Role = "admin"
+	RolePOS          Role = "pos"
+	RoleExhibitor    Role = "exhibitor"
+	RoleDistributor  Role = "distributor"
+	RoleProducer     Role = "producer"
+	RoleRightsHolder Role = "rights_holder"
+	RoleAnalyst      Role = "analyst"
+	RoleTax          Role = "tax"
+	RoleAuditor      Role = "auditor"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleAdmin, RolePOS, RoleExhibitor, RoleDistributor, RoleProducer, RoleRightsHolder, RoleAnalyst, RoleTax, RoleAuditor}
+
+// Principal is who a request acts as.
+type Principal struct {
+	KeyID    string
+	Role     Role
+	CinemaID string // pos, and exhibitor keys scoped to one cinema
+	PartyID  string // producer, distributor, rights_holder, exhibitor
+}
+
+// Key describes an issued key, without its secret.
+type Key struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	CinemaID  string     `json:"cinema_id,omitempty"`
+	PartyID   string     `json:"party_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Errors of this package.
+var (
+	ErrUnauthenticated = errors.New("missing, unknown or revoked API key")
+	ErrInvalidScope    = errors.New("invalid role or scope")
+	ErrNotFound        = errors.New("API key not found")
+)
+
+const secretPrefix = "eck_"
+
+// Store keeps keys in PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// CheckScope reports whether a role's scope is complete and consistent.
+func CheckScope(role Role, cinemaID, partyID string) error {
+	known := false
+	for _, r := range Roles {
+		known = known || r == role
+	}
+	if !known {
+		return fmt.Errorf("%w: unknown role %q", ErrInvalidScope, role)
+	}
+	switch role {
+	case RolePOS:
+		if cinemaID == "" || partyID != "" {
+			return fmt.Errorf("%w: a pos key needs --cinema and no --party", ErrInvalidScope)
+		}
+	case RoleExhibitor:
+		if (cinemaID == "") == (partyID == "") {
+			return fmt.Errorf("%w: an exhibitor key needs exactly one of --cinema or --party", ErrInvalidScope)
+		}
+	case RoleProducer, RoleDistributor, RoleRightsHolder:
+		if partyID == "" || cinemaID != "" {
+			return fmt.Errorf("%w: a %s key needs --party and no --cinema", ErrInvalidScope, role)
+		}
+	default:
+		if cinemaID != "" || partyID != "" {
+			return fmt.Errorf("%w: a %s key takes no scope", ErrInvalidScope, role)
+		}
+	}
+	return nil
+}
+
+const (
+	insertKey = `INSERT INTO api_keys (id, name, role, cinema_id, party_id, secret_hash)
+VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), $6)
+RETURNING created_at`
+	cinemaExists = `SELECT EXISTS (SELECT 1 FROM cinemas WHERE id = $1)`
+	partyExists  = `SELECT EXISTS (SELECT 1 FROM parties WHERE id = $1)`
+)
+
+// Create issues a key and returns it with its secret, which is not kept.
+// The scope must name a registered cinema or party.
+func (s *Store) Create(ctx context.Context, name string, role Role, cinemaID, partyID string) (Key, string, error) {
+	if strings.TrimSpace(name) == "" {
+		return Key{}, "", fmt.Errorf("%w: a key needs a --name", ErrInvalidScope)
+	}
+	if err := CheckScope(role, cinemaID, partyID); err != nil {
+		return Key{}, "", err
+	}
+	for q, id := range map[string]string{cinemaExists: cinemaID, partyExists: partyID} {
+		if id == "" {
+			continue
+		}
+		var ok bool
+		if err := s.pool.QueryRow(ctx, q, id).Scan(&ok); err != nil {
+			return Key{}, "", fmt.Errorf("apikey: check scope: %w", err)
+		}
+		if !ok {
+			return Key{}, "", fmt.Errorf("%w: %q is not registered", ErrInvalidScope, id)
+		}
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	idb := make([]byte, 6)
+	rand.Read(idb)
+	k := Key{ID: "key_" + hex.EncodeToString(idb), Name: name, Role: role, CinemaID: cinemaID, PartyID: partyID}
+	secret := secretPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	if err := s.pool.QueryRow(ctx, insertKey, k.ID, name, string(role), cinemaID, partyID, hash(secret)).Scan(&k.CreatedAt); err != nil {
+		return Key{}, "", fmt.Errorf("apikey: create: %w", err)
+	}
+	return k, secret, nil
+}
+
+const selectKeys = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), created_at, revoked_at
+FROM api_keys ORDER BY created_at, id`
+
+// List returns every key, revoked ones included.
+func (s *Store) List(ctx context.Context) ([]Key, error) {
+	rows, err := s.pool.Query(ctx, selectKeys)
+	if err != nil {
+		return nil, fmt.Errorf("apikey: list: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Key, error) {
+		var k Key
+		err := r.Scan(&k.ID, &k.Name, &k.Role, &k.CinemaID, &k.PartyID, &k.CreatedAt, &k.RevokedAt)
+		return k, err
+	})
+}
+
+const revokeKey = `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1`
+
+// Revoke revokes a key; revoking twice is not an error.
+func (s *Store) Revoke(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, revokeKey, id)
+	if err != nil {
+		return fmt.Errorf("apikey: revoke: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return nil
+}
+
+const resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, '')
+FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`
+
+// Resolve returns the principal of a secret.
+func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
+	if !strings.HasPrefix(secret, secretPrefix) {
+		return Principal{}, ErrUnauthenticated
+	}
+	var p Principal
+	err := s.pool.QueryRow(ctx, resolveKey, hash(secret)).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("apikey: resolve: %w", err)
+	}
+	return p, nil
+}
+
+func hash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}

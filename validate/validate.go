@@ -1,0 +1,163 @@
+// Package validate checks request fields and collects every problem, so a
+// client learns about all invalid fields of a request at once.
+//
+// Invariants: money is parsed from decimal strings with at most two
+// fraction digits (tiyn) and never passes through a float; identifiers match
+// IDPattern; an *Errors value with no fields is never returned as an error.
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// IDPattern is the shape of every client-chosen identifier.
+var IDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Errors is a list of invalid fields; the API answers it with 400.
+type Errors struct {
+	Fields []FieldError
+}
+
+func (e *Errors) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+// Add records an invalid field.
+func (e *Errors) Add(field, code, format string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns e when it holds a field, else nil.
+func (e *Errors) Err() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Required records a missing field when s is empty and reports whether it was present.
+func (e *Errors) Required(field, s string) bool {
+	if strings.TrimSpace(s) == "" {
+		e.Add(field, "required", "is required")
+		return false
+	}
+	return true
+}
+
+// ID checks a required identifier.
+func (e *Errors) ID(field, s string) {
+	if !e.Required(field, s) {
+		return
+	}
+	if !IDPattern.MatchString(s) {
+		e.Add(field, "invalid_id", "must match %s", IDPattern)
+	}
+}
+
+// Money parses a required amount with at most two fraction digits within
+// [min, max]. It returns zero when the field is invalid.
+func (e *Errors) Money(field, s string, min, max decimal.Decimal) decimal.Decimal {
+	if !e.Required(field, s) {
+		return decimal.Zero
+	}
+	d, err := ParseMoney(s)
+	if err != nil {
+		e.Add(field, "invalid_amount", "%v", err)
+		return decimal.Zero
+	}
+	if d.LessThan(min) || d.GreaterThan(max) {
+		e.Add(field, "out_of_range", "must be between %s and %s", min.StringFixed(2), max.StringFixed(2))
+		return decimal.Zero
+	}
+	return d
+}
+
+// Percent parses a required percentage 0..100 with at most four fraction digits.
+func (e *Errors) Percent(field, s string) decimal.Decimal {
+	if !e.Required(field, s) {
+		return decimal.Zero
+	}
+	d, err := parseDecimal(s, 4)
+	if err != nil {
+		e.Add(field, "invalid_percent", "%v", err)
+		return decimal.Zero
+	}
+	if d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) {
+		e.Add(field, "out_of_range", "must be between 0 and 100")
+		return decimal.Zero
+	}
+	return d
+}
+
+// Date parses a required calendar date YYYY-MM-DD.
+func (e *Errors) Date(field, s string) time.Time {
+	if !e.Required(field, s) {
+		return time.Time{}
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		e.Add(field, "invalid_date", "must be a date YYYY-MM-DD")
+		return time.Time{}
+	}
+	return d
+}
+
+// Time parses a required RFC 3339 timestamp with an offset.
+func (e *Errors) Time(field, s string) time.Time {
+	if !e.Required(field, s) {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		e.Add(field, "invalid_time", "must be an RFC 3339 timestamp with an offset")
+		return time.Time{}
+	}
+	return t
+}
+
+// OneOf checks that a required value is one of the allowed ones.
+func (e *Errors) OneOf(field, s string, allowed ...string) {
+	if !e.Required(field, s) {
+		return
+	}
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	e.Add(field, "invalid_value", "must be one of %s", strings.Join(allowed, ", "))
+}
+
+var moneyPattern = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,2})?$`)
+
+// ParseMoney parses a decimal string with at most two fraction digits.
+func ParseMoney(s string) (decimal.Decimal, error) {
+	if !moneyPattern.MatchString(s) {
+		return decimal.Zero, fmt.Errorf("%q is not an amount with at most 2 decimals, like \"2500.00\"", s)
+	}
+	return decimal.NewFromString(s)
+}
+
+func parseDecimal(s string, places int) (decimal.Decimal, error) {
+	re := regexp.MustCompile(fmt.Sprintf(`^-?[0-9]{1,15}(\.[0-9]{1,%d})?$`, places))
+	if !re.MatchString(s) {
+		return decimal.Zero, fmt.Errorf("%q is not a decimal with at most %d decimals", s, places)
+	}
+	return decimal.NewFromString(s)
+}

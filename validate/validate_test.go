@@ -1,0 +1,51 @@
+package validate
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestMoney(t *testing.T) {
+	max := decimal.RequireFromString("1000000.00")
+	for _, tc := range []struct {
+		in   string
+		want string
+		code string
+	}{
+		{"2500.00", "2500", ""},
+		{"0", "0", ""},
+		{"1000000.00", "1000000", ""},
+		{"12.5", "12.5", ""},
+		{"1.005", "", "invalid_amount"},
+		{"-1.00", "", "out_of_range"},
+		{"1000000.01", "", "out_of_range"},
+		{"1e3", "", "invalid_amount"},
+		{" 1", "", "invalid_amount"},
+		{"", "", "required"},
+	} {
+		var e Errors
+		got := e.Money("price", tc.in, decimal.Zero, max)
+		if tc.code == "" {
+			if e.Err() != nil || !got.Equal(decimal.RequireFromString(tc.want)) {
+				t.Errorf("Money(%q) = %s, %v; want %s", tc.in, got, e.Err(), tc.want)
+			}
+			continue
+		}
+		if len(e.Fields) != 1 || e.Fields[0].Code != tc.code || e.Fields[0].Field != "price" {
+			t.Errorf("Money(%q) fields = %+v; want code %s", tc.in, e.Fields, tc.code)
+		}
+	}
+}
+
+func TestID(t *testing.T) {
+	for in, ok := range map[string]bool{"a": true, "KZ-ALA_1:x.y": true, "-a": false, "a b": false, "": false,
+		"a234567890123456789012345678901234567890123456789012345678901234": true,
+		"a2345678901234567890123456789012345678901234567890123456789012345": false} {
+		var e Errors
+		e.ID("id", in)
+		if (e.Err() == nil) != ok {
+			t.Errorf("ID(%q) err = %v, want ok=%v", in, e.Err(), ok)
+		}
+	}
+}
