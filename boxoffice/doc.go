@@ -1,0 +1,59 @@
+// Package boxoffice answers the ministry's box-office questions (SPEC 6):
+// film rankings per day, weekend, week, month, year or custom period, and
+// national/coproduction/foreign shares per month or year.
+//
+// Sources. Every figure is read from the rollups that ingest writes in the
+// same transaction as each sale, refund and screening entry: sales_daily
+// (net gross and admissions per cinema, film, box-office day and sale date)
+// and screenings_daily (screenings per cinema, film and box-office day),
+// joined with the registry tables films, cinemas and regions. Tickets are
+// never scanned at query time. Attribution is by box-office day of the
+// screening (a screening that starts before 06:00 local time belongs to the
+// previous day; ingest applies that rule when it writes the rollups), so
+// presales count on the screening's day. Refunds are already netted in
+// sales_daily on the original sale's row, so they lower the figures of the
+// period the screening belongs to.
+//
+// Periods (all inclusive, by box-office day): day; weekend = Friday to
+// Sunday, the weekend containing the date or, for Monday to Thursday, the
+// last one that ended before it; week = Thursday to Wednesday containing the
+// date; the calendar month or year containing the date; custom = from..to
+// (at most MaxCustomDays days). The previous period of the same kind is the
+// day before, the weekend or week seven days earlier, the previous month or
+// year, or for custom the span of equal length ending the day before from.
+//
+// Ranking. A film is ranked in a period when its net admissions there are
+// positive. Films are ordered by the chosen figure (gross or admissions)
+// descending, then the other figure descending, then film id ascending, so
+// ranks are distinct and deterministic. The region and origin filters apply
+// to everything: the ranked films, the totals, the previous period used for
+// rank_change, and the cumulative figures (cumulative within the region).
+//
+//   - rank_change = previous rank − current rank (positive: moved up), computed
+//     against the full ranking of the previous period with the same filters;
+//     absent (null) when the film was not ranked in the previous period.
+//   - new is true when the film had no net gross and no net admissions on any
+//     box-office day before the period's first day (in the filter), i.e. this
+//     period holds its first ticket sales: a release, or a first preview.
+//   - cumulative_gross / cumulative_admissions: every box-office day up to and
+//     including the period's last day, previews included (since release).
+//   - gross_share_pct is the film's share of the period's total gross over all
+//     ranked films in the filter (not just the top `limit`).
+//
+// Shares and rounding. Percentages are decimal strings with two decimals.
+// A set of shares that make up a whole (the gross shares of all ranked films
+// of a period; the national/coproduction/foreign shares of a group) is
+// rounded by the largest-remainder method: each share is floored to 0.01 %,
+// then the hundredths missing to reach 100.00 go to the largest remainders
+// (ties to the higher-ranked film, or national before coproduction before
+// foreign). Such a set therefore adds up to exactly 100.00 when its total is
+// positive, and every share is 0.00 when it is zero. Money is shopspring
+// decimal, rendered with two decimals.
+//
+// Share groups. Each month or year of from..to (the first and last clipped
+// to from and to) reports per origin the net gross and admissions with their
+// shares, the number of films with sales, the number of national films in
+// the group's top 10 by gross (in the region filter), and the films released
+// in the group (by the registry's release_date; the region filter does not
+// apply to releases).
+package boxoffice

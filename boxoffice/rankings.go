@@ -1,0 +1,309 @@
+package boxoffice
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+)
+
+// Film activity in a period: net gross and admissions from sales_daily,
+// screenings and distinct screening cinemas from screenings_daily, with the
+// optional region ($3) and origin ($4) filters. Only films with positive net
+// admissions in the period are returned (they are the ranked ones).
+const qPeriodFilms = `
+WITH s AS (
+  SELECT d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
+  FROM sales_daily d
+  JOIN cinemas c ON c.id = d.cinema_id
+  JOIN films f ON f.id = d.film_id
+  WHERE d.box_office_day BETWEEN $1 AND $2
+    AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+  GROUP BY d.film_id
+  HAVING sum(d.admissions) > 0
+), sc AS (
+  SELECT d.film_id, sum(d.screenings) AS screenings,
+         count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0) AS cinemas
+  FROM screenings_daily d
+  JOIN cinemas c ON c.id = d.cinema_id
+  JOIN films f ON f.id = d.film_id
+  WHERE d.box_office_day BETWEEN $1 AND $2
+    AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+  GROUP BY d.film_id
+)
+SELECT s.film_id, s.gross, s.admissions, coalesce(sc.screenings, 0), coalesce(sc.cinemas, 0)
+FROM s LEFT JOIN sc ON sc.film_id = s.film_id`
+
+// Totals of a period over every film in the filter (ranked or not).
+const qPeriodTotals = `
+SELECT
+  (SELECT coalesce(sum(d.gross), 0) FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
+    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)),
+  (SELECT coalesce(sum(d.admissions), 0) FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
+    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)),
+  (SELECT coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
+    FROM screenings_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
+    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4))`
+
+// Cumulative net gross and admissions of the given films over every
+// box-office day up to $2 (previews included), in the region filter.
+const qCumulative = `
+SELECT d.film_id, sum(d.gross), sum(d.admissions)
+FROM sales_daily d
+JOIN cinemas c ON c.id = d.cinema_id
+WHERE d.film_id = ANY($1) AND d.box_office_day <= $2 AND ($3 = '' OR c.region = $3)
+GROUP BY d.film_id`
+
+const qFilmInfo = `
+SELECT id, title_kk, title_ru, title_en, origin, release_date FROM films WHERE id = ANY($1)`
+
+const qRegionExists = `SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)`
+
+// Service answers box-office queries from the ingest rollups.
+type Service struct {
+	pool *pgxpool.Pool
+}
+
+// NewService returns a Service reading from pool.
+func NewService(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool}
+}
+
+// RankingsQuery asks for a ranking.
+type RankingsQuery struct {
+	Period Period
+	By     By     // ByGross when empty
+	Limit  int    // 10 when 0; at most MaxLimit
+	Region string // ISO 3166-2:KZ code or ""
+	Origin string // national, coproduction, foreign or ""
+}
+
+// MaxLimit bounds RankingsQuery.Limit.
+const MaxLimit = 1000
+
+// Title is a film's title in the three languages.
+type Title struct {
+	KK string `json:"kk"`
+	RU string `json:"ru"`
+	EN string `json:"en"`
+}
+
+// RankItem is one ranked film.
+type RankItem struct {
+	Rank                 int
+	RankChange           *int // places moved up since the previous period; nil if not ranked then
+	New                  bool // no net admissions before the period's first day
+	FilmID               string
+	Title                Title
+	Origin               string
+	ReleaseDate          time.Time
+	Gross                decimal.Decimal
+	GrossSharePct        decimal.Decimal
+	Admissions           int64
+	Screenings           int64
+	Cinemas              int64
+	CumulativeGross      decimal.Decimal
+	CumulativeAdmissions int64
+}
+
+// Totals are a period's figures over every film in the filter.
+type Totals struct {
+	Gross      decimal.Decimal
+	Admissions int64
+	Screenings int64
+	Cinemas    int64
+	Films      int // ranked films (positive net admissions)
+}
+
+// Rankings is the answer to a RankingsQuery.
+type Rankings struct {
+	Query    RankingsQuery
+	Previous Period
+	Totals   Totals
+	Items    []RankItem
+}
+
+var validOrigins = map[string]bool{"national": true, "coproduction": true, "foreign": true}
+
+func (s *Service) checkRegion(ctx context.Context, region string) error {
+	if region == "" {
+		return nil
+	}
+	var ok bool
+	if err := s.pool.QueryRow(ctx, qRegionExists, region).Scan(&ok); err != nil {
+		return fmt.Errorf("boxoffice: region: %w", err)
+	}
+	if !ok {
+		return invalid("region", "unknown", "unknown region code "+region)
+	}
+	return nil
+}
+
+// Rankings ranks the films of q.Period, compares with the previous period
+// of the same kind and adds cumulative figures since release.
+func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, error) {
+	if q.By == "" {
+		q.By = ByGross
+	}
+	if q.By != ByGross && q.By != ByAdmissions {
+		return Rankings{}, invalid("by", "invalid", "by must be gross or admissions")
+	}
+	if q.Limit == 0 {
+		q.Limit = 10
+	}
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return Rankings{}, invalid("limit", "out_of_range", fmt.Sprintf("limit must be 1..%d", MaxLimit))
+	}
+	if q.Origin != "" && !validOrigins[q.Origin] {
+		return Rankings{}, invalid("origin", "invalid", "origin must be national, coproduction or foreign")
+	}
+	if err := s.checkRegion(ctx, q.Region); err != nil {
+		return Rankings{}, err
+	}
+	out := Rankings{Query: q, Previous: q.Period.Previous()}
+
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return Rankings{}, fmt.Errorf("boxoffice: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+
+	cur, err := periodFilms(ctx, tx, q.Period, q.Region, q.Origin)
+	if err != nil {
+		return Rankings{}, err
+	}
+	prev, err := periodFilms(ctx, tx, out.Previous, q.Region, q.Origin)
+	if err != nil {
+		return Rankings{}, err
+	}
+	if err := tx.QueryRow(ctx, qPeriodTotals, q.Period.From, q.Period.To, q.Region, q.Origin).Scan(
+		&out.Totals.Gross, &out.Totals.Admissions, &out.Totals.Screenings, &out.Totals.Cinemas); err != nil {
+		return Rankings{}, fmt.Errorf("boxoffice: totals: %w", err)
+	}
+	out.Totals.Films = len(cur)
+
+	Order(cur, q.By)
+	Order(prev, q.By)
+	prevRanks := Ranks(prev)
+
+	// Shares over every ranked film, so that they add up to 100.00.
+	grosses := make([]decimal.Decimal, len(cur))
+	for i, f := range cur {
+		grosses[i] = f.Gross
+	}
+	shares := SharesPct(grosses)
+
+	if len(cur) > q.Limit {
+		cur = cur[:q.Limit]
+	}
+	ids := make([]string, len(cur))
+	for i, f := range cur {
+		ids[i] = f.FilmID
+	}
+	cum, err := cumulative(ctx, tx, ids, q.Period.To, q.Region)
+	if err != nil {
+		return Rankings{}, err
+	}
+	info, err := filmInfo(ctx, tx, ids)
+	if err != nil {
+		return Rankings{}, err
+	}
+	out.Items = make([]RankItem, len(cur))
+	for i, f := range cur {
+		c := cum[f.FilmID]
+		fi := info[f.FilmID]
+		out.Items[i] = RankItem{
+			Rank:                 i + 1,
+			RankChange:           RankChange(prevRanks, f.FilmID, i+1),
+			New:                  c.admissions-f.Admissions == 0 && c.gross.Sub(f.Gross).IsZero(),
+			FilmID:               f.FilmID,
+			Title:                fi.title,
+			Origin:               fi.origin,
+			ReleaseDate:          fi.release,
+			Gross:                f.Gross,
+			GrossSharePct:        shares[i],
+			Admissions:           f.Admissions,
+			Screenings:           f.Screenings,
+			Cinemas:              f.Cinemas,
+			CumulativeGross:      c.gross,
+			CumulativeAdmissions: c.admissions,
+		}
+	}
+	return out, nil
+}
+
+func periodFilms(ctx context.Context, tx pgx.Tx, p Period, region, origin string) ([]Figures, error) {
+	rows, err := tx.Query(ctx, qPeriodFilms, p.From, p.To, region, origin)
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: period films: %w", err)
+	}
+	defer rows.Close()
+	var out []Figures
+	for rows.Next() {
+		var f Figures
+		if err := rows.Scan(&f.FilmID, &f.Gross, &f.Admissions, &f.Screenings, &f.Cinemas); err != nil {
+			return nil, fmt.Errorf("boxoffice: period films: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("boxoffice: period films: %w", err)
+	}
+	return out, nil
+}
+
+type cumRow struct {
+	gross      decimal.Decimal
+	admissions int64
+}
+
+func cumulative(ctx context.Context, tx pgx.Tx, ids []string, to time.Time, region string) (map[string]cumRow, error) {
+	rows, err := tx.Query(ctx, qCumulative, ids, to, region)
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]cumRow, len(ids))
+	for rows.Next() {
+		var id string
+		var c cumRow
+		if err := rows.Scan(&id, &c.gross, &c.admissions); err != nil {
+			return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+	}
+	return out, nil
+}
+
+type filmRow struct {
+	title   Title
+	origin  string
+	release time.Time
+}
+
+func filmInfo(ctx context.Context, tx pgx.Tx, ids []string) (map[string]filmRow, error) {
+	rows, err := tx.Query(ctx, qFilmInfo, ids)
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: films: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]filmRow, len(ids))
+	for rows.Next() {
+		var id string
+		var f filmRow
+		if err := rows.Scan(&id, &f.title.KK, &f.title.RU, &f.title.EN, &f.origin, &f.release); err != nil {
+			return nil, fmt.Errorf("boxoffice: films: %w", err)
+		}
+		out[id] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("boxoffice: films: %w", err)
+	}
+	return out, nil
+}
