@@ -1,0 +1,32 @@
+// Package settlement divides box-office money between exhibitors,
+// distributors, producers and rights holders, produces statements and
+// their exports, closes periods and reconciles the ledger with the tax
+// authority's fiscal-receipt totals.
+//
+// Invariants (SPEC 5):
+//
+//   - A line is film × cinema × release week × statement period (a calendar
+//     month of box-office days), further split when the rental percentage in
+//     force changes inside the week (an exhibitor override from mid-week).
+//     Late data for a closed period forms separate adjustment lines in the
+//     next open period, keeping the original box-office days.
+//   - VAT is included in the price: per rate part of a line,
+//     round half-up(gross × rate / (100 + rate)), the rate taken from the
+//     dated vat_rates table by the local sale date, zero for non-VAT-payers.
+//   - The net is divided exactly (big.Rat) into royalty, exhibitor share,
+//     distribution fee and producer gross; the four are floored to tiyn and
+//     the missing tiyn go to the largest remainders, ties in the order
+//     producer, distribution fee, exhibitor, royalty. So
+//     vat + royalty + exhibitor_share + distribution_fee + producer_gross = gross
+//     holds exactly on every line and every total.
+//   - Recoupment: the amount recovered after a line is the film's cumulative
+//     producer gross clamped to [0, recoupable_expenses]; a line's recoupment
+//     is the change, in date order across lines and periods.
+//   - The royalty pool of a line is split among the film's rights holders by
+//     share with the same rule, ties by party id.
+//   - A closed period's lines are frozen in settlement tables in the same
+//     transaction as its period_close ledger entry; its statements are
+//     rendered from the frozen rows and never change.
+//   - Money is decimal.Decimal (never float); JSON money is a string with two
+//     fraction digits.
+package settlement

@@ -1,0 +1,348 @@
+package settlement
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// ErrNoVATRate is returned when the rate table has no rate for a sale date.
+var ErrNoVATRate = errors.New("settlement: no VAT rate for the sale date")
+
+// ErrNoRentalTerms is returned when a film has no rental step for a week.
+var ErrNoRentalTerms = errors.New("settlement: no rental terms for the release week")
+
+// VATRate is the VAT rate in percent in force from From to To inclusive
+// (To zero means open-ended). Dates are calendar dates at UTC midnight.
+type VATRate struct {
+	From time.Time
+	To   time.Time
+	Rate decimal.Decimal
+}
+
+// RateTable is the dated VAT rate table, read from the vat_rates table.
+type RateTable []VATRate
+
+// RateOn returns the rate in force on the local sale date d.
+func (t RateTable) RateOn(d time.Time) (decimal.Decimal, error) {
+	d = dateOf(d)
+	for _, r := range t {
+		if !d.Before(r.From) && (r.To.IsZero() || !d.After(r.To)) {
+			return r.Rate, nil
+		}
+	}
+	return decimal.Zero, fmt.Errorf("%w: %s", ErrNoVATRate, d.Format(time.DateOnly))
+}
+
+// DefaultRates is the Kazakh VAT rate table as seeded by the migration
+// (12% until 2025-12-31, 16% from 2026-01-01), for tests and tools; the
+// service reads the table from the database.
+func DefaultRates() RateTable {
+	return RateTable{
+		{From: date(2009, 1, 1), To: date(2025, 12, 31), Rate: decimal.NewFromInt(12)},
+		{From: date(2026, 1, 1), Rate: decimal.NewFromInt(16)},
+	}
+}
+
+// VAT returns the VAT included in gross at rate percent:
+// round half-up to tiyn of gross × rate / (100 + rate), computed exactly.
+// Negative amounts (refund adjustments) round symmetrically, so VAT(-x) = -VAT(x).
+func VAT(gross, rate decimal.Decimal) decimal.Decimal {
+	if rate.IsZero() || gross.IsZero() {
+		return decimal.Zero
+	}
+	num := new(big.Rat).Mul(tiynRat(gross), rate.Rat())
+	den := new(big.Rat).Add(big.NewRat(100, 1), rate.Rat())
+	q := new(big.Rat).Quo(num, den)
+	return fromTiyn(roundHalfAwayFromZero(q))
+}
+
+// VATPart is the part of a line's gross sold at one VAT rate.
+type VATPart struct {
+	Rate  decimal.Decimal
+	Gross decimal.Decimal
+	VAT   decimal.Decimal
+}
+
+// Terms are the percentages applied to one line.
+type Terms struct {
+	RoyaltyPct         decimal.Decimal
+	DistributorPct     decimal.Decimal
+	DistributionFeePct decimal.Decimal
+}
+
+// Split is the division of one line's gross. VAT + Royalty + ExhibitorShare +
+// DistributionFee + ProducerGross = Gross exactly, and Net = Gross - VAT.
+type Split struct {
+	Gross           decimal.Decimal
+	VAT             decimal.Decimal
+	Net             decimal.Decimal
+	Royalty         decimal.Decimal
+	ExhibitorShare  decimal.Decimal
+	DistributionFee decimal.Decimal
+	ProducerGross   decimal.Decimal
+	VATParts        []VATPart
+}
+
+// Tie order of the rounding rule: producer, distribution fee, exhibitor, royalty.
+const (
+	partRoyalty = iota
+	partExhibitor
+	partFee
+	partProducer
+)
+
+var splitTiePriority = []int{partRoyalty: 3, partExhibitor: 2, partFee: 1, partProducer: 0}
+
+// SplitLine splits a line whose gross was sold at the given rates. Each rate's
+// part has its VAT rounded on its own (SPEC 5.2); the net is then divided
+// exactly and the four parts rounded together by the largest-remainder rule.
+// A non-VAT-payer exhibitor passes parts with a zero rate.
+func SplitLine(parts []VATPart, t Terms) Split {
+	var s Split
+	s.Gross, s.VAT = decimal.Zero, decimal.Zero
+	for _, p := range parts {
+		p.VAT = VAT(p.Gross, p.Rate)
+		s.Gross = s.Gross.Add(p.Gross)
+		s.VAT = s.VAT.Add(p.VAT)
+		s.VATParts = append(s.VATParts, p)
+	}
+	s.Net = s.Gross.Sub(s.VAT)
+	n := tiynRat(s.Net)
+	hundred := big.NewRat(100, 1)
+	pct := func(x *big.Rat, p decimal.Decimal) *big.Rat {
+		r := new(big.Rat).Mul(x, p.Rat())
+		return r.Quo(r, hundred)
+	}
+	royalty := pct(n, t.RoyaltyPct)
+	rentable := new(big.Rat).Sub(n, royalty)
+	rental := pct(rentable, t.DistributorPct)
+	exhibitor := new(big.Rat).Sub(rentable, rental)
+	fee := pct(rental, t.DistributionFeePct)
+	producer := new(big.Rat).Sub(rental, fee)
+	exact := make([]*big.Rat, 4)
+	exact[partRoyalty], exact[partExhibitor], exact[partFee], exact[partProducer] = royalty, exhibitor, fee, producer
+	got := largestRemainder(exact, splitTiePriority)
+	s.Royalty = fromTiyn(got[partRoyalty])
+	s.ExhibitorShare = fromTiyn(got[partExhibitor])
+	s.DistributionFee = fromTiyn(got[partFee])
+	s.ProducerGross = fromTiyn(got[partProducer])
+	return s
+}
+
+// Holder is one rights holder's share of a film's royalty pool.
+type Holder struct {
+	PartyID  string
+	Role     string
+	SharePct decimal.Decimal
+}
+
+// RoyaltyShare is a rights holder's part of one line's royalty pool.
+type RoyaltyShare struct {
+	PartyID  string
+	Role     string
+	SharePct decimal.Decimal
+	Amount   decimal.Decimal
+}
+
+// SplitRoyalty divides a line's royalty pool among the film's rights holders
+// in proportion to share_pct (normalised by the sum of shares, so shares that
+// add up to 100 mean exactly share_pct percent), floored to tiyn with the
+// missing tiyn going to the largest remainders, ties by party id then role.
+// The amounts add up to pool exactly. With no holders (or zero shares) it
+// returns nil: the pool is then unallocated.
+func SplitRoyalty(pool decimal.Decimal, holders []Holder) []RoyaltyShare {
+	hs := append([]Holder(nil), holders...)
+	sort.Slice(hs, func(i, j int) bool {
+		if hs[i].PartyID != hs[j].PartyID {
+			return hs[i].PartyID < hs[j].PartyID
+		}
+		return hs[i].Role < hs[j].Role
+	})
+	total := new(big.Rat)
+	for _, h := range hs {
+		total.Add(total, h.SharePct.Rat())
+	}
+	if len(hs) == 0 || total.Sign() <= 0 {
+		return nil
+	}
+	p := tiynRat(pool)
+	exact := make([]*big.Rat, len(hs))
+	prio := make([]int, len(hs))
+	for i, h := range hs {
+		r := new(big.Rat).Mul(p, h.SharePct.Rat())
+		exact[i] = r.Quo(r, total)
+		prio[i] = i
+	}
+	got := largestRemainder(exact, prio)
+	out := make([]RoyaltyShare, len(hs))
+	for i, h := range hs {
+		out[i] = RoyaltyShare{PartyID: h.PartyID, Role: h.Role, SharePct: h.SharePct, Amount: fromTiyn(got[i])}
+	}
+	return out
+}
+
+// largestRemainder floors each exact tiyn amount and hands the tiyn missing
+// from the exact (integral) total to the largest fractional remainders; ties
+// go to the lowest priority value. The exact amounts must add up to an
+// integer number of tiyn.
+func largestRemainder(exact []*big.Rat, priority []int) []int64 {
+	out := make([]int64, len(exact))
+	rem := make([]*big.Rat, len(exact))
+	sum := new(big.Rat)
+	var floors int64
+	for i, x := range exact {
+		sum.Add(sum, x)
+		f := floorRat(x)
+		out[i] = f
+		floors += f
+		rem[i] = new(big.Rat).Sub(x, new(big.Rat).SetInt64(f))
+	}
+	if !sum.IsInt() {
+		panic("settlement: exact parts do not add up to whole tiyn")
+	}
+	missing := sum.Num().Int64() - floors
+	idx := make([]int, len(exact))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		c := rem[idx[a]].Cmp(rem[idx[b]])
+		if c != 0 {
+			return c > 0
+		}
+		return priority[idx[a]] < priority[idx[b]]
+	})
+	for k := int64(0); k < missing; k++ {
+		out[idx[k]]++
+	}
+	return out
+}
+
+// Recouper tracks the recovery of one film's recoupable expenses by the
+// distributor out of producer_gross, cumulatively across lines in date
+// order and across periods.
+type Recouper struct {
+	Expenses      decimal.Decimal // recoupable_expenses of the film
+	ProducerGross decimal.Decimal // sum of producer_gross of the lines seen so far
+	Recovered     decimal.Decimal // sum of recoupment of the lines seen so far
+}
+
+// Apply returns the recoupment of the next line with producer gross pg and
+// records it. The amount recovered after the line is the cumulative
+// producer gross clamped to [0, Expenses]; a negative adjustment therefore
+// first reduces the producer's surplus and only then gives recovery back.
+func (r *Recouper) Apply(pg decimal.Decimal) decimal.Decimal {
+	r.ProducerGross = r.ProducerGross.Add(pg)
+	target := r.ProducerGross
+	limit := decimal.Max(r.Expenses, decimal.Zero)
+	if target.IsNegative() {
+		target = decimal.Zero
+	}
+	if target.GreaterThan(limit) {
+		target = limit
+	}
+	rec := target.Sub(r.Recovered)
+	r.Recovered = target
+	return rec
+}
+
+// ReleaseWeek returns the release week of a box-office day: week 1 is the
+// seven days starting on the release date, and previews before the release
+// count as week 1.
+func ReleaseWeek(release, boxOfficeDay time.Time) int {
+	r, d := dateOf(release), dateOf(boxOfficeDay)
+	if d.Before(r) {
+		return 1
+	}
+	days := int(d.Sub(r).Hours()/24 + 0.5)
+	return days/7 + 1
+}
+
+// Step is one step of a rental scale: from release week FromWeek on, the
+// distributor takes DistributorPct percent of the rentable net.
+type Step struct {
+	FromWeek       int
+	DistributorPct decimal.Decimal
+}
+
+// Scale is a rental scale (any order).
+type Scale []Step
+
+// PctFor returns the distributor percentage of the step in force in week.
+func (s Scale) PctFor(week int) (decimal.Decimal, error) {
+	best := -1
+	for i, st := range s {
+		if st.FromWeek <= week && (best < 0 || st.FromWeek > s[best].FromWeek) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return decimal.Zero, fmt.Errorf("%w: week %d", ErrNoRentalTerms, week)
+	}
+	return s[best].DistributorPct, nil
+}
+
+// Override is an exhibitor's own rental scale for a film, in force from
+// EffectiveFrom (a box-office day) until the next override.
+type Override struct {
+	ExhibitorID   string
+	EffectiveFrom time.Time
+	Scale         Scale
+}
+
+// ScaleFor returns the scale in force for exhibitor on box-office day: the
+// latest override with EffectiveFrom on or before the day, else the film's
+// default scale.
+func ScaleFor(def Scale, overrides []Override, exhibitorID string, day time.Time) Scale {
+	day = dateOf(day)
+	var best *Override
+	for i := range overrides {
+		o := &overrides[i]
+		if o.ExhibitorID != exhibitorID || dateOf(o.EffectiveFrom).After(day) {
+			continue
+		}
+		if best == nil || o.EffectiveFrom.After(best.EffectiveFrom) {
+			best = o
+		}
+	}
+	if best != nil {
+		return best.Scale
+	}
+	return def
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// dateOf drops the clock of a calendar date read from anywhere, keeping its
+// year, month and day as written.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return date(y, m, d)
+}
+
+func tiynRat(d decimal.Decimal) *big.Rat {
+	return new(big.Rat).Mul(d.Rat(), big.NewRat(100, 1))
+}
+
+func fromTiyn(n int64) decimal.Decimal { return decimal.New(n, -2) }
+
+func floorRat(x *big.Rat) int64 {
+	q, m := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
+	_ = m // Euclidean division with a positive denominator floors.
+	return q.Int64()
+}
+
+func roundHalfAwayFromZero(x *big.Rat) int64 {
+	abs := new(big.Rat).Abs(x)
+	abs.Add(abs, big.NewRat(1, 2))
+	n := floorRat(abs)
+	if x.Sign() < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,278 @@
+package settlement
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// TestWorkedExample is the golden test of SPEC 5's worked example at both rates.
+func TestWorkedExample(t *testing.T) {
+	release := date(2026, 1, 8)
+	scale := Scale{{FromWeek: 1, DistributorPct: d("55")}, {FromWeek: 3, DistributorPct: d("50")}}
+	cases := []struct {
+		name                                 string
+		saleDate                             time.Time
+		vat, net, roy, exh, fee, pg, royPool string
+	}{
+		{"16pct", date(2026, 1, 9), "1282.76", "8017.24", "80.17", "3571.68", "654.81", "3710.58", "80.17"},
+		{"12pct", date(2025, 12, 20), "996.43", "8303.57", "83.04", "3699.24", "678.19", "3843.10", "83.04"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			week := ReleaseWeek(release, date(2026, 1, 9))
+			if week != 1 {
+				t.Fatalf("week = %d", week)
+			}
+			pct, err := scale.PctFor(week)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rate, err := DefaultRates().RateOn(c.saleDate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gross := d("2500.00").Mul(d("3")).Add(d("1800.00"))
+			s := SplitLine([]VATPart{{Rate: rate, Gross: gross}},
+				Terms{RoyaltyPct: d("1.0"), DistributorPct: pct, DistributionFeePct: d("15")})
+			want := map[string][2]decimal.Decimal{
+				"gross":            {s.Gross, d("9300.00")},
+				"vat":              {s.VAT, d(c.vat)},
+				"net":              {s.Net, d(c.net)},
+				"royalty":          {s.Royalty, d(c.roy)},
+				"exhibitor_share":  {s.ExhibitorShare, d(c.exh)},
+				"distribution_fee": {s.DistributionFee, d(c.fee)},
+				"producer_gross":   {s.ProducerGross, d(c.pg)},
+			}
+			for k, v := range want {
+				if !v[0].Equal(v[1]) {
+					t.Errorf("%s = %s, want %s", k, v[0].StringFixed(2), v[1].StringFixed(2))
+				}
+			}
+			assertAddsUp(t, s)
+		})
+	}
+}
+
+func assertAddsUp(t *testing.T, s Split) {
+	t.Helper()
+	sum := s.VAT.Add(s.Royalty).Add(s.ExhibitorShare).Add(s.DistributionFee).Add(s.ProducerGross)
+	if !sum.Equal(s.Gross) {
+		t.Fatalf("parts %s != gross %s (%+v)", sum, s.Gross, s)
+	}
+	if !s.Net.Equal(s.Gross.Sub(s.VAT)) {
+		t.Fatalf("net %s != gross-vat", s.Net)
+	}
+	for _, p := range []decimal.Decimal{s.VAT, s.Royalty, s.ExhibitorShare, s.DistributionFee, s.ProducerGross} {
+		if p.Exponent() < -2 && !p.Equal(p.Round(2)) {
+			t.Fatalf("part %s is not whole tiyn", p)
+		}
+	}
+}
+
+// TestSplitProperty checks over 20,000 random lines (both signs, two rates,
+// non-VAT-payers, odd percentages) that the parts add up exactly.
+func TestSplitProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pct := func(max int64, places int32) decimal.Decimal {
+		return decimal.New(rng.Int64N(max*pow10(places)+1), -places)
+	}
+	var total Split
+	total.Gross, total.VAT = decimal.Zero, decimal.Zero
+	for i := 0; i < 20000; i++ {
+		var parts []VATPart
+		for k := 0; k < 1+rng.IntN(2); k++ {
+			g := decimal.New(rng.Int64N(100_000_000_00), -2)
+			if rng.IntN(10) == 0 {
+				g = g.Neg()
+			}
+			rate := []decimal.Decimal{d("12"), d("16"), decimal.Zero, d("12.5")}[rng.IntN(4)]
+			parts = append(parts, VATPart{Rate: rate, Gross: g})
+		}
+		terms := Terms{RoyaltyPct: pct(10, 4), DistributorPct: pct(100, 4), DistributionFeePct: pct(100, 4)}
+		s := SplitLine(parts, terms)
+		assertAddsUp(t, s)
+		pool := SplitRoyalty(s.Royalty, []Holder{
+			{PartyID: "b", Role: "composer", SharePct: pct(50, 4)},
+			{PartyID: "a", Role: "writer", SharePct: pct(50, 4).Add(d("0.0001"))},
+			{PartyID: "c", Role: "director", SharePct: d("33.3333")},
+		})
+		sum := decimal.Zero
+		for _, p := range pool {
+			sum = sum.Add(p.Amount)
+		}
+		if !sum.Equal(s.Royalty) {
+			t.Fatalf("royalty shares %s != pool %s", sum, s.Royalty)
+		}
+		total.Gross = total.Gross.Add(s.Gross)
+		total.VAT = total.VAT.Add(s.VAT)
+		total.Net = total.Net.Add(s.Net)
+		total.Royalty = total.Royalty.Add(s.Royalty)
+		total.ExhibitorShare = total.ExhibitorShare.Add(s.ExhibitorShare)
+		total.DistributionFee = total.DistributionFee.Add(s.DistributionFee)
+		total.ProducerGross = total.ProducerGross.Add(s.ProducerGross)
+	}
+	assertAddsUp(t, total)
+}
+
+func pow10(n int32) int64 {
+	p := int64(1)
+	for ; n > 0; n-- {
+		p *= 10
+	}
+	return p
+}
+
+func TestVATRounding(t *testing.T) {
+	cases := []struct{ gross, rate, want string }{
+		{"9300.00", "16", "1282.76"},
+		{"9300.00", "12", "996.43"},
+		{"-9300.00", "16", "-1282.76"},
+		{"0.29", "16", "0.04"},   // 0.04 exactly
+		{"0.01", "12", "0.00"},   // 0.00107
+		{"2500.00", "0", "0.00"}, // non-VAT-payer
+		{"1.12", "12", "0.12"},   // exact
+		{"0.145", "0", "0.00"},
+		{"28.00", "12", "3.00"},
+		{"0.58", "16", "0.08"},
+	}
+	for _, c := range cases {
+		if got := VAT(d(c.gross), d(c.rate)); !got.Equal(d(c.want)) {
+			t.Errorf("VAT(%s,%s) = %s want %s", c.gross, c.rate, got, c.want)
+		}
+	}
+}
+
+func TestRoundingTieOrder(t *testing.T) {
+	// net 0.03 with royalty 25%, distributor 50% of rentable, fee 50%:
+	// royalty 0.75, exhibitor 1.125, fee 0.5625, producer 0.5625 tiyn.
+	// floors 0,1,0,0 = 1; missing 2 go to the largest remainders:
+	// royalty .75, then fee/producer tie .5625 -> producer first.
+	s := SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.03")}},
+		Terms{RoyaltyPct: d("25"), DistributorPct: d("50"), DistributionFeePct: d("50")})
+	if !s.Royalty.Equal(d("0.01")) || !s.ExhibitorShare.Equal(d("0.01")) ||
+		!s.ProducerGross.Equal(d("0.01")) || !s.DistributionFee.Equal(d("0")) {
+		t.Fatalf("tie order: %+v", s)
+	}
+	// Equal remainders everywhere: net 0.01, royalty 0, distributor 50%, fee 0 ->
+	// exhibitor 0.5, producer 0.5: producer wins the tiyn.
+	s = SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
+		Terms{RoyaltyPct: d("0"), DistributorPct: d("50"), DistributionFeePct: d("0")})
+	if !s.ProducerGross.Equal(d("0.01")) || !s.ExhibitorShare.IsZero() {
+		t.Fatalf("producer before exhibitor: %+v", s)
+	}
+	// royalty holders tie: by party id.
+	sh := SplitRoyalty(d("0.01"), []Holder{{PartyID: "z", SharePct: d("50")}, {PartyID: "a", SharePct: d("50")}})
+	if sh[0].PartyID != "a" || !sh[0].Amount.Equal(d("0.01")) || !sh[1].Amount.IsZero() {
+		t.Fatalf("holder ties: %+v", sh)
+	}
+	sh = SplitRoyalty(d("80.17"), []Holder{{PartyID: "composer", SharePct: d("60")}, {PartyID: "writer", SharePct: d("40")}})
+	if !sh[0].Amount.Equal(d("48.10")) || !sh[1].Amount.Equal(d("32.07")) {
+		t.Fatalf("60/40 of 80.17: %+v", sh)
+	}
+}
+
+func TestMixedRateLine(t *testing.T) {
+	// A December 2025 presale (12%) and a January 2026 sale (16%) in one line:
+	// each part's VAT rounded on its own and added.
+	s := SplitLine([]VATPart{{Rate: d("12"), Gross: d("2500.00")}, {Rate: d("16"), Gross: d("2500.00")}},
+		Terms{RoyaltyPct: d("1"), DistributorPct: d("55"), DistributionFeePct: d("15")})
+	want := VAT(d("2500.00"), d("12")).Add(VAT(d("2500.00"), d("16")))
+	if !s.VAT.Equal(want) || !want.Equal(d("267.86").Add(d("344.83"))) {
+		t.Fatalf("vat %s want %s", s.VAT, want)
+	}
+	assertAddsUp(t, s)
+}
+
+// TestRecoupmentTwoMonths recovers 5000.00 across lines of two months:
+// producer_share is 0 until it is recovered, then the remainder.
+func TestRecoupmentTwoMonths(t *testing.T) {
+	r := Recouper{Expenses: d("5000.00"), ProducerGross: decimal.Zero, Recovered: decimal.Zero}
+	lines := []struct{ period, pg, rec, share string }{
+		{"2026-01", "1500.00", "1500.00", "0.00"},
+		{"2026-01", "2210.58", "2210.58", "0.00"},
+		{"2026-02", "1000.00", "1000.00", "0.00"},
+		{"2026-02", "3710.58", "289.42", "3421.16"},
+		{"2026-02", "500.00", "0.00", "500.00"},
+		{"2026-03", "-100.00", "0.00", "-100.00"}, // a refund adjustment after recovery reduces the share
+	}
+	for i, l := range lines {
+		rec := r.Apply(d(l.pg))
+		share := d(l.pg).Sub(rec)
+		if !rec.Equal(d(l.rec)) || !share.Equal(d(l.share)) {
+			t.Fatalf("line %d (%s): recoupment %s share %s, want %s %s", i, l.period, rec, share, l.rec, l.share)
+		}
+	}
+	if !r.Recovered.Equal(d("5000.00")) {
+		t.Fatalf("recovered %s", r.Recovered)
+	}
+	// A refund before recovery is complete gives recovery back.
+	r2 := Recouper{Expenses: d("5000.00")}
+	r2.Apply(d("3000.00"))
+	if rec := r2.Apply(d("-500.00")); !rec.Equal(d("-500.00")) {
+		t.Fatalf("negative adjustment: %s", rec)
+	}
+}
+
+func TestReleaseWeekAndScale(t *testing.T) {
+	rel := date(2026, 1, 8)
+	cases := []struct {
+		day  time.Time
+		week int
+	}{
+		{date(2026, 1, 1), 1}, // preview
+		{date(2026, 1, 8), 1},
+		{date(2026, 1, 14), 1},
+		{date(2026, 1, 15), 2},
+		{date(2026, 1, 22), 3},
+		{date(2026, 3, 31), 12},
+	}
+	for _, c := range cases {
+		if w := ReleaseWeek(rel, c.day); w != c.week {
+			t.Errorf("week of %s = %d want %d", c.day.Format(time.DateOnly), w, c.week)
+		}
+	}
+	def := Scale{{1, d("55")}, {3, d("50")}, {5, d("40")}}
+	for week, want := range map[int]string{1: "55", 2: "55", 3: "50", 4: "50", 9: "40"} {
+		if p, _ := def.PctFor(week); !p.Equal(d(want)) {
+			t.Errorf("week %d pct %s want %s", week, p, want)
+		}
+	}
+	if _, err := (Scale{{2, d("50")}}).PctFor(1); err == nil {
+		t.Error("want ErrNoRentalTerms")
+	}
+	ovs := []Override{
+		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 1, 15), Scale: Scale{{1, d("60")}}},
+		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 2, 1), Scale: Scale{{1, d("45")}}},
+		{ExhibitorID: "ex2", EffectiveFrom: date(2026, 1, 1), Scale: Scale{{1, d("70")}}},
+	}
+	for _, c := range []struct {
+		ex   string
+		day  time.Time
+		want string
+	}{
+		{"ex1", date(2026, 1, 14), "55"},
+		{"ex1", date(2026, 1, 15), "60"},
+		{"ex1", date(2026, 2, 3), "45"},
+		{"ex3", date(2026, 2, 3), "50"}, // week 4
+		{"ex2", date(2026, 1, 8), "70"},
+	} {
+		p, _ := ScaleFor(def, ovs, c.ex, c.day).PctFor(ReleaseWeek(rel, c.day))
+		if !p.Equal(d(c.want)) {
+			t.Errorf("%s on %s: %s want %s", c.ex, c.day.Format(time.DateOnly), p, c.want)
+		}
+	}
+	if r, _ := DefaultRates().RateOn(date(2025, 12, 31)); !r.Equal(d("12")) {
+		t.Error("2025-12-31 rate")
+	}
+	if r, _ := DefaultRates().RateOn(date(2026, 1, 1)); !r.Equal(d("16")) {
+		t.Error("2026-01-01 rate")
+	}
+	if _, err := DefaultRates().RateOn(date(2000, 1, 1)); err == nil {
+		t.Error("want ErrNoVATRate")
+	}
+}
