@@ -1,0 +1,186 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// FormatVersion is the value of "v" in every entry this package writes.
+const FormatVersion = 1
+
+// TimeLayout is the layout of "at": RFC 3339 in UTC with exactly six
+// fraction digits (microseconds, PostgreSQL's resolution).
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Entry is one stored ledger entry.
+type Entry struct {
+	Seq      int64
+	LeafHash [32]byte // SHA-256(0x00 || Bytes)
+	Prev     [32]byte
+	At       time.Time // UTC, as written in the bytes
+	Kind     string
+	Actor    string
+	Bytes    []byte // exact stored bytes
+}
+
+// Record is what a domain package asks to append.
+type Record struct {
+	Kind     string   // "party","cinema","film","rental_terms","screening","sale","refund","fiscal_totals","period_close",...
+	Actor    string   // API key id, or "system"
+	Body     any      // marshalled with encoding/json (compact) into the entry's "body"; must be a JSON object
+	CinemaID string   // read scope; "" when none
+	FilmID   string   // read scope; "" when none
+	Flags    []string // anomaly flags stored with the entry (not part of the hashed bytes)
+	// Project writes the projection rows inside the SAME transaction as the
+	// entry, after the head row is locked FOR UPDATE, so it sees every
+	// earlier entry's projections and may check state rules. If it returns
+	// an error, nothing of this record is written (savepoint), the seq is
+	// not consumed, other records of the same group commit are unaffected,
+	// and Append returns that error wrapped with %w.
+	Project func(ctx context.Context, tx pgx.Tx, e Entry) error
+}
+
+// ErrBadRecord reports a Record the ledger refuses before it reaches the
+// database: a malformed kind, actor, flag, scope id, or a body that is not a
+// JSON object.
+var ErrBadRecord = errors.New("ledger: bad record")
+
+var (
+	kindRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	flagRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+)
+
+// LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 || b).
+func LeafHash(b []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte{0})
+	h.Write(b)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// marshalBody encodes a record body compactly, without HTML escaping, and
+// checks that it is a JSON object.
+func marshalBody(body any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		return nil, fmt.Errorf("%w: body: %v", ErrBadRecord, err)
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if len(b) == 0 || b[0] != '{' {
+		return nil, fmt.Errorf("%w: body must be a JSON object", ErrBadRecord)
+	}
+	return b, nil
+}
+
+// checkRecord validates the parts of r that end up in the bytes or the scope
+// columns.
+func checkRecord(r *Record) error {
+	if !kindRE.MatchString(r.Kind) {
+		return fmt.Errorf("%w: kind %q", ErrBadRecord, r.Kind)
+	}
+	if r.Actor != "system" && !idRE.MatchString(r.Actor) {
+		return fmt.Errorf("%w: actor %q", ErrBadRecord, r.Actor)
+	}
+	if r.CinemaID != "" && !idRE.MatchString(r.CinemaID) {
+		return fmt.Errorf("%w: cinema id %q", ErrBadRecord, r.CinemaID)
+	}
+	if r.FilmID != "" && !idRE.MatchString(r.FilmID) {
+		return fmt.Errorf("%w: film id %q", ErrBadRecord, r.FilmID)
+	}
+	for _, f := range r.Flags {
+		if !flagRE.MatchString(f) {
+			return fmt.Errorf("%w: flag %q", ErrBadRecord, f)
+		}
+	}
+	return nil
+}
+
+// EncodeEntry returns the exact bytes of an entry:
+//
+//	{"v":1,"seq":N,"prev":"<hex>","at":"<time>","kind":"<kind>","actor":"<actor>","body":<body>}
+//
+// kind and actor are JSON strings; body must already be compact JSON.
+func EncodeEntry(seq int64, prev [32]byte, at time.Time, kind, actor string, body []byte) []byte {
+	b := make([]byte, 0, 160+len(kind)+len(actor)+len(body))
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, FormatVersion, 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"prev":"`...)
+	b = hex.AppendEncode(b, prev[:])
+	b = append(b, `","at":"`...)
+	b = at.UTC().AppendFormat(b, TimeLayout)
+	b = append(b, `","kind":`...)
+	b = appendJSONString(b, kind)
+	b = append(b, `,"actor":`...)
+	b = appendJSONString(b, actor)
+	b = append(b, `,"body":`...)
+	b = append(b, body...)
+	b = append(b, '}')
+	return b
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}
+
+// ParsedEntry is the decoded header of entry bytes, as a verifier sees it.
+type ParsedEntry struct {
+	V     int             `json:"v"`
+	Seq   int64           `json:"seq"`
+	Prev  string          `json:"prev"`
+	At    string          `json:"at"`
+	Kind  string          `json:"kind"`
+	Actor string          `json:"actor"`
+	Body  json.RawMessage `json:"body"`
+}
+
+// ParseEntry decodes entry bytes and checks their shape: version 1, a
+// 64-hex-digit prev, an "at" in TimeLayout, a kind and a JSON object body.
+// It does not check the chain; see Verify.
+func ParseEntry(b []byte) (ParsedEntry, error) {
+	var p ParsedEntry
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("not a ledger entry: %v", err)
+	}
+	if dec.More() {
+		return p, errors.New("not a ledger entry: trailing data")
+	}
+	if p.V != FormatVersion {
+		return p, fmt.Errorf("unknown version %d", p.V)
+	}
+	if _, err := parseHex32(p.Prev); err != nil {
+		return p, fmt.Errorf("prev: %v", err)
+	}
+	if _, err := time.Parse(TimeLayout, p.At); err != nil {
+		return p, fmt.Errorf("at %q: %v", p.At, err)
+	}
+	if !kindRE.MatchString(p.Kind) {
+		return p, fmt.Errorf("kind %q", p.Kind)
+	}
+	if len(p.Body) == 0 || p.Body[0] != '{' {
+		return p, errors.New("body is not a JSON object")
+	}
+	return p, nil
+}

@@ -1,0 +1,323 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+const (
+	sqlEnsureHead = `INSERT INTO ledger_heads (log_id, size, last_leaf, root_hash)
+VALUES ($1, 0, $2, $3) ON CONFLICT (log_id) DO NOTHING`
+
+	sqlLockHead = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1 FOR UPDATE`
+
+	// sqlInsertBatch inserts a group of entries and moves the head in one
+	// statement (one round trip). The head update is guarded by the old size.
+	sqlInsertBatch = `WITH ins AS (
+  INSERT INTO ledger_entries (log_id, seq, leaf_hash, tree_hashes, bytes, kind, actor, at, cinema_id, film_id, flags)
+  SELECT $1, u.seq, u.leaf, u.tree, u.bytes, u.kind, u.actor, u.at, NULLIF(u.cinema, ''), NULLIF(u.film, ''),
+         string_to_array(u.flags, ',')
+  FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
+              $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+       AS u(seq, leaf, tree, bytes, kind, actor, at, cinema, film, flags)
+  RETURNING 1
+)
+UPDATE ledger_heads SET size = $12, last_leaf = $13, root_hash = $14, updated_at = now()
+WHERE log_id = $1 AND size = $15 AND (SELECT count(*) FROM ins) = $16`
+)
+
+// DefaultLogID is the log every writer and reader uses unless configured.
+const DefaultLogID = "main"
+
+// ErrWriterClosed is returned by Append when the writer's Run has ended.
+var ErrWriterClosed = errors.New("ledger: writer closed")
+
+// ErrCorrupt reports stored ledger state that contradicts itself (the head
+// row and the stored tree hashes disagree). The writer refuses to append
+// on top of it.
+var ErrCorrupt = errors.New("ledger: stored state is inconsistent")
+
+// WriterConfig tunes a Writer. Zero values take the defaults.
+type WriterConfig struct {
+	LogID         string           // default DefaultLogID
+	MaxBatch      int              // records per transaction, default 512
+	MaxBatchBytes int              // entry bytes per transaction, default 4 MiB
+	QueueSize     int              // waiting appends before Append blocks, default 8192
+	Now           func() time.Time // clock for "at", default time.Now
+	Logger        *slog.Logger     // default slog.Default()
+}
+
+// Writer is the single appender of one log. Append may be called from many
+// goroutines; Run, in one goroutine, gathers what is waiting into one
+// transaction (group commit). Several Writers (in one or several processes)
+// may append to the same log: the head row lock serialises them and each
+// reloads its cached head when another moved it.
+type Writer struct {
+	pool    *pgxpool.Pool
+	cfg     WriterConfig
+	queue   chan *request
+	stopped chan struct{}
+
+	// owned by the Run goroutine
+	tree *frontier
+}
+
+type request struct {
+	ctx      context.Context
+	rec      Record
+	body     []byte
+	done     chan result
+	answered bool // set by the Run goroutine
+}
+
+func (r *request) answer(e Entry, err error) {
+	r.answered = true
+	r.done <- result{e: e, err: err}
+}
+
+type result struct {
+	e   Entry
+	err error
+}
+
+// NewWriter returns a writer on pool. Start it with go w.Run(ctx).
+func NewWriter(pool *pgxpool.Pool, cfg WriterConfig) *Writer {
+	if cfg.LogID == "" {
+		cfg.LogID = DefaultLogID
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 512
+	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = 4 << 20
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 8192
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Writer{
+		pool:    pool,
+		cfg:     cfg,
+		queue:   make(chan *request, cfg.QueueSize),
+		stopped: make(chan struct{}),
+	}
+}
+
+// LogID returns the log this writer appends to.
+func (w *Writer) LogID() string { return w.cfg.LogID }
+
+// Append appends one record and returns its entry once the transaction
+// holding it has committed. An error means the record was not written,
+// except for a context error or ErrWriterClosed, after which the record may
+// or may not have been committed (like any timed-out database call).
+func (w *Writer) Append(ctx context.Context, r Record) (Entry, error) {
+	if err := checkRecord(&r); err != nil {
+		return Entry{}, err
+	}
+	body, err := marshalBody(r.Body)
+	if err != nil {
+		return Entry{}, err
+	}
+	req := &request{ctx: ctx, rec: r, body: body, done: make(chan result, 1)}
+	select {
+	case w.queue <- req:
+	case <-ctx.Done():
+		return Entry{}, ctx.Err()
+	case <-w.stopped:
+		return Entry{}, ErrWriterClosed
+	}
+	select {
+	case res := <-req.done:
+		return res.e, res.err
+	case <-ctx.Done():
+		return Entry{}, ctx.Err()
+	case <-w.stopped:
+		select {
+		case res := <-req.done:
+			return res.e, res.err
+		default:
+			return Entry{}, ErrWriterClosed
+		}
+	}
+}
+
+// Run gathers waiting appends into transactions until ctx is done. A batch
+// in flight when ctx ends is finished (with its own 30 s limit). Run returns
+// nil after ctx ends; appends still queued then get ErrWriterClosed.
+func (w *Writer) Run(ctx context.Context) error {
+	defer close(w.stopped)
+	if _, err := w.pool.Exec(ctx, sqlEnsureHead, w.cfg.LogID, make([]byte, 32), emptyRoot[:]); err != nil && ctx.Err() == nil {
+		w.cfg.Logger.Error("ledger: ensure head row", "log", w.cfg.LogID, "err", err)
+	}
+	batch := make([]*request, 0, w.cfg.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-w.queue:
+			batch = append(batch, r)
+		}
+		size := len(batch[0].body)
+	gather:
+		for len(batch) < w.cfg.MaxBatch && size < w.cfg.MaxBatchBytes {
+			select {
+			case r := <-w.queue:
+				batch = append(batch, r)
+				size += len(r.body) + 200
+			default:
+				break gather
+			}
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		w.commit(bctx, batch)
+		cancel()
+	}
+}
+
+// commit writes one group of records in one transaction and answers each.
+func (w *Writer) commit(ctx context.Context, reqs []*request) {
+	ok, err := w.commitTx(ctx, reqs)
+	if err != nil {
+		w.tree = nil // reload the head next time
+		w.cfg.Logger.Error("ledger: group commit failed", "log", w.cfg.LogID, "records", len(reqs), "err", err)
+		for _, r := range reqs {
+			if !r.answered {
+				r.answer(Entry{}, fmt.Errorf("ledger: append: %w", err))
+			}
+		}
+		return
+	}
+	for _, p := range ok {
+		p.req.answer(p.e, nil)
+	}
+}
+
+type pending struct {
+	req    *request
+	e      Entry
+	stored []tlog.Hash
+}
+
+// commitTx runs the transaction. Requests refused on their own (cancelled,
+// failed projection) are answered here; on success the returned ones are
+// the committed entries; on error the caller answers every request not yet
+// answered.
+func (w *Writer) commitTx(ctx context.Context, reqs []*request) (ok []pending, err error) {
+	tx, err := w.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	var size int64
+	var last, root []byte
+	if err := tx.QueryRow(ctx, sqlLockHead, w.cfg.LogID).Scan(&size, &last, &root); err != nil {
+		return nil, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
+	}
+	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
+		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
+		if err != nil {
+			return nil, fmt.Errorf("load head: %w", err)
+		}
+		if r := t.root(); !bytes.Equal(r[:], root) || !bytes.Equal(t.last[:], last) {
+			return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
+		}
+		w.tree = t
+	}
+	t := w.tree.clone()
+
+	for _, req := range reqs {
+		if err := req.ctx.Err(); err != nil {
+			req.answer(Entry{}, err)
+			continue
+		}
+		e := Entry{
+			Seq:   t.size,
+			Prev:  t.last,
+			At:    w.cfg.Now().UTC().Truncate(time.Microsecond),
+			Kind:  req.rec.Kind,
+			Actor: req.rec.Actor,
+		}
+		e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, req.body)
+		e.LeafHash = LeafHash(e.Bytes)
+		if req.rec.Project != nil {
+			sp, err := tx.Begin(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("savepoint: %w", err)
+			}
+			perr := req.rec.Project(context.WithoutCancel(req.ctx), sp, e)
+			if perr != nil {
+				if err := sp.Rollback(ctx); err != nil {
+					req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+					return nil, fmt.Errorf("rollback to savepoint: %w", err)
+				}
+				req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+				continue
+			}
+			if err := sp.Commit(ctx); err != nil {
+				return nil, fmt.Errorf("release savepoint: %w", err)
+			}
+		}
+		ok = append(ok, pending{req: req, e: e, stored: t.append(e.LeafHash)})
+	}
+	if len(ok) == 0 {
+		return nil, nil
+	}
+
+	n := len(ok)
+	seqs := make([]int64, n)
+	leaves := make([][]byte, n)
+	trees := make([][]byte, n)
+	bs := make([][]byte, n)
+	kinds := make([]string, n)
+	actors := make([]string, n)
+	ats := make([]time.Time, n)
+	cinemas := make([]string, n)
+	films := make([]string, n)
+	flags := make([]string, n)
+	for i, p := range ok {
+		seqs[i] = p.e.Seq
+		leaves[i] = p.e.LeafHash[:]
+		tb := make([]byte, 0, 32*(len(p.stored)-1))
+		for _, h := range p.stored[1:] {
+			tb = append(tb, h[:]...)
+		}
+		trees[i] = tb
+		bs[i] = p.e.Bytes
+		kinds[i] = p.e.Kind
+		actors[i] = p.e.Actor
+		ats[i] = p.e.At
+		cinemas[i] = p.req.rec.CinemaID
+		films[i] = p.req.rec.FilmID
+		flags[i] = strings.Join(p.req.rec.Flags, ",")
+	}
+	newRoot := t.root()
+	tag, err := tx.Exec(ctx, sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
+		t.size, t.last[:], newRoot[:], size, n)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
+	}
+	w.tree = t
+	return ok, nil
+}
+
