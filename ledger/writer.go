@@ -320,4 +320,3 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) (ok []pending, e
 	w.tree = t
 	return ok, nil
 }
-
