@@ -39,14 +39,16 @@ FROM s LEFT JOIN sc ON sc.film_id = s.film_id`
 
 // Totals of a period over every film in the filter (ranked or not).
 const qPeriodTotals = `
-SELECT
-  (SELECT coalesce(sum(d.gross), 0) FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
-    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)),
-  (SELECT coalesce(sum(d.admissions), 0) FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
-    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)),
-  (SELECT coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
-    FROM screenings_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
-    WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4))`
+WITH s AS (
+  SELECT coalesce(sum(d.gross), 0) AS gross, coalesce(sum(d.admissions), 0) AS admissions
+  FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
+  WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+), sc AS (
+  SELECT coalesce(sum(d.screenings), 0) AS screenings, count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0) AS cinemas
+  FROM screenings_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
+  WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+)
+SELECT s.gross, s.admissions, sc.screenings, sc.cinemas FROM s, sc`
 
 // Cumulative net gross and admissions of the given films over every
 // box-office day up to $2 (previews included), in the region filter.
