@@ -1,0 +1,15 @@
+// Package api is the HTTP face of ecinema and the only package that imports
+// echo: routes.go lists every route, errors.go turns domain errors into
+// statuses and codes in one table, auth.go resolves API keys and decides
+// access by role.
+//
+// Invariants:
+//   - Every error answer has the shape {"error":{"code","message","details"}}.
+//   - Request bodies are at most 1 MiB and JSON bodies with unknown fields are
+//     rejected with 400 unknown_field.
+//   - Every /v1 route except the public ledger checkpoint and public key needs
+//     a Bearer API key; allow() checks the role, handlers check the object
+//     scope (a pos key's cinema, a producer key's party).
+//   - A 5xx never leaks internals: the client gets the request id, the log
+//     gets the error.
+package api

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"ecinema/apikey"
+	"ecinema/boxoffice"
+	"ecinema/registry"
+	"ecinema/validate"
+)
+
+// errNotWired answers routes whose service the binary was built without.
+var errNotWired = errors.New("service not available")
+
+// errorTable is the one place where domain errors become HTTP statuses and
+// codes. The first entry that errors.Is matches wins; the message is the
+// error's own text, which domain packages write for the client.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{errNoKey, http.StatusUnauthorized, "unauthenticated"},
+	{apikey.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{errForbidden, http.StatusForbidden, "forbidden"},
+	{errNotWired, http.StatusServiceUnavailable, "not_available"},
+	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
+	{errUnknownField, http.StatusBadRequest, "unknown_field"},
+	{errBadQuery, http.StatusBadRequest, "invalid_query"},
+	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
+	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
+	{boxoffice.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
+	// ERRORS-MARKER: helpers add their domain errors above this line.
+}
+
+// errorBody is the shape of every error answer (SPEC 4).
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string                `json:"code"`
+	Message string                `json:"message"`
+	Details []validate.FieldError `json:"details"`
+}
+
+// handleError writes err in the error shape and logs server faults.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := s.classify(err)
+	if status >= 500 && status != http.StatusServiceUnavailable {
+		s.log.ErrorContext(c.Request().Context(), "request failed",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("route", c.Path()), slog.Any("err", err))
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, body)
+}
+
+func (s *Server) classify(err error) (int, errorBody) {
+	body := func(code, msg string, details []validate.FieldError) errorBody {
+		if details == nil {
+			details = []validate.FieldError{}
+		}
+		return errorBody{errorDetail{Code: code, Message: msg, Details: details}}
+	}
+	var verr *validate.Errors
+	if errors.As(err, &verr) {
+		return http.StatusBadRequest, body("invalid_request", "the request has invalid fields", verr.Fields)
+	}
+	var coded *codedError
+	if errors.As(err, &coded) {
+		return coded.status, body(coded.code, coded.msg, coded.details)
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			return row.status, body(row.code, err.Error(), nil)
+		}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg := fmt.Sprint(he.Message)
+		switch he.Code {
+		case http.StatusNotFound:
+			return he.Code, body("not_found", "no such route", nil)
+		case http.StatusMethodNotAllowed:
+			return he.Code, body("method_not_allowed", "method not allowed on this route", nil)
+		case http.StatusRequestEntityTooLarge:
+			return he.Code, body("body_too_large", "the request body is over 1 MiB", nil)
+		case http.StatusUnauthorized:
+			return he.Code, body("unauthenticated", msg, nil)
+		case http.StatusTooManyRequests:
+			return he.Code, body("rate_limited", msg, nil)
+		}
+		if he.Code < 500 {
+			return he.Code, body(http.StatusText(he.Code), msg, nil)
+		}
+	}
+	return http.StatusInternalServerError, body("internal", "internal error; the request id identifies it in the logs", nil)
+}
+
+// codedError is an error a handler builds with its own status and code.
+type codedError struct {
+	status  int
+	code    string
+	msg     string
+	details []validate.FieldError
+}
+
+func (e *codedError) Error() string { return e.msg }
+
+// Errors of request decoding.
+var (
+	errMalformedJSON = errors.New("the body is not valid JSON of the expected shape")
+	errUnknownField  = errors.New("the body has a field this endpoint does not know")
+	errBadQuery      = errors.New("invalid query parameter")
+)
+
+// decodeJSON reads the body into v strictly: unknown fields, trailing data
+// and wrong types are 400s with the offending field named.
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return &codedError{http.StatusBadRequest, "malformed_json", "trailing data after the JSON body", nil}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return &codedError{http.StatusBadRequest, "invalid_request", "a field has the wrong type",
+			[]validate.FieldError{{Field: typeErr.Field, Code: "wrong_type", Message: "must be " + typeErr.Type.String()}}}
+	}
+	const unknown = "json: unknown field "
+	if msg := err.Error(); len(msg) > len(unknown) && msg[:len(unknown)] == unknown {
+		field := msg[len(unknown):]
+		if len(field) >= 2 {
+			field = field[1 : len(field)-1]
+		}
+		return &codedError{http.StatusBadRequest, "unknown_field", "unknown field " + field,
+			[]validate.FieldError{{Field: field, Code: "unknown_field", Message: "is not a field of this request"}}}
+	}
+	return fmt.Errorf("%w: %v", errMalformedJSON, err)
+}

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"ecinema/registry"
+)
+
+// listResponse is the shape of every paged list.
+type listResponse[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// pageParams reads limit and cursor.
+func pageParams(c echo.Context) (registry.Page, error) {
+	p := registry.Page{Cursor: c.QueryParam("cursor")}
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return p, &codedError{http.StatusBadRequest, "invalid_query", "limit must be an integer 1..500", nil}
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+func handleRegionsList(reg *registry.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if reg == nil {
+			return errNotWired
+		}
+		rs, err := reg.Regions(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, listResponse[registry.Region]{Items: rs})
+	}
+}
+
+// putHandler decodes a T, stores it with put and answers 200 with what was
+// stored (its new version included).
+func putHandler[T any](reg *registry.Service, put func(c echo.Context, actor string, in T) (T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if reg == nil {
+			return errNotWired
+		}
+		var in T
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		out, err := put(c, principal(c).KeyID, in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func getHandler[T any](reg *registry.Service, get func(c echo.Context) (T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if reg == nil {
+			return errNotWired
+		}
+		out, err := get(c)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func listHandler[T any](reg *registry.Service, list func(c echo.Context, p registry.Page) ([]T, string, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if reg == nil {
+			return errNotWired
+		}
+		p, err := pageParams(c)
+		if err != nil {
+			return err
+		}
+		items, next, err := list(c, p)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, listResponse[T]{Items: items, NextCursor: next})
+	}
+}
+
+func handlePartyPut(reg *registry.Service) echo.HandlerFunc {
+	return putHandler(reg, func(c echo.Context, actor string, in registry.Party) (registry.Party, error) {
+		return reg.PutParty(c.Request().Context(), actor, c.Param("id"), in)
+	})
+}
+
+func handlePartyGet(reg *registry.Service) echo.HandlerFunc {
+	return getHandler(reg, func(c echo.Context) (registry.Party, error) {
+		return reg.Party(c.Request().Context(), c.Param("id"))
+	})
+}
+
+func handlePartyList(reg *registry.Service) echo.HandlerFunc {
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Party, string, error) {
+		return reg.Parties(c.Request().Context(), p)
+	})
+}
+
+func handleCinemaPut(reg *registry.Service) echo.HandlerFunc {
+	return putHandler(reg, func(c echo.Context, actor string, in registry.Cinema) (registry.Cinema, error) {
+		return reg.PutCinema(c.Request().Context(), actor, c.Param("id"), in)
+	})
+}
+
+func handleCinemaGet(reg *registry.Service) echo.HandlerFunc {
+	return getHandler(reg, func(c echo.Context) (registry.Cinema, error) {
+		return reg.Cinema(c.Request().Context(), c.Param("id"))
+	})
+}
+
+func handleCinemaList(reg *registry.Service) echo.HandlerFunc {
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Cinema, string, error) {
+		return reg.Cinemas(c.Request().Context(), p)
+	})
+}
+
+func handleFilmPut(reg *registry.Service) echo.HandlerFunc {
+	return putHandler(reg, func(c echo.Context, actor string, in registry.Film) (registry.Film, error) {
+		return reg.PutFilm(c.Request().Context(), actor, c.Param("id"), in)
+	})
+}
+
+func handleFilmGet(reg *registry.Service) echo.HandlerFunc {
+	return getHandler(reg, func(c echo.Context) (registry.Film, error) {
+		return reg.Film(c.Request().Context(), c.Param("id"))
+	})
+}
+
+func handleFilmList(reg *registry.Service) echo.HandlerFunc {
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Film, string, error) {
+		return reg.Films(c.Request().Context(), p)
+	})
+}
+
+func handleRentalTermsPut(reg *registry.Service) echo.HandlerFunc {
+	return putHandler(reg, func(c echo.Context, actor string, in registry.RentalTerms) (registry.RentalTerms, error) {
+		return reg.PutRentalTerms(c.Request().Context(), actor, c.Param("id"), c.Param("exhibitor_id"), in)
+	})
+}
+
+func handleRentalTermsGet(reg *registry.Service) echo.HandlerFunc {
+	return getHandler(reg, func(c echo.Context) (listResponse[registry.RentalTerms], error) {
+		ts, err := reg.RentalTerms(c.Request().Context(), c.Param("id"), c.Param("exhibitor_id"))
+		return listResponse[registry.RentalTerms]{Items: ts}, err
+	})
+}

@@ -1,0 +1,49 @@
+package api
+
+import (
+	_ "embed"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// routes is the whole API surface on one screen. Every /v1 route that is
+// not public resolves its API key first (authenticate), then allow decides
+// by role; handlers check object scope.
+func (s *Server) routes() {
+	e, d := s.echo, s.deps
+
+	e.GET("/livez", handleLivez())
+	e.GET("/readyz", s.handleReadyz())
+	e.GET("/metrics", handleMetrics(d.Gatherer))
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
+	})
+
+	pub := e.Group("/v1")
+	v1 := e.Group("/v1", s.authenticate, s.rateLimit())
+	_ = pub
+
+	// Registry (SPEC 4).
+	v1.GET("/regions", handleRegionsList(d.Registry), allow(anyRole))
+	v1.PUT("/parties/:id", handlePartyPut(d.Registry), allow(admins))
+	v1.GET("/parties/:id", handlePartyGet(d.Registry), allow(anyRole))
+	v1.GET("/parties", handlePartyList(d.Registry), allow(anyRole))
+	v1.PUT("/cinemas/:id", handleCinemaPut(d.Registry), allow(admins))
+	v1.GET("/cinemas/:id", handleCinemaGet(d.Registry), allow(anyRole))
+	v1.GET("/cinemas", handleCinemaList(d.Registry), allow(anyRole))
+	v1.PUT("/films/:id", handleFilmPut(d.Registry), allow(admins))
+	v1.GET("/films/:id", handleFilmGet(d.Registry), allow(anyRole))
+	v1.GET("/films", handleFilmList(d.Registry), allow(anyRole))
+	v1.PUT("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsPut(d.Registry), allow(admins))
+	v1.GET("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsGet(d.Registry), allow(anyRole))
+
+	// Box office (SPEC 6).
+	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(analystRoles))
+	v1.GET("/boxoffice/share", handleBoxOfficeShare(d.BoxOffice), allow(analystRoles))
+
+	// ROUTES-MARKER: helpers add their routes above this line.
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"ecinema/apikey"
+	"ecinema/boxoffice"
+	"ecinema/registry"
+)
+
+// MaxBodyBytes is the largest request body accepted (SPEC 4: 1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// Deps are the services the API serves. Nil services leave their routes
+// answering 503, so a partial wiring fails loudly instead of panicking.
+type Deps struct {
+	Logger   *slog.Logger
+	Metrics  prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	Pool     *pgxpool.Pool
+	Keys     *apikey.Store
+	Registry *registry.Service
+	// Ready reports whether the service can take traffic (database reachable,
+	// migrations current); nil means always ready.
+	Ready func(ctx context.Context) error
+	// RateLimit is the sustained requests per second allowed per API key;
+	// RateBurst the bucket size. Zero disables the limit.
+	RateLimit float64
+	RateBurst int
+	BoxOffice *boxoffice.Service
+	// DEPS-MARKER: helpers add their services above this line.
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo     *echo.Echo
+	deps     Deps
+	log      *slog.Logger
+	draining atomic.Bool
+}
+
+// New builds the API with every route of routes.go.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Metrics == nil {
+		r := prometheus.NewRegistry()
+		d.Metrics, d.Gatherer = r, r
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// No proxy is trusted: the client address is the connection's peer.
+	// Put ExtractIPFromXFFHeader with trust options here when a proxy fronts it.
+	e.IPExtractor = echo.ExtractIPDirect()
+	s := &Server{echo: e, deps: d, log: d.Logger}
+	e.HTTPErrorHandler = s.handleError
+	m := newHTTPMetrics(d.Metrics)
+	if d.Pool != nil {
+		d.Metrics.MustRegister(newPoolCollector(d.Pool))
+	}
+	e.Use(
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}),
+		s.accessLog,
+		m.middleware,
+		middleware.Recover(),
+		middleware.BodyLimit("1M"),
+	)
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 so that load balancers stop sending new
+// requests while in-flight ones finish.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Routes lists the method and path of every route, for the OpenAPI test.
+func (s *Server) Routes() []echo.Route {
+	out := []echo.Route{}
+	for _, r := range s.echo.Routes() {
+		out = append(out, *r)
+	}
+	return out
+}
+
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		res := c.Response()
+		attrs := []slog.Attr{
+			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.String("path", c.Request().URL.Path),
+			slog.Int("status", res.Status),
+			slog.Int64("bytes", res.Size),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("ip", c.RealIP()),
+		}
+		if p, ok := c.Get(principalKey).(apikey.Principal); ok {
+			attrs = append(attrs, slog.String("key", p.KeyID))
+		}
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		return nil
+	}
+}

@@ -1,0 +1,130 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/ledger"
+)
+
+// Appender appends ledger entries; *ledger.Writer is the implementation.
+type Appender interface {
+	Append(ctx context.Context, r ledger.Record) (ledger.Entry, error)
+}
+
+// Service reads and writes the registry.
+type Service struct {
+	pool *pgxpool.Pool
+	app  Appender
+}
+
+// NewService returns a registry on pool whose writes go through app.
+func NewService(pool *pgxpool.Pool, app Appender) *Service {
+	return &Service{pool: pool, app: app}
+}
+
+const (
+	selectPartyKinds = `SELECT id, kind FROM parties WHERE id = ANY($1)`
+	regionExists     = `SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)`
+	nextVersion      = `SELECT COALESCE(max(version), 0) + 1 FROM registry_versions WHERE kind = $1 AND id = $2`
+	insertVersion    = `INSERT INTO registry_versions (kind, id, version, entry_seq, body, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)`
+)
+
+// checkParties checks that each referenced party exists with the wanted kind
+// ("" accepts any kind). field names the request field for the message.
+func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	rows, err := s.pool.Query(ctx, selectPartyKinds, ids)
+	if err != nil {
+		return fmt.Errorf("registry: check parties: %w", err)
+	}
+	kinds := map[string]string{}
+	var id, kind string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &kind}, func() error { kinds[id] = kind; return nil }); err != nil {
+		return fmt.Errorf("registry: check parties: %w", err)
+	}
+	for _, r := range refs {
+		k, ok := kinds[r.id]
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: %s: party %q is not registered", ErrUnknownReference, r.field, r.id)
+		case r.kind != "" && k != r.kind:
+			return fmt.Errorf("%w: %s: party %q is a %s, not a %s", ErrUnknownReference, r.field, r.id, k, r.kind)
+		}
+	}
+	return nil
+}
+
+type partyRef struct{ field, id, kind string }
+
+// appendVersion appends a registry entry whose projection records the
+// version and then runs project with it.
+func (s *Service) appendVersion(ctx context.Context, actor, kind, id string, body any, scope ledger.Record,
+	project func(ctx context.Context, tx pgx.Tx, version int, seq int64) error) (int, error) {
+	doc, err := json.Marshal(body)
+	if err != nil {
+		return 0, fmt.Errorf("registry: encode %s: %w", kind, err)
+	}
+	var version int
+	rec := ledger.Record{Kind: kind, Actor: actor, Body: body, CinemaID: scope.CinemaID, FilmID: scope.FilmID,
+		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+			if err := tx.QueryRow(ctx, nextVersion, kind, id).Scan(&version); err != nil {
+				return fmt.Errorf("registry: next version: %w", err)
+			}
+			if _, err := tx.Exec(ctx, insertVersion, kind, id, version, e.Seq, doc, e.At); err != nil {
+				return fmt.Errorf("registry: record version: %w", err)
+			}
+			return project(ctx, tx, version, e.Seq)
+		}}
+	if _, err := s.app.Append(ctx, rec); err != nil {
+		return 0, err
+	}
+	return version, nil
+}
+
+// Version is one recorded version of a registry object.
+type Version struct {
+	Version    int             `json:"version"`
+	EntrySeq   int64           `json:"entry_seq"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Body       json.RawMessage `json:"body"`
+}
+
+const selectVersions = `SELECT version, entry_seq, recorded_at, body FROM registry_versions
+WHERE kind = $1 AND id = $2 ORDER BY version`
+
+// Versions returns every version of a registry object, oldest first.
+func (s *Service) Versions(ctx context.Context, kind, id string) ([]Version, error) {
+	rows, err := s.pool.Query(ctx, selectVersions, kind, id)
+	if err != nil {
+		return nil, fmt.Errorf("registry: versions: %w", err)
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Version, error) {
+		var v Version
+		err := r.Scan(&v.Version, &v.EntrySeq, &v.RecordedAt, &v.Body)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: versions: %w", err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, kind, id)
+	}
+	return vs, nil
+}
+
+func notFound(err error, what, id string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %s %q", ErrNotFound, what, id)
+	}
+	return fmt.Errorf("registry: get %s: %w", what, err)
+}
