@@ -12,9 +12,9 @@ import (
 )
 
 const (
-	filmExists             = `SELECT EXISTS (SELECT 1 FROM films WHERE id = $1)`
-	deleteOverride         = `DELETE FROM rental_term_overrides WHERE film_id = $1 AND exhibitor_id = $2 AND effective_from = $3`
-	insertOverride         = `INSERT INTO rental_term_overrides (film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq)
+	filmExists     = `SELECT EXISTS (SELECT 1 FROM films WHERE id = $1)`
+	deleteOverride = `DELETE FROM rental_term_overrides WHERE film_id = $1 AND exhibitor_id = $2 AND effective_from = $3`
+	insertOverride = `INSERT INTO rental_term_overrides (film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq)
 SELECT $1, $2, $3, t.from_week, t.pct, $6, $7 FROM unnest($4::int[], $5::numeric[]) AS t(from_week, pct)`
 	selectOverrides = `SELECT effective_from, version, from_week, distributor_pct FROM rental_term_overrides
 WHERE film_id = $1 AND exhibitor_id = $2 ORDER BY effective_from, from_week`

@@ -156,4 +156,3 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 	}
 	return scale
 }
-
