@@ -40,7 +40,7 @@ func TestMoney(t *testing.T) {
 
 func TestID(t *testing.T) {
 	for in, ok := range map[string]bool{"a": true, "KZ-ALA_1:x.y": true, "-a": false, "a b": false, "": false,
-		"a234567890123456789012345678901234567890123456789012345678901234": true,
+		"a234567890123456789012345678901234567890123456789012345678901234":  true,
 		"a2345678901234567890123456789012345678901234567890123456789012345": false} {
 		var e Errors
 		e.ID("id", in)

@@ -1,0 +1,36 @@
+# ecinema — the two commands that matter are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/ecinema
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run test race lint bench fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ecinema
+
+# Starts a private PostgreSQL under ./.data (unless ECINEMA_DATABASE_URL is
+# set), migrates, loads demo data once, and serves. Ctrl-C stops everything.
+run: build
+	@./scripts/ensure-postgres.sh
+	./$(BIN) dev
+
+# One throwaway PostgreSQL cluster for the whole run (internal/pgtest/withpg),
+# stopped at the end whether the tests pass or fail.
+test:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./internal/pgtest/withpg $(GO) test -race -count=1 -timeout 15m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./internal/pgtest/withpg $(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeSales -fuzztime 60s ./ingest/
+
+clean:
+	rm -rf bin

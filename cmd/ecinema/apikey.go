@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"ecinema/apikey"
+	"ecinema/internal/postgres"
+)
+
+const apikeyUsage = `usage:
+  ecinema apikey create --role ROLE [--cinema ID | --party ID] --name NAME
+  ecinema apikey list
+  ecinema apikey revoke ID
+roles: admin pos exhibitor distributor producer rights_holder analyst tax auditor`
+
+func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s", apikeyUsage)
+	}
+	url, err := databaseURL(env.getenv)
+	if err != nil {
+		return err
+	}
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := apikey.NewStore(pool)
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		role := fs.String("role", "", "role of the key")
+		cinema := fs.String("cinema", "", "cinema the key acts for (pos, exhibitor)")
+		party := fs.String("party", "", "party the key acts for (producer, distributor, rights_holder, exhibitor)")
+		name := fs.String("name", "", "who holds the key")
+		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+			return usagef("%s", apikeyUsage)
+		}
+		k, secret, err := store.Create(ctx, *name, apikey.Role(*role), *cinema, *party)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, secret)
+		fmt.Fprintf(env.stderr, "created %s (%s) — the secret above is shown only once\n", k.ID, k.Role)
+		return nil
+	case "list":
+		keys, err := store.List(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tROLE\tSCOPE\tNAME\tCREATED\tREVOKED")
+		for _, k := range keys {
+			scope := k.CinemaID + k.PartyID
+			revoked := ""
+			if k.RevokedAt != nil {
+				revoked = k.RevokedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, scope, k.Name, k.CreatedAt.UTC().Format(time.RFC3339), revoked)
+		}
+		return w.Flush()
+	case "revoke":
+		if len(args) != 2 {
+			return usagef("%s", apikeyUsage)
+		}
+		if err := store.Revoke(ctx, args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "revoked %s\n", args[1])
+		return nil
+	}
+	return usagef("%s", apikeyUsage)
+}

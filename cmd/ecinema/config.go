@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"ecinema/ledger"
+)
+
+// config is the service's configuration, read from the environment once.
+type config struct {
+	DatabaseURL     string        // ECINEMA_DATABASE_URL
+	Addr            string        // ECINEMA_ADDR
+	LogKeyFile      string        // ECINEMA_LOG_KEY_FILE
+	LogOrigin       string        // ECINEMA_LOG_ORIGIN
+	CheckpointEvery time.Duration // ECINEMA_CHECKPOINT_INTERVAL
+	RateLimit       float64       // ECINEMA_RATE_LIMIT
+	RateBurst       int           // ECINEMA_RATE_BURST
+	ShutdownTimeout time.Duration // ECINEMA_SHUTDOWN_TIMEOUT
+	LogLevel        string        // ECINEMA_LOG_LEVEL
+}
+
+// configVars documents every variable with its default; README's table
+// repeats it.
+var configVars = []struct{ name, def, help string }{
+	{"ECINEMA_DATABASE_URL", "", "PostgreSQL URL of the database owner (migrations run as it; the service then acts as role ecinema_app)"},
+	{"ECINEMA_ADDR", "127.0.0.1:8080", "address the HTTP API listens on"},
+	{"ECINEMA_LOG_KEY_FILE", "", "file with the checkpoint signer key (ecinema logkey generate FILE)"},
+	{"ECINEMA_LOG_ORIGIN", ledger.DefaultOrigin, "origin line of the signed checkpoints"},
+	{"ECINEMA_CHECKPOINT_INTERVAL", "10s", "how often a checkpoint is signed when the ledger grew"},
+	{"ECINEMA_RATE_LIMIT", "200", "requests per second allowed per API key (0 disables)"},
+	{"ECINEMA_RATE_BURST", "400", "burst size of the per-key rate limit"},
+	{"ECINEMA_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
+	{"ECINEMA_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// loadConfig reads and validates the configuration, naming every problem.
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, cv := range configVars {
+			if cv.name == name {
+				return cv.def
+			}
+		}
+		return ""
+	}
+	var c config
+	var problems []string
+	c.DatabaseURL = get("ECINEMA_DATABASE_URL")
+	if c.DatabaseURL == "" {
+		problems = append(problems, "ECINEMA_DATABASE_URL is not set: run 'make run' for a local database, or set it")
+	}
+	c.Addr = get("ECINEMA_ADDR")
+	c.LogKeyFile = get("ECINEMA_LOG_KEY_FILE")
+	if c.LogKeyFile == "" {
+		problems = append(problems, "ECINEMA_LOG_KEY_FILE is not set: create a key with 'ecinema logkey generate FILE' and point it there")
+	} else if _, err := os.Stat(c.LogKeyFile); err != nil {
+		problems = append(problems, fmt.Sprintf("ECINEMA_LOG_KEY_FILE: %v", err))
+	}
+	c.LogOrigin = get("ECINEMA_LOG_ORIGIN")
+	durations := map[string]*time.Duration{"ECINEMA_CHECKPOINT_INTERVAL": &c.CheckpointEvery, "ECINEMA_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout}
+	for name, dst := range durations {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s=%q is not a positive duration like 10s", name, get(name)))
+		}
+		*dst = d
+	}
+	rl, err := strconv.ParseFloat(get("ECINEMA_RATE_LIMIT"), 64)
+	if err != nil || rl < 0 {
+		problems = append(problems, fmt.Sprintf("ECINEMA_RATE_LIMIT=%q is not a number ≥ 0", get("ECINEMA_RATE_LIMIT")))
+	}
+	c.RateLimit = rl
+	rb, err := strconv.Atoi(get("ECINEMA_RATE_BURST"))
+	if err != nil || rb < 1 {
+		problems = append(problems, fmt.Sprintf("ECINEMA_RATE_BURST=%q is not an integer ≥ 1", get("ECINEMA_RATE_BURST")))
+	}
+	c.RateBurst = rb
+	c.LogLevel = get("ECINEMA_LOG_LEVEL")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("ECINEMA_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
+	}
+	if len(problems) > 0 {
+		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// databaseURL reads only the database URL, for subcommands that need no more.
+func databaseURL(getenv func(string) string) (string, error) {
+	u := strings.TrimSpace(getenv("ECINEMA_DATABASE_URL"))
+	if u == "" {
+		return "", errors.New("ECINEMA_DATABASE_URL is not set: run 'make run' for a local database, or set it")
+	}
+	return u, nil
+}

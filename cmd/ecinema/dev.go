@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"ecinema/apikey"
+	"ecinema/internal/pgcluster"
+	"ecinema/internal/postgres"
+	"ecinema/ledger"
+	"ecinema/migrations"
+)
+
+// cmdDev is what `make run` starts: with ECINEMA_DATABASE_URL unset it runs
+// a private PostgreSQL cluster under ./.data (kept between runs), creates
+// the checkpoint signing key and an admin API key once (files of mode 0600
+// under ./.data), loads the demo data set once, and serves until Ctrl-C,
+// after which it stops the server and then the cluster.
+func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
+	dataDir := ".data"
+	if len(args) > 0 {
+		return usagef("dev takes no arguments")
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+	vars := map[string]string{}
+	getenv := func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return env.getenv(k)
+	}
+	if env.getenv("ECINEMA_DATABASE_URL") == "" {
+		sum := sha256.Sum256([]byte(abs))
+		c, err := pgcluster.Start(ctx, pgcluster.Options{
+			DataDir:   filepath.Join(abs, "pg"),
+			SocketDir: "/tmp/ecinema-" + hex.EncodeToString(sum[:4]),
+			LogFile:   filepath.Join(abs, "log", "postgres.log"),
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			fmt.Fprintln(env.stderr, "stopping PostgreSQL")
+			if err := c.Stop(); err != nil {
+				fmt.Fprintln(env.stderr, err)
+			}
+		}()
+		url := c.URL("postgres")
+		if err := ensureDatabase(ctx, url, "ecinema"); err != nil {
+			return err
+		}
+		vars["ECINEMA_DATABASE_URL"] = c.URL("ecinema")
+		fmt.Fprintf(env.stderr, "PostgreSQL running with data in %s\n", filepath.Join(abs, "pg"))
+	}
+	if env.getenv("ECINEMA_LOG_KEY_FILE") == "" {
+		keyFile := filepath.Join(abs, "log.key")
+		if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
+			skey, _, err := ledger.GenerateKey("ecinema-dev")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(keyFile, []byte(skey+"\n"), 0o600); err != nil {
+				return err
+			}
+		}
+		vars["ECINEMA_LOG_KEY_FILE"] = keyFile
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	adminKey, err := ensureAdminKey(ctx, cfg.DatabaseURL, filepath.Join(abs, "admin.key"))
+	if err != nil {
+		return err
+	}
+	demoMarker := filepath.Join(abs, "demo.loaded")
+	if demo, ok := subcommands["demo"]; ok {
+		if _, err := os.Stat(demoMarker); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(env.stderr, "loading the 30-day demo data set (once; delete .data to start over)")
+			denv := &cmdEnv{getenv: getenv, stdout: env.stderr, stderr: env.stderr}
+			if err := demo.run(ctx, denv, []string{"--days", "30"}); err != nil {
+				fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
+			} else if err := os.WriteFile(demoMarker, nil, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	verifier, _ := os.ReadFile(cfg.LogKeyFile)
+	vkey, _ := ledger.VerifierFromSigner(string(verifier))
+	return serve(ctx, env, cfg, func(addr string) {
+		fmt.Fprintf(env.stdout, "\necinema is running at http://%s\n", addr)
+		fmt.Fprintf(env.stdout, "admin API key:   %s\n", adminKey)
+		if b, err := os.ReadFile(filepath.Join(abs, "demo-keys.txt")); err == nil {
+			fmt.Fprintf(env.stdout, "demo API keys:\n%s", b)
+		}
+		fmt.Fprintf(env.stdout, "checkpoint key:  %s\n", vkey)
+		fmt.Fprintf(env.stdout, "try: curl -s -H 'Authorization: Bearer %s' http://%s/v1/regions\n", adminKey, addr)
+		fmt.Fprintf(env.stdout, "database:        %s\nCtrl-C stops the server and the database.\n\n", cfg.DatabaseURL)
+	})
+}
+
+// ensureDatabase creates database name when it does not exist.
+func ensureDatabase(ctx context.Context, maintenanceURL, name string) error {
+	pool, err := postgres.OpenOwner(ctx, maintenanceURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = pool.Exec(ctx, "CREATE DATABASE "+name)
+	return err
+}
+
+// ensureAdminKey returns the admin key kept in file, creating both once.
+func ensureAdminKey(ctx context.Context, url, file string) (string, error) {
+	if b, err := os.ReadFile(file); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer pool.Close()
+	_, secret, err := apikey.NewStore(pool).Create(ctx, "make run admin", apikey.RoleAdmin, "", "")
+	if err != nil {
+		return "", err
+	}
+	return secret, os.WriteFile(file, []byte(secret+"\n"), 0o600)
+}

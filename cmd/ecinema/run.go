@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// cmdEnv is what every subcommand gets.
+type cmdEnv struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// subcommand runs one subcommand with its own arguments.
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, env *cmdEnv, args []string) error
+}
+
+// subcommands lists every subcommand; filled in init because dev runs demo
+// through it. SUBCOMMANDS-MARKER: add yours in the map below.
+var subcommands map[string]subcommand
+
+func init() {
+	subcommands = map[string]subcommand{
+		"serve":   {"run the HTTP API (migrates first)", cmdServe},
+		"migrate": {"apply pending database migrations", cmdMigrate},
+		"apikey":  {"create, list or revoke API keys", cmdAPIKey},
+		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
+	}
+}
+
+// usageError is a mistake in the command line; main exits 2 for it.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitCoder lets a subcommand choose its exit status (verify does).
+type exitCoder interface{ ExitCode() int }
+
+func exitCode(err error) int {
+	var u *usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	var c exitCoder
+	if errors.As(err, &c) {
+		return c.ExitCode()
+	}
+	return 1
+}
+
+// run is the whole program; main only calls it, tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := &cmdEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage())
+		if len(args) == 0 {
+			return usagef("a subcommand is required")
+		}
+		return nil
+	}
+	sc, ok := subcommands[args[0]]
+	if !ok {
+		return usagef("unknown subcommand %q\n%s", args[0], usage())
+	}
+	return sc.run(ctx, env, args[1:])
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: ecinema <subcommand> [flags]\n\nsubcommands:\n")
+	names := make([]string, 0, len(subcommands))
+	for n := range subcommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-8s %s\n", n, subcommands[n].summary)
+	}
+	b.WriteString("\nconfiguration comes from the environment; see README.md\n")
+	return b.String()
+}

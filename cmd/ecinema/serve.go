@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"ecinema/internal/app"
+	"ecinema/internal/postgres"
+	"ecinema/ledger"
+	"ecinema/migrations"
+)
+
+func cmdServe(ctx context.Context, env *cmdEnv, args []string) error {
+	if len(args) > 0 {
+		return usagef("serve takes no arguments; it is configured by the environment (see README.md)")
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, env, cfg, nil)
+}
+
+// serve migrates, wires and serves until ctx ends, then drains: /readyz
+// turns 503, in-flight requests finish, the ledger writer commits what it
+// holds, and the pool closes. ready, when not nil, receives the bound
+// address once the server accepts connections.
+func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)) error {
+	log := newLogger(env, cfg.LogLevel)
+	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	keyBytes, err := os.ReadFile(cfg.LogKeyFile)
+	if err != nil {
+		return fmt.Errorf("ECINEMA_LOG_KEY_FILE: %w", err)
+	}
+	signer, err := ledger.NewSigner(string(keyBytes))
+	if err != nil {
+		return fmt.Errorf("ECINEMA_LOG_KEY_FILE %s: %w", cfg.LogKeyFile, err)
+	}
+	verifier, err := ledger.VerifierFromSigner(string(keyBytes))
+	if err != nil {
+		return fmt.Errorf("ECINEMA_LOG_KEY_FILE %s: %w", cfg.LogKeyFile, err)
+	}
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a, err := app.New(pool, app.Config{
+		Logger: log, Registry: reg, LogOrigin: cfg.LogOrigin, Signer: signer, Verifier: verifier,
+		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		Ready: func(ctx context.Context) error {
+			n, err := migrations.Pending(ctx, cfg.DatabaseURL)
+			if err != nil {
+				return errors.New("cannot read migration state")
+			}
+			if n > 0 {
+				return fmt.Errorf("%d migrations pending", n)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	// The background work outlives ctx until the HTTP server has drained,
+	// so that requests still in flight can append.
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	bgDone := make(chan error, 1)
+	go func() { bgDone <- a.Run(bgCtx) }()
+	defer func() { stopBG(); <-bgDone }()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on ECINEMA_ADDR %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "timeout", cfg.ShutdownTimeout)
+	a.API.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(env *cmdEnv, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(env.stderr, &slog.HandlerOptions{Level: l}))
+}
