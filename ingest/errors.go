@@ -1,0 +1,92 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors of the ingest rules. Each is a class the API maps to one HTTP
+// status and code (api/errors.go); the service returns them wrapped in an
+// *Error whose message is written for the client. Invalid fields are
+// reported as *validate.Errors (400) instead.
+var (
+	// ErrMalformed: the body is not JSON of the expected shape (400 malformed_json).
+	ErrMalformed = errors.New("malformed request body")
+	// ErrIdempotencyKeyRequired: POST without a valid Idempotency-Key header (400).
+	ErrIdempotencyKeyRequired = errors.New("the Idempotency-Key header is required: 1 to 255 printable ASCII characters")
+	// ErrTooManyTickets: more than MaxTickets tickets in one request (413).
+	ErrTooManyTickets = errors.New("too many tickets in one request")
+
+	// ErrScreeningNotFound: no such screening in the key's cinema (404).
+	ErrScreeningNotFound = errors.New("screening not found")
+	// ErrOtherCinema: the screening belongs to another cinema than the key's (403).
+	ErrOtherCinema = errors.New("the screening belongs to another cinema")
+
+	// ErrDuplicateTicket: a ticket id already used in this cinema, or twice in one request (409).
+	ErrDuplicateTicket = errors.New("duplicate ticket id")
+	// ErrSeatAlreadySold: the seat is sold and not refunded for this screening (409).
+	ErrSeatAlreadySold = errors.New("seat already sold")
+	// ErrTicketNotSold: a refund names a ticket that was never sold in this cinema (409).
+	ErrTicketNotSold = errors.New("ticket not sold")
+	// ErrTicketAlreadyRefunded: a refund names a ticket already refunded (409).
+	ErrTicketAlreadyRefunded = errors.New("ticket already refunded")
+	// ErrTicketNotInScreening: a refund names a ticket of another screening (409).
+	ErrTicketNotInScreening = errors.New("ticket belongs to another screening")
+	// ErrScreeningOverlap: another screening in the same hall overlaps (409).
+	ErrScreeningOverlap = errors.New("overlapping screening in the hall")
+	// ErrScreeningHasSales: the screening has sales and cannot be replaced (409).
+	ErrScreeningHasSales = errors.New("screening has sales")
+	// ErrIdempotencyKeyReused: the Idempotency-Key was used with another request (409).
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
+
+	// ErrCapacityExceeded: more tickets than the hall's seats (422).
+	ErrCapacityExceeded = errors.New("more tickets than seats")
+	// ErrSoldAtInFuture: sold_at more than 5 minutes ahead of the server clock (422).
+	ErrSoldAtInFuture = errors.New("sold_at is in the future")
+	// ErrSoldAfterEnd: sold_at after the screening's end (422).
+	ErrSoldAfterEnd = errors.New("sold_at is after the screening's end")
+	// ErrRefundAfterStart: a refund after the start without reason screening_cancelled (422).
+	ErrRefundAfterStart = errors.New("refund after the screening started")
+	// ErrRefundedAtInFuture: refunded_at more than 5 minutes ahead of the server clock (422).
+	ErrRefundedAtInFuture = errors.New("refunded_at is in the future")
+	// ErrRefundedBeforeSale: refunded_at before the ticket's sold_at (422).
+	ErrRefundedBeforeSale = errors.New("refunded_at is before the sale")
+	// ErrAgeRestrictedTime: a 21+ film starting outside 22:00–06:00 local time (422).
+	ErrAgeRestrictedTime = errors.New("21+ films start only between 22:00 and 06:00")
+	// ErrCertificateNotValid: the film's distribution certificate is not valid on the box-office day (422).
+	ErrCertificateNotValid = errors.New("distribution certificate not valid")
+	// ErrUnknownHall: the hall is not a hall of the key's cinema (422).
+	ErrUnknownHall = errors.New("unknown hall")
+	// ErrUnknownFilm: the film is not registered (422).
+	ErrUnknownFilm = errors.New("unknown film")
+
+	// ErrBadAnomalyQuery: an invalid anomaly filter (400).
+	ErrBadAnomalyQuery = errors.New("invalid anomaly query")
+)
+
+// Error is a rejected request: one of the Err* classes above with a message
+// for the client (which names the ticket, seat or screening at fault).
+type Error struct {
+	Class   error
+	Message string
+}
+
+// Error returns the client message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the class, so errors.Is(err, ErrSeatAlreadySold) works.
+func (e *Error) Unwrap() error { return e.Class }
+
+func newErr(class error, format string, args ...any) *Error {
+	return &Error{Class: class, Message: fmt.Sprintf(format, args...)}
+}
+
+// asRuleError returns the *Error inside err (dropping the ledger's
+// wrapping, whose prefix is not for clients), or err itself.
+func asRuleError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return err
+}

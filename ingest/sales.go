@@ -1,0 +1,349 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
+)
+
+// The sale Project func runs two pipelined round trips inside the writer's
+// transaction: the state reads (idempotency key, screening totals, ticket
+// ids taken, seats taken), then the set-based writes (tickets from unnest,
+// rollups, screening totals, idempotency row, anomaly rows).
+const (
+	sqlSaleState = `SELECT entry_seq, starts_at, ends_at, seats, tickets_active
+FROM screenings WHERE cinema_id = $1 AND id = $2`
+
+	sqlTicketIDTaken = `SELECT id FROM tickets WHERE cinema_id = $1 AND id = ANY ($2::text[]) LIMIT 1`
+
+	sqlSeatTaken = `SELECT seat FROM tickets
+WHERE cinema_id = $1 AND screening_id = $2 AND seat = ANY ($3::text[]) AND refunded_at IS NULL LIMIT 1`
+
+	sqlTicketsInsert = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
+  sold_at, sale_date, box_office_day, sale_seq)
+SELECT $1, u.id, $2, $3, u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
+  u.sold_at, u.sale_date, $4, $5
+FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::date[])
+  AS u(id, price, category, seat, channel, sold_at, sale_date)`
+
+	sqlSalesDailyAdd = `INSERT INTO sales_daily AS d (cinema_id, film_id, box_office_day, sale_date, gross, admissions)
+SELECT $1, $2, $3, u.sale_date, u.gross::numeric, u.admissions
+FROM unnest($4::date[], $5::text[], $6::bigint[]) AS u(sale_date, gross, admissions)
+ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE
+SET gross = d.gross + EXCLUDED.gross, admissions = d.admissions + EXCLUDED.admissions`
+
+	sqlScreeningSold = `UPDATE screenings SET tickets_sold = tickets_sold + $3, tickets_active = tickets_active + $3,
+  gross = gross + $4::numeric
+WHERE cinema_id = $1 AND id = $2`
+
+	sqlAnomaliesInsert = `INSERT INTO anomalies (cinema_id, entry_seq, flag, kind, screening_id, film_id, box_office_day,
+  recorded_at, tickets)
+SELECT $1, $2, u.flag, $3, $4, $5, $6, $7, u.tickets
+FROM unnest($8::text[], $9::int[]) AS u(flag, tickets)`
+)
+
+// saleBody is the "body" of a sale entry: everything needed to rebuild the
+// projections from the log.
+type saleBody struct {
+	CinemaID     string           `json:"cinema_id"`
+	ScreeningID  string           `json:"screening_id"`
+	FilmID       string           `json:"film_id"`
+	BoxOfficeDay string           `json:"box_office_day"`
+	Tickets      []saleBodyTicket `json:"tickets"`
+}
+
+type saleBodyTicket struct {
+	ID       string `json:"id"`
+	SoldAt   string `json:"sold_at"`
+	SaleDate string `json:"sale_date"`
+	Price    string `json:"price"`
+	Category string `json:"category"`
+	Seat     string `json:"seat,omitempty"`
+	Channel  string `json:"channel"`
+}
+
+// SalesResponse is the body of a 201 answer to POST /v1/sales.
+type SalesResponse struct {
+	Entry    EntryRef `json:"entry"`
+	Accepted int      `json:"accepted"`
+	Flags    []string `json:"flags"`
+}
+
+// PostSales records a sales request (the raw JSON body) as one ledger entry
+// and returns the response to send. idemKey is the Idempotency-Key header:
+// a replay of an accepted request returns the first response.
+func (s *Service) PostSales(ctx context.Context, c Caller, idemKey string, body []byte) (*Response, error) {
+	id, err := newIdem(c, "POST /v1/sales", idemKey, body)
+	if err != nil {
+		return nil, err
+	}
+	sale, err := ParseSales(body)
+	if err != nil {
+		return nil, err
+	}
+	if resp, err := s.lookup(ctx, nil, id); resp != nil || err != nil {
+		return resp, err
+	}
+	now := s.cfg.Now()
+	for _, t := range sale.Tickets {
+		if t.SoldAt.After(now.Add(ClockSkew)) {
+			return nil, newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339))
+		}
+	}
+	var flags []string
+	for range maxAttempts {
+		sc, err := s.loadScreening(ctx, c.CinemaID, sale.ScreeningID)
+		if err != nil {
+			return nil, err
+		}
+		p, err := planSale(c, sc, sale, now)
+		if err != nil {
+			return nil, err
+		}
+		if flags == nil {
+			flags = p.flags(sc.TicketsActive)
+		}
+		var final []string
+		rec := ledger.Record{
+			Kind:     "sale",
+			Actor:    c.KeyID,
+			Body:     p.body,
+			CinemaID: c.CinemaID,
+			FilmID:   sc.FilmID,
+			Flags:    flags,
+			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+				f, err := s.projectSale(ctx, tx, e, p, id, flags)
+				final = f
+				return err
+			},
+		}
+		e, err := s.app.Append(ctx, rec)
+		var stale *errStale
+		switch {
+		case err == nil:
+			return &Response{Status: 201, Body: p.response(e, flags)}, nil
+		case errors.As(err, &stale):
+			flags = final // nil when the screening changed: guess again from the new read
+			continue
+		case errors.Is(err, errTwin):
+			resp, ok, err := s.awaitTwin(ctx, id)
+			if err != nil || ok {
+				return resp, err
+			}
+			continue
+		default:
+			return nil, asRuleError(err)
+		}
+	}
+	return nil, fmt.Errorf("ingest: sale for screening %s/%s: premises kept changing after %d attempts", c.CinemaID, sale.ScreeningID, maxAttempts)
+}
+
+// salePlan is a sale checked against the screening as read before Append,
+// with its arrays ready for the set-based statements.
+type salePlan struct {
+	cinemaID string
+	sc       *screeningRow
+	n        int
+	now      time.Time
+	body     saleBody
+	gross    decimal.Decimal
+
+	ids, prices, categories, seats, channels []string
+	soldAt, saleDates                        []time.Time
+	seatList                                 []string // non-empty seats
+
+	dayDates  []time.Time
+	dayGross  []string
+	dayAdmits []int64
+
+	late, afterStart int // tickets carrying each flag
+}
+
+func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan, error) {
+	n := len(sale.Tickets)
+	p := &salePlan{
+		cinemaID: c.CinemaID, sc: sc, n: n, now: now,
+		ids: make([]string, n), prices: make([]string, n), categories: make([]string, n),
+		seats: make([]string, n), channels: make([]string, n), soldAt: make([]time.Time, n), saleDates: make([]time.Time, n),
+	}
+	p.body = saleBody{CinemaID: c.CinemaID, ScreeningID: sc.ID, FilmID: sc.FilmID,
+		BoxOfficeDay: sc.BoxOfficeDay.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
+	type day struct {
+		gross decimal.Decimal
+		n     int64
+	}
+	days := map[time.Time]*day{}
+	for i, t := range sale.Tickets {
+		if t.SoldAt.After(sc.EndsAt) {
+			return nil, newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
+				t.SoldAt.Format(time.RFC3339), sc.EndsAt.Format(time.RFC3339))
+		}
+		sd := LocalDate(t.SoldAt)
+		price := t.Price.StringFixed(2)
+		p.ids[i], p.prices[i], p.categories[i], p.seats[i], p.channels[i] = t.ID, price, t.Category, t.Seat, t.Channel
+		p.soldAt[i], p.saleDates[i] = t.SoldAt, sd
+		if t.Seat != "" {
+			p.seatList = append(p.seatList, t.Seat)
+		}
+		p.body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: sd.Format(dateLayout),
+			Price: price, Category: t.Category, Seat: t.Seat, Channel: t.Channel}
+		p.gross = p.gross.Add(t.Price)
+		d := days[sd]
+		if d == nil {
+			d = &day{}
+			days[sd] = d
+		}
+		d.gross = d.gross.Add(t.Price)
+		d.n++
+		if now.Sub(t.SoldAt) > LateAfter {
+			p.late++
+		}
+		if t.SoldAt.After(sc.StartsAt) {
+			p.afterStart++
+		}
+	}
+	for d := range days {
+		p.dayDates = append(p.dayDates, d)
+	}
+	sort.Slice(p.dayDates, func(i, j int) bool { return p.dayDates[i].Before(p.dayDates[j]) })
+	for _, d := range p.dayDates {
+		p.dayGross = append(p.dayGross, days[d].gross.StringFixed(2))
+		p.dayAdmits = append(p.dayAdmits, days[d].n)
+	}
+	return p, nil
+}
+
+// flags returns the anomaly flags of the sale when active tickets were
+// already sold for the screening, sorted.
+func (p *salePlan) flags(active int) []string {
+	f := []string{}
+	if p.late > 0 {
+		f = append(f, FlagLateReport)
+	}
+	if isNightStart(p.sc.StartsAt) && (active+p.n)*5 > p.sc.Seats*4 {
+		f = append(f, FlagNightHighOccupancy)
+	}
+	if p.afterStart > 0 {
+		f = append(f, FlagSoldAfterStart)
+	}
+	slices.Sort(f)
+	return f
+}
+
+func (p *salePlan) flagTickets(flag string) int32 {
+	switch flag {
+	case FlagLateReport:
+		return int32(p.late)
+	case FlagSoldAfterStart:
+		return int32(p.afterStart)
+	}
+	return int32(p.n)
+}
+
+func (p *salePlan) response(e ledger.Entry, flags []string) []byte {
+	return mustJSON(SalesResponse{Entry: entryRef(e), Accepted: p.n, Flags: flags})
+}
+
+// projectSale checks every state rule of a sale in the writer's transaction
+// and writes its projections. It returns the flags it computed (so a stale
+// guess can be corrected by the caller).
+func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p *salePlan, id idem, flags []string) ([]string, error) {
+	sc := p.sc
+	b := &pgx.Batch{}
+	var (
+		idemHash  []byte
+		idemFound bool
+		seq       int64
+		startsAt  time.Time
+		endsAt    time.Time
+		seats     int
+		active    int
+		found     bool
+		dupID     string
+		dupSeat   string
+	)
+	b.Queue(sqlIdemGet, id.keyID, id.key).QueryRow(func(r pgx.Row) error {
+		var st int
+		var body []byte
+		err := r.Scan(&idemHash, &st, &body)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		idemFound = err == nil
+		return err
+	})
+	b.Queue(sqlSaleState, p.cinemaID, sc.ID).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&seq, &startsAt, &endsAt, &seats, &active)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	b.Queue(sqlTicketIDTaken, p.cinemaID, p.ids).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&dupID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if len(p.seatList) > 0 {
+		b.Queue(sqlSeatTaken, p.cinemaID, sc.ID, p.seatList).QueryRow(func(r pgx.Row) error {
+			err := r.Scan(&dupSeat)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("ingest: sale state: %w", err)
+	}
+	if err := checkInTx(idemHash, idemFound, id); err != nil {
+		return nil, err
+	}
+	if !found || seq != sc.EntrySeq {
+		return nil, &errStale{why: "screening changed"}
+	}
+	if dupID != "" {
+		return nil, newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", dupID, p.cinemaID)
+	}
+	if dupSeat != "" {
+		return nil, newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold", dupSeat, sc.ID)
+	}
+	if active+p.n > seats {
+		return nil, newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
+			sc.ID, active, p.n, seats)
+	}
+	got := p.flags(active)
+	if !slices.Equal(got, flags) {
+		return got, &errStale{why: "anomaly flags changed"}
+	}
+
+	resp := p.response(e, flags)
+	w := &pgx.Batch{}
+	w.Queue(sqlTicketsInsert, p.cinemaID, sc.ID, sc.FilmID, sc.BoxOfficeDay, e.Seq,
+		p.ids, p.prices, p.categories, p.seats, p.channels, p.soldAt, p.saleDates)
+	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.dayDates, p.dayGross, p.dayAdmits)
+	w.Queue(sqlScreeningSold, p.cinemaID, sc.ID, p.n, p.gross.StringFixed(2))
+	w.Queue(sqlIdemInsert, id.keyID, id.key, id.hash, 201, resp, e.Seq)
+	if len(flags) > 0 {
+		counts := make([]int32, len(flags))
+		for i, f := range flags {
+			counts[i] = p.flagTickets(f)
+		}
+		w.Queue(sqlAnomaliesInsert, p.cinemaID, e.Seq, "sale", sc.ID, sc.FilmID, sc.BoxOfficeDay, e.At, flags, counts)
+	}
+	if err := tx.SendBatch(ctx, w).Close(); err != nil {
+		return nil, mapWriteError(fmt.Errorf("ingest: write sale: %w", err))
+	}
+	return got, nil
+}
