@@ -184,3 +184,5 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 	}
 	return p, nil
 }
+
+func parseAt(s string) (time.Time, error) { return time.Parse(TimeLayout, s) }

@@ -1,0 +1,231 @@
+package ledger
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Reasons a verification fails, in VerifyError.Reason.
+const (
+	ReasonBadEntry     = "bad_entry"      // bytes are not a well-formed entry
+	ReasonMissingSeq   = "missing_seq"    // a seq is absent (gap, deletion, tail cut)
+	ReasonUnexpected   = "unexpected_seq" // a seq appears twice or out of order, or beyond the head
+	ReasonSeqMismatch  = "seq_mismatch"   // the bytes name another seq than the row/line holding them
+	ReasonChainBreak   = "chain_break"    // prev is not the leaf hash of seq-1
+	ReasonLeafHash     = "leaf_hash"      // stored leaf hash differs from SHA-256(0x00||bytes)
+	ReasonTreeHash     = "tree_hash"      // stored interior tree hashes differ from the recomputed ones
+	ReasonRootMismatch = "root_mismatch"  // the recomputed root differs from a signed checkpoint
+	ReasonBadSignature = "bad_signature"  // a checkpoint does not verify with the public key
+	ReasonCheckpoint   = "checkpoint_row" // a stored checkpoint row disagrees with its own note
+	ReasonConsistency  = "consistency"    // a served consistency proof between two checkpoints fails
+	ReasonHead         = "head_mismatch"  // the head row disagrees with the entries
+	ReasonProjection   = "projection"     // a projection table differs from its rebuild (--deep)
+)
+
+// VerifyError is the first failure verification found.
+type VerifyError struct {
+	Seq    int64  // the first failing seq; -1 when the failure concerns no single entry
+	Reason string // one of the Reason constants
+	Detail string // what differs
+}
+
+func (e *VerifyError) Error() string {
+	if e.Seq < 0 {
+		return fmt.Sprintf("ledger: verify: %s: %s", e.Reason, e.Detail)
+	}
+	return fmt.Sprintf("ledger: verify: seq %d: %s: %s", e.Seq, e.Reason, e.Detail)
+}
+
+func verr(seq int64, reason, format string, args ...any) *VerifyError {
+	return &VerifyError{Seq: seq, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// VerifyReport summarises a successful verification.
+type VerifyReport struct {
+	Entries        int64    // entries checked
+	Root           [32]byte // root of the tree of all entries
+	Checkpoints    int      // signed checkpoints checked
+	CheckpointSize int64    // size of the latest checkpoint checked (0 when none)
+	Consistency    int      // consistency proofs checked
+	Deep           []string // names of the projection checks that passed
+}
+
+// String is the one-line summary ecinema verify prints.
+func (r VerifyReport) String() string {
+	s := fmt.Sprintf("ok: %d entries, root %x, %d checkpoints (latest size %d), %d consistency proofs",
+		r.Entries, r.Root, r.Checkpoints, r.CheckpointSize, r.Consistency)
+	if len(r.Deep) > 0 {
+		s += fmt.Sprintf(", projections %v", r.Deep)
+	}
+	return s
+}
+
+// signedRoot is a checkpoint the stream must match when it reaches Size.
+type signedRoot struct {
+	Size int64
+	Root [32]byte
+	From string // where the checkpoint came from, for messages
+}
+
+// chain is the streaming verifier: it checks each entry in order and
+// recomputes the tree.
+type chain struct {
+	f    *frontier
+	want []signedRoot // sorted by size, consumed from the front
+}
+
+func newChain() *chain { return &chain{f: &frontier{}} }
+
+// expect adds signed roots to check (any order).
+func (c *chain) expect(rs ...signedRoot) {
+	c.want = append(c.want, rs...)
+	sort.SliceStable(c.want, func(i, j int) bool { return c.want[i].Size < c.want[j].Size })
+}
+
+// add checks one entry. storedLeaf and storedTree are what the store claims
+// (nil when the source has none).
+func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
+	n := c.f.size
+	switch {
+	case seq > n:
+		return verr(n, ReasonMissingSeq, "next entry present is seq %d", seq)
+	case seq < n:
+		return verr(seq, ReasonUnexpected, "seq %d appears again after seq %d", seq, n-1)
+	}
+	p, err := ParseEntry(b)
+	if err != nil {
+		return verr(seq, ReasonBadEntry, "%v", err)
+	}
+	if p.Seq != seq {
+		return verr(seq, ReasonSeqMismatch, "bytes say seq %d", p.Seq)
+	}
+	if want := hex.EncodeToString(c.f.last[:]); p.Prev != want {
+		return verr(seq, ReasonChainBreak, "prev %s, want leaf hash of seq %d %s", p.Prev, seq-1, want)
+	}
+	leaf := LeafHash(b)
+	if storedLeaf != nil && !bytes.Equal(storedLeaf, leaf[:]) {
+		return verr(seq, ReasonLeafHash, "stored %x, bytes hash to %x", storedLeaf, leaf)
+	}
+	stored := c.f.append(leaf)
+	if storedTree != nil {
+		var tb []byte
+		for _, h := range stored[1:] {
+			tb = append(tb, h[:]...)
+		}
+		if !bytes.Equal(tb, storedTree) {
+			return verr(seq, ReasonTreeHash, "stored tree hashes %x, recomputed %x", storedTree, tb)
+		}
+	}
+	for len(c.want) > 0 && c.want[0].Size == c.f.size {
+		w := c.want[0]
+		c.want = c.want[1:]
+		if r := c.f.root(); r != w.Root {
+			return verr(seq, ReasonRootMismatch, "root of the first %d entries is %x, %s signed %x", w.Size, r[:], w.From, w.Root)
+		}
+	}
+	return nil
+}
+
+// finish checks that no signed root lies beyond the entries seen.
+func (c *chain) finish() *VerifyError {
+	if len(c.want) > 0 {
+		w := c.want[len(c.want)-1]
+		return verr(c.f.size, ReasonMissingSeq, "%s has size %d but the ledger ends after %d entries", w.From, w.Size, c.f.size)
+	}
+	return nil
+}
+
+// ExportLine is one line of the NDJSON export.
+type ExportLine struct {
+	Seq      int64  `json:"seq"`
+	LeafHash string `json:"leaf_hash"` // lowercase hex
+	Bytes    string `json:"bytes"`     // standard base64 of the exact entry bytes
+}
+
+// NewExportLine returns the export line of e.
+func NewExportLine(e Entry) ExportLine {
+	return ExportLine{Seq: e.Seq, LeafHash: hex.EncodeToString(e.LeafHash[:]), Bytes: base64.StdEncoding.EncodeToString(e.Bytes)}
+}
+
+// OfflineOptions configures VerifyExport.
+type OfflineOptions struct {
+	Verifier note.Verifier       // the log's public key; required
+	Origin   string              // expected origin; "" means the key's name
+	Progress func(entries int64) // called every 100,000 entries, may be nil
+	Extra    [][]byte            // further signed checkpoints to check against the entries
+	Check    func(e Entry) error // optional per-entry hook
+}
+
+// VerifyExport verifies a full NDJSON export (from seq 0) against a signed
+// checkpoint without any database: every line's bytes hash to its leaf hash,
+// the chain holds, seqs have no gap, and the root of the first size entries
+// equals the checkpoint's. Entries after the checkpoint are checked for
+// chain and hashes too. It returns a *VerifyError for a ledger failure.
+func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts OfflineOptions) (VerifyReport, error) {
+	var rep VerifyReport
+	c := newChain()
+	for i, msg := range append([][]byte{checkpoint}, opts.Extra...) {
+		size, root, err := OpenCheckpoint(msg, opts.Origin, opts.Verifier)
+		if err != nil {
+			return rep, verr(-1, ReasonBadSignature, "checkpoint %d: %v", i+1, err)
+		}
+		c.expect(signedRoot{Size: size, Root: root, From: fmt.Sprintf("checkpoint of size %d", size)})
+		rep.Checkpoints++
+		if size > rep.CheckpointSize {
+			rep.CheckpointSize = size
+		}
+	}
+	sc := bufio.NewScanner(export)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l ExportLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return rep, verr(c.f.size, ReasonBadEntry, "export line %d: %v", line, err)
+		}
+		b, err := base64.StdEncoding.DecodeString(l.Bytes)
+		if err != nil {
+			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
+		}
+		leaf, err := hex.DecodeString(l.LeafHash)
+		if err != nil || len(leaf) != 32 {
+			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
+		}
+		if ve := c.add(l.Seq, b, leaf, nil); ve != nil {
+			return rep, ve
+		}
+		if opts.Check != nil {
+			if err := opts.Check(Entry{Seq: l.Seq, LeafHash: [32]byte(leaf), Bytes: b}); err != nil {
+				return rep, err
+			}
+		}
+		if opts.Progress != nil && c.f.size%100000 == 0 {
+			opts.Progress(c.f.size)
+		}
+		if c.f.size%4096 == 0 && ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return rep, fmt.Errorf("ledger: read export: %w", err)
+	}
+	if ve := c.finish(); ve != nil {
+		return rep, ve
+	}
+	rep.Entries = c.f.size
+	rep.Root = c.f.root()
+	return rep, nil
+}

@@ -1,0 +1,292 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+const (
+	sqlVerifyHead    = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1`
+	sqlVerifyEntries = `SELECT seq, leaf_hash, tree_hashes, bytes FROM ledger_entries
+WHERE log_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`
+)
+
+// DeepCheck rebuilds one family of projection tables from the entries and
+// compares the rebuild with the stored tables. Domain packages (registry,
+// ingest, settlement) provide one each; cmd/ecinema passes them to
+// VerifyDB with --deep.
+//
+// All three methods run inside the verification's single REPEATABLE READ
+// transaction, so the tables are seen in the same snapshot as the entries.
+// The transaction is not read-only: a check may create TEMP tables, rebuild
+// into them (buffering rows and inserting them in batches, since Entry is
+// called for every entry of the log) and compare with SQL, for example with
+// CompareQueries.
+type DeepCheck interface {
+	// Name names the check in reports, e.g. "ingest.tickets".
+	Name() string
+	// Begin is called once before the first entry.
+	Begin(ctx context.Context, tx pgx.Tx) error
+	// Entry is called for every entry in seq order, with its parsed header
+	// and body.
+	Entry(ctx context.Context, tx pgx.Tx, e Entry, p ParsedEntry) error
+	// Compare is called after the last entry. It returns nil when the stored
+	// projection equals the rebuild, a *ProjectionMismatch for the first
+	// difference, or another error when it could not compare.
+	Compare(ctx context.Context, tx pgx.Tx) error
+}
+
+// ProjectionMismatch is a difference between a stored projection row and
+// its rebuild from the entries.
+type ProjectionMismatch struct {
+	Check  string // DeepCheck name
+	Table  string
+	Seq    int64  // entry that wrote the row, -1 when unknown
+	Detail string // the differing row(s)
+}
+
+func (m *ProjectionMismatch) Error() string {
+	return fmt.Sprintf("ledger: projection %s differs from its rebuild (seq %d): %s", m.Table, m.Seq, m.Detail)
+}
+
+// CompareQueries helps a DeepCheck: it runs rebuilt and stored, two SELECTs
+// of the same columns, and returns a *ProjectionMismatch naming the first
+// row found in one and not the other (multiset difference), or nil. If
+// seqColumn is not "", that column of the differing row is reported as Seq.
+func CompareQueries(ctx context.Context, tx pgx.Tx, table, rebuilt, stored, seqColumn string) error {
+	q := fmt.Sprintf(`WITH r AS (%s), s AS (%s)
+SELECT 'stored' AS side, to_jsonb(d) FROM ((SELECT * FROM s) EXCEPT ALL (SELECT * FROM r)) d
+UNION ALL
+SELECT 'rebuilt', to_jsonb(d) FROM ((SELECT * FROM r) EXCEPT ALL (SELECT * FROM s)) d
+LIMIT 2`, rebuilt, stored)
+	rows, err := tx.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("ledger: compare %s: %w", table, err)
+	}
+	defer rows.Close()
+	var diffs []string
+	seq := int64(-1)
+	for rows.Next() {
+		var side string
+		var row map[string]any
+		if err := rows.Scan(&side, &row); err != nil {
+			return fmt.Errorf("ledger: compare %s: %w", table, err)
+		}
+		b, _ := json.Marshal(row)
+		diffs = append(diffs, side+" only: "+string(b))
+		if seqColumn != "" && seq < 0 {
+			if v, ok := row[seqColumn].(float64); ok {
+				seq = int64(v)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ledger: compare %s: %w", table, err)
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return &ProjectionMismatch{Table: table, Seq: seq, Detail: strings.Join(diffs, "; ")}
+}
+
+// VerifyOptions configures VerifyDB.
+type VerifyOptions struct {
+	LogID    string        // default DefaultLogID
+	Verifier note.Verifier // the log's public key; required
+	Origin   string        // expected checkpoint origin; "" means the key's name
+	// Extra are signed checkpoints held outside the database (an auditor's
+	// copies): the entries must match them too. This is what catches a
+	// database restored from a backup and continued differently (a fork).
+	Extra    [][]byte
+	Deep     []DeepCheck             // projection rebuilds to run (--deep)
+	Progress func(done, total int64) // called every 100,000 entries, may be nil
+}
+
+// VerifyDB verifies a log in the database in one REPEATABLE READ snapshot:
+// every entry's bytes, leaf hash, chain position and stored tree hashes; the
+// root against every stored signed checkpoint (signatures checked) and the
+// head row; a consistency proof between each pair of consecutive stored
+// checkpoints, served from the stored hashes and checked with
+// transparency-dev/merkle; and, when opts.Deep is set, each projection
+// rebuild. The first failure is returned as a *VerifyError.
+func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (VerifyReport, error) {
+	var rep VerifyReport
+	if opts.Verifier == nil {
+		return rep, errors.New("ledger: verify: no public key")
+	}
+	if opts.LogID == "" {
+		opts.LogID = DefaultLogID
+	}
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return rep, fmt.Errorf("ledger: verify: begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	var headSize int64
+	var headLast, headRoot []byte
+	if err := tx.QueryRow(ctx, sqlVerifyHead, opts.LogID).Scan(&headSize, &headLast, &headRoot); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return rep, fmt.Errorf("ledger: verify: log %q: %w", opts.LogID, ErrNotFound)
+		}
+		return rep, fmt.Errorf("ledger: verify: head: %w", err)
+	}
+
+	c := newChain()
+	var cps []Checkpoint
+	err = eachCheckpoint(ctx, tx, opts.LogID, func(cp Checkpoint) error {
+		size, root, err := OpenCheckpoint(cp.Note, opts.Origin, opts.Verifier)
+		if err != nil {
+			return verr(-1, ReasonBadSignature, "stored checkpoint of size %d: %v", cp.Size, err)
+		}
+		if size != cp.Size || root != cp.Root {
+			return verr(-1, ReasonCheckpoint, "stored checkpoint row (size %d, root %x) differs from its note (size %d, root %x)", cp.Size, cp.Root, size, root)
+		}
+		c.expect(signedRoot{Size: size, Root: root, From: fmt.Sprintf("stored checkpoint of size %d", size)})
+		cps = append(cps, Checkpoint{Size: size, Root: root})
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	for i, msg := range opts.Extra {
+		size, root, err := OpenCheckpoint(msg, opts.Origin, opts.Verifier)
+		if err != nil {
+			return rep, verr(-1, ReasonBadSignature, "given checkpoint %d: %v", i+1, err)
+		}
+		c.expect(signedRoot{Size: size, Root: root, From: fmt.Sprintf("given checkpoint of size %d", size)})
+	}
+	rep.Checkpoints = len(cps) + len(opts.Extra)
+	if len(cps) > 0 {
+		rep.CheckpointSize = cps[len(cps)-1].Size
+	}
+
+	for _, d := range opts.Deep {
+		if err := d.Begin(ctx, tx); err != nil {
+			return rep, fmt.Errorf("ledger: verify: %s: begin: %w", d.Name(), err)
+		}
+	}
+
+	const page = 2000
+	var next int64
+	for {
+		rows, err := tx.Query(ctx, sqlVerifyEntries, opts.LogID, next, page)
+		if err != nil {
+			return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
+		}
+		type row struct {
+			seq              int64
+			leaf, tree, byts []byte
+		}
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.seq, &r.leaf, &r.tree, &r.byts); err != nil {
+				rows.Close()
+				return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
+			}
+			rs = append(rs, r)
+		}
+		if err := rows.Err(); err != nil {
+			return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
+		}
+		for _, r := range rs {
+			if r.seq >= headSize && r.seq == c.f.size {
+				return rep, verr(r.seq, ReasonUnexpected, "entry beyond the head row's size %d", headSize)
+			}
+			if ve := c.add(r.seq, r.byts, r.leaf, r.tree); ve != nil {
+				return rep, ve
+			}
+			if len(opts.Deep) > 0 {
+				p, _ := ParseEntry(r.byts) // checked by add
+				e := Entry{Seq: r.seq, LeafHash: [32]byte(r.leaf), Bytes: r.byts, Kind: p.Kind, Actor: p.Actor}
+				e.Prev, _ = parseHex32(p.Prev)
+				if at, err := parseAt(p.At); err == nil {
+					e.At = at
+				}
+				for _, d := range opts.Deep {
+					if err := d.Entry(ctx, tx, e, p); err != nil {
+						return rep, deepErr(d, r.seq, err)
+					}
+				}
+			}
+			if opts.Progress != nil && c.f.size%100000 == 0 {
+				opts.Progress(c.f.size, headSize)
+			}
+		}
+		if len(rs) < page {
+			break
+		}
+		next = rs[len(rs)-1].seq + 1
+	}
+	if c.f.size < headSize {
+		return rep, verr(c.f.size, ReasonMissingSeq, "head row says %d entries, the ledger ends after %d", headSize, c.f.size)
+	}
+	if ve := c.finish(); ve != nil {
+		return rep, ve
+	}
+	root := c.f.root()
+	if !bytes.Equal(root[:], headRoot) || !bytes.Equal(c.f.last[:], headLast) {
+		return rep, verr(-1, ReasonHead, "head row root %x / last leaf %x, entries give %x / %x", headRoot, headLast, root, c.f.last)
+	}
+
+	// Consistency proofs between consecutive checkpoints, served from the
+	// stored hashes exactly as the API serves them, checked by an
+	// independent implementation.
+	hr := &dbHashReader{ctx: ctx, q: tx, logID: opts.LogID}
+	for i := 1; i < len(cps); i++ {
+		a, b := cps[i-1], cps[i]
+		p, err := tlog.ProveTree(b.Size, a.Size, hr)
+		if err != nil {
+			return rep, verr(-1, ReasonConsistency, "proof from %d to %d: %v", a.Size, b.Size, err)
+		}
+		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(a.Size), uint64(b.Size), sliceHashes(p), a.Root[:], b.Root[:]); err != nil {
+			return rep, verr(-1, ReasonConsistency, "checkpoint %d is not consistent with checkpoint %d: %v", a.Size, b.Size, err)
+		}
+		rep.Consistency++
+	}
+
+	for _, d := range opts.Deep {
+		if err := d.Compare(ctx, tx); err != nil {
+			return rep, deepErr(d, -1, err)
+		}
+		rep.Deep = append(rep.Deep, d.Name())
+	}
+	rep.Entries = c.f.size
+	rep.Root = root
+	return rep, nil
+}
+
+func deepErr(d DeepCheck, seq int64, err error) error {
+	var m *ProjectionMismatch
+	if errors.As(err, &m) {
+		if m.Check == "" {
+			m.Check = d.Name()
+		}
+		s := m.Seq
+		if s < 0 {
+			s = seq
+		}
+		return &VerifyError{Seq: s, Reason: ReasonProjection, Detail: fmt.Sprintf("%s: table %s: %s", m.Check, m.Table, m.Detail)}
+	}
+	return fmt.Errorf("ledger: verify: %s: %w", d.Name(), err)
+}
+
+func sliceHashes[H ~[32]byte](hs []H) [][]byte {
+	out := make([][]byte, len(hs))
+	for i := range hs {
+		out[i] = hs[i][:]
+	}
+	return out
+}
