@@ -1,0 +1,466 @@
+package settlement
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
+)
+
+const (
+	sqlHorizon = `SELECT coalesce(max(period), 'epoch'::date), count(*) FROM settlement_periods`
+
+	sqlVATRates = `SELECT valid_from, coalesce(valid_to, 'infinity'::date)::text, rate FROM vat_rates ORDER BY valid_from`
+
+	// sqlOpenRows reads the rollup with what closes already settled of each
+	// row; $1 is the last day to read, $2 the films (NULL for all).
+	sqlOpenRows = `SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date,
+       sd.gross, sd.admissions, coalesce(st.gross, 0), coalesce(st.admissions, 0)
+FROM sales_daily sd
+LEFT JOIN (SELECT cinema_id, film_id, box_office_day, sale_date, sum(gross) AS gross, sum(admissions) AS admissions
+           FROM settlement_settled
+           WHERE ($2::text[] IS NULL OR film_id = ANY($2))
+           GROUP BY cinema_id, film_id, box_office_day, sale_date) st
+  USING (cinema_id, film_id, box_office_day, sale_date)
+WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
+
+	sqlFilms = `SELECT id, title_ru, release_date, producer_id, distributor_id,
+       distribution_fee_pct, recoupable_expenses, royalty_pct
+FROM films WHERE id = ANY($1)`
+	sqlFilmTerms     = `SELECT film_id, from_week, distributor_pct FROM film_rental_terms WHERE film_id = ANY($1)`
+	sqlFilmOverrides = `SELECT film_id, exhibitor_id, effective_from, from_week, distributor_pct
+FROM rental_term_overrides WHERE film_id = ANY($1)`
+	sqlFilmHolders = `SELECT film_id, party_id, role, share_pct FROM film_rights_holders WHERE film_id = ANY($1)`
+	sqlCinemas     = `SELECT id, name, exhibitor_id, vat_payer FROM cinemas WHERE id = ANY($1)`
+
+	sqlFrozenRecoupment = `SELECT film_id, sum(producer_gross), sum(recoupment)
+FROM settlement_lines WHERE film_id = ANY($1) GROUP BY film_id`
+)
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Line is one settlement line: film × cinema × release week × period (and
+// distributor percentage, when an override changes it inside a week).
+type Line struct {
+	Period             time.Time // first day of the statement month
+	LineNo             int
+	Adjustment         bool // late data for a closed period; FirstDay/LastDay are the original days
+	FilmID             string
+	FilmTitle          string
+	CinemaID           string
+	CinemaName         string
+	ExhibitorID        string
+	ProducerID         string
+	DistributorID      string
+	Week               int
+	FirstDay, LastDay  time.Time
+	VATPayer           bool
+	RoyaltyPct         decimal.Decimal
+	DistributorPct     decimal.Decimal
+	DistributionFeePct decimal.Decimal
+	Admissions         int64
+	Split
+	Recoupment    decimal.Decimal
+	ProducerShare decimal.Decimal
+	Royalties     []RoyaltyShare
+}
+
+// dailyRow is one sales_daily row (or the unsettled part of it) assigned to
+// the period it is settled in.
+type dailyRow struct {
+	CinemaID, FilmID string
+	Day, SaleDate    time.Time
+	Gross            decimal.Decimal
+	Admissions       int64
+	Period           time.Time
+	Adjustment       bool
+}
+
+type filmInfo struct {
+	ID, Title                 string
+	Release                   time.Time
+	ProducerID, DistributorID string
+	FeePct, RoyaltyPct        decimal.Decimal
+	Expenses                  decimal.Decimal
+	Scale                     Scale
+	Overrides                 []Override
+	Holders                   []Holder
+}
+
+type cinemaInfo struct {
+	ID, Name, ExhibitorID string
+	VATPayer              bool
+}
+
+// world is the registry and rate context lines are computed in.
+type world struct {
+	films   map[string]*filmInfo
+	cinemas map[string]*cinemaInfo
+	rates   RateTable
+}
+
+// monthOf returns the first day of d's month.
+func monthOf(d time.Time) time.Time {
+	y, m, _ := d.Date()
+	return date(y, m, 1)
+}
+
+func monthEnd(m time.Time) time.Time { return monthOf(m).AddDate(0, 1, -1) }
+
+// horizon returns the latest closed month (zero time when none is closed).
+func horizon(ctx context.Context, q querier) (time.Time, error) {
+	var h time.Time
+	var n int
+	if err := q.QueryRow(ctx, sqlHorizon).Scan(&h, &n); err != nil {
+		return time.Time{}, fmt.Errorf("settlement: horizon: %w", err)
+	}
+	if n == 0 {
+		return time.Time{}, nil
+	}
+	return dateOf(h), nil
+}
+
+func loadRates(ctx context.Context, q querier) (RateTable, error) {
+	rows, err := q.Query(ctx, sqlVATRates)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: vat rates: %w", err)
+	}
+	defer rows.Close()
+	var t RateTable
+	for rows.Next() {
+		var r VATRate
+		var to string
+		if err := rows.Scan(&r.From, &to, &r.Rate); err != nil {
+			return nil, err
+		}
+		r.From = dateOf(r.From)
+		if to != "infinity" {
+			if r.To, err = time.Parse(time.DateOnly, to); err != nil {
+				return nil, err
+			}
+		}
+		t = append(t, r)
+	}
+	return t, rows.Err()
+}
+
+// loadWorld reads the registry rows of the given films and cinemas.
+func loadWorld(ctx context.Context, q querier, films, cinemas []string) (*world, error) {
+	w := &world{films: map[string]*filmInfo{}, cinemas: map[string]*cinemaInfo{}}
+	var err error
+	if w.rates, err = loadRates(ctx, q); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, sqlFilms, films)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: films: %w", err)
+	}
+	for rows.Next() {
+		f := &filmInfo{}
+		if err := rows.Scan(&f.ID, &f.Title, &f.Release, &f.ProducerID, &f.DistributorID, &f.FeePct, &f.Expenses, &f.RoyaltyPct); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.Release = dateOf(f.Release)
+		w.films[f.ID] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.Query(ctx, sqlFilmTerms, films)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: rental terms: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var st Step
+		if err := rows.Scan(&id, &st.FromWeek, &st.DistributorPct); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if f := w.films[id]; f != nil {
+			f.Scale = append(f.Scale, st)
+		}
+	}
+	rows.Close()
+	rows, err = q.Query(ctx, sqlFilmOverrides, films)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: overrides: %w", err)
+	}
+	for rows.Next() {
+		var id, ex string
+		var from time.Time
+		var st Step
+		if err := rows.Scan(&id, &ex, &from, &st.FromWeek, &st.DistributorPct); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f := w.films[id]
+		if f == nil {
+			continue
+		}
+		from = dateOf(from)
+		found := false
+		for i := range f.Overrides {
+			if f.Overrides[i].ExhibitorID == ex && f.Overrides[i].EffectiveFrom.Equal(from) {
+				f.Overrides[i].Scale = append(f.Overrides[i].Scale, st)
+				found = true
+			}
+		}
+		if !found {
+			f.Overrides = append(f.Overrides, Override{ExhibitorID: ex, EffectiveFrom: from, Scale: Scale{st}})
+		}
+	}
+	rows.Close()
+	rows, err = q.Query(ctx, sqlFilmHolders, films)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: rights holders: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var h Holder
+		if err := rows.Scan(&id, &h.PartyID, &h.Role, &h.SharePct); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if f := w.films[id]; f != nil {
+			f.Holders = append(f.Holders, h)
+		}
+	}
+	rows.Close()
+	rows, err = q.Query(ctx, sqlCinemas, cinemas)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: cinemas: %w", err)
+	}
+	for rows.Next() {
+		c := &cinemaInfo{}
+		if err := rows.Scan(&c.ID, &c.Name, &c.ExhibitorID, &c.VATPayer); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		w.cinemas[c.ID] = c
+	}
+	rows.Close()
+	return w, rows.Err()
+}
+
+type lineKey struct {
+	period     time.Time
+	adjustment bool
+	film       string
+	cinema     string
+	week       int
+	pct        string
+}
+
+// buildLines groups rows into lines and splits each line. Lines come back
+// in statement order: period, first day, film, cinema, week, adjustment.
+func buildLines(rows []dailyRow, w *world) ([]Line, error) {
+	type acc struct {
+		line  *Line
+		rates map[string]decimal.Decimal
+	}
+	groups := map[lineKey]*acc{}
+	var order []lineKey
+	for _, r := range rows {
+		f, c := w.films[r.FilmID], w.cinemas[r.CinemaID]
+		if f == nil || c == nil {
+			return nil, fmt.Errorf("settlement: sales of film %q in cinema %q have no registry rows", r.FilmID, r.CinemaID)
+		}
+		week := ReleaseWeek(f.Release, r.Day)
+		pct, err := ScaleFor(f.Scale, f.Overrides, c.ExhibitorID, r.Day).PctFor(week)
+		if err != nil {
+			return nil, fmt.Errorf("film %s: %w", f.ID, err)
+		}
+		rate := decimal.Zero
+		if c.VATPayer {
+			if rate, err = w.rates.RateOn(r.SaleDate); err != nil {
+				return nil, err
+			}
+		}
+		k := lineKey{r.Period, r.Adjustment, f.ID, c.ID, week, pct.String()}
+		a := groups[k]
+		if a == nil {
+			a = &acc{line: &Line{
+				Period: r.Period, Adjustment: r.Adjustment, FilmID: f.ID, FilmTitle: f.Title,
+				CinemaID: c.ID, CinemaName: c.Name, ExhibitorID: c.ExhibitorID,
+				ProducerID: f.ProducerID, DistributorID: f.DistributorID, Week: week,
+				FirstDay: r.Day, LastDay: r.Day, VATPayer: c.VATPayer,
+				RoyaltyPct: f.RoyaltyPct, DistributorPct: pct, DistributionFeePct: f.FeePct,
+			}, rates: map[string]decimal.Decimal{}}
+			groups[k] = a
+			order = append(order, k)
+		}
+		l := a.line
+		if r.Day.Before(l.FirstDay) {
+			l.FirstDay = r.Day
+		}
+		if r.Day.After(l.LastDay) {
+			l.LastDay = r.Day
+		}
+		l.Admissions += r.Admissions
+		rk := rate.String()
+		a.rates[rk] = a.rates[rk].Add(r.Gross)
+	}
+	lines := make([]Line, 0, len(order))
+	for _, k := range order {
+		a := groups[k]
+		rateKeys := make([]string, 0, len(a.rates))
+		for rk := range a.rates {
+			rateKeys = append(rateKeys, rk)
+		}
+		sort.Slice(rateKeys, func(i, j int) bool {
+			return decimal.RequireFromString(rateKeys[i]).LessThan(decimal.RequireFromString(rateKeys[j]))
+		})
+		parts := make([]VATPart, 0, len(rateKeys))
+		for _, rk := range rateKeys {
+			parts = append(parts, VATPart{Rate: decimal.RequireFromString(rk), Gross: a.rates[rk]})
+		}
+		l := a.line
+		l.Split = SplitLine(parts, Terms{RoyaltyPct: l.RoyaltyPct, DistributorPct: l.DistributorPct, DistributionFeePct: l.DistributionFeePct})
+		l.Royalties = SplitRoyalty(l.Royalty, w.films[l.FilmID].Holders)
+		l.Recoupment, l.ProducerShare = decimal.Zero, l.ProducerGross
+		lines = append(lines, *l)
+	}
+	sortLines(lines)
+	return lines, nil
+}
+
+func sortLines(lines []Line) {
+	sort.SliceStable(lines, func(i, j int) bool {
+		a, b := &lines[i], &lines[j]
+		switch {
+		case !a.Period.Equal(b.Period):
+			return a.Period.Before(b.Period)
+		case !a.FirstDay.Equal(b.FirstDay):
+			return a.FirstDay.Before(b.FirstDay)
+		case a.FilmID != b.FilmID:
+			return a.FilmID < b.FilmID
+		case a.CinemaID != b.CinemaID:
+			return a.CinemaID < b.CinemaID
+		case a.Week != b.Week:
+			return a.Week < b.Week
+		case a.Adjustment != b.Adjustment:
+			return !a.Adjustment
+		default:
+			return a.DistributorPct.LessThan(b.DistributorPct)
+		}
+	})
+}
+
+// openResult is the computed (not frozen) part of settlement.
+type openResult struct {
+	horizon   time.Time // latest closed month, zero if none
+	firstOpen time.Time // first open month (zero if none closed)
+	lines     []Line    // lines of open periods up to through, recoupment applied
+	rows      []dailyRow
+}
+
+// openLines computes the lines of every open period up to the month of
+// through, for the given films (nil for all). Rows of closed months that
+// differ from what was settled become adjustment lines in the first open
+// month. Recoupment continues from the frozen lines of each film.
+func openLines(ctx context.Context, q querier, films []string, through time.Time) (*openResult, error) {
+	res := &openResult{}
+	var err error
+	if res.horizon, err = horizon(ctx, q); err != nil {
+		return nil, err
+	}
+	if !res.horizon.IsZero() {
+		res.firstOpen = res.horizon.AddDate(0, 1, 0)
+	}
+	lastMonth := monthOf(through)
+	rs, err := q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
+	}
+	filmSet, cinemaSet := map[string]bool{}, map[string]bool{}
+	for rs.Next() {
+		var r dailyRow
+		var sGross decimal.Decimal
+		var sAdm int64
+		if err := rs.Scan(&r.CinemaID, &r.FilmID, &r.Day, &r.SaleDate, &r.Gross, &r.Admissions, &sGross, &sAdm); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		r.Day, r.SaleDate = dateOf(r.Day), dateOf(r.SaleDate)
+		if !res.horizon.IsZero() && r.Day.Before(res.firstOpen) {
+			r.Gross = r.Gross.Sub(sGross)
+			r.Admissions -= sAdm
+			if r.Gross.IsZero() && r.Admissions == 0 {
+				continue
+			}
+			r.Period, r.Adjustment = res.firstOpen, true
+			if r.Period.After(lastMonth) {
+				continue
+			}
+		} else {
+			r.Period = monthOf(r.Day)
+			if r.Gross.IsZero() && r.Admissions == 0 {
+				continue // fully refunded
+			}
+		}
+		res.rows = append(res.rows, r)
+		filmSet[r.FilmID], cinemaSet[r.CinemaID] = true, true
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
+	}
+	w, err := loadWorld(ctx, q, keys(filmSet), keys(cinemaSet))
+	if err != nil {
+		return nil, err
+	}
+	if res.lines, err = buildLines(res.rows, w); err != nil {
+		return nil, err
+	}
+	// Recoupment continues from the frozen lines.
+	rec := map[string]*Recouper{}
+	for id, f := range w.films {
+		rec[id] = &Recouper{Expenses: f.Expenses, ProducerGross: decimal.Zero, Recovered: decimal.Zero}
+	}
+	fr, err := q.Query(ctx, sqlFrozenRecoupment, keys(filmSet))
+	if err != nil {
+		return nil, fmt.Errorf("settlement: frozen recoupment: %w", err)
+	}
+	for fr.Next() {
+		var id string
+		var pg, rc decimal.Decimal
+		if err := fr.Scan(&id, &pg, &rc); err != nil {
+			fr.Close()
+			return nil, err
+		}
+		if r := rec[id]; r != nil {
+			r.ProducerGross, r.Recovered = pg, rc
+		}
+	}
+	fr.Close()
+	if err := fr.Err(); err != nil {
+		return nil, err
+	}
+	for i := range res.lines {
+		l := &res.lines[i]
+		l.Recoupment = rec[l.FilmID].Apply(l.ProducerGross)
+		l.ProducerShare = l.ProducerGross.Sub(l.Recoupment)
+	}
+	return res, nil
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

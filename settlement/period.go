@@ -1,0 +1,223 @@
+package settlement
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ecinema/ledger"
+)
+
+const (
+	sqlEarlierData  = `SELECT EXISTS (SELECT 1 FROM sales_daily WHERE box_office_day < $1)`
+	sqlParties      = `SELECT id, kind, name, bin FROM parties WHERE id = ANY($1)`
+	sqlInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, closed_at, lines, body)
+VALUES ($1, $2, $3, $4, $5)`
+	sqlInsertPartyTotals = `INSERT INTO settlement_party_totals (period, party_id, party_name, totals, totals_json, totals_hash)
+VALUES ($1, $2, $3, $4, $5, $6)`
+)
+
+// PartyTotal is one party's statement totals in a closed period and their hash.
+type PartyTotal struct {
+	PartyID    string `json:"party_id"`
+	Kind       string `json:"kind"`
+	TotalsHash string `json:"totals_hash"`
+	totalsJSON string
+	name       string
+}
+
+// CloseBody is the body of a period_close ledger entry.
+type CloseBody struct {
+	Period  string       `json:"period"`
+	Lines   int          `json:"lines"`
+	Gross   string       `json:"gross"`
+	Parties []PartyTotal `json:"parties"`
+}
+
+// CloseResult is what closing a period recorded.
+type CloseResult struct {
+	Entry ledger.Entry
+	Body  CloseBody
+}
+
+type closeSnapshot struct {
+	period time.Time
+	res    *openResult
+	body   CloseBody
+	bytes  []byte
+}
+
+// ParsePeriod parses YYYY-MM into the first day of that month.
+func ParsePeriod(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("settlement: period %q is not YYYY-MM", s)
+	}
+	return t, nil
+}
+
+// ClosePeriod freezes a month: its lines (with adjustments of earlier closed
+// months) are computed and stored, and a period_close entry records the hash
+// of every party's statement totals. Months close one after another, only
+// after they have ended (local time).
+func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
+	period = monthOf(period)
+	today := dateOf(s.now().In(s.loc))
+	if !monthEnd(period).Before(today) {
+		return nil, fmt.Errorf("%w: %s ends %s", ErrPeriodNotEnded, month(period), day(monthEnd(period)))
+	}
+	for attempt := 0; ; attempt++ {
+		snap, err := takeCloseSnapshot(ctx, s.pool, period)
+		if err != nil {
+			return nil, err
+		}
+		e, err := s.app.Append(ctx, ledger.Record{
+			Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
+			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+				again, err := takeCloseSnapshot(ctx, tx, period)
+				if err != nil {
+					return err
+				}
+				if !bytes.Equal(again.bytes, snap.bytes) {
+					return ErrSnapshotChanged
+				}
+				return again.write(ctx, tx, e)
+			},
+		})
+		if errors.Is(err, ErrSnapshotChanged) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &CloseResult{Entry: e, Body: snap.body}, nil
+	}
+}
+
+func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*closeSnapshot, error) {
+	h, err := horizon(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !h.IsZero() {
+		if !period.After(h) {
+			return nil, fmt.Errorf("%w: %s", ErrPeriodClosed, month(period))
+		}
+		if next := h.AddDate(0, 1, 0); !period.Equal(next) {
+			return nil, fmt.Errorf("%w: close %s first", ErrEarlierPeriodOpen, month(next))
+		}
+	} else {
+		var earlier bool
+		if err := q.QueryRow(ctx, sqlEarlierData, period).Scan(&earlier); err != nil {
+			return nil, fmt.Errorf("settlement: earlier data: %w", err)
+		}
+		if earlier {
+			return nil, fmt.Errorf("%w: there are sales before %s", ErrEarlierPeriodOpen, month(period))
+		}
+	}
+	res, err := openLines(ctx, q, nil, monthEnd(period))
+	if err != nil {
+		return nil, err
+	}
+	snap := &closeSnapshot{period: period, res: res}
+	ids := map[string]bool{}
+	for i := range res.lines {
+		l := &res.lines[i]
+		if !l.Period.Equal(period) {
+			return nil, fmt.Errorf("settlement: line of %s while closing %s", month(l.Period), month(period))
+		}
+		l.LineNo = i + 1
+		ids[l.ExhibitorID], ids[l.ProducerID], ids[l.DistributorID] = true, true, true
+		for _, r := range l.Royalties {
+			ids[r.PartyID] = true
+		}
+	}
+	rows, err := q.Query(ctx, sqlParties, keys(ids))
+	if err != nil {
+		return nil, fmt.Errorf("settlement: parties: %w", err)
+	}
+	parties, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Party, error) {
+		var p Party
+		err := r.Scan(&p.ID, &p.Kind, &p.Name, &p.BIN)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("settlement: parties: %w", err)
+	}
+	sort.Slice(parties, func(i, j int) bool { return parties[i].ID < parties[j].ID })
+	gross := totalsOf(&Statement{Party: Party{Kind: "all"}, Lines: res.lines})
+	snap.body = CloseBody{Period: month(period), Lines: len(res.lines), Gross: money(gross.Gross), Parties: []PartyTotal{}}
+	for _, p := range parties {
+		st := &Statement{Party: p, From: period, To: monthEnd(period)}
+		for _, l := range res.lines {
+			if partyLine(p, &l) {
+				st.Lines = append(st.Lines, l)
+			}
+		}
+		st.finish()
+		if st.Totals.Lines == 0 {
+			continue
+		}
+		js, h := totalsHash(st.IsRoyalty(), st.Totals)
+		snap.body.Parties = append(snap.body.Parties, PartyTotal{PartyID: p.ID, Kind: p.Kind, TotalsHash: h, totalsJSON: js, name: p.Name})
+	}
+	if snap.bytes, err = json.Marshal(snap.body); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// write stores the frozen period in the period_close entry's transaction.
+func (snap *closeSnapshot) write(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	p := snap.period
+	if _, err := tx.Exec(ctx, sqlInsertPeriod, p, e.Seq, e.At, len(snap.res.lines), snap.bytes); err != nil {
+		return fmt.Errorf("settlement: insert period: %w", err)
+	}
+	lineRows := make([][]any, 0, len(snap.res.lines))
+	var royRows [][]any
+	for _, l := range snap.res.lines {
+		parts := make([]vatPartJSON, 0, len(l.VATParts))
+		for _, v := range l.VATParts {
+			parts = append(parts, vatPartJSON{Rate: v.Rate, Gross: v.Gross, VAT: v.VAT})
+		}
+		pj, _ := json.Marshal(parts)
+		lineRows = append(lineRows, []any{p, l.LineNo, l.Adjustment, l.FilmID, l.FilmTitle, l.CinemaID, l.CinemaName,
+			l.ExhibitorID, l.ProducerID, l.DistributorID, l.Week, l.FirstDay, l.LastDay, l.VATPayer,
+			l.RoyaltyPct, l.DistributorPct, l.DistributionFeePct, l.Admissions, l.Gross, l.VAT, l.Net, l.Royalty,
+			l.ExhibitorShare, l.DistributionFee, l.ProducerGross, l.Recoupment, l.ProducerShare, string(pj)})
+		for _, r := range l.Royalties {
+			royRows = append(royRows, []any{p, l.LineNo, r.PartyID, r.Role, r.SharePct, r.Amount})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"settlement_lines"}, []string{"period", "line_no", "adjustment", "film_id",
+		"film_title", "cinema_id", "cinema_name", "exhibitor_id", "producer_id", "distributor_id", "week", "first_day",
+		"last_day", "vat_payer", "royalty_pct", "distributor_pct", "distribution_fee_pct", "admissions", "gross", "vat",
+		"net", "royalty", "exhibitor_share", "distribution_fee", "producer_gross", "recoupment", "producer_share", "vat_parts"},
+		pgx.CopyFromRows(lineRows)); err != nil {
+		return fmt.Errorf("settlement: insert lines: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"settlement_royalty_lines"},
+		[]string{"period", "line_no", "party_id", "role", "share_pct", "amount"}, pgx.CopyFromRows(royRows)); err != nil {
+		return fmt.Errorf("settlement: insert royalty lines: %w", err)
+	}
+	settled := make([][]any, 0, len(snap.res.rows))
+	for _, r := range snap.res.rows {
+		settled = append(settled, []any{r.CinemaID, r.FilmID, r.Day, r.SaleDate, p, r.Gross, r.Admissions})
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"settlement_settled"},
+		[]string{"cinema_id", "film_id", "box_office_day", "sale_date", "period", "gross", "admissions"}, pgx.CopyFromRows(settled)); err != nil {
+		return fmt.Errorf("settlement: insert settled: %w", err)
+	}
+	for _, pt := range snap.body.Parties {
+		if _, err := tx.Exec(ctx, sqlInsertPartyTotals, p, pt.PartyID, pt.name, pt.totalsJSON, pt.totalsJSON, pt.TotalsHash); err != nil {
+			return fmt.Errorf("settlement: insert party totals: %w", err)
+		}
+	}
+	return nil
+}

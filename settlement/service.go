@@ -1,0 +1,123 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/ledger"
+)
+
+// Errors of settlement; api/errors.go maps them.
+var (
+	ErrPartyNotFound     = errors.New("settlement: party not found")
+	ErrPeriodClosed      = errors.New("settlement: period already closed")
+	ErrPeriodNotEnded    = errors.New("settlement: period has not ended yet")
+	ErrEarlierPeriodOpen = errors.New("settlement: an earlier period is still open")
+	ErrSnapshotChanged   = errors.New("settlement: data changed while closing; retry")
+)
+
+// Appender appends ledger records (the ledger Writer).
+type Appender interface {
+	Append(context.Context, ledger.Record) (ledger.Entry, error)
+}
+
+// Service computes statements, closes periods and reconciles tax data.
+type Service struct {
+	pool *pgxpool.Pool
+	app  Appender
+	now  func() time.Time
+	loc  *time.Location
+}
+
+// NewService returns a settlement service. now is the clock (time.Now in
+// production); loc is Asia/Almaty.
+func NewService(pool *pgxpool.Pool, app Appender, now func() time.Time, loc *time.Location) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if loc == nil {
+		loc = time.FixedZone("UTC+5", 5*3600)
+	}
+	return &Service{pool: pool, app: app, now: now, loc: loc}
+}
+
+const (
+	sqlParty = `SELECT id, kind, name, bin FROM parties WHERE id = $1`
+
+	sqlProducerFilms    = `SELECT id FROM films WHERE producer_id = $1`
+	sqlDistributorFilms = `SELECT id FROM films WHERE distributor_id = $1`
+	sqlHolderFilms      = `SELECT DISTINCT film_id FROM film_rights_holders WHERE party_id = $1`
+	sqlExhibitorCinemas = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
+	sqlExhibitorFilms   = `SELECT DISTINCT film_id FROM sales_daily
+WHERE cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1) AND box_office_day <= $2`
+)
+
+// Party is the party a statement is for.
+type Party struct {
+	ID   string
+	Kind string
+	Name string
+	BIN  string
+}
+
+// PartyByID reads a party.
+func (s *Service) PartyByID(ctx context.Context, id string) (Party, error) {
+	return partyByID(ctx, s.pool, id)
+}
+
+func partyByID(ctx context.Context, q querier, id string) (Party, error) {
+	var p Party
+	err := q.QueryRow(ctx, sqlParty, id).Scan(&p.ID, &p.Kind, &p.Name, &p.BIN)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Party{}, fmt.Errorf("%w: %s", ErrPartyNotFound, id)
+	}
+	if err != nil {
+		return Party{}, fmt.Errorf("settlement: party %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// FilmsOf returns the films a producer produces, a distributor distributes or
+// a rights holder holds rights in (for scope checks and statement queries).
+func (s *Service) FilmsOf(ctx context.Context, p Party) ([]string, error) {
+	return filmsOf(ctx, s.pool, p, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+}
+
+// CinemasOf returns the cinemas an exhibitor owns.
+func (s *Service) CinemasOf(ctx context.Context, exhibitorID string) ([]string, error) {
+	return strings1(ctx, s.pool, sqlExhibitorCinemas, exhibitorID)
+}
+
+func filmsOf(ctx context.Context, q querier, p Party, through time.Time) ([]string, error) {
+	switch p.Kind {
+	case "producer":
+		return strings1(ctx, q, sqlProducerFilms, p.ID)
+	case "distributor":
+		return strings1(ctx, q, sqlDistributorFilms, p.ID)
+	case "rights_holder":
+		return strings1(ctx, q, sqlHolderFilms, p.ID)
+	case "exhibitor":
+		return strings1(ctx, q, sqlExhibitorFilms, p.ID, through)
+	}
+	return nil, fmt.Errorf("settlement: unknown party kind %q", p.Kind)
+}
+
+func strings1(ctx context.Context, q querier, sql string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: query: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("settlement: query: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}

@@ -1,0 +1,472 @@
+package settlement
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"ecinema/validate"
+)
+
+const (
+	sqlFrozenLines = `SELECT period, line_no, adjustment, film_id, film_title, cinema_id, cinema_name,
+       exhibitor_id, producer_id, distributor_id, week, first_day, last_day, vat_payer,
+       royalty_pct, distributor_pct, distribution_fee_pct, admissions, gross, vat, net, royalty,
+       exhibitor_share, distribution_fee, producer_gross, recoupment, producer_share, vat_parts
+FROM settlement_lines l
+WHERE period BETWEEN $1 AND $2 AND CASE $3
+  WHEN 'producer' THEN producer_id = $4
+  WHEN 'distributor' THEN distributor_id = $4
+  WHEN 'exhibitor' THEN exhibitor_id = $4
+  ELSE EXISTS (SELECT 1 FROM settlement_royalty_lines r WHERE r.period = l.period AND r.line_no = l.line_no AND r.party_id = $4)
+END
+ORDER BY period, line_no`
+
+	sqlFrozenRoyalties = `SELECT period, line_no, party_id, role, share_pct, amount
+FROM settlement_royalty_lines WHERE period BETWEEN $1 AND $2 AND party_id = $3
+ORDER BY period, line_no, party_id, role`
+
+	sqlClosedPeriods = `SELECT period, entry_seq FROM settlement_periods WHERE period BETWEEN $1 AND $2 ORDER BY period`
+)
+
+// MaxStatementMonths bounds the months one statement request may cover.
+const MaxStatementMonths = 36
+
+// StatementQuery asks for a party's statement over the months that overlap
+// From..To (statements are made of whole calendar months).
+type StatementQuery struct {
+	PartyID  string
+	From, To time.Time
+}
+
+// PeriodStatus says whether a month of a statement is closed (frozen).
+type PeriodStatus struct {
+	Period   time.Time
+	Closed   bool
+	EntrySeq *int64 // the period_close entry, when closed by one
+}
+
+// RoyaltyLine is a rights holder's part of one line's royalty pool.
+type RoyaltyLine struct {
+	Period            time.Time
+	Adjustment        bool
+	FilmID, FilmTitle string
+	CinemaID          string
+	CinemaName        string
+	Week              int
+	FirstDay, LastDay time.Time
+	RoyaltyPool       decimal.Decimal
+	Role              string
+	SharePct          decimal.Decimal
+	Amount            decimal.Decimal
+}
+
+// Totals are the sums of a statement's lines.
+type Totals struct {
+	Lines           int
+	Admissions      int64
+	Gross           decimal.Decimal
+	VAT             decimal.Decimal
+	Net             decimal.Decimal
+	Royalty         decimal.Decimal
+	ExhibitorShare  decimal.Decimal
+	DistributionFee decimal.Decimal
+	ProducerGross   decimal.Decimal
+	Recoupment      decimal.Decimal
+	ProducerShare   decimal.Decimal
+	RoyaltyAmount   decimal.Decimal // rights holders: the sum of their parts
+}
+
+// Statement is a party's settlement over whole months. A rights holder's
+// statement holds royalty lines only; everyone else's holds full lines.
+type Statement struct {
+	Party        Party
+	From, To     time.Time // first day of the first month, last day of the last
+	Periods      []PeriodStatus
+	Lines        []Line
+	RoyaltyLines []RoyaltyLine
+	Totals       Totals
+}
+
+// IsRoyalty reports whether this is a rights holder's royalty statement.
+func (st *Statement) IsRoyalty() bool { return st.Party.Kind == "rights_holder" }
+
+// ValidateStatementQuery checks the query's dates.
+func ValidateStatementQuery(q StatementQuery) error {
+	var errs validate.Errors
+	if q.From.IsZero() {
+		errs.Add("from", "required", "is required")
+	}
+	if q.To.IsZero() {
+		errs.Add("to", "required", "is required")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() {
+		if q.To.Before(q.From) {
+			errs.Add("to", "out_of_range", "must not be before from")
+		} else if monthOf(q.From).AddDate(0, MaxStatementMonths, 0).Before(monthOf(q.To).AddDate(0, 1, 0)) {
+			errs.Add("to", "out_of_range", "a statement covers at most %d months", MaxStatementMonths)
+		}
+	}
+	return errs.Err()
+}
+
+// Statement returns a party's statement. Closed months come from the frozen
+// rows; open months are computed from the sales rollup now.
+func (s *Service) Statement(ctx context.Context, q StatementQuery) (*Statement, error) {
+	if err := ValidateStatementQuery(q); err != nil {
+		return nil, err
+	}
+	p, err := partyByID(ctx, s.pool, q.PartyID)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	// One snapshot for frozen and computed parts.
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+		return nil, fmt.Errorf("settlement: snapshot: %w", err)
+	}
+	return statement(ctx, tx, p, monthOf(q.From), monthOf(q.To))
+}
+
+func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time) (*Statement, error) {
+	st := &Statement{Party: p, From: fromM, To: monthEnd(toM)}
+	h, err := horizon(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	seqs := map[time.Time]int64{}
+	rows, err := q.Query(ctx, sqlClosedPeriods, fromM, toM)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: periods: %w", err)
+	}
+	for rows.Next() {
+		var m time.Time
+		var seq int64
+		if err := rows.Scan(&m, &seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		seqs[dateOf(m)] = seq
+	}
+	rows.Close()
+	for m := fromM; !m.After(toM); m = m.AddDate(0, 1, 0) {
+		ps := PeriodStatus{Period: m, Closed: !h.IsZero() && !m.After(h)}
+		if seq, ok := seqs[m]; ok {
+			ps.EntrySeq = &seq
+		}
+		st.Periods = append(st.Periods, ps)
+	}
+	// Frozen months.
+	if !h.IsZero() && !fromM.After(h) {
+		lastClosed := toM
+		if h.Before(lastClosed) {
+			lastClosed = h
+		}
+		lines, err := frozenLines(ctx, q, p, fromM, lastClosed)
+		if err != nil {
+			return nil, err
+		}
+		if st.IsRoyalty() {
+			if err := frozenRoyalties(ctx, q, p.ID, fromM, lastClosed, lines); err != nil {
+				return nil, err
+			}
+		}
+		st.Lines = append(st.Lines, lines...)
+	}
+	// Open months.
+	if h.IsZero() || toM.After(h) {
+		films, err := filmsOf(ctx, q, p, monthEnd(toM))
+		if err != nil {
+			return nil, err
+		}
+		res, err := openLines(ctx, q, films, monthEnd(toM))
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range res.lines {
+			if l.Period.Before(fromM) || !partyLine(p, &l) {
+				continue
+			}
+			st.Lines = append(st.Lines, l)
+		}
+	}
+	st.finish()
+	return st, nil
+}
+
+// finish turns a rights holder's lines into royalty lines and sums the totals.
+func (st *Statement) finish() {
+	if st.IsRoyalty() {
+		for _, l := range st.Lines {
+			for _, r := range l.Royalties {
+				if r.PartyID != st.Party.ID {
+					continue
+				}
+				st.RoyaltyLines = append(st.RoyaltyLines, RoyaltyLine{
+					Period: l.Period, Adjustment: l.Adjustment, FilmID: l.FilmID, FilmTitle: l.FilmTitle,
+					CinemaID: l.CinemaID, CinemaName: l.CinemaName, Week: l.Week, FirstDay: l.FirstDay, LastDay: l.LastDay,
+					RoyaltyPool: l.Royalty, Role: r.Role, SharePct: r.SharePct, Amount: r.Amount,
+				})
+			}
+		}
+		st.Lines = nil
+	}
+	st.Totals = totalsOf(st)
+}
+
+// partyLine reports whether a line belongs on p's statement.
+func partyLine(p Party, l *Line) bool {
+	switch p.Kind {
+	case "producer":
+		return l.ProducerID == p.ID
+	case "distributor":
+		return l.DistributorID == p.ID
+	case "exhibitor":
+		return l.ExhibitorID == p.ID
+	case "rights_holder":
+		for _, r := range l.Royalties {
+			if r.PartyID == p.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func frozenLines(ctx context.Context, q querier, p Party, fromM, toM time.Time) ([]Line, error) {
+	rows, err := q.Query(ctx, sqlFrozenLines, fromM, toM, p.Kind, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: frozen lines: %w", err)
+	}
+	defer rows.Close()
+	var out []Line
+	for rows.Next() {
+		var l Line
+		var parts []byte
+		if err := rows.Scan(&l.Period, &l.LineNo, &l.Adjustment, &l.FilmID, &l.FilmTitle, &l.CinemaID, &l.CinemaName,
+			&l.ExhibitorID, &l.ProducerID, &l.DistributorID, &l.Week, &l.FirstDay, &l.LastDay, &l.VATPayer,
+			&l.RoyaltyPct, &l.DistributorPct, &l.DistributionFeePct, &l.Admissions, &l.Gross, &l.VAT, &l.Net,
+			&l.Royalty, &l.ExhibitorShare, &l.DistributionFee, &l.ProducerGross, &l.Recoupment, &l.ProducerShare, &parts); err != nil {
+			return nil, err
+		}
+		l.Period, l.FirstDay, l.LastDay = dateOf(l.Period), dateOf(l.FirstDay), dateOf(l.LastDay)
+		var vp []vatPartJSON
+		if err := json.Unmarshal(parts, &vp); err != nil {
+			return nil, fmt.Errorf("settlement: vat parts: %w", err)
+		}
+		for _, x := range vp {
+			l.VATParts = append(l.VATParts, VATPart{Rate: x.Rate, Gross: x.Gross, VAT: x.VAT})
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func frozenRoyalties(ctx context.Context, q querier, partyID string, fromM, toM time.Time, lines []Line) error {
+	idx := map[[2]int64]int{}
+	for i, l := range lines {
+		idx[[2]int64{l.Period.Unix(), int64(l.LineNo)}] = i
+	}
+	rows, err := q.Query(ctx, sqlFrozenRoyalties, fromM, toM, partyID)
+	if err != nil {
+		return fmt.Errorf("settlement: frozen royalties: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m time.Time
+		var no int
+		var r RoyaltyShare
+		if err := rows.Scan(&m, &no, &r.PartyID, &r.Role, &r.SharePct, &r.Amount); err != nil {
+			return err
+		}
+		if i, ok := idx[[2]int64{dateOf(m).Unix(), int64(no)}]; ok {
+			lines[i].Royalties = append(lines[i].Royalties, r)
+		}
+	}
+	return rows.Err()
+}
+
+func totalsOf(st *Statement) Totals {
+	t := Totals{Gross: decimal.Zero, VAT: decimal.Zero, Net: decimal.Zero, Royalty: decimal.Zero,
+		ExhibitorShare: decimal.Zero, DistributionFee: decimal.Zero, ProducerGross: decimal.Zero,
+		Recoupment: decimal.Zero, ProducerShare: decimal.Zero, RoyaltyAmount: decimal.Zero}
+	if st.IsRoyalty() {
+		for _, r := range st.RoyaltyLines {
+			t.Lines++
+			t.RoyaltyAmount = t.RoyaltyAmount.Add(r.Amount)
+		}
+		return t
+	}
+	for _, l := range st.Lines {
+		t.Lines++
+		t.Admissions += l.Admissions
+		t.Gross = t.Gross.Add(l.Gross)
+		t.VAT = t.VAT.Add(l.VAT)
+		t.Net = t.Net.Add(l.Net)
+		t.Royalty = t.Royalty.Add(l.Royalty)
+		t.ExhibitorShare = t.ExhibitorShare.Add(l.ExhibitorShare)
+		t.DistributionFee = t.DistributionFee.Add(l.DistributionFee)
+		t.ProducerGross = t.ProducerGross.Add(l.ProducerGross)
+		t.Recoupment = t.Recoupment.Add(l.Recoupment)
+		t.ProducerShare = t.ProducerShare.Add(l.ProducerShare)
+	}
+	return t
+}
+
+// ---- JSON form -------------------------------------------------------------
+
+type vatPartJSON struct {
+	Rate  decimal.Decimal `json:"rate"`
+	Gross decimal.Decimal `json:"gross"`
+	VAT   decimal.Decimal `json:"vat"`
+}
+
+// StatementJSON is the JSON document of a statement (money as strings with
+// two fraction digits, dates as YYYY-MM-DD).
+type StatementJSON struct {
+	Party   PartyJSON      `json:"party"`
+	From    string         `json:"from"`
+	To      string         `json:"to"`
+	Kind    string         `json:"kind"` // "statement" or "royalty_statement"
+	Periods []PeriodJSON   `json:"periods"`
+	Lines   []any          `json:"lines"`
+	Totals  map[string]any `json:"totals"`
+}
+
+// PartyJSON names the statement's party.
+type PartyJSON struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	BIN  string `json:"bin"`
+}
+
+// PeriodJSON is one month of a statement.
+type PeriodJSON struct {
+	Period        string `json:"period"`
+	Status        string `json:"status"`
+	CloseEntrySeq *int64 `json:"close_entry_seq,omitempty"`
+}
+
+// LineJSON is a full settlement line.
+type LineJSON struct {
+	Period             string `json:"period"`
+	Adjustment         bool   `json:"adjustment"`
+	FilmID             string `json:"film_id"`
+	FilmTitle          string `json:"film_title"`
+	CinemaID           string `json:"cinema_id"`
+	CinemaName         string `json:"cinema_name"`
+	ExhibitorID        string `json:"exhibitor_id"`
+	Week               int    `json:"week"`
+	FirstDay           string `json:"first_day"`
+	LastDay            string `json:"last_day"`
+	VATPayer           bool   `json:"vat_payer"`
+	RoyaltyPct         string `json:"royalty_pct"`
+	DistributorPct     string `json:"distributor_pct"`
+	DistributionFeePct string `json:"distribution_fee_pct"`
+	Admissions         int64  `json:"admissions"`
+	Gross              string `json:"gross"`
+	VAT                string `json:"vat"`
+	Net                string `json:"net"`
+	Royalty            string `json:"royalty"`
+	ExhibitorShare     string `json:"exhibitor_share"`
+	DistributionFee    string `json:"distribution_fee"`
+	ProducerGross      string `json:"producer_gross"`
+	Recoupment         string `json:"recoupment"`
+	ProducerShare      string `json:"producer_share"`
+}
+
+// RoyaltyLineJSON is a rights holder's royalty line.
+type RoyaltyLineJSON struct {
+	Period      string `json:"period"`
+	Adjustment  bool   `json:"adjustment"`
+	FilmID      string `json:"film_id"`
+	FilmTitle   string `json:"film_title"`
+	CinemaID    string `json:"cinema_id"`
+	CinemaName  string `json:"cinema_name"`
+	Week        int    `json:"week"`
+	FirstDay    string `json:"first_day"`
+	LastDay     string `json:"last_day"`
+	RoyaltyPool string `json:"royalty_pool"`
+	Role        string `json:"role"`
+	SharePct    string `json:"share_pct"`
+	Amount      string `json:"amount"`
+}
+
+func money(d decimal.Decimal) string { return d.StringFixed(2) }
+func day(t time.Time) string         { return t.Format(time.DateOnly) }
+func month(t time.Time) string       { return t.Format("2006-01") }
+
+// JSON returns the statement's JSON document.
+func (st *Statement) JSON() StatementJSON {
+	out := StatementJSON{
+		Party: PartyJSON{ID: st.Party.ID, Kind: st.Party.Kind, Name: st.Party.Name, BIN: st.Party.BIN},
+		From:  day(st.From), To: day(st.To), Kind: "statement",
+		Periods: []PeriodJSON{}, Lines: []any{},
+	}
+	for _, p := range st.Periods {
+		pj := PeriodJSON{Period: month(p.Period), Status: "open", CloseEntrySeq: p.EntrySeq}
+		if p.Closed {
+			pj.Status = "closed"
+		}
+		out.Periods = append(out.Periods, pj)
+	}
+	if st.IsRoyalty() {
+		out.Kind = "royalty_statement"
+		for _, r := range st.RoyaltyLines {
+			out.Lines = append(out.Lines, RoyaltyLineJSON{
+				Period: month(r.Period), Adjustment: r.Adjustment, FilmID: r.FilmID, FilmTitle: r.FilmTitle,
+				CinemaID: r.CinemaID, CinemaName: r.CinemaName, Week: r.Week, FirstDay: day(r.FirstDay), LastDay: day(r.LastDay),
+				RoyaltyPool: money(r.RoyaltyPool), Role: r.Role, SharePct: r.SharePct.String(), Amount: money(r.Amount),
+			})
+		}
+	} else {
+		for _, l := range st.Lines {
+			out.Lines = append(out.Lines, lineJSON(&l))
+		}
+	}
+	out.Totals = totalsJSON(st.IsRoyalty(), st.Totals)
+	return out
+}
+
+func lineJSON(l *Line) LineJSON {
+	return LineJSON{
+		Period: month(l.Period), Adjustment: l.Adjustment, FilmID: l.FilmID, FilmTitle: l.FilmTitle,
+		CinemaID: l.CinemaID, CinemaName: l.CinemaName, ExhibitorID: l.ExhibitorID, Week: l.Week,
+		FirstDay: day(l.FirstDay), LastDay: day(l.LastDay), VATPayer: l.VATPayer,
+		RoyaltyPct: l.RoyaltyPct.String(), DistributorPct: l.DistributorPct.String(), DistributionFeePct: l.DistributionFeePct.String(),
+		Admissions: l.Admissions, Gross: money(l.Gross), VAT: money(l.VAT), Net: money(l.Net), Royalty: money(l.Royalty),
+		ExhibitorShare: money(l.ExhibitorShare), DistributionFee: money(l.DistributionFee),
+		ProducerGross: money(l.ProducerGross), Recoupment: money(l.Recoupment), ProducerShare: money(l.ProducerShare),
+	}
+}
+
+// totalsJSON is the totals object; its canonical encoding is what a
+// period_close entry hashes.
+func totalsJSON(royalty bool, t Totals) map[string]any {
+	if royalty {
+		return map[string]any{"lines": t.Lines, "royalty": money(t.RoyaltyAmount)}
+	}
+	return map[string]any{
+		"lines": t.Lines, "admissions": t.Admissions, "gross": money(t.Gross), "vat": money(t.VAT), "net": money(t.Net),
+		"royalty": money(t.Royalty), "exhibitor_share": money(t.ExhibitorShare), "distribution_fee": money(t.DistributionFee),
+		"producer_gross": money(t.ProducerGross), "recoupment": money(t.Recoupment), "producer_share": money(t.ProducerShare),
+	}
+}
+
+// totalsHash returns the canonical totals JSON (keys sorted, as
+// encoding/json writes maps) and its SHA-256 in hex.
+func totalsHash(royalty bool, t Totals) (string, string) {
+	b, _ := json.Marshal(totalsJSON(royalty, t))
+	h := sha256.Sum256(b)
+	return string(b), hex.EncodeToString(h[:])
+}
