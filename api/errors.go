@@ -11,6 +11,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/ingest"
 	"ecinema/registry"
 	"ecinema/validate"
 )
@@ -36,6 +37,30 @@ var errorTable = []struct {
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{boxoffice.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
+	{ingest.ErrMalformed, http.StatusBadRequest, "malformed_json"},
+	{ingest.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},
+	{ingest.ErrBadAnomalyQuery, http.StatusBadRequest, "invalid_query"},
+	{ingest.ErrTooManyTickets, http.StatusRequestEntityTooLarge, "too_many_tickets"},
+	{ingest.ErrScreeningNotFound, http.StatusNotFound, "screening_not_found"},
+	{ingest.ErrOtherCinema, http.StatusForbidden, "forbidden"},
+	{ingest.ErrDuplicateTicket, http.StatusConflict, "duplicate_ticket"},
+	{ingest.ErrSeatAlreadySold, http.StatusConflict, "seat_already_sold"},
+	{ingest.ErrTicketNotSold, http.StatusConflict, "ticket_not_sold"},
+	{ingest.ErrTicketAlreadyRefunded, http.StatusConflict, "ticket_already_refunded"},
+	{ingest.ErrTicketNotInScreening, http.StatusConflict, "ticket_not_in_screening"},
+	{ingest.ErrScreeningOverlap, http.StatusConflict, "screening_overlap"},
+	{ingest.ErrScreeningHasSales, http.StatusConflict, "screening_has_sales"},
+	{ingest.ErrIdempotencyKeyReused, http.StatusConflict, "idempotency_key_reused"},
+	{ingest.ErrCapacityExceeded, http.StatusUnprocessableEntity, "capacity_exceeded"},
+	{ingest.ErrSoldAtInFuture, http.StatusUnprocessableEntity, "sold_at_in_future"},
+	{ingest.ErrSoldAfterEnd, http.StatusUnprocessableEntity, "sold_after_screening_end"},
+	{ingest.ErrRefundAfterStart, http.StatusUnprocessableEntity, "refund_after_start"},
+	{ingest.ErrRefundedAtInFuture, http.StatusUnprocessableEntity, "refunded_at_in_future"},
+	{ingest.ErrRefundedBeforeSale, http.StatusUnprocessableEntity, "refunded_before_sale"},
+	{ingest.ErrAgeRestrictedTime, http.StatusUnprocessableEntity, "age_restricted_time"},
+	{ingest.ErrCertificateNotValid, http.StatusUnprocessableEntity, "certificate_not_valid"},
+	{ingest.ErrUnknownHall, http.StatusUnprocessableEntity, "unknown_hall"},
+	{ingest.ErrUnknownFilm, http.StatusUnprocessableEntity, "unknown_film"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

@@ -45,5 +45,11 @@ func (s *Server) routes() {
 	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(analystRoles))
 	v1.GET("/boxoffice/share", handleBoxOfficeShare(d.BoxOffice), allow(analystRoles))
 
+	// POS ingest (SPEC 4): the key's cinema is the scope; anomalies for admin and analyst.
+	v1.PUT("/screenings/:id", handleScreeningPut(d.Ingest), allow(posOnly))
+	v1.POST("/sales", handleSalesCreate(d.Ingest), allow(posOnly))
+	v1.POST("/refunds", handleRefundsCreate(d.Ingest), allow(posOnly))
+	v1.GET("/anomalies", handleAnomalies(d.Ingest), allow(anomalyRoles))
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

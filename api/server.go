@@ -14,6 +14,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/ingest"
 	"ecinema/registry"
 )
 
@@ -37,6 +38,7 @@ type Deps struct {
 	RateLimit float64
 	RateBurst int
 	BoxOffice *boxoffice.Service
+	Ingest    *ingest.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"ecinema/api"
 	"ecinema/apikey"
+	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
 )
@@ -45,6 +46,7 @@ type App struct {
 	Keys      *apikey.Store
 	Registry  *registry.Service
 	API       *api.Server
+	Ingest    *ingest.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -65,10 +67,12 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger})
 	a.Keys = apikey.NewStore(pool)
 	a.Registry = registry.NewService(pool, a.Writer)
+	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		Ingest: a.Ingest,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -80,6 +84,7 @@ func (a *App) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.Writer.Run(ctx) })
 	g.Go(func() error { return a.Publisher.Run(ctx) })
+	g.Go(func() error { a.Ingest.RunJanitor(ctx, time.Hour); return nil })
 	err := g.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("app: %w", err)
