@@ -18,6 +18,7 @@ import (
 
 	"ecinema/api"
 	"ecinema/apikey"
+	"ecinema/boxoffice"
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -47,6 +48,7 @@ type App struct {
 	Registry  *registry.Service
 	API       *api.Server
 	Ingest    *ingest.Service
+	BoxOffice *boxoffice.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -68,11 +70,13 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Keys = apikey.NewStore(pool)
 	a.Registry = registry.NewService(pool, a.Writer)
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
+	a.BoxOffice = boxoffice.NewService(pool)
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		Ingest: a.Ingest,
+		Ingest:    a.Ingest,
+		BoxOffice: a.BoxOffice,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
