@@ -12,6 +12,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/ingest"
+	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/validate"
 )
@@ -61,6 +62,9 @@ var errorTable = []struct {
 	{ingest.ErrCertificateNotValid, http.StatusUnprocessableEntity, "certificate_not_valid"},
 	{ingest.ErrUnknownHall, http.StatusUnprocessableEntity, "unknown_hall"},
 	{ingest.ErrUnknownFilm, http.StatusUnprocessableEntity, "unknown_film"},
+	{ledger.ErrNotFound, http.StatusNotFound, "not_found"},
+	{ledger.ErrOutOfScope, http.StatusForbidden, "forbidden"},
+	{ledger.ErrBadRange, http.StatusBadRequest, "invalid_range"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

@@ -25,7 +25,6 @@ func (s *Server) routes() {
 
 	pub := e.Group("/v1")
 	v1 := e.Group("/v1", s.authenticate, s.rateLimit())
-	_ = pub
 
 	// Registry (SPEC 4).
 	v1.GET("/regions", handleRegionsList(d.Registry), allow(anyRole))
@@ -40,6 +39,9 @@ func (s *Server) routes() {
 	v1.GET("/films", handleFilmList(d.Registry), allow(anyRole))
 	v1.PUT("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsPut(d.Registry), allow(admins))
 	v1.GET("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsGet(d.Registry), allow(anyRole))
+	v1.GET("/parties/:id/versions", handleVersions(d.Registry, "party"), allow(anyRole))
+	v1.GET("/cinemas/:id/versions", handleVersions(d.Registry, "cinema"), allow(anyRole))
+	v1.GET("/films/:id/versions", handleVersions(d.Registry, "film"), allow(anyRole))
 
 	// Box office (SPEC 6).
 	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(analystRoles))
@@ -50,6 +52,15 @@ func (s *Server) routes() {
 	v1.POST("/sales", handleSalesCreate(d.Ingest), allow(posOnly))
 	v1.POST("/refunds", handleRefundsCreate(d.Ingest), allow(posOnly))
 	v1.GET("/anomalies", handleAnomalies(d.Ingest), allow(anomalyRoles))
+
+	// Ledger (SPEC 3, 4): checkpoint and public key are public.
+	pub.GET("/ledger/checkpoint", handleLedgerCheckpoint(d.Ledger))
+	pub.GET("/ledger/public-key", handleLedgerPublicKey(d.Ledger))
+	v1.POST("/ledger/checkpoints", handleLedgerPublish(d.Ledger), allow(admins))
+	v1.GET("/ledger/entries/:seq", handleLedgerEntry(d.Ledger), allow(ledgerRoles))
+	v1.GET("/ledger/proofs/inclusion", handleLedgerInclusion(d.Ledger), allow(ledgerRoles))
+	v1.GET("/ledger/proofs/consistency", handleLedgerConsistency(d.Ledger), allow(ledgerRoles))
+	v1.GET("/ledger/export", handleLedgerExport(d.Ledger), allow(ledgerRoles))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

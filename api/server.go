@@ -39,6 +39,7 @@ type Deps struct {
 	RateBurst int
 	BoxOffice *boxoffice.Service
 	Ingest    *ingest.Service
+	Ledger    *LedgerDeps
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

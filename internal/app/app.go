@@ -75,7 +75,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		Ingest:    a.Ingest,
+		Ingest: a.Ingest,
+		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
 		BoxOffice: a.BoxOffice,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
