@@ -31,6 +31,7 @@ func init() {
 		"serve":   {"run the HTTP API (migrates first)", cmdServe},
 		"migrate": {"apply pending database migrations", cmdMigrate},
 		"apikey":  {"create, list or revoke API keys", cmdAPIKey},
+		"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
 		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
 	}
 }
