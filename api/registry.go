@@ -156,3 +156,11 @@ func handleRentalTermsGet(reg *registry.Service) echo.HandlerFunc {
 		return listResponse[registry.RentalTerms]{Items: ts}, err
 	})
 }
+
+// handleVersions lists every recorded version of a registry object.
+func handleVersions(reg *registry.Service, kind string) echo.HandlerFunc {
+	return getHandler(reg, func(c echo.Context) (listResponse[registry.Version], error) {
+		vs, err := reg.Versions(c.Request().Context(), kind, c.Param("id"))
+		return listResponse[registry.Version]{Items: vs}, err
+	})
+}
