@@ -87,7 +87,10 @@ func TestRegistryRoundTrip(t *testing.T) {
 	}
 	var c struct {
 		Region string
-		Halls  []struct{ ID string; Seats int }
+		Halls  []struct {
+			ID    string
+			Seats int
+		}
 	}
 	env.Do("GET", "/v1/cinemas/chaplin-mega", env.AdminKey, nil).JSON(t, &c)
 	if c.Region != "KZ-75" || len(c.Halls) != 2 || c.Halls[1].Seats != 320 {
