@@ -31,6 +31,8 @@ func init() {
 		"serve":   {"run the HTTP API (migrates first)", cmdServe},
 		"migrate": {"apply pending database migrations", cmdMigrate},
 		"apikey":  {"create, list or revoke API keys", cmdAPIKey},
+		"logkey":  {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
+		"verify":  {"verify the ledger online or an export offline", cmdVerify},
 		"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
 		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
 	}
