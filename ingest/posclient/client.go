@@ -149,9 +149,6 @@ func (c *Client) PutScreening(ctx context.Context, id string, s Screening) (*Scr
 		return nil, err
 	}
 	res.Status = status
-	if res.ID == "" {
-		res.ID = id
-	}
 	return &res, nil
 }
 

@@ -498,7 +498,7 @@ func TestPutScreening(t *testing.T) {
 		got = attempt{Method: r.Method, Path: r.URL.EscapedPath(), Key: r.Header.Get("Idempotency-Key"), Auth: r.Header.Get("Authorization"), Body: body}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"id":"S:1","cinema_id":"C1","hall_id":"H1","film_id":"F1","starts_at":"2026-01-08T19:30:00+05:00","ends_at":"2026-01-08T21:30:00+05:00","format":"2D","language":"kk","box_office_day":"2026-01-08","entry":{"seq":7,"leaf_hash":"ab"}}`)
+		io.WriteString(w, `{"entry":{"seq":7,"leaf_hash":"ab"},"screening":{"id":"S:1","version":1,"hall_id":"H1","film_id":"F1","starts_at":"2026-01-08T14:30:00.000000Z","ends_at":"2026-01-08T16:30:00.000000Z","box_office_day":"2026-01-08","format":"2D","language":"kk","seats":120}}`)
 	}))
 	t.Cleanup(srv.Close)
 	c := newTestClient(t, srv.URL+"/") // trailing slash tolerated
@@ -513,8 +513,13 @@ func TestPutScreening(t *testing.T) {
 	if want := `{"hall_id":"H1","film_id":"F1","starts_at":"2026-01-08T19:30:00+05:00","format":"2D","language":"kk"}`; string(got.Body) != want {
 		t.Errorf("body\n got %s\nwant %s", got.Body, want)
 	}
-	if res.Status != 201 || res.ID != "S:1" || res.Entry.Seq != 7 || res.BoxOffice != "2026-01-08" || !res.EndsAt.Equal(soldAt.Add(2*time.Hour)) {
-		t.Errorf("result %+v", res)
+	want := &ScreeningResult{Status: 201, Entry: Entry{Seq: 7, LeafHash: "ab"}, Screening: ScreeningView{
+		ID: "S:1", Version: 1, HallID: "H1", FilmID: "F1",
+		StartsAt: time.Date(2026, 1, 8, 14, 30, 0, 0, time.UTC), EndsAt: time.Date(2026, 1, 8, 16, 30, 0, 0, time.UTC),
+		BoxOfficeDay: "2026-01-08", Format: "2D", Language: "kk", Seats: 120,
+	}}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("result\n got %+v\nwant %+v", res, want)
 	}
 
 	for _, id := range []string{"", "../sales", "a/b", "-x", strings.Repeat("x", 65)} {

@@ -25,22 +25,27 @@ type Entry struct {
 	LeafHash string `json:"leaf_hash"` // lowercase hex SHA-256(0x00 || entry bytes)
 }
 
-// ScreeningResult is the server's answer to PutScreening. Fields the server
-// does not send stay zero.
+// ScreeningResult is the server's answer to PutScreening.
 type ScreeningResult struct {
-	ID        string    `json:"id"`
-	CinemaID  string    `json:"cinema_id"`
-	HallID    string    `json:"hall_id"`
-	FilmID    string    `json:"film_id"`
-	StartsAt  time.Time `json:"starts_at"`
-	EndsAt    time.Time `json:"ends_at"`
-	Format    string    `json:"format"`
-	Language  string    `json:"language"`
-	BoxOffice string    `json:"box_office_day"` // YYYY-MM-DD
-	Entry     Entry     `json:"entry"`
+	Entry     Entry         `json:"entry"`
+	Screening ScreeningView `json:"screening"`
 
-	// Status is the HTTP status of the answer (200 or 201).
+	// Status is the HTTP status of the answer: 201 created, 200 replaced.
 	Status int `json:"-"`
+}
+
+// ScreeningView is a screening as the server stored it.
+type ScreeningView struct {
+	ID           string    `json:"id"`
+	Version      int       `json:"version"`
+	HallID       string    `json:"hall_id"`
+	FilmID       string    `json:"film_id"`
+	StartsAt     time.Time `json:"starts_at"`
+	EndsAt       time.Time `json:"ends_at"`        // start plus the film's runtime
+	BoxOfficeDay string    `json:"box_office_day"` // YYYY-MM-DD: local start date, the day before if before 06:00
+	Format       string    `json:"format"`
+	Language     string    `json:"language"`
+	Seats        int       `json:"seats"` // the hall's seats
 }
 
 // Ticket is one sold ticket in a SalesRequest.
@@ -144,9 +149,9 @@ const ReasonScreeningCancelled = "screening_cancelled"
 
 // RefundResult is the server's answer to PostRefunds.
 type RefundResult struct {
-	Entry    Entry    `json:"entry"`
-	Accepted int      `json:"accepted"`
-	Flags    []string `json:"flags"`
+	Entry    Entry           `json:"entry"`
+	Refunded int             `json:"refunded"` // tickets refunded
+	Amount   decimal.Decimal `json:"amount"`   // their total price, sent as a string
 
 	// Status is the HTTP status of the answer.
 	Status int `json:"-"`

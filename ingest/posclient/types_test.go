@@ -131,7 +131,7 @@ func TestNoFloatInWireTypes(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range []any{Screening{}, ScreeningResult{}, SalesRequest{}, SalesResult{}, RefundRequest{}, RefundResult{}, ticketWire{}, APIError{}} {
+	for _, v := range []any{Screening{}, ScreeningResult{}, ScreeningView{}, SalesRequest{}, SalesResult{}, RefundRequest{}, RefundResult{}, ticketWire{}, APIError{}} {
 		walk(reflect.TypeOf(v).Name(), reflect.TypeOf(v))
 	}
 }
