@@ -22,6 +22,29 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("%s", apikeyUsage)
 	}
+	var role, cinema, party, name string
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.StringVar(&role, "role", "", "role of the key")
+		fs.StringVar(&cinema, "cinema", "", "cinema the key acts for (pos, exhibitor)")
+		fs.StringVar(&party, "party", "", "party the key acts for (producer, distributor, rights_holder, exhibitor)")
+		fs.StringVar(&name, "name", "", "who holds the key")
+		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+			return usagef("%s", apikeyUsage)
+		}
+		if err := apikey.CheckScope(apikey.Role(role), cinema, party); err != nil {
+			return err
+		}
+	case "list":
+	case "revoke":
+		if len(args) != 2 {
+			return usagef("%s", apikeyUsage)
+		}
+	default:
+		return usagef("%s", apikeyUsage)
+	}
 	url, err := databaseURL(env.getenv)
 	if err != nil {
 		return err
@@ -34,16 +57,7 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 	store := apikey.NewStore(pool)
 	switch args[0] {
 	case "create":
-		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		role := fs.String("role", "", "role of the key")
-		cinema := fs.String("cinema", "", "cinema the key acts for (pos, exhibitor)")
-		party := fs.String("party", "", "party the key acts for (producer, distributor, rights_holder, exhibitor)")
-		name := fs.String("name", "", "who holds the key")
-		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
-			return usagef("%s", apikeyUsage)
-		}
-		k, secret, err := store.Create(ctx, *name, apikey.Role(*role), *cinema, *party)
+		k, secret, err := store.Create(ctx, name, apikey.Role(role), cinema, party)
 		if err != nil {
 			return err
 		}
@@ -67,9 +81,6 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		return w.Flush()
 	case "revoke":
-		if len(args) != 2 {
-			return usagef("%s", apikeyUsage)
-		}
 		if err := store.Revoke(ctx, args[1]); err != nil {
 			return err
 		}
