@@ -62,10 +62,11 @@ func SignCheckpoint(origin string, size int64, root [32]byte, s note.Signer) ([]
 }
 
 // OpenCheckpoint checks a signed checkpoint note with v and returns its
-// size and root. origin "" means the verifier key's name.
+// size and root. origin "" accepts the origin line the checkpoint carries
+// (the key is the trust anchor); otherwise it must equal origin.
 func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (size int64, root [32]byte, err error) {
 	if origin == "" {
-		origin = v.Name()
+		origin, _, _ = strings.Cut(string(msg), "\n")
 	}
 	cp, _, _, err := log.ParseCheckpoint(msg, origin, v)
 	if err != nil {

@@ -2,6 +2,8 @@ package ledger_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,8 +17,11 @@ func pgtestNewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	owner := pgtest.OwnerPool(t, url)
-	if _, err := owner.Exec(context.Background(), `CREATE TABLE ledger_projection_probe (seq bigint PRIMARY KEY)`); err != nil {
+	if _, err := owner.Exec(context.Background(), `CREATE TABLE ledger_projection_probe (seq bigint PRIMARY KEY, price numeric(12,2))`); err != nil {
 		t.Fatal(err)
 	}
 	return pgtest.Pool(t, url)
 }
+
+// quiet is a logger for tests that expect errors to be logged.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -152,7 +152,7 @@ func TestCheckpointInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := ledger.NewPublisher(pool, ledger.PublisherConfig{Signer: signer})
+	pub := ledger.NewPublisher(pool, ledger.PublisherConfig{Signer: signer, Logger: quiet})
 	ctx := t.Context()
 	if _, err := pub.Publish(ctx); err == nil {
 		t.Fatal("publish on an empty log succeeded")

@@ -139,7 +139,7 @@ func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
 func (c *chain) finish() *VerifyError {
 	if len(c.want) > 0 {
 		w := c.want[len(c.want)-1]
-		return verr(c.f.size, ReasonMissingSeq, "%s has size %d but the ledger ends after %d entries", w.From, w.Size, c.f.size)
+		return verr(c.f.size, ReasonMissingSeq, "%s, but the ledger ends after %d entries", w.From, c.f.size)
 	}
 	return nil
 }
