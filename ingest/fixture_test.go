@@ -21,12 +21,12 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // through registry.Service like an admin would.
 type world struct {
 	*apptest.Env
-	pos    string // pos key of cinema c1
-	pos2   string // pos key of cinema c2
-	admin  string
-	ctx    context.Context
-	seq    int
-	now    time.Time
+	pos   string // pos key of cinema c1
+	pos2  string // pos key of cinema c2
+	admin string
+	ctx   context.Context
+	seq   int
+	now   time.Time
 }
 
 var binCounter int
