@@ -139,7 +139,7 @@ func TestThroughIngest(t *testing.T) {
 	// Thursday evening show with a presale two days before.
 	pos.screening("eve", "h1", "nat", almaty("2026-01-08 20:00"))
 
-	pos.sell("night", 3, "2000.00", almaty("2026-01-09 05:30"))  // sold after local midnight
+	pos.sell("night", 3, "2000.00", almaty("2026-01-09 05:30"))   // sold after local midnight
 	pos.sell("morning", 2, "1500.00", almaty("2026-01-09 05:50")) // bought before 06:00 for the 06:00 show
 	pos.sell("eve", 4, "2500.00", almaty("2026-01-06 12:00"))     // presale on Tuesday
 	eve := pos.sell("eve", 2, "2500.00", almaty("2026-01-08 19:00"))
