@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -565,4 +566,42 @@ func TestNew(t *testing.T) {
 	if err != nil || c.base != "https://api.example.kz/ecinema" {
 		t.Errorf("base %q err %v", c.base, err)
 	}
+}
+
+// Retries are logged with the attempt and the idempotency key; the API key
+// never appears in the log.
+func TestLoggingNeverShowsTheAPIKey(t *testing.T) {
+	var buf syncBuffer
+	f := newFakePOS(t, status(503, "not_ready"))
+	c := newTestClient(t, f.srv.URL, WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		WithIdempotencyKeys(func() string { return "key-42" }))
+	if _, err := c.PostSales(t.Context(), sampleSale()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "pos-secret") {
+		t.Errorf("log shows the API key:\n%s", out)
+	}
+	for _, want := range []string{"level=INFO msg=\"posclient: sending\" method=POST path=/v1/sales attempt=2 idempotency_key=key-42"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
