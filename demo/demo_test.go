@@ -2,13 +2,17 @@ package demo
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
+	"ecinema/ingest"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -26,16 +30,143 @@ func writer(t testing.TB, pool *pgxpool.Pool) *ledger.Writer {
 
 var testNow = time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
 
+func date(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestWorldShape(t *testing.T) {
+	w := NewWorld(1, date("2025-01-01"), date("2025-12-31"))
+	regions := map[string]bool{}
+	halls := 0
+	for _, c := range w.Cinemas {
+		regions[c.Region] = true
+		halls += len(c.Halls)
+	}
+	if len(regions) != 20 || len(w.Cinemas) < 105 || len(w.Cinemas) > 120 || halls < 360 || halls > 440 {
+		t.Errorf("regions %d cinemas %d halls %d", len(regions), len(w.Cinemas), halls)
+	}
+	origins := map[string]int{}
+	inYear := 0
+	for _, f := range w.Films {
+		if f.Release.Weekday() != time.Thursday {
+			t.Errorf("film %s released on %s", f.ID, f.Release.Weekday())
+		}
+		if !f.Release.Before(date("2025-01-01")) {
+			inYear++
+			origins[f.Origin]++
+		}
+		if f.Title.KK == "" || f.Title.RU == "" || f.Title.EN == "" {
+			t.Errorf("film %s lacks a title", f.ID)
+		}
+	}
+	if inYear < 130 || inYear > 175 {
+		t.Errorf("%d films released in the year, want about 150", inYear)
+	}
+	if nat := float64(origins["national"]) / float64(inYear); nat < 0.35 || nat > 0.55 || origins["coproduction"] == 0 {
+		t.Errorf("origins %v", origins)
+	}
+	for _, p := range w.Parties {
+		if !registry.ValidBIN(p.BIN) {
+			t.Errorf("party %s: invalid BIN %s", p.ID, p.BIN)
+		}
+	}
+	// Deterministic for a seed, different for another.
+	if !reflect.DeepEqual(w, NewWorld(1, date("2025-01-01"), date("2025-12-31"))) {
+		t.Error("NewWorld is not deterministic")
+	}
+	if reflect.DeepEqual(w.Parties, NewWorld(2, date("2025-01-01"), date("2025-12-31")).Parties) {
+		t.Error("seed does not matter")
+	}
+}
+
+func TestPlanDay(t *testing.T) {
+	w := NewWorld(1, date("2026-03-01"), date("2026-03-31"))
+	lo, hi := decimal.NewFromInt(1500), decimal.NewFromInt(4500)
+	var tickets, refunds, evening, morning int
+	days := map[time.Weekday]int{}
+	for d := 0; d < 7; d++ {
+		day := date("2026-03-02").AddDate(0, 0, d)
+		for ci := range w.Cinemas {
+			plan := PlanDay(1, &w, ci, day, 1, false)
+			if d == 0 && ci == 0 && !reflect.DeepEqual(plan, PlanDay(1, &w, ci, day, 1, false)) {
+				t.Fatal("PlanDay is not deterministic")
+			}
+			lastEnd := map[string]time.Time{}
+			for _, s := range plan {
+				if !ingest.BoxOfficeDay(s.StartsAt).Equal(day) {
+					t.Fatalf("%s starts %s, box-office day %s", s.ID, s.StartsAt, ingest.BoxOfficeDay(s.StartsAt))
+				}
+				if s.StartsAt.Before(lastEnd[s.HallID]) {
+					t.Fatalf("%s overlaps the hall's previous show", s.ID)
+				}
+				lastEnd[s.HallID] = s.EndsAt
+				h := s.StartsAt.In(ingest.Location).Hour()
+				for _, tk := range s.Tickets {
+					if tk.Category != "complimentary" && (tk.Price.LessThan(lo) || tk.Price.GreaterThan(hi)) {
+						t.Fatalf("ticket %s price %s", tk.ID, tk.Price)
+					}
+					if !tk.SoldAt.Before(s.StartsAt) {
+						t.Fatalf("ticket %s sold at %s after start %s", tk.ID, tk.SoldAt, s.StartsAt)
+					}
+				}
+				tickets += len(s.Tickets)
+				refunds += len(s.Refunds)
+				days[day.Weekday()] += len(s.Tickets)
+				if h >= 18 && h < 22 {
+					evening += len(s.Tickets)
+				} else if h < 13 && h >= 6 {
+					morning += len(s.Tickets)
+				}
+			}
+		}
+	}
+	perDay := tickets / 7
+	if perDay < 40000 || perDay > 85000 {
+		t.Errorf("%d tickets a day at scale 1, want about 60000", perDay)
+	}
+	if r := float64(refunds) / float64(tickets); r < 0.01 || r > 0.03 {
+		t.Errorf("refund rate %.3f", r)
+	}
+	if days[time.Saturday] < days[time.Tuesday]*3/2 || evening < 2*morning {
+		t.Errorf("no weekend or evening peak: %v evening %d morning %d", days, evening, morning)
+	}
+}
+
 func TestLoadSmall(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	w := writer(t, pool)
-	st, err := Load(t.Context(), pool, w, Config{Days: 7, Scale: 0.1, Seed: 7, Now: func() time.Time { return testNow }, Progress: tlog{t}})
+	cfg := Config{Days: 3, Scale: 0.03, Seed: 7, Now: func() time.Time { return testNow }}
+	st, err := Load(t.Context(), pool, w, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%+v", st)
+	ctx := t.Context()
+	var tickets, refunded, screenings, cinemas, entries, late int64
+	var gross decimal.Decimal
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(refunded_at), coalesce(sum(price) FILTER (WHERE refunded_at IS NULL), 0) FROM tickets`).Scan(&tickets, &refunded, &gross); err != nil {
+		t.Fatal(err)
+	}
+	pool.QueryRow(ctx, `SELECT count(*) FROM screenings`).Scan(&screenings)
+	pool.QueryRow(ctx, `SELECT count(*) FROM cinemas`).Scan(&cinemas)
+	pool.QueryRow(ctx, `SELECT count(*) FROM ledger_entries`).Scan(&entries)
+	pool.QueryRow(ctx, `SELECT count(*) FROM anomalies WHERE flag = 'late_report'`).Scan(&late)
+	if tickets != st.Tickets || refunded != st.Refunds || screenings != st.Screenings || cinemas != int64(st.Cinemas) || gross.StringFixed(2) != st.Gross {
+		t.Errorf("stored %d tickets %d refunded %d screenings %d cinemas gross %s; stats %+v", tickets, refunded, screenings, cinemas, gross, st)
+	}
+	if late == 0 || late != st.LateBatches {
+		t.Errorf("late_report anomalies %d, late batches %d", late, st.LateBatches)
+	}
+	// Every screening, sale and refund request is one ledger entry (plus the registry).
+	if entries < st.Screenings+int64(st.Cinemas+st.Films) {
+		t.Errorf("%d ledger entries for %d screenings", entries, st.Screenings)
+	}
+	// A second load into the same database is refused.
+	if _, err := Load(ctx, pool, w, cfg); err != ErrAlreadyLoaded {
+		t.Errorf("second load: %v", err)
+	}
 }
-
-type tlog struct{ t *testing.T }
-
-func (l tlog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }

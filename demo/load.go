@@ -42,7 +42,7 @@ type Stats struct {
 	Screenings                     int64
 	Tickets                        int64
 	Refunds                        int64
-	LateBatches                    int64
+	LateBatches                    int64 // sales requests reported more than 24 h late
 	Gross                          string
 	Elapsed                        time.Duration
 }
@@ -158,8 +158,8 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 				tickets.Add(int64(len(s.Tickets)))
 				dayTickets.Add(int64(len(s.Tickets)))
 				refunds.Add(int64(len(s.Refunds)))
-				if isLate && len(s.Tickets) > 0 {
-					lateN.Add(1)
+				if isLate {
+					lateN.Add(int64(len(s.Batches)))
 				}
 				var g int64
 				refunded := map[string]bool{}
@@ -285,15 +285,21 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening) er
 	if len(s.Tickets) == 0 {
 		return nil
 	}
-	sb := saleBody{ScreeningID: s.ID, Tickets: make([]saleTicketBody, len(s.Tickets))}
-	for i, t := range s.Tickets {
-		sb.Tickets[i] = saleTicketBody{ID: t.ID, SoldAt: t.SoldAt.Format(timeLayout), Price: t.Price.StringFixed(2),
-			Category: t.Category, Seat: t.Seat, Channel: t.Channel}
-	}
-	body, _ = json.Marshal(sb)
-	w.at(s.ReportAt)
-	if _, err := svc.PostSales(ctx, caller, "sale-"+s.ID, body); err != nil {
-		return fmt.Errorf("post sales: %w", err)
+	var reported time.Time
+	for k, bt := range s.Batches {
+		sb := saleBody{ScreeningID: s.ID, Tickets: make([]saleTicketBody, 0, bt.To-bt.From)}
+		for _, t := range s.Tickets[bt.From:bt.To] {
+			sb.Tickets = append(sb.Tickets, saleTicketBody{ID: t.ID, SoldAt: t.SoldAt.Format(timeLayout), Price: t.Price.StringFixed(2),
+				Category: t.Category, Seat: t.Seat, Channel: t.Channel})
+		}
+		body, _ = json.Marshal(sb)
+		w.at(bt.ReportAt)
+		if bt.ReportAt.After(reported) {
+			reported = bt.ReportAt
+		}
+		if _, err := svc.PostSales(ctx, caller, fmt.Sprintf("sale-%s-%d", s.ID, k+1), body); err != nil {
+			return fmt.Errorf("post sales: %w", err)
+		}
 	}
 	if len(s.Refunds) == 0 {
 		return nil
@@ -307,8 +313,8 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening) er
 		}
 	}
 	body, _ = json.Marshal(rb)
-	if s.ReportAt.After(last) {
-		last = s.ReportAt
+	if reported.After(last) {
+		last = reported
 	}
 	w.at(last.Add(time.Minute))
 	if _, err := svc.PostRefunds(ctx, caller, "refund-"+s.ID, body); err != nil {

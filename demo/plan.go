@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -244,12 +245,22 @@ type Screening struct {
 	EndsAt   time.Time
 	Format   string
 	Language string
-	Tickets  []Ticket
+	Tickets  []Ticket // in order of sale
 	Refunds  []Refund
-	// ReportAt is when the POS posts the sales (the screening start, or days
-	// later for an offline cinema: a late batch).
+	// Batches are the sales requests the POS sends, in order.
+	Batches []Batch
+}
+
+// Batch is one sales request: Tickets[From:To], posted at ReportAt (a few
+// minutes after its last sale, or one to three days after the show for an
+// offline cinema: a late batch).
+type Batch struct {
+	From, To int
 	ReportAt time.Time
 }
+
+// BatchWindow is the longest span of sale times one POS batch holds.
+const BatchWindow = 12 * time.Hour
 
 // Ticket is one planned ticket.
 type Ticket struct {
@@ -403,10 +414,7 @@ func PlanDay(seed uint64, w *World, ci int, day time.Time, scale float64, late b
 			nt := int(math.Round(expected * math.Exp(r.NormFloat64()*0.35)))
 			nt = max(0, min(nt, h.Seats))
 			planTickets(r, &s, h, nt, local, day)
-			s.ReportAt = s.StartsAt.Add(time.Duration(1+r.IntN(20)) * time.Minute)
-			if late {
-				s.ReportAt = s.StartsAt.Add(time.Duration(26+r.IntN(46)) * time.Hour)
-			}
+			planBatches(r, &s, late)
 			if len(s.Tickets) > 0 {
 				out = append(out, s)
 			} else if r.Float64() < 0.5 {
@@ -416,6 +424,23 @@ func PlanDay(seed uint64, w *World, ci int, day time.Time, scale float64, late b
 		}
 	}
 	return out
+}
+
+func planBatches(r *rand.Rand, s *Screening, late bool) {
+	sort.SliceStable(s.Tickets, func(i, j int) bool { return s.Tickets[i].SoldAt.Before(s.Tickets[j].SoldAt) })
+	lateAt := s.StartsAt.Add(time.Duration(26+r.IntN(46)) * time.Hour)
+	for i := 0; i < len(s.Tickets); {
+		j := i + 1
+		for j < len(s.Tickets) && s.Tickets[j].SoldAt.Sub(s.Tickets[i].SoldAt) < BatchWindow {
+			j++
+		}
+		at := s.Tickets[j-1].SoldAt.Add(time.Duration(60+r.IntN(240)) * time.Second)
+		if late {
+			at = lateAt
+		}
+		s.Batches = append(s.Batches, Batch{From: i, To: j, ReportAt: at})
+		i = j
+	}
 }
 
 var categories = []struct {
@@ -490,7 +515,10 @@ func planTickets(r *rand.Rand, s *Screening, h registry.Hall, n int, local time.
 		if ch == "box_office" || ch == "kiosk" {
 			ahead = time.Duration(5+r.IntN(180)) * time.Minute
 		} else {
-			ahead = time.Duration(10+r.IntN(72*60)) * time.Minute
+			ahead = time.Duration(10+r.IntN(12*60)) * time.Minute
+			if r.Float64() < 0.3 {
+				ahead = time.Duration(10+r.IntN(72*60)) * time.Minute
+			}
 		}
 		seat := seats[k]
 		t := Ticket{
