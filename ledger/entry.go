@@ -47,6 +47,14 @@ type Record struct {
 	// an error, nothing of this record is written (savepoint), the seq is
 	// not consumed, other records of the same group commit are unaffected,
 	// and Append returns that error wrapped with %w.
+	//
+	// Project may be called more than once for one Append: the writer first
+	// runs a group without savepoints and, if one projection fails, runs the
+	// group again (with other seqs) in a fresh transaction. Only the
+	// committed call counts. So Project must act only through tx, must
+	// assign rather than accumulate any captured state, and must not
+	// commit or roll back tx. ctx carries the caller's values but not its
+	// cancellation.
 	Project func(ctx context.Context, tx pgx.Tx, e Entry) error
 }
 

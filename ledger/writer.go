@@ -67,7 +67,8 @@ type Writer struct {
 	stopped chan struct{}
 
 	// owned by the Run goroutine
-	tree *frontier
+	tree            *frontier
+	lastFailedFirst bool // the last optimistic attempt failed at its first projection
 }
 
 type request struct {
@@ -190,7 +191,18 @@ func (w *Writer) Run(ctx context.Context) error {
 
 // commit writes one group of records in one transaction and answers each.
 func (w *Writer) commit(ctx context.Context, reqs []*request) {
-	ok, err := w.commitTx(ctx, reqs)
+	var ok []pending
+	var err error
+	savepoints := false
+	for attempt := 0; ; attempt++ {
+		var retry bool
+		ok, retry, err = w.commitTx(ctx, reqs, savepoints)
+		if !retry {
+			break
+		}
+		// A retry after the first optimistic attempt would only repeat it.
+		savepoints = savepoints || attempt > 0 || !w.lastFailedFirst
+	}
 	if err != nil {
 		w.tree = nil // reload the head next time
 		w.cfg.Logger.Error("ledger: group commit failed", "log", w.cfg.LogID, "records", len(reqs), "err", err)
@@ -216,31 +228,42 @@ type pending struct {
 // failed projection) are answered here; on success the returned ones are
 // the committed entries; on error the caller answers every request not yet
 // answered.
-func (w *Writer) commitTx(ctx context.Context, reqs []*request) (ok []pending, err error) {
+//
+// Without savepoints (the first attempt of every group) the projections run
+// straight in the transaction: no subtransactions, so no per-record
+// SAVEPOINT/RELEASE round trips and no subtransaction-cache overflow that
+// would slow every other session's snapshots. If a projection fails, the
+// attempt is abandoned (retry true) and the caller runs the group again
+// with a savepoint around each projection, so the failing record is undone
+// alone and the others commit.
+func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool) (ok []pending, retry bool, err error) {
 	tx, err := w.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return nil, false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
 	var size int64
 	var last, root []byte
 	if err := tx.QueryRow(ctx, sqlLockHead, w.cfg.LogID).Scan(&size, &last, &root); err != nil {
-		return nil, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
+		return nil, false, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
 	}
 	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
 		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
 		if err != nil {
-			return nil, fmt.Errorf("load head: %w", err)
+			return nil, false, fmt.Errorf("load head: %w", err)
 		}
 		if r := t.root(); !bytes.Equal(r[:], root) || !bytes.Equal(t.last[:], last) {
-			return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
+			return nil, false, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
 		}
 		w.tree = t
 	}
 	t := w.tree.clone()
 
 	for _, req := range reqs {
+		if req.answered {
+			continue
+		}
 		if err := req.ctx.Err(); err != nil {
 			req.answer(Entry{}, err)
 			continue
@@ -254,28 +277,40 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) (ok []pending, e
 		}
 		e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, req.body)
 		e.LeafHash = LeafHash(e.Bytes)
-		if req.rec.Project != nil {
+		if req.rec.Project != nil && !savepoints {
+			if perr := req.rec.Project(context.WithoutCancel(req.ctx), tx, e); perr != nil {
+				// Nothing before it was written in this transaction, so
+				// rolling the transaction back undoes exactly this record:
+				// answer it and let the rest go again optimistically.
+				// Otherwise go again with savepoints.
+				w.lastFailedFirst = len(ok) == 0
+				if w.lastFailedFirst {
+					req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+				}
+				return nil, true, nil
+			}
+		} else if req.rec.Project != nil {
 			sp, err := tx.Begin(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("savepoint: %w", err)
+				return nil, false, fmt.Errorf("savepoint: %w", err)
 			}
 			perr := req.rec.Project(context.WithoutCancel(req.ctx), sp, e)
 			if perr != nil {
 				if err := sp.Rollback(ctx); err != nil {
 					req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
-					return nil, fmt.Errorf("rollback to savepoint: %w", err)
+					return nil, false, fmt.Errorf("rollback to savepoint: %w", err)
 				}
 				req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
 				continue
 			}
 			if err := sp.Commit(ctx); err != nil {
-				return nil, fmt.Errorf("release savepoint: %w", err)
+				return nil, false, fmt.Errorf("release savepoint: %w", err)
 			}
 		}
 		ok = append(ok, pending{req: req, e: e, stored: t.append(e.LeafHash)})
 	}
 	if len(ok) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 
 	n := len(ok)
@@ -309,14 +344,14 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) (ok []pending, e
 	tag, err := tx.Exec(ctx, sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
 		t.size, t.last[:], newRoot[:], size, n)
 	if err != nil {
-		return nil, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
+		return nil, false, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
 	}
 	if tag.RowsAffected() != 1 {
-		return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+		return nil, false, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
+		return nil, false, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
 	}
 	w.tree = t
-	return ok, nil
+	return ok, false, nil
 }
