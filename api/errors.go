@@ -14,6 +14,7 @@ import (
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
+	"ecinema/settlement"
 	"ecinema/validate"
 )
 
@@ -65,6 +66,15 @@ var errorTable = []struct {
 	{ledger.ErrNotFound, http.StatusNotFound, "not_found"},
 	{ledger.ErrOutOfScope, http.StatusForbidden, "forbidden"},
 	{ledger.ErrBadRange, http.StatusBadRequest, "invalid_range"},
+	{settlement.ErrPartyNotFound, http.StatusNotFound, "party_not_found"},
+	{settlement.ErrCinemaNotFound, http.StatusNotFound, "cinema_not_found"},
+	{settlement.ErrPeriodClosed, http.StatusConflict, "period_closed"},
+	{settlement.ErrSnapshotChanged, http.StatusConflict, "period_close_conflict"},
+	{settlement.ErrPeriodNotEnded, http.StatusUnprocessableEntity, "period_not_ended"},
+	{settlement.ErrEarlierPeriodOpen, http.StatusUnprocessableEntity, "earlier_period_open"},
+	{settlement.ErrNoRentalTerms, http.StatusUnprocessableEntity, "no_rental_terms"},
+	{settlement.ErrNoVATRate, http.StatusUnprocessableEntity, "no_vat_rate"},
+	{settlement.ErrTooManyRecords, http.StatusRequestEntityTooLarge, "too_many_records"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

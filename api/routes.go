@@ -62,5 +62,13 @@ func (s *Server) routes() {
 	v1.GET("/ledger/proofs/consistency", handleLedgerConsistency(d.Ledger), allow(ledgerRoles))
 	v1.GET("/ledger/export", handleLedgerExport(d.Ledger), allow(ledgerRoles))
 
+	// Settlement and tax (SPEC 5, 7): statement scope is checked in the handler.
+	v1.GET("/statements", handleStatements(d.Settlement), allow(partyRoles))
+	v1.POST("/periods/:period/close", handlePeriodClose(d.Settlement), allow(admins))
+	v1.GET("/periods", handlePeriodsList(d.Settlement), allow(partyRoles))
+	v1.POST("/tax/fiscal-totals", handleFiscalTotals(d.Settlement), allow(fiscalRoles))
+	v1.GET("/tax/reconciliation", handleReconciliation(d.Settlement), allow(taxRoles))
+	v1.GET("/tax/vat-summary", handleVATSummary(d.Settlement), allow(vatSummaryRoles))
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

@@ -16,6 +16,7 @@ import (
 	"ecinema/boxoffice"
 	"ecinema/ingest"
 	"ecinema/registry"
+	"ecinema/settlement"
 )
 
 // MaxBodyBytes is the largest request body accepted (SPEC 4: 1 MiB).
@@ -35,11 +36,12 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// RateLimit is the sustained requests per second allowed per API key;
 	// RateBurst the bucket size. Zero disables the limit.
-	RateLimit float64
-	RateBurst int
-	BoxOffice *boxoffice.Service
-	Ingest    *ingest.Service
-	Ledger    *LedgerDeps
+	RateLimit  float64
+	RateBurst  int
+	BoxOffice  *boxoffice.Service
+	Ingest     *ingest.Service
+	Ledger     *LedgerDeps
+	Settlement *settlement.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

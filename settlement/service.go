@@ -2,6 +2,7 @@ package settlement
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -53,6 +54,8 @@ const (
 	sqlDistributorFilms = `SELECT id FROM films WHERE distributor_id = $1`
 	sqlHolderFilms      = `SELECT DISTINCT film_id FROM film_rights_holders WHERE party_id = $1`
 	sqlExhibitorCinemas = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
+	sqlCinemaExhibitor  = `SELECT exhibitor_id FROM cinemas WHERE id = $1`
+	sqlClosedList       = `SELECT period, entry_seq, closed_at, lines, body FROM settlement_periods ORDER BY period`
 	sqlExhibitorFilms   = `SELECT DISTINCT film_id FROM sales_daily
 WHERE cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1) AND box_office_day <= $2`
 )
@@ -120,4 +123,52 @@ func strings1(ctx context.Context, q querier, sql string, args ...any) ([]string
 		out = []string{}
 	}
 	return out, nil
+}
+
+// ErrCinemaNotFound is returned for an unknown cinema.
+var ErrCinemaNotFound = errors.New("settlement: cinema not found")
+
+// ExhibitorOf returns the exhibitor party that owns a cinema.
+func (s *Service) ExhibitorOf(ctx context.Context, cinemaID string) (string, error) {
+	var id string
+	err := s.pool.QueryRow(ctx, sqlCinemaExhibitor, cinemaID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: %s", ErrCinemaNotFound, cinemaID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("settlement: cinema %s: %w", cinemaID, err)
+	}
+	return id, nil
+}
+
+// ClosedPeriod is a closed month with its period_close entry.
+type ClosedPeriod struct {
+	Period   time.Time
+	EntrySeq int64
+	ClosedAt time.Time
+	Lines    int
+	Body     CloseBody
+}
+
+// ClosedPeriods lists the closed months, oldest first.
+func (s *Service) ClosedPeriods(ctx context.Context) ([]ClosedPeriod, error) {
+	rows, err := s.pool.Query(ctx, sqlClosedList)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: periods: %w", err)
+	}
+	defer rows.Close()
+	out := []ClosedPeriod{}
+	for rows.Next() {
+		var cp ClosedPeriod
+		var body []byte
+		if err := rows.Scan(&cp.Period, &cp.EntrySeq, &cp.ClosedAt, &cp.Lines, &body); err != nil {
+			return nil, err
+		}
+		cp.Period = dateOf(cp.Period)
+		if err := json.Unmarshal(body, &cp.Body); err != nil {
+			return nil, fmt.Errorf("settlement: period body: %w", err)
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
 }

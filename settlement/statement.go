@@ -42,6 +42,9 @@ const MaxStatementMonths = 36
 type StatementQuery struct {
 	PartyID  string
 	From, To time.Time
+	// CinemaID, when set, keeps only the lines of that cinema (an exhibitor
+	// key scoped to one cinema).
+	CinemaID string
 }
 
 // PeriodStatus says whether a month of a statement is closed (frozen).
@@ -134,10 +137,10 @@ func (s *Service) Statement(ctx context.Context, q StatementQuery) (*Statement, 
 	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		return nil, fmt.Errorf("settlement: snapshot: %w", err)
 	}
-	return statement(ctx, tx, p, monthOf(q.From), monthOf(q.To))
+	return statement(ctx, tx, p, monthOf(q.From), monthOf(q.To), q.CinemaID)
 }
 
-func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time) (*Statement, error) {
+func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, cinemaID string) (*Statement, error) {
 	st := &Statement{Party: p, From: fromM, To: monthEnd(toM)}
 	h, err := horizon(ctx, q)
 	if err != nil {
@@ -198,6 +201,15 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time) (*
 			}
 			st.Lines = append(st.Lines, l)
 		}
+	}
+	if cinemaID != "" {
+		kept := st.Lines[:0]
+		for _, l := range st.Lines {
+			if l.CinemaID == cinemaID {
+				kept = append(kept, l)
+			}
+		}
+		st.Lines = kept
 	}
 	st.finish()
 	return st, nil

@@ -22,6 +22,7 @@ import (
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
+	"ecinema/settlement"
 )
 
 // Config is what the wiring needs beyond the pool.
@@ -41,14 +42,15 @@ type Config struct {
 
 // App is a wired ecinema process.
 type App struct {
-	Pool      *pgxpool.Pool
-	Writer    *ledger.Writer
-	Publisher *ledger.Publisher
-	Keys      *apikey.Store
-	Registry  *registry.Service
-	API       *api.Server
-	Ingest    *ingest.Service
-	BoxOffice *boxoffice.Service
+	Pool       *pgxpool.Pool
+	Writer     *ledger.Writer
+	Publisher  *ledger.Publisher
+	Keys       *apikey.Store
+	Registry   *registry.Service
+	API        *api.Server
+	Ingest     *ingest.Service
+	BoxOffice  *boxoffice.Service
+	Settlement *settlement.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -71,13 +73,15 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Registry = registry.NewService(pool, a.Writer)
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
 	a.BoxOffice = boxoffice.NewService(pool)
+	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		Ingest: a.Ingest,
-		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
-		BoxOffice: a.BoxOffice,
+		Ingest:     a.Ingest,
+		Ledger:     &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
+		BoxOffice:  a.BoxOffice,
+		Settlement: a.Settlement,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"ecinema/apikey"
+	"ecinema/settlement"
+	"ecinema/validate"
+)
+
+// handleStatements answers GET /v1/statements?party&from&to&format (SPEC 5).
+// Admin, tax and auditor keys read any party; producer, distributor and
+// rights-holder keys only their own party; an exhibitor key its own party,
+// or, when scoped to one cinema, that cinema's lines of its owner.
+func handleStatements(svc *settlement.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if svc == nil {
+			return errNotWired
+		}
+		var ve validate.Errors
+		party := c.QueryParam("party")
+		ve.ID("party", party)
+		from := queryDate(c, &ve, "from", true)
+		to := queryDate(c, &ve, "to", true)
+		format := c.QueryParam("format")
+		switch format {
+		case "":
+			format = "json"
+		case "json", "csv", "xlsx", "pdf":
+		default:
+			ve.Add("format", "invalid", "must be json, csv, xlsx or pdf")
+		}
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		q := settlement.StatementQuery{PartyID: party, From: from, To: to}
+		if err := statementScope(ctx, svc, principal(c), &q); err != nil {
+			return err
+		}
+		st, err := svc.Statement(ctx, q)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		var ctype string
+		switch format {
+		case "json":
+			return c.JSON(http.StatusOK, st.JSON())
+		case "csv":
+			ctype, err = settlement.ContentTypeCSV, st.WriteCSV(&buf)
+		case "xlsx":
+			ctype, err = settlement.ContentTypeXLSX, st.WriteXLSX(&buf)
+		case "pdf":
+			ctype, err = settlement.ContentTypePDF, st.WritePDF(&buf)
+		}
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+st.Filename(format)+`"`)
+		return c.Blob(http.StatusOK, ctype, buf.Bytes())
+	}
+}
+
+// statementScope is the object-scope decision for statements.
+func statementScope(ctx context.Context, svc *settlement.Service, p apikey.Principal, q *settlement.StatementQuery) error {
+	switch p.Role {
+	case apikey.RoleAdmin, apikey.RoleTax, apikey.RoleAuditor:
+		return nil
+	case apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleRightsHolder:
+		if p.PartyID == "" || p.PartyID != q.PartyID {
+			return errForbidden
+		}
+		return nil
+	case apikey.RoleExhibitor:
+		if p.PartyID != "" {
+			if p.PartyID != q.PartyID {
+				return errForbidden
+			}
+			return nil
+		}
+		if p.CinemaID == "" {
+			return errForbidden
+		}
+		owner, err := svc.ExhibitorOf(ctx, p.CinemaID)
+		if err != nil || owner != q.PartyID {
+			return errForbidden
+		}
+		q.CinemaID = p.CinemaID
+		return nil
+	}
+	return errForbidden
+}
