@@ -165,6 +165,53 @@ func TestLoadSmall(t *testing.T) {
 	if entries < st.Screenings+int64(st.Cinemas+st.Films) {
 		t.Errorf("%d ledger entries for %d screenings", entries, st.Screenings)
 	}
+	// Rollup of the same plan equals what ingest wrote (the benchmark's
+	// rollup-only fixture relies on it).
+	sales, scr := map[SalesKey]*SalesAgg{}, map[ScreeningKey]int{}
+	wd := NewWorld(cfg.Seed, date("2026-03-17"), date("2026-03-19"))
+	for d := 0; d < 3; d++ {
+		day := date("2026-03-17").AddDate(0, 0, d)
+		for ci := range wd.Cinemas {
+			// Lateness does not change the rollup, only when sales arrive.
+			Rollup(PlanDay(cfg.Seed, &wd, ci, day, cfg.Scale, false), sales, scr)
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT cinema_id, film_id, box_office_day, sale_date, gross, admissions FROM sales_daily WHERE admissions <> 0 OR gross <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var k SalesKey
+		var a SalesAgg
+		if err := rows.Scan(&k.CinemaID, &k.FilmID, &k.BoxOfficeDay, &k.SaleDay, &a.Gross, &a.Admissions); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if w := sales[k]; w == nil || !w.Gross.Equal(a.Gross) || w.Admissions != a.Admissions {
+			t.Errorf("sales_daily %+v = %s/%d, rollup of the plan %+v", k, a.Gross, a.Admissions, w)
+		}
+	}
+	rows.Close()
+	nonzero := 0
+	for _, a := range sales {
+		if a.Admissions != 0 || !a.Gross.IsZero() {
+			nonzero++
+		}
+	}
+	if n != nonzero || n == 0 {
+		t.Errorf("sales_daily has %d rows, plan rollup %d", n, nonzero)
+	}
+	var scrRows, scrSum int64
+	pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(screenings), 0) FROM screenings_daily WHERE screenings > 0`).Scan(&scrRows, &scrSum)
+	var planSum int64
+	for _, v := range scr {
+		planSum += int64(v)
+	}
+	if scrRows != int64(len(scr)) || scrSum != planSum {
+		t.Errorf("screenings_daily %d rows / %d, plan %d / %d", scrRows, scrSum, len(scr), planSum)
+	}
+
 	// A second load into the same database is refused.
 	if _, err := Load(ctx, pool, w, cfg); err != ErrAlreadyLoaded {
 		t.Errorf("second load: %v", err)
