@@ -1,14 +1,106 @@
-// Package ledger is ecinema's tamper-evident, append-only log: entries
-// stored as exact bytes, chained by hash, with an RFC 6962 Merkle tree over
-// them, signed checkpoints, proofs and verification.
+// Package ledger is ecinema's tamper-evident, append-only log: every fact
+// that moves money or statistics is an entry, stored as exact bytes,
+// chained by hash, with an RFC 6962 Merkle tree over the entries and signed
+// checkpoints of that tree. It also serves proofs and verifies.
 //
-// The full format specification for auditors is below (work in progress;
-// see the entry format in EncodeEntry).
+// The pure parts (entry bytes, hashing, the tree frontier, checkpoints,
+// offline verification) live in entry.go, tree.go, checkpoint.go and
+// verify.go; the PostgreSQL parts in writer.go, reader.go, store.go,
+// publisher.go, proofs.go, scope.go and verifydb.go.
 //
-// Invariants:
-//   - Every append goes through one Writer per log, which locks the log's
-//     head row FOR UPDATE in the same transaction that inserts the entries,
-//     their projections (Record.Project) and the tree hashes.
-//   - seq starts at 0 and has no gaps; prev is the leaf hash of seq-1.
-//   - leaf_hash = SHA-256(0x00 || bytes); the hash is computed in Go only.
+// # Format (enough to write an independent verifier)
+//
+// A log is a sequence of entries numbered seq = 0, 1, 2, … without gaps.
+// Entry seq is a byte string B(seq): one compact JSON object, UTF-8, with
+// exactly these members in this order and no white space outside strings:
+//
+//		{"v":1,"seq":<seq>,"prev":"<64 lowercase hex>","at":"<time>","kind":"<kind>","actor":"<actor>","body":<object>}
+//
+//	  - v is the format version, 1.
+//	  - seq is the decimal entry number, equal to the entry's position.
+//	  - prev is the leaf hash (below) of entry seq-1 in lowercase hex; for
+//	    seq 0 it is 64 zeros. This makes the entries a hash chain.
+//	  - at is the time the writer assigned, UTC, layout
+//	    YYYY-MM-DDTHH:MM:SS.ffffffZ (always six fraction digits).
+//	  - kind matches ^[a-z][a-z0-9_]{0,31}$: party, cinema, film,
+//	    rental_terms, screening, sale, refund, fiscal_totals, period_close, …
+//	  - actor is the API key id that caused the entry, or "system".
+//	  - body is a JSON object written by the domain package that appended the
+//	    entry (encoding/json, compact, HTML characters not escaped). Amounts
+//	    inside are decimal strings ("2500.00"), times RFC 3339, hashes lowercase hex.
+//
+// A verifier must hash the bytes exactly as delivered and never re-encode
+// the JSON; it should parse them only to read seq and prev (and the body for
+// projection checks).
+//
+// Leaf hash: leaf(seq) = SHA-256(0x00 || B(seq)) (RFC 6962 section 2.1).
+//
+// Tree: the RFC 6962 Merkle Tree Hash over leaf(0) … leaf(n-1), with
+// interior nodes SHA-256(0x01 || left || right); the tree of size n is the
+// tree of the first n entries (the tree hash of the empty tree is SHA-256 of
+// the empty string, but no checkpoint is ever published for it). Inclusion
+// proofs (RFC 6962 2.1.1 audit paths, leaf to root) and consistency proofs
+// (2.1.2) are lists of 32-byte hashes as golang.org/x/mod/sumdb/tlog
+// ProveRecord/ProveTree produce them, which is the order
+// github.com/transparency-dev/merkle/proof VerifyInclusion/VerifyConsistency
+// expect. The API serves them as lowercase hex strings.
+//
+// Checkpoint: a C2SP tlog-checkpoint body
+//
+//	<origin>\n<tree size, decimal>\n<base64 (std, padded) of the 32-byte root>\n
+//
+// signed as a C2SP signed note with Ed25519 (golang.org/x/mod/sumdb/note):
+// the body, an empty line, then "— <key name> <base64(4-byte key hash ||
+// 64-byte signature)>\n". The origin of the main log is ECINEMA_LOG_ORIGIN
+// (default DefaultOrigin, "ecinema.kz/ledger/main"); the key name is set
+// when the key is generated (ecinema logkey generate defaults it to the
+// origin). The verifier key, "<name>+<hash hex>+<base64(0x01 || 32-byte
+// public key)>", is served at /v1/ledger/public-key and printed by
+// ecinema logkey generate; with it, golang.org/x/mod/sumdb/note and
+// github.com/transparency-dev/formats/log open the checkpoint. Every
+// published checkpoint is kept, so any two can be proven consistent.
+//
+// Export: GET /v1/ledger/export (and the file ecinema verify --export reads)
+// is NDJSON, one line per entry in seq order:
+//
+//	{"seq":N,"leaf_hash":"<64 lowercase hex>","bytes":"<std base64 of B(N)>"}
+//
+// An independent verifier of a full export (from seq 0) against a
+// checkpoint of size n: for each line in order, check seq is the next
+// number, decode bytes, check the JSON's seq equals it and its prev equals
+// the previous leaf hash (zeros for 0), compute the leaf hash and compare it
+// with leaf_hash; then compute the RFC 6962 root of the first n leaves and
+// compare it with the checkpoint's root after checking the checkpoint's
+// Ed25519 signature with the published key. That is what VerifyExport does.
+//
+// # Storage and invariants
+//
+//   - ledger_entries holds the exact bytes, the leaf hash, and the interior
+//     tree hashes each leaf completes (tlog's stored-hash layout, see
+//     migrations/0002_ledger.sql), so a proof reads O(log n) rows by primary
+//     key. Scope columns (cinema_id, film_id) and anomaly flags sit beside
+//     the bytes and are not hashed.
+//   - Append-only: the service role holds only SELECT and INSERT on entries
+//     and checkpoints (and may only move the head row forward); triggers
+//     reject UPDATE, DELETE and TRUNCATE and are ENABLE ALWAYS, so
+//     session_replication_role = replica does not bypass them. No trigger
+//     reads the table.
+//   - One writer per log at a time holds the head row FOR UPDATE: Writer
+//     gathers waiting Appends (group commit), assigns seqs, computes the
+//     hashes in Go (the only implementation of the hash), runs each
+//     Record.Project in the same transaction, inserts the entries and moves
+//     the head in one statement, commits, then answers. A failed projection
+//     consumes no seq and affects no other record; a failed transaction
+//     answers every waiter with an error and writes nothing. The writer
+//     reloads its cached tree frontier from the stored hashes whenever the
+//     head moved under it (another process appended) or after any error.
+//   - Projections exist only with their entry: they are written by
+//     Record.Project inside the append transaction.
+//   - Publisher signs a checkpoint of the committed head when the tree grew,
+//     after recomputing the root from the stored tree hashes.
+//   - VerifyDB checks, in one REPEATABLE READ snapshot, bytes → leaf hash →
+//     chain → stored tree hashes → root against every stored checkpoint
+//     (signatures checked) and the head row, consistency proofs between
+//     consecutive checkpoints, and the DeepCheck projection rebuilds that
+//     domain packages provide.
 package ledger

@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"testing"
@@ -25,3 +26,6 @@ func pgtestNewPool(t testing.TB) *pgxpool.Pool {
 
 // quiet is a logger for tests that expect errors to be logged.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+func base64Encode(b []byte) string          { return base64.StdEncoding.EncodeToString(b) }

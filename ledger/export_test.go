@@ -1,0 +1,115 @@
+package ledger_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"ecinema/ledger"
+)
+
+func TestEncodeEntryExactBytes(t *testing.T) {
+	var prev [32]byte
+	copy(prev[:], bytes.Repeat([]byte{0xab}, 32))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.FixedZone("KZ", 5*3600))
+	got := ledger.EncodeEntry(42, prev, at, "sale", `key"1<`, []byte(`{"price":"2500.00","title":"Қыз Жібек"}`))
+	want := `{"v":1,"seq":42,"prev":"` + strings.Repeat("ab", 32) + `","at":"2026-01-01T22:04:05.600000Z","kind":"sale","actor":"key\"1<","body":{"price":"2500.00","title":"Қыз Жібек"}}`
+	if string(got) != want {
+		t.Fatalf("bytes\n got %s\nwant %s", got, want)
+	}
+	sum := sha256.Sum256(append([]byte{0}, got...))
+	if ledger.LeafHash(got) != sum {
+		t.Fatal("leaf hash is not SHA-256(0x00 || bytes)")
+	}
+	p, err := ledger.ParseEntry(got)
+	if err != nil || p.Seq != 42 || p.Kind != "sale" || p.Actor != `key"1<` {
+		t.Fatalf("parse = %+v, %v", p, err)
+	}
+	for _, bad := range []string{
+		`{"v":2,"seq":0,"prev":"` + strings.Repeat("0", 64) + `","at":"2026-01-01T00:00:00.000000Z","kind":"a","actor":"x","body":{}}`,
+		`{"v":1,"seq":0,"prev":"` + strings.Repeat("A", 64) + `","at":"2026-01-01T00:00:00.000000Z","kind":"a","actor":"x","body":{}}`,
+		`{"v":1,"seq":0,"prev":"` + strings.Repeat("0", 64) + `","at":"2026-01-01T00:00:00Z","kind":"a","actor":"x","body":{}}`,
+		`{"v":1,"seq":0,"prev":"` + strings.Repeat("0", 64) + `","at":"2026-01-01T00:00:00.000000Z","kind":"a","actor":"x","body":[]}`,
+		`{"v":1,"seq":0,"prev":"` + strings.Repeat("0", 64) + `","at":"2026-01-01T00:00:00.000000Z","kind":"a","actor":"x","body":{},"extra":1}`,
+	} {
+		if _, err := ledger.ParseEntry([]byte(bad)); err == nil {
+			t.Errorf("ParseEntry accepted %s", bad)
+		}
+	}
+}
+
+func TestOfflineVerifyOfExport(t *testing.T) {
+	f := newFixture(t, 37)
+	r := ledger.NewReader(f.app, "")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := r.Export(t.Context(), 0, -1, ledger.Scope{All: true}, func(e ledger.Entry) error {
+		return enc.Encode(ledger.NewExportLine(e))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	export := buf.Bytes()
+	if n := bytes.Count(export, []byte("\n")); n != 37 {
+		t.Fatalf("export has %d lines", n)
+	}
+	rep, err := ledger.VerifyExport(t.Context(), bytes.NewReader(export), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Entries != 37 || rep.CheckpointSize != 37 || rep.Root != f.cp.Root {
+		t.Fatalf("report %+v", rep)
+	}
+	lines := strings.SplitAfter(string(export), "\n")
+
+	// A changed byte inside line 20's entry.
+	var l ledger.ExportLine
+	json.Unmarshal([]byte(lines[20]), &l)
+	b, _ := base64Decode(l.Bytes)
+	b = bytes.Replace(b, []byte(`"3000.00"`), []byte(`"3000.01"`), 1)
+	l.Bytes = base64Encode(b)
+	changed := append([]string(nil), lines...)
+	nl, _ := json.Marshal(l)
+	changed[20] = string(nl) + "\n"
+	_, err = ledger.VerifyExport(t.Context(), strings.NewReader(strings.Join(changed, "")), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, 20, ledger.ReasonLeafHash)
+
+	// ... with the leaf hash recomputed to match: the chain breaks at 21.
+	lh := ledger.LeafHash(b)
+	l.LeafHash = hex.EncodeToString(lh[:])
+	nl, _ = json.Marshal(l)
+	changed[20] = string(nl) + "\n"
+	_, err = ledger.VerifyExport(t.Context(), strings.NewReader(strings.Join(changed, "")), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, 21, ledger.ReasonChainBreak)
+
+	// The last entry alone changed consistently: only the root tells.
+	lastIdx := 36
+	json.Unmarshal([]byte(lines[lastIdx]), &l)
+	b, _ = base64Decode(l.Bytes)
+	b = bytes.Replace(b, []byte(`"t36"`), []byte(`"t99"`), 1)
+	l.Bytes = base64Encode(b)
+	lh = ledger.LeafHash(b)
+	l.LeafHash = hex.EncodeToString(lh[:])
+	nl, _ = json.Marshal(l)
+	changed = append([]string(nil), lines...)
+	changed[lastIdx] = string(nl) + "\n"
+	_, err = ledger.VerifyExport(t.Context(), strings.NewReader(strings.Join(changed, "")), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, 36, ledger.ReasonRootMismatch)
+
+	// A line dropped.
+	dropped := append(append([]string(nil), lines[:9]...), lines[10:]...)
+	_, err = ledger.VerifyExport(t.Context(), strings.NewReader(strings.Join(dropped, "")), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, 9, ledger.ReasonMissingSeq)
+
+	// The tail cut.
+	_, err = ledger.VerifyExport(t.Context(), strings.NewReader(strings.Join(lines[:30], "")), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, 30, ledger.ReasonMissingSeq)
+
+	// A checkpoint body edited after signing.
+	bad := bytes.Replace(f.cp.Note, []byte("\n37\n"), []byte("\n36\n"), 1)
+	_, err = ledger.VerifyExport(t.Context(), bytes.NewReader(export), bad, ledger.OfflineOptions{Verifier: f.verifier})
+	wantVerifyError(t, err, -1, ledger.ReasonBadSignature)
+}
