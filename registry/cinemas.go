@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -41,21 +42,8 @@ func (s *Service) PutCinema(ctx context.Context, actor, id string, c Cinema) (Ci
 	if err := s.checkParties(ctx, []partyRef{{"exhibitor_id", c.ExhibitorID, KindExhibitor}}); err != nil {
 		return Cinema{}, err
 	}
-	ids, names, seats := make([]string, len(c.Halls)), make([]string, len(c.Halls)), make([]int32, len(c.Halls))
-	for i, h := range c.Halls {
-		ids[i], names[i], seats[i] = h.ID, h.Name, int32(h.Seats)
-	}
-	c.Version, err = s.appendVersion(ctx, actor, "cinema", id, c, ledger.Record{CinemaID: id},
-		func(ctx context.Context, tx pgx.Tx, version int, seq int64) error {
-			if _, err := tx.Exec(ctx, upsertCinema, c.ID, version, c.Name, c.ExhibitorID, c.Region, c.City, *c.VATPayer, seq); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, deleteHalls, c.ID); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, insertHalls, c.ID, ids, names, seats)
-			return err
-		})
+	c.Version, err = s.appendVersion(ctx, actor, "cinema", c, ledger.Record{CinemaID: id},
+		func(ctx context.Context, tx pgx.Tx) error { return checkHallsUnused(ctx, tx, c) })
 	return c, err
 }
 
@@ -115,4 +103,24 @@ func (s *Service) loadHalls(ctx context.Context, cs []Cinema) error {
 		return fmt.Errorf("registry: halls: %w", err)
 	}
 	return nil
+}
+
+const selectRemovedHallInUse = `SELECT hall_id FROM screenings WHERE cinema_id = $1 AND NOT (hall_id = ANY($2)) LIMIT 1`
+
+// checkHallsUnused refuses to drop a hall that has screenings: their sales
+// and capacity refer to it.
+func checkHallsUnused(ctx context.Context, tx pgx.Tx, c Cinema) error {
+	ids := make([]string, len(c.Halls))
+	for i, h := range c.Halls {
+		ids[i] = h.ID
+	}
+	var hall string
+	err := tx.QueryRow(ctx, selectRemovedHallInUse, c.ID, ids).Scan(&hall)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("registry: check halls: %w", err)
+	}
+	return fmt.Errorf("%w: hall %q of cinema %q has screenings and must stay", ErrHallInUse, hall, c.ID)
 }

@@ -52,32 +52,7 @@ func (s *Service) PutFilm(ctx context.Context, actor, id string, f Film) (Film, 
 	if err := s.checkParties(ctx, refs); err != nil {
 		return Film{}, err
 	}
-	rhParty, rhRole, rhShare := make([]string, len(f.RightsHolders)), make([]string, len(f.RightsHolders)), make([]string, len(f.RightsHolders))
-	for i, r := range f.RightsHolders {
-		rhParty[i], rhRole[i], rhShare[i] = r.PartyID, r.Role, r.SharePct
-	}
-	weeks, pcts := scaleColumns(f.RentalTerms)
-	release, _ := time.Parse(time.DateOnly, f.ReleaseDate)
-	from, _ := time.Parse(time.DateOnly, f.Certificate.ValidFrom)
-	to, _ := time.Parse(time.DateOnly, f.Certificate.ValidTo)
-	f.Version, err = s.appendVersion(ctx, actor, "film", id, f, ledger.Record{FilmID: id},
-		func(ctx context.Context, tx pgx.Tx, version int, seq int64) error {
-			if _, err := tx.Exec(ctx, upsertFilm, f.ID, version, f.Title.KK, f.Title.RU, f.Title.EN, f.Origin, f.Countries,
-				release, f.RuntimeMin, f.AgeRating, f.Certificate.Number, from, to, f.ProducerID, f.DistributorID,
-				f.DistributionFeePct, f.RecoupableExpenses, f.RoyaltyPct, seq); err != nil {
-				return err
-			}
-			for _, q := range []string{deleteRightsHolders, deleteFilmTerms} {
-				if _, err := tx.Exec(ctx, q, f.ID); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, insertRightsHolders, f.ID, rhParty, rhRole, rhShare); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, insertFilmTerms, f.ID, weeks, pcts)
-			return err
-		})
+	f.Version, err = s.appendVersion(ctx, actor, "film", f, ledger.Record{FilmID: id}, nil)
 	return f, err
 }
 

@@ -23,11 +23,7 @@ func (s *Service) PutParty(ctx context.Context, actor, id string, p Party) (Part
 	if err != nil {
 		return Party{}, err
 	}
-	p.Version, err = s.appendVersion(ctx, actor, "party", id, p, ledger.Record{},
-		func(ctx context.Context, tx pgx.Tx, version int, seq int64) error {
-			_, err := tx.Exec(ctx, upsertParty, p.ID, version, p.Kind, p.Name, p.BIN, seq)
-			return err
-		})
+	p.Version, err = s.appendVersion(ctx, actor, "party", p, ledger.Record{}, nil)
 	return p, err
 }
 

@@ -39,17 +39,7 @@ func (s *Service) PutRentalTerms(ctx context.Context, actor, filmID, exhibitorID
 	if err := s.checkParties(ctx, []partyRef{{"exhibitor_id", exhibitorID, KindExhibitor}}); err != nil {
 		return RentalTerms{}, err
 	}
-	from, _ := time.Parse(time.DateOnly, t.EffectiveFrom)
-	weeks, pcts := scaleColumns(t.Scale)
-	id := filmID + "/" + exhibitorID + "/" + t.EffectiveFrom
-	t.Version, err = s.appendVersion(ctx, actor, "rental_terms", id, t, ledger.Record{FilmID: filmID},
-		func(ctx context.Context, tx pgx.Tx, version int, seq int64) error {
-			if _, err := tx.Exec(ctx, deleteOverride, filmID, exhibitorID, from); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, insertOverride, filmID, exhibitorID, from, weeks, pcts, version, seq)
-			return err
-		})
+	t.Version, err = s.appendVersion(ctx, actor, "rental_terms", t, ledger.Record{FilmID: filmID}, nil)
 	return t, err
 }
 

@@ -32,8 +32,6 @@ func NewService(pool *pgxpool.Pool, app Appender) *Service {
 const (
 	selectPartyKinds = `SELECT id, kind FROM parties WHERE id = ANY($1)`
 	regionExists     = `SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)`
-	nextVersion      = `SELECT COALESCE(max(version), 0) + 1 FROM registry_versions WHERE kind = $1 AND id = $2`
-	insertVersion    = `INSERT INTO registry_versions (kind, id, version, entry_seq, body, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)`
 )
 
 // checkParties checks that each referenced party exists with the wanted kind
@@ -66,24 +64,25 @@ func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
 
 type partyRef struct{ field, id, kind string }
 
-// appendVersion appends a registry entry whose projection records the
-// version and then runs project with it.
-func (s *Service) appendVersion(ctx context.Context, actor, kind, id string, body any, scope ledger.Record,
-	project func(ctx context.Context, tx pgx.Tx, version int, seq int64) error) (int, error) {
-	doc, err := json.Marshal(body)
-	if err != nil {
-		return 0, fmt.Errorf("registry: encode %s: %w", kind, err)
-	}
+// appendVersion appends a registry entry whose body is the normalised
+// document and returns the version its projection recorded.
+// check, when not nil, enforces a state rule inside the append transaction.
+func (s *Service) appendVersion(ctx context.Context, actor, kind string, body any, scope ledger.Record,
+	check func(ctx context.Context, tx pgx.Tx) error) (int, error) {
 	var version int
 	rec := ledger.Record{Kind: kind, Actor: actor, Body: body, CinemaID: scope.CinemaID, FilmID: scope.FilmID,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			if err := tx.QueryRow(ctx, nextVersion, kind, id).Scan(&version); err != nil {
-				return fmt.Errorf("registry: next version: %w", err)
+			if check != nil {
+				if err := check(ctx, tx); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.Exec(ctx, insertVersion, kind, id, version, e.Seq, doc, e.At); err != nil {
-				return fmt.Errorf("registry: record version: %w", err)
+			p, err := ledger.ParseEntry(e.Bytes)
+			if err != nil {
+				return err
 			}
-			return project(ctx, tx, version, e.Seq)
+			version, err = project(ctx, tx, kind, p.Body, e)
+			return err
 		}}
 	if _, err := s.app.Append(ctx, rec); err != nil {
 		return 0, err

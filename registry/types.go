@@ -1,14 +1,12 @@
 package registry
 
-import (
-	"errors"
-	"time"
-)
+import "errors"
 
 // Errors of the registry; api/errors.go maps them.
 var (
 	ErrNotFound         = errors.New("not found")
 	ErrUnknownReference = errors.New("a referenced party does not exist or has the wrong kind")
+	ErrHallInUse        = errors.New("hall in use")
 )
 
 // Party kinds.
@@ -129,5 +127,3 @@ func (p Page) limit() int {
 	}
 	return min(p.Limit, 500)
 }
-
-var _ = time.Time{}

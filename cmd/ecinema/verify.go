@@ -13,6 +13,7 @@ import (
 
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 const verifyUsage = `usage:
@@ -30,7 +31,7 @@ seq and the reason are printed); 2 usage; 3 verification could not run.`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
-var deepChecks = []func() ledger.DeepCheck{}
+var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }
