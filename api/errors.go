@@ -38,6 +38,7 @@ var errorTable = []struct {
 	{errBadQuery, http.StatusBadRequest, "invalid_query"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
+	{registry.ErrHallInUse, http.StatusConflict, "hall_in_use"},
 	{boxoffice.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
 	{ingest.ErrMalformed, http.StatusBadRequest, "malformed_json"},
 	{ingest.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},
