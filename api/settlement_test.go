@@ -1,0 +1,475 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"ecinema/apikey"
+	"ecinema/internal/apptest"
+	"ecinema/registry"
+)
+
+// stWorld is a registered market for the settlement scenario, built only
+// through the HTTP API.
+type stWorld struct {
+	*apptest.Env
+	pos   string
+	bins  map[string]string
+	idem  int
+	local *time.Location
+}
+
+func stBIN(t *testing.T, n int) string {
+	t.Helper()
+	prefix := fmt.Sprintf("%011d", 20000000000+n*7907)
+	for c := '0'; c <= '9'; c++ {
+		if b := prefix + string(c); registry.ValidBIN(b) {
+			return b
+		}
+	}
+	return stBIN(t, n+100)
+}
+
+func newStWorld(t *testing.T) *stWorld {
+	t.Helper()
+	w := &stWorld{Env: apptest.New(t), bins: map[string]string{}, local: time.FixedZone("UTC+5", 5*3600)}
+	parties := []struct{ id, kind, name string }{
+		{"prod-a", "producer", "Қазақфильм АҚ"},
+		{"prod-b", "producer", "Продюсер Б"},
+		{"dist", "distributor", "Меломан Дистрибуция"},
+		{"exh", "exhibitor", "Chaplin Cinemas"},
+		{"composer", "rights_holder", "Ерлан Төлеген"},
+		{"writer", "rights_holder", "Writer LLP"},
+	}
+	for i, p := range parties {
+		w.bins[p.id] = stBIN(t, i+1)
+		if r := w.Do("PUT", "/v1/parties/"+p.id, w.AdminKey, map[string]any{"kind": p.kind, "name": p.name, "bin": w.bins[p.id]}); r.Status != 200 {
+			t.Fatalf("party %s: %d %s", p.id, r.Status, r.Body)
+		}
+	}
+	if r := w.Do("PUT", "/v1/cinemas/cin", w.AdminKey, map[string]any{"name": "Chaplin Mega", "exhibitor_id": "exh",
+		"region": "KZ-75", "city": "Almaty", "vat_payer": true,
+		"halls": []map[string]any{{"id": "h1", "name": "Зал 1", "seats": 150}}}); r.Status != 200 {
+		t.Fatalf("cinema: %d %s", r.Status, r.Body)
+	}
+	for _, f := range []struct{ id, producer, expenses string }{{"film-a", "prod-a", "5000.00"}, {"film-b", "prod-b", "0.00"}} {
+		body := map[string]any{
+			"title":  map[string]string{"kk": "Қош бол, Гүлсары", "ru": "Прощай, Гульсары", "en": "Farewell, Gulsary"},
+			"origin": "national", "countries": []string{"KZ"}, "release_date": "2026-01-08", "runtime_min": 110,
+			"age_rating":  "12+",
+			"certificate": map[string]string{"number": "KZ-" + f.id, "valid_from": "2025-01-01", "valid_to": "2027-12-31"},
+			"producer_id": f.producer, "distributor_id": "dist",
+			"distribution_fee_pct": "15", "recoupable_expenses": f.expenses, "royalty_pct": "1.0",
+			"rights_holders": []map[string]string{{"party_id": "composer", "role": "composer", "share_pct": "60"}, {"party_id": "writer", "role": "screenplay", "share_pct": "40"}},
+			"rental_terms":   []map[string]any{{"from_week": 1, "distributor_pct": "55"}, {"from_week": 3, "distributor_pct": "50"}},
+		}
+		if r := w.Do("PUT", "/v1/films/"+f.id, w.AdminKey, body); r.Status != 200 {
+			t.Fatalf("film %s: %d %s", f.id, r.Status, r.Body)
+		}
+	}
+	w.pos = w.Key(apikey.RolePOS, "cin", "")
+	return w
+}
+
+func (w *stWorld) at(y int, m time.Month, d, hh, mm int) string {
+	return time.Date(y, m, d, hh, mm, 0, 0, w.local).Format(time.RFC3339)
+}
+
+func (w *stWorld) screening(t *testing.T, id, film, start string) {
+	t.Helper()
+	r := w.Do("PUT", "/v1/screenings/"+id, w.pos, map[string]string{"hall_id": "h1", "film_id": film, "starts_at": start, "format": "2D", "language": "kk"})
+	if r.Status != 201 && r.Status != 200 {
+		t.Fatalf("screening %s: %d %s", id, r.Status, r.Body)
+	}
+}
+
+func (w *stWorld) sell(t *testing.T, screening string, tickets ...map[string]string) {
+	t.Helper()
+	w.idem++
+	r := w.Do("POST", "/v1/sales", w.pos, map[string]any{"screening_id": screening, "tickets": tickets}, "Idempotency-Key", "k"+strconv.Itoa(w.idem))
+	if r.Status != 201 {
+		t.Fatalf("sale: %d %s", r.Status, r.Body)
+	}
+}
+
+func stTicket(id, soldAt, price, seat string) map[string]string {
+	return map[string]string{"id": id, "sold_at": soldAt, "price": price, "category": "adult", "seat": seat, "channel": "box_office"}
+}
+
+type stStatement struct {
+	Party   struct{ ID, Name string }
+	Kind    string `json:"kind"`
+	Periods []struct {
+		Period        string `json:"period"`
+		Status        string `json:"status"`
+		CloseEntrySeq *int64 `json:"close_entry_seq"`
+	} `json:"periods"`
+	Lines  []map[string]any `json:"lines"`
+	Totals map[string]any   `json:"totals"`
+}
+
+func (w *stWorld) statement(t *testing.T, key, party, from, to, format string) apptest.Response {
+	t.Helper()
+	return w.Do("GET", "/v1/statements?party="+party+"&from="+from+"&to="+to+"&format="+format, key, nil)
+}
+
+// TestSettlementScenario: register, sell, refund, close January, post a late
+// January sale; February carries the adjustment and January's statement is
+// byte-for-byte unchanged. Then scope, exports and reconciliation.
+func TestSettlementScenario(t *testing.T) {
+	w := newStWorld(t)
+	// Worked example: 3 × 2500.00 + 1 × 1800.00 in week 1 (sold on the day), plus one
+	// more 2500.00 ticket that is refunded before the show.
+	w.screening(t, "s1", "film-a", w.at(2026, 1, 9, 19, 0))
+	w.sell(t, "s1",
+		stTicket("t1", w.at(2026, 1, 9, 12, 0), "2500.00", "A1"),
+		stTicket("t2", w.at(2026, 1, 9, 12, 1), "2500.00", "A2"),
+		stTicket("t3", w.at(2026, 1, 9, 12, 2), "2500.00", "A3"),
+		stTicket("t4", w.at(2026, 1, 9, 12, 3), "1800.00", "A4"),
+		stTicket("t5", w.at(2026, 1, 9, 12, 4), "2500.00", "A5"))
+	w.idem++
+	if r := w.Do("POST", "/v1/refunds", w.pos, map[string]any{"screening_id": "s1",
+		"tickets": []map[string]string{{"id": "t5", "refunded_at": w.at(2026, 1, 9, 13, 0)}}}, "Idempotency-Key", "k"+strconv.Itoa(w.idem)); r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	w.screening(t, "sb", "film-b", w.at(2026, 1, 10, 15, 0))
+	w.sell(t, "sb", stTicket("b1", w.at(2026, 1, 10, 10, 0), "1000.00", "B1"))
+
+	prodA := w.Key(apikey.RoleProducer, "", "prod-a")
+	r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+	if r.Status != 200 {
+		t.Fatalf("statement: %d %s", r.Status, r.Body)
+	}
+	var jan stStatement
+	r.JSON(t, &jan)
+	if len(jan.Lines) != 1 {
+		t.Fatalf("january lines: %s", r.Body)
+	}
+	want := map[string]string{"gross": "9300.00", "vat": "1282.76", "net": "8017.24", "royalty": "80.17",
+		"exhibitor_share": "3571.68", "distribution_fee": "654.81", "producer_gross": "3710.58",
+		"recoupment": "3710.58", "producer_share": "0.00"}
+	for k, v := range want {
+		if jan.Lines[0][k] != v || jan.Totals[k] != v {
+			t.Errorf("%s: line %v total %v, want %s", k, jan.Lines[0][k], jan.Totals[k], v)
+		}
+	}
+	if jan.Periods[0].Status != "open" {
+		t.Errorf("period status %s", jan.Periods[0].Status)
+	}
+
+	// Close January.
+	if r := w.Do("POST", "/v1/periods/2026-01/close", prodA, nil); r.Status != 403 {
+		t.Fatalf("producer closing: %d", r.Status)
+	}
+	r = w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil)
+	if r.Status != 201 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	var closed struct {
+		Period string `json:"period"`
+		Entry  struct {
+			Seq int64 `json:"seq"`
+		} `json:"entry"`
+		Lines   int    `json:"lines"`
+		Gross   string `json:"gross"`
+		Parties []struct {
+			PartyID    string `json:"party_id"`
+			TotalsHash string `json:"totals_hash"`
+		} `json:"parties"`
+	}
+	r.JSON(t, &closed)
+	if closed.Period != "2026-01" || closed.Lines != 2 || closed.Gross != "10300.00" || len(closed.Parties) != 6 {
+		t.Fatalf("close answer: %s", r.Body)
+	}
+	if r := w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil); r.Status != 409 || r.ErrorCode() != "period_closed" {
+		t.Fatalf("second close: %d %s", r.Status, r.Body)
+	}
+	if r := w.Do("POST", "/v1/periods/2099-01/close", w.AdminKey, nil); r.Status != 422 || r.ErrorCode() != "period_not_ended" {
+		t.Fatalf("future close: %d %s", r.Status, r.Body)
+	}
+	if r := w.Do("POST", "/v1/periods/2026-13/close", w.AdminKey, nil); r.Status != 400 {
+		t.Fatalf("bad period: %d %s", r.Status, r.Body)
+	}
+	// The entry is a period_close ledger entry.
+	var kind string
+	w.App.Pool.QueryRow(t.Context(), `SELECT kind FROM ledger_entries WHERE seq = $1`, closed.Entry.Seq).Scan(&kind)
+	if kind != "period_close" {
+		t.Fatalf("entry kind %q", kind)
+	}
+	janClosed := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+	janCSV := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv")
+
+	// A late January sale (POS was offline) for the January 9 show, and a
+	// February show.
+	w.sell(t, "s1", stTicket("t6", w.at(2026, 1, 9, 18, 30), "1800.00", "A6"))
+	w.screening(t, "s2", "film-a", w.at(2026, 2, 2, 19, 0))
+	w.sell(t, "s2", stTicket("f1", w.at(2026, 2, 2, 12, 0), "2500.00", "C1"))
+
+	janAfter := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+	if !bytes.Equal(janAfter.Body, janClosed.Body) {
+		t.Fatalf("closed January changed:\n%s\n%s", janClosed.Body, janAfter.Body)
+	}
+	if c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv"); !bytes.Equal(c.Body, janCSV.Body) {
+		t.Fatal("closed January CSV changed")
+	}
+	r = w.statement(t, prodA, "prod-a", "2026-02-01", "2026-02-28", "json")
+	var feb stStatement
+	r.JSON(t, &feb)
+	if len(feb.Lines) != 2 {
+		t.Fatalf("february: %s", r.Body)
+	}
+	adj := feb.Lines[0]
+	if adj["adjustment"] != true || adj["first_day"] != "2026-01-09" || adj["period"] != "2026-02" || adj["gross"] != "1800.00" || adj["week"] != float64(1) {
+		t.Errorf("adjustment line: %v", adj)
+	}
+	if feb.Lines[1]["adjustment"] != false || feb.Lines[1]["first_day"] != "2026-02-02" || feb.Lines[1]["week"] != float64(4) {
+		t.Errorf("february line: %v", feb.Lines[1])
+	}
+	if feb.Periods[0].Status != "open" {
+		t.Errorf("feb status %v", feb.Periods)
+	}
+
+	// Scope: producer A reading producer B is refused; B's own key works.
+	if r := w.statement(t, prodA, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 403 || r.ErrorCode() != "forbidden" {
+		t.Fatalf("producer A reading B: %d %s", r.Status, r.Body)
+	}
+	prodB := w.Key(apikey.RoleProducer, "", "prod-b")
+	if r := w.statement(t, prodB, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
+		t.Fatalf("producer B: %d %s", r.Status, r.Body)
+	}
+	// A rights holder sees only its royalty lines.
+	comp := w.Key(apikey.RoleRightsHolder, "", "composer")
+	if r := w.statement(t, comp, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
+		t.Fatalf("rights holder reading producer: %d", r.Status)
+	}
+	r = w.statement(t, comp, "composer", "2026-01-01", "2026-02-28", "json")
+	var roy stStatement
+	r.JSON(t, &roy)
+	if r.Status != 200 || roy.Kind != "royalty_statement" || len(roy.Lines) != 4 {
+		t.Fatalf("royalty statement: %d %s", r.Status, r.Body)
+	}
+	for _, l := range roy.Lines {
+		for _, k := range []string{"gross", "exhibitor_share", "producer_gross", "distribution_fee", "vat"} {
+			if _, ok := l[k]; ok {
+				t.Errorf("royalty line shows %s: %v", k, l)
+			}
+		}
+		if l["role"] != "composer" {
+			t.Errorf("role %v", l["role"])
+		}
+	}
+	if roy.Lines[0]["film_id"] != "film-a" || roy.Lines[0]["royalty_pool"] != "80.17" || roy.Lines[0]["amount"] != "48.10" {
+		t.Errorf("first royalty line: %v", roy.Lines[0])
+	}
+	// An exhibitor key scoped to the cinema reads its owner's statement.
+	exh := w.Key(apikey.RoleExhibitor, "cin", "")
+	if r := w.statement(t, exh, "exh", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
+		t.Fatalf("exhibitor: %d %s", r.Status, r.Body)
+	}
+	if r := w.statement(t, exh, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
+		t.Fatalf("exhibitor reading producer: %d", r.Status)
+	}
+	pos := w.statement(t, w.pos, "exh", "2026-01-01", "2026-01-31", "json")
+	if pos.Status != 403 {
+		t.Fatalf("pos reading statements: %d", pos.Status)
+	}
+	if r := w.statement(t, w.AdminKey, "nobody", "2026-01-01", "2026-01-31", "json"); r.Status != 404 {
+		t.Fatalf("unknown party: %d %s", r.Status, r.Body)
+	}
+	if r := w.statement(t, w.AdminKey, "prod-a", "2026-01-01", "x", "json"); r.Status != 400 {
+		t.Fatalf("bad date: %d %s", r.Status, r.Body)
+	}
+
+	// Exports over January + February: totals equal the JSON's.
+	r = w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "json")
+	var both stStatement
+	r.JSON(t, &both)
+	c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "csv")
+	if c.Status != 200 || !strings.HasPrefix(c.Header.Get("Content-Type"), "text/csv") ||
+		c.Header.Get("Content-Disposition") != `attachment; filename="statement_prod-a_2026-01-01_2026-02-28.csv"` {
+		t.Fatalf("csv headers: %d %v", c.Status, c.Header)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(c.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	for i, h := range recs[0] {
+		if v, ok := both.Totals[h].(string); ok && last[i] != v {
+			t.Errorf("csv total %s = %s, json %s", h, last[i], v)
+		}
+	}
+	if last[0] != "total" || len(recs) != 2+len(both.Lines) {
+		t.Errorf("csv rows: %v", recs)
+	}
+	x := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "xlsx")
+	if x.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+		!strings.Contains(x.Header.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("xlsx headers: %v", x.Header)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(x.Body), excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := book.GetRows("Statement", excelize.Options{RawCellValue: true})
+	var head, tot []string
+	for _, row := range rows {
+		if len(row) > 0 && row[0] == "period" {
+			head = row
+		}
+		if len(row) > 0 && row[0] == "total" {
+			tot = row
+		}
+	}
+	checked := 0
+	for i, h := range head {
+		if v, ok := both.Totals[h].(string); ok && i < len(tot) {
+			if tot[i] != v {
+				t.Errorf("xlsx total %s = %s, json %s", h, tot[i], v)
+			}
+			checked++
+		}
+	}
+	if checked < 9 {
+		t.Errorf("xlsx totals compared: %d", checked)
+	}
+	p := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "pdf")
+	if p.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(p.Body, []byte("%PDF")) {
+		t.Fatalf("pdf: %v", p.Header)
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		f := filepath.Join(t.TempDir(), "s.pdf")
+		os.WriteFile(f, p.Body, 0o644)
+		out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"Қазақфильм АҚ", both.Totals["gross"].(string), both.Totals["producer_share"].(string)} {
+			if !strings.Contains(string(out), s) {
+				t.Errorf("pdf text lacks %q", s)
+			}
+		}
+	} else {
+		t.Log("pdftotext not installed; PDF text not checked")
+	}
+	if r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "doc"); r.Status != 400 {
+		t.Fatalf("bad format: %d", r.Status)
+	}
+
+	// Periods list.
+	r = w.Do("GET", "/v1/periods", w.AdminKey, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"period":"2026-01"`) {
+		t.Fatalf("periods: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestTaxReconciliationAPI uploads fiscal totals as CSV and JSON and reads
+// the reconciliation with all five statuses and the VAT summary.
+func TestTaxReconciliationAPI(t *testing.T) {
+	w := newStWorld(t)
+	w.screening(t, "s1", "film-a", w.at(2026, 1, 9, 19, 0))
+	w.sell(t, "s1", stTicket("t1", w.at(2026, 1, 9, 12, 0), "2500.00", "A1"))   // Jan 9: 2500
+	w.sell(t, "s1", stTicket("t2", w.at(2026, 1, 8, 12, 0), "2000.00", "A2"))   // Jan 8: 2000 (presale)
+	w.sell(t, "s1", stTicket("t3", w.at(2026, 1, 7, 12, 0), "1000.00", "A3"))   // Jan 7: 1000
+	w.sell(t, "s1", stTicket("t4", w.at(2025, 12, 31, 12, 0), "1120.00", "A4")) // Dec 31: 12% VAT
+	tax := w.Key(apikey.RoleTax, "", "")
+	bin := w.bins["exh"]
+	otherBIN := stBIN(t, 50)
+
+	if r := w.Do("POST", "/v1/tax/fiscal-totals", tax, map[string]any{"records": []map[string]any{
+		{"bin": "123456789012", "date": "2026-01-09", "amount": "1.00", "receipts": 1}}}); r.Status != 400 || !strings.Contains(string(r.Body), "invalid_bin") {
+		t.Fatalf("bad BIN: %d %s", r.Status, r.Body)
+	}
+	if r := w.Do("POST", "/v1/tax/fiscal-totals", w.pos, map[string]any{"records": []any{}}); r.Status != 403 {
+		t.Fatalf("pos uploading: %d", r.Status)
+	}
+	csvBody := "bin,date,amount,receipts\n" + bin + ",2026-01-09,2500.00,1\n" + bin + ",2026-01-08,1500.00,1\n" +
+		bin + ",2026-01-07,1000.50,1\n" + otherBIN + ",2026-01-09,700.00,2\n"
+	r := w.Do("POST", "/v1/tax/fiscal-totals", tax, csvBody, "Content-Type", "text/csv")
+	if r.Status != 201 {
+		t.Fatalf("csv upload: %d %s", r.Status, r.Body)
+	}
+	// JSON upload superseding Jan 7 with 1001.00 (over-reported by 1.00).
+	r = w.Do("POST", "/v1/tax/fiscal-totals", tax, map[string]any{"records": []map[string]any{
+		{"bin": bin, "date": "2026-01-07", "amount": "1001.00", "receipts": 1}}})
+	var up struct {
+		Accepted, Superseded int
+	}
+	r.JSON(t, &up)
+	if r.Status != 201 || up.Accepted != 1 || up.Superseded != 1 {
+		t.Fatalf("json upload: %d %s", r.Status, r.Body)
+	}
+	r = w.Do("GET", "/v1/tax/reconciliation?from=2025-12-01&to=2026-01-31", tax, nil)
+	if r.Status != 200 {
+		t.Fatalf("reconciliation: %d %s", r.Status, r.Body)
+	}
+	var rec struct {
+		Items []struct {
+			BIN, Date, Status, Difference string
+			LedgerGross                   string `json:"ledger_gross"`
+			LedgerVAT                     string `json:"ledger_vat"`
+		} `json:"items"`
+		Totals struct {
+			Statuses map[string]int `json:"statuses"`
+		} `json:"totals"`
+	}
+	r.JSON(t, &rec)
+	got := map[string]string{}
+	for _, it := range rec.Items {
+		got[it.BIN+" "+it.Date] = it.Status + " " + it.Difference + " " + it.LedgerVAT
+	}
+	want := map[string]string{
+		bin + " 2025-12-31":      "no_fiscal_data -1120.00 120.00",
+		bin + " 2026-01-07":      "over_reported 1.00 137.93",
+		bin + " 2026-01-08":      "under_reported -500.00 275.86",
+		bin + " 2026-01-09":      "match 0.00 344.83",
+		otherBIN + " 2026-01-09": "no_ledger_data 700.00 0.00",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q want %q", k, got[k], v)
+		}
+	}
+	if len(rec.Items) != 5 || len(rec.Totals.Statuses) != 5 {
+		t.Errorf("items %d statuses %v", len(rec.Items), rec.Totals.Statuses)
+	}
+	for s, n := range rec.Totals.Statuses {
+		if n != 1 {
+			t.Errorf("status %s count %d", s, n)
+		}
+	}
+	// Tolerance 1.00 makes Jan 7 a match; CSV format.
+	r = w.Do("GET", "/v1/tax/reconciliation?from=2026-01-07&to=2026-01-07&tolerance=1.00&format=csv&bin="+bin, tax, nil)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), ",match\n") {
+		t.Fatalf("csv reconciliation: %d %s", r.Status, r.Body)
+	}
+	if r := w.Do("GET", "/v1/tax/reconciliation?from=2026-01-07&to=2026-01-07", w.Key(apikey.RoleProducer, "", "prod-a"), nil); r.Status != 403 {
+		t.Fatalf("producer reading reconciliation: %d", r.Status)
+	}
+	// VAT summary for January: 2500+2000+1000 at 16%.
+	r = w.Do("GET", "/v1/tax/vat-summary?period=2026-01", tax, nil)
+	var vs struct {
+		Items []struct {
+			ExhibitorID string `json:"exhibitor_id"`
+			Gross, VAT  string
+		} `json:"items"`
+	}
+	r.JSON(t, &vs)
+	if r.Status != 200 || len(vs.Items) != 1 || vs.Items[0].Gross != "5500.00" || vs.Items[0].VAT != "758.62" {
+		t.Fatalf("vat summary: %d %s", r.Status, r.Body)
+	}
+	exh := w.Key(apikey.RoleExhibitor, "", "exh")
+	if r := w.Do("GET", "/v1/tax/vat-summary?from=2025-12-01&to=2026-01-31", exh, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"rate":"12"`) {
+		t.Fatalf("exhibitor vat summary: %d %s", r.Status, r.Body)
+	}
+}
