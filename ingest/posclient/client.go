@@ -159,9 +159,9 @@ func (c *Client) PostSales(ctx context.Context, r SalesRequest) (*SalesResult, e
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	key := r.IdempotencyKey
-	if key == "" {
-		key = c.newKey()
+	key, err := c.keyFor(r.IdempotencyKey)
+	if err != nil {
+		return nil, err
 	}
 	var res SalesResult
 	status, err := c.do(ctx, http.MethodPost, "/v1/sales", key, r, &res)
@@ -178,9 +178,9 @@ func (c *Client) PostRefunds(ctx context.Context, r RefundRequest) (*RefundResul
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	key := r.IdempotencyKey
-	if key == "" {
-		key = c.newKey()
+	key, err := c.keyFor(r.IdempotencyKey)
+	if err != nil {
+		return nil, err
 	}
 	var res RefundResult
 	status, err := c.do(ctx, http.MethodPost, "/v1/refunds", key, r, &res)
@@ -189,6 +189,18 @@ func (c *Client) PostRefunds(ctx context.Context, r RefundRequest) (*RefundResul
 	}
 	res.Status, res.IdempotencyKey = status, key
 	return &res, nil
+}
+
+// keyFor returns the caller's idempotency key, or a new one for this call.
+func (c *Client) keyFor(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	key := c.newKey()
+	if key == "" {
+		return "", &FieldError{Field: "IdempotencyKey", Message: "the key generator returned an empty key"}
+	}
+	return key, validateKey(key)
 }
 
 // callKey is the context key of the per-call state seen by the retry hooks.
@@ -254,7 +266,8 @@ func (c *Client) do(ctx context.Context, method, path, key string, body, out any
 	}
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return 0, fmt.Errorf("posclient: %s %s: decode %d response: %w", method, path, resp.StatusCode, err)
+			// The server acted; keep the key so the caller can ask again.
+			return 0, fmt.Errorf("posclient: %s %s (Idempotency-Key %q): decode %d response: %w", method, path, key, resp.StatusCode, err)
 		}
 	}
 	return resp.StatusCode, nil

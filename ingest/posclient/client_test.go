@@ -605,3 +605,25 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestBadGeneratedKeyAndUndecodableSuccess(t *testing.T) {
+	f := newFakePOS(t)
+	c := newTestClient(t, f.srv.URL, WithIdempotencyKeys(func() string { return "has space" }))
+	if _, err := c.PostSales(t.Context(), sampleSale()); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("generated key with a space: err = %v, want ErrInvalidRequest", err)
+	}
+	if atts, _ := f.snapshot(); len(atts) != 0 {
+		t.Errorf("server received %d requests, want 0", len(atts))
+	}
+
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, "<html>captive portal</html>")
+	}))
+	t.Cleanup(portal.Close)
+	c = newTestClient(t, portal.URL, WithIdempotencyKeys(func() string { return "k-7" }))
+	_, err := c.PostSales(t.Context(), sampleSale())
+	if err == nil || !strings.Contains(err.Error(), `Idempotency-Key "k-7"`) || !strings.Contains(err.Error(), "decode 201 response") {
+		t.Errorf("undecodable 201: err = %v", err)
+	}
+}
