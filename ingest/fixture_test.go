@@ -32,7 +32,7 @@ type world struct {
 var binCounter int
 
 // makeBIN returns a valid 12-digit BIN (SPEC 2 check digit).
-func makeBIN(t *testing.T) string {
+func makeBIN(t testing.TB) string {
 	t.Helper()
 	for {
 		binCounter++
@@ -45,7 +45,7 @@ func makeBIN(t *testing.T) string {
 	}
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	env := apptest.New(t)
 	w := &world{Env: env, admin: env.AdminKey, ctx: t.Context(), now: time.Now()}
@@ -101,13 +101,13 @@ func localAt(days, hh, mm int) time.Time {
 
 func rfc(t time.Time) string { return t.Format(time.RFC3339) }
 
-func (w *world) putScreening(t *testing.T, key, id, hall, film string, start time.Time) apptest.Response {
+func (w *world) putScreening(t testing.TB, key, id, hall, film string, start time.Time) apptest.Response {
 	t.Helper()
 	return w.Do("PUT", "/v1/screenings/"+id, key, map[string]string{
 		"hall_id": hall, "film_id": film, "starts_at": rfc(start), "format": "2D", "language": "kk"})
 }
 
-func (w *world) mustScreening(t *testing.T, id, hall, film string, start time.Time) {
+func (w *world) mustScreening(t testing.TB, id, hall, film string, start time.Time) {
 	t.Helper()
 	if r := w.putScreening(t, w.pos, id, hall, film, start); r.Status != 201 {
 		t.Fatalf("put screening %s: %d %s", id, r.Status, r.Body)

@@ -1,0 +1,94 @@
+package ingest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"ecinema/apikey"
+	"ecinema/ingest"
+	"ecinema/registry"
+)
+
+// BenchmarkSalesIngest posts sales of 100 seated tickets each from 32
+// concurrent clients straight into ingest.Service (real ledger writer with
+// group commit, real PostgreSQL) and reports tickets/s. Run with
+// go test -run '^$' -bench SalesIngest -benchtime 300x ./ingest/
+func BenchmarkSalesIngest(b *testing.B) {
+	const perRequest, clients, seats = 100, 32, 10000
+	w := newWorld(b)
+	yes := true
+	halls := []registry.Hall{}
+	for i := range 4 {
+		halls = append(halls, registry.Hall{ID: fmt.Sprintf("big%d", i), Name: "Big", Seats: seats})
+	}
+	if _, err := w.App.Registry.PutCinema(w.ctx, "test", "cb", registry.Cinema{ID: "cb", Name: "Bench", ExhibitorID: "ex1",
+		Region: "KZ-75", City: "Almaty", VATPayer: &yes, Halls: halls}); err != nil {
+		b.Fatal(err)
+	}
+	key := w.Key(apikey.RolePOS, "cb", "")
+	_ = key
+	perScreening := seats / perRequest
+	nScreenings := (b.N + perScreening - 1) / perScreening
+	posKey := "bench-key"
+	caller := ingest.Caller{KeyID: posKey, CinemaID: "cb"}
+	for s := range nScreenings {
+		body, _ := json.Marshal(map[string]string{"hall_id": fmt.Sprintf("big%d", s%4), "film_id": "f1",
+			"starts_at": rfc(localAt(1+s/4, 19, 0)), "format": "2D", "language": "kk"})
+		if _, err := w.App.Ingest.PutScreening(w.ctx, caller, fmt.Sprintf("bs%d", s), body); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sold := rfc(time.Now().Add(-time.Minute))
+	bodies := make([][]byte, b.N)
+	for i := range b.N {
+		ts := make([]tk, perRequest)
+		for j := range ts {
+			ts[j] = tk{"id": fmt.Sprintf("b%d-%d", i, j), "sold_at": sold, "price": "2500.00", "category": "adult",
+				"seat": fmt.Sprintf("%d-%d", i%perScreening, j), "channel": "web"}
+		}
+		bodies[i], _ = json.Marshal(map[string]any{"screening_id": fmt.Sprintf("bs%d", i/perScreening), "tickets": ts})
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	b.ResetTimer()
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r, err := w.App.Ingest.PostSales(w.ctx, caller, fmt.Sprintf("bench-%d", i), bodies[i])
+				if err == nil && r.Status != 201 {
+					err = fmt.Errorf("status %d", r.Status)
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range b.N {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+	var n int64
+	w.App.Pool.QueryRow(w.ctx, `SELECT count(*) FROM tickets WHERE cinema_id = 'cb'`).Scan(&n)
+	if n != int64(b.N*perRequest) {
+		b.Fatalf("tickets %d, want %d", n, b.N*perRequest)
+	}
+	b.ReportMetric(float64(b.N*perRequest)/el.Seconds(), "tickets/s")
+	b.ReportMetric(float64(b.N)/el.Seconds(), "requests/s")
+}

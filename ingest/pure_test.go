@@ -1,0 +1,98 @@
+package ingest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"ecinema/validate"
+)
+
+func TestBoxOfficeDay(t *testing.T) {
+	kz := time.FixedZone("UTC+5", 5*3600)
+	cases := []struct {
+		start time.Time
+		want  string
+	}{
+		{time.Date(2026, 3, 1, 19, 0, 0, 0, kz), "2026-03-01"},
+		{time.Date(2026, 3, 1, 6, 0, 0, 0, kz), "2026-03-01"},
+		{time.Date(2026, 3, 1, 5, 59, 59, 0, kz), "2026-02-28"},
+		{time.Date(2026, 3, 1, 0, 0, 0, 0, kz), "2026-02-28"},
+		{time.Date(2026, 1, 1, 2, 30, 0, 0, kz), "2025-12-31"},
+		{time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC), "2026-02-28"}, // 05:30 local
+		{time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC), "2026-03-01"},  // 06:00 local
+		{time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC), "2026-03-01"}, // 01:00 local on 03-02 → 03-01
+	}
+	for _, tc := range cases {
+		if got := BoxOfficeDay(tc.start).Format(dateLayout); got != tc.want {
+			t.Errorf("BoxOfficeDay(%s) = %s, want %s", tc.start.Format(time.RFC3339), got, tc.want)
+		}
+	}
+	if got := LocalDate(time.Date(2025, 12, 31, 19, 0, 0, 0, time.UTC)).Format(dateLayout); got != "2026-01-01" {
+		t.Errorf("LocalDate of 19:00Z on 12-31 = %s, want 2026-01-01 (VAT rate day)", got)
+	}
+}
+
+func TestAdultOnlyStartAllowed(t *testing.T) {
+	kz := time.FixedZone("UTC+5", 5*3600)
+	for h, want := range map[int]bool{21: false, 22: true, 23: true, 0: true, 5: true, 6: false, 12: false} {
+		if got := AdultOnlyStartAllowed(time.Date(2026, 3, 1, h, 0, 0, 0, kz)); got != want {
+			t.Errorf("21+ at %02d:00 = %v, want %v", h, got, want)
+		}
+	}
+}
+
+func TestParsePrice(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"0": true, "0.00": true, "2500.00": true, "2500.5": true, "1000000.00": true, "1000000": true,
+		"-1.00": false, "-0": false, "100.005": false, "1000000.01": false, "1e3": false, "007": false,
+		"": false, " 1": false, "1.": false, ".5": false, "+1": false, "NaN": false, "0x10": false,
+	} {
+		d, err := ParsePrice(s)
+		if (err == nil) != ok {
+			t.Errorf("ParsePrice(%q) = %s, %v; want ok=%v", s, d, err, ok)
+		}
+	}
+}
+
+func TestParseSalesErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		body  string
+		class error  // nil: a *validate.Errors
+		field string // first invalid field
+	}{
+		{"missing screening", `{"tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00Z","price":"1.00","category":"adult","channel":"web"}]}`, nil, "screening_id"},
+		{"no tickets", `{"screening_id":"s1","tickets":[]}`, nil, "tickets"},
+		{"bad id", `{"screening_id":"s1","tickets":[{"id":"-t1","sold_at":"2026-03-01T19:30:00Z","price":"1.00","category":"adult","channel":"web"}]}`, nil, "tickets[0].id"},
+		{"time without offset", `{"screening_id":"s1","tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00","price":"1.00","category":"adult","channel":"web"}]}`, nil, "tickets[0].sold_at"},
+		{"three decimals", `{"screening_id":"s1","tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00Z","price":"1.001","category":"adult","channel":"web"}]}`, nil, "tickets[0].price"},
+		{"not JSON", `{"screening_id":`, ErrMalformed, ""},
+		{"trailing data", `{"screening_id":"s1","tickets":[]} x`, ErrMalformed, ""},
+		{"duplicate seat", `{"screening_id":"s1","tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00Z","price":"1.00","category":"adult","channel":"web","seat":"A1"},{"id":"t2","sold_at":"2026-03-01T19:30:00Z","price":"1.00","category":"adult","channel":"web","seat":"A1"}]}`, ErrSeatAlreadySold, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseSales([]byte(tc.body))
+			if tc.class != nil {
+				if !errors.Is(err, tc.class) {
+					t.Fatalf("err = %v, want %v", err, tc.class)
+				}
+				return
+			}
+			var ve *validate.Errors
+			if !errors.As(err, &ve) || ve.Fields[0].Field != tc.field {
+				t.Fatalf("err = %v, want invalid field %s", err, tc.field)
+			}
+		})
+	}
+	ok := `{"screening_id":"s1","tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00.1234567+05:00","price":"2500.5","category":"adult","seat":"R5-12","channel":"box_office"}]}`
+	s, err := ParseSales([]byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := s.Tickets[0]
+	if tk.Price.StringFixed(2) != "2500.50" || tk.SoldAt.Format(time.RFC3339Nano) != "2026-03-01T14:30:00.123456Z" || tk.Seat != "R5-12" {
+		t.Fatalf("parsed %+v", tk)
+	}
+}
