@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	sqlEarlierData  = `SELECT EXISTS (SELECT 1 FROM sales_daily WHERE box_office_day < $1)`
+	sqlEarlierData  = `SELECT EXISTS (SELECT 1 FROM sales_daily WHERE box_office_day < $1 AND (gross <> 0 OR admissions <> 0))`
 	sqlParties      = `SELECT id, kind, name, bin FROM parties WHERE id = ANY($1)`
 	sqlInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, closed_at, lines, body)
 VALUES ($1, $2, $3, $4, $5)`
