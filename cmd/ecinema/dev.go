@@ -100,6 +100,9 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 			}
 		}
 	}
+	if ctx.Err() != nil { // Ctrl-C while loading
+		return nil
+	}
 	verifier, _ := os.ReadFile(cfg.LogKeyFile)
 	vkey, _ := ledger.VerifierFromSigner(string(verifier))
 	return serve(ctx, env, cfg, func(addr string) {
