@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
 )
 
 const (
@@ -16,17 +18,39 @@ const (
 
 	sqlVATRates = `SELECT valid_from, coalesce(valid_to, 'infinity'::date)::text, rate FROM vat_rates ORDER BY valid_from`
 
+	sqlLastClose = `SELECT entry_seq FROM settlement_periods ORDER BY period DESC LIMIT 1`
+
 	// sqlOpenRows reads the rollup with what closes already settled of each
-	// row; $1 is the last day to read, $2 the films (NULL for all).
+	// row; $1 is the last day to read, $2 the films (NULL for all). Used
+	// while no period is closed.
 	sqlOpenRows = `SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date,
-       sd.gross, sd.admissions, coalesce(st.gross, 0), coalesce(st.admissions, 0)
+       sd.gross, sd.admissions, 0::numeric, 0::bigint
 FROM sales_daily sd
-LEFT JOIN (SELECT cinema_id, film_id, box_office_day, sale_date, sum(gross) AS gross, sum(admissions) AS admissions
-           FROM settlement_settled
-           WHERE ($2::text[] IS NULL OR film_id = ANY($2))
-           GROUP BY cinema_id, film_id, box_office_day, sale_date) st
-  USING (cinema_id, film_id, box_office_day, sale_date)
 WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
+
+	// sqlOpenRowsAfterClose reads the rows of open months ($5 = first open
+	// day .. $1) and, for closed days, only the rows of cinema × film pairs
+	// that received a sale or refund entry after the latest close ($4 =
+	// its seq in log $3): every other closed row is settled exactly. Those
+	// rows come with what closes settled of them.
+	sqlOpenRowsAfterClose = `WITH cand AS (
+  SELECT DISTINCT cinema_id, film_id FROM ledger_entries
+  WHERE log_id = $3 AND seq > $4 AND kind IN ('sale', 'refund') AND cinema_id IS NOT NULL AND film_id IS NOT NULL
+    AND ($2::text[] IS NULL OR film_id = ANY($2))
+), st AS (
+  SELECT s.cinema_id, s.film_id, s.box_office_day, s.sale_date, sum(s.gross) AS gross, sum(s.admissions) AS admissions
+  FROM settlement_settled s JOIN cand USING (cinema_id, film_id)
+  GROUP BY s.cinema_id, s.film_id, s.box_office_day, s.sale_date
+)
+SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date,
+       sd.gross, sd.admissions, coalesce(st.gross, 0), coalesce(st.admissions, 0)
+FROM sales_daily sd JOIN cand USING (cinema_id, film_id)
+LEFT JOIN st USING (cinema_id, film_id, box_office_day, sale_date)
+WHERE sd.box_office_day < $5
+UNION ALL
+SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date, sd.gross, sd.admissions, 0, 0
+FROM sales_daily sd
+WHERE sd.box_office_day >= $5 AND sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
 
 	sqlFilms = `SELECT id, title_ru, release_date, producer_id, distributor_id,
        distribution_fee_pct, recoupable_expenses, royalty_pct
@@ -380,7 +404,16 @@ func openLines(ctx context.Context, q querier, films []string, through time.Time
 		res.firstOpen = res.horizon.AddDate(0, 1, 0)
 	}
 	lastMonth := monthOf(through)
-	rs, err := q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films)
+	var rs pgx.Rows
+	if res.horizon.IsZero() {
+		rs, err = q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films)
+	} else {
+		var lastSeq int64
+		if err := q.QueryRow(ctx, sqlLastClose).Scan(&lastSeq); err != nil {
+			return nil, fmt.Errorf("settlement: last close: %w", err)
+		}
+		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, lastSeq, res.firstOpen)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
@@ -52,6 +53,7 @@ func binOK(s string) bool {
 type fixture struct {
 	t    *testing.T
 	pool *pgxpool.Pool
+	w    *ledger.Writer
 	svc  *Service
 	now  time.Time
 	bins map[string]string
@@ -70,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	f := &fixture{t: t, pool: pool, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), bins: map[string]string{}}
+	f := &fixture{t: t, pool: pool, w: w, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), bins: map[string]string{}}
 	f.svc = NewService(pool, w, func() time.Time { return f.now }, almaty)
 	parties := []struct{ id, kind, name, prefix string }{
 		{"prod-a", "producer", "Қазақфильм студиясы", "10010000001"},
@@ -110,13 +112,29 @@ func (f *fixture) exec(sql string, args ...any) {
 	}
 }
 
-// addSales adds to a sales_daily row as ingest does (refunds are negative).
+// addSales adds to a sales_daily row as ingest does (refunds are negative),
+// in the projection of a "sale" (or "refund") ledger entry scoped to the
+// cinema and film, as ingest records them.
 func (f *fixture) addSales(cinema, film, bod, saleDate, gross string, adm int) {
 	f.t.Helper()
-	f.exec(`INSERT INTO sales_daily (cinema_id, film_id, box_office_day, sale_date, gross, admissions) VALUES ($1,$2,$3,$4,$5,$6)
-	  ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE
-	  SET gross = sales_daily.gross + EXCLUDED.gross, admissions = sales_daily.admissions + EXCLUDED.admissions`,
-		cinema, film, bod, saleDate, gross, adm)
+	kind := "sale"
+	if adm < 0 {
+		kind = "refund"
+	}
+	_, err := f.w.Append(context.Background(), ledger.Record{
+		Kind: kind, Actor: "system", CinemaID: cinema, FilmID: film,
+		Body: map[string]any{"box_office_day": bod, "sale_date": saleDate, "gross": gross, "admissions": adm},
+		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+			_, err := tx.Exec(ctx, `INSERT INTO sales_daily (cinema_id, film_id, box_office_day, sale_date, gross, admissions) VALUES ($1,$2,$3,$4,$5,$6)
+			  ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE
+			  SET gross = sales_daily.gross + EXCLUDED.gross, admissions = sales_daily.admissions + EXCLUDED.admissions`,
+				cinema, film, bod, saleDate, gross, adm)
+			return err
+		},
+	})
+	if err != nil {
+		f.t.Fatalf("add sales: %v", err)
+	}
 }
 
 func (f *fixture) statement(party, from, to string) *Statement {
