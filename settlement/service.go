@@ -56,8 +56,15 @@ const (
 	sqlExhibitorCinemas = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
 	sqlCinemaExhibitor  = `SELECT exhibitor_id FROM cinemas WHERE id = $1`
 	sqlClosedList       = `SELECT period, entry_seq, closed_at, lines, body FROM settlement_periods ORDER BY period`
-	sqlExhibitorFilms   = `SELECT DISTINCT film_id FROM sales_daily
-WHERE cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1) AND box_office_day <= $2`
+	// sqlExhibitorFilms lists the films an exhibitor's cinemas showed on
+	// box-office days $2..$3, and those with sale or refund entries after
+	// seq $5 of log $4 (late data for closed days).
+	sqlExhibitorFilms = `SELECT DISTINCT film_id FROM sales_daily
+WHERE cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1) AND box_office_day BETWEEN $2 AND $3
+UNION
+SELECT DISTINCT film_id FROM ledger_entries
+WHERE log_id = $4 AND seq > $5 AND kind IN ('sale', 'refund') AND film_id IS NOT NULL
+  AND cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1)`
 )
 
 // Party is the party a statement is for.
@@ -88,7 +95,7 @@ func partyByID(ctx context.Context, q querier, id string) (Party, error) {
 // FilmsOf returns the films a producer produces, a distributor distributes or
 // a rights holder holds rights in (for scope checks and statement queries).
 func (s *Service) FilmsOf(ctx context.Context, p Party) ([]string, error) {
-	return filmsOf(ctx, s.pool, p, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	return filmsOf(ctx, s.pool, p, time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), -1)
 }
 
 // CinemasOf returns the cinemas an exhibitor owns.
@@ -96,7 +103,10 @@ func (s *Service) CinemasOf(ctx context.Context, exhibitorID string) ([]string, 
 	return strings1(ctx, s.pool, sqlExhibitorCinemas, exhibitorID)
 }
 
-func filmsOf(ctx context.Context, q querier, p Party, through time.Time) ([]string, error) {
+// filmsOf returns the films whose lines may appear on p's statement. For an
+// exhibitor: films its cinemas showed from..through, plus films with sale or
+// refund entries after seq afterSeq (adjustments; -1 for all).
+func filmsOf(ctx context.Context, q querier, p Party, from, through time.Time, afterSeq int64) ([]string, error) {
 	switch p.Kind {
 	case "producer":
 		return strings1(ctx, q, sqlProducerFilms, p.ID)
@@ -105,7 +115,7 @@ func filmsOf(ctx context.Context, q querier, p Party, through time.Time) ([]stri
 	case "rights_holder":
 		return strings1(ctx, q, sqlHolderFilms, p.ID)
 	case "exhibitor":
-		return strings1(ctx, q, sqlExhibitorFilms, p.ID, through)
+		return strings1(ctx, q, sqlExhibitorFilms, p.ID, from, through, ledger.DefaultLogID, afterSeq)
 	}
 	return nil, fmt.Errorf("settlement: unknown party kind %q", p.Kind)
 }

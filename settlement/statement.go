@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -187,7 +188,14 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 	}
 	// Open months.
 	if h.IsZero() || toM.After(h) {
-		films, err := filmsOf(ctx, q, p, monthEnd(toM))
+		from, afterSeq := time.Time{}, int64(math.MaxInt64)
+		if !h.IsZero() {
+			from = h.AddDate(0, 1, 0)
+			if err := q.QueryRow(ctx, sqlLastClose).Scan(&afterSeq); err != nil {
+				return nil, fmt.Errorf("settlement: last close: %w", err)
+			}
+		}
+		films, err := filmsOf(ctx, q, p, from, monthEnd(toM), afterSeq)
 		if err != nil {
 			return nil, err
 		}

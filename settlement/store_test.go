@@ -369,6 +369,13 @@ func TestCloseAndAdjustments(t *testing.T) {
 			t.Errorf("period %s", l.Period)
 		}
 	}
+	// The exhibitor's and the distributor's February statements carry the same adjustments.
+	for _, id := range []string{"exh-1", "dist-1"} {
+		st := f.statement(id, "2026-02-01", "2026-02-28")
+		if len(st.Lines) != 3 || !st.Lines[0].Adjustment || !st.Lines[1].Adjustment || st.Lines[2].Adjustment {
+			t.Errorf("%s february: %s", id, jsonBytes(t, st))
+		}
+	}
 	// Closing February settles the adjustments; nothing is pending afterwards.
 	f.now = time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
 	res2, err := f.close("2026-02")
