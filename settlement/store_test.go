@@ -52,6 +52,7 @@ func binOK(s string) bool {
 
 type fixture struct {
 	t    *testing.T
+	url  string
 	pool *pgxpool.Pool
 	w    *ledger.Writer
 	svc  *Service
@@ -66,13 +67,14 @@ var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 // writer. Sales are put into sales_daily with addSales.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	pool := pgtest.NewPool(t)
+	url := pgtest.NewDatabase(t)
+	pool := pgtest.Pool(t, url)
 	ctx, cancel := context.WithCancel(context.Background())
 	w := ledger.NewWriter(pool, ledger.WriterConfig{})
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	f := &fixture{t: t, pool: pool, w: w, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), bins: map[string]string{}}
+	f := &fixture{t: t, url: url, pool: pool, w: w, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), bins: map[string]string{}}
 	f.svc = NewService(pool, w, func() time.Time { return f.now }, almaty)
 	parties := []struct{ id, kind, name, prefix string }{
 		{"prod-a", "producer", "Қазақфильм студиясы", "10010000001"},

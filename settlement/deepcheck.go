@@ -1,0 +1,196 @@
+package settlement
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
+)
+
+// deepTables are the settlement projections DeepCheck rebuilds from the
+// entries, with the columns compared.
+var deepTables = []struct{ name, columns, seq string }{
+	{"fiscal_totals", "bin, sale_date, amount, receipts, entry_seq, superseded_seq", "entry_seq"},
+	{"settlement_periods", "period, entry_seq, closed_at, lines, body", "entry_seq"},
+	{"settlement_party_totals", "period, party_id, totals_hash", ""},
+}
+
+const (
+	sqlDeepInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, closed_at, lines, body) VALUES ($1, $2, $3, $4, $5)`
+	sqlDeepInsertTotals = `INSERT INTO settlement_party_totals (period, party_id, party_name, totals, totals_json, totals_hash)
+VALUES ($1, $2, '', '{}', '', $3)`
+	sqlDeepStoredTotals = `SELECT t.period, t.party_id, t.totals_json, t.totals_hash, p.kind, p.name, p.bin
+FROM settlement_party_totals t LEFT JOIN parties p ON p.id = t.party_id ORDER BY t.period, t.party_id`
+	sqlDeepPeriodSums = `SELECT p.period, p.lines, p.body->>'gross', count(l.line_no), coalesce(sum(l.gross), 0)
+FROM settlement_periods p LEFT JOIN settlement_lines l ON l.period = p.period
+GROUP BY p.period, p.lines, p.body ORDER BY p.period`
+)
+
+// DeepCheck rebuilds fiscal_totals and the period-close records from the
+// ledger for `ecinema verify --deep`, then checks that the frozen lines of
+// every closed period still reproduce the totals hashed into its
+// period_close entry (so a changed frozen line is found). Recomputing the
+// frozen lines themselves from sales needs the sales rollup as of each
+// close; that is checked at close time inside the entry's transaction.
+type DeepCheck struct{}
+
+// NewDeepCheck returns the settlement projection check.
+func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+
+// Name names the check.
+func (DeepCheck) Name() string { return "settlement" }
+
+// Begin creates empty temporary copies that shadow the stored tables.
+func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range deepTables {
+		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("settlement: deep check: %w", err)
+		}
+	}
+	return nil
+}
+
+// Entry replays fiscal_totals and period_close entries.
+func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	switch p.Kind {
+	case "fiscal_totals":
+		var b fiscalBody
+		if err := json.Unmarshal(p.Body, &b); err != nil {
+			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+		}
+		for _, r := range b.Records {
+			amt, err := decimal.NewFromString(r.Amount)
+			if err != nil || r.Receipts == nil {
+				return fmt.Errorf("settlement: entry %d: bad fiscal record %+v", e.Seq, r)
+			}
+			var superseded bool
+			if err := tx.QueryRow(ctx, sqlUpsertFiscal, r.BIN, r.Date, amt, *r.Receipts, e.Seq).Scan(&superseded); err != nil {
+				return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+			}
+		}
+	case "period_close":
+		var b CloseBody
+		if err := json.Unmarshal(p.Body, &b); err != nil {
+			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+		}
+		m, err := ParsePeriod(b.Period)
+		if err != nil {
+			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, p.At)
+		if err != nil {
+			return fmt.Errorf("settlement: entry %d: at: %w", e.Seq, err)
+		}
+		if _, err := tx.Exec(ctx, sqlDeepInsertPeriod, m, e.Seq, at, b.Lines, string(p.Body)); err != nil {
+			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+		}
+		for _, pt := range b.Parties {
+			if _, err := tx.Exec(ctx, sqlDeepInsertTotals, m, pt.PartyID, pt.TotalsHash); err != nil {
+				return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Compare compares the rebuilt tables with the stored ones, drops the
+// temporary tables, and re-derives every stored party total from the
+// frozen lines.
+func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range deepTables {
+		err := ledger.CompareQueries(ctx, tx, t.name,
+			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.columns, t.name),
+			fmt.Sprintf("SELECT %s FROM public.%s", t.columns, t.name), t.seq)
+		if err != nil {
+			return err
+		}
+	}
+	for _, t := range deepTables {
+		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
+			return fmt.Errorf("settlement: deep check: %w", err)
+		}
+	}
+	return checkFrozen(ctx, tx)
+}
+
+// checkFrozen checks that each closed period's frozen lines add up to the
+// line count and gross of its entry and reproduce every party's totals hash.
+func checkFrozen(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, sqlDeepPeriodSums)
+	if err != nil {
+		return fmt.Errorf("settlement: deep check: %w", err)
+	}
+	type sums struct {
+		period       time.Time
+		lines, count int
+		gross        string
+		sum          decimal.Decimal
+	}
+	var ps []sums
+	for rows.Next() {
+		var s sums
+		if err := rows.Scan(&s.period, &s.lines, &s.gross, &s.count, &s.sum); err != nil {
+			rows.Close()
+			return err
+		}
+		ps = append(ps, s)
+	}
+	rows.Close()
+	for _, s := range ps {
+		if s.lines != s.count || s.gross != money(s.sum) {
+			return &ledger.ProjectionMismatch{Table: "settlement_lines", Seq: -1, Detail: fmt.Sprintf(
+				"period %s: entry has %d lines and gross %s, frozen lines %d with gross %s",
+				month(s.period), s.lines, s.gross, s.count, money(s.sum))}
+		}
+	}
+	rows, err = tx.Query(ctx, sqlDeepStoredTotals)
+	if err != nil {
+		return fmt.Errorf("settlement: deep check: %w", err)
+	}
+	type stored struct {
+		period     time.Time
+		party      Party
+		js, hash   string
+		kind, name *string
+		bin        *string
+	}
+	var ts []stored
+	for rows.Next() {
+		var s stored
+		if err := rows.Scan(&s.period, &s.party.ID, &s.js, &s.hash, &s.kind, &s.name, &s.bin); err != nil {
+			rows.Close()
+			return err
+		}
+		ts = append(ts, s)
+	}
+	rows.Close()
+	for _, s := range ts {
+		m := dateOf(s.period)
+		if h := sha256.Sum256([]byte(s.js)); hex.EncodeToString(h[:]) != s.hash {
+			return &ledger.ProjectionMismatch{Table: "settlement_party_totals", Seq: -1,
+				Detail: fmt.Sprintf("period %s party %s: totals_json does not hash to totals_hash", month(m), s.party.ID)}
+		}
+		if s.kind == nil {
+			return &ledger.ProjectionMismatch{Table: "settlement_party_totals", Seq: -1,
+				Detail: fmt.Sprintf("period %s: party %s is not registered", month(m), s.party.ID)}
+		}
+		s.party.Kind, s.party.Name, s.party.BIN = *s.kind, *s.name, *s.bin
+		st, err := statement(ctx, tx, s.party, m, m, "")
+		if err != nil {
+			return err
+		}
+		if _, h := totalsHash(st.IsRoyalty(), st.Totals); h != s.hash {
+			return &ledger.ProjectionMismatch{Table: "settlement_lines", Seq: -1,
+				Detail: fmt.Sprintf("period %s party %s: frozen lines give totals hash %s, the period_close entry has %s", month(m), s.party.ID, h, s.hash)}
+		}
+	}
+	return nil
+}
