@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -53,6 +55,10 @@ type WriterConfig struct {
 	QueueSize     int              // waiting appends before Append blocks, default 8192
 	Now           func() time.Time // clock for "at", default time.Now
 	Logger        *slog.Logger     // default slog.Default()
+	// Metrics, when set, receives ecinema_ledger_appends_total,
+	// ecinema_ledger_group_commit_records, ecinema_ledger_group_commit_duration_seconds
+	// and ecinema_ledger_entries.
+	Metrics prometheus.Registerer
 }
 
 // Writer is the single appender of one log. Append may be called from many
@@ -65,6 +71,7 @@ type Writer struct {
 	cfg     WriterConfig
 	queue   chan *request
 	stopped chan struct{}
+	metrics *writerMetrics
 
 	// owned by the Run goroutine
 	tree            *frontier
@@ -114,6 +121,7 @@ func NewWriter(pool *pgxpool.Pool, cfg WriterConfig) *Writer {
 		cfg:     cfg,
 		queue:   make(chan *request, cfg.QueueSize),
 		stopped: make(chan struct{}),
+		metrics: newWriterMetrics(cfg.Metrics),
 	}
 }
 
@@ -191,6 +199,7 @@ func (w *Writer) Run(ctx context.Context) error {
 
 // commit writes one group of records in one transaction and answers each.
 func (w *Writer) commit(ctx context.Context, reqs []*request) {
+	start := time.Now()
 	var ok []pending
 	var err error
 	savepoints := false
@@ -206,15 +215,26 @@ func (w *Writer) commit(ctx context.Context, reqs []*request) {
 	if err != nil {
 		w.tree = nil // reload the head next time
 		w.cfg.Logger.Error("ledger: group commit failed", "log", w.cfg.LogID, "records", len(reqs), "err", err)
+		n := 0
 		for _, r := range reqs {
 			if !r.answered {
 				r.answer(Entry{}, fmt.Errorf("ledger: append: %w", err))
+				n++
 			}
+		}
+		if m := w.metrics; m != nil {
+			m.appends.WithLabelValues("error").Add(float64(n))
 		}
 		return
 	}
 	for _, p := range ok {
 		p.req.answer(p.e, nil)
+	}
+	if m := w.metrics; m != nil && len(ok) > 0 {
+		m.appends.WithLabelValues("ok").Add(float64(len(ok)))
+		m.batch.Observe(float64(len(ok)))
+		m.commit.Observe(time.Since(start).Seconds())
+		m.size.WithLabelValues(w.cfg.LogID).Set(float64(w.tree.size))
 	}
 }
 
@@ -278,14 +298,14 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 		e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, req.body)
 		e.LeafHash = LeafHash(e.Bytes)
 		if req.rec.Project != nil && !savepoints {
-			if perr := req.rec.Project(context.WithoutCancel(req.ctx), tx, e); perr != nil {
+			if perr := project(req, tx, e); perr != nil {
 				// Nothing before it was written in this transaction, so
 				// rolling the transaction back undoes exactly this record:
 				// answer it and let the rest go again optimistically.
 				// Otherwise go again with savepoints.
 				w.lastFailedFirst = len(ok) == 0
 				if w.lastFailedFirst {
-					req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+					w.reject(req, e, perr)
 				}
 				return nil, true, nil
 			}
@@ -294,13 +314,13 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 			if err != nil {
 				return nil, false, fmt.Errorf("savepoint: %w", err)
 			}
-			perr := req.rec.Project(context.WithoutCancel(req.ctx), sp, e)
+			perr := project(req, sp, e)
 			if perr != nil {
 				if err := sp.Rollback(ctx); err != nil {
-					req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+					w.reject(req, e, perr)
 					return nil, false, fmt.Errorf("rollback to savepoint: %w", err)
 				}
-				req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+				w.reject(req, e, perr)
 				continue
 			}
 			if err := sp.Commit(ctx); err != nil {
@@ -354,4 +374,28 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 	}
 	w.tree = t
 	return ok, false, nil
+}
+
+// ErrProjectPanic is wrapped into the error of an Append whose Project
+// panicked; the panic is contained to that record.
+var ErrProjectPanic = errors.New("ledger: projection panicked")
+
+// project runs a record's projection, turning a panic into an error so
+// that one faulty projection cannot take the writer (and every other
+// waiter) down.
+func project(req *request, tx pgx.Tx, e Entry) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrProjectPanic, r)
+		}
+	}()
+	return req.rec.Project(context.WithoutCancel(req.ctx), tx, e)
+}
+
+// reject answers a record whose projection failed.
+func (w *Writer) reject(req *request, e Entry, perr error) {
+	req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+	if w.metrics != nil {
+		w.metrics.appends.WithLabelValues("rejected").Inc()
+	}
 }

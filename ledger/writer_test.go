@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"ecinema/ledger"
@@ -115,7 +117,8 @@ var errRule = errors.New("rule broken")
 
 func TestProjectFailureConsumesNoSeq(t *testing.T) {
 	pool := pgtestNewPool(t)
-	w := startWriter(t, pool, ledger.WriterConfig{})
+	reg := prometheus.NewRegistry()
+	w := startWriter(t, pool, ledger.WriterConfig{Metrics: reg})
 	ctx := t.Context()
 	var wg sync.WaitGroup
 	results := make([]error, 40)
@@ -168,6 +171,15 @@ func TestProjectFailureConsumesNoSeq(t *testing.T) {
 	if n != 26 || probe != 26 {
 		t.Fatalf("entries = %d, projections = %d, want 26 and 26", n, probe)
 	}
+	for name, want := range map[string]float64{
+		`ecinema_ledger_appends_total{result="ok"}`:       26,
+		`ecinema_ledger_appends_total{result="rejected"}`: 14,
+		`ecinema_ledger_entries{log="main"}`:              26,
+	} {
+		if got := metricValue(t, reg, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
 }
 
 func TestAppendRejectsBadRecords(t *testing.T) {
@@ -184,4 +196,63 @@ func TestAppendRejectsBadRecords(t *testing.T) {
 			t.Errorf("%+v: err = %v, want ErrBadRecord", r, err)
 		}
 	}
+}
+
+func TestProjectPanicIsContained(t *testing.T) {
+	pool := pgtestNewPool(t)
+	w := startWriter(t, pool, ledger.WriterConfig{})
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = w.Append(ctx, ledger.Record{Kind: "sale", Actor: "system", Body: map[string]int{"i": i},
+				Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+					if i == 3 {
+						panic("boom")
+					}
+					return nil
+				}})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 3) != errors.Is(err, ledger.ErrProjectPanic) || (i != 3 && err != nil) {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	// The writer still works.
+	e, err := w.Append(ctx, ledger.Record{Kind: "sale", Actor: "system", Body: map[string]int{}})
+	if err != nil || e.Seq != 9 {
+		t.Fatalf("after the panic: seq %d, %v", e.Seq, err)
+	}
+}
+
+// metricValue returns the value of one counter or gauge series, written as
+// name{label="value"}.
+func metricValue(t *testing.T, reg *prometheus.Registry, series string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			if mf.GetName()+"{"+strings.Join(labels, ",")+"}" != series {
+				continue
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no series %s", series)
+	return 0
 }

@@ -66,7 +66,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	a := &App{Pool: pool}
-	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger})
+	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger})
 	a.Keys = apikey.NewStore(pool)
