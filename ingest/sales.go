@@ -15,24 +15,30 @@ import (
 )
 
 // The sale Project func runs two pipelined round trips inside the writer's
-// transaction: the state reads (idempotency key, screening totals, ticket
-// ids taken, seats taken), then the set-based writes (tickets from unnest,
-// rollups, screening totals, idempotency row, anomaly rows).
+// transaction: the state reads (idempotency key, screening totals), then the
+// set-based writes (tickets from unnest, rollups, screening totals,
+// idempotency row, anomaly rows). Duplicate ticket ids and sold seats are
+// found by the unique indexes themselves: the insert skips conflicting rows
+// (ON CONFLICT DO NOTHING) and returns the ids it wrote; when some are
+// missing the record fails and its savepoint undoes the whole batch. A
+// lookup before the insert would depend on the planner's estimates for a
+// screening's fresh rows and scan its seats; the unique index probe does not.
 const (
 	sqlSaleState = `SELECT entry_seq, starts_at, ends_at, seats, tickets_active
 FROM screenings WHERE cinema_id = $1 AND id = $2`
 
-	sqlTicketIDTaken = `SELECT id FROM tickets WHERE cinema_id = $1 AND id = ANY ($2::text[]) LIMIT 1`
-
-	sqlSeatTaken = `SELECT seat FROM tickets
-WHERE cinema_id = $1 AND screening_id = $2 AND seat = ANY ($3::text[]) AND refunded_at IS NULL LIMIT 1`
+	// sqlTicketConflicts explains, after an insert skipped some tickets,
+	// which ids were taken already (the rest hit a sold seat).
+	sqlTicketConflicts = `SELECT id FROM tickets WHERE cinema_id = $1 AND id = ANY ($2::text[]) AND sale_seq <> $3`
 
 	sqlTicketsInsert = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
   sold_at, sale_date, box_office_day, sale_seq)
 SELECT $1, u.id, $2, $3, u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
   u.sold_at, u.sale_date, $4, $5
 FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::date[])
-  AS u(id, price, category, seat, channel, sold_at, sale_date)`
+  AS u(id, price, category, seat, channel, sold_at, sale_date)
+ON CONFLICT DO NOTHING
+RETURNING id`
 
 	sqlSalesDailyAdd = `INSERT INTO sales_daily AS d (cinema_id, film_id, box_office_day, sale_date, gross, admissions)
 SELECT $1, $2, $3, u.sale_date, u.gross::numeric, u.admissions
@@ -158,7 +164,6 @@ type salePlan struct {
 
 	ids, prices, categories, seats, channels []string
 	soldAt, saleDates                        []time.Time
-	seatList                                 []string // non-empty seats
 
 	dayDates  []time.Time
 	dayGross  []string
@@ -190,9 +195,6 @@ func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan,
 		price := t.Price.StringFixed(2)
 		p.ids[i], p.prices[i], p.categories[i], p.seats[i], p.channels[i] = t.ID, price, t.Category, t.Seat, t.Channel
 		p.soldAt[i], p.saleDates[i] = t.SoldAt, sd
-		if t.Seat != "" {
-			p.seatList = append(p.seatList, t.Seat)
-		}
 		p.body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: sd.Format(dateLayout),
 			Price: price, Category: t.Category, Seat: t.Seat, Channel: t.Channel}
 		p.gross = p.gross.Add(t.Price)
@@ -267,8 +269,6 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 		seats     int
 		active    int
 		found     bool
-		dupID     string
-		dupSeat   string
 	)
 	b.Queue(sqlIdemGet, id.keyID, id.key).QueryRow(func(r pgx.Row) error {
 		var st int
@@ -288,22 +288,6 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 		found = err == nil
 		return err
 	})
-	b.Queue(sqlTicketIDTaken, p.cinemaID, p.ids).QueryRow(func(r pgx.Row) error {
-		err := r.Scan(&dupID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
-	if len(p.seatList) > 0 {
-		b.Queue(sqlSeatTaken, p.cinemaID, sc.ID, p.seatList).QueryRow(func(r pgx.Row) error {
-			err := r.Scan(&dupSeat)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("ingest: sale state: %w", err)
 	}
@@ -312,12 +296,6 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 	}
 	if !found || seq != sc.EntrySeq {
 		return nil, &errStale{why: "screening changed"}
-	}
-	if dupID != "" {
-		return nil, newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", dupID, p.cinemaID)
-	}
-	if dupSeat != "" {
-		return nil, newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold", dupSeat, sc.ID)
 	}
 	if active+p.n > seats {
 		return nil, newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
@@ -330,8 +308,18 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 
 	resp := p.response(e, flags)
 	w := &pgx.Batch{}
+	inserted := make(map[string]bool, p.n)
 	w.Queue(sqlTicketsInsert, p.cinemaID, sc.ID, sc.FilmID, sc.BoxOfficeDay, e.Seq,
-		p.ids, p.prices, p.categories, p.seats, p.channels, p.soldAt, p.saleDates)
+		p.ids, p.prices, p.categories, p.seats, p.channels, p.soldAt, p.saleDates).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			inserted[id] = true
+		}
+		return rows.Err()
+	})
 	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.dayDates, p.dayGross, p.dayAdmits)
 	w.Queue(sqlScreeningSold, p.cinemaID, sc.ID, p.n, p.gross.StringFixed(2))
 	w.Queue(sqlIdemInsert, id.keyID, id.key, id.hash, 201, resp, e.Seq)
@@ -345,5 +333,45 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 	if err := tx.SendBatch(ctx, w).Close(); err != nil {
 		return nil, mapWriteError(fmt.Errorf("ingest: write sale: %w", err))
 	}
+	if len(inserted) != p.n {
+		return nil, s.explainConflict(ctx, tx, e, p, inserted)
+	}
 	return got, nil
+}
+
+// explainConflict names the first ticket the insert skipped: its id was
+// sold before in the cinema, or else its seat is sold and not refunded.
+func (s *Service) explainConflict(ctx context.Context, tx pgx.Tx, e ledger.Entry, p *salePlan, inserted map[string]bool) error {
+	var missing []string
+	for _, id := range p.ids {
+		if !inserted[id] {
+			missing = append(missing, id)
+		}
+	}
+	rows, err := tx.Query(ctx, sqlTicketConflicts, p.cinemaID, missing, e.Seq)
+	if err != nil {
+		return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+	}
+	taken := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+		}
+		taken[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+	}
+	for i, id := range p.ids {
+		if inserted[id] {
+			continue
+		}
+		if taken[id] {
+			return newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", id, p.cinemaID)
+		}
+		return newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", p.seats[i], p.sc.ID, id)
+	}
+	return newErr(ErrDuplicateTicket, "a ticket of the request was already sold")
 }
