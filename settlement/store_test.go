@@ -413,3 +413,24 @@ func TestStatementErrors(t *testing.T) {
 		t.Fatal("to before from accepted")
 	}
 }
+
+// TestOverrideMidWeek: an exhibitor override in force from a box-office day
+// inside a release week splits that week's line by percentage.
+func TestOverrideMidWeek(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`INSERT INTO rental_term_overrides (film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq)
+	  VALUES ('film-1','exh-1','2026-01-11',1,60,1,0), ('film-1','exh-1','2026-01-11',3,45,1,0)`)
+	f.addSales("cin-1", "film-1", "2026-01-09", "2026-01-09", "1000.00", 1) // week 1, default 55
+	f.addSales("cin-1", "film-1", "2026-01-12", "2026-01-12", "1000.00", 1) // week 1, override 60
+	f.addSales("cin-1", "film-1", "2026-01-23", "2026-01-23", "1000.00", 1) // week 3, override 45
+	f.addSales("cin-2", "film-1", "2026-01-12", "2026-01-12", "1000.00", 1) // other exhibitor: 55
+	st := f.statement("prod-a", "2026-01-01", "2026-01-31")
+	got := []string{}
+	for _, l := range st.Lines {
+		got = append(got, fmt.Sprintf("%s w%d %s %s", l.CinemaID, l.Week, day(l.FirstDay), l.DistributorPct))
+	}
+	want := []string{"cin-1 w1 2026-01-09 55", "cin-1 w1 2026-01-12 60", "cin-2 w1 2026-01-12 55", "cin-1 w3 2026-01-23 45"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("lines %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,49 @@
+package settlement
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./settlement -run Golden -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+// TestGoldenStatements pins the JSON and CSV form of a producer statement
+// (the worked example, a 12% presale, a non-VAT-payer cinema, week 3 terms
+// and recoupment) and a rights holder's royalty statement.
+func TestGoldenStatements(t *testing.T) {
+	f := exportFixture(t)
+	for _, party := range []string{"prod-a", "rh-composer"} {
+		st := f.statement(party, "2026-01-01", "2026-01-31")
+		js, err := json.MarshalIndent(st.JSON(), "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "statement_"+party+"_2026-01.json", append(js, '\n'))
+		var buf bytes.Buffer
+		if err := st.WriteCSV(&buf); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "statement_"+party+"_2026-01.csv", buf.Bytes())
+	}
+}
