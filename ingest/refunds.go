@@ -14,8 +14,10 @@ import (
 )
 
 const (
-	sqlRefundTickets = `SELECT id, screening_id, price, sold_at, sale_date, refunded_at
-FROM tickets WHERE cinema_id = $1 AND id = ANY ($2::text[])`
+	// One primary-key probe per id (a join with unnest), whatever the
+	// planner believes about the cinema's row count.
+	sqlRefundTickets = `SELECT t.id, t.screening_id, t.price, t.sold_at, t.sale_date, t.refunded_at
+FROM unnest($2::text[]) AS u(id) JOIN tickets t ON t.cinema_id = $1 AND t.id = u.id`
 
 	// sqlRefundApply marks the tickets refunded; the RETURNING count tells
 	// whether every one of them was still sold and not refunded.
