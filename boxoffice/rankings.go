@@ -10,45 +10,44 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Film activity in a period: net gross and admissions from sales_daily,
-// screenings and distinct screening cinemas from screenings_daily, with the
-// optional region ($3) and origin ($4) filters. Only films with positive net
-// admissions in the period are returned (they are the ranked ones).
-const qPeriodFilms = `
-WITH s AS (
-  SELECT d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
-  FROM sales_daily d
-  JOIN cinemas c ON c.id = d.cinema_id
-  JOIN films f ON f.id = d.film_id
-  WHERE d.box_office_day BETWEEN $1 AND $2
-    AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-  GROUP BY d.film_id
-  HAVING sum(d.admissions) > 0
-), sc AS (
-  SELECT d.film_id, sum(d.screenings) AS screenings,
-         count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0) AS cinemas
-  FROM screenings_daily d
-  JOIN cinemas c ON c.id = d.cinema_id
-  JOIN films f ON f.id = d.film_id
-  WHERE d.box_office_day BETWEEN $1 AND $2
-    AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-  GROUP BY d.film_id
+// Net gross and admissions per film in a period ($1..$2). The unfiltered
+// form reads sales_daily alone; the filtered form joins cinemas (region $3)
+// and films (origin $4). Films with no positive net admissions are returned
+// too (their gross counts in the totals; ranking drops them).
+const (
+	qPeriodSales = `
+SELECT d.film_id, sum(d.gross), sum(d.admissions)
+FROM sales_daily d
+WHERE d.box_office_day BETWEEN $1 AND $2
+GROUP BY d.film_id`
+	qPeriodSalesFiltered = `
+SELECT d.film_id, sum(d.gross), sum(d.admissions)
+FROM sales_daily d
+JOIN cinemas c ON c.id = d.cinema_id
+JOIN films f ON f.id = d.film_id
+WHERE d.box_office_day BETWEEN $1 AND $2
+  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+GROUP BY d.film_id`
 )
-SELECT s.film_id, s.gross, s.admissions, coalesce(sc.screenings, 0), coalesce(sc.cinemas, 0)
-FROM s LEFT JOIN sc ON sc.film_id = s.film_id`
 
-// Totals of a period over every film in the filter (ranked or not).
-const qPeriodTotals = `
-WITH s AS (
-  SELECT coalesce(sum(d.gross), 0) AS gross, coalesce(sum(d.admissions), 0) AS admissions
-  FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
-  WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-), sc AS (
-  SELECT coalesce(sum(d.screenings), 0) AS screenings, count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0) AS cinemas
-  FROM screenings_daily d JOIN cinemas c ON c.id = d.cinema_id JOIN films f ON f.id = d.film_id
-  WHERE d.box_office_day BETWEEN $1 AND $2 AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+// Screenings and distinct screening cinemas per film in a period, plus one
+// row with film_id NULL (grouping set ()) holding the period's total
+// screenings and distinct cinemas over all films.
+const (
+	qPeriodScreenings = `
+SELECT d.film_id, coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
+FROM screenings_daily d
+WHERE d.box_office_day BETWEEN $1 AND $2
+GROUP BY GROUPING SETS ((d.film_id), ())`
+	qPeriodScreeningsFiltered = `
+SELECT d.film_id, coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
+FROM screenings_daily d
+JOIN cinemas c ON c.id = d.cinema_id
+JOIN films f ON f.id = d.film_id
+WHERE d.box_office_day BETWEEN $1 AND $2
+  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+GROUP BY GROUPING SETS ((d.film_id), ())`
 )
-SELECT s.gross, s.admissions, sc.screenings, sc.cinemas FROM s, sc`
 
 // Cumulative net gross and admissions of the given films over every
 // box-office day up to $2 (previews included), in the region filter.
@@ -173,17 +172,26 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	}
 	defer tx.Rollback(ctx)
 
-	cur, err := periodFilms(ctx, tx, q.Period, q.Region, q.Origin)
+	cur, err := periodSales(ctx, tx, q.Period, q.Region, q.Origin)
 	if err != nil {
 		return Rankings{}, err
 	}
-	prev, err := periodFilms(ctx, tx, out.Previous, q.Region, q.Origin)
+	prev, err := periodSales(ctx, tx, out.Previous, q.Region, q.Origin)
 	if err != nil {
 		return Rankings{}, err
 	}
-	if err := tx.QueryRow(ctx, qPeriodTotals, q.Period.From, q.Period.To, q.Region, q.Origin).Scan(
-		&out.Totals.Gross, &out.Totals.Admissions, &out.Totals.Screenings, &out.Totals.Cinemas); err != nil {
-		return Rankings{}, fmt.Errorf("boxoffice: totals: %w", err)
+	scr, total, err := periodScreenings(ctx, tx, q.Period, q.Region, q.Origin)
+	if err != nil {
+		return Rankings{}, err
+	}
+	out.Totals = Totals{Gross: decimal.New(0, -2), Screenings: total.Screenings, Cinemas: total.Cinemas}
+	for _, f := range cur {
+		out.Totals.Gross = out.Totals.Gross.Add(f.Gross)
+		out.Totals.Admissions += f.Admissions
+	}
+	cur, prev = ranked(cur), ranked(prev)
+	for i := range cur {
+		cur[i].Screenings, cur[i].Cinemas = scr[cur[i].FilmID].Screenings, scr[cur[i].FilmID].Cinemas
 	}
 	out.Totals.Films = len(cur)
 
@@ -237,24 +245,75 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	return out, nil
 }
 
-func periodFilms(ctx context.Context, tx pgx.Tx, p Period, region, origin string) ([]Figures, error) {
-	rows, err := tx.Query(ctx, qPeriodFilms, p.From, p.To, region, origin)
+// ranked keeps the films with positive net admissions.
+func ranked(figs []Figures) []Figures {
+	out := figs[:0]
+	for _, f := range figs {
+		if f.Admissions > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func periodSales(ctx context.Context, tx pgx.Tx, p Period, region, origin string) ([]Figures, error) {
+	var rows pgx.Rows
+	var err error
+	if region == "" && origin == "" {
+		rows, err = tx.Query(ctx, qPeriodSales, p.From, p.To)
+	} else {
+		rows, err = tx.Query(ctx, qPeriodSalesFiltered, p.From, p.To, region, origin)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("boxoffice: period films: %w", err)
+		return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 	}
 	defer rows.Close()
 	var out []Figures
 	for rows.Next() {
 		var f Figures
-		if err := rows.Scan(&f.FilmID, &f.Gross, &f.Admissions, &f.Screenings, &f.Cinemas); err != nil {
-			return nil, fmt.Errorf("boxoffice: period films: %w", err)
+		if err := rows.Scan(&f.FilmID, &f.Gross, &f.Admissions); err != nil {
+			return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 		}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("boxoffice: period films: %w", err)
+		return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 	}
 	return out, nil
+}
+
+// periodScreenings returns screenings and cinemas per film and over all films.
+func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]Figures, Figures, error) {
+	var rows pgx.Rows
+	var err error
+	if region == "" && origin == "" {
+		rows, err = tx.Query(ctx, qPeriodScreenings, p.From, p.To)
+	} else {
+		rows, err = tx.Query(ctx, qPeriodScreeningsFiltered, p.From, p.To, region, origin)
+	}
+	if err != nil {
+		return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Figures{}
+	var total Figures
+	for rows.Next() {
+		var id *string
+		var f Figures
+		if err := rows.Scan(&id, &f.Screenings, &f.Cinemas); err != nil {
+			return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
+		}
+		if id == nil {
+			total = f
+			continue
+		}
+		f.FilmID = *id
+		out[*id] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
+	}
+	return out, total, nil
 }
 
 type cumRow struct {
