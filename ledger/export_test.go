@@ -43,6 +43,7 @@ func TestEncodeEntryExactBytes(t *testing.T) {
 }
 
 func TestOfflineVerifyOfExport(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 37)
 	r := ledger.NewReader(f.app, "")
 	var buf bytes.Buffer

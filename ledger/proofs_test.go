@@ -57,6 +57,7 @@ func appendN(t testing.TB, w *ledger.Writer, n int) [][32]byte {
 // neighbours — with github.com/transparency-dev/merkle/proof, an
 // implementation independent of the tlog code that built them.
 func TestProofsInteropWithTransparencyDev(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	w := startWriter(t, pool, ledger.WriterConfig{})
 	const n = 70
@@ -142,6 +143,7 @@ func refRoot(leaves [][32]byte) []byte {
 }
 
 func TestCheckpointInterop(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	w := startWriter(t, pool, ledger.WriterConfig{})
 	skey, vkey, err := ledger.GenerateKey(ledger.DefaultOrigin)

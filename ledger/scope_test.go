@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadScopes(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	owner := pgtest.OwnerPool(t, url)
 	ctx := t.Context()

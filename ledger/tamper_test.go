@@ -163,6 +163,7 @@ func wantVerifyError(t *testing.T, err error, seq int64, reason string) {
 }
 
 func TestVerifyCleanLog(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 20)
 	rep, err := f.verify(t, true, f.cp.Note)
 	if err != nil {
@@ -178,6 +179,7 @@ func TestVerifyCleanLog(t *testing.T) {
 
 func TestVerifyFindsTampering(t *testing.T) {
 	t.Run("one byte of one entry", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		// "1500.00" -> "1600.00" in entry 5's body, leaf hash left as it was.
 		f.tamper(t, `UPDATE ledger_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"1500.00"', '"1600.00"'), 'UTF8') WHERE seq = 5`)
@@ -190,6 +192,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		wantVerifyError(t, err, 5, ledger.ReasonLeafHash)
 	})
 	t.Run("one byte of one entry and its leaf hash", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		// seq 4 completes no interior tree node, so only the chain can tell.
 		f.tamper(t, `UPDATE ledger_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"1400.00"', '"1600.00"'), 'UTF8') WHERE seq = 4`,
@@ -198,6 +201,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		wantVerifyError(t, err, 5, ledger.ReasonChainBreak)
 	})
 	t.Run("only a projection row", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		if _, err := f.owner.Exec(t.Context(), `UPDATE ledger_projection_probe SET price = 1.00 WHERE seq = 7`); err != nil {
 			t.Fatal(err)
@@ -212,12 +216,14 @@ func TestVerifyFindsTampering(t *testing.T) {
 		}
 	})
 	t.Run("an entry deleted", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		f.tamper(t, `DELETE FROM ledger_entries WHERE seq = 4`)
 		_, err := f.verify(t, false)
 		wantVerifyError(t, err, 4, ledger.ReasonMissingSeq)
 	})
 	t.Run("two entries swapped", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		f.tamper(t, `UPDATE ledger_entries e SET bytes = o.bytes, leaf_hash = o.leaf_hash
 FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
@@ -225,6 +231,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		wantVerifyError(t, err, 3, ledger.ReasonSeqMismatch)
 	})
 	t.Run("tail cut after a checkpoint", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		var last []byte
 		f.owner.QueryRow(t.Context(), `SELECT leaf_hash FROM ledger_entries WHERE seq = 9`).Scan(&last)
@@ -234,6 +241,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		wantVerifyError(t, err, 10, ledger.ReasonMissingSeq)
 	})
 	t.Run("tail cut with the checkpoint rows removed too", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		f.tamper(t, `DELETE FROM ledger_entries WHERE seq >= 10`, `DELETE FROM ledger_checkpoints`)
 		// The auditor still holds the checkpoint of size 12.
@@ -241,6 +249,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		wantVerifyError(t, err, 10, ledger.ReasonMissingSeq)
 	})
 	t.Run("fork: another entry at an existing seq in a restored copy", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 12)
 		held := f.cp.Note // published and held by an auditor at size 12
 		// Restore to size 10 (as a backup would be), then continue differently.
@@ -276,6 +285,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		wantVerifyError(t, err, 11, ledger.ReasonRootMismatch)
 	})
 	t.Run("checkpoint signed by another key", func(t *testing.T) {
+		t.Parallel()
 		f := newFixture(t, 5)
 		skey, _, _ := ledger.GenerateKey(ledger.DefaultOrigin)
 		other, _ := ledger.NewSigner(skey)
@@ -296,6 +306,7 @@ func pgCode(err error) string {
 }
 
 func TestAppendOnlyEnforcedByDatabase(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 3)
 	ctx := t.Context()
 	for _, s := range []string{

@@ -40,6 +40,7 @@ func fixedClock() func() time.Time {
 }
 
 func TestAppendSequentialBytesChainAndRoot(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	w := startWriter(t, pool, ledger.WriterConfig{Now: fixedClock()})
 	ctx := t.Context()
@@ -116,6 +117,7 @@ func rootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
 var errRule = errors.New("rule broken")
 
 func TestProjectFailureConsumesNoSeq(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	reg := prometheus.NewRegistry()
 	w := startWriter(t, pool, ledger.WriterConfig{Metrics: reg})
@@ -183,6 +185,7 @@ func TestProjectFailureConsumesNoSeq(t *testing.T) {
 }
 
 func TestAppendRejectsBadRecords(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	w := startWriter(t, pool, ledger.WriterConfig{})
 	for _, r := range []ledger.Record{
@@ -199,6 +202,7 @@ func TestAppendRejectsBadRecords(t *testing.T) {
 }
 
 func TestProjectPanicIsContained(t *testing.T) {
+	t.Parallel()
 	pool := pgtestNewPool(t)
 	w := startWriter(t, pool, ledger.WriterConfig{})
 	ctx := t.Context()
