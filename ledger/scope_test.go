@@ -35,7 +35,7 @@ func TestReadScopes(t *testing.T) {
 	w := startWriter(t, pool, ledger.WriterConfig{})
 	// seq: 0 party (no scope), 1 c1/f1, 2 c2/f2, 3 c3/f1, 4 film f2 (no cinema), 5 cinema c3
 	recs := []ledger.Record{
-		{Kind: "party"}, {Kind: "sale", CinemaID: "c1", FilmID: "f1"}, {Kind: "sale", CinemaID: "c2", FilmID: "f2"},
+		{Kind: "party"}, {Kind: "sale", CinemaID: "c1", FilmID: "f1", Flags: []string{"late_report", "sold_after_start"}}, {Kind: "sale", CinemaID: "c2", FilmID: "f2"},
 		{Kind: "sale", CinemaID: "c3", FilmID: "f1"}, {Kind: "film", FilmID: "f2"}, {Kind: "cinema", CinemaID: "c3"},
 	}
 	for i, r := range recs {
@@ -85,6 +85,14 @@ func TestReadScopes(t *testing.T) {
 				}
 			}
 		})
+	}
+	e1, err := rd.EntryIn(ctx, 1, ledger.Scope{All: true})
+	if err != nil || len(e1.Flags) != 2 || e1.Flags[0] != "late_report" || e1.Flags[1] != "sold_after_start" || e1.CinemaID != "c1" || e1.FilmID != "f1" {
+		t.Fatalf("entry 1 = %+v, %v", e1, err)
+	}
+	e0, err := rd.EntryIn(ctx, 0, ledger.Scope{All: true})
+	if err != nil || e0.Flags == nil || len(e0.Flags) != 0 || e0.CinemaID != "" {
+		t.Fatalf("entry 0 flags = %#v, cinema %q, %v", e0.Flags, e0.CinemaID, err)
 	}
 	if _, err := rd.EntryIn(ctx, 6, ledger.Scope{All: true}); !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("entry 6: %v", err)
