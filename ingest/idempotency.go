@@ -23,6 +23,10 @@ const (
 	sqlIdemInsert = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
 VALUES ($1, $2, $3, $4, $5, $6)`
 
+	// sqlIdemInsertNew returns a row only when the key was new here.
+	sqlIdemInsertNew = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`
+
 	// sqlIdemWait inserts a placeholder that conflicts with a twin's row:
 	// while the twin's transaction is open this blocks, so when it returns the
 	// twin has committed or rolled back. The caller always rolls back.

@@ -14,18 +14,17 @@ import (
 	"ecinema/ledger"
 )
 
-// The sale Project func runs two pipelined round trips inside the writer's
-// transaction: the state reads (idempotency key, screening totals), then the
-// set-based writes (tickets from unnest, rollups, screening totals,
-// idempotency row, anomaly rows). Duplicate ticket ids and sold seats are
+// The sale Project func runs one pipelined round trip inside the writer's
+// transaction: the idempotency row (ON CONFLICT DO NOTHING), the screening
+// totals (conditional on its version and seats), the tickets from unnest,
+// the rollups and the anomaly rows. Duplicate ticket ids and sold seats are
 // found by the unique indexes themselves: the insert skips conflicting rows
 // (ON CONFLICT DO NOTHING) and returns the ids it wrote; when some are
 // missing the record fails and its savepoint undoes the whole batch. A
 // lookup before the insert would depend on the planner's estimates for a
 // screening's fresh rows and scan its seats; the unique index probe does not.
 const (
-	sqlSaleState = `SELECT entry_seq, starts_at, ends_at, seats, tickets_active
-FROM screenings WHERE cinema_id = $1 AND id = $2`
+	sqlSaleState = `SELECT entry_seq, seats, tickets_active FROM screenings WHERE cinema_id = $1 AND id = $2`
 
 	// sqlTicketConflicts explains, after an insert skipped some tickets,
 	// which ids were taken already (the rest hit a sold seat).
@@ -46,9 +45,13 @@ FROM unnest($4::date[], $5::text[], $6::bigint[]) AS u(sale_date, gross, admissi
 ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE
 SET gross = d.gross + EXCLUDED.gross, admissions = d.admissions + EXCLUDED.admissions`
 
+	// sqlScreeningSold adds the sale to the screening totals only when the
+	// screening is still the version the sale was planned on and the seats
+	// suffice; no row back means one of the two failed.
 	sqlScreeningSold = `UPDATE screenings SET tickets_sold = tickets_sold + $3, tickets_active = tickets_active + $3,
   gross = gross + $4::numeric
-WHERE cinema_id = $1 AND id = $2`
+WHERE cinema_id = $1 AND id = $2 AND entry_seq = $5 AND tickets_active + $3 <= seats
+RETURNING tickets_active`
 
 	sqlAnomaliesInsert = `INSERT INTO anomalies (cinema_id, entry_seq, flag, kind, screening_id, film_id, box_office_day,
   recorded_at, tickets)
@@ -255,60 +258,30 @@ func (p *salePlan) response(e ledger.Entry, flags []string) []byte {
 }
 
 // projectSale checks every state rule of a sale in the writer's transaction
-// and writes its projections. It returns the flags it computed (so a stale
-// guess can be corrected by the caller).
+// and writes its projections, in one pipelined round trip: every statement
+// is conditional or reports what it did, and any failed check returns an
+// error, which rolls the record's savepoint back. It returns the flags it
+// computed, so that a stale guess can be corrected by the caller.
 func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p *salePlan, id idem, flags []string) ([]string, error) {
 	sc := p.sc
-	b := &pgx.Batch{}
 	var (
-		idemHash  []byte
-		idemFound bool
-		seq       int64
-		startsAt  time.Time
-		endsAt    time.Time
-		seats     int
-		active    int
-		found     bool
+		idemNew  bool
+		updated  bool
+		active   int // tickets_active after this sale
+		inserted = make(map[string]bool, p.n)
 	)
-	b.Queue(sqlIdemGet, id.keyID, id.key).QueryRow(func(r pgx.Row) error {
-		var st int
-		var body []byte
-		err := r.Scan(&idemHash, &st, &body)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		idemFound = err == nil
-		return err
-	})
-	b.Queue(sqlSaleState, p.cinemaID, sc.ID).QueryRow(func(r pgx.Row) error {
-		err := r.Scan(&seq, &startsAt, &endsAt, &seats, &active)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		found = err == nil
-		return err
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("ingest: sale state: %w", err)
-	}
-	if err := checkInTx(idemHash, idemFound, id); err != nil {
-		return nil, err
-	}
-	if !found || seq != sc.EntrySeq {
-		return nil, &errStale{why: "screening changed"}
-	}
-	if active+p.n > seats {
-		return nil, newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
-			sc.ID, active, p.n, seats)
-	}
-	got := p.flags(active)
-	if !slices.Equal(got, flags) {
-		return got, &errStale{why: "anomaly flags changed"}
-	}
-
-	resp := p.response(e, flags)
 	w := &pgx.Batch{}
-	inserted := make(map[string]bool, p.n)
+	w.Queue(sqlIdemInsertNew, id.keyID, id.key, id.hash, 201, p.response(e, flags), e.Seq).QueryRow(func(r pgx.Row) error {
+		var one int
+		err := r.Scan(&one)
+		idemNew = err == nil
+		return ignoreNoRows(err)
+	})
+	w.Queue(sqlScreeningSold, p.cinemaID, sc.ID, p.n, p.gross.StringFixed(2), sc.EntrySeq).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&active)
+		updated = err == nil
+		return ignoreNoRows(err)
+	})
 	w.Queue(sqlTicketsInsert, p.cinemaID, sc.ID, sc.FilmID, sc.BoxOfficeDay, e.Seq,
 		p.ids, p.prices, p.categories, p.seats, p.channels, p.soldAt, p.saleDates).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -321,8 +294,6 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 		return rows.Err()
 	})
 	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.dayDates, p.dayGross, p.dayAdmits)
-	w.Queue(sqlScreeningSold, p.cinemaID, sc.ID, p.n, p.gross.StringFixed(2))
-	w.Queue(sqlIdemInsert, id.keyID, id.key, id.hash, 201, resp, e.Seq)
 	if len(flags) > 0 {
 		counts := make([]int32, len(flags))
 		for i, f := range flags {
@@ -333,10 +304,43 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 	if err := tx.SendBatch(ctx, w).Close(); err != nil {
 		return nil, mapWriteError(fmt.Errorf("ingest: write sale: %w", err))
 	}
+	if !idemNew {
+		var hash []byte
+		var st int
+		var body []byte
+		if err := tx.QueryRow(ctx, sqlIdemGet, id.keyID, id.key).Scan(&hash, &st, &body); err != nil {
+			return nil, fmt.Errorf("ingest: read idempotency key: %w", err)
+		}
+		return nil, checkInTx(hash, true, id)
+	}
+	if !updated {
+		return nil, s.explainNotUpdated(ctx, tx, p)
+	}
 	if len(inserted) != p.n {
 		return nil, s.explainConflict(ctx, tx, e, p, inserted)
 	}
+	got := p.flags(active - p.n)
+	if !slices.Equal(got, flags) {
+		return got, &errStale{why: "anomaly flags changed"}
+	}
 	return got, nil
+}
+
+// explainNotUpdated tells why the screening totals were not updated: the
+// screening was replaced since it was read (retry), or the sale would
+// exceed its seats.
+func (s *Service) explainNotUpdated(ctx context.Context, tx pgx.Tx, p *salePlan) error {
+	var seq int64
+	var seats, active int
+	err := tx.QueryRow(ctx, sqlSaleState, p.cinemaID, p.sc.ID).Scan(&seq, &seats, &active)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && seq != p.sc.EntrySeq) {
+		return &errStale{why: "screening changed"}
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: read screening totals: %w", err)
+	}
+	return newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
+		p.sc.ID, active, p.n, seats)
 }
 
 // explainConflict names the first ticket the insert skipped: its id was
