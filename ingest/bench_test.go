@@ -7,17 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"ecinema/apikey"
 	"ecinema/ingest"
 	"ecinema/registry"
 )
 
-// BenchmarkSalesIngest posts sales of 100 seated tickets each from 32
-// concurrent clients straight into ingest.Service (real ledger writer with
-// group commit, real PostgreSQL) and reports tickets/s. Run with
-// go test -run '^$' -bench SalesIngest -benchtime 300x ./ingest/
+// BenchmarkSalesIngest posts sales of 10 or 100 seated tickets each from
+// 32 concurrent clients straight into ingest.Service (real ledger writer
+// with group commit, real PostgreSQL) and reports tickets/s. Run with
+// go test -run '^$' -bench SalesIngest -benchtime 1000x ./ingest/
 func BenchmarkSalesIngest(b *testing.B) {
-	const perRequest, clients, seats = 100, 32, 10000
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) { benchSales(b, n) })
+	}
+}
+
+func benchSales(b *testing.B, perRequest int) {
+	const clients, seats = 32, 10000
 	w := newWorld(b)
 	yes := true
 	halls := []registry.Hall{}
@@ -28,8 +33,6 @@ func BenchmarkSalesIngest(b *testing.B) {
 		Region: "KZ-75", City: "Almaty", VATPayer: &yes, Halls: halls}); err != nil {
 		b.Fatal(err)
 	}
-	key := w.Key(apikey.RolePOS, "cb", "")
-	_ = key
 	perScreening := seats / perRequest
 	nScreenings := (b.N + perScreening - 1) / perScreening
 	posKey := "bench-key"
