@@ -21,7 +21,8 @@ WHERE log_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4`
 	// sqlExportScoped reads one page of the entries of some cinemas or
 	// films: one index range scan per id (LATERAL ... LIMIT), merged by seq,
 	// so a page costs O(ids × page) however long the log.
-	sqlExportScoped = `WITH s AS (
+	sqlExportScoped = `SELECT seq, leaf_hash, bytes, kind, actor, at FROM ledger_entries
+WHERE log_id = $1 AND seq = ANY (ARRAY(
   SELECT x.seq FROM unnest($5::text[]) AS c(id) CROSS JOIN LATERAL (
     SELECT seq FROM ledger_entries
     WHERE log_id = $1 AND cinema_id = c.id AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4) x
@@ -29,10 +30,8 @@ WHERE log_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4`
   SELECT x.seq FROM unnest($6::text[]) AS f(id) CROSS JOIN LATERAL (
     SELECT seq FROM ledger_entries
     WHERE log_id = $1 AND film_id = f.id AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4) x
-  ORDER BY seq LIMIT $4
-)
-SELECT e.seq, e.leaf_hash, e.bytes, e.kind, e.actor, e.at
-FROM s JOIN ledger_entries e ON e.log_id = $1 AND e.seq = s.seq ORDER BY e.seq`
+  ORDER BY 1 LIMIT $4))
+ORDER BY seq`
 )
 
 // ErrOutOfScope reports an entry that exists but is outside the reader's
