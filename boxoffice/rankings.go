@@ -49,14 +49,22 @@ WHERE d.box_office_day BETWEEN $1 AND $2
 GROUP BY GROUPING SETS ((d.film_id), ())`
 )
 
-// Cumulative net gross and admissions of the given films over every
-// box-office day up to $2 (previews included), in the region filter.
-const qCumulative = `
+// Cumulative net gross and admissions of the given films ($1) over every
+// box-office day up to $2 (previews included), in the whole country or in
+// region $3. Read through the index on (film_id, box_office_day).
+const (
+	qCumulative = `
+SELECT d.film_id, sum(d.gross), sum(d.admissions)
+FROM sales_daily d
+WHERE d.film_id = ANY($1) AND d.box_office_day <= $2
+GROUP BY d.film_id`
+	qCumulativeRegion = `
 SELECT d.film_id, sum(d.gross), sum(d.admissions)
 FROM sales_daily d
 JOIN cinemas c ON c.id = d.cinema_id
-WHERE d.film_id = ANY($1) AND d.box_office_day <= $2 AND ($3 = '' OR c.region = $3)
+WHERE d.film_id = ANY($1) AND d.box_office_day <= $2 AND c.region = $3
 GROUP BY d.film_id`
+)
 
 const qFilmInfo = `
 SELECT id, title_kk, title_ru, title_en, origin, release_date FROM films WHERE id = ANY($1)`
@@ -322,7 +330,13 @@ type cumRow struct {
 }
 
 func cumulative(ctx context.Context, tx pgx.Tx, ids []string, to time.Time, region string) (map[string]cumRow, error) {
-	rows, err := tx.Query(ctx, qCumulative, ids, to, region)
+	var rows pgx.Rows
+	var err error
+	if region == "" {
+		rows, err = tx.Query(ctx, qCumulative, ids, to)
+	} else {
+		rows, err = tx.Query(ctx, qCumulativeRegion, ids, to, region)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
 	}

@@ -9,16 +9,30 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Net gross and admissions per group (month or year start of the box-office
-// day), film and origin in from..to, optionally in one region.
-const qShareFilms = `
-SELECT date_trunc($3::text, d.box_office_day::timestamp)::date AS g, d.film_id, f.origin,
-       sum(d.gross), sum(d.admissions)
-FROM sales_daily d
-JOIN cinemas c ON c.id = d.cinema_id
-JOIN films f ON f.id = d.film_id
-WHERE d.box_office_day BETWEEN $1 AND $2 AND ($4 = '' OR c.region = $4)
+// Net gross and admissions per group (month or year start of the
+// box-office day), film and origin in from..to, optionally in one region
+// ($4). The inner aggregate per day and film keeps date_trunc and the films
+// join off the rollup's rows.
+const (
+	qShareFilms = `
+SELECT date_trunc($3::text, x.day::timestamp)::date AS g, x.film_id, f.origin, sum(x.gross), sum(x.admissions)
+FROM (
+  SELECT d.box_office_day AS day, d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
+  FROM sales_daily d
+  WHERE d.box_office_day BETWEEN $1 AND $2
+  GROUP BY 1, 2
+) x JOIN films f ON f.id = x.film_id
 GROUP BY 1, 2, 3`
+	qShareFilmsRegion = `
+SELECT date_trunc($3::text, x.day::timestamp)::date AS g, x.film_id, f.origin, sum(x.gross), sum(x.admissions)
+FROM (
+  SELECT d.box_office_day AS day, d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
+  FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id
+  WHERE d.box_office_day BETWEEN $1 AND $2 AND c.region = $4
+  GROUP BY 1, 2
+) x JOIN films f ON f.id = x.film_id
+GROUP BY 1, 2, 3`
+)
 
 // Films released (release_date) per group and origin in from..to.
 const qShareReleases = `
@@ -83,7 +97,12 @@ func (s *Service) Share(ctx context.Context, q ShareQuery) (ShareReport, error) 
 	defer tx.Rollback(ctx)
 
 	byKey := map[time.Time][]ShareInput{}
-	rows, err := tx.Query(ctx, qShareFilms, q.From, q.To, string(q.GroupBy), q.Region)
+	var rows pgx.Rows
+	if q.Region == "" {
+		rows, err = tx.Query(ctx, qShareFilms, q.From, q.To, string(q.GroupBy))
+	} else {
+		rows, err = tx.Query(ctx, qShareFilmsRegion, q.From, q.To, string(q.GroupBy), q.Region)
+	}
 	if err != nil {
 		return ShareReport{}, fmt.Errorf("boxoffice: share: %w", err)
 	}
