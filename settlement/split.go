@@ -55,6 +55,25 @@ func VAT(gross, rate decimal.Decimal) decimal.Decimal {
 	if rate.IsZero() || gross.IsZero() {
 		return decimal.Zero
 	}
+	// Integer path for rates with at most two decimals and amounts below
+	// 9·10^12 KZT (no int64 overflow); the exact big.Rat path otherwise.
+	g, r := gross.Shift(2), rate.Shift(2)
+	if g.IsInteger() && r.IsInteger() && !r.IsNegative() && g.Abs().LessThan(decimal.New(9, 14)) && r.LessThan(decimal.NewFromInt(10000)) {
+		gi, ri := g.IntPart(), r.IntPart()
+		neg := gi < 0
+		if neg {
+			gi = -gi
+		}
+		num, den := gi*ri, 10000+ri
+		q := num / den
+		if 2*(num%den) >= den {
+			q++
+		}
+		if neg {
+			q = -q
+		}
+		return fromTiyn(q)
+	}
 	num := new(big.Rat).Mul(tiynRat(gross), rate.Rat())
 	den := new(big.Rat).Add(big.NewRat(100, 1), rate.Rat())
 	q := new(big.Rat).Quo(num, den)
@@ -112,6 +131,13 @@ func SplitLine(parts []VATPart, t Terms) Split {
 		s.VATParts = append(s.VATParts, p)
 	}
 	s.Net = s.Gross.Sub(s.VAT)
+	if got, ok := splitFast(s.Net, t); ok {
+		s.Royalty = fromTiyn(got[partRoyalty])
+		s.ExhibitorShare = fromTiyn(got[partExhibitor])
+		s.DistributionFee = fromTiyn(got[partFee])
+		s.ProducerGross = fromTiyn(got[partProducer])
+		return s
+	}
 	n := tiynRat(s.Net)
 	hundred := big.NewRat(100, 1)
 	pct := func(x *big.Rat, p decimal.Decimal) *big.Rat {
@@ -345,4 +371,66 @@ func roundHalfAwayFromZero(x *big.Rat) int64 {
 		return -n
 	}
 	return n
+}
+
+// splitFast is SplitLine's division with integers when every percentage has
+// at most four decimals (as stored, numeric(7,4)): with percentages scaled to
+// millionths (p% = P/10^6), the four exact parts are numerators over the
+// common denominator 10^18 and add up to net × 10^18 exactly. It gives the
+// same result as the big.Rat path (TestSplitFastMatchesRat).
+func splitFast(net decimal.Decimal, t Terms) ([4]int64, bool) {
+	var out [4]int64
+	rp, ok1 := millionths(t.RoyaltyPct)
+	dp, ok2 := millionths(t.DistributorPct)
+	fp, ok3 := millionths(t.DistributionFeePct)
+	nt := net.Shift(2)
+	if !ok1 || !ok2 || !ok3 || !nt.IsInteger() || !nt.BigInt().IsInt64() {
+		return out, false
+	}
+	e6 := big.NewInt(1_000_000)
+	e12 := big.NewInt(1_000_000_000_000)
+	N := nt.BigInt()
+	R, D, F := big.NewInt(rp), big.NewInt(dp), big.NewInt(fp)
+	oneMinus := func(x *big.Int) *big.Int { return new(big.Int).Sub(e6, x) }
+	mul := func(xs ...*big.Int) *big.Int {
+		r := new(big.Int).Set(xs[0])
+		for _, x := range xs[1:] {
+			r.Mul(r, x)
+		}
+		return r
+	}
+	num := [4]*big.Int{}
+	num[partRoyalty] = mul(N, R, e12)
+	num[partExhibitor] = mul(N, oneMinus(R), oneMinus(D), e6)
+	num[partFee] = mul(N, oneMinus(R), D, F)
+	num[partProducer] = mul(N, oneMinus(R), D, oneMinus(F))
+	den := new(big.Int).Mul(e12, e6)
+	rem := [4]*big.Int{}
+	var floors int64
+	for i, x := range num {
+		q, m := new(big.Int).DivMod(x, den, new(big.Int)) // Euclidean: floor for a positive divisor
+		out[i], rem[i] = q.Int64(), m
+		floors += out[i]
+	}
+	idx := []int{0, 1, 2, 3}
+	sort.SliceStable(idx, func(a, b int) bool {
+		if c := rem[idx[a]].Cmp(rem[idx[b]]); c != 0 {
+			return c > 0
+		}
+		return splitTiePriority[idx[a]] < splitTiePriority[idx[b]]
+	})
+	for k := int64(0); k < N.Int64()-floors; k++ {
+		out[idx[k]]++
+	}
+	return out, true
+}
+
+// millionths returns p (a percentage) in millionths of the whole when it has
+// at most four decimals and lies in [0, 100].
+func millionths(p decimal.Decimal) (int64, bool) {
+	x := p.Shift(4)
+	if !x.IsInteger() || p.IsNegative() || p.GreaterThan(decimal.NewFromInt(100)) {
+		return 0, false
+	}
+	return x.IntPart(), true
 }

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -274,5 +275,56 @@ func TestReleaseWeekAndScale(t *testing.T) {
 	}
 	if _, err := DefaultRates().RateOn(date(2000, 1, 1)); err == nil {
 		t.Error("want ErrNoVATRate")
+	}
+}
+
+// TestSplitFastMatchesRat compares the integer path with the exact big.Rat
+// path on random lines.
+func TestSplitFastMatchesRat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20000; i++ {
+		net := decimal.New(rng.Int64N(2_000_000_000_00)-1_000_000_000_00, -2)
+		terms := Terms{RoyaltyPct: decimal.New(rng.Int64N(100_0000+1), -4), DistributorPct: decimal.New(rng.Int64N(100_0000+1), -4),
+			DistributionFeePct: decimal.New(rng.Int64N(100_0000+1), -4)}
+		fast, ok := splitFast(net, terms)
+		if !ok {
+			t.Fatalf("fast path refused %s %+v", net, terms)
+		}
+		n := tiynRat(net)
+		hundred := big.NewRat(100, 1)
+		pct := func(x *big.Rat, p decimal.Decimal) *big.Rat {
+			r := new(big.Rat).Mul(x, p.Rat())
+			return r.Quo(r, hundred)
+		}
+		royalty := pct(n, terms.RoyaltyPct)
+		rentable := new(big.Rat).Sub(n, royalty)
+		rental := pct(rentable, terms.DistributorPct)
+		exh := new(big.Rat).Sub(rentable, rental)
+		fee := pct(rental, terms.DistributionFeePct)
+		prod := new(big.Rat).Sub(rental, fee)
+		slow := largestRemainder([]*big.Rat{royalty, exh, fee, prod}, splitTiePriority)
+		for k := range 4 {
+			if fast[k] != slow[k] {
+				t.Fatalf("net %s terms %+v: fast %v slow %v", net, terms, fast, slow)
+			}
+		}
+	}
+	if _, ok := splitFast(d("1.00"), Terms{RoyaltyPct: d("1.00001"), DistributorPct: d("50"), DistributionFeePct: d("0")}); ok {
+		t.Fatal("five decimals must take the exact path")
+	}
+}
+
+// TestVATIntegerPathMatchesRat compares VAT's integer path with exact rationals.
+func TestVATIntegerPathMatchesRat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		g := decimal.New(rng.Int64N(2_000_000_000_00)-1_000_000_000_00, -2)
+		rate := decimal.New(rng.Int64N(5000), -2)
+		num := new(big.Rat).Mul(tiynRat(g), rate.Rat())
+		q := num.Quo(num, new(big.Rat).Add(big.NewRat(100, 1), rate.Rat()))
+		want := fromTiyn(roundHalfAwayFromZero(q))
+		if got := VAT(g, rate); !got.Equal(want) {
+			t.Fatalf("VAT(%s, %s) = %s, want %s", g, rate, got, want)
+		}
 	}
 }

@@ -51,7 +51,7 @@ func binOK(s string) bool {
 }
 
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	pool *pgxpool.Pool
 	w    *ledger.Writer
@@ -65,7 +65,7 @@ var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 // newFixture registers parties, two cinemas (a VAT payer and not) and the
 // worked-example film directly in the registry tables, and runs a ledger
 // writer. Sales are put into sales_daily with addSales.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	pool := pgtest.Pool(t, url)
