@@ -38,6 +38,7 @@ type VerifyError struct {
 	Detail string // what differs
 }
 
+// Error reports the seq, the reason and what differs.
 func (e *VerifyError) Error() string {
 	if e.Seq < 0 {
 		return fmt.Sprintf("ledger: verify: %s: %s", e.Reason, e.Detail)

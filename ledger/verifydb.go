@@ -56,6 +56,7 @@ type ProjectionMismatch struct {
 	Detail string // the differing row(s)
 }
 
+// Error reports the table, the entry and the differing rows.
 func (m *ProjectionMismatch) Error() string {
 	return fmt.Sprintf("ledger: projection %s differs from its rebuild (seq %d): %s", m.Table, m.Seq, m.Detail)
 }
