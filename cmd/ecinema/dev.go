@@ -67,7 +67,12 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 	if env.getenv("ECINEMA_LOG_KEY_FILE") == "" {
 		keyFile := filepath.Join(abs, "log.key")
 		if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
-			skey, _, err := ledger.GenerateKey("ecinema-dev")
+			// C2SP: the key's name is the checkpoint origin.
+			origin := env.getenv("ECINEMA_LOG_ORIGIN")
+			if origin == "" {
+				origin = ledger.DefaultOrigin
+			}
+			skey, _, err := ledger.GenerateKey(origin)
 			if err != nil {
 				return err
 			}
