@@ -41,17 +41,19 @@ func BenchmarkStatementAndClose(b *testing.B) {
 			}
 		}
 	})
+	var closeTook time.Duration
+	var closeLines int
 	b.Run("close_month", func(b *testing.B) {
-		if b.N > 1 {
-			b.Skip("closing is done once")
+		if closeTook == 0 { // a month closes once; later rounds report that run
+			start := time.Now()
+			res, err := f.svc.ClosePeriod(ctx, "system", date(2026, 1, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			closeTook, closeLines = time.Since(start), res.Body.Lines
 		}
-		start := time.Now()
-		res, err := f.svc.ClosePeriod(ctx, "system", date(2026, 1, 1))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(res.Body.Lines), "lines")
-		b.ReportMetric(time.Since(start).Seconds(), "s/close")
+		b.ReportMetric(float64(closeLines), "lines")
+		b.ReportMetric(closeTook.Seconds(), "s/close")
 	})
 	b.Run("statement_closed_month", func(b *testing.B) {
 		for b.Loop() {
