@@ -14,6 +14,7 @@ import (
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
 	"ecinema/registry"
+	"ecinema/settlement"
 )
 
 const verifyUsage = `usage:
@@ -31,7 +32,7 @@ seq and the reason are printed); 2 usage; 3 verification could not run.`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
-var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck}
+var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }
