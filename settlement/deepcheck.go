@@ -15,11 +15,20 @@ import (
 )
 
 // deepTables are the settlement projections DeepCheck rebuilds from the
-// entries, with the columns compared.
-var deepTables = []struct{ name, columns, seq string }{
-	{"fiscal_totals", "bin, sale_date, amount, receipts, entry_seq, superseded_seq", "entry_seq"},
-	{"settlement_periods", "period, entry_seq, closed_at, lines, body", "entry_seq"},
-	{"settlement_party_totals", "period, party_id, totals_hash", ""},
+// entries, with the columns compared. The frozen tables (full) are rebuilt
+// only when the sales rollup is rebuilt too (see DeepCheck).
+var deepTables = []struct {
+	name, columns, seq string
+	full               bool
+}{
+	{"fiscal_totals", "bin, sale_date, amount, receipts, entry_seq, superseded_seq", "entry_seq", false},
+	{"settlement_periods", "period, entry_seq, closed_at, lines, body", "entry_seq", false},
+	{"settlement_party_totals", "period, party_id, totals_hash", "", false},
+	{"settlement_lines", "period, line_no, adjustment, film_id, film_title, cinema_id, cinema_name, exhibitor_id, producer_id, " +
+		"distributor_id, week, first_day, last_day, vat_payer, royalty_pct, distributor_pct, distribution_fee_pct, admissions, " +
+		"gross, vat, net, royalty, exhibitor_share, distribution_fee, producer_gross, recoupment, producer_share, vat_parts", "", true},
+	{"settlement_royalty_lines", "period, line_no, party_id, role, share_pct, amount", "", true},
+	{"settlement_settled", "cinema_id, film_id, box_office_day, sale_date, period, gross, admissions", "", true},
 }
 
 const (
@@ -36,20 +45,32 @@ GROUP BY p.period, p.lines, p.body ORDER BY p.period`
 // DeepCheck rebuilds fiscal_totals and the period-close records from the
 // ledger for `ecinema verify --deep`, then checks that the frozen lines of
 // every closed period still reproduce the totals hashed into its
-// period_close entry (so a changed frozen line is found). Recomputing the
-// frozen lines themselves from sales needs the sales rollup as of each
-// close; that is checked at close time inside the entry's transaction.
-type DeepCheck struct{}
+// period_close entry (so a changed frozen line is found).
+//
+// When it runs after the ingest check (which rebuilds sales_daily into a
+// temporary table as of each entry) it works in full mode: at every
+// period_close entry it recomputes the whole close from the rebuilt rollup
+// (and the rebuilt registry, when the registry check runs too), compares
+// it with the entry's body and rebuilds the frozen lines, royalty lines
+// and settled rows, which are then compared with the stored ones.
+type DeepCheck struct{ full *bool }
 
-// NewDeepCheck returns the settlement projection check.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+// NewDeepCheck returns the settlement projection check. Pass it after the
+// registry and ingest checks for the full rebuild.
+func NewDeepCheck() ledger.DeepCheck { return DeepCheck{full: new(bool)} }
 
 // Name names the check.
 func (DeepCheck) Name() string { return "settlement" }
 
 // Begin creates empty temporary copies that shadow the stored tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('pg_temp.sales_daily') IS NOT NULL`).Scan(d.full); err != nil {
+		return fmt.Errorf("settlement: deep check: %w", err)
+	}
 	for _, t := range deepTables {
+		if t.full && !*d.full {
+			continue
+		}
 		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("settlement: deep check: %w", err)
@@ -59,7 +80,7 @@ func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays fiscal_totals and period_close entries.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
 	case "fiscal_totals":
 		var b fiscalBody
@@ -85,6 +106,9 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 		if err != nil {
 			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
 		}
+		if *d.full {
+			return replayClose(ctx, tx, e, m, b)
+		}
 		at, err := time.Parse(time.RFC3339Nano, p.At)
 		if err != nil {
 			return fmt.Errorf("settlement: entry %d: at: %w", e.Seq, err)
@@ -104,16 +128,26 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 // Compare compares the rebuilt tables with the stored ones, drops the
 // temporary tables, and re-derives every stored party total from the
 // frozen lines.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range deepTables {
+		if t.full && !*d.full {
+			continue
+		}
+		columns := t.columns
+		if t.name == "settlement_party_totals" && *d.full {
+			columns = "period, party_id, party_name, totals, totals_json, totals_hash"
+		}
 		err := ledger.CompareQueries(ctx, tx, t.name,
-			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.columns, t.name),
-			fmt.Sprintf("SELECT %s FROM public.%s", t.columns, t.name), t.seq)
+			fmt.Sprintf("SELECT %s FROM pg_temp.%s", columns, t.name),
+			fmt.Sprintf("SELECT %s FROM public.%s", columns, t.name), t.seq)
 		if err != nil {
 			return err
 		}
 	}
 	for _, t := range deepTables {
+		if t.full && !*d.full {
+			continue
+		}
 		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
 			return fmt.Errorf("settlement: deep check: %w", err)
 		}
@@ -193,4 +227,20 @@ func checkFrozen(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	return nil
+}
+
+// replayClose recomputes a period close from the rebuilt tables as of its
+// entry, checks the entry's body against it and writes the frozen rows.
+func replayClose(ctx context.Context, tx pgx.Tx, e ledger.Entry, m time.Time, body CloseBody) error {
+	snap, err := takeCloseSnapshot(ctx, tx, m)
+	if err != nil {
+		return fmt.Errorf("settlement: entry %d: recompute close: %w", e.Seq, err)
+	}
+	want, _ := json.Marshal(body)
+	got, _ := json.Marshal(snap.body)
+	if string(want) != string(got) {
+		return &ledger.ProjectionMismatch{Table: "settlement_periods", Seq: e.Seq,
+			Detail: fmt.Sprintf("the period_close entry says %s, the rebuilt sales give %s", want, got)}
+	}
+	return snap.write(ctx, tx, e)
 }
