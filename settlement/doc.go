@@ -27,6 +27,17 @@
 //   - A closed period's lines are frozen in settlement tables in the same
 //     transaction as its period_close ledger entry; its statements are
 //     rendered from the frozen rows and never change.
+//   - Months close one after another, only after they ended (UTC+5). The
+//     period_close entry's body lists, per party with lines in the month,
+//     totals_hash = hex SHA-256 of the "totals" object of that party's
+//     statement for exactly that month, encoded compactly with sorted keys
+//     (as encoding/json writes a map), e.g.
+//     {"admissions":4,"distribution_fee":"654.81",...,"vat":"1282.76"}.
+//     Anyone holding the statement can recompute it.
+//   - Everything up to the latest closed month is settled: a sales_daily row
+//     of a closed day differs from the sum of what closes settled of it only
+//     if a sale or refund entry for its cinema and film came after the
+//     latest close, so only those cinema × film pairs are compared.
 //   - Money is decimal.Decimal (never float); JSON money is a string with two
-//     fraction digits.
+//     fraction digits. The split uses exact integer or rational arithmetic.
 package settlement
