@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -207,6 +210,20 @@ func TestSettlementScenario(t *testing.T) {
 		t.Fatalf("entry kind %q", kind)
 	}
 	janClosed := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+	// Anyone holding the statement can recompute its totals hash from the entry.
+	var janDoc stStatement
+	janClosed.JSON(t, &janDoc)
+	canon, _ := json.Marshal(janDoc.Totals)
+	sum := sha256.Sum256(canon)
+	found := false
+	for _, p := range closed.Parties {
+		if p.PartyID == "prod-a" {
+			found = p.TotalsHash == hex.EncodeToString(sum[:])
+		}
+	}
+	if !found || janDoc.Periods[0].Status != "closed" || *janDoc.Periods[0].CloseEntrySeq != closed.Entry.Seq {
+		t.Fatalf("totals hash of %s not in the close entry %+v", canon, closed.Parties)
+	}
 	janCSV := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv")
 
 	// A late January sale (POS was offline) for the January 9 show, and a
