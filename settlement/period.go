@@ -78,7 +78,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 		return nil, fmt.Errorf("%w: %s ends %s", ErrPeriodNotEnded, month(period), day(monthEnd(period)))
 	}
 	for attempt := 0; ; attempt++ {
-		snap, err := takeCloseSnapshot(ctx, s.pool, period)
+		snap, err := s.closeSnapshot(ctx, period)
 		if err != nil {
 			return nil, err
 		}
@@ -103,6 +103,18 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 		}
 		return &CloseResult{Entry: e, Body: snap.body}, nil
 	}
+}
+
+// closeSnapshot computes the close outside the ledger transaction, in one
+// consistent snapshot; the entry's Project recomputes it under the head lock
+// and refuses when it differs.
+func (s *Service) closeSnapshot(ctx context.Context, period time.Time) (*closeSnapshot, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("settlement: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	return takeCloseSnapshot(ctx, tx, period)
 }
 
 func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*closeSnapshot, error) {
