@@ -93,28 +93,22 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	demoMarker := filepath.Join(abs, "demo.loaded")
-	if demo, ok := subcommands["demo"]; ok {
-		if _, err := os.Stat(demoMarker); errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintln(env.stderr, "loading the 30-day demo data set (once; delete .data to start over)")
-			denv := &cmdEnv{getenv: getenv, stdout: env.stderr, stderr: env.stderr}
-			if err := demo.run(ctx, denv, []string{"--days", "30"}); err != nil {
-				fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
-			} else if err := os.WriteFile(demoMarker, nil, 0o644); err != nil {
-				return err
-			}
-		}
-	}
-	if ctx.Err() != nil { // Ctrl-C while loading
-		return nil
-	}
+	// The demo loads beside the running server, through the same database
+	// (two ledger writers on one log are safe), so the API answers at once
+	// and the data grows while you watch.
+	demoDone := make(chan struct{})
+	go func() {
+		defer close(demoDone)
+		loadDemoOnce(ctx, env, getenv, abs, cfg.DatabaseURL)
+	}()
+	defer func() { <-demoDone }()
 	verifier, _ := os.ReadFile(cfg.LogKeyFile)
 	vkey, _ := ledger.VerifierFromSigner(string(verifier))
 	return serve(ctx, env, cfg, func(addr string) {
 		fmt.Fprintf(env.stdout, "\necinema is running at http://%s\n", addr)
 		fmt.Fprintf(env.stdout, "admin API key:   %s\n", adminKey)
 		if b, err := os.ReadFile(filepath.Join(abs, "demo-keys.txt")); err == nil {
-			fmt.Fprintf(env.stdout, "demo API keys:\n%s", b)
+			fmt.Fprintf(env.stdout, "demo API keys (%s):\n%s", filepath.Join(dataDir, "demo-keys.txt"), b)
 		}
 		fmt.Fprintf(env.stdout, "checkpoint key:  %s\n", vkey)
 		fmt.Fprintf(env.stdout, "try: curl -s -H 'Authorization: Bearer %s' http://%s/v1/regions\n", adminKey, addr)
@@ -155,4 +149,69 @@ func ensureAdminKey(ctx context.Context, url, file string) (string, error) {
 		return "", err
 	}
 	return secret, os.WriteFile(file, []byte(secret+"\n"), 0o600)
+}
+
+// loadDemoOnce loads the 30-day demo data set unless an earlier run did,
+// then creates API keys for the demo's roles and prints them.
+func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, dataDir, dbURL string) {
+	demo, ok := subcommands["demo"]
+	marker := filepath.Join(dataDir, "demo.loaded")
+	if !ok {
+		return
+	}
+	if _, err := os.Stat(marker); err == nil {
+		return
+	}
+	fmt.Fprintln(env.stderr, "loading the 30-day demo data set in the background (once; delete .data to start over)")
+	denv := &cmdEnv{getenv: getenv, stdout: env.stderr, stderr: env.stderr}
+	if err := demo.run(ctx, denv, []string{"--days", "30"}); err != nil {
+		if ctx.Err() == nil {
+			fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	keys, err := createDemoKeys(ctx, dbURL)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "demo keys not created: %v\n", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "demo-keys.txt"), []byte(keys), 0o600); err != nil {
+		fmt.Fprintln(env.stderr, err)
+		return
+	}
+	os.WriteFile(marker, nil, 0o644)
+	fmt.Fprintf(env.stdout, "\ndemo data loaded; demo API keys (also in .data/demo-keys.txt):\n%s\n", keys)
+}
+
+// createDemoKeys makes one key per reading role of the demo data set.
+func createDemoKeys(ctx context.Context, url string) (string, error) {
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer pool.Close()
+	var cinema, producer, distributor string
+	if err := pool.QueryRow(ctx, `SELECT (SELECT min(id) FROM cinemas), (SELECT min(producer_id) FROM films), (SELECT min(distributor_id) FROM films)`).
+		Scan(&cinema, &producer, &distributor); err != nil {
+		return "", fmt.Errorf("demo keys: %w", err)
+	}
+	store := apikey.NewStore(pool)
+	var b strings.Builder
+	for _, k := range []struct {
+		role          apikey.Role
+		cinema, party string
+	}{
+		{apikey.RoleAnalyst, "", ""}, {apikey.RoleAuditor, "", ""}, {apikey.RoleTax, "", ""},
+		{apikey.RolePOS, cinema, ""}, {apikey.RoleProducer, "", producer}, {apikey.RoleDistributor, "", distributor},
+	} {
+		_, secret, err := store.Create(ctx, "demo "+string(k.role), k.role, k.cinema, k.party)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "  %-12s %-22s %s\n", k.role, k.cinema+k.party, secret)
+	}
+	return b.String(), nil
 }
