@@ -1,0 +1,246 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
+)
+
+// deepTables are the ingest projections DeepCheck rebuilds from the
+// entries, with the columns compared. The anomalies table (flags are not
+// hashed) and idempotency keys (not facts of the log) are not rebuilt.
+var deepTables = []struct{ name, columns, seq string }{
+	{"screenings", "cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day, format, language, entry_seq, seats, version, tickets_sold, tickets_active, gross", "entry_seq"},
+	{"tickets", "cinema_id, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date, box_office_day, sale_seq, refunded_at, refund_seq", "sale_seq"},
+	{"sales_daily", "cinema_id, film_id, box_office_day, sale_date, gross, admissions", ""},
+	{"screenings_daily", "cinema_id, film_id, box_office_day, screenings", ""},
+}
+
+// The rebuild runs the same statements as the live Project funcs (on
+// temporary tables that shadow the stored ones), except that nothing is
+// conditional: the log is the truth.
+const (
+	sqlDeepScreeningPrev = `SELECT film_id, box_office_day FROM screenings WHERE cinema_id = $1 AND id = $2`
+
+	sqlDeepScreeningSold = `UPDATE screenings SET tickets_sold = tickets_sold + $3, tickets_active = tickets_active + $3,
+  gross = gross + $4::numeric
+WHERE cinema_id = $1 AND id = $2`
+)
+
+// DeepCheck rebuilds screenings, tickets, sales_daily and screenings_daily
+// from the screening, sale and refund entries for `ecinema verify --deep`
+// and compares them with the stored tables.
+type DeepCheck struct{}
+
+// NewDeepCheck returns the ingest projection check.
+func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+
+// Name names the check.
+func (DeepCheck) Name() string { return "ingest" }
+
+// Begin creates empty temporary copies (with the same indexes) that shadow
+// the stored tables for the rest of the transaction.
+func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range deepTables {
+		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("ingest: deep check: %w", err)
+		}
+	}
+	return nil
+}
+
+// Entry replays screening, sale and refund entries.
+func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	var err error
+	switch p.Kind {
+	case "screening":
+		err = replayScreening(ctx, tx, e.Seq, p.Body)
+	case "sale":
+		err = replaySale(ctx, tx, e.Seq, p.Body)
+	case "refund":
+		err = replayRefund(ctx, tx, e.Seq, p.Body)
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: deep check: entry %d (%s): %w", e.Seq, p.Kind, err)
+	}
+	return nil
+}
+
+// Compare compares the rebuilt tables with the stored ones and drops the
+// temporary tables.
+func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range deepTables {
+		err := ledger.CompareQueries(ctx, tx, t.name,
+			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.columns, t.name),
+			fmt.Sprintf("SELECT %s FROM public.%s", t.columns, t.name), t.seq)
+		if err != nil {
+			return err
+		}
+	}
+	for _, t := range deepTables {
+		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
+			return fmt.Errorf("ingest: deep check: %w", err)
+		}
+	}
+	return nil
+}
+
+func strictJSON(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	return nil
+}
+
+func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
+
+func replayScreening(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
+	var b screeningBody
+	if err := strictJSON(raw, &b); err != nil {
+		return err
+	}
+	start, err1 := time.Parse(time.RFC3339Nano, b.StartsAt)
+	end, err2 := time.Parse(time.RFC3339Nano, b.EndsAt)
+	bod, err3 := parseDate(b.BoxOfficeDay)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
+	var prevFilm string
+	var prevBOD time.Time
+	err := tx.QueryRow(ctx, sqlDeepScreeningPrev, b.CinemaID, b.ID).Scan(&prevFilm, &prevBOD)
+	hadPrev := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if _, err := tx.Exec(ctx, sqlScreeningUpsert, b.CinemaID, b.ID, b.HallID, b.FilmID, start, end, bod, b.Format, b.Language, seq, b.Seats); err != nil {
+		return err
+	}
+	if hadPrev {
+		if _, err := tx.Exec(ctx, sqlScreeningsDailySub, b.CinemaID, prevFilm, prevBOD); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(ctx, sqlScreeningsDailyAdd, b.CinemaID, b.FilmID, bod)
+	return err
+}
+
+// dayTotals sums prices by sale date, in date order.
+type dayTotals struct {
+	dates  []time.Time
+	gross  []string
+	admits []int64
+}
+
+func sumByDay(dates []time.Time, prices []decimal.Decimal) dayTotals {
+	type acc struct {
+		g decimal.Decimal
+		n int64
+	}
+	m := map[time.Time]*acc{}
+	for i, d := range dates {
+		a := m[d]
+		if a == nil {
+			a = &acc{}
+			m[d] = a
+		}
+		a.g = a.g.Add(prices[i])
+		a.n++
+	}
+	var t dayTotals
+	for d := range m {
+		t.dates = append(t.dates, d)
+	}
+	sort.Slice(t.dates, func(i, j int) bool { return t.dates[i].Before(t.dates[j]) })
+	for _, d := range t.dates {
+		t.gross = append(t.gross, m[d].g.StringFixed(2))
+		t.admits = append(t.admits, m[d].n)
+	}
+	return t
+}
+
+func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
+	var b saleBody
+	if err := strictJSON(raw, &b); err != nil {
+		return err
+	}
+	bod, err := parseDate(b.BoxOfficeDay)
+	if err != nil {
+		return err
+	}
+	n := len(b.Tickets)
+	ids, prices, cats, seats, chans := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	soldAt, saleDates := make([]time.Time, n), make([]time.Time, n)
+	decs := make([]decimal.Decimal, n)
+	gross := decimal.Zero
+	for i, t := range b.Tickets {
+		at, err1 := time.Parse(time.RFC3339Nano, t.SoldAt)
+		sd, err2 := parseDate(t.SaleDate)
+		d, err3 := decimal.NewFromString(t.Price)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("ticket %q: %w", t.ID, err)
+		}
+		ids[i], prices[i], cats[i], seats[i], chans[i] = t.ID, t.Price, t.Category, t.Seat, t.Channel
+		soldAt[i], saleDates[i], decs[i] = at, sd, d
+		gross = gross.Add(d)
+	}
+	tag, err := tx.Exec(ctx, sqlTicketsInsert, b.CinemaID, b.ScreeningID, b.FilmID, bod, seq, ids, prices, cats, seats, chans, soldAt, saleDates)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != int64(n) {
+		return fmt.Errorf("%d of %d tickets conflict with earlier entries", int64(n)-tag.RowsAffected(), n)
+	}
+	days := sumByDay(saleDates, decs)
+	if _, err := tx.Exec(ctx, sqlSalesDailyAdd, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlDeepScreeningSold, b.CinemaID, b.ScreeningID, n, gross.StringFixed(2))
+	return err
+}
+
+func replayRefund(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
+	var b refundBody
+	if err := strictJSON(raw, &b); err != nil {
+		return err
+	}
+	bod, err := parseDate(b.BoxOfficeDay)
+	if err != nil {
+		return err
+	}
+	n := len(b.Tickets)
+	ids, at := make([]string, n), make([]time.Time, n)
+	dates, decs := make([]time.Time, n), make([]decimal.Decimal, n)
+	amount := decimal.Zero
+	for i, t := range b.Tickets {
+		ra, err1 := time.Parse(time.RFC3339Nano, t.RefundedAt)
+		sd, err2 := parseDate(t.SaleDate)
+		d, err3 := decimal.NewFromString(t.Price)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("ticket %q: %w", t.ID, err)
+		}
+		ids[i], at[i], dates[i], decs[i] = t.ID, ra, sd, d
+		amount = amount.Add(d)
+	}
+	tag, err := tx.Exec(ctx, sqlRefundApply, b.CinemaID, b.ScreeningID, seq, ids, at)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != int64(n) {
+		return fmt.Errorf("%d of %d refunded tickets were not sold or already refunded", int64(n)-tag.RowsAffected(), n)
+	}
+	days := sumByDay(dates, decs)
+	if _, err := tx.Exec(ctx, sqlSalesDailySub, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlScreeningRefunded, b.CinemaID, b.ScreeningID, n, amount.StringFixed(2))
+	return err
+}

@@ -1,0 +1,80 @@
+package ingest_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ecinema/ingest"
+	"ecinema/internal/pgtest"
+	"ecinema/ledger"
+)
+
+// TestDeepCheck: verify --deep rebuilds screenings, tickets and both rollups
+// from the entries (including a replaced screening, a night screening, sales
+// on two sale dates and refunds) and finds a tampered row in each table.
+func TestDeepCheck(t *testing.T) {
+	w := newWorld(t)
+	w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
+	if r := w.putScreening(t, w.pos, "s1", "h2", "f1", localAt(1, 20, 0)); r.Status != 200 {
+		t.Fatalf("replace: %d %s", r.Status, r.Body)
+	}
+	w.mustScreening(t, "n1", "h1", "f1", localAt(2, 1, 30))
+	yesterday, now := time.Now().Add(-26*time.Hour), time.Now().Add(-time.Minute)
+	for _, r := range []struct {
+		screening string
+		tickets   []tk
+	}{
+		{"s1", []tk{ticket("a1", yesterday, "2500.00", "A1"), ticket("a2", now, "1800.00", "A2"), ticket("a3", now, "0", "")}},
+		{"n1", []tk{ticket("b1", now, "1000.00", "1"), ticket("b2", now, "1000.00", "2")}},
+	} {
+		if res := w.sell(t, w.pos, r.screening, r.tickets...); res.Status != 201 {
+			t.Fatalf("sale: %d %s", res.Status, res.Body)
+		}
+	}
+	if r := w.refund(t, w.pos, "s1", "", tk{"id": "a1", "refunded_at": rfc(now)}); r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	if r := w.sell(t, w.pos, "s1", ticket("a4", now, "2600.00", "A1")); r.Status != 201 {
+		t.Fatalf("resell: %d %s", r.Status, r.Body)
+	}
+	if _, err := w.App.Publisher.Publish(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := ledger.NewVerifier(w.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := pgtest.OwnerPool(t, w.DBURL)
+	verify := func() error {
+		_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
+			Deep: []ledger.DeepCheck{ingest.NewDeepCheck()}})
+		return err
+	}
+	if err := verify(); err != nil {
+		t.Fatalf("untouched: %v", err)
+	}
+	for _, tc := range []struct{ table, tamper, undo string }{
+		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'a2'", "UPDATE tickets SET price = price - 1 WHERE id = 'a2'"},
+		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1000 WHERE id = 'a1'", "UPDATE tickets SET refund_seq = refund_seq - 1000 WHERE id = 'a1'"},
+		{"sales_daily", "UPDATE sales_daily SET admissions = admissions + 1 WHERE gross > 0", "UPDATE sales_daily SET admissions = admissions - 1 WHERE gross > 0"},
+		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'"},
+		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10"},
+	} {
+		if _, err := owner.Exec(w.ctx, tc.tamper); err != nil {
+			t.Fatal(err)
+		}
+		err = verify()
+		var ve *ledger.VerifyError
+		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.Contains(ve.Detail, tc.table) {
+			t.Fatalf("after %q: verify = %v, want a mismatch in %s", tc.tamper, err, tc.table)
+		}
+		if _, err := owner.Exec(w.ctx, tc.undo); err != nil {
+			t.Fatal(err)
+		}
+		if err := verify(); err != nil {
+			t.Fatalf("after undoing %q: %v", tc.tamper, err)
+		}
+	}
+}
