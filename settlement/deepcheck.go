@@ -221,7 +221,7 @@ func checkFrozen(ctx context.Context, tx pgx.Tx) error {
 		if err != nil {
 			return err
 		}
-		if _, h := totalsHash(st.IsRoyalty(), st.Totals); h != s.hash {
+		if _, h := totalsHash(st.Party.Kind, st.Totals); h != s.hash {
 			return &ledger.ProjectionMismatch{Table: "settlement_lines", Seq: -1,
 				Detail: fmt.Sprintf("period %s party %s: frozen lines give totals hash %s, the period_close entry has %s", month(m), s.party.ID, h, s.hash)}
 		}

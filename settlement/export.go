@@ -83,6 +83,13 @@ func (st *Statement) table() ([]column, [][]string, []string) {
 	total := []string{"total", "", "", "", "", "", "", "", "", strconv.FormatInt(t.Admissions, 10),
 		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty), money(t.ExhibitorShare),
 		money(t.DistributionFee), money(t.ProducerGross), money(t.Recoupment), money(t.ProducerShare)}
+	if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
+		n := len(fullColumns) - 2
+		for i := range rows {
+			rows[i] = rows[i][:n]
+		}
+		return fullColumns[:n], rows, total[:n]
+	}
 	return fullColumns, rows, total
 }
 
@@ -250,6 +257,11 @@ func (st *Statement) WritePDF(w io.Writer) error {
 			{7, "From", 15, false}, {8, "To", 15, false}, {9, "Adm.", 10, true}, {10, "Gross", 18, true}, {11, "VAT", 18, true},
 			{12, "Net", 18, true}, {13, "Royalty", 18, true}, {14, "Exhibitor", 18, true}, {15, "Dist. fee", 18, true},
 			{16, "Prod. gross", 18, true}, {17, "Recoup.", 18, true}, {18, "Prod. share", 18, true}}
+	}
+	if !st.IsRoyalty() && !st.ShowsRecoupment() {
+		pc = pc[:len(pc)-2]
+		pc[1].width += 18 // film
+		pc[2].width += 18 // cinema
 	}
 	_ = cols
 	header := func() {

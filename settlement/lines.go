@@ -26,7 +26,8 @@ const (
 	sqlOpenRows = `SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date,
        (sd.gross * 100)::bigint, sd.admissions, 0::bigint, 0::bigint
 FROM sales_daily sd
-WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
+WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))
+  AND ($3::text[] IS NULL OR sd.cinema_id = ANY($3))`
 
 	// sqlOpenRowsAfterClose reads the rows of open months ($5 = first open
 	// day .. $1) and, for closed days, only the rows of cinema × film pairs
@@ -36,7 +37,7 @@ WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
 	sqlOpenRowsAfterClose = `WITH cand AS (
   SELECT DISTINCT cinema_id, film_id FROM ledger_entries
   WHERE log_id = $3 AND seq > $4 AND kind IN ('sale', 'refund') AND cinema_id IS NOT NULL AND film_id IS NOT NULL
-    AND ($2::text[] IS NULL OR film_id = ANY($2))
+    AND ($2::text[] IS NULL OR film_id = ANY($2)) AND ($6::text[] IS NULL OR cinema_id = ANY($6))
 ), st AS (
   SELECT s.cinema_id, s.film_id, s.box_office_day, s.sale_date, sum(s.gross) AS gross, sum(s.admissions) AS admissions
   FROM settlement_settled s JOIN cand USING (cinema_id, film_id)
@@ -50,7 +51,8 @@ WHERE sd.box_office_day < $5
 UNION ALL
 SELECT sd.cinema_id, sd.film_id, sd.box_office_day, sd.sale_date, (sd.gross * 100)::bigint, sd.admissions, 0::bigint, 0::bigint
 FROM sales_daily sd
-WHERE sd.box_office_day >= $5 AND sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))`
+WHERE sd.box_office_day >= $5 AND sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))
+  AND ($6::text[] IS NULL OR sd.cinema_id = ANY($6))`
 
 	sqlFilms = `SELECT id, title_ru, release_date, producer_id, distributor_id,
        distribution_fee_pct, recoupable_expenses, royalty_pct
@@ -422,10 +424,12 @@ type openResult struct {
 }
 
 // openLines computes the lines of every open period up to the month of
-// through, for the given films (nil for all). Rows of closed months that
-// differ from what was settled become adjustment lines in the first open
-// month. Recoupment continues from the frozen lines of each film.
-func openLines(ctx context.Context, q querier, films []string, through time.Time) (*openResult, error) {
+// through, for the given films and cinemas (nil for all). Rows of closed
+// months that differ from what was settled become adjustment lines in the
+// first open month. Recoupment continues from the frozen lines of each
+// film; it spans every cinema of a film, so with a cinema filter it is not
+// computed (Recoupment stays zero: exhibitor statements do not show it).
+func openLines(ctx context.Context, q querier, films, cinemas []string, through time.Time) (*openResult, error) {
 	res := &openResult{}
 	var err error
 	if res.horizon, err = horizon(ctx, q); err != nil {
@@ -437,13 +441,13 @@ func openLines(ctx context.Context, q querier, films []string, through time.Time
 	lastMonth := monthOf(through)
 	var rs pgx.Rows
 	if res.horizon.IsZero() {
-		rs, err = q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films)
+		rs, err = q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films, cinemas)
 	} else {
 		var lastSeq int64
 		if err := q.QueryRow(ctx, sqlLastClose).Scan(&lastSeq); err != nil {
 			return nil, fmt.Errorf("settlement: last close: %w", err)
 		}
-		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, lastSeq, res.firstOpen)
+		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, lastSeq, res.firstOpen, cinemas)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
@@ -486,6 +490,9 @@ func openLines(ctx context.Context, q querier, films []string, through time.Time
 	}
 	if res.lines, err = buildLines(res.rows, w); err != nil {
 		return nil, err
+	}
+	if cinemas != nil {
+		return res, nil
 	}
 	// Recoupment continues from the frozen lines.
 	rec := map[string]*Recouper{}

@@ -138,7 +138,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*close
 			return nil, fmt.Errorf("%w: there are sales before %s", ErrEarlierPeriodOpen, month(period))
 		}
 	}
-	res, err := openLines(ctx, q, nil, monthEnd(period))
+	res, err := openLines(ctx, q, nil, nil, monthEnd(period))
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*close
 		if st.Totals.Lines == 0 {
 			continue
 		}
-		js, h := totalsHash(st.IsRoyalty(), st.Totals)
+		js, h := totalsHash(st.Party.Kind, st.Totals)
 		snap.body.Parties = append(snap.body.Parties, PartyTotal{PartyID: p.ID, Kind: p.Kind, TotalsHash: h, totalsJSON: js, name: p.Name})
 	}
 	if snap.bytes, err = json.Marshal(snap.body); err != nil {

@@ -97,6 +97,11 @@ type Statement struct {
 	Totals       Totals
 }
 
+// ShowsRecoupment reports whether the statement shows recoupment and
+// producer_share: the distributor's recovery is between distributor and
+// producer, so exhibitor statements leave it out.
+func (st *Statement) ShowsRecoupment() bool { return st.Party.Kind != "exhibitor" }
+
 // IsRoyalty reports whether this is a rights holder's royalty statement.
 func (st *Statement) IsRoyalty() bool { return st.Party.Kind == "rights_holder" }
 
@@ -195,11 +200,17 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 				return nil, fmt.Errorf("settlement: last close: %w", err)
 			}
 		}
-		films, err := filmsOf(ctx, q, p, from, monthEnd(toM), afterSeq)
+		var films, cinemas []string
+		if p.Kind == "exhibitor" {
+			// Only its cinemas' rows: no cross-cinema recoupment to compute.
+			cinemas, err = strings1(ctx, q, sqlExhibitorCinemas, p.ID)
+		} else {
+			films, err = filmsOf(ctx, q, p, from, monthEnd(toM), afterSeq)
+		}
 		if err != nil {
 			return nil, err
 		}
-		res, err := openLines(ctx, q, films, monthEnd(toM))
+		res, err := openLines(ctx, q, films, cinemas, monthEnd(toM))
 		if err != nil {
 			return nil, err
 		}
@@ -379,30 +390,30 @@ type PeriodJSON struct {
 
 // LineJSON is a full settlement line.
 type LineJSON struct {
-	Period             string `json:"period"`
-	Adjustment         bool   `json:"adjustment"`
-	FilmID             string `json:"film_id"`
-	FilmTitle          string `json:"film_title"`
-	CinemaID           string `json:"cinema_id"`
-	CinemaName         string `json:"cinema_name"`
-	ExhibitorID        string `json:"exhibitor_id"`
-	Week               int    `json:"week"`
-	FirstDay           string `json:"first_day"`
-	LastDay            string `json:"last_day"`
-	VATPayer           bool   `json:"vat_payer"`
-	RoyaltyPct         string `json:"royalty_pct"`
-	DistributorPct     string `json:"distributor_pct"`
-	DistributionFeePct string `json:"distribution_fee_pct"`
-	Admissions         int64  `json:"admissions"`
-	Gross              string `json:"gross"`
-	VAT                string `json:"vat"`
-	Net                string `json:"net"`
-	Royalty            string `json:"royalty"`
-	ExhibitorShare     string `json:"exhibitor_share"`
-	DistributionFee    string `json:"distribution_fee"`
-	ProducerGross      string `json:"producer_gross"`
-	Recoupment         string `json:"recoupment"`
-	ProducerShare      string `json:"producer_share"`
+	Period             string  `json:"period"`
+	Adjustment         bool    `json:"adjustment"`
+	FilmID             string  `json:"film_id"`
+	FilmTitle          string  `json:"film_title"`
+	CinemaID           string  `json:"cinema_id"`
+	CinemaName         string  `json:"cinema_name"`
+	ExhibitorID        string  `json:"exhibitor_id"`
+	Week               int     `json:"week"`
+	FirstDay           string  `json:"first_day"`
+	LastDay            string  `json:"last_day"`
+	VATPayer           bool    `json:"vat_payer"`
+	RoyaltyPct         string  `json:"royalty_pct"`
+	DistributorPct     string  `json:"distributor_pct"`
+	DistributionFeePct string  `json:"distribution_fee_pct"`
+	Admissions         int64   `json:"admissions"`
+	Gross              string  `json:"gross"`
+	VAT                string  `json:"vat"`
+	Net                string  `json:"net"`
+	Royalty            string  `json:"royalty"`
+	ExhibitorShare     string  `json:"exhibitor_share"`
+	DistributionFee    string  `json:"distribution_fee"`
+	ProducerGross      string  `json:"producer_gross"`
+	Recoupment         *string `json:"recoupment,omitempty"`     // not on exhibitor statements
+	ProducerShare      *string `json:"producer_share,omitempty"` // not on exhibitor statements
 }
 
 // RoyaltyLineJSON is a rights holder's royalty line.
@@ -451,42 +462,52 @@ func (st *Statement) JSON() StatementJSON {
 		}
 	} else {
 		for _, l := range st.Lines {
-			out.Lines = append(out.Lines, lineJSON(&l))
+			out.Lines = append(out.Lines, lineJSON(&l, st.ShowsRecoupment()))
 		}
 	}
-	out.Totals = totalsJSON(st.IsRoyalty(), st.Totals)
+	out.Totals = totalsJSON(st.Party.Kind, st.Totals)
 	return out
 }
 
-func lineJSON(l *Line) LineJSON {
-	return LineJSON{
+func lineJSON(l *Line, recoupment bool) LineJSON {
+	j := LineJSON{
 		Period: month(l.Period), Adjustment: l.Adjustment, FilmID: l.FilmID, FilmTitle: l.FilmTitle,
 		CinemaID: l.CinemaID, CinemaName: l.CinemaName, ExhibitorID: l.ExhibitorID, Week: l.Week,
 		FirstDay: day(l.FirstDay), LastDay: day(l.LastDay), VATPayer: l.VATPayer,
 		RoyaltyPct: l.RoyaltyPct.String(), DistributorPct: l.DistributorPct.String(), DistributionFeePct: l.DistributionFeePct.String(),
 		Admissions: l.Admissions, Gross: money(l.Gross), VAT: money(l.VAT), Net: money(l.Net), Royalty: money(l.Royalty),
 		ExhibitorShare: money(l.ExhibitorShare), DistributionFee: money(l.DistributionFee),
-		ProducerGross: money(l.ProducerGross), Recoupment: money(l.Recoupment), ProducerShare: money(l.ProducerShare),
+		ProducerGross: money(l.ProducerGross),
 	}
+	if recoupment {
+		r, s := money(l.Recoupment), money(l.ProducerShare)
+		j.Recoupment, j.ProducerShare = &r, &s
+	}
+	return j
 }
 
 // totalsJSON is the totals object; its canonical encoding is what a
 // period_close entry hashes.
-func totalsJSON(royalty bool, t Totals) map[string]any {
-	if royalty {
+func totalsJSON(kind string, t Totals) map[string]any {
+	if kind == "rights_holder" {
 		return map[string]any{"lines": t.Lines, "royalty": money(t.RoyaltyAmount)}
 	}
-	return map[string]any{
+	m := map[string]any{
 		"lines": t.Lines, "admissions": t.Admissions, "gross": money(t.Gross), "vat": money(t.VAT), "net": money(t.Net),
 		"royalty": money(t.Royalty), "exhibitor_share": money(t.ExhibitorShare), "distribution_fee": money(t.DistributionFee),
 		"producer_gross": money(t.ProducerGross), "recoupment": money(t.Recoupment), "producer_share": money(t.ProducerShare),
 	}
+	if kind == "exhibitor" {
+		delete(m, "recoupment")
+		delete(m, "producer_share")
+	}
+	return m
 }
 
 // totalsHash returns the canonical totals JSON (keys sorted, as
 // encoding/json writes maps) and its SHA-256 in hex.
-func totalsHash(royalty bool, t Totals) (string, string) {
-	b, _ := json.Marshal(totalsJSON(royalty, t))
+func totalsHash(kind string, t Totals) (string, string) {
+	b, _ := json.Marshal(totalsJSON(kind, t))
 	h := sha256.Sum256(b)
 	return string(b), hex.EncodeToString(h[:])
 }

@@ -292,6 +292,7 @@ func TestCloseAndAdjustments(t *testing.T) {
 		t.Fatalf("close Feb: %v", err)
 	}
 	before := jsonBytes(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
+	exhBefore := f.statement("exh-1", "2026-01-01", "2026-01-31").JSON()
 	res, err := f.close("2026-01")
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +318,7 @@ func TestCloseAndAdjustments(t *testing.T) {
 	}
 	for _, id := range []string{"prod-a", "prod-b", "dist-1", "exh-1", "rh-composer", "rh-writer"} {
 		st := f.statement(id, "2026-01-01", "2026-01-31")
-		_, h := totalsHash(st.IsRoyalty(), st.Totals)
+		_, h := totalsHash(st.Party.Kind, st.Totals)
 		if hashes[id] != h {
 			t.Errorf("party %s: entry hash %q, statement totals hash %q", id, hashes[id], h)
 		}
@@ -326,6 +327,16 @@ func TestCloseAndAdjustments(t *testing.T) {
 		t.Error("exh-2 had no lines but got a hash")
 	}
 	after := jsonBytes(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
+	// The exhibitor's lines (computed for its cinemas only while open) equal
+	// the frozen ones, and show no recoupment.
+	exhAfter := f.statement("exh-1", "2026-01-01", "2026-01-31").JSON()
+	e1, _ := json.Marshal(exhBefore.Lines)
+	e2, _ := json.Marshal(exhAfter.Lines)
+	t1, _ := json.Marshal(exhBefore.Totals)
+	t2, _ := json.Marshal(exhAfter.Totals)
+	if string(e1) != string(e2) || string(t1) != string(t2) || contains(string(e2), "recoupment") || contains(string(t2), "producer_share") {
+		t.Fatalf("exhibitor lines before/after close:\n%s %s\n%s %s", e1, t1, e2, t2)
+	}
 	// Closing changes only the period status.
 	var b1, b2 StatementJSON
 	json.Unmarshal(before, &b1)
