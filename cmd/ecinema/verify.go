@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"ecinema/internal/postgres"
+	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
@@ -32,7 +33,7 @@ seq and the reason are printed); 2 usage; 3 verification could not run.`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
-var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck}
+var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }
