@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"ecinema/internal/postgres"
 	"ecinema/ingest"
+	"ecinema/internal/postgres"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
