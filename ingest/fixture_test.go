@@ -10,6 +10,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/ingest"
+	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
 	"ecinema/registry"
@@ -45,9 +46,9 @@ func makeBIN(t testing.TB) string {
 	}
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB, opts ...func(*app.Config)) *world {
 	t.Helper()
-	env := apptest.New(t)
+	env := apptest.New(t, opts...)
 	w := &world{Env: env, admin: env.AdminKey, ctx: t.Context(), now: time.Now()}
 	reg := env.App.Registry
 	yes := true
