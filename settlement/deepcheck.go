@@ -47,28 +47,38 @@ GROUP BY p.period, p.lines, p.body ORDER BY p.period`
 // every closed period still reproduce the totals hashed into its
 // period_close entry (so a changed frozen line is found).
 //
-// When it runs after the ingest check (which rebuilds sales_daily into a
-// temporary table as of each entry) it works in full mode: at every
+// When the ingest check runs too (it rebuilds sales_daily into a temporary
+// table as of each entry; the order of the checks does not matter) it works
+// in full mode: at every
 // period_close entry it recomputes the whole close from the rebuilt rollup
 // (and the rebuilt registry, when the registry check runs too), compares
 // it with the entry's body and rebuilds the frozen lines, royalty lines
 // and settled rows, which are then compared with the stored ones.
-type DeepCheck struct{ full *bool }
+type DeepCheck struct{ mode *int }
 
-// NewDeepCheck returns the settlement projection check. Pass it after the
-// registry and ingest checks for the full rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{full: new(bool)} }
+const (
+	modeUndecided = iota
+	modeLight
+	modeFull
+)
+
+// NewDeepCheck returns the settlement projection check. With the ingest
+// check in the same run it rebuilds the frozen periods in full.
+func NewDeepCheck() ledger.DeepCheck { return DeepCheck{mode: new(int)} }
 
 // Name names the check.
 func (DeepCheck) Name() string { return "settlement" }
 
 // Begin creates empty temporary copies that shadow the stored tables.
 func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
-	if err := tx.QueryRow(ctx, `SELECT to_regclass('pg_temp.sales_daily') IS NOT NULL`).Scan(d.full); err != nil {
-		return fmt.Errorf("settlement: deep check: %w", err)
-	}
+	*d.mode = modeUndecided
+	return d.createTables(ctx, tx, false)
+}
+
+// createTables creates the temporary tables of the light or the full part.
+func (d DeepCheck) createTables(ctx context.Context, tx pgx.Tx, full bool) error {
 	for _, t := range deepTables {
-		if t.full && !*d.full {
+		if t.full != full {
 			continue
 		}
 		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
@@ -106,7 +116,21 @@ func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledge
 		if err != nil {
 			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
 		}
-		if *d.full {
+		if *d.mode == modeUndecided {
+			// Every check's Begin has run by now: is the rollup rebuilt too?
+			var full bool
+			if err := tx.QueryRow(ctx, `SELECT to_regclass('pg_temp.sales_daily') IS NOT NULL`).Scan(&full); err != nil {
+				return fmt.Errorf("settlement: deep check: %w", err)
+			}
+			*d.mode = modeLight
+			if full {
+				*d.mode = modeFull
+				if err := d.createTables(ctx, tx, true); err != nil {
+					return err
+				}
+			}
+		}
+		if *d.mode == modeFull {
 			return replayClose(ctx, tx, e, m, b)
 		}
 		at, err := time.Parse(time.RFC3339Nano, p.At)
@@ -130,11 +154,11 @@ func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledge
 // frozen lines.
 func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range deepTables {
-		if t.full && !*d.full {
+		if t.full && *d.mode != modeFull {
 			continue
 		}
 		columns := t.columns
-		if t.name == "settlement_party_totals" && *d.full {
+		if t.name == "settlement_party_totals" && *d.mode == modeFull {
 			columns = "period, party_id, party_name, totals, totals_json, totals_hash"
 		}
 		err := ledger.CompareQueries(ctx, tx, t.name,
@@ -145,7 +169,7 @@ func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	for _, t := range deepTables {
-		if t.full && !*d.full {
+		if t.full && *d.mode != modeFull {
 			continue
 		}
 		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
