@@ -1,7 +1,9 @@
 package settlement
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"runtime"
 	"sort"
 	"sync"
@@ -140,4 +142,24 @@ func BenchmarkNationalMonth(b *testing.B) {
 	}
 	b.Run("statement_closed/producer", func(b *testing.B) { stmt(b, producer) })
 	b.Run("statement_closed/exhibitor", func(b *testing.B) { stmt(b, exhibitor) })
+	st, err := svc.Statement(ctx, StatementQuery{PartyID: exhibitor, From: jan.From, To: jan.To})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ex := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{"csv", st.WriteCSV}, {"xlsx", st.WriteXLSX}, {"pdf", st.WritePDF}} {
+		b.Run("export_exhibitor/"+ex.name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := ex.write(&buf); err != nil {
+					b.Fatal(err)
+				}
+				n = buf.Len()
+			}
+			b.ReportMetric(float64(n), "bytes")
+		})
+	}
 }
