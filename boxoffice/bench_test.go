@@ -18,12 +18,12 @@ import (
 	"ecinema/registry"
 )
 
-// Benchmark data set. With ECINEMA_BENCH_DATABASE_URL set, the benchmark
-// reads that database, loaded beforehand through the real write path:
-//
-//	ecinema demo --days 365 --scale 1 --last 2025-12-31
-//
-// Otherwise it builds one on the test server: the demo registry written
+// Benchmark data set. With ECINEMA_BENCH_DATABASE_URL set (a migrated
+// database, URL of a superuser), the benchmark reads that database when it
+// has cinemas (for example one loaded through the real write path with
+// `ecinema demo --days 365 --scale 1 --last 2025-12-31`), and otherwise
+// builds the data set below into it and keeps it for the next run.
+// Without it, it builds the data set in a fresh test database: the demo registry written
 // through registry.Service, and the rollups of the demo plan for 2025
 // (demo.PlanDay at ECINEMA_BENCH_SCALE, default 1, aggregated by
 // demo.Rollup — the same rows ingest writes, which demo's tests check)
@@ -34,9 +34,6 @@ const benchYear = 2025
 
 func benchPool(b *testing.B) *pgxpool.Pool {
 	b.Helper()
-	if u := os.Getenv("ECINEMA_BENCH_DATABASE_URL"); u != "" {
-		return pgtest.Pool(b, u)
-	}
 	scale := 1.0
 	if s := os.Getenv("ECINEMA_BENCH_SCALE"); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
@@ -46,10 +43,23 @@ func benchPool(b *testing.B) *pgxpool.Pool {
 		scale = f
 	}
 	start := time.Now()
-	url := pgtest.NewDatabase(b)
+	ctx := context.Background()
+	url := os.Getenv("ECINEMA_BENCH_DATABASE_URL")
+	if url == "" {
+		url = pgtest.NewDatabase(b)
+	}
 	pool := pgtest.Pool(b, url)
 	owner := pgtest.OwnerPool(b, url)
-	ctx := context.Background()
+	var cinemas int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM cinemas").Scan(&cinemas); err != nil {
+		b.Fatal(err)
+	}
+	if cinemas > 0 {
+		var rows int64
+		pool.QueryRow(ctx, "SELECT count(*) FROM sales_daily").Scan(&rows)
+		b.Logf("bench data: existing database, %d cinemas, %d sales_daily rows", cinemas, rows)
+		return pool
+	}
 	first, last := time.Date(benchYear, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(benchYear, 12, 31, 0, 0, 0, 0, time.UTC)
 	w := demo.NewWorld(1, first, last)
 	reg := registry.NewService(pool, startWriter(b, pool))

@@ -2,17 +2,22 @@
 // film rankings per day, weekend, week, month, year or custom period, and
 // national/coproduction/foreign shares per month or year.
 //
-// Sources. Every figure is read from the rollups that ingest writes in the
-// same transaction as each sale, refund and screening entry: sales_daily
-// (net gross and admissions per cinema, film, box-office day and sale date)
-// and screenings_daily (screenings per cinema, film and box-office day),
-// joined with the registry tables films, cinemas and regions. Tickets are
-// never scanned at query time. Attribution is by box-office day of the
-// screening (a screening that starts before 06:00 local time belongs to the
-// previous day; ingest applies that rule when it writes the rollups), so
-// presales count on the screening's day. Refunds are already netted in
-// sales_daily on the original sale's row, so they lower the figures of the
-// period the screening belongs to.
+// Sources. Every figure is read from rollups written in the same
+// transaction as each sale, refund and screening entry, never from tickets:
+// boxoffice_daily (net gross and admissions per film, box-office day and
+// region; migration 0005 keeps it in step with ingest's sales_daily through
+// statement-level triggers, and about eight times smaller, so a year is
+// about 115 thousand rows at Kazakhstan's scale however many cinemas there
+// are) and ingest's screenings_daily (screenings per cinema, film and
+// box-office day, for screenings and distinct cinemas), joined with the
+// registry tables films and cinemas. The region of a figure is the
+// cinema's region when the sale was written. Attribution is by box-office
+// day of the screening (a screening that starts before 06:00 local time
+// belongs to the previous day; ingest applies that rule when it writes
+// sales_daily), so presales count on the screening's day. Refunds are
+// netted on the original sale's row, so they lower the figures of the
+// period the screening belongs to. Each answer is read in one
+// repeatable-read, read-only transaction.
 //
 // Periods (all inclusive, by box-office day): day; weekend = Friday to
 // Sunday, the weekend containing the date or, for Monday to Thursday, the

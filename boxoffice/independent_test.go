@@ -117,6 +117,22 @@ func TestRankingsEqualPlainAggregateOverTickets(t *testing.T) {
 	pool := loadDemo(t)
 	svc := NewService(pool)
 	ctx := t.Context()
+
+	// The derived rollup boxoffice_daily (kept by the trigger of migration
+	// 0005) equals sales_daily summed per film, day and region.
+	var diff int
+	if err := pool.QueryRow(ctx, `
+WITH a AS (
+  SELECT d.film_id, d.box_office_day, c.region, sum(d.gross) AS gross, sum(d.admissions) AS admissions
+  FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id GROUP BY 1, 2, 3
+)
+SELECT count(*) FROM a FULL JOIN boxoffice_daily b USING (film_id, box_office_day, region)
+WHERE a.gross IS DISTINCT FROM b.gross OR a.admissions IS DISTINCT FROM b.admissions`).Scan(&diff); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Errorf("boxoffice_daily differs from sales_daily in %d rows", diff)
+	}
 	type tc struct {
 		kind   Kind
 		date   string

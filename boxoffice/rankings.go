@@ -10,60 +10,58 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Net gross and admissions per film in a period ($1..$2). The unfiltered
-// form reads sales_daily alone; the filtered form joins cinemas (region $3)
-// and films (origin $4). Films with no positive net admissions are returned
-// too (their gross counts in the totals; ranking drops them).
+// Net gross and admissions per film in a period ($1..$2), from the derived
+// rollup boxoffice_daily (per film, box-office day and region; migration
+// 0005 keeps it in step with sales_daily), optionally in region $3 and of
+// origin $4. Films with no positive net admissions are returned too (their
+// gross counts in the totals; ranking drops them).
 const (
 	qPeriodSales = `
-SELECT d.film_id, sum(d.gross), sum(d.admissions)
-FROM sales_daily d
-WHERE d.box_office_day BETWEEN $1 AND $2
-GROUP BY d.film_id`
+SELECT b.film_id, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b
+WHERE b.box_office_day BETWEEN $1 AND $2
+GROUP BY b.film_id`
 	qPeriodSalesFiltered = `
-SELECT d.film_id, sum(d.gross), sum(d.admissions)
-FROM sales_daily d
-JOIN cinemas c ON c.id = d.cinema_id
-JOIN films f ON f.id = d.film_id
-WHERE d.box_office_day BETWEEN $1 AND $2
-  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-GROUP BY d.film_id`
+SELECT b.film_id, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b
+JOIN films f ON f.id = b.film_id
+WHERE b.box_office_day BETWEEN $1 AND $2
+  AND ($3 = '' OR b.region = $3) AND ($4 = '' OR f.origin = $4)
+GROUP BY b.film_id`
 )
 
-// Screenings and distinct screening cinemas per film in a period, plus one
-// row with film_id NULL (grouping set ()) holding the period's total
-// screenings and distinct cinemas over all films.
+// Screenings per film and cinema in a period; Go sums them per film and
+// counts the distinct cinemas per film and over all films.
 const (
 	qPeriodScreenings = `
-SELECT d.film_id, coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
+SELECT d.film_id, d.cinema_id, sum(d.screenings)
 FROM screenings_daily d
 WHERE d.box_office_day BETWEEN $1 AND $2
-GROUP BY GROUPING SETS ((d.film_id), ())`
+GROUP BY 1, 2`
 	qPeriodScreeningsFiltered = `
-SELECT d.film_id, coalesce(sum(d.screenings), 0), count(DISTINCT d.cinema_id) FILTER (WHERE d.screenings > 0)
+SELECT d.film_id, d.cinema_id, sum(d.screenings)
 FROM screenings_daily d
 JOIN cinemas c ON c.id = d.cinema_id
 JOIN films f ON f.id = d.film_id
 WHERE d.box_office_day BETWEEN $1 AND $2
   AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-GROUP BY GROUPING SETS ((d.film_id), ())`
+GROUP BY 1, 2`
 )
 
 // Cumulative net gross and admissions of the given films ($1) over every
 // box-office day up to $2 (previews included), in the whole country or in
-// region $3. Read through the index on (film_id, box_office_day).
+// region $3, through the primary key (film_id, box_office_day, region).
 const (
 	qCumulative = `
-SELECT d.film_id, sum(d.gross), sum(d.admissions)
-FROM sales_daily d
-WHERE d.film_id = ANY($1) AND d.box_office_day <= $2
-GROUP BY d.film_id`
+SELECT b.film_id, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b
+WHERE b.film_id = ANY($1) AND b.box_office_day <= $2
+GROUP BY b.film_id`
 	qCumulativeRegion = `
-SELECT d.film_id, sum(d.gross), sum(d.admissions)
-FROM sales_daily d
-JOIN cinemas c ON c.id = d.cinema_id
-WHERE d.film_id = ANY($1) AND d.box_office_day <= $2 AND c.region = $3
-GROUP BY d.film_id`
+SELECT b.film_id, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b
+WHERE b.film_id = ANY($1) AND b.box_office_day <= $2 AND b.region = $3
+GROUP BY b.film_id`
 )
 
 const qFilmInfo = `
@@ -305,22 +303,27 @@ func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin s
 	defer rows.Close()
 	out := map[string]Figures{}
 	var total Figures
+	cinemas := map[string]bool{}
 	for rows.Next() {
-		var id *string
-		var f Figures
-		if err := rows.Scan(&id, &f.Screenings, &f.Cinemas); err != nil {
+		var film, cinema string
+		var n int64
+		if err := rows.Scan(&film, &cinema, &n); err != nil {
 			return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
-		if id == nil {
-			total = f
-			continue
+		f := out[film]
+		f.FilmID = film
+		f.Screenings += n
+		total.Screenings += n
+		if n > 0 {
+			f.Cinemas++
+			cinemas[cinema] = true
 		}
-		f.FilmID = *id
-		out[*id] = f
+		out[film] = f
 	}
 	if err := rows.Err(); err != nil {
 		return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
 	}
+	total.Cinemas = int64(len(cinemas))
 	return out, total, nil
 }
 

@@ -10,27 +10,18 @@ import (
 )
 
 // Net gross and admissions per group (month or year start of the
-// box-office day), film and origin in from..to, optionally in one region
-// ($4). The inner aggregate per day and film keeps date_trunc and the films
-// join off the rollup's rows.
+// box-office day), film and origin in from..to, optionally in region $4,
+// from the derived rollup boxoffice_daily.
 const (
 	qShareFilms = `
-SELECT date_trunc($3::text, x.day::timestamp)::date AS g, x.film_id, f.origin, sum(x.gross), sum(x.admissions)
-FROM (
-  SELECT d.box_office_day AS day, d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
-  FROM sales_daily d
-  WHERE d.box_office_day BETWEEN $1 AND $2
-  GROUP BY 1, 2
-) x JOIN films f ON f.id = x.film_id
+SELECT date_trunc($3::text, b.box_office_day::timestamp)::date AS g, b.film_id, f.origin, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b JOIN films f ON f.id = b.film_id
+WHERE b.box_office_day BETWEEN $1 AND $2
 GROUP BY 1, 2, 3`
 	qShareFilmsRegion = `
-SELECT date_trunc($3::text, x.day::timestamp)::date AS g, x.film_id, f.origin, sum(x.gross), sum(x.admissions)
-FROM (
-  SELECT d.box_office_day AS day, d.film_id, sum(d.gross) AS gross, sum(d.admissions) AS admissions
-  FROM sales_daily d JOIN cinemas c ON c.id = d.cinema_id
-  WHERE d.box_office_day BETWEEN $1 AND $2 AND c.region = $4
-  GROUP BY 1, 2
-) x JOIN films f ON f.id = x.film_id
+SELECT date_trunc($3::text, b.box_office_day::timestamp)::date AS g, b.film_id, f.origin, sum(b.gross), sum(b.admissions)
+FROM boxoffice_daily b JOIN films f ON f.id = b.film_id
+WHERE b.box_office_day BETWEEN $1 AND $2 AND b.region = $4
 GROUP BY 1, 2, 3`
 )
 
