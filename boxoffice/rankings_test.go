@@ -276,3 +276,42 @@ func TestShareFixture(t *testing.T) {
 }
 
 var _ *pgxpool.Pool
+
+// TestCheckRollup: rows written to sales_daily (inserts, upserts, refund
+// updates, deletes) reach boxoffice_daily, and a tampered row is found.
+func TestCheckRollup(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	owner := pgtest.OwnerPool(t, url)
+	ctx := t.Context()
+	if _, err := owner.Exec(ctx, fixtureSQL); err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(pgtest.Pool(t, url))
+	for _, q := range []string{
+		`INSERT INTO sales_daily AS d VALUES ('c1', 'A', '2026-01-08', '2026-01-08', 100, 1), ('c2', 'A', '2026-01-08', '2026-01-08', 50, 1)
+		 ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE SET gross = d.gross + EXCLUDED.gross, admissions = d.admissions + EXCLUDED.admissions`,
+		`UPDATE sales_daily SET gross = gross - 2500, admissions = admissions - 1 WHERE cinema_id = 'c1' AND film_id = 'B'`,
+		`DELETE FROM sales_daily WHERE film_id = 'E'`,
+	} {
+		if _, err := owner.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var gross string
+	var adm int64
+	if err := owner.QueryRow(ctx, `SELECT gross::text, admissions FROM boxoffice_daily WHERE film_id = 'A' AND box_office_day = '2026-01-08' AND region = 'KZ-75'`).Scan(&gross, &adm); err != nil {
+		t.Fatal(err)
+	}
+	if gross != "20100.00" || adm != 9 {
+		t.Errorf("A 01-08 KZ-75 = %s/%d, want 20100.00/9", gross, adm)
+	}
+	if n, err := svc.CheckRollup(ctx); err != nil || n != 0 {
+		t.Fatalf("CheckRollup = %d, %v", n, err)
+	}
+	if _, err := owner.Exec(ctx, `UPDATE boxoffice_daily SET gross = gross + 1 WHERE film_id = 'C'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.CheckRollup(ctx); err != nil || n != 1 {
+		t.Fatalf("CheckRollup after tampering = %d, %v", n, err)
+	}
+}

@@ -259,8 +259,10 @@ type Batch struct {
 	ReportAt time.Time
 }
 
-// BatchWindow is the longest span of sale times one POS batch holds.
-const BatchWindow = 12 * time.Hour
+// BatchWindow is the longest span of sale times one POS batch holds: under
+// ingest.LateAfter, so that a batch posted minutes after its last sale is
+// not late_report.
+const BatchWindow = 23 * time.Hour
 
 // Ticket is one planned ticket.
 type Ticket struct {
@@ -318,7 +320,7 @@ func todFactor(hour int) float64 {
 
 // baseOccupancy calibrates the whole market to about 22 tickets per
 // screening and 60 thousand tickets a day at scale 1.
-const baseOccupancy = 0.06
+const baseOccupancy = 0.05
 
 // PlanDay plans the screenings, tickets and refunds of one cinema on one
 // box-office day. It depends only on the seed, the world, the cinema's index
