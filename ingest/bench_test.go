@@ -11,12 +11,12 @@ import (
 	"ecinema/registry"
 )
 
-// BenchmarkSalesIngest posts sales of 10 or 100 seated tickets each from
+// BenchmarkSalesIngest posts sales of 1, 10 or 100 seated tickets each from
 // 32 concurrent clients straight into ingest.Service (real ledger writer
 // with group commit, real PostgreSQL) and reports tickets/s. Run with
 // go test -run '^$' -bench SalesIngest -benchtime 1000x ./ingest/
 func BenchmarkSalesIngest(b *testing.B) {
-	for _, n := range []int{10, 100} {
+	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) { benchSales(b, n) })
 	}
 }
