@@ -19,8 +19,12 @@
 //     seq not consumed).
 //   - Projections (screenings with their totals, tickets, sales_daily,
 //     screenings_daily, anomalies, idempotency keys) are written by the
-//     same Project func, with set-based statements over unnest arrays, so
-//     they change exactly when an entry is appended.
+//     same Project func, with set-based statements over unnest arrays
+//     pipelined in one round trip, so they change exactly when an entry is
+//     appended. Duplicate ticket ids and sold seats are found by the unique
+//     indexes of tickets (INSERT ... ON CONFLICT DO NOTHING RETURNING id):
+//     a short count fails the record. DeepCheck rebuilds the projections
+//     from the log for `ecinema verify --deep`.
 //   - sales_daily is net of refunds: a refund subtracts price and one
 //     admission from the row of the original sale's (box_office_day,
 //     sale_date).
