@@ -19,9 +19,13 @@ INSERT INTO vat_rates (valid_from, valid_to, rate) VALUES
 -- Closed statement periods (calendar months of box-office days). Periods
 -- are closed one after another; everything up to the latest closed month is
 -- settled, and later data for it becomes adjustment lines in the next month.
+-- ledger_size is the ledger size when the close was computed (also in the
+-- entry's body): late sales and refunds for closed days recorded in entries
+-- below it are settled by this close or an earlier one; later ones by the next.
 CREATE TABLE settlement_periods (
   period      date PRIMARY KEY CHECK (extract(day FROM period) = 1),
   entry_seq   bigint NOT NULL,
+  ledger_size bigint NOT NULL,
   closed_at   timestamptz NOT NULL,
   lines       int NOT NULL,
   body        jsonb NOT NULL

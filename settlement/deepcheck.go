@@ -22,7 +22,7 @@ var deepTables = []struct {
 	full               bool
 }{
 	{"fiscal_totals", "bin, sale_date, amount, receipts, entry_seq, superseded_seq", "entry_seq", false},
-	{"settlement_periods", "period, entry_seq, closed_at, lines, body", "entry_seq", false},
+	{"settlement_periods", "period, entry_seq, ledger_size, closed_at, lines, body", "entry_seq", false},
 	{"settlement_party_totals", "period, party_id, totals_hash", "", false},
 	{"settlement_lines", "period, line_no, adjustment, film_id, film_title, cinema_id, cinema_name, exhibitor_id, producer_id, " +
 		"distributor_id, week, first_day, last_day, vat_payer, royalty_pct, distributor_pct, distribution_fee_pct, admissions, " +
@@ -32,7 +32,7 @@ var deepTables = []struct {
 }
 
 const (
-	sqlDeepInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, closed_at, lines, body) VALUES ($1, $2, $3, $4, $5)`
+	sqlDeepInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, ledger_size, closed_at, lines, body) VALUES ($1, $2, $3, $4, $5, $6)`
 	sqlDeepInsertTotals = `INSERT INTO settlement_party_totals (period, party_id, party_name, totals, totals_json, totals_hash)
 VALUES ($1, $2, '', '{}', '', $3)`
 	sqlDeepStoredTotals = `SELECT t.period, t.party_id, t.totals_json, t.totals_hash, p.kind, p.name, p.bin
@@ -137,7 +137,7 @@ func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledge
 		if err != nil {
 			return fmt.Errorf("settlement: entry %d: at: %w", e.Seq, err)
 		}
-		if _, err := tx.Exec(ctx, sqlDeepInsertPeriod, m, e.Seq, at, b.Lines, string(p.Body)); err != nil {
+		if _, err := tx.Exec(ctx, sqlDeepInsertPeriod, m, e.Seq, b.LedgerSize, at, b.Lines, string(p.Body)); err != nil {
 			return fmt.Errorf("settlement: entry %d: %w", e.Seq, err)
 		}
 		for _, pt := range b.Parties {
@@ -256,7 +256,7 @@ func checkFrozen(ctx context.Context, tx pgx.Tx) error {
 // replayClose recomputes a period close from the rebuilt tables as of its
 // entry, checks the entry's body against it and writes the frozen rows.
 func replayClose(ctx context.Context, tx pgx.Tx, e ledger.Entry, m time.Time, body CloseBody) error {
-	snap, err := takeCloseSnapshot(ctx, tx, m)
+	snap, err := takeCloseSnapshot(ctx, tx, m, body.LedgerSize)
 	if err != nil {
 		return fmt.Errorf("settlement: entry %d: recompute close: %w", e.Seq, err)
 	}

@@ -36,8 +36,12 @@
 //     Anyone holding the statement can recompute it.
 //   - Everything up to the latest closed month is settled: a sales_daily row
 //     of a closed day differs from the sum of what closes settled of it only
-//     if a sale or refund entry for its cinema and film came after the
-//     latest close, so only those cinema × film pairs are compared.
+//     if a sale or refund entry for its cinema and film came at or after the
+//     ledger size the latest close was computed at (ledger_size in its
+//     body), so only those cinema × film pairs are compared. A close looks
+//     at entries below its own ledger_size, so its recompute under the
+//     ledger lock and verify --deep's replay see the same entries, and late
+//     data recorded meanwhile goes to the next close instead of being lost.
 //   - Money is decimal.Decimal (never float); JSON money is a string with two
 //     fraction digits. The split uses exact integer or rational arithmetic.
 package settlement

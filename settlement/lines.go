@@ -18,7 +18,7 @@ const (
 
 	sqlVATRates = `SELECT valid_from, coalesce(valid_to, 'infinity'::date)::text, rate FROM vat_rates ORDER BY valid_from`
 
-	sqlLastClose = `SELECT entry_seq FROM settlement_periods ORDER BY period DESC LIMIT 1`
+	sqlLastClose = `SELECT ledger_size FROM settlement_periods ORDER BY period DESC LIMIT 1`
 
 	// sqlOpenRows reads the rollup with what closes already settled of each
 	// row; $1 is the last day to read, $2 the films (NULL for all). Used
@@ -31,12 +31,13 @@ WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))
 
 	// sqlOpenRowsAfterClose reads the rows of open months ($5 = first open
 	// day .. $1) and, for closed days, only the rows of cinema × film pairs
-	// that received a sale or refund entry after the latest close ($4 =
-	// its seq in log $3): every other closed row is settled exactly. Those
-	// rows come with what closes settled of them.
+	// that received a sale or refund entry with seq in [$4, $7) of log $3,
+	// $4 being the ledger size the latest close was computed at: every
+	// other closed row is settled exactly. Those rows come with what closes
+	// settled of them.
 	sqlOpenRowsAfterClose = `WITH cand AS (
   SELECT DISTINCT cinema_id, film_id FROM ledger_entries
-  WHERE log_id = $3 AND seq > $4 AND kind IN ('sale', 'refund') AND cinema_id IS NOT NULL AND film_id IS NOT NULL
+  WHERE log_id = $3 AND seq >= $4 AND seq < $7 AND kind IN ('sale', 'refund') AND cinema_id IS NOT NULL AND film_id IS NOT NULL
     AND ($2::text[] IS NULL OR film_id = ANY($2)) AND ($6::text[] IS NULL OR cinema_id = ANY($6))
 ), st AS (
   SELECT s.cinema_id, s.film_id, s.box_office_day, s.sale_date, sum(s.gross) AS gross, sum(s.admissions) AS admissions
@@ -429,7 +430,11 @@ type openResult struct {
 // first open month. Recoupment continues from the frozen lines of each
 // film; it spans every cinema of a film, so with a cinema filter it is not
 // computed (Recoupment stays zero: exhibitor statements do not show it).
-func openLines(ctx context.Context, q querier, films, cinemas []string, through time.Time) (*openResult, error) {
+//
+// Late data is looked for in entries below candTo (math.MaxInt64 for all;
+// a close passes the ledger size it was computed at, so that its recompute
+// under the ledger lock and verify's replay see the same entries).
+func openLines(ctx context.Context, q querier, films, cinemas []string, through time.Time, candTo int64) (*openResult, error) {
 	res := &openResult{}
 	var err error
 	if res.horizon, err = horizon(ctx, q); err != nil {
@@ -443,11 +448,11 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 	if res.horizon.IsZero() {
 		rs, err = q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films, cinemas)
 	} else {
-		var lastSeq int64
-		if err := q.QueryRow(ctx, sqlLastClose).Scan(&lastSeq); err != nil {
+		var candFrom int64
+		if err := q.QueryRow(ctx, sqlLastClose).Scan(&candFrom); err != nil {
 			return nil, fmt.Errorf("settlement: last close: %w", err)
 		}
-		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, lastSeq, res.firstOpen, cinemas)
+		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, candFrom, res.firstOpen, cinemas, candTo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)

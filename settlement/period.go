@@ -19,8 +19,9 @@ import (
 const (
 	sqlEarlierData  = `SELECT EXISTS (SELECT 1 FROM sales_daily WHERE box_office_day < $1 AND (gross <> 0 OR admissions <> 0))`
 	sqlParties      = `SELECT id, kind, name, bin FROM parties WHERE id = ANY($1)`
-	sqlInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, closed_at, lines, body)
-VALUES ($1, $2, $3, $4, $5)`
+	sqlInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, ledger_size, closed_at, lines, body)
+VALUES ($1, $2, $3, $4, $5, $6)`
+	sqlLedgerSize  = `SELECT coalesce((SELECT size FROM ledger_heads WHERE log_id = $1), 0)`
 	sqlSettleMonth = `INSERT INTO settlement_settled (cinema_id, film_id, box_office_day, sale_date, period, gross, admissions)
 SELECT cinema_id, film_id, box_office_day, sale_date, $1, gross, admissions FROM sales_daily
 WHERE box_office_day BETWEEN $1 AND $2 AND (gross <> 0 OR admissions <> 0)`
@@ -39,10 +40,13 @@ type PartyTotal struct {
 
 // CloseBody is the body of a period_close ledger entry.
 type CloseBody struct {
-	Period  string       `json:"period"`
-	Lines   int          `json:"lines"`
-	Gross   string       `json:"gross"`
-	Parties []PartyTotal `json:"parties"`
+	Period string `json:"period"`
+	// LedgerSize is the ledger size the close was computed at: late sales
+	// and refunds for closed days in entries below it are settled by now.
+	LedgerSize int64        `json:"ledger_size"`
+	Lines      int          `json:"lines"`
+	Gross      string       `json:"gross"`
+	Parties    []PartyTotal `json:"parties"`
 }
 
 // CloseResult is what closing a period recorded.
@@ -85,7 +89,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 		e, err := s.app.Append(ctx, ledger.Record{
 			Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
 			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				again, err := takeCloseSnapshot(ctx, tx, period)
+				again, err := takeCloseSnapshot(ctx, tx, period, snap.body.LedgerSize)
 				if err != nil {
 					return err
 				}
@@ -114,10 +118,16 @@ func (s *Service) closeSnapshot(ctx context.Context, period time.Time) (*closeSn
 		return nil, fmt.Errorf("settlement: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	return takeCloseSnapshot(ctx, tx, period)
+	var size int64
+	if err := tx.QueryRow(ctx, sqlLedgerSize, ledger.DefaultLogID).Scan(&size); err != nil {
+		return nil, fmt.Errorf("settlement: ledger size: %w", err)
+	}
+	return takeCloseSnapshot(ctx, tx, period, size)
 }
 
-func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*closeSnapshot, error) {
+// takeCloseSnapshot computes the close of period, looking for late data of
+// closed days in entries below ledgerSize.
+func takeCloseSnapshot(ctx context.Context, q querier, period time.Time, ledgerSize int64) (*closeSnapshot, error) {
 	h, err := horizon(ctx, q)
 	if err != nil {
 		return nil, err
@@ -138,7 +148,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*close
 			return nil, fmt.Errorf("%w: there are sales before %s", ErrEarlierPeriodOpen, month(period))
 		}
 	}
-	res, err := openLines(ctx, q, nil, nil, monthEnd(period))
+	res, err := openLines(ctx, q, nil, nil, monthEnd(period), ledgerSize)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +179,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*close
 	}
 	sort.Slice(parties, func(i, j int) bool { return parties[i].ID < parties[j].ID })
 	gross := totalsOf(&Statement{Party: Party{Kind: "all"}, Lines: res.lines})
-	snap.body = CloseBody{Period: month(period), Lines: len(res.lines), Gross: money(gross.Gross), Parties: []PartyTotal{}}
+	snap.body = CloseBody{Period: month(period), LedgerSize: ledgerSize, Lines: len(res.lines), Gross: money(gross.Gross), Parties: []PartyTotal{}}
 	for _, p := range parties {
 		st := &Statement{Party: p, From: period, To: monthEnd(period)}
 		for _, l := range res.lines {
@@ -193,7 +203,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time) (*close
 // write stores the frozen period in the period_close entry's transaction.
 func (snap *closeSnapshot) write(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 	p := snap.period
-	if _, err := tx.Exec(ctx, sqlInsertPeriod, p, e.Seq, e.At, len(snap.res.lines), snap.bytes); err != nil {
+	if _, err := tx.Exec(ctx, sqlInsertPeriod, p, e.Seq, snap.body.LedgerSize, e.At, len(snap.res.lines), snap.bytes); err != nil {
 		return fmt.Errorf("settlement: insert period: %w", err)
 	}
 	lineRows := make([][]any, 0, len(snap.res.lines))

@@ -193,10 +193,10 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 	}
 	// Open months.
 	if h.IsZero() || toM.After(h) {
-		from, afterSeq := time.Time{}, int64(math.MaxInt64)
+		from, fromSeq := time.Time{}, int64(math.MaxInt64)
 		if !h.IsZero() {
 			from = h.AddDate(0, 1, 0)
-			if err := q.QueryRow(ctx, sqlLastClose).Scan(&afterSeq); err != nil {
+			if err := q.QueryRow(ctx, sqlLastClose).Scan(&fromSeq); err != nil {
 				return nil, fmt.Errorf("settlement: last close: %w", err)
 			}
 		}
@@ -205,12 +205,12 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 			// Only its cinemas' rows: no cross-cinema recoupment to compute.
 			cinemas, err = strings1(ctx, q, sqlExhibitorCinemas, p.ID)
 		} else {
-			films, err = filmsOf(ctx, q, p, from, monthEnd(toM), afterSeq)
+			films, err = filmsOf(ctx, q, p, from, monthEnd(toM), fromSeq)
 		}
 		if err != nil {
 			return nil, err
 		}
-		res, err := openLines(ctx, q, films, cinemas, monthEnd(toM))
+		res, err := openLines(ctx, q, films, cinemas, monthEnd(toM), math.MaxInt64)
 		if err != nil {
 			return nil, err
 		}
