@@ -240,7 +240,7 @@ func (st *Statement) WritePDF(w io.Writer) error {
 	pdf.CellFormat(0, 6, fmt.Sprintf("Period %s – %s (%s)", day(st.From), day(st.To), status), "", 1, "L", false, 0, "")
 	pdf.Ln(2)
 
-	cols, rows, total := st.table()
+	_, rows, total := st.table()
 	type pcol struct {
 		idx   int
 		head  string
@@ -263,7 +263,6 @@ func (st *Statement) WritePDF(w io.Writer) error {
 		pc[1].width += 18 // film
 		pc[2].width += 18 // cinema
 	}
-	_ = cols
 	header := func() {
 		pdf.SetFont("DejaVu", "B", 6.5)
 		pdf.SetFillColor(230, 230, 230)
