@@ -74,12 +74,16 @@ func ParsePeriod(s string) (time.Time, error) {
 // ClosePeriod freezes a month: its lines (with adjustments of earlier closed
 // months) are computed and stored, and a period_close entry records the hash
 // of every party's statement totals. Months close one after another, only
-// after they have ended (local time).
+// after their last box-office day has ended (06:00 local time on the first
+// of the next month).
 func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
 	period = monthOf(period)
-	today := dateOf(s.now().In(s.loc))
-	if !monthEnd(period).Before(today) {
-		return nil, fmt.Errorf("%w: %s ends %s", ErrPeriodNotEnded, month(period), day(monthEnd(period)))
+	// The month's last box-office day runs until 06:00 local time of the
+	// next day (screenings starting before 06:00 belong to the day before).
+	last := monthEnd(period)
+	ends := time.Date(last.Year(), last.Month(), last.Day()+1, 6, 0, 0, 0, s.loc)
+	if s.now().Before(ends) {
+		return nil, fmt.Errorf("%w: the last box-office day of %s ends %s", ErrPeriodNotEnded, month(period), ends.Format(time.RFC3339))
 	}
 	for attempt := 0; ; attempt++ {
 		snap, err := s.closeSnapshot(ctx, period)

@@ -287,7 +287,11 @@ func TestCloseAndAdjustments(t *testing.T) {
 	if _, err := f.close("2026-01"); !errors.Is(err, ErrPeriodNotEnded) {
 		t.Fatalf("close before the month ended: %v", err)
 	}
-	f.now = time.Date(2026, 2, 1, 0, 30, 0, 0, time.UTC) // 05:30 local on Feb 1
+	f.now = time.Date(2026, 2, 1, 0, 30, 0, 0, time.UTC) // 05:30 local on Feb 1: January 31's shows still run
+	if _, err := f.close("2026-01"); !errors.Is(err, ErrPeriodNotEnded) {
+		t.Fatalf("close January at 05:30 on February 1: %v", err)
+	}
+	f.now = time.Date(2026, 2, 1, 1, 0, 0, 0, time.UTC) // 06:00 local
 	if _, err := f.close("2026-02"); !errors.Is(err, ErrPeriodNotEnded) {
 		t.Fatalf("close Feb: %v", err)
 	}
