@@ -62,6 +62,11 @@ type closeSnapshot struct {
 	bytes  []byte
 }
 
+// closeAttempts bounds how often ClosePeriod recomputes when data for the
+// month changes between its snapshot and its ledger entry; then it answers
+// ErrSnapshotChanged and the admin retries later.
+const closeAttempts = 8
+
 // ParsePeriod parses YYYY-MM into the first day of that month.
 func ParsePeriod(s string) (time.Time, error) {
 	t, err := time.Parse("2006-01", s)
@@ -103,7 +108,13 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 				return again.write(ctx, tx, e)
 			},
 		})
-		if errors.Is(err, ErrSnapshotChanged) && attempt < 5 {
+		if errors.Is(err, ErrSnapshotChanged) && attempt < closeAttempts-1 {
+			// Late data for the month arrived meanwhile: let the burst pass.
+			select {
+			case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 			continue
 		}
 		if err != nil {
