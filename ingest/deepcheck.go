@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -94,7 +93,9 @@ func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-func strictJSON(b []byte, v any) error {
+// decodeBody decodes an entry's body; the writer marshalled it from the
+// same struct, so unknown fields are not looked for.
+func decodeBody(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
@@ -105,7 +106,7 @@ func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
 
 func replayScreening(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	var b screeningBody
-	if err := strictJSON(raw, &b); err != nil {
+	if err := decodeBody(raw, &b); err != nil {
 		return err
 	}
 	start, err1 := time.Parse(time.RFC3339Nano, b.StartsAt)
@@ -133,43 +134,21 @@ func replayScreening(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) erro
 	return err
 }
 
-// dayTotals sums prices by sale date, in date order.
-type dayTotals struct {
-	dates  []time.Time
-	gross  []string
-	admits []int64
-}
-
-func sumByDay(dates []time.Time, prices []decimal.Decimal) dayTotals {
-	type acc struct {
-		g decimal.Decimal
-		n int64
+// replayTicket parses what a sale or refund entry states of one ticket:
+// when it was sold or refunded, its sale date and its price.
+func replayTicket(id, at, saleDate, price string) (time.Time, time.Time, decimal.Decimal, error) {
+	t, err1 := time.Parse(time.RFC3339Nano, at)
+	sd, err2 := parseDate(saleDate)
+	d, err3 := decimal.NewFromString(price)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return time.Time{}, time.Time{}, decimal.Zero, fmt.Errorf("ticket %q: %w", id, err)
 	}
-	m := map[time.Time]*acc{}
-	for i, d := range dates {
-		a := m[d]
-		if a == nil {
-			a = &acc{}
-			m[d] = a
-		}
-		a.g = a.g.Add(prices[i])
-		a.n++
-	}
-	var t dayTotals
-	for d := range m {
-		t.dates = append(t.dates, d)
-	}
-	sort.Slice(t.dates, func(i, j int) bool { return t.dates[i].Before(t.dates[j]) })
-	for _, d := range t.dates {
-		t.gross = append(t.gross, m[d].g.StringFixed(2))
-		t.admits = append(t.admits, m[d].n)
-	}
-	return t
+	return t, sd, d, nil
 }
 
 func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	var b saleBody
-	if err := strictJSON(raw, &b); err != nil {
+	if err := decodeBody(raw, &b); err != nil {
 		return err
 	}
 	bod, err := parseDate(b.BoxOfficeDay)
@@ -179,18 +158,16 @@ func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	n := len(b.Tickets)
 	ids, prices, cats, seats, chans := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	soldAt, saleDates := make([]time.Time, n), make([]time.Time, n)
-	decs := make([]decimal.Decimal, n)
-	gross := decimal.Zero
+	gross, sums := decimal.Zero, daySums{}
 	for i, t := range b.Tickets {
-		at, err1 := time.Parse(time.RFC3339Nano, t.SoldAt)
-		sd, err2 := parseDate(t.SaleDate)
-		d, err3 := decimal.NewFromString(t.Price)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return fmt.Errorf("ticket %q: %w", t.ID, err)
+		at, sd, d, err := replayTicket(t.ID, t.SoldAt, t.SaleDate, t.Price)
+		if err != nil {
+			return err
 		}
 		ids[i], prices[i], cats[i], seats[i], chans[i] = t.ID, t.Price, t.Category, t.Seat, t.Channel
-		soldAt[i], saleDates[i], decs[i] = at, sd, d
+		soldAt[i], saleDates[i] = at, sd
 		gross = gross.Add(d)
+		sums.add(sd, d)
 	}
 	tag, err := tx.Exec(ctx, sqlTicketsInsert, b.CinemaID, b.ScreeningID, b.FilmID, bod, seq, ids, prices, cats, seats, chans, soldAt, saleDates)
 	if err != nil {
@@ -199,7 +176,7 @@ func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	if tag.RowsAffected() != int64(n) {
 		return fmt.Errorf("%d of %d tickets conflict with earlier entries", int64(n)-tag.RowsAffected(), n)
 	}
-	days := sumByDay(saleDates, decs)
+	days := sums.totals()
 	if _, err := tx.Exec(ctx, sqlSalesDailyAdd, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
 		return err
 	}
@@ -209,7 +186,7 @@ func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 
 func replayRefund(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	var b refundBody
-	if err := strictJSON(raw, &b); err != nil {
+	if err := decodeBody(raw, &b); err != nil {
 		return err
 	}
 	bod, err := parseDate(b.BoxOfficeDay)
@@ -218,17 +195,15 @@ func replayRefund(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	}
 	n := len(b.Tickets)
 	ids, at := make([]string, n), make([]time.Time, n)
-	dates, decs := make([]time.Time, n), make([]decimal.Decimal, n)
-	amount := decimal.Zero
+	amount, sums := decimal.Zero, daySums{}
 	for i, t := range b.Tickets {
-		ra, err1 := time.Parse(time.RFC3339Nano, t.RefundedAt)
-		sd, err2 := parseDate(t.SaleDate)
-		d, err3 := decimal.NewFromString(t.Price)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return fmt.Errorf("ticket %q: %w", t.ID, err)
+		ra, sd, d, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price)
+		if err != nil {
+			return err
 		}
-		ids[i], at[i], dates[i], decs[i] = t.ID, ra, sd, d
+		ids[i], at[i] = t.ID, ra
 		amount = amount.Add(d)
+		sums.add(sd, d)
 	}
 	tag, err := tx.Exec(ctx, sqlRefundApply, b.CinemaID, b.ScreeningID, seq, ids, at)
 	if err != nil {
@@ -237,7 +212,7 @@ func replayRefund(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
 	if tag.RowsAffected() != int64(n) {
 		return fmt.Errorf("%d of %d refunded tickets were not sold or already refunded", int64(n)-tag.RowsAffected(), n)
 	}
-	days := sumByDay(dates, decs)
+	days := sums.totals()
 	if _, err := tx.Exec(ctx, sqlSalesDailySub, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
 		return err
 	}

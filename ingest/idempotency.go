@@ -118,6 +118,24 @@ func (s *Service) awaitTwin(ctx context.Context, id idem) (*Response, bool, erro
 	return resp, true, nil
 }
 
+// appendFailed decides what a failed Append of an idempotent write means:
+// retry when its premises changed (errStale) or when a twin request with
+// the same key rolled back; else the twin's response, or err as the
+// client should see it.
+func (s *Service) appendFailed(ctx context.Context, id idem, err error) (resp *Response, retry bool, _ error) {
+	switch {
+	case isStale(err):
+		return nil, true, nil
+	case errors.Is(err, errTwin):
+		resp, ok, err := s.awaitTwin(ctx, id)
+		if err != nil || ok {
+			return resp, false, err
+		}
+		return nil, true, nil
+	}
+	return nil, false, asRuleError(err)
+}
+
 // PurgeIdempotencyKeys deletes idempotency keys older than the configured
 // retention (at least 7 days) and returns how many it deleted.
 func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {

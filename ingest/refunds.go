@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -95,20 +94,11 @@ func (s *Service) PostRefunds(ctx context.Context, c Caller, idemKey string, bod
 			},
 		}
 		e, err := s.app.Append(ctx, rec)
-		var stale *errStale
-		switch {
-		case err == nil:
+		if err == nil {
 			return &Response{Status: 201, Body: p.response(e)}, nil
-		case errors.As(err, &stale):
-			continue
-		case errors.Is(err, errTwin):
-			resp, ok, err := s.awaitTwin(ctx, id)
-			if err != nil || ok {
-				return resp, err
-			}
-			continue
-		default:
-			return nil, asRuleError(err)
+		}
+		if resp, retry, err := s.appendFailed(ctx, id, err); !retry {
+			return resp, err
 		}
 	}
 	return nil, fmt.Errorf("ingest: refund for screening %s/%s: premises kept changing after %d attempts", c.CinemaID, ref.ScreeningID, maxAttempts)
@@ -122,9 +112,7 @@ type refundPlan struct {
 	amount     decimal.Decimal
 	ids        []string
 	refundedAt []time.Time
-	dayDates   []time.Time
-	dayGross   []string
-	dayAdmits  []int64
+	days       dayTotals // the sales_daily rows to take from
 }
 
 // planRefund checks a refund against the tickets as stored: prices and
@@ -160,11 +148,7 @@ func (s *Service) planRefund(ctx context.Context, c Caller, sc *screeningRow, re
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ingest: read tickets to refund: %w", err)
 	}
-	type day struct {
-		gross decimal.Decimal
-		n     int64
-	}
-	days := map[time.Time]*day{}
+	days := daySums{}
 	p.body = refundBody{CinemaID: c.CinemaID, ScreeningID: sc.ID, FilmID: sc.FilmID,
 		BoxOfficeDay: sc.BoxOfficeDay.Format(dateLayout), Reason: ref.Reason, Tickets: make([]refundBodyTicket, n)}
 	for i, t := range ref.Tickets {
@@ -188,23 +172,10 @@ func (s *Service) planRefund(ctx context.Context, c Caller, sc *screeningRow, re
 		p.amount = p.amount.Add(st.price)
 		p.body.Tickets[i] = refundBodyTicket{ID: t.ID, RefundedAt: fmtTime(t.RefundedAt), Price: st.price.StringFixed(2),
 			SaleDate: st.saleDate.Format(dateLayout)}
-		d := days[st.saleDate]
-		if d == nil {
-			d = &day{}
-			days[st.saleDate] = d
-		}
-		d.gross = d.gross.Add(st.price)
-		d.n++
+		days.add(st.saleDate, st.price)
 	}
 	p.body.Amount = p.amount.StringFixed(2)
-	for d := range days {
-		p.dayDates = append(p.dayDates, d)
-	}
-	sort.Slice(p.dayDates, func(i, j int) bool { return p.dayDates[i].Before(p.dayDates[j]) })
-	for _, d := range p.dayDates {
-		p.dayGross = append(p.dayGross, days[d].gross.StringFixed(2))
-		p.dayAdmits = append(p.dayAdmits, days[d].n)
-	}
+	p.days = days.totals()
 	return p, nil
 }
 
@@ -270,7 +241,7 @@ func (s *Service) projectRefund(ctx context.Context, tx pgx.Tx, e ledger.Entry, 
 		}
 	}
 	w := &pgx.Batch{}
-	w.Queue(sqlSalesDailySub, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.dayDates, p.dayGross, p.dayAdmits)
+	w.Queue(sqlSalesDailySub, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.days.dates, p.days.gross, p.days.admits)
 	w.Queue(sqlScreeningRefunded, p.cinemaID, sc.ID, p.n, p.amount.StringFixed(2))
 	w.Queue(sqlIdemInsert, id.keyID, id.key, id.hash, 201, p.response(e), e.Seq)
 	if err := tx.SendBatch(ctx, w).Close(); err != nil {

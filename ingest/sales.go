@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -135,21 +134,14 @@ func (s *Service) PostSales(ctx context.Context, c Caller, idemKey string, body 
 			},
 		}
 		e, err := s.app.Append(ctx, rec)
-		var stale *errStale
-		switch {
-		case err == nil:
+		if err == nil {
 			return &Response{Status: 201, Body: p.response(e, flags)}, nil
-		case errors.As(err, &stale):
+		}
+		if isStale(err) {
 			flags = final // nil when the screening changed: guess again from the new read
-			continue
-		case errors.Is(err, errTwin):
-			resp, ok, err := s.awaitTwin(ctx, id)
-			if err != nil || ok {
-				return resp, err
-			}
-			continue
-		default:
-			return nil, asRuleError(err)
+		}
+		if resp, retry, err := s.appendFailed(ctx, id, err); !retry {
+			return resp, err
 		}
 	}
 	return nil, fmt.Errorf("ingest: sale for screening %s/%s: premises kept changing after %d attempts", c.CinemaID, sale.ScreeningID, maxAttempts)
@@ -168,9 +160,7 @@ type salePlan struct {
 	ids, prices, categories, seats, channels []string
 	soldAt, saleDates                        []time.Time
 
-	dayDates  []time.Time
-	dayGross  []string
-	dayAdmits []int64
+	days dayTotals // the sales_daily rows to add to
 
 	late, afterStart int // tickets carrying each flag
 }
@@ -184,11 +174,7 @@ func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan,
 	}
 	p.body = saleBody{CinemaID: c.CinemaID, ScreeningID: sc.ID, FilmID: sc.FilmID,
 		BoxOfficeDay: sc.BoxOfficeDay.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
-	type day struct {
-		gross decimal.Decimal
-		n     int64
-	}
-	days := map[time.Time]*day{}
+	days := daySums{}
 	for i, t := range sale.Tickets {
 		if t.SoldAt.After(sc.EndsAt) {
 			return nil, newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
@@ -201,13 +187,7 @@ func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan,
 		p.body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: sd.Format(dateLayout),
 			Price: price, Category: t.Category, Seat: t.Seat, Channel: t.Channel}
 		p.gross = p.gross.Add(t.Price)
-		d := days[sd]
-		if d == nil {
-			d = &day{}
-			days[sd] = d
-		}
-		d.gross = d.gross.Add(t.Price)
-		d.n++
+		days.add(sd, t.Price)
 		if now.Sub(t.SoldAt) > LateAfter {
 			p.late++
 		}
@@ -215,14 +195,7 @@ func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan,
 			p.afterStart++
 		}
 	}
-	for d := range days {
-		p.dayDates = append(p.dayDates, d)
-	}
-	sort.Slice(p.dayDates, func(i, j int) bool { return p.dayDates[i].Before(p.dayDates[j]) })
-	for _, d := range p.dayDates {
-		p.dayGross = append(p.dayGross, days[d].gross.StringFixed(2))
-		p.dayAdmits = append(p.dayAdmits, days[d].n)
-	}
+	p.days = days.totals()
 	return p, nil
 }
 
@@ -293,7 +266,7 @@ func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p 
 		}
 		return rows.Err()
 	})
-	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.dayDates, p.dayGross, p.dayAdmits)
+	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.days.dates, p.days.gross, p.days.admits)
 	if len(flags) > 0 {
 		counts := make([]int32, len(flags))
 		for i, f := range flags {

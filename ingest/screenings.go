@@ -166,7 +166,6 @@ func (s *Service) PutScreening(ctx context.Context, c Caller, id string, body []
 			},
 		}
 		e, err := s.app.Append(ctx, rec)
-		var stale *errStale
 		switch {
 		case err == nil:
 			status := http.StatusCreated
@@ -174,7 +173,7 @@ func (s *Service) PutScreening(ctx context.Context, c Caller, id string, body []
 				status = http.StatusOK
 			}
 			return &Response{Status: status, Body: mustJSON(ScreeningResponse{Entry: entryRef(e), Screening: view})}, nil
-		case errors.As(err, &stale):
+		case isStale(err):
 			continue
 		default:
 			return nil, asRuleError(err)

@@ -105,6 +105,11 @@ type errStale struct{ why string }
 
 func (e *errStale) Error() string { return "ingest: stale premise: " + e.why }
 
+func isStale(err error) bool {
+	var stale *errStale
+	return errors.As(err, &stale)
+}
+
 // screeningRow is a screening as the rules need it.
 type screeningRow struct {
 	CinemaID      string
