@@ -50,7 +50,6 @@ var (
 	admins       = []apikey.Role{apikey.RoleAdmin}
 	anyRole      = apikey.Roles
 	posOnly      = []apikey.Role{apikey.RolePOS}
-	readers      = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleTax}
 	ledgerRoles  = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RolePOS, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}
 	partyRoles   = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleExhibitor, apikey.RoleRightsHolder}
 	analystRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor}
@@ -59,8 +58,9 @@ var (
 
 // allow is the one authorisation decision for a route: the principal's
 // role must be among roles. Object scope (which cinema, which party) is
-// checked by the handler with scopeCinema / scopeParty, or by the domain
-// service for derived scopes (a producer's films).
+// decided after it, per resource: posWrite acts for the key's cinema only,
+// ledgerScope and statementScope map the principal to what it may read,
+// and the ledger reader checks derived scopes (a producer's films).
 func allow(roles []apikey.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -70,20 +70,4 @@ func allow(roles []apikey.Role) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-// scopeCinema checks that a cinema-scoped key acts for cinemaID.
-func scopeCinema(p apikey.Principal, cinemaID string) error {
-	if p.CinemaID != "" && p.CinemaID != cinemaID {
-		return errForbidden
-	}
-	return nil
-}
-
-// scopeParty checks that a party-scoped key acts for partyID.
-func scopeParty(p apikey.Principal, partyID string) error {
-	if p.PartyID != "" && p.PartyID != partyID {
-		return errForbidden
-	}
-	return nil
 }
