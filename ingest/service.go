@@ -21,8 +21,8 @@ type Appender interface {
 	Append(context.Context, ledger.Record) (ledger.Entry, error)
 }
 
-// Clock skew a POS may have: times up to this far ahead of the server's
-// clock are accepted.
+// ClockSkew is how far a POS clock may run ahead: times up to this far
+// ahead of the server's clock are accepted.
 const ClockSkew = 5 * time.Minute
 
 // LateAfter is how long after sold_at a sale must arrive to be flagged late_report.

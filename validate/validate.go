@@ -30,6 +30,7 @@ type Errors struct {
 	Fields []FieldError
 }
 
+// Error lists every invalid field with its message.
 func (e *Errors) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
