@@ -16,11 +16,11 @@ import (
 // deepTables are the ingest projections DeepCheck rebuilds from the
 // entries, with the columns compared. The anomalies table (flags are not
 // hashed) and idempotency keys (not facts of the log) are not rebuilt.
-var deepTables = []struct{ name, columns, seq string }{
-	{"screenings", "cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day, format, language, entry_seq, seats, version, tickets_sold, tickets_active, gross", "entry_seq"},
-	{"tickets", "cinema_id, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date, box_office_day, sale_seq, refunded_at, refund_seq", "sale_seq"},
-	{"sales_daily", "cinema_id, film_id, box_office_day, sale_date, gross, admissions", ""},
-	{"screenings_daily", "cinema_id, film_id, box_office_day, screenings", ""},
+var deepTables = []ledger.ShadowTable{
+	{Name: "screenings", Columns: "cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day, format, language, entry_seq, seats, version, tickets_sold, tickets_active, gross", SeqColumn: "entry_seq"},
+	{Name: "tickets", Columns: "cinema_id, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date, box_office_day, sale_seq, refunded_at, refund_seq", SeqColumn: "sale_seq"},
+	{Name: "sales_daily", Columns: "cinema_id, film_id, box_office_day, sale_date, gross, admissions"},
+	{Name: "screenings_daily", Columns: "cinema_id, film_id, box_office_day, screenings"},
 }
 
 // The rebuild runs the same statements as the live Project funcs (on
@@ -48,11 +48,8 @@ func (DeepCheck) Name() string { return "ingest" }
 // Begin creates empty temporary copies (with the same indexes) that shadow
 // the stored tables for the rest of the transaction.
 func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
-	for _, t := range deepTables {
-		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("ingest: deep check: %w", err)
-		}
+	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
+		return fmt.Errorf("ingest: deep check: %w", err)
 	}
 	return nil
 }
@@ -77,20 +74,7 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 // Compare compares the rebuilt tables with the stored ones and drops the
 // temporary tables.
 func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
-	for _, t := range deepTables {
-		err := ledger.CompareQueries(ctx, tx, t.name,
-			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.columns, t.name),
-			fmt.Sprintf("SELECT %s FROM public.%s", t.columns, t.name), t.seq)
-		if err != nil {
-			return err
-		}
-	}
-	for _, t := range deepTables {
-		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
-			return fmt.Errorf("ingest: deep check: %w", err)
-		}
-	}
-	return nil
+	return ledger.CompareShadows(ctx, tx, deepTables)
 }
 
 // decodeBody decodes an entry's body; the writer marshalled it from the

@@ -31,8 +31,9 @@ WHERE log_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`
 // transaction, so the tables are seen in the same snapshot as the entries.
 // The transaction is not read-only: a check may create TEMP tables, rebuild
 // into them (buffering rows and inserting them in batches, since Entry is
-// called for every entry of the log) and compare with SQL, for example with
-// CompareQueries.
+// called for every entry of the log) and compare with SQL: CreateShadows and
+// CompareShadows do this for tables rebuilt whole, CompareQueries for any
+// two SELECTs.
 type DeepCheck interface {
 	// Name names the check in reports, e.g. "ingest.tickets".
 	Name() string
@@ -99,6 +100,49 @@ LIMIT 2`, rebuilt, stored)
 		return nil
 	}
 	return &ProjectionMismatch{Table: table, Seq: seq, Detail: strings.Join(diffs, "; ")}
+}
+
+// ShadowTable is a projection table a DeepCheck rebuilds. The rebuild goes
+// into an empty temporary table of the same name, which PostgreSQL finds
+// before the stored one, so the domain's own statements write it unchanged.
+type ShadowTable struct {
+	Name      string // the stored table, in schema public
+	Columns   string // the columns compared, comma-separated
+	SeqColumn string // the column naming the writing entry, or ""
+}
+
+// CreateShadows helps a DeepCheck's Begin: it creates an empty temporary
+// copy (same defaults and indexes) of each table, dropped at commit at the
+// latest.
+func CreateShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error {
+	for _, t := range tables {
+		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.Name, t.Name)
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("ledger: create shadow of %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// CompareShadows helps a DeepCheck's Compare: it compares each rebuilt
+// table with the stored one (CompareQueries, on Columns) and returns the
+// first *ProjectionMismatch; when all agree it drops the temporary tables,
+// so that later checks see the stored ones again.
+func CompareShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error {
+	for _, t := range tables {
+		err := CompareQueries(ctx, tx, t.Name,
+			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.Columns, t.Name),
+			fmt.Sprintf("SELECT %s FROM public.%s", t.Columns, t.Name), t.SeqColumn)
+		if err != nil {
+			return err
+		}
+	}
+	for _, t := range tables {
+		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.Name); err != nil {
+			return fmt.Errorf("ledger: drop shadow of %s: %w", t.Name, err)
+		}
+	}
+	return nil
 }
 
 // VerifyOptions configures VerifyDB.

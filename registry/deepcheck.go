@@ -11,15 +11,15 @@ import (
 
 // registryTables are the projections of registry entries, each with the
 // columns compared by DeepCheck and the column naming the writing entry.
-var registryTables = []struct{ name, columns, seq string }{
-	{"registry_versions", "kind, id, version, entry_seq, body, recorded_at", "entry_seq"},
-	{"parties", "id, version, kind, name, bin, entry_seq", "entry_seq"},
-	{"cinemas", "id, version, name, exhibitor_id, region, city, vat_payer, entry_seq", "entry_seq"},
-	{"halls", "cinema_id, id, name, seats", ""},
-	{"films", filmColumns + ", entry_seq", "entry_seq"},
-	{"film_rights_holders", "film_id, party_id, role, share_pct", ""},
-	{"film_rental_terms", "film_id, from_week, distributor_pct", ""},
-	{"rental_term_overrides", "film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq", "entry_seq"},
+var registryTables = []ledger.ShadowTable{
+	{Name: "registry_versions", Columns: "kind, id, version, entry_seq, body, recorded_at", SeqColumn: "entry_seq"},
+	{Name: "parties", Columns: "id, version, kind, name, bin, entry_seq", SeqColumn: "entry_seq"},
+	{Name: "cinemas", Columns: "id, version, name, exhibitor_id, region, city, vat_payer, entry_seq", SeqColumn: "entry_seq"},
+	{Name: "halls", Columns: "cinema_id, id, name, seats"},
+	{Name: "films", Columns: filmColumns + ", entry_seq", SeqColumn: "entry_seq"},
+	{Name: "film_rights_holders", Columns: "film_id, party_id, role, share_pct"},
+	{Name: "film_rental_terms", Columns: "film_id, from_week, distributor_pct"},
+	{Name: "rental_term_overrides", Columns: "film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq", SeqColumn: "entry_seq"},
 }
 
 // DeepCheck rebuilds the registry tables from the ledger for
@@ -37,11 +37,8 @@ func (DeepCheck) Name() string { return "registry" }
 
 // Begin creates the temporary tables.
 func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
-	for _, t := range registryTables {
-		q := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE public.%s INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP", t.name, t.name)
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("registry: deep check: %w", err)
-		}
+	if err := ledger.CreateShadows(ctx, tx, registryTables); err != nil {
+		return fmt.Errorf("registry: deep check: %w", err)
 	}
 	return nil
 }
@@ -59,18 +56,5 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 // Compare compares every rebuilt table with the stored one, then drops the
 // temporary tables so that later checks see the real ones again.
 func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
-	for _, t := range registryTables {
-		err := ledger.CompareQueries(ctx, tx, t.name,
-			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.columns, t.name),
-			fmt.Sprintf("SELECT %s FROM public.%s", t.columns, t.name), t.seq)
-		if err != nil {
-			return err
-		}
-	}
-	for _, t := range registryTables {
-		if _, err := tx.Exec(ctx, "DROP TABLE pg_temp."+t.name); err != nil {
-			return fmt.Errorf("registry: deep check: %w", err)
-		}
-	}
-	return nil
+	return ledger.CompareShadows(ctx, tx, registryTables)
 }
