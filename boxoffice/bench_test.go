@@ -117,7 +117,7 @@ func benchPool(b *testing.B) *pgxpool.Pool {
 	if _, err := owner.CopyFrom(ctx, pgx.Identifier{"screenings_daily"}, []string{"cinema_id", "film_id", "box_office_day", "screenings"}, pgx.CopyFromRows(scrRows)); err != nil {
 		b.Fatal(err)
 	}
-	for _, t := range []string{"sales_daily", "screenings_daily"} {
+	for _, t := range []string{"sales_daily", "screenings_daily", "boxoffice_daily"} {
 		if _, err := owner.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
 			b.Fatal(err)
 		}
