@@ -67,12 +67,18 @@ func (r *Reader) Entry(ctx context.Context, seq int64) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("ledger: read entry %d: %w", seq, err)
 	}
+	e.complete(leaf)
+	return e, nil
+}
+
+// complete finishes an entry scanned from a row: the leaf hash from its
+// column, At in UTC, and Prev from the stored bytes' chain position.
+func (e *Entry) complete(leaf []byte) {
 	copy(e.LeafHash[:], leaf)
 	e.At = e.At.UTC()
 	if p, err := ParseEntry(e.Bytes); err == nil {
 		e.Prev, _ = parseHex32(p.Prev)
 	}
-	return e, nil
 }
 
 func parseHex32(s string) ([32]byte, error) {

@@ -69,11 +69,7 @@ func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEnt
 	if err != nil {
 		return ScopedEntry{}, fmt.Errorf("ledger: read entry %d: %w", seq, err)
 	}
-	copy(e.LeafHash[:], leaf)
-	e.At = e.At.UTC()
-	if p, err := ParseEntry(e.Bytes); err == nil {
-		e.Prev, _ = parseHex32(p.Prev)
-	}
+	e.complete(leaf)
 	ok, err := r.allows(ctx, scope, e.CinemaID, e.FilmID)
 	if err != nil {
 		return ScopedEntry{}, err
@@ -156,17 +152,13 @@ func (r *Reader) Export(ctx context.Context, from, to int64, scope Scope, fn fun
 				rows.Close()
 				return fmt.Errorf("ledger: export: %w", err)
 			}
-			copy(e.LeafHash[:], leaf)
-			e.At = e.At.UTC()
+			e.complete(leaf)
 			es = append(es, e)
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("ledger: export: %w", err)
 		}
 		for _, e := range es {
-			if p, err := ParseEntry(e.Bytes); err == nil {
-				e.Prev, _ = parseHex32(p.Prev)
-			}
 			if err := fn(e); err != nil {
 				return err
 			}
