@@ -226,7 +226,7 @@ func (snap *closeSnapshot) write(ctx context.Context, tx pgx.Tx, e ledger.Entry)
 	for _, l := range snap.res.lines {
 		parts := make([]vatPartJSON, 0, len(l.VATParts))
 		for _, v := range l.VATParts {
-			parts = append(parts, vatPartJSON{Rate: v.Rate, Gross: v.Gross, VAT: v.VAT})
+			parts = append(parts, vatPartJSON(v))
 		}
 		pj, _ := json.Marshal(parts)
 		lineRows = append(lineRows, []any{p, l.LineNo, l.Adjustment, l.FilmID, l.FilmTitle, l.CinemaID, l.CinemaName,

@@ -295,7 +295,7 @@ func frozenLines(ctx context.Context, q querier, p Party, fromM, toM time.Time) 
 			return nil, fmt.Errorf("settlement: vat parts: %w", err)
 		}
 		for _, x := range vp {
-			l.VATParts = append(l.VATParts, VATPart{Rate: x.Rate, Gross: x.Gross, VAT: x.VAT})
+			l.VATParts = append(l.VATParts, VATPart(x))
 		}
 		out = append(out, l)
 	}
