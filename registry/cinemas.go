@@ -62,15 +62,10 @@ func (s *Service) Cinema(ctx context.Context, id string) (Cinema, error) {
 
 // Cinemas returns a page of cinemas ordered by id.
 func (s *Service) Cinemas(ctx context.Context, page Page) ([]Cinema, string, error) {
-	rows, err := s.pool.Query(ctx, selectCinemas, page.Cursor, page.limit()+1)
+	cs, next, err := listPage(ctx, s, selectCinemas, "cinemas", page, scanCinema, func(c Cinema) string { return c.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("registry: list cinemas: %w", err)
+		return nil, "", err
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Cinema, error) { return scanCinema(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("registry: list cinemas: %w", err)
-	}
-	cs, next, _ := paginate(cs, page.limit(), func(c Cinema) string { return c.ID })
 	return cs, next, s.loadHalls(ctx, cs)
 }
 

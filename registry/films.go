@@ -79,15 +79,10 @@ func (s *Service) Film(ctx context.Context, id string) (Film, error) {
 
 // Films returns a page of films ordered by id.
 func (s *Service) Films(ctx context.Context, page Page) ([]Film, string, error) {
-	rows, err := s.pool.Query(ctx, selectFilms, page.Cursor, page.limit()+1)
+	fs, next, err := listPage(ctx, s, selectFilms, "films", page, scanFilm, func(f Film) string { return f.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("registry: list films: %w", err)
+		return nil, "", err
 	}
-	fs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Film, error) { return scanFilm(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("registry: list films: %w", err)
-	}
-	fs, next, _ := paginate(fs, page.limit(), func(f Film) string { return f.ID })
 	return fs, next, s.loadFilmParts(ctx, fs)
 }
 

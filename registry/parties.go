@@ -45,18 +45,23 @@ func (s *Service) Party(ctx context.Context, id string) (Party, error) {
 // Parties returns a page of parties ordered by id and the cursor of the next
 // page ("" on the last).
 func (s *Service) Parties(ctx context.Context, page Page) ([]Party, string, error) {
-	rows, err := s.pool.Query(ctx, selectParties, page.Cursor, page.limit()+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("registry: list parties: %w", err)
-	}
-	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Party, error) { return scanParty(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("registry: list parties: %w", err)
-	}
-	return paginate(ps, page.limit(), func(p Party) string { return p.ID })
+	return listPage(ctx, s, selectParties, "parties", page, scanParty, func(p Party) string { return p.ID })
 }
 
-func paginate[T any](items []T, limit int, id func(T) string) ([]T, string, error) {
+// listPage reads one page of a list ordered by id: query takes the cursor
+// (the last id of the previous page) and a limit, and is asked for one row
+// more than the page, which tells whether a next page exists.
+func listPage[T any](ctx context.Context, s *Service, query, what string, page Page,
+	scan func(pgx.Row) (T, error), id func(T) string) ([]T, string, error) {
+	rows, err := s.pool.Query(ctx, query, page.Cursor, page.limit()+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("registry: list %s: %w", what, err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("registry: list %s: %w", what, err)
+	}
+	limit := page.limit()
 	if len(items) <= limit {
 		return items, "", nil
 	}
