@@ -29,6 +29,10 @@ RETURNING t.id`
 FROM unnest($4::date[], $5::text[], $6::bigint[]) AS u(sale_date, gross, admissions)
 WHERE d.cinema_id = $1 AND d.film_id = $2 AND d.box_office_day = $3 AND d.sale_date = u.sale_date`
 
+	// sqlRefundScreeningSeq reads the screening's version inside the
+	// writer's transaction; the refund was planned on sc.EntrySeq.
+	sqlRefundScreeningSeq = `SELECT entry_seq FROM screenings WHERE cinema_id = $1 AND id = $2`
+
 	sqlScreeningRefunded = `UPDATE screenings SET tickets_active = tickets_active - $3, gross = gross - $4::numeric
 WHERE cinema_id = $1 AND id = $2`
 )
@@ -202,12 +206,8 @@ func (s *Service) projectRefund(ctx context.Context, tx pgx.Tx, e ledger.Entry, 
 		idemFound = err == nil
 		return err
 	})
-	b.Queue(`SELECT entry_seq FROM screenings WHERE cinema_id = $1 AND id = $2`, p.cinemaID, sc.ID).QueryRow(func(r pgx.Row) error {
-		err := r.Scan(&seq)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
+	b.Queue(sqlRefundScreeningSeq, p.cinemaID, sc.ID).QueryRow(func(r pgx.Row) error {
+		return ignoreNoRows(r.Scan(&seq))
 	})
 	b.Queue(sqlRefundApply, p.cinemaID, sc.ID, e.Seq, p.ids, p.refundedAt).Query(func(rows pgx.Rows) error {
 		for rows.Next() {

@@ -16,6 +16,8 @@ const (
 	sqlFilmForScreening = `SELECT version, runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to
 FROM films WHERE id = $1`
 
+	sqlFilmVersion = `SELECT version FROM films WHERE id = $1`
+
 	sqlHallSeats = `SELECT seats FROM halls WHERE cinema_id = $1 AND id = $2`
 
 	sqlScreeningPrev = `SELECT entry_seq, version, tickets_sold, film_id, box_office_day
@@ -191,7 +193,7 @@ func projectScreening(ctx context.Context, tx pgx.Tx, e ledger.Entry, cinemaID s
 		overlapStart, overlapEnd time.Time
 	)
 	b := &pgx.Batch{}
-	b.Queue(`SELECT version FROM films WHERE id = $1`, in.FilmID).QueryRow(func(r pgx.Row) error {
+	b.Queue(sqlFilmVersion, in.FilmID).QueryRow(func(r pgx.Row) error {
 		return ignoreNoRows(r.Scan(&gotFilmVersion))
 	})
 	b.Queue(sqlHallSeats, cinemaID, in.HallID).QueryRow(func(r pgx.Row) error {
