@@ -2,11 +2,6 @@
 // film rankings per day, weekend, week, month, year or custom period, and
 // national/coproduction/foreign shares per month or year.
 //
-// Cost of the derived rollup: the triggers add one set-based upsert per
-// statement that writes sales_daily (one per sale or refund entry), about
-// 0.2 ms on the 2-core development machine, and a year of rankings reads
-// about 115 thousand rows instead of about 950 thousand.
-//
 // Sources. Every figure is read from rollups written in the same
 // transaction as each sale, refund and screening entry, never from tickets:
 // boxoffice_daily (net gross and admissions per film, box-office day and
@@ -23,6 +18,11 @@
 // netted on the original sale's row, so they lower the figures of the
 // period the screening belongs to. Each answer is read in one
 // repeatable-read, read-only transaction.
+//
+// Cost of the derived rollup: the triggers add one set-based upsert per
+// statement that writes sales_daily (one per sale or refund entry), about
+// 0.2 ms on the 2-core development machine, and a year of rankings reads
+// about 115 thousand rows instead of about 950 thousand.
 //
 // Periods (all inclusive, by box-office day): day; weekend = Friday to
 // Sunday, the weekend containing the date or, for Monday to Thursday, the
