@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -175,7 +176,13 @@ func decodeJSON(c echo.Context, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
+	// Only the end of the body may follow. (dec.More would let a stray
+	// closing } or ] through.)
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body is over the limit: 413
+		}
 		return &codedError{http.StatusBadRequest, "malformed_json", "trailing data after the JSON body", nil}
 	}
 	return nil
