@@ -5,8 +5,10 @@
 //
 // Invariants:
 //   - Every error answer has the shape {"error":{"code","message","details"}}.
-//   - Request bodies are at most 1 MiB and JSON bodies with unknown fields are
-//     rejected with 400 unknown_field.
+//   - Request bodies are at most 1 MiB. JSON bodies with unknown fields or
+//     trailing data are rejected: 400 unknown_field from decodeJSON; the POS
+//     writes, which ingest decodes itself, answer 400 invalid_request with a
+//     detail of code unknown_field.
 //   - Every /v1 route except the public ledger checkpoint and public key needs
 //     a Bearer API key; allow() checks the role, handlers check the object
 //     scope (a pos key's cinema, a producer key's party).
