@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,8 +36,11 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 		}
 	case "cinema":
 		var c Cinema
-		if err := json.Unmarshal(body, &c); err != nil || c.VATPayer == nil {
-			return 0, fmt.Errorf("registry: cinema body: %v", err)
+		if err := json.Unmarshal(body, &c); err != nil {
+			return 0, fmt.Errorf("registry: cinema body: %w", err)
+		}
+		if c.VATPayer == nil {
+			return 0, errors.New("registry: cinema body: no vat_payer")
 		}
 		id = c.ID
 		write = func(v int) error { return writeCinema(ctx, tx, c, v, e.Seq) }
