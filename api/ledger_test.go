@@ -135,6 +135,13 @@ func TestLedgerEndpoints(t *testing.T) {
 		if r := env.Do("GET", "/v1/ledger/entries/"+itoa(tc.seqs[0]), tc.key, nil); r.Status != 200 {
 			t.Errorf("%s reading its entry: %d %s", tc.name, r.Status, r.Body)
 		}
+		// An inclusion proof is served only for an entry the key may read.
+		if r := env.Do("GET", "/v1/ledger/proofs/inclusion?seq=0&size=7", tc.key, nil); r.Status != 403 || r.ErrorCode() != "forbidden" {
+			t.Errorf("%s proving a party entry: %d %s", tc.name, r.Status, r.Body)
+		}
+		if r := env.Do("GET", "/v1/ledger/proofs/inclusion?seq="+itoa(tc.seqs[0])+"&size=7", tc.key, nil); r.Status != 200 {
+			t.Errorf("%s proving its entry: %d %s", tc.name, r.Status, r.Body)
+		}
 	}
 	if r := env.Do("GET", "/v1/ledger/export", analyst, nil); r.Status != 403 {
 		t.Errorf("analyst export: %d", r.Status)
