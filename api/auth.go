@@ -54,6 +54,8 @@ var (
 	partyRoles   = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleExhibitor, apikey.RoleRightsHolder}
 	analystRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor}
 	taxRoles     = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax}
+	// contractRoles may read rental terms; the handler narrows it to the parties of the contract.
+	contractRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}
 )
 
 // allow is the one authorisation decision for a route: the principal's

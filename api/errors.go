@@ -40,6 +40,7 @@ var errorTable = []struct {
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{registry.ErrHallInUse, http.StatusConflict, "hall_in_use"},
+	{registry.ErrPartyInUse, http.StatusConflict, "party_in_use"},
 	{boxoffice.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
 	{ingest.ErrMalformed, http.StatusBadRequest, "malformed_json"},
 	{ingest.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ecinema/apikey"
 	"ecinema/registry"
 )
 
@@ -150,11 +151,45 @@ func handleRentalTermsPut(reg *registry.Service) echo.HandlerFunc {
 	})
 }
 
+// handleRentalTermsGet serves an exhibitor's commercial terms for a film
+// to the parties of that contract (the exhibitor, the film's producer and
+// distributor) and to admins and auditors.
 func handleRentalTermsGet(reg *registry.Service) echo.HandlerFunc {
 	return getHandler(reg, func(c echo.Context) (listResponse[registry.RentalTerms], error) {
-		ts, err := reg.RentalTerms(c.Request().Context(), c.Param("id"), c.Param("exhibitor_id"))
+		ctx, filmID, exhibitorID := c.Request().Context(), c.Param("id"), c.Param("exhibitor_id")
+		if err := rentalTermsReader(c, reg, filmID, exhibitorID); err != nil {
+			return listResponse[registry.RentalTerms]{}, err
+		}
+		ts, err := reg.RentalTerms(ctx, filmID, exhibitorID)
 		return listResponse[registry.RentalTerms]{Items: ts}, err
 	})
+}
+
+func rentalTermsReader(c echo.Context, reg *registry.Service, filmID, exhibitorID string) error {
+	ctx, p := c.Request().Context(), principal(c)
+	switch p.Role {
+	case apikey.RoleAdmin, apikey.RoleAuditor:
+		return nil
+	case apikey.RoleExhibitor:
+		if p.PartyID == exhibitorID {
+			return nil
+		}
+		if p.CinemaID != "" {
+			cin, err := reg.Cinema(ctx, p.CinemaID)
+			if err == nil && cin.ExhibitorID == exhibitorID {
+				return nil
+			}
+		}
+	case apikey.RoleProducer, apikey.RoleDistributor:
+		f, err := reg.Film(ctx, filmID)
+		if err != nil {
+			return err
+		}
+		if p.PartyID == f.ProducerID || p.PartyID == f.DistributorID {
+			return nil
+		}
+	}
+	return errForbidden
 }
 
 // handleVersions lists every recorded version of a registry object.

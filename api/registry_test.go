@@ -234,6 +234,28 @@ func TestRegistryRules(t *testing.T) {
 	}
 }
 
+func TestPartyKindKeptWhileReferenced(t *testing.T) {
+	env := registered(t)
+	if r := env.Do("PUT", "/v1/cinemas/chaplin-mega", env.AdminKey, cinema()); r.Status != 200 {
+		t.Fatalf("PUT cinema: %d %s", r.Status, r.Body)
+	}
+	before := entries(t, env)
+	r := env.Do("PUT", "/v1/parties/exh", env.AdminKey, party("producer", "Chaplin Cinemas", "000000000101"))
+	if r.Status != 409 || r.ErrorCode() != "party_in_use" {
+		t.Fatalf("exhibitor of a cinema turned producer: %d %s", r.Status, r.Body)
+	}
+	if entries(t, env) != before || countRows(t, env, "SELECT count(*) FROM parties WHERE id = 'exh' AND kind = 'exhibitor'") != 1 {
+		t.Fatal("the rejected change was stored")
+	}
+	// Renaming keeps the kind and is fine; an unreferenced party may change kind.
+	if r := env.Do("PUT", "/v1/parties/exh", env.AdminKey, party("exhibitor", "Chaplin Cinemas LLP", "000000000101")); r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do("PUT", "/v1/parties/composer", env.AdminKey, party("producer", "Ерлан Төлеген", "100000000001")); r.Status != 200 {
+		t.Fatalf("unreferenced kind change: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestRentalTermsOverride(t *testing.T) {
 	env := registered(t)
 	env.Do("PUT", "/v1/films/gulsary", env.AdminKey, film())
@@ -256,6 +278,24 @@ func TestRentalTermsOverride(t *testing.T) {
 	}
 	if r := env.Do("PUT", "/v1/films/gulsary/rental-terms/prod", env.AdminKey, body); r.Status != 422 || r.ErrorCode() != "unknown_reference" {
 		t.Fatalf("override for a producer: %d %s", r.Status, r.Body)
+	}
+	env.Do("PUT", "/v1/cinemas/chaplin-mega", env.AdminKey, cinema())
+	for _, tc := range []struct {
+		key    string
+		status int
+	}{
+		{env.Key(apikey.RoleExhibitor, "", "exh"), 200},
+		{env.Key(apikey.RoleExhibitor, "chaplin-mega", ""), 200},
+		{env.Key(apikey.RoleDistributor, "", "dist"), 200},
+		{env.Key(apikey.RoleProducer, "", "prod"), 200},
+		{env.Key(apikey.RoleAuditor, "", ""), 200},
+		{env.Key(apikey.RolePOS, "chaplin-mega", ""), 403},
+		{env.Key(apikey.RoleAnalyst, "", ""), 403},
+		{env.Key(apikey.RoleRightsHolder, "", "composer"), 403},
+	} {
+		if r := env.Do("GET", "/v1/films/gulsary/rental-terms/exh", tc.key, nil); r.Status != tc.status {
+			t.Errorf("GET rental terms: %d, want %d: %s", r.Status, tc.status, r.Body)
+		}
 	}
 }
 

@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	v1.GET("/films/:id", handleFilmGet(d.Registry), allow(anyRole))
 	v1.GET("/films", handleFilmList(d.Registry), allow(anyRole))
 	v1.PUT("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsPut(d.Registry), allow(admins))
-	v1.GET("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsGet(d.Registry), allow(anyRole))
+	v1.GET("/films/:id/rental-terms/:exhibitor_id", handleRentalTermsGet(d.Registry), allow(contractRoles))
 	v1.GET("/parties/:id/versions", handleVersions(d.Registry, "party"), allow(anyRole))
 	v1.GET("/cinemas/:id/versions", handleVersions(d.Registry, "cinema"), allow(anyRole))
 	v1.GET("/films/:id/versions", handleVersions(d.Registry, "film"), allow(anyRole))

@@ -114,8 +114,42 @@ const (
 VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), $6)
 RETURNING created_at`
 	cinemaExists = `SELECT EXISTS (SELECT 1 FROM cinemas WHERE id = $1)`
-	partyExists  = `SELECT EXISTS (SELECT 1 FROM parties WHERE id = $1)`
+	selectKind   = `SELECT kind FROM parties WHERE id = $1`
 )
+
+// partyKindOf is the party kind a party-scoped role must act for; a
+// rights_holder key may act for a party of any kind, since producers and
+// others hold rights too.
+var partyKindOf = map[Role]string{RoleProducer: "producer", RoleDistributor: "distributor", RoleExhibitor: "exhibitor"}
+
+// checkScopeTarget checks that the scope names a registered cinema, or a
+// registered party of the kind the role acts for.
+func (s *Store) checkScopeTarget(ctx context.Context, role Role, cinemaID, partyID string) error {
+	if cinemaID != "" {
+		var ok bool
+		if err := s.pool.QueryRow(ctx, cinemaExists, cinemaID).Scan(&ok); err != nil {
+			return fmt.Errorf("apikey: check scope: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("%w: cinema %q is not registered", ErrInvalidScope, cinemaID)
+		}
+	}
+	if partyID == "" {
+		return nil
+	}
+	var kind string
+	err := s.pool.QueryRow(ctx, selectKind, partyID).Scan(&kind)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: party %q is not registered", ErrInvalidScope, partyID)
+	}
+	if err != nil {
+		return fmt.Errorf("apikey: check scope: %w", err)
+	}
+	if want, ok := partyKindOf[role]; ok && kind != want {
+		return fmt.Errorf("%w: party %q is a %s; a %s key needs a %s", ErrInvalidScope, partyID, kind, role, want)
+	}
+	return nil
+}
 
 // Create issues a key and returns it with its secret, which is not kept.
 // The scope must name a registered cinema or party.
@@ -126,17 +160,8 @@ func (s *Store) Create(ctx context.Context, name string, role Role, cinemaID, pa
 	if err := CheckScope(role, cinemaID, partyID); err != nil {
 		return Key{}, "", err
 	}
-	for q, id := range map[string]string{cinemaExists: cinemaID, partyExists: partyID} {
-		if id == "" {
-			continue
-		}
-		var ok bool
-		if err := s.pool.QueryRow(ctx, q, id).Scan(&ok); err != nil {
-			return Key{}, "", fmt.Errorf("apikey: check scope: %w", err)
-		}
-		if !ok {
-			return Key{}, "", fmt.Errorf("%w: %q is not registered", ErrInvalidScope, id)
-		}
+	if err := s.checkScopeTarget(ctx, role, cinemaID, partyID); err != nil {
+		return Key{}, "", err
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)

@@ -73,8 +73,20 @@ func TestStore(t *testing.T) {
 	if err := s.Revoke(ctx, "key_nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("revoke unknown: %v", err)
 	}
+	if _, err := pool.Exec(ctx, `INSERT INTO parties (id, version, kind, name, bin, entry_seq) VALUES ('exh', 1, 'exhibitor', 'Kinopark', '100000000001', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Create(ctx, "wrong kind", RoleProducer, "", "exh"); !errors.Is(err, ErrInvalidScope) {
+		t.Fatalf("producer key for an exhibitor party: %v", err)
+	}
+	if _, _, err := s.Create(ctx, "exhibitor", RoleExhibitor, "", "exh"); err != nil {
+		t.Fatalf("exhibitor key for its party: %v", err)
+	}
+	if _, _, err := s.Create(ctx, "rights", RoleRightsHolder, "", "exh"); err != nil {
+		t.Fatalf("rights holder key for a party of another kind: %v", err)
+	}
 	keys, err := s.List(ctx)
-	if err != nil || len(keys) != 1 || keys[0].RevokedAt == nil {
+	if err != nil || len(keys) != 3 || keys[0].RevokedAt == nil {
 		t.Fatalf("List = %+v, %v", keys, err)
 	}
 }

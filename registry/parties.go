@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -23,8 +24,30 @@ func (s *Service) PutParty(ctx context.Context, actor, id string, p Party) (Part
 	if err != nil {
 		return Party{}, err
 	}
-	p.Version, err = s.appendVersion(ctx, actor, "party", p, ledger.Record{}, nil)
+	p.Version, err = s.appendVersion(ctx, actor, "party", p, ledger.Record{},
+		func(ctx context.Context, tx pgx.Tx) error { return checkKindKept(ctx, tx, p) })
 	return p, err
+}
+
+// selectPartyUse finds one place that relies on a party's current kind.
+const selectPartyUse = `SELECT kind, what FROM (
+  SELECT p.kind, 'cinema ' || c.id AS what FROM parties p JOIN cinemas c ON c.exhibitor_id = p.id WHERE p.id = $1
+  UNION ALL SELECT p.kind, 'film ' || f.id FROM parties p JOIN films f ON f.producer_id = p.id OR f.distributor_id = p.id WHERE p.id = $1
+  UNION ALL SELECT p.kind, 'rental terms of film ' || o.film_id FROM parties p JOIN rental_term_overrides o ON o.exhibitor_id = p.id WHERE p.id = $1
+) u LIMIT 1`
+
+// checkKindKept refuses to change the kind of a party that cinemas, films
+// or rental terms refer to in that kind: their settlement depends on it.
+func checkKindKept(ctx context.Context, tx pgx.Tx, p Party) error {
+	var kind, what string
+	err := tx.QueryRow(ctx, selectPartyUse, p.ID).Scan(&kind, &what)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && kind == p.Kind) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("registry: check party use: %w", err)
+	}
+	return fmt.Errorf("%w: party %q is the %s of %s and cannot become a %s", ErrPartyInUse, p.ID, kind, what, p.Kind)
 }
 
 func scanParty(r pgx.Row) (Party, error) {

@@ -7,6 +7,7 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrUnknownReference = errors.New("a referenced party does not exist or has the wrong kind")
 	ErrHallInUse        = errors.New("hall in use")
+	ErrPartyInUse       = errors.New("party in use")
 )
 
 // Party kinds.
