@@ -6,9 +6,9 @@
 // Invariants:
 //   - Every error answer has the shape {"error":{"code","message","details"}}.
 //   - Request bodies are at most 1 MiB. JSON bodies with unknown fields or
-//     trailing data are rejected: 400 unknown_field from decodeJSON; the POS
-//     writes, which ingest decodes itself, answer 400 invalid_request with a
-//     detail of code unknown_field.
+//     trailing data are rejected with 400 invalid_request; an unknown field
+//     is named in a detail of code unknown_field (the same answer whether
+//     decodeJSON or ingest, which decodes POS bodies itself, finds it).
 //   - Every /v1 route except the public ledger checkpoint and public key needs
 //     a Bearer API key; allow() checks the role, handlers check the object
 //     scope (a pos key's cinema, a producer key's party).

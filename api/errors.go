@@ -35,7 +35,6 @@ var errorTable = []struct {
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errNotWired, http.StatusServiceUnavailable, "not_available"},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
-	{errUnknownField, http.StatusBadRequest, "unknown_field"},
 	{errBadQuery, http.StatusBadRequest, "invalid_query"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
@@ -165,7 +164,6 @@ func (e *codedError) Error() string { return e.msg }
 // Errors of request decoding.
 var (
 	errMalformedJSON = errors.New("the body is not valid JSON of the expected shape")
-	errUnknownField  = errors.New("the body has a field this endpoint does not know")
 	errBadQuery      = errors.New("invalid query parameter")
 )
 
@@ -205,7 +203,7 @@ func decodeError(err error) error {
 		if len(field) >= 2 {
 			field = field[1 : len(field)-1]
 		}
-		return &codedError{http.StatusBadRequest, "unknown_field", "unknown field " + field,
+		return &codedError{http.StatusBadRequest, "invalid_request", "unknown field " + field,
 			[]validate.FieldError{{Field: field, Code: "unknown_field", Message: "is not a field of this request"}}}
 	}
 	return fmt.Errorf("%w: %v", errMalformedJSON, err)

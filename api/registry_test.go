@@ -182,7 +182,7 @@ func TestRegistryRules(t *testing.T) {
 		{"party BIN too short", "/v1/parties/p1", party("producer", "X", "07044000009"), 400, "invalid_request", "bin"},
 		{"party unknown kind", "/v1/parties/p1", party("studio", "X", "100000000001"), 400, "invalid_request", "kind"},
 		{"party bad id", "/v1/parties/-bad", party("producer", "X", "100000000001"), 400, "invalid_request", "id"},
-		{"party unknown field", "/v1/parties/p1", with(party("producer", "X", "100000000001"), "iban", "KZ00"), 400, "unknown_field", "iban"},
+		{"party unknown field", "/v1/parties/p1", with(party("producer", "X", "100000000001"), "iban", "KZ00"), 400, "invalid_request", "iban"},
 		{"party malformed JSON", "/v1/parties/p1", `{"kind":`, 400, "malformed_json", ""},
 		{"party trailing value", "/v1/parties/p1", `{"kind":"producer","name":"X","bin":"100000000001"} {}`, 400, "malformed_json", ""},
 		{"party trailing brace", "/v1/parties/p1", `{"kind":"producer","name":"X","bin":"100000000001"}}`, 400, "malformed_json", ""},
