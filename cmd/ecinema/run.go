@@ -35,6 +35,7 @@ func init() {
 		"verify":  {"verify the ledger online or an export offline", cmdVerify},
 		"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
 		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
+		"bench":   {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
 	}
 }
 
