@@ -112,6 +112,7 @@ type Result struct {
 	Screenings int64            // screenings registered
 	Latencies  Latencies        // of every completed sales request
 	Errors     map[string]int64 // failed requests (sales and screenings) by code
+	Stopped    bool             // the context was cancelled before the time was up
 }
 
 // ErrorCount is the number of failed requests.
@@ -151,6 +152,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = 5 * time.Second
+	}
+	if cfg.Progress != nil { // workers and the ticker write to it
+		cfg.Progress = &lockedWriter{w: cfg.Progress}
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -223,6 +227,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				}
 				if w.screen == "" || w.sold+cfg.Tickets > HallSeats {
 					if err := w.newScreening(ctx, fx.film, loc); err != nil {
+						if ctx.Err() != nil {
+							return // interrupted; no ticket depends on it
+						}
 						failed.Add(1)
 						w.errs["screening "+errorCode(err)]++
 						progressf(cfg.Progress, "bench: worker %d stops: %v\n", w.n, err)
@@ -244,7 +251,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	close(stopProgress)
 	<-progressDone
 
-	res := &Result{Elapsed: elapsed, Errors: map[string]int64{}}
+	res := &Result{Elapsed: elapsed, Errors: map[string]int64{}, Stopped: ctx.Err() != nil}
 	var all []time.Duration
 	for _, w := range workers {
 		res.Requests += int64(w.reqs)
@@ -354,6 +361,18 @@ func newHTTPClient(workers int) *http.Client {
 		Timeout:       posclient.DefaultTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func progressf(w io.Writer, format string, args ...any) {

@@ -122,3 +122,73 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRunStopsOnCancel checks that cancelling the context (Ctrl-C) ends a
+// 30-second run at once, and that only requests cut off by it may be
+// missing from the figures.
+func TestRunStopsOnCancel(t *testing.T) {
+	env := apptest.New(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cfg := loadgen.Config{
+		URL: env.URL, AdminKey: env.AdminKey,
+		NewPOSKey: func(_ context.Context, cinemaID string) (string, error) {
+			time.AfterFunc(700*time.Millisecond, cancel) // the last cinema's key comes just before the load
+			return env.Key(apikey.RolePOS, cinemaID, ""), nil
+		},
+		Duration: 30 * time.Second, Workers: 4, Tickets: 2, Cinemas: 1, Prefix: "c1",
+	}
+	t0 := time.Now()
+	res, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > 5*time.Second || !res.Stopped {
+		t.Fatalf("run took %s, stopped %v", d, res.Stopped)
+	}
+	for code := range res.Errors {
+		if code != "canceled" {
+			t.Errorf("errors %v: only canceled requests expected", res.Errors)
+		}
+	}
+	var rows int64
+	if err := pgtest.OwnerPool(t, env.DBURL).QueryRow(t.Context(), `SELECT count(*) FROM tickets`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if unknown := 2 * res.Errors["canceled"]; res.Tickets == 0 || rows < res.Tickets || rows > res.Tickets+unknown {
+		t.Errorf("tickets rows %d, reported %d accepted and %d canceled requests", rows, res.Tickets, res.Errors["canceled"])
+	}
+	if !strings.HasSuffix(res.Summary(cfg), "; interrupted") {
+		t.Errorf("summary %q", res.Summary(cfg))
+	}
+}
+
+// TestRunFailures checks that a rejected fixture stops the run with the
+// server's answer, and that reusing a prefix is reported by error code
+// rather than hidden: the screenings already have sales.
+func TestRunFailures(t *testing.T) {
+	env := apptest.New(t)
+	cfg := loadgen.Config{
+		URL: env.URL, AdminKey: "not-a-key",
+		NewPOSKey: func(_ context.Context, cinemaID string) (string, error) {
+			return env.Key(apikey.RolePOS, cinemaID, ""), nil
+		},
+		Duration: time.Second, MaxRequests: 4, Workers: 2, Tickets: 1, Cinemas: 1, Prefix: "f1",
+	}
+	if _, err := loadgen.Run(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "PUT /v1/parties/f1-exh: HTTP 401") {
+		t.Fatalf("bad admin key: %v", err)
+	}
+	cfg.AdminKey = env.AdminKey
+	if res, err := loadgen.Run(t.Context(), cfg); err != nil || res.Tickets != 4 || res.ErrorCount() != 0 {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	res, err := loadgen.Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tickets != 0 || res.Errors["screening 409 screening_has_sales"] != 2 || res.ErrorCount() != 2 {
+		t.Errorf("same prefix again: tickets %d, errors %v", res.Tickets, res.Errors)
+	}
+	if s := res.Summary(cfg); !strings.HasSuffix(s, "; 2 errors (screening 409 screening_has_sales: 2)") {
+		t.Errorf("summary %q", s)
+	}
+}

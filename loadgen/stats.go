@@ -52,6 +52,9 @@ func (r *Result) Summary(cfg Config) string {
 		}
 		b.WriteString(")")
 	}
+	if r.Stopped {
+		b.WriteString("; interrupted")
+	}
 	return b.String()
 }
 

@@ -20,7 +20,8 @@ import (
 // makes one pos key per fixture cinema with the apikey package in the
 // database ECINEMA_DATABASE_URL names, because the API has no endpoint for
 // keys; the keys are revoked when the run ends. Progress goes to stderr,
-// the one-line summary to stdout.
+// the one-line summary to stdout; the exit status is 1 when any request
+// failed (the summary still names them by code).
 func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -81,5 +82,8 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.stdout, res.Summary(cfg))
+	if n := res.ErrorCount(); n > 0 {
+		return fmt.Errorf("bench: %d requests failed", n)
+	}
 	return nil
 }
