@@ -183,7 +183,7 @@ func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, 
 		return
 	}
 	os.WriteFile(marker, nil, 0o644)
-	fmt.Fprintf(env.stdout, "\ndemo data loaded; demo API keys (also in .data/demo-keys.txt):\n%s\n", keys)
+	fmt.Fprintf(env.stdout, "\ndemo API keys (also in .data/demo-keys.txt):\n%s\n", keys)
 }
 
 // createDemoKeys makes one key per reading role of the demo data set.
