@@ -1,8 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -142,12 +142,8 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 			return boxofficeQueryError(err)
 		}
 		if format == "csv" {
-			var buf bytes.Buffer
-			if err := boxoffice.WriteRankingsCSV(&buf, r); err != nil {
-				return err
-			}
-			c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="rankings-`+string(p.Kind)+"-"+p.From.Format(boxoffice.DateLayout)+`.csv"`)
-			return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+			name := "rankings-" + string(p.Kind) + "-" + p.From.Format(boxoffice.DateLayout) + ".csv"
+			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return boxoffice.WriteRankingsCSV(w, r) })
 		}
 		out := rankingsJSON{
 			Period: periodJSON(p), PreviousPeriod: periodJSON(r.Previous), By: string(r.Query.By),
@@ -222,11 +218,8 @@ func handleBoxOfficeShare(svc *boxoffice.Service) echo.HandlerFunc {
 			return boxofficeQueryError(err)
 		}
 		if format == "csv" {
-			var buf bytes.Buffer
-			if err := boxoffice.WriteShareCSV(&buf, r); err != nil {
-				return err
-			}
-			return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+			name := "share-" + from.Format(boxoffice.DateLayout) + "-" + to.Format(boxoffice.DateLayout) + ".csv"
+			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return boxoffice.WriteShareCSV(w, r) })
 		}
 		out := shareJSON{
 			From: r.Query.From.Format(boxoffice.DateLayout), To: r.Query.To.Format(boxoffice.DateLayout),

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 
@@ -46,23 +45,15 @@ func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		var ctype string
 		switch format {
-		case "json":
-			return c.JSON(http.StatusOK, st.JSON())
 		case "csv":
-			ctype, err = settlement.ContentTypeCSV, st.WriteCSV(&buf)
+			return attachment(c, settlement.ContentTypeCSV, st.Filename(format), st.WriteCSV)
 		case "xlsx":
-			ctype, err = settlement.ContentTypeXLSX, st.WriteXLSX(&buf)
+			return attachment(c, settlement.ContentTypeXLSX, st.Filename(format), st.WriteXLSX)
 		case "pdf":
-			ctype, err = settlement.ContentTypePDF, st.WritePDF(&buf)
+			return attachment(c, settlement.ContentTypePDF, st.Filename(format), st.WritePDF)
 		}
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+st.Filename(format)+`"`)
-		return c.Blob(http.StatusOK, ctype, buf.Bytes())
+		return c.JSON(http.StatusOK, st.JSON())
 	}
 }
 

@@ -1,8 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"encoding/hex"
+	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -119,13 +119,8 @@ func handleReconciliation(svc *settlement.Service) echo.HandlerFunc {
 			return err
 		}
 		if format == "csv" {
-			var buf bytes.Buffer
-			if err := settlement.WriteReconCSV(&buf, rows); err != nil {
-				return err
-			}
-			c.Response().Header().Set(echo.HeaderContentDisposition,
-				`attachment; filename="reconciliation_`+q.From.Format(time.DateOnly)+`_`+q.To.Format(time.DateOnly)+`.csv"`)
-			return c.Blob(http.StatusOK, settlement.ContentTypeCSV, buf.Bytes())
+			name := "reconciliation_" + q.From.Format(time.DateOnly) + "_" + q.To.Format(time.DateOnly) + ".csv"
+			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return settlement.WriteReconCSV(w, rows) })
 		}
 		out := reconJSON{From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), BIN: optional(q.BIN),
 			Tolerance: q.Tolerance.StringFixed(2), Items: make([]settlement.ReconRowJSON, 0, len(rows))}
@@ -172,13 +167,8 @@ func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 			return err
 		}
 		if format == "csv" {
-			var buf bytes.Buffer
-			if err := settlement.WriteVATSummaryCSV(&buf, sums); err != nil {
-				return err
-			}
-			c.Response().Header().Set(echo.HeaderContentDisposition,
-				`attachment; filename="vat_summary_`+q.From.Format(time.DateOnly)+`_`+q.To.Format(time.DateOnly)+`.csv"`)
-			return c.Blob(http.StatusOK, settlement.ContentTypeCSV, buf.Bytes())
+			name := "vat_summary_" + q.From.Format(time.DateOnly) + "_" + q.To.Format(time.DateOnly) + ".csv"
+			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return settlement.WriteVATSummaryCSV(w, sums) })
 		}
 		items := make([]settlement.VATSummaryJSON, 0, len(sums))
 		for _, s := range sums {
