@@ -2,10 +2,14 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
@@ -213,7 +217,129 @@ func TestLoadSmall(t *testing.T) {
 	}
 
 	// A second load into the same database is refused.
-	if _, err := Load(ctx, pool, w, cfg); err != ErrAlreadyLoaded {
+	if _, err := Load(ctx, pool, w, cfg); !errors.Is(err, ErrAlreadyLoaded) {
 		t.Errorf("second load: %v", err)
+	}
+}
+
+// interrupted is a ledger appender that fails every append after the
+// first limit, as if the process had been stopped there.
+type interrupted struct {
+	app   Appender
+	n     atomic.Int64
+	limit int64
+}
+
+func (a *interrupted) Append(ctx context.Context, r ledger.Record) (ledger.Entry, error) {
+	if a.n.Add(1) > a.limit {
+		return ledger.Entry{}, errors.New("interrupted")
+	}
+	return a.app.Append(ctx, r)
+}
+
+// ledgerContent is every entry's kind and body, sorted: two loads of one
+// data set must hold the same multiset (seq, time and actor differ).
+func ledgerContent(t *testing.T, pool *pgxpool.Pool) []string {
+	t.Helper()
+	rows, err := pool.Query(t.Context(), `SELECT kind || ' ' || (convert_from(bytes, 'UTF8')::json -> 'body')::text
+FROM ledger_entries ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const sqlTicketsContent = `SELECT string_agg(concat_ws(' ', cinema_id, id, screening_id, price, seat, sold_at, refunded_at), E'\n' ORDER BY cinema_id, id) FROM tickets`
+
+// TestLoadResumes interrupts a load twice and runs it again each time: the
+// result is the same ledger content and the same tickets as one straight
+// load, nothing posted twice. A complete data set, another data set and a
+// registry the demo did not write are refused.
+func TestLoadResumes(t *testing.T) {
+	ctx := t.Context()
+	cfg := Config{Days: 2, Scale: 0.02, Seed: 5, Now: func() time.Time { return testNow }}
+
+	straight := pgtest.NewPool(t)
+	want, err := Load(ctx, straight, writer(t, straight), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries := ledgerContent(t, straight)
+	var wantTickets string
+	straight.QueryRow(ctx, sqlTicketsContent).Scan(&wantTickets)
+
+	pool := pgtest.NewPool(t)
+	w := writer(t, pool)
+	total := int64(len(wantEntries))
+	for _, limit := range []int64{total / 3, total * 2 / 3} {
+		_, err := Load(ctx, pool, &interrupted{app: w, limit: limit}, cfg)
+		if err == nil || !strings.Contains(err.Error(), "interrupted") {
+			t.Fatalf("load interrupted after %d appends: %v", limit, err)
+		}
+	}
+	var before int64
+	pool.QueryRow(ctx, "SELECT count(*) FROM ledger_entries").Scan(&before)
+	if before < total*2/3 || before >= total {
+		t.Fatalf("%d entries after the interrupted loads, want %d..%d", before, total*2/3, total-1)
+	}
+	got, err := Load(ctx, pool, w, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Resumed == 0 || got.Tickets != want.Tickets || got.Refunds != want.Refunds || got.Screenings != want.Screenings || got.Gross != want.Gross {
+		t.Errorf("resumed load stats %+v, straight load %+v", got, want)
+	}
+	if gotEntries := ledgerContent(t, pool); !reflect.DeepEqual(gotEntries, wantEntries) {
+		t.Errorf("resumed ledger has %d entries, straight load %d (or other content)", len(gotEntries), len(wantEntries))
+	}
+	var gotTickets string
+	pool.QueryRow(ctx, sqlTicketsContent).Scan(&gotTickets)
+	if gotTickets != wantTickets || gotTickets == "" {
+		t.Errorf("tickets differ from a straight load (%d vs %d bytes)", len(gotTickets), len(wantTickets))
+	}
+
+	// Complete: nothing more is written.
+	if _, err := Load(ctx, pool, w, cfg); !errors.Is(err, ErrAlreadyLoaded) {
+		t.Errorf("load of a complete data set: %v, want ErrAlreadyLoaded", err)
+	}
+	other := cfg
+	other.Seed = 6
+	if _, err := Load(ctx, pool, w, other); !errors.Is(err, ErrOtherDataset) || !strings.Contains(err.Error(), "--seed 5") {
+		t.Errorf("load with another seed: %v, want ErrOtherDataset naming --seed 5", err)
+	}
+	if n := len(ledgerContent(t, pool)); n != len(wantEntries) {
+		t.Errorf("refused loads wrote entries: %d, want %d", n, len(wantEntries))
+	}
+
+	// A registry the demo did not write is left alone.
+	mine := pgtest.NewPool(t)
+	mw := writer(t, mine)
+	reg := registry.NewService(mine, mw)
+	wd := NewWorld(1, date("2026-03-01"), date("2026-03-02"))
+	if _, err := reg.PutParty(ctx, "test", wd.Parties[0].ID, wd.Parties[0]); err != nil {
+		t.Fatal(err)
+	}
+	c := wd.Cinemas[0]
+	for _, p := range wd.Parties {
+		if p.ID == c.ExhibitorID {
+			if _, err := reg.PutParty(ctx, "test", p.ID, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := reg.PutCinema(ctx, "test", c.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(ctx, mine, mw, cfg); !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("load into a registry with cinemas: %v, want ErrNotEmpty", err)
+	}
+	var rows int
+	mine.QueryRow(ctx, "SELECT count(*) FROM demo_datasets").Scan(&rows)
+	if rows != 0 {
+		t.Errorf("refused load recorded a data set")
 	}
 }

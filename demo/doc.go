@@ -31,5 +31,13 @@
 // not change the data. Ledger sequence numbers and entry times do differ
 // between runs, because requests are concurrent.
 //
+// Resuming: the parameters of a load (seed, scale, span) are kept in
+// demo_datasets. Running Load again with the same ones finishes an
+// interrupted load: registry ids, screenings, sales batches (each one entry,
+// posted in order, so the tickets sold say how many are in) and refunds
+// already there are skipped, so the result equals one straight load. A
+// complete data set (ErrAlreadyLoaded), one with other parameters
+// (ErrOtherDataset) and cinemas no demo wrote (ErrNotEmpty) are refused.
+//
 // BINs are 12 digits with the SPEC 2 check digit.
 package demo

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ingest"
@@ -43,12 +44,20 @@ type Stats struct {
 	Tickets                        int64
 	Refunds                        int64
 	LateBatches                    int64 // sales requests reported more than 24 h late
+	Resumed                        int64 // screenings an interrupted earlier run had written (fully or in part)
 	Gross                          string
 	Elapsed                        time.Duration
 }
 
-// ErrAlreadyLoaded is returned when the database already holds cinemas.
-var ErrAlreadyLoaded = errors.New("demo: the database already has cinemas; the demo loads into an empty registry only")
+// Load refuses some databases with these errors (wrapped with details).
+var (
+	// ErrAlreadyLoaded: the database holds this demo data set, complete.
+	ErrAlreadyLoaded = errors.New("demo: the database already holds this demo data set")
+	// ErrNotEmpty: the database has cinemas that no demo load wrote.
+	ErrNotEmpty = errors.New("demo: the database already has cinemas; the demo loads into an empty registry only")
+	// ErrOtherDataset: the database holds a demo data set with other parameters.
+	ErrOtherDataset = errors.New("demo: the database holds another demo data set")
+)
 
 // Appender is the ledger write path (*ledger.Writer).
 type Appender = ingest.Appender
@@ -85,12 +94,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 		}
 	}
 
-	var n int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM cinemas").Scan(&n); err != nil {
-		return Stats{}, fmt.Errorf("demo: %w", err)
-	}
-	if n > 0 {
-		return Stats{}, ErrAlreadyLoaded
+	resume, err := claimDataset(ctx, pool, dataset{seed: cfg.Seed, scale: cfg.Scale, first: first, last: cfg.Last})
+	if err != nil {
+		return Stats{}, err
 	}
 
 	w := NewWorld(cfg.Seed, first, cfg.Last)
@@ -102,9 +108,25 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 		cfg.Days, first.Format("2006-01-02"), cfg.Last.Format("2006-01-02"), cfg.Scale, cfg.Seed,
 		st.Parties, st.Cinemas, st.Halls, st.Films)
 
+	// A resumed load skips what an earlier run registered.
+	var have struct{ parties, cinemas, films map[string]bool }
+	if resume {
+		progress("demo: resuming an interrupted load; what is already there is skipped")
+		for _, q := range []struct {
+			table string
+			set   *map[string]bool
+		}{{"parties", &have.parties}, {"cinemas", &have.cinemas}, {"films", &have.films}} {
+			if *q.set, err = existingIDs(ctx, pool, q.table); err != nil {
+				return st, err
+			}
+		}
+	}
 	reg := registry.NewService(pool, app)
 	if err := parallel(ctx, len(w.Parties), cfg.Workers, func(i int) error {
 		p := w.Parties[i]
+		if have.parties[p.ID] {
+			return nil
+		}
 		_, err := reg.PutParty(ctx, Actor, p.ID, p)
 		return err
 	}); err != nil {
@@ -112,6 +134,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 	}
 	if err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(i int) error {
 		c := w.Cinemas[i]
+		if have.cinemas[c.ID] {
+			return nil
+		}
 		_, err := reg.PutCinema(ctx, Actor, c.ID, c)
 		return err
 	}); err != nil {
@@ -119,6 +144,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 	}
 	if err := parallel(ctx, len(w.Films), cfg.Workers, func(i int) error {
 		f := w.Films[i]
+		if have.films[f.ID] {
+			return nil
+		}
 		_, err := reg.PutFilm(ctx, Actor, f.ID, f.Film)
 		return err
 	}); err != nil {
@@ -138,7 +166,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 		}
 	}
 
-	var screenings, tickets, refunds, lateN atomic.Int64
+	var screenings, tickets, refunds, lateN, resumed atomic.Int64
 	grossTiyn := atomic.Int64{}
 	for d := 0; d < cfg.Days; d++ {
 		day := first.AddDate(0, 0, d)
@@ -149,9 +177,17 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 			plan := PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, isLate)
 			wk := &worker{cinema: w.Cinemas[ci].ID, realNow: realNow}
 			svc := ingest.NewService(pool, app, ingest.Config{Now: wk.clock})
+			var loaded map[string]loadedScreening
+			if resume {
+				var err error
+				if loaded, err = loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plan); err != nil {
+					return err
+				}
+				resumed.Add(int64(len(loaded)))
+			}
 			for i := range plan {
 				s := &plan[i]
-				if err := wk.load(ctx, svc, s); err != nil {
+				if err := wk.load(ctx, svc, s, loaded[s.ID]); err != nil {
 					return fmt.Errorf("cinema %s screening %s: %w", s.CinemaID, s.ID, err)
 				}
 				screenings.Add(1)
@@ -182,7 +218,11 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (St
 		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s)", d+1, cfg.Days, day.Format("2006-01-02"),
 			dayTickets.Load(), el.Round(time.Millisecond), float64(dayTickets.Load())/el.Seconds())
 	}
+	if _, err := pool.Exec(ctx, "UPDATE demo_datasets SET completed_at = now()"); err != nil {
+		return st, fmt.Errorf("demo: %w", err)
+	}
 	st.Screenings, st.Tickets, st.Refunds, st.LateBatches = screenings.Load(), tickets.Load(), refunds.Load(), lateN.Load()
+	st.Resumed = resumed.Load()
 	g := grossTiyn.Load()
 	st.Gross = fmt.Sprintf("%d.%02d", g/100, g%100)
 	st.Elapsed = time.Since(start)
@@ -275,18 +315,28 @@ type refundTicketBody struct {
 
 const timeLayout = "2006-01-02T15:04:05Z07:00"
 
-func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening) error {
+// load posts one screening's requests, skipping what an interrupted earlier
+// run already wrote (done; the zero value for a screening not yet there):
+// sales batches are posted in order, each one entry, so the tickets sold
+// say how many batches are in; the refunds are one request.
+func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening, done loadedScreening) error {
 	caller := ingest.Caller{KeyID: "demo-pos-" + s.CinemaID, CinemaID: s.CinemaID}
 	body, _ := json.Marshal(screeningBody{HallID: s.HallID, FilmID: s.FilmID, StartsAt: s.StartsAt.Format(timeLayout), Format: s.Format, Language: s.Language})
 	w.at(s.StartsAt.Add(-4 * 24 * time.Hour))
-	if _, err := svc.PutScreening(ctx, caller, s.ID, body); err != nil {
-		return fmt.Errorf("put screening: %w", err)
+	if !done.exists {
+		if _, err := svc.PutScreening(ctx, caller, s.ID, body); err != nil {
+			return fmt.Errorf("put screening: %w", err)
+		}
 	}
 	if len(s.Tickets) == 0 {
 		return nil
 	}
 	var reported time.Time
 	for k, bt := range s.Batches {
+		if bt.To <= done.sold {
+			reported = later(reported, bt.ReportAt)
+			continue
+		}
 		sb := saleBody{ScreeningID: s.ID, Tickets: make([]saleTicketBody, 0, bt.To-bt.From)}
 		for _, t := range s.Tickets[bt.From:bt.To] {
 			sb.Tickets = append(sb.Tickets, saleTicketBody{ID: t.ID, SoldAt: t.SoldAt.Format(timeLayout), Price: t.Price.StringFixed(2),
@@ -294,14 +344,12 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening) er
 		}
 		body, _ = json.Marshal(sb)
 		w.at(bt.ReportAt)
-		if bt.ReportAt.After(reported) {
-			reported = bt.ReportAt
-		}
+		reported = later(reported, bt.ReportAt)
 		if _, err := svc.PostSales(ctx, caller, fmt.Sprintf("sale-%s-%d", s.ID, k+1), body); err != nil {
 			return fmt.Errorf("post sales: %w", err)
 		}
 	}
-	if len(s.Refunds) == 0 {
+	if len(s.Refunds) == 0 || done.refunded > 0 {
 		return nil
 	}
 	rb := refundBody{ScreeningID: s.ID, Tickets: make([]refundTicketBody, len(s.Refunds))}
@@ -321,4 +369,114 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening) er
 		return fmt.Errorf("post refunds: %w", err)
 	}
 	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// dataset is the parameters of a demo load, as kept in demo_datasets.
+type dataset struct {
+	seed        uint64
+	scale       float64
+	first, last time.Time
+}
+
+func (d dataset) String() string {
+	return fmt.Sprintf("--seed %d --scale %g, %s..%s (--days %d --last %s)", d.seed, d.scale,
+		d.first.Format(time.DateOnly), d.last.Format(time.DateOnly),
+		int(d.last.Sub(d.first).Hours()/24)+1, d.last.Format(time.DateOnly))
+}
+
+// claimDataset records want as the database's demo data set, or finds it
+// there from an interrupted run (resume = true). It refuses a database that
+// holds another data set, a complete one, or cinemas no demo wrote.
+func claimDataset(ctx context.Context, pool *pgxpool.Pool, want dataset) (resume bool, err error) {
+	var have dataset
+	var completed *time.Time
+	err = pool.QueryRow(ctx, `SELECT seed, scale, first_day, last_day, completed_at FROM demo_datasets`).
+		Scan(&have.seed, &have.scale, &have.first, &have.last, &completed)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		var cinemas int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM cinemas").Scan(&cinemas); err != nil {
+			return false, fmt.Errorf("demo: %w", err)
+		}
+		if cinemas > 0 {
+			return false, ErrNotEmpty
+		}
+		_, err := pool.Exec(ctx, `INSERT INTO demo_datasets (seed, scale, first_day, last_day) VALUES ($1, $2, $3, $4)`,
+			want.seed, want.scale, want.first, want.last)
+		if err != nil {
+			return false, fmt.Errorf("demo: %w", err)
+		}
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("demo: %w", err)
+	case have.seed != want.seed || have.scale != want.scale || !have.first.Equal(want.first) || !have.last.Equal(want.last):
+		state := "an interrupted load; run again with these parameters to finish it"
+		if completed != nil {
+			state = "complete"
+		}
+		return false, fmt.Errorf("%w: %s (%s), not %s", ErrOtherDataset, have, state, want)
+	case completed != nil:
+		return false, fmt.Errorf("%w (%s), loaded %s", ErrAlreadyLoaded, have, completed.UTC().Format(time.RFC3339))
+	}
+	return true, nil
+}
+
+// existingIDs lists the ids of a registry table (parties, cinemas, films).
+func existingIDs(ctx context.Context, pool *pgxpool.Pool, table string) (map[string]bool, error) {
+	rows, err := pool.Query(ctx, "SELECT id FROM "+pgx.Identifier{table}.Sanitize())
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", table, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", table, err)
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// loadedScreening is what an earlier run wrote of one screening.
+type loadedScreening struct {
+	exists         bool
+	sold, refunded int
+}
+
+const sqlLoadedScreenings = `
+SELECT id, tickets_sold, tickets_sold - tickets_active
+FROM screenings
+WHERE cinema_id = $1 AND id = ANY($2)`
+
+// loadedScreenings finds which of a cinema-day's planned screenings are
+// already in the database, with their tickets sold and refunded.
+func loadedScreenings(ctx context.Context, pool *pgxpool.Pool, cinemaID string, plan []Screening) (map[string]loadedScreening, error) {
+	ids := make([]string, len(plan))
+	for i := range plan {
+		ids[i] = plan[i].ID
+	}
+	rows, err := pool.Query(ctx, sqlLoadedScreenings, cinemaID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("demo: screenings of %s: %w", cinemaID, err)
+	}
+	defer rows.Close()
+	out := map[string]loadedScreening{}
+	for rows.Next() {
+		var id string
+		var l loadedScreening
+		if err := rows.Scan(&id, &l.sold, &l.refunded); err != nil {
+			return nil, fmt.Errorf("demo: screenings of %s: %w", cinemaID, err)
+		}
+		l.exists = true
+		out[id] = l
+	}
+	return out, rows.Err()
 }

@@ -18,8 +18,11 @@ import (
 //
 //	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 16]
 //
-// Progress goes to stderr, the summary to stdout. A database that already
-// has cinemas is left alone (exit 0 with a note).
+// Progress goes to stderr, the summary to stdout. Running it again with the
+// same flags finishes an interrupted load (what is there is skipped); a
+// database that holds the complete data set, or cinemas no demo wrote, is
+// left alone (exit 0 with a note); one that holds a demo data set with
+// other parameters is refused (exit 1, naming them).
 func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -70,12 +73,15 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	defer func() { stop(); <-done }()
 
 	st, err := demo.Load(ctx, pool, w, cfg)
-	if errors.Is(err, demo.ErrAlreadyLoaded) {
-		fmt.Fprintln(env.stderr, "demo: the database already has cinemas; nothing loaded")
+	if errors.Is(err, demo.ErrAlreadyLoaded) || errors.Is(err, demo.ErrNotEmpty) {
+		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if st.Resumed > 0 {
+		fmt.Fprintf(env.stderr, "demo: finished an interrupted load (%d screenings were already there)\n", st.Resumed)
 	}
 	fmt.Fprintf(env.stdout, "demo loaded: %d cinemas, %d halls, %d films, %d screenings, %d tickets, %d refunds, %d late batches, net gross %s KZT in %s\n",
 		st.Cinemas, st.Halls, st.Films, st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))

@@ -9,7 +9,8 @@ import (
 
 // TestDemoCommand loads a tiny demo set with the subcommand, checks that
 // verify --deep finds every projection (ingest's and the box-office rollup)
-// equal to its rebuild from the log, and that a second load is a no-op.
+// equal to its rebuild from the log, that a second load is a no-op and
+// that a load with other flags is refused with the ones to use.
 func TestDemoCommand(t *testing.T) {
 	env := testEnv(t)
 	out, errOut, err := runCmd(t, env, "demo", "--days", "2", "--scale", "0.01", "--seed", "3", "--last", "2026-03-19")
@@ -33,9 +34,13 @@ WHERE (film_id, box_office_day, region) IN (SELECT film_id, box_office_day, regi
 	if exitCode(err) != 1 || !strings.Contains(out+err.Error(), "boxoffice_daily") {
 		t.Errorf("verify --deep after tampering: %q, %v (exit %d)", out, err, exitCode(err))
 	}
-	out, errOut, err = runCmd(t, env, "demo", "--days", "2")
-	if err != nil || out != "" || !strings.Contains(errOut, "already has cinemas") {
+	out, errOut, err = runCmd(t, env, "demo", "--days", "2", "--scale", "0.01", "--seed", "3", "--last", "2026-03-19")
+	if err != nil || out != "" || !strings.Contains(errOut, "already holds this demo data set") {
 		t.Errorf("second demo: %q %q %v", out, errOut, err)
+	}
+	_, _, err = runCmd(t, env, "demo", "--days", "2")
+	if exitCode(err) != 1 || !strings.Contains(err.Error(), "--seed 3 --scale 0.01, 2026-03-18..2026-03-19") {
+		t.Errorf("demo with other flags: %v (exit %d), want exit 1 naming the loaded data set", err, exitCode(err))
 	}
 	for _, args := range [][]string{{"demo", "--days", "0"}, {"demo", "--scale", "-1"}, {"demo", "--last", "2026-13-01"}, {"demo", "extra"}} {
 		if _, _, err := runCmd(t, env, args...); exitCode(err) != 2 {

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"ecinema/apikey"
+	"ecinema/ingest"
 	"ecinema/internal/pgcluster"
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
@@ -162,9 +164,19 @@ func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, 
 	if _, err := os.Stat(marker); err == nil {
 		return
 	}
-	fmt.Fprintln(env.stderr, "loading the 30-day demo data set in the background (once; delete .data to start over)")
+	// The span is fixed on the first start, so that a load interrupted by
+	// Ctrl-C is finished by the next make run, whatever day that is.
+	lastFile := filepath.Join(dataDir, "demo.last")
+	last := ingest.LocalDate(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+	if b, err := os.ReadFile(lastFile); err == nil {
+		last = strings.TrimSpace(string(b))
+	} else if err := os.WriteFile(lastFile, []byte(last+"\n"), 0o644); err != nil {
+		fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
+		return
+	}
+	fmt.Fprintf(env.stderr, "loading the 30-day demo data set up to %s in the background (Ctrl-C is safe: the next make run finishes it; delete .data to start over)\n", last)
 	denv := &cmdEnv{getenv: getenv, stdout: env.stderr, stderr: env.stderr}
-	if err := demo.run(ctx, denv, []string{"--days", "30"}); err != nil {
+	if err := demo.run(ctx, denv, []string{"--days", "30", "--last", last}); err != nil {
 		if ctx.Err() == nil {
 			fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
 		}
