@@ -18,7 +18,14 @@
 //     the missing tiyn go to the largest remainders, ties in the order
 //     producer, distribution fee, exhibitor, royalty. So
 //     vat + royalty + exhibitor_share + distribution_fee + producer_gross = gross
-//     holds exactly on every line and every total.
+//     holds exactly on every line and every total. A negative line (refunds
+//     of a closed month, settled as an adjustment) is divided as its
+//     magnitude and negated, like VAT's half-up, so rounding is symmetric
+//     about zero and a full refund cancels its sale to the tiyn for every
+//     party and rights holder.
+//   - Tax views (VAT summary, reconciliation) round VAT once per cinema and
+//     sale date, as a fiscal receipt total is kept; statements round it per
+//     line and rate part. The two may differ by a few tiyn over a month.
 //   - Recoupment: the amount recovered after a line is the film's cumulative
 //     producer gross clamped to [0, recoupable_expenses]; a line's recoupment
 //     is the change, in date order across lines and periods.

@@ -215,14 +215,29 @@ func SplitRoyalty(pool decimal.Decimal, holders []Holder) []RoyaltyShare {
 // largestRemainder floors each exact tiyn amount and hands the tiyn missing
 // from the exact (integral) total to the largest fractional remainders; ties
 // go to the lowest priority value. The exact amounts must add up to an
-// integer number of tiyn.
+// integer number of tiyn. A negative total (a refund adjustment) is divided
+// as its magnitude and negated, so that it mirrors the sale it reverses to
+// the tiyn: rounding is symmetric about zero.
 func largestRemainder(exact []*big.Rat, priority []int) []int64 {
+	sum := new(big.Rat)
+	for _, x := range exact {
+		sum.Add(sum, x)
+	}
+	if sum.Sign() < 0 {
+		neg := make([]*big.Rat, len(exact))
+		for i, x := range exact {
+			neg[i] = new(big.Rat).Neg(x)
+		}
+		out := largestRemainder(neg, priority)
+		for i := range out {
+			out[i] = -out[i]
+		}
+		return out
+	}
 	out := make([]int64, len(exact))
 	rem := make([]*big.Rat, len(exact))
-	sum := new(big.Rat)
 	var floors int64
 	for i, x := range exact {
-		sum.Add(sum, x)
 		f := floorRat(x)
 		out[i] = f
 		floors += f
@@ -390,6 +405,10 @@ func splitFast(net decimal.Decimal, t Terms) ([4]int64, bool) {
 	e6 := big.NewInt(1_000_000)
 	e12 := big.NewInt(1_000_000_000_000)
 	N := nt.BigInt()
+	neg := N.Sign() < 0 // symmetric rounding, as in largestRemainder
+	if neg {
+		N.Neg(N)
+	}
 	R, D, F := big.NewInt(rp), big.NewInt(dp), big.NewInt(fp)
 	oneMinus := func(x *big.Int) *big.Int { return new(big.Int).Sub(e6, x) }
 	mul := func(xs ...*big.Int) *big.Int {
@@ -421,6 +440,11 @@ func splitFast(net decimal.Decimal, t Terms) ([4]int64, bool) {
 	})
 	for k := int64(0); k < N.Int64()-floors; k++ {
 		out[idx[k]]++
+	}
+	if neg {
+		for i := range out {
+			out[i] = -out[i]
+		}
 	}
 	return out, true
 }

@@ -328,3 +328,46 @@ func TestVATIntegerPathMatchesRat(t *testing.T) {
 		}
 	}
 }
+
+// TestNegativeLinesMirrorSales: a refund adjustment line splits exactly as
+// the negation of the sale it reverses (rounding symmetric about zero), so a
+// fully refunded line leaves every party, and every rights holder, at zero.
+func TestNegativeLinesMirrorSales(t *testing.T) {
+	terms := Terms{RoyaltyPct: d("1"), DistributorPct: d("55"), DistributionFeePct: d("15")}
+	sale := SplitLine([]VATPart{{Rate: d("16"), Gross: d("232.00")}}, terms)
+	refund := SplitLine([]VATPart{{Rate: d("16"), Gross: d("-232.00")}}, terms)
+	if sale.DistributionFee.String() != "16.33" || sale.ProducerGross.String() != "92.57" ||
+		refund.DistributionFee.String() != "-16.33" || refund.ProducerGross.String() != "-92.57" {
+		t.Errorf("232.00: sale fee %s producer %s, refund fee %s producer %s; want 16.33 92.57 and their negations",
+			sale.DistributionFee, sale.ProducerGross, refund.DistributionFee, refund.ProducerGross)
+	}
+	holders := []Holder{{PartyID: "rh-a", Role: "composer", SharePct: d("50")}, {PartyID: "rh-b", Role: "writer", SharePct: d("50")}}
+	up, down := SplitRoyalty(d("80.17"), holders), SplitRoyalty(d("-80.17"), holders)
+	if up[0].Amount.String() != "40.09" || up[1].Amount.String() != "40.08" || down[0].Amount.String() != "-40.09" || down[1].Amount.String() != "-40.08" {
+		t.Errorf("royalty 80.17 split %s/%s, -80.17 split %s/%s", up[0].Amount, up[1].Amount, down[0].Amount, down[1].Amount)
+	}
+
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 10000; i++ {
+		g := decimal.New(rng.Int64N(10_000_000_00)+1, -2)
+		rate := []decimal.Decimal{d("12"), d("16"), decimal.Zero}[rng.IntN(3)]
+		tm := Terms{RoyaltyPct: decimal.New(rng.Int64N(10_0000+1), -4), DistributorPct: decimal.New(rng.Int64N(100_0000+1), -4),
+			DistributionFeePct: decimal.New(rng.Int64N(100_0000+1), -4)}
+		if rng.IntN(4) == 0 { // five decimals: the exact big.Rat path
+			tm.RoyaltyPct = tm.RoyaltyPct.Add(d("0.00001"))
+		}
+		pos, neg := SplitLine([]VATPart{{Rate: rate, Gross: g}}, tm), SplitLine([]VATPart{{Rate: rate, Gross: g.Neg()}}, tm)
+		for _, pair := range [][2]decimal.Decimal{{pos.VAT, neg.VAT}, {pos.Royalty, neg.Royalty}, {pos.ExhibitorShare, neg.ExhibitorShare},
+			{pos.DistributionFee, neg.DistributionFee}, {pos.ProducerGross, neg.ProducerGross}} {
+			if !pair[0].Neg().Equal(pair[1]) {
+				t.Fatalf("gross %s terms %+v: sale %+v, refund %+v", g, tm, pos, neg)
+			}
+		}
+		a, b := SplitRoyalty(pos.Royalty, holders), SplitRoyalty(neg.Royalty, holders)
+		for k := range a {
+			if !a[k].Amount.Neg().Equal(b[k].Amount) {
+				t.Fatalf("royalty %s: %s vs %s", pos.Royalty, a[k].Amount, b[k].Amount)
+			}
+		}
+	}
+}
