@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,7 +32,7 @@ func handleAnomalies(svc *ingest.Service) echo.HandlerFunc {
 		}
 		if s := c.QueryParam("limit"); s != "" {
 			if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 1 || f.Limit > 1000 {
-				return fmt.Errorf("%w: limit must be 1 to 1000", errBadQuery)
+				return badQuery("limit", "must be an integer 1..1000")
 			}
 		}
 		page, err := svc.Anomalies(c.Request().Context(), f)
@@ -51,7 +50,7 @@ func anomalyDate(c echo.Context, name string, def time.Time) (time.Time, error) 
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %s must be a date YYYY-MM-DD", errBadQuery, name)
+		return time.Time{}, badQuery(name, "must be a date YYYY-MM-DD")
 	}
 	return d, nil
 }

@@ -47,12 +47,15 @@ func principal(c echo.Context) apikey.Principal {
 
 // Role sets used by the route table.
 var (
-	admins       = []apikey.Role{apikey.RoleAdmin}
-	anyRole      = apikey.Roles
-	posOnly      = []apikey.Role{apikey.RolePOS}
-	ledgerRoles  = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RolePOS, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}
-	partyRoles   = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleExhibitor, apikey.RoleRightsHolder}
-	analystRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor}
+	admins      = []apikey.Role{apikey.RoleAdmin}
+	anyRole     = apikey.Roles
+	posOnly     = []apikey.Role{apikey.RolePOS}
+	ledgerRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RolePOS, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}
+	partyRoles  = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleExhibitor, apikey.RoleRightsHolder}
+	// SPEC 6: analyst, admin, auditor everything; producers and distributors rankings too
+	// (tax reads gross per exhibitor through /v1/tax).
+	rankingRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleProducer, apikey.RoleDistributor}
+	shareRoles   = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst}
 	taxRoles     = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax}
 	// contractRoles may read rental terms; the handler narrows it to the parties of the contract.
 	contractRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}

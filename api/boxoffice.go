@@ -121,8 +121,8 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 		limit := 10
 		if s := c.QueryParam("limit"); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil {
-				ve.Add("limit", "invalid", "must be an integer")
+			if err != nil || n < 1 || n > boxoffice.MaxLimit {
+				ve.Add("limit", "out_of_range", "must be an integer 1..%d", boxoffice.MaxLimit)
 			}
 			limit = n
 		}

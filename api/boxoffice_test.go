@@ -38,6 +38,11 @@ func TestBoxOfficeEndpoints(t *testing.T) {
 	}
 
 	analyst := env.Key(apikey.RoleAnalyst, "", "")
+	tax := env.Key(apikey.RoleTax, "", "")
+	producer := env.Key(apikey.RoleProducer, "", "prod")
+	if r := env.Do("GET", "/v1/boxoffice/rankings?period=day&date="+day, producer, nil); r.Status != 200 {
+		t.Errorf("producer rankings: %d %s", r.Status, r.Body)
+	}
 	r := env.Do("GET", "/v1/boxoffice/rankings?period=day&date="+day, analyst, nil)
 	if r.Status != 200 {
 		t.Fatalf("rankings: %d %s", r.Status, r.Body)
@@ -111,6 +116,10 @@ func TestBoxOfficeEndpoints(t *testing.T) {
 		{"/v1/boxoffice/rankings?period=custom&from=2026-02-01&to=2026-01-01", analyst, http.StatusBadRequest, "invalid_request"},
 		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=week", analyst, http.StatusBadRequest, "invalid_request"},
 		{"/v1/boxoffice/rankings?period=day&date=" + day, pos, http.StatusForbidden, "forbidden"},
+		{"/v1/boxoffice/rankings?period=day&date=" + day, tax, http.StatusForbidden, "forbidden"},
+		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=month", producer, http.StatusForbidden, "forbidden"},
+		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=month", tax, http.StatusForbidden, "forbidden"},
+		{"/v1/boxoffice/rankings?period=day&date=" + day + "&limit=0", analyst, http.StatusBadRequest, "invalid_request"},
 		{"/v1/boxoffice/rankings?period=day&date=" + day, "", http.StatusUnauthorized, "unauthenticated"},
 	} {
 		r := env.Do("GET", c.path, c.key, nil)

@@ -35,7 +35,6 @@ var errorTable = []struct {
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errNotWired, http.StatusServiceUnavailable, "not_available"},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
-	{errBadQuery, http.StatusBadRequest, "invalid_query"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{registry.ErrHallInUse, http.StatusConflict, "hall_in_use"},
@@ -126,7 +125,12 @@ func (s *Server) classify(err error) (int, errorBody) {
 	}
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
-			return row.status, body(row.code, err.Error(), nil)
+			var details []validate.FieldError
+			var f fielded
+			if errors.As(err, &f) && f.FieldName() != "" {
+				details = []validate.FieldError{{Field: f.FieldName(), Code: row.code, Message: err.Error()}}
+			}
+			return row.status, body(row.code, err.Error(), details)
 		}
 	}
 	var he *echo.HTTPError
@@ -152,6 +156,16 @@ func (s *Server) classify(err error) (int, errorBody) {
 }
 
 // codedError is an error a handler builds with its own status and code.
+// fielded is a domain error that names the request field at fault; the
+// field goes into the error's details.
+type fielded interface{ FieldName() string }
+
+// badQuery is a 400 invalid_query naming the query parameter at fault.
+func badQuery(field, msg string) error {
+	return &codedError{http.StatusBadRequest, "invalid_query", field + " " + msg,
+		[]validate.FieldError{{Field: field, Code: "invalid", Message: msg}}}
+}
+
 type codedError struct {
 	status  int
 	code    string
@@ -161,11 +175,8 @@ type codedError struct {
 
 func (e *codedError) Error() string { return e.msg }
 
-// Errors of request decoding.
-var (
-	errMalformedJSON = errors.New("the body is not valid JSON of the expected shape")
-	errBadQuery      = errors.New("invalid query parameter")
-)
+// errMalformedJSON is a body that cannot be decoded.
+var errMalformedJSON = errors.New("the body is not valid JSON of the expected shape")
 
 // decodeJSON reads the body into v strictly: unknown fields, trailing data
 // and wrong types are 400s with the offending field named.

@@ -24,19 +24,22 @@ func handleLivez() echo.HandlerFunc {
 // current, 503 while draining or when either check fails.
 func (s *Server) handleReadyz() echo.HandlerFunc {
 	return func(c echo.Context) error {
+		notReady := func(msg string) error {
+			return &codedError{http.StatusServiceUnavailable, "not_ready", msg, nil}
+		}
 		if s.draining.Load() {
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return notReady("draining: the server is shutting down")
 		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		if s.deps.Pool != nil {
 			if err := s.deps.Pool.Ping(ctx); err != nil {
-				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+				return notReady("database unreachable")
 			}
 		}
 		if s.deps.Ready != nil {
 			if err := s.deps.Ready(ctx); err != nil {
-				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": err.Error()})
+				return notReady(err.Error())
 			}
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

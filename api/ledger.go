@@ -12,6 +12,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/ledger"
+	"ecinema/validate"
 )
 
 // LedgerDeps are the ledger services the API serves.
@@ -49,11 +50,11 @@ func queryInt64(c echo.Context, name string, def int64) (int64, error) {
 		if def >= 0 {
 			return def, nil
 		}
-		return 0, &codedError{http.StatusBadRequest, "invalid_query", name + " is required", nil}
+		return 0, badQuery(name, "is required")
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, &codedError{http.StatusBadRequest, "invalid_query", name + " must be a non-negative integer", nil}
+		return 0, badQuery(name, "must be a non-negative integer")
 	}
 	return n, nil
 }
@@ -119,7 +120,8 @@ func handleLedgerEntry(d *LedgerDeps) echo.HandlerFunc {
 		}
 		seq, err := strconv.ParseInt(c.Param("seq"), 10, 64)
 		if err != nil || seq < 0 {
-			return &codedError{http.StatusBadRequest, "invalid_request", "seq must be a non-negative integer", nil}
+			return &codedError{http.StatusBadRequest, "invalid_request", "seq must be a non-negative integer",
+				[]validate.FieldError{{Field: "seq", Code: "invalid", Message: "must be a non-negative integer"}}}
 		}
 		e, err := d.Reader.EntryIn(c.Request().Context(), seq, ledgerScope(principal(c)))
 		if err != nil {
@@ -208,7 +210,7 @@ func handleLedgerExport(d *LedgerDeps) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		scope := ledgerScope(principal(c))
 		if to >= 0 && from > to {
-			return &codedError{http.StatusBadRequest, "invalid_query", "from must not exceed to", nil}
+			return badQuery("from", "must not exceed to")
 		}
 		res := c.Response()
 		enc := json.NewEncoder(res)

@@ -104,6 +104,16 @@ func TestLedgerEndpoints(t *testing.T) {
 			t.Errorf("%s: code %q, want %q", path, got, code)
 		}
 	}
+	// A bad parameter is named in details.
+	for path, field := range map[string]string{
+		"/v1/ledger/proofs/inclusion?seq=x&size=2": "seq",
+		"/v1/ledger/proofs/consistency?from=3":     "to",
+		"/v1/ledger/entries/x":                     "seq",
+	} {
+		if r := env.Do("GET", path, auditor, nil); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", path, r.Status, r.Body, field)
+		}
+	}
 
 	// Full export verifies offline against the signed checkpoint.
 	ex := env.Do("GET", "/v1/ledger/export", auditor, nil)

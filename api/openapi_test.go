@@ -81,7 +81,7 @@ func TestReadyzDrains(t *testing.T) {
 		t.Fatalf("livez: %d", r.Status)
 	}
 	env.App.API.Drain()
-	if r := env.Do("GET", "/readyz", "", nil); r.Status != http.StatusServiceUnavailable {
+	if r := env.Do("GET", "/readyz", "", nil); r.Status != http.StatusServiceUnavailable || r.ErrorCode() != "not_ready" {
 		t.Fatalf("readyz while draining: %d %s", r.Status, r.Body)
 	}
 	if r := env.Do("GET", "/v1/regions", env.AdminKey, nil); r.Status != http.StatusOK {

@@ -22,7 +22,7 @@ func pageParams(c echo.Context) (registry.Page, error) {
 	if s := c.QueryParam("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
-			return p, &codedError{http.StatusBadRequest, "invalid_query", "limit must be an integer 1..500", nil}
+			return p, badQuery("limit", "must be an integer 1..500")
 		}
 		p.Limit = n
 	}

@@ -192,8 +192,10 @@ func TestRegistryRules(t *testing.T) {
 		{"cinema no halls", "/v1/cinemas/c1", with(cinema(), "halls", []any{}), 400, "invalid_request", "halls"},
 		{"cinema unknown region", "/v1/cinemas/c1", with(cinema(), "region", "KZ-99"), 400, "invalid_request", "region"},
 		{"cinema missing vat_payer", "/v1/cinemas/c1", with(cinema(), "vat_payer", nil), 400, "invalid_request", "vat_payer"},
-		{"cinema exhibitor not registered", "/v1/cinemas/c1", with(cinema(), "exhibitor_id", "nobody"), 422, "unknown_reference", ""},
-		{"cinema exhibitor is a producer", "/v1/cinemas/c1", with(cinema(), "exhibitor_id", "prod"), 422, "unknown_reference", ""},
+		{"cinema exhibitor not registered", "/v1/cinemas/c1", with(cinema(), "exhibitor_id", "nobody"), 422, "unknown_reference", "exhibitor_id"},
+		{"cinema exhibitor is a producer", "/v1/cinemas/c1", with(cinema(), "exhibitor_id", "prod"), 422, "unknown_reference", "exhibitor_id"},
+		{"cinema id differs from the path", "/v1/cinemas/c1", with(cinema(), "id", "c2"), 400, "invalid_request", "id"},
+		{"film id differs from the path", "/v1/films/f1", with(film(), "id", "f2"), 400, "invalid_request", "id"},
 		{"film shares not 100", "/v1/films/f1", with(film(), "rights_holders", []map[string]string{{"party_id": "composer", "role": "composer", "share_pct": "60"}}), 400, "invalid_request", "rights_holders"},
 		{"film terms not from week 1", "/v1/films/f1", with(film(), "rental_terms", []map[string]any{{"from_week": 2, "distributor_pct": "55"}}), 400, "invalid_request", "rental_terms[0].from_week"},
 		{"film terms not ascending", "/v1/films/f1", with(film(), "rental_terms", []map[string]any{{"from_week": 1, "distributor_pct": "55"}, {"from_week": 1, "distributor_pct": "50"}}), 400, "invalid_request", "rental_terms[1].from_week"},
@@ -206,8 +208,8 @@ func TestRegistryRules(t *testing.T) {
 		{"film bad release date", "/v1/films/f1", with(film(), "release_date", "2026-13-01"), 400, "invalid_request", "release_date"},
 		{"film zero runtime", "/v1/films/f1", with(film(), "runtime_min", 0), 400, "invalid_request", "runtime_min"},
 		{"film bad country", "/v1/films/f1", with(film(), "countries", []string{"kz"}), 400, "invalid_request", "countries[0]"},
-		{"film producer is a distributor", "/v1/films/f1", with(film(), "producer_id", "dist"), 422, "unknown_reference", ""},
-		{"film unknown rights holder", "/v1/films/f1", with(film(), "rights_holders", []map[string]string{{"party_id": "ghost", "role": "composer", "share_pct": "100"}}), 422, "unknown_reference", ""},
+		{"film producer is a distributor", "/v1/films/f1", with(film(), "producer_id", "dist"), 422, "unknown_reference", "producer_id"},
+		{"film unknown rights holder", "/v1/films/f1", with(film(), "rights_holders", []map[string]string{{"party_id": "ghost", "role": "composer", "share_pct": "100"}}), 422, "unknown_reference", "rights_holders[0].party_id"},
 		{"rental terms for unknown film", "/v1/films/nofilm/rental-terms/exh", map[string]any{"effective_from": "2026-01-01", "scale": []map[string]any{{"from_week": 1, "distributor_pct": "50"}}}, 404, "not_found", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

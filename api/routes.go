@@ -44,8 +44,8 @@ func (s *Server) routes() {
 	v1.GET("/films/:id/versions", handleVersions(d.Registry, "film"), allow(anyRole))
 
 	// Box office (SPEC 6).
-	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(analystRoles))
-	v1.GET("/boxoffice/share", handleBoxOfficeShare(d.BoxOffice), allow(analystRoles))
+	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(rankingRoles))
+	v1.GET("/boxoffice/share", handleBoxOfficeShare(d.BoxOffice), allow(shareRoles))
 
 	// POS ingest (SPEC 4): the key's cinema is the scope; anomalies for admin and analyst.
 	v1.PUT("/screenings/:id", handleScreeningPut(d.Ingest), allow(posOnly))

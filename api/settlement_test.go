@@ -407,8 +407,10 @@ func TestTaxReconciliationAPI(t *testing.T) {
 		{"bin": "123456789012", "date": "2026-01-09", "amount": "1.00", "receipts": 1}}}); r.Status != 400 || !strings.Contains(string(r.Body), "invalid_bin") {
 		t.Fatalf("bad BIN: %d %s", r.Status, r.Body)
 	}
-	if r := w.Do("POST", "/v1/tax/fiscal-totals", w.pos, map[string]any{"records": []any{}}); r.Status != 403 {
-		t.Fatalf("pos uploading: %d", r.Status)
+	for name, key := range map[string]string{"pos": w.pos, "admin": w.AdminKey} {
+		if r := w.Do("POST", "/v1/tax/fiscal-totals", key, map[string]any{"records": []any{}}); r.Status != 403 {
+			t.Fatalf("%s uploading fiscal totals: %d, want 403 (tax only)", name, r.Status)
+		}
 	}
 	csvBody := "bin,date,amount,receipts\n" + bin + ",2026-01-09,2500.00,1\n" + bin + ",2026-01-08,1500.00,1\n" +
 		bin + ",2026-01-07,1000.50,1\n" + otherBIN + ",2026-01-09,700.00,2\n"
@@ -488,5 +490,19 @@ func TestTaxReconciliationAPI(t *testing.T) {
 	exh := w.Key(apikey.RoleExhibitor, "", "exh")
 	if r := w.Do("GET", "/v1/tax/vat-summary?from=2025-12-01&to=2026-01-31", exh, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"rate":"12"`) {
 		t.Fatalf("exhibitor vat summary: %d %s", r.Status, r.Body)
+	}
+	// A key scoped to one cinema sees that cinema only, not its owner's other cinemas.
+	if r := w.Do("PUT", "/v1/cinemas/cin2", w.AdminKey, map[string]any{"name": "Chaplin Khan Shatyr", "exhibitor_id": "exh",
+		"region": "KZ-71", "city": "Astana", "vat_payer": true,
+		"halls": []map[string]any{{"id": "h1", "name": "Зал 1", "seats": 90}}}); r.Status != 200 {
+		t.Fatalf("cinema 2: %d %s", r.Status, r.Body)
+	}
+	for cinema, want := range map[string]int{"cin": 1, "cin2": 0} {
+		vs.Items = nil
+		r := w.Do("GET", "/v1/tax/vat-summary?period=2026-01", w.Key(apikey.RoleExhibitor, cinema, ""), nil)
+		r.JSON(t, &vs)
+		if r.Status != 200 || len(vs.Items) != want || (want == 1 && vs.Items[0].Gross != "5500.00") {
+			t.Errorf("vat summary for a key scoped to %s: %d %s, want %d items", cinema, r.Status, r.Body, want)
+		}
 	}
 }

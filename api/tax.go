@@ -15,8 +15,8 @@ import (
 	"ecinema/validate"
 )
 
-// fiscalRoles may upload fiscal-receipt totals.
-var fiscalRoles = []apikey.Role{apikey.RoleTax, apikey.RoleAdmin}
+// fiscalRoles may upload fiscal-receipt totals: the tax authority (SPEC 7).
+var fiscalRoles = []apikey.Role{apikey.RoleTax}
 
 // vatSummaryRoles may read VAT summaries; an exhibitor only its own.
 var vatSummaryRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleExhibitor}
@@ -140,7 +140,8 @@ func handleReconciliation(svc *settlement.Service) echo.HandlerFunc {
 
 // handleVATSummary answers GET /v1/tax/vat-summary?period=YYYY-MM (or
 // from&to) [&bin] [&format=csv]: revenue and VAT per exhibitor by sale date.
-// An exhibitor key sees its own party only.
+// An exhibitor key sees its own party only; one scoped to a cinema, that
+// cinema only.
 func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if svc == nil {
@@ -160,7 +161,7 @@ func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 					return errForbidden
 				}
 			}
-			q.ExhibitorID = owner
+			q.ExhibitorID, q.CinemaID = owner, p.CinemaID
 		}
 		sums, err := svc.VATSummaries(c.Request().Context(), q)
 		if err != nil {

@@ -59,17 +59,17 @@ func (s *Service) Anomalies(ctx context.Context, f AnomalyFilter) (*AnomalyPage,
 		f.Limit = 1000
 	}
 	if f.Flag != "" && !validFlag(f.Flag) {
-		return nil, newErr(ErrBadAnomalyQuery, "flag must be one of %s", strings.Join(Flags, ", "))
+		return nil, fieldErr(newErr(ErrBadAnomalyQuery, "flag must be one of %s", strings.Join(Flags, ", ")), "flag")
 	}
 	if f.To.Before(f.From) {
-		return nil, newErr(ErrBadAnomalyQuery, "to is before from")
+		return nil, fieldErr(newErr(ErrBadAnomalyQuery, "to is before from"), "to")
 	}
 	afterSeq, afterFlag := int64(-1), ""
 	if f.Cursor != "" {
 		seq, flag, ok := strings.Cut(f.Cursor, ".")
 		n, err := strconv.ParseInt(seq, 10, 64)
 		if !ok || err != nil || !validFlag(flag) {
-			return nil, newErr(ErrBadAnomalyQuery, "invalid cursor")
+			return nil, fieldErr(newErr(ErrBadAnomalyQuery, "invalid cursor"), "cursor")
 		}
 		afterSeq, afterFlag = n, flag
 	}

@@ -69,16 +69,26 @@ var (
 type Error struct {
 	Class   error
 	Message string
+	Field   string // the request field at fault, when one is
 }
 
 // Error returns the client message.
 func (e *Error) Error() string { return e.Message }
+
+// FieldName names the request field at fault ("" when none is).
+func (e *Error) FieldName() string { return e.Field }
 
 // Unwrap returns the class, so errors.Is(err, ErrSeatAlreadySold) works.
 func (e *Error) Unwrap() error { return e.Class }
 
 func newErr(class error, format string, args ...any) *Error {
 	return &Error{Class: class, Message: fmt.Sprintf(format, args...)}
+}
+
+// fieldErr names the request field an error is about.
+func fieldErr(e *Error, field string) *Error {
+	e.Field = field
+	return e
 }
 
 // asRuleError returns the *Error inside err (dropping the ledger's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,8 +194,10 @@ func TestLateReportAndAnomalies(t *testing.T) {
 	if r := w.Do("GET", "/v1/anomalies", w.pos, nil); r.Status != 403 {
 		t.Fatalf("pos key reads anomalies: %d", r.Status)
 	}
-	if r := w.Do("GET", "/v1/anomalies?flag=bogus", analyst, nil); r.Status != 400 || r.ErrorCode() != "invalid_query" {
-		t.Fatalf("bogus flag: %d %s", r.Status, r.Body)
+	for q, field := range map[string]string{"flag=bogus": "flag", "limit=0": "limit", "from=2026-13-01": "from", "from=2026-02-01&to=2026-01-01": "to"} {
+		if r := w.Do("GET", "/v1/anomalies?"+q, analyst, nil); r.Status != 400 || r.ErrorCode() != "invalid_query" || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("anomalies?%s: %d %s, want 400 invalid_query naming %s", q, r.Status, r.Body, field)
+		}
 	}
 	// paging
 	r = w.Do("GET", "/v1/anomalies?limit=2&from="+today+"&to="+today, analyst, nil)

@@ -54,9 +54,9 @@ func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
 		k, ok := kinds[r.id]
 		switch {
 		case !ok:
-			return fmt.Errorf("%w: %s: party %q is not registered", ErrUnknownReference, r.field, r.id)
+			return &ReferenceError{Field: r.field, Message: fmt.Sprintf("%s: party %q is not registered", r.field, r.id)}
 		case r.kind != "" && k != r.kind:
-			return fmt.Errorf("%w: %s: party %q is a %s, not a %s", ErrUnknownReference, r.field, r.id, k, r.kind)
+			return &ReferenceError{Field: r.field, Message: fmt.Sprintf("%s: party %q is a %s, not a %s", r.field, r.id, k, r.kind)}
 		}
 	}
 	return nil

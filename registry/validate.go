@@ -18,6 +18,7 @@ var maxExpenses = decimal.RequireFromString("999999999999.99")
 func normaliseParty(id string, p Party) (Party, error) {
 	var v validate.Errors
 	v.ID("id", id)
+	samePath(&v, "id", p.ID, id)
 	p.ID, p.Version = id, 0
 	v.OneOf("kind", p.Kind, KindProducer, KindDistributor, KindExhibitor, KindRightsHolder)
 	p.Name = strings.TrimSpace(p.Name)
@@ -32,6 +33,7 @@ func normaliseParty(id string, p Party) (Party, error) {
 func normaliseCinema(id string, c Cinema) (Cinema, error) {
 	var v validate.Errors
 	v.ID("id", id)
+	samePath(&v, "id", c.ID, id)
 	c.ID, c.Version = id, 0
 	c.Name, c.City = strings.TrimSpace(c.Name), strings.TrimSpace(c.City)
 	v.Required("name", c.Name)
@@ -66,6 +68,7 @@ func normaliseCinema(id string, c Cinema) (Cinema, error) {
 func normaliseFilm(id string, f Film) (Film, error) {
 	var v validate.Errors
 	v.ID("id", id)
+	samePath(&v, "id", f.ID, id)
 	f.ID, f.Version = id, 0
 	f.Title = Title{KK: strings.TrimSpace(f.Title.KK), RU: strings.TrimSpace(f.Title.RU), EN: strings.TrimSpace(f.Title.EN)}
 	v.Required("title.kk", f.Title.KK)
@@ -131,10 +134,21 @@ func normaliseRentalTerms(filmID, exhibitorID string, t RentalTerms) (RentalTerm
 	var v validate.Errors
 	v.ID("film_id", filmID)
 	v.ID("exhibitor_id", exhibitorID)
+	samePath(&v, "film_id", t.FilmID, filmID)
+	samePath(&v, "exhibitor_id", t.ExhibitorID, exhibitorID)
 	t.FilmID, t.ExhibitorID, t.Version = filmID, exhibitorID, 0
 	v.Date("effective_from", t.EffectiveFrom)
 	t.Scale = normaliseScale(&v, "scale", t.Scale)
 	return t, v.Err()
+}
+
+// samePath refuses a body that names another resource than its path. The
+// read-only fields a GET returns (id, version) may be sent back unchanged,
+// so a client can GET, edit and PUT; version is ignored.
+func samePath(v *validate.Errors, field, body, path string) {
+	if body != "" && body != path {
+		v.Add(field, "path_mismatch", "the body says %q but the path says %q", body, path)
+	}
 }
 
 // normaliseScale checks a rental scale: it starts at week 1, from_week

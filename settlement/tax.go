@@ -31,7 +31,7 @@ RETURNING superseded_seq IS NOT NULL`
 FROM sales_daily sd
 JOIN cinemas c ON c.id = sd.cinema_id
 JOIN parties p ON p.id = c.exhibitor_id
-WHERE sd.sale_date BETWEEN $1 AND $2 AND ($3 = '' OR p.bin = $3) AND ($4 = '' OR p.id = $4)
+WHERE sd.sale_date BETWEEN $1 AND $2 AND ($3 = '' OR p.bin = $3) AND ($4 = '' OR p.id = $4) AND ($5 = '' OR sd.cinema_id = $5)
 GROUP BY p.bin, p.id, p.name, sd.cinema_id, c.vat_payer, sd.sale_date`
 
 	sqlFiscalRange = `SELECT bin, sale_date, amount, receipts, entry_seq FROM fiscal_totals
@@ -230,6 +230,7 @@ type TaxQuery struct {
 	From, To    time.Time
 	BIN         string
 	ExhibitorID string // VAT summary only: one exhibitor party
+	CinemaID    string // VAT summary only: one cinema (a key scoped to it)
 	Tolerance   decimal.Decimal
 }
 
@@ -394,7 +395,7 @@ func ledgerDays(ctx context.Context, q querier, tq TaxQuery) ([]ledgerDay, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, sqlLedgerByDay, tq.From, tq.To, tq.BIN, tq.ExhibitorID)
+	rows, err := q.Query(ctx, sqlLedgerByDay, tq.From, tq.To, tq.BIN, tq.ExhibitorID, tq.CinemaID)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: ledger by day: %w", err)
 	}
