@@ -166,6 +166,9 @@ func TestSettlementScenario(t *testing.T) {
 			t.Errorf("%s: line %v total %v, want %s", k, jan.Lines[0][k], jan.Totals[k], v)
 		}
 	}
+	if jan.Lines[0]["rentable"] != "7937.07" || jan.Lines[0]["rental"] != "4365.39" {
+		t.Errorf("rentable %v rental %v, want 7937.07 (net − royalty) and 4365.39 (fee + producer gross)", jan.Lines[0]["rentable"], jan.Lines[0]["rental"])
+	}
 	if jan.Periods[0].Status != "open" {
 		t.Errorf("period status %s", jan.Periods[0].Status)
 	}

@@ -409,6 +409,8 @@ type LineJSON struct {
 	VAT                string  `json:"vat"`
 	Net                string  `json:"net"`
 	Royalty            string  `json:"royalty"`
+	Rentable           string  `json:"rentable"` // net − royalty = exhibitor_share + distribution_fee + producer_gross
+	Rental             string  `json:"rental"`   // distribution_fee + producer_gross
 	ExhibitorShare     string  `json:"exhibitor_share"`
 	DistributionFee    string  `json:"distribution_fee"`
 	ProducerGross      string  `json:"producer_gross"`
@@ -478,6 +480,8 @@ func lineJSON(l *Line, recoupment bool) LineJSON {
 		Admissions: l.Admissions, Gross: money(l.Gross), VAT: money(l.VAT), Net: money(l.Net), Royalty: money(l.Royalty),
 		ExhibitorShare: money(l.ExhibitorShare), DistributionFee: money(l.DistributionFee),
 		ProducerGross: money(l.ProducerGross),
+		Rentable:      money(l.ExhibitorShare.Add(l.DistributionFee).Add(l.ProducerGross)),
+		Rental:        money(l.DistributionFee.Add(l.ProducerGross)),
 	}
 	if recoupment {
 		r, s := money(l.Recoupment), money(l.ProducerShare)
