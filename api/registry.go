@@ -134,15 +134,71 @@ func handleFilmPut(reg *registry.Service) echo.HandlerFunc {
 }
 
 func handleFilmGet(reg *registry.Service) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (registry.Film, error) {
-		return reg.Film(c.Request().Context(), c.Param("id"))
+	return getHandler(reg, func(c echo.Context) (filmView, error) {
+		f, err := reg.Film(c.Request().Context(), c.Param("id"))
+		return viewFilm(principal(c), f), err
 	})
 }
 
 func handleFilmList(reg *registry.Service) echo.HandlerFunc {
-	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Film, string, error) {
-		return reg.Films(c.Request().Context(), p)
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]filmView, string, error) {
+		fs, next, err := reg.Films(c.Request().Context(), p)
+		out := make([]filmView, len(fs))
+		for i, f := range fs {
+			out[i] = viewFilm(principal(c), f)
+		}
+		return out, next, err
 	})
+}
+
+// filmView is a film as one reader may see it. The commercial terms are
+// the contract's: admins, auditors and the film's producer and distributor
+// see them all; an exhibitor sees the rental scale it pays by; a rights
+// holder of the film its own share and the royalty rate; everyone else
+// (POS, analysts, other parties) the catalogue fields only. The fields
+// below shadow the film's own, so a hidden term is left out, not blank.
+type filmView struct {
+	registry.Film
+	DistributionFeePct *string                `json:"distribution_fee_pct,omitempty"`
+	RecoupableExpenses *string                `json:"recoupable_expenses,omitempty"`
+	RoyaltyPct         *string                `json:"royalty_pct,omitempty"`
+	RightsHolders      []registry.RightsShare `json:"rights_holders,omitempty"`
+	RentalTerms        []registry.RentalStep  `json:"rental_terms,omitempty"`
+}
+
+func viewFilm(p apikey.Principal, f registry.Film) filmView {
+	v := filmView{Film: f}
+	all := func() {
+		v.DistributionFeePct, v.RecoupableExpenses, v.RoyaltyPct = &f.DistributionFeePct, &f.RecoupableExpenses, &f.RoyaltyPct
+		v.RightsHolders, v.RentalTerms = f.RightsHolders, f.RentalTerms
+	}
+	switch {
+	case filmContractReader(p, f):
+		all()
+	case p.Role == apikey.RoleExhibitor:
+		v.RentalTerms = f.RentalTerms
+	case p.Role == apikey.RoleRightsHolder:
+		for _, r := range f.RightsHolders {
+			if r.PartyID == p.PartyID {
+				v.RightsHolders = append(v.RightsHolders, r)
+			}
+		}
+		if v.RightsHolders != nil {
+			v.RoyaltyPct = &f.RoyaltyPct
+		}
+	}
+	return v
+}
+
+// filmContractReader may read every term of film f and its versions.
+func filmContractReader(p apikey.Principal, f registry.Film) bool {
+	switch p.Role {
+	case apikey.RoleAdmin, apikey.RoleAuditor:
+		return true
+	case apikey.RoleProducer, apikey.RoleDistributor:
+		return p.PartyID == f.ProducerID || p.PartyID == f.DistributorID
+	}
+	return false
 }
 
 func handleRentalTermsPut(reg *registry.Service) echo.HandlerFunc {
@@ -195,7 +251,17 @@ func rentalTermsReader(c echo.Context, reg *registry.Service, filmID, exhibitorI
 // handleVersions lists every recorded version of a registry object.
 func handleVersions(reg *registry.Service, kind string) echo.HandlerFunc {
 	return getHandler(reg, func(c echo.Context) (listResponse[registry.Version], error) {
-		vs, err := reg.Versions(c.Request().Context(), kind, c.Param("id"))
+		ctx := c.Request().Context()
+		if kind == "film" { // a film's versions hold its terms: the contract's readers only
+			f, err := reg.Film(ctx, c.Param("id"))
+			if err != nil {
+				return listResponse[registry.Version]{}, err
+			}
+			if !filmContractReader(principal(c), f) {
+				return listResponse[registry.Version]{}, errForbidden
+			}
+		}
+		vs, err := reg.Versions(ctx, kind, c.Param("id"))
 		return listResponse[registry.Version]{Items: vs}, err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -297,6 +298,62 @@ func TestRentalTermsOverride(t *testing.T) {
 	} {
 		if r := env.Do("GET", "/v1/films/gulsary/rental-terms/exh", tc.key, nil); r.Status != tc.status {
 			t.Errorf("GET rental terms: %d, want %d: %s", r.Status, tc.status, r.Body)
+		}
+	}
+}
+
+// TestFilmTermsByReader: a film's commercial terms reach the parties of its
+// contract only; other readers get the catalogue fields, with the hidden
+// terms left out (not blank), in GET, in lists and in versions.
+func TestFilmTermsByReader(t *testing.T) {
+	env := registered(t)
+	if r := env.Do("PUT", "/v1/films/gulsary", env.AdminKey, film()); r.Status != 200 {
+		t.Fatalf("PUT film: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do("PUT", "/v1/parties/dist2", env.AdminKey, party("distributor", "Other Distribution", "070440000096")); r.Status != 200 {
+		t.Fatalf("PUT party: %d %s", r.Status, r.Body)
+	}
+	terms := []string{"distribution_fee_pct", "recoupable_expenses", "royalty_pct", "rights_holders", "rental_terms"}
+	for _, tc := range []struct {
+		name     string
+		key      string
+		visible  []string
+		versions int
+	}{
+		{"admin", env.AdminKey, terms, 200},
+		{"auditor", env.Key(apikey.RoleAuditor, "", ""), terms, 200},
+		{"its producer", env.Key(apikey.RoleProducer, "", "prod"), terms, 200},
+		{"its distributor", env.Key(apikey.RoleDistributor, "", "dist"), terms, 200},
+		{"an exhibitor", env.Key(apikey.RoleExhibitor, "", "exh"), []string{"rental_terms"}, 403},
+		{"its composer", env.Key(apikey.RoleRightsHolder, "", "composer"), []string{"royalty_pct", "rights_holders"}, 403},
+		{"an analyst", env.Key(apikey.RoleAnalyst, "", ""), nil, 403},
+		{"another distributor", env.Key(apikey.RoleDistributor, "", "dist2"), nil, 403},
+	} {
+		var one map[string]any
+		var list struct{ Items []map[string]any }
+		env.Do("GET", "/v1/films/gulsary", tc.key, nil).JSON(t, &one)
+		env.Do("GET", "/v1/films", tc.key, nil).JSON(t, &list)
+		if len(list.Items) != 1 {
+			t.Fatalf("%s: list %v", tc.name, list.Items)
+		}
+		for _, got := range []map[string]any{one, list.Items[0]} {
+			if got["title"] == nil || got["runtime_min"] == nil || got["producer_id"] != "prod" {
+				t.Errorf("%s: catalogue fields missing: %v", tc.name, got)
+			}
+			for _, k := range terms {
+				_, present := got[k]
+				if present != slices.Contains(tc.visible, k) {
+					t.Errorf("%s: %s present=%v, want %v", tc.name, k, present, !present)
+				}
+			}
+		}
+		if tc.name == "its composer" {
+			if rh := one["rights_holders"].([]any); len(rh) != 1 || rh[0].(map[string]any)["party_id"] != "composer" {
+				t.Errorf("composer sees rights holders %v, want its own share only", rh)
+			}
+		}
+		if r := env.Do("GET", "/v1/films/gulsary/versions", tc.key, nil); r.Status != tc.versions {
+			t.Errorf("%s: versions %d, want %d", tc.name, r.Status, tc.versions)
 		}
 	}
 }
