@@ -30,7 +30,7 @@ bench:
 	$(GO) run ./internal/pgtest/withpg $(GO) test -run '^$$' -bench . -benchtime 2s ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeSales -fuzztime 60s ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSales$$' -fuzztime 60s ./ingest/
 
 clean:
 	rm -rf bin
