@@ -49,7 +49,7 @@ type column struct {
 var fullColumns = []column{
 	{"period", false}, {"adjustment", false}, {"film_id", false}, {"film_title", false}, {"cinema_id", false},
 	{"cinema_name", false}, {"week", false}, {"first_day", false}, {"last_day", false}, {"admissions", false},
-	{"gross", true}, {"vat", true}, {"net", true}, {"royalty", true}, {"exhibitor_share", true},
+	{"gross", true}, {"vat", true}, {"net", true}, {"royalty", true}, {"rentable", true}, {"rental", true}, {"exhibitor_share", true},
 	{"distribution_fee", true}, {"producer_gross", true}, {"recoupment", true}, {"producer_share", true},
 }
 
@@ -76,12 +76,14 @@ func (st *Statement) table() ([]column, [][]string, []string) {
 		rows = append(rows, []string{month(l.Period), strconv.FormatBool(l.Adjustment), l.FilmID, l.FilmTitle,
 			l.CinemaID, l.CinemaName, strconv.Itoa(l.Week), day(l.FirstDay), day(l.LastDay),
 			strconv.FormatInt(l.Admissions, 10), money(l.Gross), money(l.VAT), money(l.Net), money(l.Royalty),
+			money(l.ExhibitorShare.Add(l.DistributionFee).Add(l.ProducerGross)), money(l.DistributionFee.Add(l.ProducerGross)),
 			money(l.ExhibitorShare), money(l.DistributionFee), money(l.ProducerGross), money(l.Recoupment),
 			money(l.ProducerShare)})
 	}
 	t := st.Totals
 	total := []string{"total", "", "", "", "", "", "", "", "", strconv.FormatInt(t.Admissions, 10),
-		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty), money(t.ExhibitorShare),
+		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty),
+		money(t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)), money(t.DistributionFee.Add(t.ProducerGross)), money(t.ExhibitorShare),
 		money(t.DistributionFee), money(t.ProducerGross), money(t.Recoupment), money(t.ProducerShare)}
 	if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
 		n := len(fullColumns) - 2
@@ -255,8 +257,8 @@ func (st *Statement) WritePDF(w io.Writer) error {
 	} else {
 		pc = []pcol{{0, "Period", 12, false}, {3, "Film", 30, false}, {5, "Cinema", 24, false}, {6, "Wk", 7, true},
 			{7, "From", 15, false}, {8, "To", 15, false}, {9, "Adm.", 10, true}, {10, "Gross", 18, true}, {11, "VAT", 18, true},
-			{12, "Net", 18, true}, {13, "Royalty", 18, true}, {14, "Exhibitor", 18, true}, {15, "Dist. fee", 18, true},
-			{16, "Prod. gross", 18, true}, {17, "Recoup.", 18, true}, {18, "Prod. share", 18, true}}
+			{12, "Net", 18, true}, {13, "Royalty", 18, true}, {16, "Exhibitor", 18, true}, {17, "Dist. fee", 18, true},
+			{18, "Prod. gross", 18, true}, {19, "Recoup.", 18, true}, {20, "Prod. share", 18, true}}
 	}
 	if !st.IsRoyalty() && !st.ShowsRecoupment() {
 		pc = pc[:len(pc)-2]
