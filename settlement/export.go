@@ -76,14 +76,15 @@ func (st *Statement) table() ([]column, [][]string, []string) {
 		rows = append(rows, []string{month(l.Period), strconv.FormatBool(l.Adjustment), l.FilmID, l.FilmTitle,
 			l.CinemaID, l.CinemaName, strconv.Itoa(l.Week), day(l.FirstDay), day(l.LastDay),
 			strconv.FormatInt(l.Admissions, 10), money(l.Gross), money(l.VAT), money(l.Net), money(l.Royalty),
-			money(l.ExhibitorShare.Add(l.DistributionFee).Add(l.ProducerGross)), money(l.DistributionFee.Add(l.ProducerGross)),
+			money(l.Rentable()), money(l.Rental()),
 			money(l.ExhibitorShare), money(l.DistributionFee), money(l.ProducerGross), money(l.Recoupment),
 			money(l.ProducerShare)})
 	}
 	t := st.Totals
 	total := []string{"total", "", "", "", "", "", "", "", "", strconv.FormatInt(t.Admissions, 10),
 		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty),
-		money(t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)), money(t.DistributionFee.Add(t.ProducerGross)), money(t.ExhibitorShare),
+		money(t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)), money(t.DistributionFee.Add(t.ProducerGross)), // rentable, rental
+		money(t.ExhibitorShare),
 		money(t.DistributionFee), money(t.ProducerGross), money(t.Recoupment), money(t.ProducerShare)}
 	if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
 		n := len(fullColumns) - 2

@@ -107,6 +107,14 @@ type Split struct {
 	VATParts        []VATPart
 }
 
+// Rentable is net − royalty after rounding (SPEC 5 step 3).
+func (s Split) Rentable() decimal.Decimal {
+	return s.ExhibitorShare.Add(s.DistributionFee).Add(s.ProducerGross)
+}
+
+// Rental is the distributor's rental after rounding: fee + producer gross.
+func (s Split) Rental() decimal.Decimal { return s.DistributionFee.Add(s.ProducerGross) }
+
 // Tie order of the rounding rule: producer, distribution fee, exhibitor, royalty.
 const (
 	partRoyalty = iota

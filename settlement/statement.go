@@ -480,8 +480,8 @@ func lineJSON(l *Line, recoupment bool) LineJSON {
 		Admissions: l.Admissions, Gross: money(l.Gross), VAT: money(l.VAT), Net: money(l.Net), Royalty: money(l.Royalty),
 		ExhibitorShare: money(l.ExhibitorShare), DistributionFee: money(l.DistributionFee),
 		ProducerGross: money(l.ProducerGross),
-		Rentable:      money(l.ExhibitorShare.Add(l.DistributionFee).Add(l.ProducerGross)),
-		Rental:        money(l.DistributionFee.Add(l.ProducerGross)),
+		Rentable:      money(l.Rentable()),
+		Rental:        money(l.Rental()),
 	}
 	if recoupment {
 		r, s := money(l.Recoupment), money(l.ProducerShare)
