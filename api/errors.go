@@ -155,7 +155,6 @@ func (s *Server) classify(err error) (int, errorBody) {
 	return http.StatusInternalServerError, body("internal", "internal error; the request id identifies it in the logs", nil)
 }
 
-// codedError is an error a handler builds with its own status and code.
 // fielded is a domain error that names the request field at fault; the
 // field goes into the error's details.
 type fielded interface{ FieldName() string }
@@ -166,6 +165,7 @@ func badQuery(field, msg string) error {
 		[]validate.FieldError{{Field: field, Code: "invalid", Message: msg}}}
 }
 
+// codedError is an error a handler builds with its own status and code.
 type codedError struct {
 	status  int
 	code    string

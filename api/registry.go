@@ -168,13 +168,10 @@ type filmView struct {
 
 func viewFilm(p apikey.Principal, f registry.Film) filmView {
 	v := filmView{Film: f}
-	all := func() {
-		v.DistributionFeePct, v.RecoupableExpenses, v.RoyaltyPct = &f.DistributionFeePct, &f.RecoupableExpenses, &f.RoyaltyPct
-		v.RightsHolders, v.RentalTerms = f.RightsHolders, f.RentalTerms
-	}
 	switch {
 	case filmContractReader(p, f):
-		all()
+		v.DistributionFeePct, v.RecoupableExpenses, v.RoyaltyPct = &f.DistributionFeePct, &f.RecoupableExpenses, &f.RoyaltyPct
+		v.RightsHolders, v.RentalTerms = f.RightsHolders, f.RentalTerms
 	case p.Role == apikey.RoleExhibitor:
 		v.RentalTerms = f.RentalTerms
 	case p.Role == apikey.RoleRightsHolder:

@@ -83,8 +83,7 @@ func (st *Statement) table() ([]column, [][]string, []string) {
 	t := st.Totals
 	total := []string{"total", "", "", "", "", "", "", "", "", strconv.FormatInt(t.Admissions, 10),
 		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty),
-		money(t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)), money(t.DistributionFee.Add(t.ProducerGross)), // rentable, rental
-		money(t.ExhibitorShare),
+		money(t.Rentable()), money(t.Rental()), money(t.ExhibitorShare),
 		money(t.DistributionFee), money(t.ProducerGross), money(t.Recoupment), money(t.ProducerShare)}
 	if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
 		n := len(fullColumns) - 2

@@ -86,6 +86,14 @@ type Totals struct {
 	RoyaltyAmount   decimal.Decimal // rights holders: the sum of their parts
 }
 
+// Rentable is net − royalty over the totals: exhibitor share + fee + producer gross.
+func (t Totals) Rentable() decimal.Decimal {
+	return t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)
+}
+
+// Rental is the distributor's rental over the totals: fee + producer gross.
+func (t Totals) Rental() decimal.Decimal { return t.DistributionFee.Add(t.ProducerGross) }
+
 // Statement is a party's settlement over whole months. A rights holder's
 // statement holds royalty lines only; everyone else's holds full lines.
 type Statement struct {
