@@ -374,7 +374,7 @@ func TestAccess(t *testing.T) {
 	if r := env.Do("GET", "/v1/films", "eck_not-a-key", nil); r.Status != 401 {
 		t.Fatalf("unknown key: %d %s", r.Status, r.Body)
 	}
-	k, secret, err := env.App.Keys.Create(context.Background(), "analyst", apikey.RoleAnalyst, "", "")
+	k, secret, err := env.App.Keys.Create(context.Background(), apikey.Spec{Name: "analyst", Role: apikey.RoleAnalyst})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,8 @@
 //     as its SHA-256 hash; the database never holds a usable secret.
 //   - Roles that act for someone carry their scope: a pos or exhibitor key
 //     one cinema (exhibitor keys may name their party instead), producer,
-//     distributor and rights_holder keys one party.
+//     distributor and rights_holder keys one party; the culture roles their
+//     one venue, museum, BIN, expert or hub (Principal.Scope), or none.
 //   - A revoked key resolves to ErrUnauthenticated, as an unknown one does.
 package apikey
 
@@ -22,6 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/validate"
 )
 
 // Role is what a key may do.
@@ -40,8 +43,31 @@ const (
 	RoleAuditor      Role = "auditor"
 )
 
+// The roles of the culture modules (CULTURE.md section 0). ScopeKind says
+// which of them carry a scope and what it names.
+const (
+	RoleVenue       Role = "venue"        // one venue (Scope: venue id)
+	RoleArchivist   Role = "archivist"    // national
+	RoleLibrarian   Role = "librarian"    // national
+	RoleCurator     Role = "curator"      // one museum (Scope: museum id)
+	RoleNGO         Role = "ngo"          // one organisation (Scope: BIN)
+	RoleApplicant   Role = "applicant"    // one company or entrepreneur (Scope: BIN)
+	RoleFundOfficer Role = "fund_officer" // national
+	RoleExpert      Role = "expert"       // itself (Scope: expert id)
+	RoleHubOperator Role = "hub_operator" // one hub (Scope: hub id)
+)
+
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RolePOS, RoleExhibitor, RoleDistributor, RoleProducer, RoleRightsHolder, RoleAnalyst, RoleTax, RoleAuditor}
+var Roles = []Role{RoleAdmin, RolePOS, RoleExhibitor, RoleDistributor, RoleProducer, RoleRightsHolder, RoleAnalyst, RoleTax, RoleAuditor,
+	RoleVenue, RoleArchivist, RoleLibrarian, RoleCurator, RoleNGO, RoleApplicant, RoleFundOfficer, RoleExpert, RoleHubOperator}
+
+// ScopeKind names what a culture role's Scope is ("venue", "museum",
+// "bin", "expert", "hub"); it is also the CLI flag that sets it. Roles
+// absent from the map carry no culture scope.
+var ScopeKind = map[Role]string{
+	RoleVenue: "venue", RoleCurator: "museum", RoleNGO: "bin", RoleApplicant: "bin",
+	RoleExpert: "expert", RoleHubOperator: "hub",
+}
 
 // Principal is who a request acts as.
 type Principal struct {
@@ -49,6 +75,16 @@ type Principal struct {
 	Role     Role
 	CinemaID string // pos, and exhibitor keys scoped to one cinema
 	PartyID  string // producer, distributor, rights_holder, exhibitor
+	Scope    string // culture roles: the venue, museum, BIN, expert or hub (see ScopeKind)
+}
+
+// Spec is what a new key is issued for.
+type Spec struct {
+	Name     string
+	Role     Role
+	CinemaID string // pos; exhibitor (or PartyID)
+	PartyID  string // producer, distributor, rights_holder; exhibitor (or CinemaID)
+	Scope    string // culture roles of ScopeKind
 }
 
 // Key describes an issued key, without its secret.
@@ -58,6 +94,7 @@ type Key struct {
 	Role      Role       `json:"role"`
 	CinemaID  string     `json:"cinema_id,omitempty"`
 	PartyID   string     `json:"party_id,omitempty"`
+	Scope     string     `json:"scope,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
@@ -73,14 +110,26 @@ const secretPrefix = "eck_"
 
 // Store keeps keys in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	targets map[Role]func(ctx context.Context, id string) error
 }
 
 // NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, targets: map[Role]func(context.Context, string) error{}}
+}
+
+// SetScopeTarget registers how Create checks that a culture role's scope
+// names something that exists (the module owning it knows its table):
+// check returns nil, an error wrapping ErrInvalidScope, or a failure. Call
+// it while wiring, before the store is used.
+func (s *Store) SetScopeTarget(role Role, check func(ctx context.Context, id string) error) {
+	s.targets[role] = check
+}
 
 // CheckScope reports whether a role's scope is complete and consistent.
-func CheckScope(role Role, cinemaID, partyID string) error {
+func CheckScope(spec Spec) error {
+	role, cinemaID, partyID := spec.Role, spec.CinemaID, spec.PartyID
 	known := false
 	for _, r := range Roles {
 		known = known || r == role
@@ -103,15 +152,26 @@ func CheckScope(role Role, cinemaID, partyID string) error {
 		}
 	default:
 		if cinemaID != "" || partyID != "" {
-			return fmt.Errorf("%w: a %s key takes no scope", ErrInvalidScope, role)
+			return fmt.Errorf("%w: a %s key takes no --cinema or --party", ErrInvalidScope, role)
 		}
+	}
+	kind, scoped := ScopeKind[role]
+	switch {
+	case scoped && spec.Scope == "":
+		return fmt.Errorf("%w: a %s key needs --%s", ErrInvalidScope, role, kind)
+	case !scoped && spec.Scope != "":
+		return fmt.Errorf("%w: a %s key takes no culture scope", ErrInvalidScope, role)
+	case scoped && kind == "bin" && !validate.BIN(spec.Scope):
+		return fmt.Errorf("%w: --bin %q is not a valid BIN", ErrInvalidScope, spec.Scope)
+	case scoped && kind != "bin" && !validate.IDPattern.MatchString(spec.Scope):
+		return fmt.Errorf("%w: --%s %q is not a valid id", ErrInvalidScope, kind, spec.Scope)
 	}
 	return nil
 }
 
 const (
-	insertKey = `INSERT INTO api_keys (id, name, role, cinema_id, party_id, secret_hash)
-VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), $6)
+	insertKey = `INSERT INTO api_keys (id, name, role, cinema_id, party_id, scope, secret_hash)
+VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7)
 RETURNING created_at`
 	cinemaExists = `SELECT EXISTS (SELECT 1 FROM cinemas WHERE id = $1)`
 	selectKind   = `SELECT kind FROM parties WHERE id = $1`
@@ -122,9 +182,16 @@ RETURNING created_at`
 // others hold rights too.
 var partyKindOf = map[Role]string{RoleProducer: "producer", RoleDistributor: "distributor", RoleExhibitor: "exhibitor"}
 
-// checkScopeTarget checks that the scope names a registered cinema, or a
-// registered party of the kind the role acts for.
-func (s *Store) checkScopeTarget(ctx context.Context, role Role, cinemaID, partyID string) error {
+// checkScopeTarget checks that the scope names a registered cinema, a
+// registered party of the kind the role acts for, or (through the check
+// its module registered) the culture scope's venue, museum, expert or hub.
+func (s *Store) checkScopeTarget(ctx context.Context, spec Spec) error {
+	role, cinemaID, partyID := spec.Role, spec.CinemaID, spec.PartyID
+	if check, ok := s.targets[role]; ok && spec.Scope != "" {
+		if err := check(ctx, spec.Scope); err != nil {
+			return err
+		}
+	}
 	if cinemaID != "" {
 		var ok bool
 		if err := s.pool.QueryRow(ctx, cinemaExists, cinemaID).Scan(&ok); err != nil {
@@ -152,30 +219,32 @@ func (s *Store) checkScopeTarget(ctx context.Context, role Role, cinemaID, party
 }
 
 // Create issues a key and returns it with its secret, which is not kept.
-// The scope must name a registered cinema or party.
-func (s *Store) Create(ctx context.Context, name string, role Role, cinemaID, partyID string) (Key, string, error) {
-	if strings.TrimSpace(name) == "" {
+// The scope must name a registered cinema or party, or the culture scope a
+// target its module's check (SetScopeTarget) accepts.
+func (s *Store) Create(ctx context.Context, spec Spec) (Key, string, error) {
+	if strings.TrimSpace(spec.Name) == "" {
 		return Key{}, "", fmt.Errorf("%w: a key needs a --name", ErrInvalidScope)
 	}
-	if err := CheckScope(role, cinemaID, partyID); err != nil {
+	if err := CheckScope(spec); err != nil {
 		return Key{}, "", err
 	}
-	if err := s.checkScopeTarget(ctx, role, cinemaID, partyID); err != nil {
+	if err := s.checkScopeTarget(ctx, spec); err != nil {
 		return Key{}, "", err
 	}
+	name, role, cinemaID, partyID := spec.Name, spec.Role, spec.CinemaID, spec.PartyID
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	idb := make([]byte, 6)
 	rand.Read(idb)
-	k := Key{ID: "key_" + hex.EncodeToString(idb), Name: name, Role: role, CinemaID: cinemaID, PartyID: partyID}
+	k := Key{ID: "key_" + hex.EncodeToString(idb), Name: name, Role: role, CinemaID: cinemaID, PartyID: partyID, Scope: spec.Scope}
 	secret := secretPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	if err := s.pool.QueryRow(ctx, insertKey, k.ID, name, string(role), cinemaID, partyID, hash(secret)).Scan(&k.CreatedAt); err != nil {
+	if err := s.pool.QueryRow(ctx, insertKey, k.ID, name, string(role), cinemaID, partyID, spec.Scope, hash(secret)).Scan(&k.CreatedAt); err != nil {
 		return Key{}, "", fmt.Errorf("apikey: create: %w", err)
 	}
 	return k, secret, nil
 }
 
-const selectKeys = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), created_at, revoked_at
+const selectKeys = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, ''), created_at, revoked_at
 FROM api_keys ORDER BY created_at, id`
 
 // List returns every key, revoked ones included.
@@ -186,7 +255,7 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Key, error) {
 		var k Key
-		err := r.Scan(&k.ID, &k.Name, &k.Role, &k.CinemaID, &k.PartyID, &k.CreatedAt, &k.RevokedAt)
+		err := r.Scan(&k.ID, &k.Name, &k.Role, &k.CinemaID, &k.PartyID, &k.Scope, &k.CreatedAt, &k.RevokedAt)
 		return k, err
 	})
 }
@@ -205,7 +274,7 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	return nil
 }
 
-const resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, '')
+const resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
 FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`
 
 // Resolve returns the principal of a secret.
@@ -214,7 +283,7 @@ func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
 		return Principal{}, ErrUnauthenticated
 	}
 	var p Principal
-	err := s.pool.QueryRow(ctx, resolveKey, hash(secret)).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID)
+	err := s.pool.QueryRow(ctx, resolveKey, hash(secret)).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID, &p.Scope)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}

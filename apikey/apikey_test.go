@@ -3,6 +3,7 @@ package apikey
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,28 +14,43 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestCheckScope(t *testing.T) {
 	for _, tc := range []struct {
-		role          Role
-		cinema, party string
-		ok            bool
+		role                 Role
+		cinema, party, scope string
+		ok                   bool
 	}{
-		{RoleAdmin, "", "", true},
-		{RoleAdmin, "c1", "", false},
-		{RolePOS, "c1", "", true},
-		{RolePOS, "", "", false},
-		{RolePOS, "c1", "p1", false},
-		{RoleExhibitor, "c1", "", true},
-		{RoleExhibitor, "", "p1", true},
-		{RoleExhibitor, "c1", "p1", false},
-		{RoleProducer, "", "p1", true},
-		{RoleProducer, "c1", "", false},
-		{RoleRightsHolder, "", "", false},
-		{RoleAnalyst, "", "", true},
-		{RoleTax, "", "p1", false},
-		{"janitor", "", "", false},
+		{RoleAdmin, "", "", "", true},
+		{RoleAdmin, "c1", "", "", false},
+		{RolePOS, "c1", "", "", true},
+		{RolePOS, "", "", "", false},
+		{RolePOS, "c1", "p1", "", false},
+		{RoleExhibitor, "c1", "", "", true},
+		{RoleExhibitor, "", "p1", "", true},
+		{RoleExhibitor, "c1", "p1", "", false},
+		{RoleProducer, "", "p1", "", true},
+		{RoleProducer, "c1", "", "", false},
+		{RoleRightsHolder, "", "", "", false},
+		{RoleAnalyst, "", "", "", true},
+		{RoleTax, "", "p1", "", false},
+		{"janitor", "", "", "", false},
+		{RoleVenue, "", "", "opera-astana", true},
+		{RoleVenue, "", "", "", false},
+		{RoleVenue, "c1", "", "opera-astana", false},
+		{RoleVenue, "", "", "bad id!", false},
+		{RoleCurator, "", "", "museum-1", true},
+		{RoleNGO, "", "", "100000000001", true},
+		{RoleNGO, "", "", "100000000002", false}, // wrong check digit
+		{RoleApplicant, "", "", "", false},
+		{RoleExpert, "", "", "exp-7", true},
+		{RoleHubOperator, "", "", "hub-almaty", true},
+		{RoleArchivist, "", "", "", true},
+		{RoleArchivist, "", "", "x", false},
+		{RoleLibrarian, "", "", "", true},
+		{RoleFundOfficer, "", "p1", "", false},
+		{RoleAnalyst, "", "", "opera", false},
 	} {
-		err := CheckScope(tc.role, tc.cinema, tc.party)
+		err := CheckScope(Spec{Name: "n", Role: tc.role, CinemaID: tc.cinema, PartyID: tc.party, Scope: tc.scope})
 		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInvalidScope)) {
-			t.Errorf("CheckScope(%s, %q, %q) = %v, want ok=%v", tc.role, tc.cinema, tc.party, err, tc.ok)
+			t.Errorf("CheckScope(%s, %q, %q, %q) = %v, want ok=%v", tc.role, tc.cinema, tc.party, tc.scope, err, tc.ok)
 		}
 	}
 }
@@ -43,7 +59,7 @@ func TestStore(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	s := NewStore(pool)
 	ctx := context.Background()
-	k, secret, err := s.Create(ctx, "ministry ops", RoleAdmin, "", "")
+	k, secret, err := s.Create(ctx, Spec{Name: "ministry ops", Role: RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +77,7 @@ func TestStore(t *testing.T) {
 	if _, err := s.Resolve(ctx, secret+"x"); !errors.Is(err, ErrUnauthenticated) {
 		t.Fatalf("wrong secret: %v", err)
 	}
-	if _, _, err := s.Create(ctx, "pos", RolePOS, "no-such-cinema", ""); !errors.Is(err, ErrInvalidScope) {
+	if _, _, err := s.Create(ctx, Spec{Name: "pos", Role: RolePOS, CinemaID: "no-such-cinema"}); !errors.Is(err, ErrInvalidScope) {
 		t.Fatalf("pos key for an unregistered cinema: %v", err)
 	}
 	if err := s.Revoke(ctx, k.ID); err != nil {
@@ -76,17 +92,58 @@ func TestStore(t *testing.T) {
 	if _, err := pool.Exec(ctx, `INSERT INTO parties (id, version, kind, name, bin, entry_seq) VALUES ('exh', 1, 'exhibitor', 'Kinopark', '100000000001', 0)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Create(ctx, "wrong kind", RoleProducer, "", "exh"); !errors.Is(err, ErrInvalidScope) {
+	if _, _, err := s.Create(ctx, Spec{Name: "wrong kind", Role: RoleProducer, PartyID: "exh"}); !errors.Is(err, ErrInvalidScope) {
 		t.Fatalf("producer key for an exhibitor party: %v", err)
 	}
-	if _, _, err := s.Create(ctx, "exhibitor", RoleExhibitor, "", "exh"); err != nil {
+	if _, _, err := s.Create(ctx, Spec{Name: "exhibitor", Role: RoleExhibitor, PartyID: "exh"}); err != nil {
 		t.Fatalf("exhibitor key for its party: %v", err)
 	}
-	if _, _, err := s.Create(ctx, "rights", RoleRightsHolder, "", "exh"); err != nil {
+	if _, _, err := s.Create(ctx, Spec{Name: "rights", Role: RoleRightsHolder, PartyID: "exh"}); err != nil {
 		t.Fatalf("rights holder key for a party of another kind: %v", err)
 	}
 	keys, err := s.List(ctx)
 	if err != nil || len(keys) != 3 || keys[0].RevokedAt == nil {
 		t.Fatalf("List = %+v, %v", keys, err)
+	}
+}
+
+func TestCultureScope(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	s := NewStore(pool)
+	ctx := context.Background()
+	s.SetScopeTarget(RoleVenue, func(_ context.Context, id string) error {
+		if id != "opera-astana" {
+			return fmt.Errorf("%w: venue %q is not registered", ErrInvalidScope, id)
+		}
+		return nil
+	})
+	if _, _, err := s.Create(ctx, Spec{Name: "box office", Role: RoleVenue, Scope: "no-such-venue"}); !errors.Is(err, ErrInvalidScope) {
+		t.Fatalf("venue key for an unknown venue: %v, want ErrInvalidScope", err)
+	}
+	k, secret, err := s.Create(ctx, Spec{Name: "box office", Role: RoleVenue, Scope: "opera-astana"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Resolve(ctx, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.KeyID != k.ID || p.Role != RoleVenue || p.Scope != "opera-astana" || p.CinemaID != "" || p.PartyID != "" {
+		t.Fatalf("Resolve = %+v", p)
+	}
+	_, ngoSecret, err := s.Create(ctx, Spec{Name: "ngo", Role: RoleNGO, Scope: "100000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Resolve(ctx, ngoSecret); err != nil || p.Role != RoleNGO || p.Scope != "100000000001" {
+		t.Fatalf("Resolve ngo = %+v, %v", p, err)
+	}
+	keys, err := s.List(ctx)
+	if err != nil || len(keys) != 2 || keys[0].Scope != "opera-astana" || keys[1].Scope != "100000000001" {
+		t.Fatalf("List = %+v, %v", keys, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE scope IS NOT NULL`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("stored scoped keys = %d, %v; want 2", n, err)
 	}
 }

@@ -170,3 +170,7 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 	}
 	return scale
 }
+
+// ValidBIN is validate.BIN, the SPEC 2 check-digit rule, under the name
+// the core's callers use.
+var ValidBIN = validate.BIN

@@ -9,20 +9,26 @@ import (
 	"time"
 
 	"ecinema/apikey"
+	"ecinema/internal/app"
 	"ecinema/internal/postgres"
 )
 
 const apikeyUsage = `usage:
-  ecinema apikey create --role ROLE [--cinema ID | --party ID] --name NAME
+  ecinema apikey create --role ROLE [--cinema ID | --party ID | --venue ID | --museum ID |
+                        --bin BIN | --expert ID | --hub ID] --name NAME
   ecinema apikey list
   ecinema apikey revoke ID
-roles: admin pos exhibitor distributor producer rights_holder analyst tax auditor`
+roles: admin pos exhibitor distributor producer rights_holder analyst tax auditor
+culture roles: venue (--venue) archivist librarian curator (--museum) ngo (--bin)
+  applicant (--bin) fund_officer expert (--expert) hub_operator (--hub)`
 
 func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("%s", apikeyUsage)
 	}
 	var role, cinema, party, name string
+	culture := map[string]*string{}
+	var spec apikey.Spec
 	switch args[0] {
 	case "create":
 		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
@@ -31,10 +37,23 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 		fs.StringVar(&cinema, "cinema", "", "cinema the key acts for (pos, exhibitor)")
 		fs.StringVar(&party, "party", "", "party the key acts for (producer, distributor, rights_holder, exhibitor)")
 		fs.StringVar(&name, "name", "", "who holds the key")
+		for _, kind := range []string{"venue", "museum", "bin", "expert", "hub"} {
+			culture[kind] = fs.String(kind, "", "the "+kind+" a culture key acts for")
+		}
 		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 			return usagef("%s", apikeyUsage)
 		}
-		if err := apikey.CheckScope(apikey.Role(role), cinema, party); err != nil {
+		spec.Name, spec.Role, spec.CinemaID, spec.PartyID = name, apikey.Role(role), cinema, party
+		for kind, v := range culture {
+			if *v == "" {
+				continue
+			}
+			if spec.Scope != "" || apikey.ScopeKind[spec.Role] != kind {
+				return usagef("--%s does not fit a %s key\n%s", kind, role, apikeyUsage)
+			}
+			spec.Scope = *v
+		}
+		if err := apikey.CheckScope(spec); err != nil {
 			return err
 		}
 	case "list":
@@ -54,10 +73,10 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	store := apikey.NewStore(pool)
+	store := app.NewKeyStore(pool)
 	switch args[0] {
 	case "create":
-		k, secret, err := store.Create(ctx, name, apikey.Role(role), cinema, party)
+		k, secret, err := store.Create(ctx, spec)
 		if err != nil {
 			return err
 		}
@@ -72,7 +91,7 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 		w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "ID\tROLE\tSCOPE\tNAME\tCREATED\tREVOKED")
 		for _, k := range keys {
-			scope := k.CinemaID + k.PartyID
+			scope := k.CinemaID + k.PartyID + k.Scope
 			revoked := ""
 			if k.RevokedAt != nil {
 				revoked = k.RevokedAt.UTC().Format(time.RFC3339)

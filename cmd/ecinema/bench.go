@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ecinema/apikey"
+	"ecinema/internal/app"
 	"ecinema/internal/postgres"
 	"ecinema/loadgen"
 )
@@ -60,7 +61,7 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	store := apikey.NewStore(pool)
+	store := app.NewKeyStore(pool)
 	var keyIDs []string
 	defer func() {
 		for _, id := range keyIDs {
@@ -70,7 +71,7 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 	}()
 	cfg.NewPOSKey = func(ctx context.Context, cinemaID string) (string, error) {
-		k, secret, err := store.Create(ctx, "bench "+cfg.Prefix, apikey.RolePOS, cinemaID, "")
+		k, secret, err := store.Create(ctx, apikey.Spec{Name: "bench " + cfg.Prefix, Role: apikey.RolePOS, CinemaID: cinemaID})
 		if err != nil {
 			return "", err
 		}

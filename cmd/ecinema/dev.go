@@ -13,6 +13,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/ingest"
+	"ecinema/internal/app"
 	"ecinema/internal/pgcluster"
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
@@ -146,7 +147,7 @@ func ensureAdminKey(ctx context.Context, url, file string) (string, error) {
 		return "", err
 	}
 	defer pool.Close()
-	_, secret, err := apikey.NewStore(pool).Create(ctx, "make run admin", apikey.RoleAdmin, "", "")
+	_, secret, err := app.NewKeyStore(pool).Create(ctx, apikey.Spec{Name: "make run admin", Role: apikey.RoleAdmin})
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +211,7 @@ func createDemoKeys(ctx context.Context, url string) (string, error) {
 		Scan(&cinema, &producer, &distributor); err != nil {
 		return "", fmt.Errorf("demo keys: %w", err)
 	}
-	store := apikey.NewStore(pool)
+	store := app.NewKeyStore(pool)
 	var b strings.Builder
 	for _, k := range []struct {
 		role          apikey.Role
@@ -219,7 +220,7 @@ func createDemoKeys(ctx context.Context, url string) (string, error) {
 		{apikey.RoleAnalyst, "", ""}, {apikey.RoleAuditor, "", ""}, {apikey.RoleTax, "", ""},
 		{apikey.RolePOS, cinema, ""}, {apikey.RoleProducer, "", producer}, {apikey.RoleDistributor, "", distributor},
 	} {
-		_, secret, err := store.Create(ctx, "demo "+string(k.role), k.role, k.cinema, k.party)
+		_, secret, err := store.Create(ctx, apikey.Spec{Name: "demo " + string(k.role), Role: k.role, CinemaID: k.cinema, PartyID: k.party})
 		if err != nil {
 			return "", err
 		}

@@ -69,7 +69,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger})
-	a.Keys = apikey.NewStore(pool)
+	a.Keys = NewKeyStore(pool)
 	a.Registry = registry.NewService(pool, a.Writer)
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
 	a.BoxOffice = boxoffice.NewService(pool)
@@ -85,6 +85,16 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
+}
+
+// NewKeyStore returns the API key store with every culture module's scope
+// check registered (apikey.Store.SetScopeTarget), so that a key made by the
+// CLI or the API names a venue, museum, expert or hub that exists. Modules
+// add their check here.
+func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
+	keys := apikey.NewStore(pool)
+	// SCOPES-MARKER: modules register their scope checks above this line.
+	return keys
 }
 
 // Run runs the ledger writer and the checkpoint publisher until ctx ends.

@@ -56,7 +56,7 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 	go func() { defer close(done); a.Run(ctx) }()
 	srv := httptest.NewServer(a.API)
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	_, admin, err := a.Keys.Create(context.Background(), "test admin", apikey.RoleAdmin, "", "")
+	_, admin, err := a.Keys.Create(context.Background(), apikey.Spec{Name: "test admin", Role: apikey.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 // Key creates an API key and returns its secret.
 func (e *Env) Key(role apikey.Role, cinemaID, partyID string) string {
 	e.T.Helper()
-	_, secret, err := e.App.Keys.Create(context.Background(), "test "+string(role), role, cinemaID, partyID)
+	_, secret, err := e.App.Keys.Create(context.Background(), apikey.Spec{Name: "test " + string(role), Role: role, CinemaID: cinemaID, PartyID: partyID})
 	if err != nil {
 		e.T.Fatal(err)
 	}

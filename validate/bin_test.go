@@ -1,9 +1,9 @@
-package registry
+package validate
 
 import "testing"
 
 // binWithCheck appends the check digit computed by hand with the first weighting.
-func TestValidBIN(t *testing.T) {
+func TestBIN(t *testing.T) {
 	for _, tc := range []struct {
 		bin  string
 		want bool
@@ -23,13 +23,13 @@ func TestValidBIN(t *testing.T) {
 		{"1234567890123", false, "13 digits"},
 		{"12345678901a", false, "letter"},
 	} {
-		if got := ValidBIN(tc.bin); got != tc.want {
-			t.Errorf("ValidBIN(%s) = %v, want %v (%s)", tc.bin, got, tc.want, tc.why)
+		if got := BIN(tc.bin); got != tc.want {
+			t.Errorf("BIN(%s) = %v, want %v (%s)", tc.bin, got, tc.want, tc.why)
 		}
 	}
 }
 
-func TestValidBINBothWeightingsTen(t *testing.T) {
+func TestBINBothWeightingsTen(t *testing.T) {
 	// Search for an 11-digit prefix where both weightings give 10: no check
 	// digit may make it valid.
 	found := 0
@@ -54,8 +54,8 @@ func TestValidBINBothWeightingsTen(t *testing.T) {
 			prefix[i] = byte('0' + d[i])
 		}
 		for c := byte('0'); c <= '9'; c++ {
-			if bin := string(prefix) + string(c); ValidBIN(bin) {
-				t.Errorf("ValidBIN(%s) = true, but both weightings give 10", bin)
+			if bin := string(prefix) + string(c); BIN(bin) {
+				t.Errorf("BIN(%s) = true, but both weightings give 10", bin)
 			}
 		}
 	}

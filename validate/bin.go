@@ -1,10 +1,10 @@
-package registry
+package validate
 
-// ValidBIN reports whether s is a Kazakhstan BIN/IIN: 12 digits whose last
+// BIN reports whether s is a Kazakhstan BIN/IIN: 12 digits whose last
 // is the check digit. The check digit is the sum of the first 11 digits
 // weighted 1..11, mod 11; when that is 10 the weights 3..11,1,2 are used;
 // when it is still 10 the number is invalid.
-func ValidBIN(s string) bool {
+func BIN(s string) bool {
 	if len(s) != 12 {
 		return false
 	}
