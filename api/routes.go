@@ -70,5 +70,10 @@ func (s *Server) routes() {
 	v1.GET("/tax/reconciliation", handleReconciliation(d.Settlement), allow(taxRoles))
 	v1.GET("/tax/vat-summary", handleVATSummary(d.Settlement), allow(vatSummaryRoles))
 
+	// OAI-PMH 2.0 (CULTURE 2): public, protocol errors are answered inside
+	// the XML; the provider is package culture/oaipmh.
+	e.GET("/oai", handleOAI(d.OAI))
+	e.POST("/oai", handleOAI(d.OAI))
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

@@ -42,6 +42,8 @@ type Deps struct {
 	Ingest     *ingest.Service
 	Ledger     *LedgerDeps
 	Settlement *settlement.Service
+	// OAI is the OAI-PMH 2.0 provider (package culture/oaipmh) at /oai.
+	OAI http.Handler
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"ecinema/culture/blobstore"
 	"ecinema/ledger"
 )
 
@@ -22,6 +23,9 @@ type config struct {
 	RateBurst       int           // ECINEMA_RATE_BURST
 	ShutdownTimeout time.Duration // ECINEMA_SHUTDOWN_TIMEOUT
 	LogLevel        string        // ECINEMA_LOG_LEVEL
+	BlobDir         string        // ECINEMA_BLOB_DIR
+	MaxUpload       int64         // ECINEMA_MAX_UPLOAD
+	OAIBaseURL      string        // ECINEMA_OAI_BASE_URL
 }
 
 // configVars documents every variable with its default; README's table
@@ -36,6 +40,9 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_RATE_BURST", "400", "burst size of the per-key rate limit"},
 	{"ECINEMA_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
 	{"ECINEMA_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"ECINEMA_BLOB_DIR", blobstore.DefaultDir, "directory of the content-addressed file store (bags, images, audio, books)"},
+	{"ECINEMA_MAX_UPLOAD", "2147483648", "largest upload accepted, in bytes (2 GiB)"},
+	{"ECINEMA_OAI_BASE_URL", "", "absolute URL of /oai as harvesters reach it (taken from each request when empty)"},
 }
 
 // loadConfig reads and validates the configuration, naming every problem.
@@ -89,6 +96,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		problems = append(problems, fmt.Sprintf("ECINEMA_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
 	}
+	c.BlobDir = get("ECINEMA_BLOB_DIR")
+	mu, err := strconv.ParseInt(get("ECINEMA_MAX_UPLOAD"), 10, 64)
+	if err != nil || mu < 1 {
+		problems = append(problems, fmt.Sprintf("ECINEMA_MAX_UPLOAD=%q is not a byte count ≥ 1", get("ECINEMA_MAX_UPLOAD")))
+	}
+	c.MaxUpload = mu
+	c.OAIBaseURL = get("ECINEMA_OAI_BASE_URL")
 	if len(problems) > 0 {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}

@@ -40,6 +40,7 @@ func testEnv(t *testing.T) map[string]string {
 		"ECINEMA_DATABASE_URL": pgtest.NewDatabase(t),
 		"ECINEMA_LOG_KEY_FILE": keyFile,
 		"ECINEMA_ADDR":         addr,
+		"ECINEMA_BLOB_DIR":     filepath.Join(t.TempDir(), "blobs"),
 	}
 }
 

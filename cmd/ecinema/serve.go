@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"ecinema/culture/blobstore"
 	"ecinema/internal/app"
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
@@ -56,11 +57,16 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 		return err
 	}
 	defer pool.Close()
+	blobs, err := blobstore.NewFS(cfg.BlobDir, cfg.MaxUpload)
+	if err != nil {
+		return fmt.Errorf("ECINEMA_BLOB_DIR %s: %w", cfg.BlobDir, err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := app.New(pool, app.Config{
 		Logger: log, Registry: reg, LogOrigin: cfg.LogOrigin, Signer: signer, Verifier: verifier,
 		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL,
 		Ready: func(ctx context.Context) error {
 			n, err := migrations.Pending(ctx, cfg.DatabaseURL)
 			if err != nil {

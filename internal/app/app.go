@@ -19,6 +19,8 @@ import (
 	"ecinema/api"
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/blobstore"
+	"ecinema/culture/oaipmh"
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -38,6 +40,10 @@ type Config struct {
 	RateBurst       int
 	// Ready is an extra readiness check (migrations current).
 	Ready func(ctx context.Context) error
+	// Blobs is the culture modules' file store (CULTURE.md 0); required.
+	Blobs blobstore.Store
+	// OAIBaseURL is the absolute URL of /oai; derived from each request when empty.
+	OAIBaseURL string
 }
 
 // App is a wired ecinema process.
@@ -51,6 +57,11 @@ type App struct {
 	Ingest     *ingest.Service
 	BoxOffice  *boxoffice.Service
 	Settlement *settlement.Service
+	// Blobs is the content-addressed file store the culture modules share.
+	Blobs blobstore.Store
+	// OAI is the OAI-PMH provider served at /oai; modules Register their
+	// record sources on it in New.
+	OAI *oaipmh.Provider
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -65,7 +76,12 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	a := &App{Pool: pool}
+	if cfg.Blobs == nil {
+		return nil, errors.New("app: a blob store is required")
+	}
+	a := &App{Pool: pool, Blobs: cfg.Blobs}
+	a.OAI = oaipmh.New(oaipmh.Config{RepositoryName: "ecinema — e-Archive, e-Library and museums of Kazakhstan",
+		BaseURL: cfg.OAIBaseURL, Logger: cfg.Logger})
 	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger})
@@ -82,6 +98,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Ledger:     &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
 		BoxOffice:  a.BoxOffice,
 		Settlement: a.Settlement,
+		OAI:        a.OAI,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil

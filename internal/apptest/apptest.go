@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"ecinema/apikey"
+	"ecinema/culture/blobstore"
 	"ecinema/internal/app"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
@@ -43,7 +44,12 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := app.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Signer: s, Verifier: verifier, LogOrigin: "ecinema.test/ledger"}
+	blobs, err := blobstore.NewFS(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Signer: s, Verifier: verifier, LogOrigin: "ecinema.test/ledger",
+		Blobs: blobs}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -1,0 +1,91 @@
+package oaipmh
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Format is a metadata format a source can disseminate.
+type Format struct {
+	Prefix    string // metadataPrefix, e.g. "oai_dc"
+	Schema    string // URL of its XML schema
+	Namespace string // its XML namespace
+}
+
+// FormatOAIDC is unqualified Dublin Core, which every item must offer.
+var FormatOAIDC = Format{
+	Prefix:    "oai_dc",
+	Schema:    "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+	Namespace: "http://www.openarchives.org/OAI/2.0/oai_dc/",
+}
+
+// Set is a set a source owns. Spec follows the protocol's setSpec syntax:
+// colon-separated parts of [A-Za-z0-9-_.!~*'()].
+type Set struct {
+	Spec string
+	Name string
+}
+
+// Header is a record's header.
+type Header struct {
+	Identifier string    // oai:… identifier (Provider.Identifier)
+	Datestamp  time.Time // last change (or deletion), UTC
+	Sets       []string  // setSpecs the item belongs to, parents included
+	Deleted    bool      // the item was withdrawn: header only, kept forever
+}
+
+// Record is a header with, unless deleted or only headers were asked
+// for, the XML of the metadata element's single child.
+type Record struct {
+	Header
+	Metadata []byte
+}
+
+// Query selects records of one source.
+type Query struct {
+	Prefix string // metadataPrefix; the source lists only items it can disseminate in it
+	Set    string // setSpec; "" for all
+	// From and Before bound the datestamps: From <= datestamp < Before;
+	// a zero time leaves that side open.
+	From, Before time.Time
+	Cursor       string // the source's own cursor from a previous Page.Next; "" to start
+	Limit        int    // most records to return; 0: only count (Page.Total)
+	HeadersOnly  bool   // ListIdentifiers: Metadata may be left nil
+}
+
+// Page is one slice of a source's list.
+type Page struct {
+	Records []Record
+	Next    string // cursor of the following records; "" when none follow
+	Total   int    // records matching the query (ignoring Cursor and Limit)
+}
+
+// Source is a module's catalogue as the provider sees it.
+type Source interface {
+	// Sets lists the sets the source owns.
+	Sets(ctx context.Context) ([]Set, error)
+	// Formats lists the metadata formats the source can disseminate.
+	Formats() []Format
+	// List returns records in (datestamp, identifier) order.
+	List(ctx context.Context, q Query) (Page, error)
+	// Get returns one record in format prefix; with prefix "" only the
+	// header is needed (existence check). ErrIDDoesNotExist when the
+	// identifier is not the source's (or is restricted);
+	// ErrCannotDisseminateFormat when the item exists but not in prefix.
+	Get(ctx context.Context, identifier, prefix string) (Record, error)
+}
+
+// EarliestSource is implemented by sources that know their earliest
+// datestamp; Identify reports the earliest over all sources.
+type EarliestSource interface {
+	Earliest(ctx context.Context) (t time.Time, ok bool, err error)
+}
+
+var (
+	// ErrIDDoesNotExist is a Source's answer for an identifier it does not hold.
+	ErrIDDoesNotExist = errors.New("oaipmh: identifier does not exist")
+	// ErrCannotDisseminateFormat is a Source's answer for an item it holds
+	// but cannot give in the requested format.
+	ErrCannotDisseminateFormat = errors.New("oaipmh: cannot disseminate format")
+)
