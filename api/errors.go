@@ -12,6 +12,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/ngo"
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -76,6 +77,10 @@ var errorTable = []struct {
 	{settlement.ErrNoRentalTerms, http.StatusUnprocessableEntity, "no_rental_terms"},
 	{settlement.ErrNoVATRate, http.StatusUnprocessableEntity, "no_vat_rate"},
 	{settlement.ErrTooManyRecords, http.StatusRequestEntityTooLarge, "too_many_records"},
+	{ngo.ErrNotFound, http.StatusNotFound, "not_found"},
+	{ngo.ErrUnknownRegion, http.StatusUnprocessableEntity, "unknown_reference"},
+	{ngo.ErrReportLocked, http.StatusConflict, "report_locked"},
+	{ngo.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

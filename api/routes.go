@@ -74,6 +74,20 @@ func (s *Server) routes() {
 	// the XML; the provider is package culture/oaipmh.
 	e.GET("/oai", handleOAI(d.OAI))
 	e.POST("/oai", handleOAI(d.OAI))
+	// NGO database (CULTURE 5): reports for the ngo key of that BIN; the ministry (admin) decides.
+	v1.PUT("/ngos/:bin", handleNGOPut(d.NGO), allow(admins))
+	v1.GET("/ngos", handleNGOList(d.NGO), allow(anyRole))
+	v1.GET("/ngos/:bin", handleNGOGet(d.NGO), allow(anyRole))
+	v1.GET("/ngos/:bin/versions", handleNGOVersions(d.NGO), allow(anyRole))
+	v1.GET("/ngos/:bin/eligibility", handleNGOEligibility(d.NGO), allow(anyRole))
+	v1.PUT("/ngos/:bin/reports/:year", handleNGOReportPut(d.NGO), allow(ngoOnly))
+	v1.GET("/ngos/:bin/reports/:year", handleNGOReportGet(d.NGO), allow(ngoReportReaders))
+	v1.GET("/ngos/:bin/reports/:year/versions", handleNGOReportVersions(d.NGO), allow(ngoReportReaders))
+	v1.POST("/ngos/:bin/reports/:year/submit", handleNGOReportSubmit(d.NGO), allow(ngoOnly))
+	v1.POST("/ngos/:bin/reports/:year/accept", handleNGOReportDecide(d.NGO, true), allow(admins))
+	v1.POST("/ngos/:bin/reports/:year/return", handleNGOReportDecide(d.NGO, false), allow(admins))
+	e.GET("/open-data/ngos.json", handleNGOOpenData(d.NGO, "json"))
+	e.GET("/open-data/ngos.csv", handleNGOOpenData(d.NGO, "csv"))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

@@ -14,6 +14,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/ngo"
 	"ecinema/ingest"
 	"ecinema/registry"
 	"ecinema/settlement"
@@ -44,6 +45,7 @@ type Deps struct {
 	Settlement *settlement.Service
 	// OAI is the OAI-PMH 2.0 provider (package culture/oaipmh) at /oai.
 	OAI http.Handler
+	NGO *ngo.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

@@ -23,5 +23,5 @@
 //     accepted — unless the NGO was registered after that year.
 //   - The open data (JSON and CSV) publishes registered NGOs and accepted
 //     reports only, never founders' identity numbers.
-//   - BINs are checked by the core's check-digit rule (registry), not a copy.
+//   - BINs are checked by the core's check-digit rule (validate.BIN), not a copy.
 package ngo

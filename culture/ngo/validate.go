@@ -9,12 +9,11 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/langmap"
-	"ecinema/registry"
 	"ecinema/validate"
 )
 
 // ValidBIN reports whether s is a valid BIN: the core's check, reused.
-func ValidBIN(s string) bool { return registry.ValidBIN(s) }
+func ValidBIN(s string) bool { return validate.BIN(s) }
 
 // Almaty is Kazakhstan's time (UTC+5), in which report deadlines fall.
 var Almaty = time.FixedZone("UTC+5", 5*3600)

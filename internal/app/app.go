@@ -20,6 +20,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/ngo"
 	"ecinema/culture/oaipmh"
 	"ecinema/ingest"
 	"ecinema/ledger"
@@ -62,6 +63,7 @@ type App struct {
 	// OAI is the OAI-PMH provider served at /oai; modules Register their
 	// record sources on it in New.
 	OAI *oaipmh.Provider
+	NGO *ngo.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -90,6 +92,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
 	a.BoxOffice = boxoffice.NewService(pool)
 	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
+	a.NGO = ngo.NewService(pool, nil)
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -99,6 +102,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		BoxOffice:  a.BoxOffice,
 		Settlement: a.Settlement,
 		OAI:        a.OAI,
+		NGO:        a.NGO,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -110,6 +114,14 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 // add their check here.
 func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 	keys := apikey.NewStore(pool)
+	keys.SetScopeTarget(apikey.RoleNGO, func(ctx context.Context, bin string) error {
+		if err := ngo.NewService(pool, nil).Exists(ctx, bin); errors.Is(err, ngo.ErrNotFound) {
+			return fmt.Errorf("%w: NGO %s is not registered", apikey.ErrInvalidScope, bin)
+		} else if err != nil {
+			return fmt.Errorf("app: check ngo scope: %w", err)
+		}
+		return nil
+	})
 	// SCOPES-MARKER: modules register their scope checks above this line.
 	return keys
 }
