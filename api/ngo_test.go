@@ -24,11 +24,11 @@ func ngoBody(status string) map[string]any {
 
 func reportBody() map[string]any {
 	return map[string]any{
-		"founders":   []map[string]any{{"name": "Айгүл Сейтқали", "id_number": "000000000101", "share_pct": "100"}},
-		"property":   "office lease",
-		"funding":    []map[string]any{{"source": "state_order", "amount": "2500000.00"}, {"source": "donation", "amount": "300000.00"}},
-		"spending":   []map[string]any{{"direction": "programmes", "amount": "2000000.00"}},
-		"staff":      4, "volunteers": 25,
+		"founders": []map[string]any{{"name": "Айгүл Сейтқали", "id_number": "000000000101", "share_pct": "100"}},
+		"property": "office lease",
+		"funding":  []map[string]any{{"source": "state_order", "amount": "2500000.00"}, {"source": "donation", "amount": "300000.00"}},
+		"spending": []map[string]any{{"direction": "programmes", "amount": "2000000.00"}},
+		"staff":    4, "volunteers": 25,
 		"projects": []map[string]any{{"title": "Youth theatre", "amount": "1500000.00", "beneficiaries": 120}},
 	}
 }
