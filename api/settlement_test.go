@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"ecinema/apikey"
+	"ecinema/i18n"
 	"ecinema/internal/apptest"
 	"ecinema/registry"
 )
@@ -374,7 +375,9 @@ func TestSettlementScenario(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"Қазақфильм АҚ", both.Totals["gross"].(string), both.Totals["producer_share"].(string)} {
+		// Figures are grouped as the language writes them (English by default).
+		for _, s := range []string{"Қазақфильм АҚ", i18n.EN.FormatMoney(both.Totals["gross"].(string)),
+			i18n.EN.FormatMoney(both.Totals["producer_share"].(string))} {
 			if !strings.Contains(string(out), s) {
 				t.Errorf("pdf text lacks %q", s)
 			}

@@ -45,6 +45,7 @@ func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		st.Lang = requestLang(c)
 		switch format {
 		case "csv":
 			return attachment(c, settlement.ContentTypeCSV, st.Filename(format), st.WriteCSV)

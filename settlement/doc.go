@@ -51,4 +51,10 @@
 //     data recorded meanwhile goes to the next close instead of being lost.
 //   - Money is decimal.Decimal (never float); JSON money is a string with two
 //     fraction digits. The split uses exact integer or rational arithmetic.
+//   - The documents (PDF, and the titles and headers of CSV and XLSX) are in
+//     the statement's Lang; every figure in them is the statement's own
+//     decimal, only grouped as the language writes numbers, and the PDF names
+//     the ledger tree (size and root, read in the statement's snapshot) it
+//     was computed at. Text the PDF fonts cannot draw is replaced, never a
+//     failure (pdfText).
 package settlement

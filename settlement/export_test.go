@@ -3,14 +3,19 @@ package settlement
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"ecinema/i18n"
 )
 
 // exportFixture: January sales for film-1 at both cinemas and a late
@@ -119,40 +124,165 @@ func TestExportCSVAndXLSX(t *testing.T) {
 	}
 }
 
-func TestExportPDF(t *testing.T) {
+// pdfText renders st as a PDF in lang and returns pdftotext's layout text.
+func pdfTextOf(t *testing.T, st *Statement, lang i18n.Lang) string {
+	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext (poppler-utils) not installed")
+		}
 		t.Skip("pdftotext (poppler-utils) not installed")
 	}
-	f := exportFixture(t)
-	for _, party := range []string{"prod-a", "rh-composer"} {
-		st := f.statement(party, "2026-01-01", "2026-01-31")
-		var buf bytes.Buffer
-		if err := st.WritePDF(&buf); err != nil {
-			t.Fatal(err)
+	st.Lang = lang
+	var buf bytes.Buffer
+	if err := st.WritePDF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "s.pdf")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", p, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// pdfRows returns the rows of text whose first cell is label (label then
+// two spaces or the end), with no-break spaces made plain.
+func pdfRows(text, label string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(text, "\u00a0", " "), "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, label); ok && (rest == "" || strings.HasPrefix(rest, "  ")) {
+			out = append(out, rest)
 		}
-		dir := t.TempDir()
-		p := filepath.Join(dir, "s.pdf")
-		os.WriteFile(p, buf.Bytes(), 0o644)
-		out, err := exec.Command("pdftotext", "-layout", p, "-").Output()
-		if err != nil {
-			t.Fatal(err)
+	}
+	return out
+}
+
+// figuresIn checks that row holds exactly the figures want (JSON form, "*"
+// for any), in order, as lang prints them: each one a whole cell (two
+// spaces or the row's end around it).
+func figuresIn(t *testing.T, what, row string, lang i18n.Lang, want []string) {
+	t.Helper()
+	pos := 0
+	for _, w := range want {
+		if w == "*" {
+			continue
 		}
-		text := string(out)
-		want := []string{st.Party.Name, st.Party.BIN, "2026-01-01"}
-		tot := totalsOfJSON(t, st)
-		if st.IsRoyalty() {
-			want = append(want, tot["royalty"].(string), "роялти")
+		f := w
+		if strings.Contains(w, ".") {
+			f = lang.FormatMoney(w)
 		} else {
-			want = append(want, tot["gross"].(string), tot["vat"].(string), tot["producer_share"].(string),
-				tot["exhibitor_share"].(string), "Отчёт", "Арман")
+			f = lang.FormatInt(w)
 		}
-		for _, w := range want {
+		f = strings.ReplaceAll(f, "\u00a0", " ")
+		found := -1
+		for k := pos; k <= len(row)-len(f); k++ {
+			k2 := strings.Index(row[k:], f)
+			if k2 < 0 {
+				break
+			}
+			at := k + k2
+			end := at + len(f)
+			if (at >= 2 && row[at-2:at] == "  ") && (end == len(row) || strings.HasPrefix(row[end:], "  ")) {
+				found = at
+				break
+			}
+			k = at
+		}
+		if found < 0 {
+			t.Errorf("%s: %s (printed %q) not found after column %d in %q", what, w, f, pos, row)
+			return
+		}
+		pos = found + len(f)
+	}
+	if rest := strings.TrimSpace(row[pos:]); rest != "" && want[len(want)-1] != "*" {
+		t.Errorf("%s: more figures than the JSON totals: %q", what, rest)
+	}
+}
+
+// TestPDFTotalsEqualJSON: every total printed in the PDF — the amount
+// payable, the summary's total row and the lines' total row — equals the
+// JSON totals, in each language's number format.
+func TestPDFTotalsEqualJSON(t *testing.T) {
+	f := exportFixture(t)
+	for _, party := range []string{"prod-a", "dist-1", "exh-1", "rh-composer"} {
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.RU, i18n.KK} {
+			t.Run(party+"/"+string(lang), func(t *testing.T) {
+				st := f.statement(party, "2026-01-01", "2026-01-31")
+				tot := totalsOfJSON(t, st)
+				text := pdfTextOf(t, st, lang)
+				s := func(k string) string { return tot[k].(string) }
+				adm := fmt.Sprint(tot["admissions"])
+				var lines, summary []string
+				var payable string
+				switch st.Party.Kind {
+				case "rights_holder":
+					lines, summary, payable = []string{s("royalty")}, []string{"*", s("royalty")}, s("royalty")
+				case "exhibitor":
+					rental := st.Totals.Rental().StringFixed(2)
+					lines = []string{adm, s("gross"), s("vat"), s("net"), s("royalty"), s("exhibitor_share"), s("distribution_fee"), s("producer_gross")}
+					summary = []string{adm, s("gross"), s("vat"), s("royalty"), s("exhibitor_share"), s("distribution_fee"), s("producer_gross"), rental}
+					payable = rental
+				default:
+					lines = []string{adm, s("gross"), s("vat"), s("net"), s("royalty"), s("exhibitor_share"), s("distribution_fee"),
+						s("producer_gross"), s("recoupment"), s("producer_share")}
+					summary = []string{adm, s("gross"), s("vat"), s("royalty"), s("exhibitor_share"), s("distribution_fee"),
+						s("producer_gross"), s("recoupment"), s("producer_share")}
+					payable = s("producer_share")
+				}
+				rows := pdfRows(text, tr(lang, "total"))
+				if len(rows) != 2 { // the summary's total row, then the lines'
+					t.Fatalf("want 2 total rows, got %d:\n%s", len(rows), text)
+				}
+				figuresIn(t, "summary total", rows[0], lang, summary)
+				figuresIn(t, "lines total", rows[1], lang, lines)
+				label, _, _ := (&pdfDoc{st: st, l: lang}).payable(st.Totals)
+				head := pdfRows(strings.ReplaceAll(text, label+": ", label+":  "), label+":")
+				if len(head) != 1 {
+					t.Fatalf("payable headline %q: %d rows", label, len(head))
+				}
+				figuresIn(t, "payable", strings.TrimSuffix(head[0], " KZT")+"  ", lang, []string{payable, "*"})
+				for _, w := range []string{st.Party.BIN, fmt.Sprint(st.Ledger.Size), hex.EncodeToString(st.Ledger.Root[:]), tr(lang, "prepared")} {
+					if !strings.Contains(text, w) {
+						t.Errorf("pdf text lacks %q", w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPDFAnyUnicode (issue 13 D4): an emoji, or any other rune, in a party,
+// cinema or film name gives a PDF, never a panic.
+func TestPDFAnyUnicode(t *testing.T) {
+	f := exportFixture(t)
+	var odd strings.Builder
+	odd.WriteString("Кино 🎬👍🏽\u200d👩\u200d💻 \ufe0f\x00\x1b 𝔘𝔫𝔦 ")
+	for r := rune(1); r < 0x10FFFF; r += 251 {
+		if utf8.ValidRune(r) {
+			odd.WriteRune(r)
+		}
+	}
+	f.exec(`UPDATE parties SET name = $1 WHERE id = 'prod-a'`, "Студия 🎥 "+strings.ReplaceAll(odd.String(), "\x00", ""))
+	f.exec(`UPDATE cinemas SET name = 'Арман 🍿 Алматы' WHERE id = 'cin-1'`)
+	f.exec(`UPDATE films SET title_ru = 'Фильм 🎞', title_en = $1, title_kk = 'Фильм 😀' WHERE id = 'film-1'`,
+		strings.ReplaceAll(string([]rune(odd.String())[:40]), "\x00", ""))
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.KK} {
+		st := f.statement("prod-a", "2026-01-01", "2026-01-31")
+		text := pdfTextOf(t, st, lang)
+		for _, w := range []string{"Студия", "Арман", "Алматы", "Кино"} {
 			if !strings.Contains(text, w) {
-				t.Errorf("%s: pdf text lacks %q:\n%s", party, w, text)
+				t.Errorf("%s: pdf text lacks %q", lang, w)
 			}
 		}
-		if party == "prod-a" && !strings.Contains(text, "Қазақфильм") {
-			t.Errorf("Kazakh name missing")
+	}
+	for _, s := range []string{"🎬", "a\u0301", "\U0010FFFF", string([]byte{0xff, 0xfe}), "\u200d\ufe0f"} {
+		if got := pdfText(s); strings.ContainsFunc(got, func(r rune) bool { return r > 0xFFFF }) {
+			t.Errorf("pdfText(%q) = %q keeps a rune beyond the BMP", s, got)
 		}
 	}
 }

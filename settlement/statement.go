@@ -11,6 +11,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"ecinema/i18n"
+	"ecinema/ledger"
 	"ecinema/validate"
 )
 
@@ -31,6 +33,14 @@ ORDER BY period, line_no`
 	sqlFrozenRoyalties = `SELECT period, line_no, party_id, role, share_pct, amount
 FROM settlement_royalty_lines WHERE period BETWEEN $1 AND $2 AND party_id = $3
 ORDER BY period, line_no, party_id, role`
+
+	sqlLedgerHead = `SELECT size, root_hash FROM ledger_heads WHERE log_id = $1`
+
+	// The films of a statement: titles, expenses, and the recoupment of
+	// their frozen lines through the statement's end.
+	sqlStatementFilms = `SELECT f.id, f.title_kk, f.title_ru, f.title_en, f.recoupable_expenses,
+       coalesce((SELECT sum(l.recoupment) FROM settlement_lines l WHERE l.film_id = f.id AND l.period <= $2), 0)
+FROM films f WHERE f.id = ANY($1)`
 
 	sqlClosedPeriods = `SELECT period, entry_seq FROM settlement_periods WHERE period BETWEEN $1 AND $2 ORDER BY period`
 )
@@ -103,6 +113,45 @@ type Statement struct {
 	Lines        []Line
 	RoyaltyLines []RoyaltyLine
 	Totals       Totals
+
+	// Ledger is the tree the statement was computed at (the head in the
+	// statement's snapshot): a later checkpoint proves it by a consistency
+	// proof from Ledger.Size.
+	Ledger LedgerRef
+	// Films are the statement's films: their titles in the three languages
+	// and their recoupment to the end of the statement.
+	Films map[string]FilmRef
+	// Lang is the language of the exports' titles, headers and film titles
+	// (the JSON keys and the line's film_title stay as they are).
+	Lang i18n.Lang
+
+	openRecouped map[string]decimal.Decimal // open-month recoupment up to To, per film
+}
+
+// LedgerRef names a ledger tree: its size and RFC 6962 root hash.
+type LedgerRef struct {
+	Size int64
+	Root [32]byte
+}
+
+// FilmRef is what a statement document says about one of its films.
+type FilmRef struct {
+	ID                        string
+	TitleKK, TitleRU, TitleEN string
+	Expenses                  decimal.Decimal // recoupable expenses of the distributor
+	Recouped                  decimal.Decimal // recovered from producer gross through the statement's last month
+}
+
+// Title returns the film's title in l.
+func (f FilmRef) Title(l i18n.Lang) string { return l.Pick(f.TitleKK, f.TitleRU, f.TitleEN) }
+
+// Remaining returns the expenses not yet recovered after the statement.
+func (f FilmRef) Remaining() decimal.Decimal {
+	r := f.Expenses.Sub(f.Recouped)
+	if r.IsNegative() {
+		return decimal.Zero
+	}
+	return r
 }
 
 // ShowsRecoupment reports whether the statement shows recoupment and
@@ -151,7 +200,56 @@ func (s *Service) Statement(ctx context.Context, q StatementQuery) (*Statement, 
 	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		return nil, fmt.Errorf("settlement: snapshot: %w", err)
 	}
-	return statement(ctx, tx, p, monthOf(q.From), monthOf(q.To), q.CinemaID)
+	st, err := statement(ctx, tx, p, monthOf(q.From), monthOf(q.To), q.CinemaID)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.addRefs(ctx, tx); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// addRefs reads, in the statement's snapshot, the ledger head and the
+// films' titles and recoupment, for the documents (PDF, XLSX).
+func (st *Statement) addRefs(ctx context.Context, q querier) error {
+	var root []byte
+	if err := q.QueryRow(ctx, sqlLedgerHead, ledger.DefaultLogID).Scan(&st.Ledger.Size, &root); err != nil {
+		return fmt.Errorf("settlement: ledger head: %w", err)
+	}
+	copy(st.Ledger.Root[:], root)
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, l := range st.Lines {
+		add(l.FilmID)
+	}
+	for _, r := range st.RoyaltyLines {
+		add(r.FilmID)
+	}
+	st.Films = map[string]FilmRef{}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, sqlStatementFilms, ids, st.To)
+	if err != nil {
+		return fmt.Errorf("settlement: statement films: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FilmRef
+		if err := rows.Scan(&f.ID, &f.TitleKK, &f.TitleRU, &f.TitleEN, &f.Expenses, &f.Recouped); err != nil {
+			return err
+		}
+		f.Recouped = f.Recouped.Add(st.openRecouped[f.ID])
+		st.Films[f.ID] = f
+	}
+	return rows.Err()
 }
 
 func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, cinemaID string) (*Statement, error) {
@@ -222,7 +320,11 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 		if err != nil {
 			return nil, err
 		}
+		st.openRecouped = map[string]decimal.Decimal{}
 		for _, l := range res.lines {
+			if !l.Period.After(toM) {
+				st.openRecouped[l.FilmID] = st.openRecouped[l.FilmID].Add(l.Recoupment)
+			}
 			if l.Period.Before(fromM) || !partyLine(p, &l) {
 				continue
 			}
