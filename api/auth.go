@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -22,9 +23,9 @@ var (
 // that is not public.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		secret, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || secret == "" {
+		// RFC 9110 11.1: the scheme is case-insensitive.
+		scheme, secret, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			return errNoKey
 		}
 		if s.deps.Keys == nil {
@@ -75,4 +76,42 @@ func allow(roles []apikey.Role) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// authGroup registers the /v1 routes that resolve an API key first. The
+// middleware goes on each route, not on an echo.Group: a group with
+// middleware catches every method on every path below it, so a wrong
+// method on a known path answered 404 instead of 405 with Allow.
+type authGroup struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+func (a authGroup) add(method, path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) *echo.Route {
+	return a.g.Add(method, path, h, append(slices.Clone(a.mw), m...)...)
+}
+
+// GET registers a GET route behind the key check.
+func (a authGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return a.add(http.MethodGet, path, h, m)
+}
+
+// PUT registers a PUT route behind the key check.
+func (a authGroup) PUT(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return a.add(http.MethodPut, path, h, m)
+}
+
+// POST registers a POST route behind the key check.
+func (a authGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return a.add(http.MethodPost, path, h, m)
+}
+
+// PATCH registers a PATCH route behind the key check.
+func (a authGroup) PATCH(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return a.add(http.MethodPatch, path, h, m)
+}
+
+// DELETE registers a DELETE route behind the key check.
+func (a authGroup) DELETE(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return a.add(http.MethodDelete, path, h, m)
 }

@@ -35,6 +35,10 @@ var errorTable = []struct {
 	{apikey.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errNotWired, http.StatusServiceUnavailable, "not_available"},
+	{errDBTimeout, http.StatusServiceUnavailable, "database_timeout"},
+	{errDBUnavailable, http.StatusServiceUnavailable, "database_unavailable"},
+	{errBulkBusy, http.StatusServiceUnavailable, "bulk_readers_busy"},
+	{ledger.ErrWriterClosed, http.StatusServiceUnavailable, "shutting_down"},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
@@ -100,7 +104,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if unavailable(err) && !errors.Is(err, errDBTimeout) && !errors.Is(err, errBulkBusy) && !errors.Is(err, ledger.ErrWriterClosed) {
+		s.log.WarnContext(c.Request().Context(), "database unavailable", slog.String("route", c.Path()), slog.Any("err", err))
+		err = errDBUnavailable
+	}
 	status, body := s.classify(err)
+	if status == http.StatusServiceUnavailable {
+		setRetryAfter(c)
+	}
 	if status >= 500 && status != http.StatusServiceUnavailable {
 		s.log.ErrorContext(c.Request().Context(), "request failed",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),

@@ -94,8 +94,8 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	if r := env.Do("GET", "/v1/nothing", env.AdminKey, nil); r.Status != 404 || r.ErrorCode() != "not_found" {
 		t.Fatalf("unknown route: %d %s", r.Status, r.Body)
 	}
-	// echo answers a method a /v1 path lacks like an unknown route.
-	if r := env.Do("DELETE", "/v1/films/x", env.AdminKey, nil); r.Status != 404 || r.ErrorCode() != "not_found" {
+	// A method a known path lacks is 405 with Allow (TestMethodNotAllowed).
+	if r := env.Do("DELETE", "/v1/films/x", env.AdminKey, nil); r.Status != 405 || r.ErrorCode() != "method_not_allowed" {
 		t.Fatalf("wrong method: %d %s", r.Status, r.Body)
 	}
 	if r := env.Do("GET", "/v1/regions", env.AdminKey, nil); r.Header.Get("X-Request-Id") == "" {

@@ -12,7 +12,8 @@ var openapiYAML []byte
 
 // routes is the whole API surface on one screen. Every /v1 route that is
 // not public resolves its API key first (authenticate), then allow decides
-// by role; handlers check object scope.
+// by role; handlers check object scope. Bulk reads (s.bulk) run a few at
+// a time under an idle deadline, so they never starve the write path.
 func (s *Server) routes() {
 	e, d := s.echo, s.deps
 
@@ -24,7 +25,7 @@ func (s *Server) routes() {
 	})
 
 	pub := e.Group("/v1")
-	v1 := e.Group("/v1", s.authenticate, s.rateLimit())
+	v1 := authGroup{pub, []echo.MiddlewareFunc{s.authenticate, s.rateLimit()}}
 
 	// Registry (SPEC 4).
 	v1.GET("/regions", handleRegionsList(d.Registry), allow(anyRole))
@@ -60,15 +61,15 @@ func (s *Server) routes() {
 	v1.GET("/ledger/entries/:seq", handleLedgerEntry(d.Ledger), allow(ledgerRoles))
 	v1.GET("/ledger/proofs/inclusion", handleLedgerInclusion(d.Ledger), allow(ledgerRoles))
 	v1.GET("/ledger/proofs/consistency", handleLedgerConsistency(d.Ledger), allow(ledgerRoles))
-	v1.GET("/ledger/export", handleLedgerExport(d.Ledger), allow(ledgerRoles))
+	v1.GET("/ledger/export", handleLedgerExport(d.Ledger), allow(ledgerRoles), s.bulk)
 
 	// Settlement and tax (SPEC 5, 7): statement scope is checked in the handler.
-	v1.GET("/statements", handleStatements(d.Settlement), allow(partyRoles))
+	v1.GET("/statements", handleStatements(d.Settlement), allow(partyRoles), s.bulk)
 	v1.POST("/periods/:period/close", handlePeriodClose(d.Settlement), allow(admins))
 	v1.GET("/periods", handlePeriodsList(d.Settlement), allow(partyRoles))
 	v1.POST("/tax/fiscal-totals", handleFiscalTotals(d.Settlement), allow(fiscalRoles))
-	v1.GET("/tax/reconciliation", handleReconciliation(d.Settlement), allow(taxRoles))
-	v1.GET("/tax/vat-summary", handleVATSummary(d.Settlement), allow(vatSummaryRoles))
+	v1.GET("/tax/reconciliation", handleReconciliation(d.Settlement), allow(taxRoles), s.bulk)
+	v1.GET("/tax/vat-summary", handleVATSummary(d.Settlement), allow(vatSummaryRoles), s.bulk)
 
 	// OAI-PMH 2.0 (CULTURE 2): public, protocol errors are answered inside
 	// the XML; the provider is package culture/oaipmh.

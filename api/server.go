@@ -46,6 +46,12 @@ type Deps struct {
 	// OAI is the OAI-PMH 2.0 provider (package culture/oaipmh) at /oai.
 	OAI http.Handler
 	NGO *ngo.Service
+	// DBTimeout bounds each request's database work (an idle deadline for
+	// bulk streams); past it the answer is 503. Zero disables it.
+	DBTimeout time.Duration
+	// BulkReaders is how many bulk reads (exports, statements,
+	// reconciliation) may run at once; zero means no limit.
+	BulkReaders int
 	// DEPS-MARKER: helpers add their services above this line.
 }
 
@@ -55,6 +61,8 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	draining atomic.Bool
+	// bulkSlots holds one token per running bulk read (nil: no limit).
+	bulkSlots chan struct{}
 }
 
 // New builds the API with every route of routes.go.
@@ -72,6 +80,9 @@ func New(d Deps) *Server {
 	// Put ExtractIPFromXFFHeader with trust options here when a proxy fronts it.
 	e.IPExtractor = echo.ExtractIPDirect()
 	s := &Server{echo: e, deps: d, log: d.Logger}
+	if d.BulkReaders > 0 {
+		s.bulkSlots = make(chan struct{}, d.BulkReaders)
+	}
 	e.HTTPErrorHandler = s.handleError
 	m := newHTTPMetrics(d.Metrics)
 	if d.Pool != nil {
@@ -83,6 +94,8 @@ func New(d Deps) *Server {
 		m.middleware,
 		middleware.Recover(),
 		middleware.BodyLimit("1M"),
+		cleanInput,
+		s.requestDeadline,
 	)
 	s.routes()
 	return s

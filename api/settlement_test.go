@@ -19,6 +19,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/i18n"
+	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/registry"
 )
@@ -46,7 +47,13 @@ func stBIN(t *testing.T, n int) string {
 
 func newStWorld(t *testing.T) *stWorld {
 	t.Helper()
-	w := &stWorld{Env: apptest.New(t), bins: map[string]string{}, local: time.FixedZone("UTC+5", 5*3600)}
+	return newStWorldWith(t)
+}
+
+// newStWorldWith is newStWorld on a service configured by opts.
+func newStWorldWith(t *testing.T, opts ...func(*app.Config)) *stWorld {
+	t.Helper()
+	w := &stWorld{Env: apptest.New(t, opts...), bins: map[string]string{}, local: time.FixedZone("UTC+5", 5*3600)}
 	parties := []struct{ id, kind, name string }{
 		{"prod-a", "producer", "Қазақфильм АҚ"},
 		{"prod-b", "producer", "Продюсер Б"},

@@ -1,9 +1,10 @@
 package boxoffice
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
+
+	"ecinema/internal/csvsafe"
 )
 
 // RankingsCSVHeader is the header row of WriteRankingsCSV.
@@ -15,7 +16,7 @@ var RankingsCSVHeader = []string{
 // WriteRankingsCSV writes r as CSV (RFC 4180): a header, one row per item.
 // rank_change is empty when the film was not ranked in the previous period.
 func WriteRankingsCSV(w io.Writer, r Rankings) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(RankingsCSVHeader); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ var ShareCSVHeader = []string{
 
 // WriteShareCSV writes one row per group and origin.
 func WriteShareCSV(w io.Writer, r ShareReport) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(ShareCSVHeader); err != nil {
 		return err
 	}

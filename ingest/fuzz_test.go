@@ -81,7 +81,7 @@ func FuzzParseSales(f *testing.F) {
 			if !slices.Contains(Categories, tk.Category) {
 				t.Fatalf("accepted category %q", tk.Category)
 			}
-			if tk.SoldAt.IsZero() || tk.SoldAt.Before(minTime) || !tk.SoldAt.Before(maxTime) {
+			if tk.SoldAt.IsZero() || !validate.InRange(tk.SoldAt, validate.MinOperational, validate.MaxOperational) {
 				t.Fatalf("accepted sold_at %v", tk.SoldAt)
 			}
 		}

@@ -41,9 +41,6 @@ var (
 	idemKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
 	maxPrice = decimal.RequireFromString("1000000.00")
-	// Times outside these bounds are typos, not tickets.
-	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // ValidID reports whether s is a valid client-chosen id.
@@ -330,12 +327,12 @@ func requireTime(v *fieldErrs, field string, s *string) time.Time {
 		v.add(field, "required", "required")
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, *s)
+	t, err := validate.ParseTime(*s)
 	if err != nil {
 		v.add(field, "invalid_time", "expected an RFC 3339 time with offset, e.g. 2026-03-01T19:30:00+05:00")
 		return time.Time{}
 	}
-	if t.Before(minTime) || !t.Before(maxTime) {
+	if !validate.InRange(t, validate.MinOperational, validate.MaxOperational) {
 		v.add(field, "out_of_range", "the time must be between 2000 and 2099")
 		return time.Time{}
 	}

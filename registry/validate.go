@@ -137,7 +137,7 @@ func normaliseRentalTerms(filmID, exhibitorID string, t RentalTerms) (RentalTerm
 	samePath(&v, "film_id", t.FilmID, filmID)
 	samePath(&v, "exhibitor_id", t.ExhibitorID, exhibitorID)
 	t.FilmID, t.ExhibitorID, t.Version = filmID, exhibitorID, 0
-	v.Date("effective_from", t.EffectiveFrom)
+	v.OperationalDate("effective_from", t.EffectiveFrom)
 	t.Scale = normaliseScale(&v, "scale", t.Scale)
 	return t, v.Err()
 }
@@ -153,6 +153,11 @@ func samePath(v *validate.Errors, field, body, path string) {
 
 // normaliseScale checks a rental scale: it starts at week 1, from_week
 // ascends strictly and every percentage is within 0..100.
+// MaxFromWeek is the latest release week a rental step may start: ten
+// years of weeks, beyond any theatrical run (and within PostgreSQL's int,
+// which a larger number overflowed with a 500).
+const MaxFromWeek = 520
+
 func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []RentalStep {
 	if len(scale) == 0 {
 		v.Add(field, "required", "at least one step, starting at from_week 1")
@@ -163,6 +168,8 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 		switch {
 		case i == 0 && s.FromWeek != 1:
 			v.Add(p+".from_week", "must_start_at_1", "the first step starts at week 1")
+		case s.FromWeek < 1 || s.FromWeek > MaxFromWeek:
+			v.Add(p+".from_week", "out_of_range", "must be between 1 and %d", MaxFromWeek)
 		case i > 0 && s.FromWeek <= scale[i-1].FromWeek:
 			v.Add(p+".from_week", "not_ascending", "must be greater than the previous step's from_week")
 		}

@@ -2,13 +2,14 @@ package settlement
 
 import (
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
+
+	"ecinema/internal/csvsafe"
 )
 
 // Content types of the statement exports.
@@ -97,7 +98,7 @@ func (st *Statement) table() ([]column, [][]string, []string) {
 // a last row whose first field is "total".
 func (st *Statement) WriteCSV(w io.Writer) error {
 	cols, rows, total := st.table()
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	head := make([]string, len(cols))
 	for i, c := range cols {
 		head[i] = c.name

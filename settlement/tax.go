@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/internal/csvsafe"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/validate"
@@ -96,7 +97,7 @@ func ParseFiscalRecords(in []FiscalRecordJSON) ([]FiscalRecord, error) {
 		if errs.Required(f+"bin", r.BIN) && !registry.ValidBIN(r.BIN) {
 			errs.Add(f+"bin", "invalid_bin", "is not a valid 12-digit BIN (check digit)")
 		}
-		rec.Date = errs.Date(f+"date", r.Date)
+		rec.Date = errs.OperationalDate(f+"date", r.Date)
 		rec.Amount = errs.Money(f+"amount", r.Amount, maxAmount.Neg(), maxAmount)
 		if r.Receipts == nil {
 			errs.Add(f+"receipts", "required", "is required")
@@ -513,7 +514,7 @@ func (r ReconRow) JSON() ReconRowJSON {
 
 // WriteReconCSV writes reconciliation rows as CSV with a header.
 func WriteReconCSV(w io.Writer, rows []ReconRow) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"bin", "exhibitor_ids", "exhibitor_name", "date", "ledger_gross", "ledger_vat", "ledger_admissions",
 		"fiscal_amount", "fiscal_receipts", "difference", "status"})
 	for _, r := range rows {
@@ -560,7 +561,7 @@ func (v VATSummary) JSON() VATSummaryJSON {
 
 // WriteVATSummaryCSV writes VAT summaries as CSV, one row per exhibitor and rate.
 func WriteVATSummaryCSV(w io.Writer, rows []VATSummary) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"exhibitor_id", "name", "bin", "rate", "gross", "vat", "net"})
 	for _, v := range rows {
 		for _, r := range v.ByRate {

@@ -106,8 +106,21 @@ func (e *Errors) Percent(field, s string) decimal.Decimal {
 	return d
 }
 
-// Date parses a required calendar date YYYY-MM-DD.
+// Date parses a required calendar date YYYY-MM-DD between MinDate and
+// MaxDate.
 func (e *Errors) Date(field, s string) time.Time {
+	return e.DateIn(field, s, MinDate, MaxDate)
+}
+
+// OperationalDate parses a required date of the business the service
+// records (sales, screenings, fiscal totals, rental terms): between
+// MinOperational and MaxOperational.
+func (e *Errors) OperationalDate(field, s string) time.Time {
+	return e.DateIn(field, s, MinOperational, MaxOperational)
+}
+
+// DateIn parses a required calendar date YYYY-MM-DD in [min, max).
+func (e *Errors) DateIn(field, s string, min, max time.Time) time.Time {
 	if !e.Required(field, s) {
 		return time.Time{}
 	}
@@ -116,17 +129,26 @@ func (e *Errors) Date(field, s string) time.Time {
 		e.Add(field, "invalid_date", "must be a date YYYY-MM-DD")
 		return time.Time{}
 	}
+	if !InRange(d, min, max) {
+		e.Add(field, "out_of_range", "must be from %s to %s", min.Format(time.DateOnly), max.AddDate(0, 0, -1).Format(time.DateOnly))
+		return time.Time{}
+	}
 	return d
 }
 
-// Time parses a required RFC 3339 timestamp with an offset.
+// Time parses a required RFC 3339 timestamp with an offset (see ParseTime)
+// between MinOperational and MaxOperational.
 func (e *Errors) Time(field, s string) time.Time {
 	if !e.Required(field, s) {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := ParseTime(s)
 	if err != nil {
-		e.Add(field, "invalid_time", "must be an RFC 3339 timestamp with an offset")
+		e.Add(field, "invalid_time", "%v", err)
+		return time.Time{}
+	}
+	if !InRange(t, MinOperational, MaxOperational) {
+		e.Add(field, "out_of_range", "must be from %s to %s", MinOperational.Format(time.DateOnly), MaxOperational.AddDate(0, 0, -1).Format(time.DateOnly))
 		return time.Time{}
 	}
 	return t

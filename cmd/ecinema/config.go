@@ -26,6 +26,9 @@ type config struct {
 	BlobDir         string        // ECINEMA_BLOB_DIR
 	MaxUpload       int64         // ECINEMA_MAX_UPLOAD
 	OAIBaseURL      string        // ECINEMA_OAI_BASE_URL
+	DBTimeout       time.Duration // ECINEMA_DB_TIMEOUT
+	DBMaxConns      int           // ECINEMA_DB_MAX_CONNS
+	BulkReaders     int           // ECINEMA_BULK_READERS
 }
 
 // configVars documents every variable with its default; README's table
@@ -43,6 +46,9 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_BLOB_DIR", blobstore.DefaultDir, "directory of the content-addressed file store (bags, images, audio, books)"},
 	{"ECINEMA_MAX_UPLOAD", "2147483648", "largest upload accepted, in bytes (2 GiB)"},
 	{"ECINEMA_OAI_BASE_URL", "", "absolute URL of /oai as harvesters reach it (taken from each request when empty)"},
+	{"ECINEMA_DB_TIMEOUT", "5s", "deadline of each request's database work (an idle deadline for exports); past it the answer is 503"},
+	{"ECINEMA_DB_MAX_CONNS", "20", "size of the connection pool"},
+	{"ECINEMA_BULK_READERS", "4", "exports, statements and reconciliations running at once (more wait, then 503); keep it well below ECINEMA_DB_MAX_CONNS"},
 }
 
 // loadConfig reads and validates the configuration, naming every problem.
@@ -72,7 +78,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		problems = append(problems, fmt.Sprintf("ECINEMA_LOG_KEY_FILE: %v", err))
 	}
 	c.LogOrigin = get("ECINEMA_LOG_ORIGIN")
-	durations := map[string]*time.Duration{"ECINEMA_CHECKPOINT_INTERVAL": &c.CheckpointEvery, "ECINEMA_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout}
+	durations := map[string]*time.Duration{"ECINEMA_CHECKPOINT_INTERVAL": &c.CheckpointEvery, "ECINEMA_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"ECINEMA_DB_TIMEOUT": &c.DBTimeout}
 	for name, dst := range durations {
 		d, err := time.ParseDuration(get(name))
 		if err != nil || d <= 0 {
@@ -90,6 +97,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		problems = append(problems, fmt.Sprintf("ECINEMA_RATE_BURST=%q is not an integer ≥ 1", get("ECINEMA_RATE_BURST")))
 	}
 	c.RateBurst = rb
+	for name, dst := range map[string]*int{"ECINEMA_DB_MAX_CONNS": &c.DBMaxConns, "ECINEMA_BULK_READERS": &c.BulkReaders} {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < 1 {
+			problems = append(problems, fmt.Sprintf("%s=%q is not an integer ≥ 1", name, get(name)))
+		}
+		*dst = n
+	}
+	if c.BulkReaders >= c.DBMaxConns && c.DBMaxConns > 0 {
+		problems = append(problems, fmt.Sprintf("ECINEMA_BULK_READERS=%d must be below ECINEMA_DB_MAX_CONNS=%d, so that bulk reads leave connections to the write path", c.BulkReaders, c.DBMaxConns))
+	}
 	c.LogLevel = get("ECINEMA_LOG_LEVEL")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

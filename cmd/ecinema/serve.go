@@ -52,7 +52,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	if err != nil {
 		return fmt.Errorf("ECINEMA_LOG_KEY_FILE %s: %w", cfg.LogKeyFile, err)
 	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.MaxConns(cfg.DBMaxConns))
 	if err != nil {
 		return err
 	}
@@ -67,6 +67,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 		Logger: log, Registry: reg, LogOrigin: cfg.LogOrigin, Signer: signer, Verifier: verifier,
 		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL,
+		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Ready: func(ctx context.Context) error {
 			n, err := migrations.Pending(ctx, cfg.DatabaseURL)
 			if err != nil {

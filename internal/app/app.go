@@ -39,6 +39,8 @@ type Config struct {
 	CheckpointEvery time.Duration        // publisher interval; 10 s when zero
 	RateLimit       float64              // requests per second per API key; 0 disables
 	RateBurst       int
+	DBTimeout       time.Duration // each request's database deadline; 0 disables
+	BulkReaders     int           // bulk reads at once; 0 means no limit
 	// Ready is an extra readiness check (migrations current).
 	Ready func(ctx context.Context) error
 	// Blobs is the culture modules' file store (CULTURE.md 0); required.
@@ -97,6 +99,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Ingest:     a.Ingest,
 		Ledger:     &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
 		BoxOffice:  a.BoxOffice,

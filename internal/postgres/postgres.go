@@ -9,6 +9,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,11 +18,33 @@ import (
 // AppRole is the role the service works as.
 const AppRole = "ecinema_app"
 
+// DefaultMaxConns is the pool size when neither the URL (pool_max_conns)
+// nor MaxConns sets one. pgxpool's own default (4 on this 2-core machine)
+// let 8 streaming exports raise the sale p50 from 5 ms to 560 ms; the
+// ledger writer needs one connection per group, each request one for its
+// reads, and bulk readers are capped separately (api.Deps.BulkReaders).
+const DefaultMaxConns = 20
+
+// MaxConns sets the pool size (0 keeps the URL's or DefaultMaxConns).
+func MaxConns(n int) func(*pgxpool.Config) {
+	return func(c *pgxpool.Config) {
+		if n > 0 {
+			c.MaxConns = int32(n)
+		}
+	}
+}
+
 // Open connects a pool to url whose connections act as AppRole.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, opts ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, "SET ROLE "+AppRole)

@@ -1,0 +1,50 @@
+// Package csvsafe writes CSV that a spreadsheet opens as data, never as
+// formulas.
+//
+// A text cell starting with = + - @ (or a tab or carriage return, which
+// some spreadsheets skip before looking) is run as a formula when the file
+// is opened ("CSV injection"); a party or film name is typed by people, so
+// such a cell gets a leading apostrophe, the OWASP mitigation. Numbers,
+// negative ones included, are written unchanged so that they stay numbers.
+package csvsafe
+
+import (
+	"encoding/csv"
+	"io"
+	"regexp"
+)
+
+// Writer is a csv.Writer that protects text cells.
+type Writer struct{ *csv.Writer }
+
+// NewWriter returns a Writer writing to w.
+func NewWriter(w io.Writer) *Writer { return &Writer{csv.NewWriter(w)} }
+
+// Write writes one record, protecting its text cells.
+func (w *Writer) Write(record []string) error {
+	out := record
+	for i, cell := range record {
+		if p := Cell(cell); p != cell {
+			if &out[0] == &record[0] {
+				out = append([]string(nil), record...)
+			}
+			out[i] = p
+		}
+	}
+	return w.Writer.Write(out)
+}
+
+var number = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+
+// Cell returns s as it should be written: with a leading apostrophe when it
+// is text a spreadsheet would read as a formula.
+func Cell(s string) string {
+	if s == "" || number.MatchString(s) {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,63 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Date bounds. Every date the service accepts is stored in an entry and
+// replayed by verify --deep through PostgreSQL and Go, so it must survive
+// both: year 0 is "0001-01-01 BC" to PostgreSQL and year 9999 overflows
+// the arithmetic the rules do on it (a screening's end, a release week).
+// The bounds are also the plausible ones, so a typo is caught at the door:
+//
+//   - MinDate..MaxDate, for facts about films and contracts (release date,
+//     certificate validity): from 1895-12-28, the first paid film show,
+//     through 2199 (certificates are issued "until further notice" as far
+//     ahead as 2100).
+//   - MinOperational..MaxOperational, for the business the service records
+//     (sales, refunds, screenings, sessions, fiscal totals, rental terms):
+//     this century, 2000 through 2099 — nothing sold before the ledger
+//     existed can be reported to it, and the same bound ingest applies.
+//
+// Historical dates (a museum object's creation, an archive fond's years)
+// are not bounded by these; their modules keep their own rules.
+var (
+	MinDate        = time.Date(1895, 12, 28, 0, 0, 0, 0, time.UTC)
+	MaxDate        = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	MinOperational = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxOperational = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// InRange reports whether min <= t < max.
+func InRange(t, min, max time.Time) bool { return !t.Before(min) && t.Before(max) }
+
+// timeProfile is the RFC 3339 profile the API accepts: a full date, an
+// upper-case T, seconds, an optional dot fraction of up to 9 digits, and Z
+// or a ±hh:mm offset. Go's time.Parse is laxer (a comma fraction, an
+// offset of +24:00); those are refused here so that every accepted time
+// has one reading in every language.
+var timeProfile = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-]([0-9]{2}):([0-9]{2}))$`)
+
+// ParseTime parses an RFC 3339 timestamp of the accepted profile.
+func ParseTime(s string) (time.Time, error) {
+	m := timeProfile.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, errors.New("must be an RFC 3339 timestamp with an offset, like 2026-03-01T19:30:00+05:00")
+	}
+	if m[2] != "Z" {
+		hh, _ := strconv.Atoi(m[3])
+		mm, _ := strconv.Atoi(m[4])
+		if hh > 23 || mm > 59 {
+			return time.Time{}, fmt.Errorf("offset %s is out of range (-23:59..+23:59)", m[2])
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errors.New("must be an RFC 3339 timestamp with an offset, like 2026-03-01T19:30:00+05:00")
+	}
+	return t, nil
+}
