@@ -53,6 +53,9 @@ func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(r.WithContext(ctx))
 		c.Set(deadlineKey, dl)
 		c.Response().Writer = &idleWriter{ResponseWriter: c.Response().Writer, dl: dl}
+		if r.Body != nil {
+			c.Request().Body = &idleReader{ReadCloser: r.Body, dl: dl}
+		}
 		err := next(c)
 		if err != nil && errors.Is(context.Cause(ctx), errDBTimeout) {
 			return errDBTimeout // whatever the handler made of the cancellation
@@ -80,13 +83,40 @@ func (w *idleWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// idleReader restarts an idle deadline on every read of the request body,
+// so a long upload that keeps moving is not cut either.
+type idleReader struct {
+	io.ReadCloser
+	dl *deadline
+}
+
+func (r *idleReader) Read(b []byte) (int, error) {
+	if r.dl.idle {
+		r.dl.timer.Reset(r.dl.d)
+	}
+	return r.ReadCloser.Read(b)
+}
+
 // Unwrap lets http.ResponseController reach Flush on the real writer.
 func (w *idleWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// stream marks a route whose work is long but keeps moving (an upload, a
+// download): its deadline becomes an idle one, restarted by every read of
+// the body and every write of the answer.
+func (s *Server) stream(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if dl, ok := c.Get(deadlineKey).(*deadline); ok {
+			dl.idle = true
+			dl.timer.Reset(dl.d)
+		}
+		return next(c)
+	}
+}
+
 // bulk marks a route as a bulk read (exports, statements, reconciliation):
-// its deadline becomes an idle one, and at most Deps.BulkReaders of them
-// run at once, so they can never hold the pool connections the write path
-// needs. A request that waits for a slot longer than its deadline is 503.
+// a stream of which at most Deps.BulkReaders run at once, so they can never
+// hold the pool connections the write path needs. A request that waits for
+// a slot longer than its deadline is 503.
 func (s *Server) bulk(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.bulkSlots != nil {
@@ -100,11 +130,7 @@ func (s *Server) bulk(next echo.HandlerFunc) echo.HandlerFunc {
 				return c.Request().Context().Err()
 			}
 		}
-		if dl, ok := c.Get(deadlineKey).(*deadline); ok {
-			dl.idle = true
-			dl.timer.Reset(dl.d)
-		}
-		return next(c)
+		return s.stream(next)(c)
 	}
 }
 
