@@ -36,7 +36,7 @@ func TestBulkReadersLeaveTheWritePath(t *testing.T) {
 			defer pool.Close()
 			s := New(Deps{Pool: pool, BulkReaders: tc.bulkReaders, DBTimeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			release := make(chan struct{})
-			var holding sync.WaitGroup
+			holding := make(chan struct{}, 8)
 			// A bulk read holds its connection until released, as a slow
 			// export client does.
 			s.echo.GET("/test/bulk", func(c echo.Context) error {
@@ -45,7 +45,7 @@ func TestBulkReadersLeaveTheWritePath(t *testing.T) {
 					return err
 				}
 				defer conn.Release()
-				holding.Done()
+				holding <- struct{}{}
 				<-release
 				return c.NoContent(http.StatusOK)
 			}, s.bulk)
@@ -65,7 +65,6 @@ func TestBulkReadersLeaveTheWritePath(t *testing.T) {
 			if tc.bulkReaders > 0 {
 				holders = tc.bulkReaders
 			}
-			holding.Add(holders)
 			var done sync.WaitGroup
 			for range exports {
 				done.Add(1)
@@ -76,7 +75,9 @@ func TestBulkReadersLeaveTheWritePath(t *testing.T) {
 					}
 				}()
 			}
-			holding.Wait()
+			for range holders {
+				<-holding
+			}
 			time.Sleep(50 * time.Millisecond) // let the others queue for slots or connections
 			for i := range 5 {
 				start := time.Now()

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/blobstore"
 	"ecinema/ingest/posclient"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
@@ -30,8 +31,12 @@ func TestDatabaseDown(t *testing.T) {
 	defer pool.Close()
 	signer, verifier, _ := ledger.GenerateKey("ecinema-test")
 	s, _ := ledger.NewSigner(signer)
+	blobs, err := blobstore.NewFS(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := app.New(pool, app.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Signer: s, Verifier: verifier,
-		LogOrigin: "ecinema.test/ledger", DBTimeout: 2 * time.Second})
+		LogOrigin: "ecinema.test/ledger", DBTimeout: 2 * time.Second, Blobs: blobs})
 	if err != nil {
 		t.Fatal(err)
 	}
