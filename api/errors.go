@@ -85,6 +85,8 @@ var errorTable = []struct {
 	{ngo.ErrUnknownRegion, http.StatusUnprocessableEntity, "unknown_reference"},
 	{ngo.ErrReportLocked, http.StatusConflict, "report_locked"},
 	{ngo.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{ingest.ErrTicketUnknown, http.StatusNotFound, "not_found"},
+	{errNotInCheckpoint, http.StatusConflict, "not_in_checkpoint"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

@@ -22,6 +22,13 @@ type LedgerDeps struct {
 	PublicKey string // note verifier key served at /v1/ledger/public-key
 }
 
+func (d *LedgerDeps) reader() *ledger.Reader {
+	if d == nil {
+		return nil
+	}
+	return d.Reader
+}
+
 // ledgerScope maps a principal to the entries it may read (SPEC 4): admin
 // and auditor all; pos its cinema; exhibitor its cinema or the cinemas it
 // operates; producer and distributor the entries of their films; others none.

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"ecinema/apikey"
+	"ecinema/settlement"
+	"ecinema/web"
 )
 
 //go:embed openapi.yaml
@@ -57,6 +62,8 @@ func (s *Server) routes() {
 	// Ledger (SPEC 3, 4): checkpoint and public key are public.
 	pub.GET("/ledger/checkpoint", handleLedgerCheckpoint(d.Ledger))
 	pub.GET("/ledger/public-key", handleLedgerPublicKey(d.Ledger))
+	pub.GET("/ledger/tickets/:cinema/:ticket", handleLedgerTicketLeaf(d.Ledger, d.Ingest))
+	pub.GET("/ledger/leaves/:seq", handleLedgerLeaf(d.Ledger))
 	v1.POST("/ledger/checkpoints", handleLedgerPublish(d.Ledger), allow(admins))
 	v1.GET("/ledger/entries/:seq", handleLedgerEntry(d.Ledger), allow(ledgerRoles))
 	v1.GET("/ledger/proofs/inclusion", handleLedgerInclusion(d.Ledger), allow(ledgerRoles))
@@ -89,6 +96,34 @@ func (s *Server) routes() {
 	v1.POST("/ngos/:bin/reports/:year/return", handleNGOReportDecide(d.NGO, false), allow(admins))
 	e.GET("/open-data/ngos.json", handleNGOOpenData(d.NGO, "json"))
 	e.GET("/open-data/ngos.csv", handleNGOOpenData(d.NGO, "csv"))
+	// Web pages (SPEC 11): the same services, and who sees what decided by
+	// the role sets and scope functions above, handed to the pages.
+	pages := web.New(web.Deps{
+		Pool: d.Pool, Keys: d.Keys, BoxOffice: d.BoxOffice, Settlement: d.Settlement, Registry: d.Registry,
+		Ledger: d.Ledger.reader(), Logger: d.Logger, Now: d.Now,
+		Access: web.Access{BoxOffice: rankingRoles, Share: shareRoles, Statements: partyRoles,
+			StatementScope: func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error {
+				return statementScope(ctx, d.Settlement, p, q)
+			},
+			LedgerScope: ledgerScope},
+	})
+	page(e.GET("/", pages.Home()))
+	page(e.GET("/login", pages.LoginForm()))
+	page(e.POST("/login", pages.Login()))
+	page(e.POST("/logout", pages.Logout()))
+	page(e.GET("/boxoffice", pages.BoxOffice()))
+	page(e.GET("/boxoffice.csv", pages.BoxOfficeCSV()))
+	page(e.GET("/statements", pages.Statements()))
+	page(e.GET("/statements/download", pages.StatementDownload()))
+	page(e.GET("/verify", pages.Verify()))
+	page(e.GET("/verify/entries/:seq", pages.VerifyEntry()))
+	page(e.GET("/static/*", pages.Static()))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }
+
+// PageRoute is the name of every web page route: pages are for people and
+// stay out of the OpenAPI document.
+const PageRoute = "web-page"
+
+func page(r *echo.Route) { r.Name = PageRoute }

@@ -52,6 +52,8 @@ type Deps struct {
 	// BulkReaders is how many bulk reads (exports, statements,
 	// reconciliation) may run at once; zero means no limit.
 	BulkReaders int
+	// Now is the clock of the web pages ("the last complete weekend"); time.Now when nil.
+	Now func() time.Time
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

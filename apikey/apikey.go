@@ -297,3 +297,21 @@ func hash(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
+
+const principalByID = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
+FROM api_keys WHERE id = $1 AND revoked_at IS NULL`
+
+// Principal returns the principal of a key by its id, for a web session
+// that keeps the key id rather than its secret. A revoked or unknown key
+// is ErrUnauthenticated, so revoking a key ends its sessions.
+func (s *Store) Principal(ctx context.Context, keyID string) (Principal, error) {
+	var p Principal
+	err := s.pool.QueryRow(ctx, principalByID, keyID).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID, &p.Scope)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("apikey: principal: %w", err)
+	}
+	return p, nil
+}

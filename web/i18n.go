@@ -1,0 +1,205 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+)
+
+// Langs are the page languages, in fallback order (CULTURE.md section 0:
+// kk, then ru, then en).
+var Langs = []string{"kk", "ru", "en"}
+
+var langMatcher = language.NewMatcher([]language.Tag{language.Kazakh, language.Russian, language.English})
+
+// pickLang chooses the page language: ?lang= wins, then the lang cookie,
+// then Accept-Language, then kk.
+func pickLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); isLang(l) {
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && isLang(c.Value) {
+		return c.Value
+	}
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		tags, _, err := language.ParseAcceptLanguage(al)
+		if err == nil && len(tags) > 0 {
+			_, i, conf := langMatcher.Match(tags...)
+			if conf != language.No {
+				return Langs[i]
+			}
+		}
+	}
+	return "kk"
+}
+
+func isLang(s string) bool { return s == "kk" || s == "ru" || s == "en" }
+
+// catalog holds every string the pages show, in kk, ru and en. A test
+// checks that no entry lacks a language.
+var catalog = map[string][3]string{
+	"site.title":       {"Ұлттық e-кино тізілімі", "Национальный реестр e-кино", "National e-cinema ledger"},
+	"site.tagline":     {"Қазақстан кинопрокатының кірістері мен авторлық құқықтары", "Доходы кинопроката и авторские права Казахстана", "Kazakhstan's box-office revenue and copyright"},
+	"nav.home":         {"Басты бет", "Главная", "Home"},
+	"nav.boxoffice":    {"Кинопрокат", "Кассовые сборы", "Box office"},
+	"nav.statements":   {"Есептер", "Отчёты", "Statements"},
+	"nav.verify":       {"Тексеру", "Проверка", "Verify"},
+	"nav.login":        {"Кіру", "Войти", "Sign in"},
+	"nav.logout":       {"Шығу", "Выйти", "Sign out"},
+	"nav.language":     {"Тіл", "Язык", "Language"},
+	"nav.signed_in_as": {"Кірген кілт", "Вы вошли как", "Signed in as"},
+	"nav.skip":         {"Мазмұнға өту", "Перейти к содержанию", "Skip to content"},
+
+	"home.weekend":        {"Соңғы демалыс күндерінің үздік 10-ы (жұма–жексенбі)", "Топ-10 последних выходных (пятница–воскресенье)", "Top 10 of the last weekend (Friday–Sunday)"},
+	"home.week":           {"Соңғы аптаның үздік 10-ы (бейсенбі–сәрсенбі)", "Топ-10 последней недели (четверг–среда)", "Top 10 of the last week (Thursday–Wednesday)"},
+	"home.share":          {"Отандық және шетелдік фильмдердің үлесі, %d жыл", "Доля отечественных и зарубежных фильмов, %d год", "National vs foreign share, %d"},
+	"home.share_chart":    {"Айлар бойынша жалпы кірістің үлесі", "Доля валовых сборов по месяцам", "Share of gross by month"},
+	"home.modules":        {"Мәдениет жүйелері", "Системы культуры", "Culture systems"},
+	"home.open_data":      {"Ашық деректер мен API", "Открытые данные и API", "Open data and API"},
+	"home.no_data":        {"Бұл кезеңде деректер жоқ.", "За этот период данных нет.", "No data for this period."},
+	"home.verify_promise": {"Әр билет ұлттық тізілімде: оны өз браузеріңізде тексеріңіз.", "Каждый билет в национальном реестре: проверьте его в своём браузере.", "Every ticket is in the national ledger: check it in your own browser."},
+
+	"col.rank":       {"Орын", "Место", "Rank"},
+	"col.change":     {"Өзгеріс", "Изменение", "Change"},
+	"col.film":       {"Фильм", "Фильм", "Film"},
+	"col.origin":     {"Шығу тегі", "Происхождение", "Origin"},
+	"col.gross":      {"Жалпы кіріс, ₸", "Валовой сбор, ₸", "Gross, ₸"},
+	"col.admissions": {"Көрермендер", "Зрители", "Admissions"},
+	"col.share":      {"Үлес, %", "Доля, %", "Share, %"},
+	"col.screenings": {"Сеанстар", "Сеансы", "Screenings"},
+	"col.cinemas":    {"Кинотеатрлар", "Кинотеатры", "Cinemas"},
+	"col.cumulative": {"Барлығы, ₸", "Всего, ₸", "Total to date, ₸"},
+	"col.month":      {"Ай", "Месяц", "Month"},
+	"col.cinema":     {"Кинотеатр", "Кинотеатр", "Cinema"},
+	"col.week":       {"Апта", "Неделя", "Week"},
+	"col.vat":        {"ҚҚС, ₸", "НДС, ₸", "VAT, ₸"},
+	"col.royalty":    {"Роялти, ₸", "Роялти, ₸", "Royalty, ₸"},
+	"col.exhibitor":  {"Кинотеатр үлесі, ₸", "Доля кинотеатра, ₸", "Exhibitor share, ₸"},
+	"col.fee":        {"Прокат сыйақысы, ₸", "Вознаграждение дистрибьютора, ₸", "Distribution fee, ₸"},
+	"col.producer":   {"Продюсер үлесі, ₸", "Доля продюсера, ₸", "Producer gross, ₸"},
+	"col.amount":     {"Сома, ₸", "Сумма, ₸", "Amount, ₸"},
+	"col.status":     {"Күйі", "Статус", "Status"},
+	"col.total":      {"Барлығы", "Итого", "Total"},
+
+	"origin.national":     {"Отандық", "Отечественный", "National"},
+	"origin.coproduction": {"Бірлескен", "Совместный", "Co-production"},
+	"origin.foreign":      {"Шетелдік", "Зарубежный", "Foreign"},
+	"change.new":          {"жаңа", "новый", "new"},
+
+	"bo.title":       {"Кинопрокат статистикасы", "Статистика кинопроката", "Box-office statistics"},
+	"bo.period":      {"Кезең", "Период", "Period"},
+	"bo.date":        {"Күні", "Дата", "Date"},
+	"bo.region":      {"Өңір", "Регион", "Region"},
+	"bo.all":         {"Барлығы", "Все", "All"},
+	"bo.by":          {"Сұрыптау", "Сортировка", "Rank by"},
+	"bo.show":        {"Көрсету", "Показать", "Show"},
+	"bo.csv":         {"CSV жүктеу", "Скачать CSV", "Download CSV"},
+	"bo.totals":      {"Кезеңнің барлығы", "Итого за период", "Period totals"},
+	"bo.share":       {"Үлес уақыт бойынша", "Доля во времени", "Share over time"},
+	"bo.share_csv":   {"Үлесті CSV жүктеу", "Скачать долю в CSV", "Download share as CSV"},
+	"period.day":     {"Күн", "День", "Day"},
+	"period.weekend": {"Демалыс (жұма–жексенбі)", "Выходные (пт–вс)", "Weekend (Fri–Sun)"},
+	"period.week":    {"Апта (бс–ср)", "Неделя (чт–ср)", "Week (Thu–Wed)"},
+	"period.month":   {"Ай", "Месяц", "Month"},
+	"period.year":    {"Жыл", "Год", "Year"},
+
+	"st.title":    {"Есептер", "Отчёты", "Statements"},
+	"st.party":    {"Тарап", "Сторона", "Party"},
+	"st.month":    {"Ай", "Месяц", "Month"},
+	"st.download": {"Жүктеу", "Скачать", "Download"},
+	"st.closed":   {"жабық", "закрыт", "closed"},
+	"st.open":     {"ашық (алдын ала)", "открыт (предварительно)", "open (provisional)"},
+	"st.lines":    {"Жолдар", "Строки", "Lines"},
+	"st.totals":   {"Қорытынды", "Итоги", "Totals"},
+	"st.none":     {"Бұл айда жолдар жоқ.", "За этот месяц строк нет.", "No lines for this month."},
+	"st.pick":     {"Тарап пен айды таңдаңыз.", "Выберите сторону и месяц.", "Pick a party and a month."},
+	"st.bin":      {"БСН", "БИН", "BIN"},
+
+	"login.title":   {"API кілтімен кіру", "Вход по API-ключу", "Sign in with an API key"},
+	"login.key":     {"API кілті", "API-ключ", "API key"},
+	"login.submit":  {"Кіру", "Войти", "Sign in"},
+	"login.bad":     {"Кілт белгісіз немесе кері қайтарылған.", "Ключ неизвестен или отозван.", "The key is unknown or revoked."},
+	"login.explain": {"Кілт серверде тек хэш ретінде сақталады; сессия 8 сағаттан кейін аяқталады.", "Ключ хранится на сервере только как хэш; сессия истекает через 8 часов.", "The server keeps only a hash of the key; the session expires after 8 hours."},
+
+	"verify.title":       {"Билетті тізілімнен тексеру", "Проверка билета в реестре", "Check a ticket in the ledger"},
+	"verify.explain":     {"Браузеріңіз жазбаны, оның қосылу дәлелін және қол қойылған бақылау нүктесін жария кілтпен өзі тексереді (WebCrypto: SHA-256, Ed25519). Серверге сену қажет емес.", "Ваш браузер сам проверяет запись, доказательство включения и подписанную контрольную точку по открытому ключу (WebCrypto: SHA-256, Ed25519). Доверять серверу не нужно.", "Your browser checks the entry, its inclusion proof and the signed checkpoint against the public key itself (WebCrypto: SHA-256, Ed25519). You need not trust the server."},
+	"verify.cinema":      {"Кинотеатр коды", "Код кинотеатра", "Cinema id"},
+	"verify.ticket":      {"Билет нөмірі", "Номер билета", "Ticket id"},
+	"verify.or_seq":      {"немесе тізілім жазбасының нөмірі (seq)", "или номер записи реестра (seq)", "or a ledger entry number (seq)"},
+	"verify.submit":      {"Тексеру", "Проверить", "Verify"},
+	"verify.needs_js":    {"Бұл бет тексеруді браузерде жасайды, сондықтан JavaScript қажет.", "Эта страница проверяет в браузере, поэтому нужен JavaScript.", "This page verifies in your browser, so it needs JavaScript."},
+	"verify.ok":          {"Тексерілді: билет ұлттық тізілімде.", "Проверено: билет в национальном реестре.", "Verified: the ticket is in the national ledger."},
+	"verify.fail":        {"ТЕКСЕРУ СӘТСІЗ: ", "ПРОВЕРКА НЕ ПРОЙДЕНА: ", "VERIFICATION FAILED: "},
+	"verify.s_lookup":    {"Жазба табылды", "Запись найдена", "Entry found"},
+	"verify.s_entry":     {"Жазба байттарының хэші (браузерде есептелді)", "Хэш байтов записи (вычислен в браузере)", "Hash of the entry bytes (computed in the browser)"},
+	"verify.s_nocontent": {"Мазмұн тексерілмеді: оны оқи алатын кілтпен кіріңіз; тек жапырақ хэші мен дәлел жария.", "Содержимое не проверено: войдите с ключом, который может его читать; публичны только хэш листа и доказательство.", "Content not checked: sign in with a key that may read it; only the leaf hash and its proof are public."},
+	"verify.s_proof":     {"Қосылу дәлелі түбірге апарады", "Доказательство включения ведёт к корню", "Inclusion proof leads to the root"},
+	"verify.s_sig":       {"Бақылау нүктесінің қолтаңбасы (Ed25519)", "Подпись контрольной точки (Ed25519)", "Checkpoint signature (Ed25519)"},
+	"verify.s_witness":   {"Куәгерлердің қолтаңбалары", "Подписи свидетелей", "Witness cosignatures"},
+	"verify.bad_input":   {"Кинотеатр мен билетті немесе seq енгізіңіз.", "Введите кинотеатр и билет или seq.", "Enter a cinema and a ticket, or a seq."},
+
+	"err.title":     {"Қате", "Ошибка", "Error"},
+	"err.forbidden": {"Бұл бетті ашуға кілтіңіздің рөлі жеткіліксіз.", "Роль вашего ключа не позволяет открыть эту страницу.", "Your key's role may not open this page."},
+	"err.bad":       {"Сұрауда қате бар: ", "Ошибка в запросе: ", "The request has a mistake: "},
+	"err.internal":  {"Ішкі қате. Кейінірек қайталаңыз.", "Внутренняя ошибка. Повторите позже.", "Internal error. Try again later."},
+	"err.notfound":  {"Бет табылмады.", "Страница не найдена.", "Page not found."},
+	"err.csrf":      {"Форма ескірген. Бетті жаңартып, қайталаңыз.", "Форма устарела. Обновите страницу и повторите.", "The form has expired. Reload the page and try again."},
+}
+
+// T returns the catalogue string key in lang (the key itself if missing,
+// which the catalogue test forbids).
+func T(lang, key string) string {
+	s, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	for i, l := range Langs {
+		if l == lang && s[i] != "" {
+			return s[i]
+		}
+	}
+	return s[0]
+}
+
+// money formats an amount for lang: "1 234 567,89" in kk and ru (no-break
+// space groups, decimal comma), "1,234,567.89" in en.
+func money(lang string, d decimal.Decimal) string {
+	return group(lang, d.StringFixed(2))
+}
+
+// count formats a whole number for lang.
+func count(lang string, n int64) string {
+	return group(lang, decimal.NewFromInt(n).String())
+}
+
+// pct formats a percentage with one decimal for lang.
+func pct(lang string, d decimal.Decimal) string {
+	return group(lang, d.StringFixed(1))
+}
+
+func group(lang, s string) string {
+	sep, dot := "\u00a0", ","
+	if lang == "en" {
+		sep, dot = ",", "."
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg {
+		b.WriteString("−")
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString(dot)
+		b.WriteString(frac)
+	}
+	return b.String()
+}
