@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	tnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/formats/log"
+	tnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
