@@ -13,6 +13,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/ngo"
+	"ecinema/culture/ticketing"
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -87,6 +88,35 @@ var errorTable = []struct {
 	{ngo.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
 	{ingest.ErrTicketUnknown, http.StatusNotFound, "not_found"},
 	{errNotInCheckpoint, http.StatusConflict, "not_in_checkpoint"},
+	{ticketing.ErrNotFound, http.StatusNotFound, "not_found"},
+	{ticketing.ErrSessionNotFound, http.StatusNotFound, "session_not_found"},
+	{ticketing.ErrOtherVenue, http.StatusForbidden, "forbidden"},
+	{ticketing.ErrNoSigningKey, http.StatusServiceUnavailable, "not_available"},
+	{ticketing.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},
+	{ticketing.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
+	{ticketing.ErrTooManyTickets, http.StatusRequestEntityTooLarge, "too_many_tickets"},
+	{ticketing.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
+	{ticketing.ErrUnknownTariff, http.StatusUnprocessableEntity, "unknown_tariff"},
+	{ticketing.ErrPriceMismatch, http.StatusUnprocessableEntity, "price_mismatch"},
+	{ticketing.ErrCapacityExceeded, http.StatusUnprocessableEntity, "capacity_exceeded"},
+	{ticketing.ErrSessionEnded, http.StatusUnprocessableEntity, "session_ended"},
+	{ticketing.ErrRefundAfterStart, http.StatusUnprocessableEntity, "refund_after_start"},
+	{ticketing.ErrRefundedAtInFuture, http.StatusUnprocessableEntity, "refunded_at_in_future"},
+	{ticketing.ErrRefundedBeforeSale, http.StatusUnprocessableEntity, "refunded_before_sale"},
+	{ticketing.ErrDuplicateTicket, http.StatusConflict, "duplicate_ticket"},
+	{ticketing.ErrSeatAlreadySold, http.StatusConflict, "seat_already_sold"},
+	{ticketing.ErrSessionHasSales, http.StatusConflict, "session_has_sales"},
+	{ticketing.ErrTicketNotSold, http.StatusConflict, "ticket_not_sold"},
+	{ticketing.ErrTicketAlreadyRefunded, http.StatusConflict, "ticket_already_refunded"},
+	{ticketing.ErrTicketNotInSession, http.StatusConflict, "ticket_not_in_session"},
+	{ticketing.ErrIdempotencyKeyReused, http.StatusConflict, "idempotency_key_reused"},
+	{ticketing.ErrEventVenueChanged, http.StatusConflict, "event_venue_changed"},
+	{ticketing.ErrInvalidCode, http.StatusUnprocessableEntity, "invalid_code"},
+	{ticketing.ErrWrongVenue, http.StatusUnprocessableEntity, "wrong_venue"},
+	{ticketing.ErrNotYetValid, http.StatusUnprocessableEntity, "not_yet_valid"},
+	{ticketing.ErrExpired, http.StatusUnprocessableEntity, "expired"},
+	{ticketing.ErrRevoked, http.StatusGone, "revoked"},
+	{ticketing.ErrAlreadyAdmitted, http.StatusConflict, "already_admitted"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

@@ -119,6 +119,24 @@ func (s *Server) routes() {
 	page(e.GET("/verify/entries/:seq", pages.VerifyEntry()))
 	page(e.GET("/static/*", pages.Static()))
 
+	// Unified e-ticketing (CULTURE 1): venues by admin; events, sessions,
+	// sales, refunds and gates by the venue's key (scope checked by the
+	// service); the trust list is public.
+	v1.PUT("/venues/:id", handleVenuePut(d.Ticketing), allow(admins))
+	v1.GET("/venues/:id", handleVenueGet(d.Ticketing), allow(anyRole))
+	v1.GET("/venues", handleVenueList(d.Ticketing), allow(anyRole))
+	v1.GET("/venues/:id/versions", handleTicketingVersions(d.Ticketing, "venue"), allow(anyRole))
+	v1.POST("/venues/:id/keys/rotate", handleVenueKeyRotate(d.Ticketing), allow(admins))
+	v1.PUT("/events/:id", handleEventPut(d.Ticketing), allow(venueWriters))
+	v1.GET("/events/:id", handleEventGet(d.Ticketing), allow(anyRole))
+	v1.GET("/events", handleEventList(d.Ticketing), allow(anyRole))
+	v1.GET("/events/:id/versions", handleTicketingVersions(d.Ticketing, "event"), allow(anyRole))
+	v1.PUT("/events/:id/sessions/:sid", handleSessionPut(d.Ticketing), allow(venueWriters))
+	v1.GET("/events/:id/sessions/:sid", handleSessionGet(d.Ticketing), allow(anyRole))
+	v1.GET("/events/:id/sessions", handleSessionList(d.Ticketing), allow(anyRole))
+	v1.GET("/events/:id/sessions/:sid/versions", handleTicketingVersions(d.Ticketing, "session"), allow(anyRole))
+	pub.GET("/tickets/keys", handleTicketKeys(d.Ticketing))
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }
 

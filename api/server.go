@@ -15,6 +15,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/ngo"
+	"ecinema/culture/ticketing"
 	"ecinema/ingest"
 	"ecinema/registry"
 	"ecinema/settlement"
@@ -54,6 +55,8 @@ type Deps struct {
 	BulkReaders int
 	// Now is the clock of the web pages ("the last complete weekend"); time.Now when nil.
 	Now func() time.Time
+	// Ticketing is the unified e-ticketing register (culture/ticketing).
+	Ticketing *ticketing.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

@@ -24,6 +24,11 @@
 //	    YYYY-MM-DDTHH:MM:SS.ffffffZ (always six fraction digits).
 //	  - kind matches ^[a-z][a-z0-9_]{0,31}$: party, cinema, film,
 //	    rental_terms, screening, sale, refund, fiscal_totals, period_close, …
+//	    The culture modules name their kinds <module>_<fact> (CULTURE.md
+//	    writes "ticketing.sale"; a dot is not in the pattern, so the entry
+//	    kind is ticketing_sale): ticketing_venue, ticketing_key,
+//	    ticketing_event, ticketing_session, ticketing_sale, ticketing_refund,
+//	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing).
 //	  - actor is the API key id that caused the entry, or "system".
 //	  - body is a JSON object written by the domain package that appended the
 //	    entry (encoding/json, compact, HTML characters not escaped). Amounts

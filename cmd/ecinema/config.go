@@ -24,6 +24,7 @@ type config struct {
 	ShutdownTimeout time.Duration // ECINEMA_SHUTDOWN_TIMEOUT
 	LogLevel        string        // ECINEMA_LOG_LEVEL
 	BlobDir         string        // ECINEMA_BLOB_DIR
+	TicketKeyFile   string        // ECINEMA_TICKET_KEY_FILE
 	MaxUpload       int64         // ECINEMA_MAX_UPLOAD
 	OAIBaseURL      string        // ECINEMA_OAI_BASE_URL
 	DBTimeout       time.Duration // ECINEMA_DB_TIMEOUT
@@ -43,6 +44,7 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_RATE_BURST", "400", "burst size of the per-key rate limit"},
 	{"ECINEMA_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown"},
 	{"ECINEMA_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"ECINEMA_TICKET_KEY_FILE", "", "file with the key that seals the venues' ticket signing keys (ecinema ticketkey generate FILE); unset: no venues or ticket sales"},
 	{"ECINEMA_BLOB_DIR", blobstore.DefaultDir, "directory of the content-addressed file store (bags, images, audio, books)"},
 	{"ECINEMA_MAX_UPLOAD", "2147483648", "largest upload accepted, in bytes (2 GiB)"},
 	{"ECINEMA_OAI_BASE_URL", "", "absolute URL of /oai as harvesters reach it (taken from each request when empty)"},
@@ -114,6 +116,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		problems = append(problems, fmt.Sprintf("ECINEMA_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
 	}
 	c.BlobDir = get("ECINEMA_BLOB_DIR")
+	c.TicketKeyFile = get("ECINEMA_TICKET_KEY_FILE")
+	if c.TicketKeyFile != "" {
+		if _, err := os.Stat(c.TicketKeyFile); err != nil {
+			problems = append(problems, fmt.Sprintf("ECINEMA_TICKET_KEY_FILE: %v", err))
+		}
+	}
 	mu, err := strconv.ParseInt(get("ECINEMA_MAX_UPLOAD"), 10, 64)
 	if err != nil || mu < 1 {
 		problems = append(problems, fmt.Sprintf("ECINEMA_MAX_UPLOAD=%q is not a byte count ≥ 1", get("ECINEMA_MAX_UPLOAD")))

@@ -85,6 +85,15 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		vars["ECINEMA_LOG_KEY_FILE"] = keyFile
 	}
+	if env.getenv("ECINEMA_TICKET_KEY_FILE") == "" {
+		keyFile := filepath.Join(abs, "ticket.key")
+		if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) {
+			if err := writeTicketKey(keyFile); err != nil {
+				return err
+			}
+		}
+		vars["ECINEMA_TICKET_KEY_FILE"] = keyFile
+	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err

@@ -28,14 +28,15 @@ var subcommands map[string]subcommand
 
 func init() {
 	subcommands = map[string]subcommand{
-		"serve":   {"run the HTTP API (migrates first)", cmdServe},
-		"migrate": {"apply pending database migrations", cmdMigrate},
-		"apikey":  {"create, list or revoke API keys", cmdAPIKey},
-		"logkey":  {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
-		"verify":  {"verify the ledger online or an export offline", cmdVerify},
-		"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
-		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
-		"bench":   {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
+		"serve":     {"run the HTTP API (migrates first)", cmdServe},
+		"migrate":   {"apply pending database migrations", cmdMigrate},
+		"apikey":    {"create, list or revoke API keys", cmdAPIKey},
+		"logkey":    {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
+		"ticketkey": {"generate the key that seals venues' ticket signing keys (ticketkey generate FILE)", cmdTicketKey},
+		"verify":    {"verify the ledger online or an export offline", cmdVerify},
+		"demo":      {"load a realistic demo data set through the real write path", cmdDemo},
+		"dev":       {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
+		"bench":     {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
 	}
 }
 

@@ -57,6 +57,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 		return err
 	}
 	defer pool.Close()
+	sealer, err := loadTicketSealer(cfg.TicketKeyFile)
+	if err != nil {
+		return err
+	}
+	if sealer == nil {
+		log.Warn("ECINEMA_TICKET_KEY_FILE is not set: venues cannot be created and tickets cannot be sold")
+	}
 	blobs, err := blobstore.NewFS(cfg.BlobDir, cfg.MaxUpload)
 	if err != nil {
 		return fmt.Errorf("ECINEMA_BLOB_DIR %s: %w", cfg.BlobDir, err)
@@ -66,7 +73,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	a, err := app.New(pool, app.Config{
 		Logger: log, Registry: reg, LogOrigin: cfg.LogOrigin, Signer: signer, Verifier: verifier,
 		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL,
+		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL, TicketSealer: sealer,
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Ready: func(ctx context.Context) error {
 			n, err := migrations.Pending(ctx, cfg.DatabaseURL)

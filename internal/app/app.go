@@ -22,6 +22,7 @@ import (
 	"ecinema/culture/blobstore"
 	"ecinema/culture/ngo"
 	"ecinema/culture/oaipmh"
+	"ecinema/culture/ticketing"
 	"ecinema/ingest"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -47,6 +48,10 @@ type Config struct {
 	Blobs blobstore.Store
 	// OAIBaseURL is the absolute URL of /oai; derived from each request when empty.
 	OAIBaseURL string
+	// TicketSealer opens the venues' ticket signing keys (the key of
+	// ECINEMA_TICKET_KEY_FILE); nil leaves venue creation and ticket sales
+	// answering 503.
+	TicketSealer *ticketing.Sealer
 }
 
 // App is a wired ecinema process.
@@ -66,6 +71,8 @@ type App struct {
 	// record sources on it in New.
 	OAI *oaipmh.Provider
 	NGO *ngo.Service
+	// Ticketing is the unified e-ticketing register (CULTURE.md 1).
+	Ticketing *ticketing.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -95,6 +102,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.BoxOffice = boxoffice.NewService(pool)
 	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
 	a.NGO = ngo.NewService(pool, nil)
+	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -106,6 +114,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Settlement: a.Settlement,
 		OAI:        a.OAI,
 		NGO:        a.NGO,
+		Ticketing:  a.Ticketing,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -125,6 +134,13 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 		}
 		return nil
 	})
+	keys.SetScopeTarget(apikey.RoleVenue, func(ctx context.Context, id string) error {
+		err := ticketing.VenueExists(ctx, pool, id)
+		if errors.Is(err, ticketing.ErrNotFound) {
+			return fmt.Errorf("%w: venue %q is not registered", apikey.ErrInvalidScope, id)
+		}
+		return err
+	})
 	// SCOPES-MARKER: modules register their scope checks above this line.
 	return keys
 }
@@ -136,6 +152,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.Writer.Run(ctx) })
 	g.Go(func() error { return a.Publisher.Run(ctx) })
 	g.Go(func() error { a.Ingest.RunJanitor(ctx, time.Hour); return nil })
+	g.Go(func() error { a.Ticketing.RunJanitor(ctx, time.Hour); return nil })
 	err := g.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("app: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/ticketing"
 	"ecinema/internal/app"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
@@ -48,7 +49,15 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := app.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Signer: s, Verifier: verifier, LogOrigin: "ecinema.test/ledger",
+	tk, err := ticketing.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := ticketing.NewSealer(tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.Config{TicketSealer: sealer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Signer: s, Verifier: verifier, LogOrigin: "ecinema.test/ledger",
 		Blobs: blobs}
 	for _, o := range opts {
 		o(&cfg)

@@ -1,0 +1,87 @@
+// Package ticketing is the unified e-ticketing register of CULTURE.md
+// section 1: one national register of every culture ticket (theatres,
+// museums, concert halls, philharmonics, circuses, galleries), sold at the
+// venue's box office or web shop, checked at any gate, online or off. It is
+// the first module under culture/ and keeps the core's habits: no echo
+// here, typed requests and results, errors as domain values (errors.go)
+// that api/errors.go maps in its one table, SQL as consts beside the code
+// that scans it, schema in migrations/0010_ticketing.sql.
+//
+// # Ledger
+//
+// Every fact is a ledger entry written through the one ledger.Writer, with
+// its projections in the same transaction. Kinds are <module>_<fact>
+// (a dot is not allowed by the ledger's kind pattern, so CULTURE.md's
+// "ticketing.sale" is the kind ticketing_sale):
+//
+//	ticketing_venue       a venue version; the first carries the venue's signing key
+//	ticketing_key         a key rotation: the new public key and the kid it retires
+//	ticketing_event       an event version
+//	ticketing_session     a session version with its tariffs
+//	ticketing_sale        tickets sold, each with its signed code
+//	ticketing_refund      tickets refunded (and so revoked)
+//	ticketing_checkin     one online admission (amount 0, never revenue)
+//	ticketing_gate_batch  the queued scans of an offline gate device, each with its result
+//
+// Projections (ticketing_venues, _zones, _keys, _events, _sessions,
+// _tariffs, _versions, _tickets, _scans) are written by apply* functions
+// that the live Project funcs and DeepCheck (ecinema verify --deep) share,
+// so the two cannot drift. Nothing is edited in place: a change is a new
+// version, a refund a new entry. Not rebuilt: the sealed private keys and
+// the idempotency rows, which are not facts of the log.
+//
+// # Ticket codes
+//
+// A code is "KZT1:" followed by Base45 (RFC 9285) of a tagged COSE_Sign1
+// (RFC 9052, CBOR tag 18) signed with EdDSA (alg -8, Ed25519) by the
+// venue's key, no external data. The protected header holds alg and kid,
+// the first 8 bytes of SHA-256 of the raw 32-byte public key (lowercase hex
+// in JSON). The payload is a deterministic CBOR map (RFC 8949 section 4.2)
+// with integer keys:
+//
+//	1 version (1)          4 session id (text)       7 expires: the session's end (unix s)
+//	2 ticket id (text)     5 seat (text or null)     8 tariff code (text)
+//	3 venue id (text)      6 not before: sale time   9 admissions allowed (int)
+//
+// A verifier needs only the public trust list (GET /v1/tickets/keys): find
+// the kid, check the signature, check that the key was in force at the
+// code's not-before (valid_from ≤ nbf ≤ valid_to, valid_to null for a
+// current key: so a rotated-out key cannot sign new codes, and codes it
+// signed before stay valid until they expire), then the venue, then the
+// time: refused before 6 (not_yet_valid) and after 7 plus ExpiryGrace, one
+// hour (expired). Verify is that function, pure; the gate tool
+// (ecinema gate) and the server both use it, and testdata/ticketing holds
+// an independent Node.js verifier. Each venue's Ed25519 keys are generated
+// here; the private halves are stored sealed (AES-256-GCM, the kid as
+// additional data) under the key of ECINEMA_TICKET_KEY_FILE.
+//
+// # Rules
+//
+// A sale (role venue, Idempotency-Key as for cinema sales) is refused
+// whole, storing nothing, when a session is another venue's (403), unknown
+// (404), ended (422 session_ended), when a tariff is unknown (422
+// unknown_tariff) or a price differs from its tariff's (422
+// price_mismatch; a tariff of 0.00 is free), when the session's capacity
+// would be exceeded (422 capacity_exceeded), a ticket id was ever sold
+// (ids are national, 409 duplicate_ticket) or a seat is sold and not
+// refunded (409 seat_already_sold). Every state rule is checked again
+// inside the writer's transaction after the head lock, so concurrent sales
+// cannot both take the last place. Refunds follow the cinema's rules: before
+// the session starts, or after it only with reason session_cancelled;
+// a refunded ticket is revoked and appears in the venue's revocation feed.
+//
+// # Exactly once at the gate
+//
+// A ticket admits at most `admissions` times (1 for a ticket, more for a
+// pass). An online check-in is admitted by one conditional UPDATE
+// (admitted < admissions, not refunded) inside the writer's transaction,
+// which holds the ledger head lock: of any number of concurrent scans of a
+// one-admission ticket exactly one commits an entry and answers admitted,
+// the others 409 already_admitted naming when and at which gate, and store
+// nothing. Scans carry (device, nonce): a replayed nonce answers the first
+// result without a new entry. An offline batch is one entry whose body
+// records every scan with its result, decided in scan order against the
+// register: a ticket already admitted (online, by another device, or
+// earlier in the batch) is recorded as duplicate_offline, never admitted
+// twice, and never dropped.
+package ticketing

@@ -1,0 +1,151 @@
+package ticketing
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ecinema/ledger"
+)
+
+const (
+	sqlTrustList = `SELECT kid, venue_id, public_key, valid_from, valid_to FROM ticketing_keys
+WHERE ($1 = '' OR venue_id = $1) ORDER BY venue_id, valid_from, kid`
+	sqlCurrentKey = `SELECT k.kid, k.valid_from, s.sealed FROM ticketing_keys k JOIN ticketing_key_secrets s USING (kid)
+WHERE k.venue_id = $1 AND k.valid_to IS NULL`
+)
+
+// PublicKey is an entry of the public trust list (GET /v1/tickets/keys).
+type PublicKey struct {
+	KID       string     `json:"kid"`
+	VenueID   string     `json:"venue_id"`
+	Alg       string     `json:"alg"`
+	PublicKey string     `json:"public_key"`
+	ValidFrom time.Time  `json:"valid_from"`
+	ValidTo   *time.Time `json:"valid_to"`
+}
+
+// Trusted converts a trust list entry for Verify.
+func (k PublicKey) Trusted() (TrustedKey, error) {
+	pub, err := base64.StdEncoding.DecodeString(k.PublicKey)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		return TrustedKey{}, fmt.Errorf("ticketing: key %s: public_key is not 32 bytes of base64", k.KID)
+	}
+	return TrustedKey{KID: k.KID, VenueID: k.VenueID, PublicKey: pub, ValidFrom: k.ValidFrom, ValidTo: k.ValidTo}, nil
+}
+
+// TrustList returns every venue's public keys, current and retired (venueID
+// narrows it to one venue): what a gate needs to check codes offline.
+func (s *Service) TrustList(ctx context.Context, venueID string) ([]PublicKey, error) {
+	rows, err := s.pool.Query(ctx, sqlTrustList, venueID)
+	if err != nil {
+		return nil, fmt.Errorf("ticketing: trust list: %w", err)
+	}
+	ks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PublicKey, error) {
+		var k PublicKey
+		var pub []byte
+		err := r.Scan(&k.KID, &k.VenueID, &pub, &k.ValidFrom, &k.ValidTo)
+		k.Alg, k.PublicKey = "EdDSA", base64.StdEncoding.EncodeToString(pub)
+		k.ValidFrom = k.ValidFrom.UTC()
+		if k.ValidTo != nil {
+			t := k.ValidTo.UTC()
+			k.ValidTo = &t
+		}
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticketing: trust list: %w", err)
+	}
+	return ks, nil
+}
+
+// lookupFunc returns a kid lookup over a trust list.
+func lookupFunc(ks []PublicKey) func(string) (TrustedKey, bool) {
+	m := make(map[string]TrustedKey, len(ks))
+	for _, k := range ks {
+		if t, err := k.Trusted(); err == nil {
+			m[k.KID] = t
+		}
+	}
+	return func(kid string) (TrustedKey, bool) { t, ok := m[kid]; return t, ok }
+}
+
+// RotateKey gives a venue a new signing key (a ticketing_key entry). The old
+// key stops signing at the new key's valid_from; codes it signed before
+// stay valid until they expire.
+func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (PublicKey, error) {
+	if s.cfg.Sealer == nil {
+		return PublicKey{}, ErrNoSigningKey
+	}
+	if _, err := s.Venue(ctx, venueID); err != nil {
+		return PublicKey{}, err
+	}
+	for range maxAttempts {
+		var old string
+		if err := s.pool.QueryRow(ctx, sqlVenueKeyOf, venueID).Scan(&old); err != nil {
+			return PublicKey{}, fmt.Errorf("ticketing: current key of %s: %w", venueID, err)
+		}
+		kb, sealed, err := s.newKey(venueID)
+		if err != nil {
+			return PublicKey{}, err
+		}
+		kb.Retires = old
+		_, err = s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Body: kb,
+			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+				var cur string
+				if err := tx.QueryRow(ctx, sqlVenueKeyOf, venueID).Scan(&cur); err != nil || cur != old {
+					return &errStale{why: "key rotated meanwhile"}
+				}
+				if _, err := tx.Exec(ctx, sqlKeySecret, kb.KID, sealed); err != nil {
+					return fmt.Errorf("store sealed key: %w", err)
+				}
+				return applyKey(ctx, tx, e, kb)
+			}})
+		if isStale(err) {
+			continue
+		}
+		if err != nil {
+			return PublicKey{}, asRuleError(err)
+		}
+		from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
+		return PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}, nil
+	}
+	return PublicKey{}, fmt.Errorf("ticketing: rotate key of %s: premises kept changing", venueID)
+}
+
+// signingKey is a venue's current private key, opened once and cached.
+type signingKey struct {
+	kid       string
+	validFrom time.Time
+	priv      ed25519.PrivateKey
+}
+
+func (s *Service) currentKey(ctx context.Context, venueID string) (signingKey, error) {
+	if s.cfg.Sealer == nil {
+		return signingKey{}, ErrNoSigningKey
+	}
+	var k signingKey
+	var sealed []byte
+	err := s.pool.QueryRow(ctx, sqlCurrentKey, venueID).Scan(&k.kid, &k.validFrom, &sealed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return signingKey{}, fmt.Errorf("ticketing: venue %s has no current signing key", venueID)
+	}
+	if err != nil {
+		return signingKey{}, fmt.Errorf("ticketing: read signing key of %s: %w", venueID, err)
+	}
+	if p, ok := s.keyCache.Load(k.kid); ok {
+		k.priv = p.(ed25519.PrivateKey)
+		return k, nil
+	}
+	k.priv, err = s.cfg.Sealer.Open(k.kid, sealed)
+	if err != nil {
+		return signingKey{}, err
+	}
+	s.keyCache.Store(k.kid, k.priv)
+	return k, nil
+}
