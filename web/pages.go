@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -82,7 +83,7 @@ func (p *Pages) top(ctx context.Context, kind boxoffice.Kind, day time.Time) (bo
 // boxOfficeForm is the /boxoffice query, echoed back into the form.
 type boxOfficeForm struct {
 	Period, Date, Region, Origin, By string
-	Query                            string // the form as a query string, for the CSV links
+	Query                            template.URL // the form, url.Values.Encode()d, for the CSV links
 }
 
 type boxOfficeData struct {
@@ -124,7 +125,7 @@ func (p *Pages) boxOfficeQuery(c echo.Context) (boxOfficeForm, boxoffice.Ranking
 	if f.Origin != "" {
 		q.Set("origin", f.Origin)
 	}
-	f.Query = q.Encode()
+	f.Query = template.URL(q.Encode())
 	return f, boxoffice.RankingsQuery{Period: per, By: boxoffice.By(f.By), Limit: 50, Region: f.Region, Origin: f.Origin}, nil
 }
 
@@ -204,7 +205,7 @@ type statementsData struct {
 	Party     string
 	Month     string
 	Statement *settlement.Statement
-	Query     string
+	Query     template.URL // party and month, url.Values.Encode()d
 }
 
 // statementParties lists the parties a principal may pick: its own party
@@ -263,7 +264,7 @@ func (p *Pages) statementQuery(c echo.Context, pr apikey.Principal, parties []se
 	if err := p.d.Access.StatementScope(c.Request().Context(), pr, q); err != nil {
 		return d, nil, errForbidden
 	}
-	d.Query = url.Values{"party": {d.Party}, "month": {d.Month}}.Encode()
+	d.Query = template.URL(url.Values{"party": {d.Party}, "month": {d.Month}}.Encode())
 	return d, q, nil
 }
 

@@ -87,6 +87,7 @@ func New(d Deps) *Pages {
 		"date":  func(t time.Time) string { return t.Format("2006-01-02") },
 		"langs": func() []string { return Langs },
 		"deref": func(p *int) int { return *p },
+		"neg":   func(n int) int { return -n },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

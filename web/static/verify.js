@@ -51,8 +51,10 @@
 
   // Verifier key "<name>+<hash hex>+<base64(0x01 || 32-byte key)>".
   function parseVerifier(text) {
-    const parts = text.trim().split("+");
-    if (parts.length !== 3) throw new Error("public key: not name+hash+key");
+    // The base64 key may itself contain "+": split at the first two only.
+    const t = text.trim(), i = t.indexOf("+"), j = t.indexOf("+", i + 1);
+    if (i < 1 || j < 0) throw new Error("public key: not name+hash+key");
+    const parts = [t.slice(0, i), t.slice(i + 1, j), t.slice(j + 1)];
     const key = b64(parts[2]);
     if (key.length !== 33 || key[0] !== 1) throw new Error("public key: not an Ed25519 note key");
     return { name: parts[0], hash: unhex(parts[1].padStart(8, "0")), key };
