@@ -18,6 +18,7 @@ run: build
 # stopped at the end whether the tests pass or fail.
 test:
 	@./scripts/ensure-postgres.sh
+	@./scripts/ensure-test-tools.sh
 	$(GO) run ./internal/pgtest/withpg $(GO) test -race -count=1 -timeout 15m ./...
 
 lint:
