@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -93,10 +92,10 @@ func queryFormat(c echo.Context, ve *validate.Errors) string {
 	switch f {
 	case "", "json":
 		return "json"
-	case "csv":
-		return "csv"
+	case "csv", "xlsx":
+		return f
 	}
-	ve.Add("format", "invalid", "must be json or csv")
+	ve.Add("format", "invalid", "must be json, csv or xlsx")
 	return ""
 }
 
@@ -141,9 +140,10 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 		if err != nil {
 			return boxofficeQueryError(err)
 		}
-		if format == "csv" {
-			name := "rankings-" + string(p.Kind) + "-" + p.From.Format(boxoffice.DateLayout) + ".csv"
-			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return boxoffice.WriteRankingsCSV(w, r) })
+		if format != "json" {
+			l := requestLang(c)
+			return tableFile(c, boxoffice.RankingsTable(r, l), "rankings-"+string(p.Kind)+"-"+p.From.Format(boxoffice.DateLayout),
+				format, l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("Рейтинг", "Рейтинг", "Ranking"))
 		}
 		out := rankingsJSON{
 			Period: periodJSON(p), PreviousPeriod: periodJSON(r.Previous), By: string(r.Query.By),
@@ -217,9 +217,10 @@ func handleBoxOfficeShare(svc *boxoffice.Service) echo.HandlerFunc {
 		if err != nil {
 			return boxofficeQueryError(err)
 		}
-		if format == "csv" {
-			name := "share-" + from.Format(boxoffice.DateLayout) + "-" + to.Format(boxoffice.DateLayout) + ".csv"
-			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return boxoffice.WriteShareCSV(w, r) })
+		if format != "json" {
+			l := requestLang(c)
+			return tableFile(c, boxoffice.ShareTable(r, l), "share-"+from.Format(boxoffice.DateLayout)+"-"+to.Format(boxoffice.DateLayout),
+				format, l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("Үлес", "Доля", "Share"))
 		}
 		out := shareJSON{
 			From: r.Query.From.Format(boxoffice.DateLayout), To: r.Query.To.Format(boxoffice.DateLayout),

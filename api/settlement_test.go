@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"ecinema/apikey"
@@ -327,18 +328,44 @@ func TestSettlementScenario(t *testing.T) {
 		c.Header.Get("Content-Disposition") != `attachment; filename="statement_prod-a_2026-01-01_2026-02-28.csv"` {
 		t.Fatalf("csv headers: %d %v", c.Status, c.Header)
 	}
-	recs, err := csv.NewReader(bytes.NewReader(c.Body)).ReadAll()
+	if !bytes.HasPrefix(c.Body, []byte("\ufeff")) {
+		t.Error("csv without a BOM")
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(c.Body, []byte("\ufeff")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := recs[len(recs)-1]
-	for i, h := range recs[0] {
-		if v, ok := both.Totals[h].(string); ok && last[i] != v {
-			t.Errorf("csv total %s = %s, json %s", h, last[i], v)
+	if recs[0][0] != "period" || len(recs) != 1+len(both.Lines) {
+		t.Errorf("csv rows (lines only, no total row): %v", recs)
+	}
+	// The totals CSV, semicolon-separated, names the party and period.
+	tc := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&part=totals&delimiter=semicolon", prodA, nil)
+	if tc.Status != 200 || !strings.Contains(tc.Header.Get("Content-Disposition"), "_totals.csv") {
+		t.Fatalf("totals csv: %d %v %s", tc.Status, tc.Header, tc.Body)
+	}
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(tc.Body, []byte("\ufeff"))))
+	cr.Comma = ';'
+	trecs, err := cr.ReadAll()
+	if err != nil || len(trecs) != 2 {
+		t.Fatalf("totals csv: %v %v", trecs, err)
+	}
+	checked := 0
+	for i, h := range trecs[0] {
+		if v, ok := both.Totals[h].(string); ok {
+			if trecs[1][i] != v {
+				t.Errorf("csv total %s = %s, json %s", h, trecs[1][i], v)
+			}
+			checked++
+		}
+		if h == "party_id" && trecs[1][i] != "prod-a" || h == "from" && trecs[1][i] != "2026-01-01" || h == "to" && trecs[1][i] != "2026-02-28" {
+			t.Errorf("totals csv %s = %s", h, trecs[1][i])
 		}
 	}
-	if last[0] != "total" || len(recs) != 2+len(both.Lines) {
-		t.Errorf("csv rows: %v", recs)
+	if checked < 9 {
+		t.Errorf("csv totals compared: %d", checked)
+	}
+	if r := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&delimiter=tab", prodA, nil); r.Status != 400 {
+		t.Errorf("delimiter=tab: %d", r.Status)
 	}
 	x := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "xlsx")
 	if x.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
@@ -349,24 +376,26 @@ func TestSettlementScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// English labels on the first sheet; the lines on the second.
 	rows, _ := book.GetRows("Statement", excelize.Options{RawCellValue: true})
-	var head, tot []string
+	got := map[string]string{}
 	for _, row := range rows {
-		if len(row) > 0 && row[0] == "period" {
-			head = row
-		}
-		if len(row) > 0 && row[0] == "total" {
-			tot = row
+		if len(row) == 2 {
+			got[row[0]] = row[1]
 		}
 	}
-	checked := 0
-	for i, h := range head {
-		if v, ok := both.Totals[h].(string); ok && i < len(tot) {
-			if tot[i] != v {
-				t.Errorf("xlsx total %s = %s, json %s", h, tot[i], v)
-			}
-			checked++
+	checked = 0
+	for k, label := range map[string]string{"gross": "Gross", "vat": "VAT", "producer_share": "Producer share",
+		"royalty": "Royalty", "exhibitor_share": "Exhibitor share", "distribution_fee": "Distribution fee",
+		"producer_gross": "Producer gross", "recoupment": "Recoupment", "net": "Net"} {
+		want, _ := both.Totals[k].(string)
+		if g, err := decimal.NewFromString(got[label]); err != nil || !g.Equal(decimal.RequireFromString(want)) {
+			t.Errorf("xlsx total %s = %q, json %s", k, got[label], want)
 		}
+		checked++
+	}
+	if lines, _ := book.GetRows("Lines"); len(lines) != 1+len(both.Lines) {
+		t.Errorf("xlsx lines sheet: %d rows", len(lines))
 	}
 	if checked < 9 {
 		t.Errorf("xlsx totals compared: %d", checked)
@@ -482,7 +511,7 @@ func TestTaxReconciliationAPI(t *testing.T) {
 	}
 	// Tolerance 1.00 makes Jan 7 a match; CSV format.
 	r = w.Do("GET", "/v1/tax/reconciliation?from=2026-01-07&to=2026-01-07&tolerance=1.00&format=csv&bin="+bin, tax, nil)
-	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), ",match\n") {
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), `,"match"`+"\r\n") {
 		t.Fatalf("csv reconciliation: %d %s", r.Status, r.Body)
 	}
 	if r := w.Do("GET", "/v1/tax/reconciliation?from=2026-01-07&to=2026-01-07", w.Key(apikey.RoleProducer, "", "prod-a"), nil); r.Status != 403 {

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,6 +35,17 @@ func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 		default:
 			ve.Add("format", "invalid", "must be json, csv, xlsx or pdf")
 		}
+		csvOpt := csvOptions(c, &ve)
+		part := c.QueryParam("part")
+		switch part {
+		case "", "lines":
+		case "totals":
+			if format != "csv" {
+				ve.Add("part", "invalid", "part=totals is for format=csv (XLSX, PDF and JSON carry their totals)")
+			}
+		default:
+			ve.Add("part", "invalid", "must be lines or totals")
+		}
 		if err := ve.Err(); err != nil {
 			return err
 		}
@@ -48,7 +61,12 @@ func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 		st.Lang = requestLang(c)
 		switch format {
 		case "csv":
-			return attachment(c, settlement.ContentTypeCSV, st.Filename(format), st.WriteCSV)
+			if part == "totals" {
+				return attachment(c, settlement.ContentTypeCSV, strings.TrimSuffix(st.Filename("csv"), ".csv")+"_totals.csv",
+					func(w io.Writer) error { return st.WriteTotalsCSV(w, csvOpt) })
+			}
+			return attachment(c, settlement.ContentTypeCSV, st.Filename(format),
+				func(w io.Writer) error { return st.WriteCSV(w, csvOpt) })
 		case "xlsx":
 			return attachment(c, settlement.ContentTypeXLSX, st.Filename(format), st.WriteXLSX)
 		case "pdf":

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/hex"
-	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -118,9 +117,11 @@ func handleReconciliation(svc *settlement.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if format == "csv" {
-			name := "reconciliation_" + q.From.Format(time.DateOnly) + "_" + q.To.Format(time.DateOnly) + ".csv"
-			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return settlement.WriteReconCSV(w, rows) })
+		if format != "json" {
+			l := requestLang(c)
+			return tableFile(c, settlement.ReconTable(rows, q, l),
+				"reconciliation_"+q.From.Format(time.DateOnly)+"_"+q.To.Format(time.DateOnly), format,
+				l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("Салыстыру", "Сверка", "Reconciliation"))
 		}
 		out := reconJSON{From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), BIN: optional(q.BIN),
 			Tolerance: q.Tolerance.StringFixed(2), Items: make([]settlement.ReconRowJSON, 0, len(rows))}
@@ -167,9 +168,11 @@ func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if format == "csv" {
-			name := "vat_summary_" + q.From.Format(time.DateOnly) + "_" + q.To.Format(time.DateOnly) + ".csv"
-			return attachment(c, contentTypeCSV, name, func(w io.Writer) error { return settlement.WriteVATSummaryCSV(w, sums) })
+		if format != "json" {
+			l := requestLang(c)
+			return tableFile(c, settlement.VATSummaryTable(sums, q, l),
+				"vat_summary_"+q.From.Format(time.DateOnly)+"_"+q.To.Format(time.DateOnly), format,
+				l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("ҚҚС", "НДС", "VAT"))
 		}
 		items := make([]settlement.VATSummaryJSON, 0, len(sums))
 		for _, s := range sums {

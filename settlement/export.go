@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
-	"ecinema/internal/csvsafe"
+	"ecinema/i18n"
+	"ecinema/tabular"
 )
 
 // Content types of the statement exports.
@@ -39,163 +40,144 @@ func (st *Statement) Filename(ext string) string {
 	return fmt.Sprintf("%s_%s_%s_%s.%s", kind, st.Party.ID, day(st.From), day(st.To), ext)
 }
 
-// columns of the tabular exports: header and the cell values of a row.
+// columns of the tabular exports: the JSON keys and kinds; labels come
+// from the statement's language.
 type column struct {
-	name  string
-	money bool
+	name string
+	kind tabular.Kind
 }
 
 var fullColumns = []column{
-	{"period", false}, {"adjustment", false}, {"film_id", false}, {"film_title", false}, {"cinema_id", false},
-	{"cinema_name", false}, {"week", false}, {"first_day", false}, {"last_day", false}, {"admissions", false},
-	{"gross", true}, {"vat", true}, {"net", true}, {"royalty", true}, {"rentable", true}, {"rental", true}, {"exhibitor_share", true},
-	{"distribution_fee", true}, {"producer_gross", true}, {"recoupment", true}, {"producer_share", true},
+	{"period", tabular.Month}, {"adjustment", tabular.Bool}, {"film_id", tabular.Text}, {"film_title", tabular.Text},
+	{"cinema_id", tabular.Text}, {"cinema_name", tabular.Text}, {"week", tabular.Int}, {"first_day", tabular.Date},
+	{"last_day", tabular.Date}, {"admissions", tabular.Int},
+	{"gross", tabular.Money}, {"vat", tabular.Money}, {"net", tabular.Money}, {"royalty", tabular.Money},
+	{"rentable", tabular.Money}, {"rental", tabular.Money}, {"exhibitor_share", tabular.Money},
+	{"distribution_fee", tabular.Money}, {"producer_gross", tabular.Money}, {"recoupment", tabular.Money},
+	{"producer_share", tabular.Money},
 }
 
 var royaltyColumns = []column{
-	{"period", false}, {"adjustment", false}, {"film_id", false}, {"film_title", false}, {"cinema_id", false},
-	{"cinema_name", false}, {"week", false}, {"first_day", false}, {"last_day", false},
-	{"royalty_pool", true}, {"role", false}, {"share_pct", false}, {"amount", true},
+	{"period", tabular.Month}, {"adjustment", tabular.Bool}, {"film_id", tabular.Text}, {"film_title", tabular.Text},
+	{"cinema_id", tabular.Text}, {"cinema_name", tabular.Text}, {"week", tabular.Int}, {"first_day", tabular.Date},
+	{"last_day", tabular.Date}, {"royalty_pool", tabular.Money}, {"role", tabular.Text}, {"share_pct", tabular.Pct},
+	{"amount", tabular.Money},
 }
 
-func (st *Statement) table() ([]column, [][]string, []string) {
-	var rows [][]string
+// title returns a line's film title in the statement's language.
+func (st *Statement) title(id, fallback string) string {
+	if f, ok := st.Films[id]; ok {
+		if t := f.Title(st.lang()); t != "" {
+			return t
+		}
+	}
+	return fallback
+}
+
+func (st *Statement) lang() i18n.Lang {
+	if st.Lang == "" {
+		return i18n.Default
+	}
+	return st.Lang
+}
+
+// Table returns the statement as a tabular.Table: the lines as rows (no
+// total row among them), the party, period, status and ledger tree as facts
+// and the totals apart.
+func (st *Statement) Table() *tabular.Table {
+	l := st.lang()
+	t := &tabular.Table{Lang: l}
+	if st.IsRoyalty() {
+		t.Title = tr(l, "title_royalty")
+	} else {
+		t.Title = tr(l, "title")
+	}
+	status := make([]string, 0, len(st.Periods))
+	for _, p := range st.Periods {
+		s := month(p.Period) + " " + tr(l, "closed")
+		if !p.Closed {
+			s = month(p.Period) + " " + tr(l, "open")
+		}
+		status = append(status, s)
+	}
+	t.Facts = [][2]string{
+		{tr(l, "party"), st.Party.Name}, {tr(l, "party_id"), st.Party.ID}, {tr(l, "bin"), st.Party.BIN},
+		{tr(l, "kind"), st.Party.Kind}, {tr(l, "from"), day(st.From)}, {tr(l, "to"), day(st.To)},
+		{tr(l, "status"), strings.Join(status, "; ")},
+		{tr(l, "ledger_size"), strconv.FormatInt(st.Ledger.Size, 10)},
+		{tr(l, "ledger_root"), fmt.Sprintf("%x", st.Ledger.Root[:])},
+		{tr(l, "currency"), "KZT"},
+	}
+	cols := fullColumns
+	if st.IsRoyalty() {
+		cols = royaltyColumns
+	} else if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
+		cols = cols[:len(cols)-2]
+	}
+	for _, c := range cols {
+		t.Columns = append(t.Columns, tabular.Column{Key: c.name, Label: labels[c.name], Kind: c.kind})
+	}
 	if st.IsRoyalty() {
 		for _, r := range st.RoyaltyLines {
-			rows = append(rows, []string{month(r.Period), strconv.FormatBool(r.Adjustment), r.FilmID, r.FilmTitle,
+			t.Rows = append(t.Rows, []string{month(r.Period), strconv.FormatBool(r.Adjustment), r.FilmID, st.title(r.FilmID, r.FilmTitle),
 				r.CinemaID, r.CinemaName, strconv.Itoa(r.Week), day(r.FirstDay), day(r.LastDay),
 				money(r.RoyaltyPool), r.Role, r.SharePct.String(), money(r.Amount)})
 		}
-		total := make([]string, len(royaltyColumns))
-		total[0] = "total"
-		total[len(total)-1] = money(st.Totals.RoyaltyAmount)
-		return royaltyColumns, rows, total
-	}
-	for _, l := range st.Lines {
-		rows = append(rows, []string{month(l.Period), strconv.FormatBool(l.Adjustment), l.FilmID, l.FilmTitle,
-			l.CinemaID, l.CinemaName, strconv.Itoa(l.Week), day(l.FirstDay), day(l.LastDay),
-			strconv.FormatInt(l.Admissions, 10), money(l.Gross), money(l.VAT), money(l.Net), money(l.Royalty),
-			money(l.Rentable()), money(l.Rental()),
-			money(l.ExhibitorShare), money(l.DistributionFee), money(l.ProducerGross), money(l.Recoupment),
-			money(l.ProducerShare)})
-	}
-	t := st.Totals
-	total := []string{"total", "", "", "", "", "", "", "", "", strconv.FormatInt(t.Admissions, 10),
-		money(t.Gross), money(t.VAT), money(t.Net), money(t.Royalty),
-		money(t.Rentable()), money(t.Rental()), money(t.ExhibitorShare),
-		money(t.DistributionFee), money(t.ProducerGross), money(t.Recoupment), money(t.ProducerShare)}
-	if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
-		n := len(fullColumns) - 2
-		for i := range rows {
-			rows[i] = rows[i][:n]
+		t.Totals = []tabular.Total{
+			{Key: "lines", Label: labels["lines"], Kind: tabular.Int, Value: strconv.Itoa(st.Totals.Lines)},
+			{Key: "royalty", Label: labels["amount"], Kind: tabular.Money, Value: money(st.Totals.RoyaltyAmount)},
 		}
-		return fullColumns[:n], rows, total[:n]
+		return t
 	}
-	return fullColumns, rows, total
+	for _, x := range st.Lines {
+		row := []string{month(x.Period), strconv.FormatBool(x.Adjustment), x.FilmID, st.title(x.FilmID, x.FilmTitle),
+			x.CinemaID, x.CinemaName, strconv.Itoa(x.Week), day(x.FirstDay), day(x.LastDay),
+			strconv.FormatInt(x.Admissions, 10), money(x.Gross), money(x.VAT), money(x.Net), money(x.Royalty),
+			money(x.Rentable()), money(x.Rental()),
+			money(x.ExhibitorShare), money(x.DistributionFee), money(x.ProducerGross), money(x.Recoupment),
+			money(x.ProducerShare)}
+		t.Rows = append(t.Rows, row[:len(cols)])
+	}
+	tot := st.Totals
+	t.Totals = []tabular.Total{{Key: "lines", Label: labels["lines"], Kind: tabular.Int, Value: strconv.Itoa(tot.Lines)},
+		{Key: "admissions", Label: labels["admissions"], Kind: tabular.Int, Value: strconv.FormatInt(tot.Admissions, 10)}}
+	for _, k := range []struct {
+		key string
+		v   decimal.Decimal
+	}{{"gross", tot.Gross}, {"vat", tot.VAT}, {"net", tot.Net}, {"royalty", tot.Royalty}, {"rentable", tot.Rentable()},
+		{"rental", tot.Rental()}, {"exhibitor_share", tot.ExhibitorShare}, {"distribution_fee", tot.DistributionFee},
+		{"producer_gross", tot.ProducerGross}, {"recoupment", tot.Recoupment}, {"producer_share", tot.ProducerShare}} {
+		if !st.ShowsRecoupment() && (k.key == "recoupment" || k.key == "producer_share") {
+			continue
+		}
+		t.Totals = append(t.Totals, tabular.Total{Key: k.key, Label: labels[k.key], Kind: tabular.Money, Value: money(k.v)})
+	}
+	return t
 }
 
-// WriteCSV writes the statement as CSV: a header row, one row per line and
-// a last row whose first field is "total".
-func (st *Statement) WriteCSV(w io.Writer) error {
-	cols, rows, total := st.table()
-	cw := csvsafe.NewWriter(w)
-	head := make([]string, len(cols))
-	for i, c := range cols {
-		head[i] = c.name
-	}
-	cw.Write(head)
-	for _, r := range rows {
-		cw.Write(r)
-	}
-	cw.Write(total)
-	cw.Flush()
-	return cw.Error()
+// totalsFactKeys name the facts in the totals CSV.
+var totalsFactKeys = []string{"party_name", "party_id", "bin", "kind", "from", "to", "status", "ledger_size", "ledger_root", "currency"}
+
+// WriteCSV writes the statement's lines as CSV (see package tabular): a
+// header of JSON keys and one row per line; the totals are WriteTotalsCSV.
+func (st *Statement) WriteCSV(w io.Writer, o tabular.CSVOptions) error {
+	return st.Table().WriteCSV(w, o)
 }
 
-// WriteXLSX writes the statement as an XLSX workbook with one sheet
-// "Statement": the party and period on top, then the table (money as
-// numbers with two decimals) and the totals row.
+// WriteTotalsCSV writes the statement's party, period, status, ledger tree
+// and totals as a CSV of one header and one row.
+func (st *Statement) WriteTotalsCSV(w io.Writer, o tabular.CSVOptions) error {
+	return st.Table().WriteTotalsCSV(w, o, totalsFactKeys)
+}
+
+// WriteXLSX writes the statement as a workbook: a first sheet naming the
+// party, period, status and ledger tree with the totals, then the lines
+// (headers in the statement's language, frozen, with filters).
 func (st *Statement) WriteXLSX(w io.Writer) error {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "Statement"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	moneyFmt := "#,##0.00"
-	moneyStyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &moneyFmt})
-	if err != nil {
-		return err
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	boldMoney, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, CustomNumFmt: &moneyFmt})
-	if err != nil {
-		return err
-	}
-	meta := [][2]string{
-		{"party", st.Party.Name}, {"party_id", st.Party.ID}, {"kind", st.Party.Kind}, {"bin", st.Party.BIN},
-		{"from", day(st.From)}, {"to", day(st.To)},
-	}
-	for i, m := range meta {
-		x.SetCellStr(sheet, cell(0, i+1), m[0])
-		x.SetCellStr(sheet, cell(1, i+1), m[1])
-	}
-	cols, rows, total := st.table()
-	r0 := len(meta) + 2
-	for i, c := range cols {
-		x.SetCellStr(sheet, cell(i, r0), c.name)
-	}
-	x.SetCellStyle(sheet, cell(0, r0), cell(len(cols)-1, r0), bold)
-	put := func(row int, vals []string, moneyStyle int) error {
-		for i, v := range vals {
-			ref := cell(i, row)
-			if v == "" {
-				continue
-			}
-			if cols[i].money || cols[i].name == "admissions" || cols[i].name == "week" {
-				dv, err := decimal.NewFromString(v)
-				if err != nil {
-					return err
-				}
-				places := 2
-				if !cols[i].money {
-					places = 0
-				}
-				// The decimal text is written as is (two places), so no
-				// binary rounding reaches the file.
-				f, _ := dv.Float64()
-				if err := x.SetCellFloat(sheet, ref, f, places, 64); err != nil {
-					return err
-				}
-				if cols[i].money {
-					x.SetCellStyle(sheet, ref, ref, moneyStyle)
-				}
-				continue
-			}
-			x.SetCellStr(sheet, ref, v)
-		}
-		return nil
-	}
-	for k, r := range rows {
-		if err := put(r0+1+k, r, moneyStyle); err != nil {
-			return err
-		}
-	}
-	tr := r0 + 1 + len(rows)
-	if err := put(tr, total, boldMoney); err != nil {
-		return err
-	}
-	x.SetCellStyle(sheet, cell(0, tr), cell(0, tr), bold)
-	x.SetColWidth(sheet, "A", "A", 12)
-	x.SetColWidth(sheet, "D", "D", 28)
-	x.SetColWidth(sheet, "F", "F", 22)
-	return x.Write(w)
+	return st.Table().WriteXLSX(w, sheetStatement.In(st.lang()), sheetLines.In(st.lang()))
 }
 
-func cell(col, row int) string {
-	name, _ := excelize.CoordinatesToCellName(col+1, row)
-	return name
-}
+var (
+	sheetStatement = i18n.Text{KK: "Есеп", RU: "Отчёт", EN: "Statement"}
+	sheetLines     = i18n.Text{KK: "Жолдар", RU: "Строки", EN: "Lines"}
+)

@@ -13,9 +13,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"ecinema/i18n"
+	"ecinema/tabular"
 )
 
 // exportFixture: January sales for film-1 at both cinemas and a late
@@ -38,6 +40,9 @@ func totalsOfJSON(t *testing.T, st *Statement) map[string]any {
 	return doc.Totals
 }
 
+// TestExportCSVAndXLSX: the CSV holds the lines only (BOM, keys as
+// header), the totals CSV and the XLSX's first sheet hold totals equal to the
+// JSON totals, the XLSX's lines sheet has no total row.
 func TestExportCSVAndXLSX(t *testing.T) {
 	f := exportFixture(t)
 	for _, party := range []string{"prod-a", "exh-1", "rh-composer"} {
@@ -45,34 +50,50 @@ func TestExportCSVAndXLSX(t *testing.T) {
 			st := f.statement(party, "2026-01-01", "2026-01-31")
 			want := totalsOfJSON(t, st)
 			var buf bytes.Buffer
-			if err := st.WriteCSV(&buf); err != nil {
+			if err := st.WriteCSV(&buf, tabular.CSVOptions{Delimiter: ';'}); err != nil {
 				t.Fatal(err)
 			}
-			recs, err := csv.NewReader(&buf).ReadAll()
+			if !bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")) {
+				t.Fatal("csv without BOM")
+			}
+			r := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff")))
+			r.Comma = ';'
+			recs, err := r.ReadAll()
 			if err != nil {
 				t.Fatal(err)
 			}
-			head, last := recs[0], recs[len(recs)-1]
-			if last[0] != "total" || len(recs) != 2+int(want["lines"].(float64)) {
-				t.Fatalf("csv rows %d, last %v", len(recs), last)
+			if recs[0][0] != "period" || len(recs) != 1+int(want["lines"].(float64)) {
+				t.Fatalf("csv rows %d: %v", len(recs), recs)
+			}
+			buf.Reset()
+			if err := st.WriteTotalsCSV(&buf, tabular.CSVOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			trecs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()
+			if err != nil || len(trecs) != 2 {
+				t.Fatalf("totals csv %v %v", trecs, err)
 			}
 			checked := 0
-			for i, h := range head {
-				key := h
-				if h == "amount" {
-					key = "royalty"
+			for i, h := range trecs[0] {
+				switch h {
+				case "party_id":
+					if trecs[1][i] != party {
+						t.Errorf("totals csv party %q", trecs[1][i])
+					}
+				case "bin":
+					if trecs[1][i] != st.Party.BIN {
+						t.Errorf("totals csv bin %q", trecs[1][i])
+					}
 				}
-				w, ok := want[key]
-				if !ok || last[i] == "" {
-					continue
+				if w, ok := want[h]; ok {
+					if fmt.Sprint(w) != trecs[1][i] {
+						t.Errorf("totals csv %s = %s, json %v", h, trecs[1][i], w)
+					}
+					checked++
 				}
-				if ws, isStr := w.(string); isStr && ws != last[i] {
-					t.Errorf("csv total %s = %s, json %s", h, last[i], ws)
-				}
-				checked++
 			}
-			if checked == 0 {
-				t.Fatal("no totals compared")
+			if checked != len(want) {
+				t.Errorf("totals csv compared %d of %d totals", checked, len(want))
 			}
 
 			buf.Reset()
@@ -83,42 +104,38 @@ func TestExportCSVAndXLSX(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := x.GetRows("Statement", excelize.Options{RawCellValue: true})
-			if err != nil {
-				t.Fatal(err)
+			sheets := x.GetSheetList()
+			if len(sheets) != 2 {
+				t.Fatalf("sheets %v", sheets)
 			}
-			if rows[0][1] != st.Party.Name {
-				t.Errorf("xlsx party %q", rows[0][1])
+			lines, _ := x.GetRows(sheets[1], excelize.Options{RawCellValue: true})
+			if len(lines) != 1+int(want["lines"].(float64)) {
+				t.Errorf("xlsx lines sheet has %d rows", len(lines))
 			}
-			var xhead, xtotal []string
-			for _, r := range rows {
-				if len(r) > 0 && r[0] == "period" {
-					xhead = r
+			summary, _ := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+			got := map[string]string{}
+			for _, r := range summary {
+				if len(r) == 2 {
+					got[r[0]] = r[1]
 				}
-				if len(r) > 0 && r[0] == "total" {
-					xtotal = r
-				}
 			}
-			if xhead == nil || xtotal == nil {
-				t.Fatalf("xlsx rows: %v", rows)
+			if got[tr(st.lang(), "bin")] != st.Party.BIN || got[tr(st.lang(), "party")] != st.Party.Name {
+				t.Errorf("xlsx summary %v", got)
 			}
-			checked = 0
-			for i, h := range xhead {
-				key := h
-				if h == "amount" {
-					key = "royalty"
+			for k, w := range want {
+				lab := labels[k].In(st.lang())
+				if k == "royalty" && st.IsRoyalty() {
+					lab = labels["amount"].In(st.lang())
 				}
-				ws, ok := want[key].(string)
-				if !ok || i >= len(xtotal) || xtotal[i] == "" {
+				g, ok := got[lab]
+				if !ok {
+					t.Errorf("xlsx summary lacks %s (%s)", k, lab)
 					continue
 				}
-				if xtotal[i] != ws {
-					t.Errorf("xlsx total %s = %s, json %s", h, xtotal[i], ws)
+				// Raw values are the shortest float text: 17900 for 17900.00.
+				if wd, gd := decimal.RequireFromString(fmt.Sprint(w)), decimal.RequireFromString(g); !wd.Equal(gd) {
+					t.Errorf("xlsx total %s = %s, json %v", k, g, w)
 				}
-				checked++
-			}
-			if checked == 0 {
-				t.Fatal("no xlsx totals compared")
 			}
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"ecinema/tabular"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -41,9 +43,15 @@ func TestGoldenStatements(t *testing.T) {
 		}
 		golden(t, "statement_"+party+"_2026-01.json", append(js, '\n'))
 		var buf bytes.Buffer
-		if err := st.WriteCSV(&buf); err != nil {
+		if err := st.WriteCSV(&buf, tabular.CSVOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		golden(t, "statement_"+party+"_2026-01.csv", buf.Bytes())
+		buf.Reset()
+		st.Ledger = LedgerRef{} // the tree's root depends on the entries' times
+		if err := st.WriteTotalsCSV(&buf, tabular.CSVOptions{Delimiter: ';'}); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "statement_"+party+"_2026-01_totals.csv", buf.Bytes())
 	}
 }

@@ -51,6 +51,8 @@ var labels = map[string]i18n.Text{
 	"status":         {KK: "Мәртебесі", RU: "Статус", EN: "Status"},
 	"currency":       {KK: "Валюта", RU: "Валюта", EN: "Currency"},
 	"ledger":         {KK: "Тізілім", RU: "Реестр", EN: "Ledger"},
+	"ledger_size":    {KK: "Тізілім ағашының өлшемі", RU: "Размер дерева реестра", EN: "Ledger tree size"},
+	"ledger_root":    {KK: "Тізілім ағашының түбірі", RU: "Корень дерева реестра", EN: "Ledger tree root"},
 	"closed":         {KK: "жабық", RU: "закрыт", EN: "closed"},
 	"open":           {KK: "ашық: сомалар ай жабылғанға дейін өзгеруі мүмкін", RU: "открыт: суммы могут измениться до закрытия месяца", EN: "open: figures may change until the month is closed"},
 	"close_entry":    {KK: "жабу жазбасы", RU: "запись закрытия", EN: "close entry"},

@@ -16,6 +16,7 @@ import (
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
 	"ecinema/registry"
+	"ecinema/tabular"
 )
 
 // BenchmarkNationalMonth settles a national month: the demo registry written
@@ -149,7 +150,7 @@ func BenchmarkNationalMonth(b *testing.B) {
 	for _, ex := range []struct {
 		name  string
 		write func(io.Writer) error
-	}{{"csv", st.WriteCSV}, {"xlsx", st.WriteXLSX}, {"pdf", st.WritePDF}} {
+	}{{"csv", func(w io.Writer) error { return st.WriteCSV(w, tabular.CSVOptions{}) }}, {"xlsx", st.WriteXLSX}, {"pdf", st.WritePDF}} {
 		b.Run("export_exhibitor/"+ex.name, func(b *testing.B) {
 			var n int
 			for b.Loop() {

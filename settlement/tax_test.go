@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding/charmap"
 
+	"ecinema/i18n"
+	"ecinema/tabular"
 	"ecinema/validate"
 )
 
@@ -143,7 +146,8 @@ func TestReconciliation(t *testing.T) {
 		t.Fatalf("bin filter: %+v", rows)
 	}
 	var sb strings.Builder
-	if err := WriteReconCSV(&sb, rows); err != nil || !strings.Contains(sb.String(), ",over_reported\n") {
+	if err := ReconTable(rows, q, i18n.RU).WriteCSV(&sb, tabular.CSVOptions{Delimiter: ';'}); err != nil ||
+		!strings.Contains(sb.String(), `;"over_reported"`+"\r\n") || !strings.Contains(sb.String(), `"`+b2+`"`) {
 		t.Fatalf("csv: %q %v", sb.String(), err)
 	}
 
@@ -167,4 +171,47 @@ func TestReconciliation(t *testing.T) {
 		t.Fatalf("two rates: %+v", dec)
 	}
 	eq(t, "12% part", dec[0].ByRate[0].VAT, "267.86")
+}
+
+// TestFiscalCSVRussianExcel: what Excel in a Russian locale saves — Windows-1251,
+// semicolons, Russian headers, decimal commas with grouped thousands,
+// DD.MM.YYYY, a BIN without its leading zero, an empty row — reads like the
+// plain CSV.
+func TestFiscalCSVRussianExcel(t *testing.T) {
+	bin0 := validBIN("07034008600")
+	other := validBIN("10010000004")
+	plain := "bin,date,amount,receipts\n" + bin0 + ",2026-11-05,1234.50,7\n" + other + ",2026-11-06,-10.00,0\n"
+	want, err := ParseFiscalCSV(strings.NewReader(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru := "БИН;Дата;Сумма;Чеки\r\n" + bin0[1:] + ";05.11.2026;1 234,50;7\r\n;;;\r\n\"" + other + "\";6.11.2026;-10,00;0\r\n"
+	cp1251, err := charmap.Windows1251.NewEncoder().String(ru)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"windows-1251": cp1251, "utf-8 bom": "\ufeff" + ru, "utf-8": ru,
+		"utf-8 nbsp": strings.ReplaceAll(ru, "1 234", "1\u00a0234")} {
+		got, err := ParseFiscalCSV(strings.NewReader(body))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d records", name, len(got))
+			continue
+		}
+		for i := range want {
+			if got[i].BIN != want[i].BIN || !got[i].Date.Equal(want[i].Date) || !got[i].Amount.Equal(want[i].Amount) || got[i].Receipts != want[i].Receipts {
+				t.Errorf("%s record %d: %+v, want %+v", name, i, got[i], want[i])
+			}
+		}
+	}
+	// A date Excel did not write, or a BIN that is wrong with the zero too, is still refused.
+	if _, err := ParseFiscalCSV(strings.NewReader("БИН;Дата;Сумма;Чеки\n" + bin0 + ";2026/11/05;1,00;1\n")); err == nil {
+		t.Error("bad date accepted")
+	}
+	if _, err := ParseFiscalCSV(strings.NewReader("БИН;Дата;Сумма;Чеки\n12345678901;05.11.2026;1,00;1\n")); err == nil {
+		t.Error("11-digit non-BIN accepted")
+	}
 }

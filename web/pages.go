@@ -17,9 +17,11 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/i18n"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
+	"ecinema/tabular"
 )
 
 // today is the local (UTC+5) calendar date as midnight UTC, the form the
@@ -314,9 +316,17 @@ func (p *Pages) StatementDownload() echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		st.Lang = i18n.Lang(v.Lang)
+		if _, ok := i18n.Parse(v.Lang); !ok {
+			st.Lang = i18n.Default
+		}
 		switch format := c.QueryParam("format"); format {
 		case "csv":
-			return attachment(c, settlement.ContentTypeCSV, st.Filename(format), st.WriteCSV)
+			opt := tabular.CSVOptions{Delimiter: ','}
+			if v.Lang == "kk" || v.Lang == "ru" { // the list separator of those locales' Excel
+				opt.Delimiter = ';'
+			}
+			return attachment(c, settlement.ContentTypeCSV, st.Filename(format), func(w io.Writer) error { return st.WriteCSV(w, opt) })
 		case "xlsx":
 			return attachment(c, settlement.ContentTypeXLSX, st.Filename(format), st.WriteXLSX)
 		case "pdf":
