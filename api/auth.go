@@ -59,6 +59,10 @@ var (
 	shareRoles   = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst}
 	taxRoles     = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax}
 	// contractRoles may read rental terms; the handler narrows it to the parties of the contract.
+	// curators write a museum's catalogue (the handler checks it is theirs);
+	// museumReaders also read its events and versions.
+	curators      = []apikey.Role{apikey.RoleAdmin, apikey.RoleCurator}
+	museumReaders = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleCurator}
 	contractRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleExhibitor, apikey.RoleProducer, apikey.RoleDistributor}
 )
 

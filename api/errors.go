@@ -12,6 +12,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
 	"ecinema/ingest"
@@ -117,6 +118,24 @@ var errorTable = []struct {
 	{ticketing.ErrExpired, http.StatusUnprocessableEntity, "expired"},
 	{ticketing.ErrRevoked, http.StatusGone, "revoked"},
 	{ticketing.ErrAlreadyAdmitted, http.StatusConflict, "already_admitted"},
+	{museum.ErrNotFound, http.StatusNotFound, "not_found"},
+	{museum.ErrUnknownMuseum, http.StatusNotFound, "museum_not_found"},
+	{museum.ErrBadCursor, http.StatusBadRequest, "invalid_cursor"},
+	{museum.ErrInventoryNumberTaken, http.StatusConflict, "inventory_number_taken"},
+	{museum.ErrNotAccessioned, http.StatusConflict, "not_accessioned"},
+	{museum.ErrAlreadyAccessioned, http.StatusConflict, "already_accessioned"},
+	{museum.ErrAlreadyInCustody, http.StatusConflict, "already_in_custody"},
+	{museum.ErrNotInCustody, http.StatusConflict, "not_in_custody"},
+	{museum.ErrOnLoan, http.StatusConflict, "on_loan"},
+	{museum.ErrNotOnLoan, http.StatusConflict, "not_on_loan"},
+	{museum.ErrLocationMismatch, http.StatusConflict, "location_mismatch"},
+	{museum.ErrEventOutOfOrder, http.StatusUnprocessableEntity, "event_out_of_order"},
+	{museum.ErrEventInFuture, http.StatusUnprocessableEntity, "event_in_future"},
+	{museum.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{museum.ErrInvalidImage, http.StatusUnprocessableEntity, "invalid_image"},
+	{museum.ErrImageTooLarge, http.StatusUnprocessableEntity, "image_too_large"},
+	{museum.ErrUploadTooLarge, http.StatusRequestEntityTooLarge, "upload_too_large"},
+	{museum.ErrSizeNotAvailable, http.StatusNotFound, "size_not_available"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

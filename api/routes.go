@@ -137,6 +137,26 @@ func (s *Server) routes() {
 	v1.GET("/events/:id/sessions/:sid/versions", handleTicketingVersions(d.Ticketing, "session"), allow(anyRole))
 	pub.GET("/tickets/keys", handleTicketKeys(d.Ticketing))
 
+	// Museums (CULTURE 4): curators write their museum's catalogue; the
+	// published catalogue, IIIF (Image API level 0 and Presentation 3) and
+	// LIDO are public, with CORS open; a key shows its museum's unpublished
+	// objects.
+	pub.GET("/museums/objects", handleMuseumSearch(d.Museum))
+	pub.GET("/museums/:mid", handleMuseumGet(d.Museum))
+	pub.GET("/museums/:mid/objects/:inv", handleMuseumObjectGet(d.Museum), s.optionalKey)
+	v1.PUT("/museums/:mid/objects/:inv", handleMuseumObjectPut(d.Museum), allow(curators))
+	v1.GET("/museums/:mid/objects/:inv/versions", handleMuseumObjectVersions(d.Museum), allow(museumReaders))
+	v1.POST("/museums/:mid/objects/:inv/events", handleMuseumEventCreate(d.Museum), allow(curators))
+	v1.GET("/museums/:mid/objects/:inv/events", handleMuseumEventList(d.Museum), allow(museumReaders))
+	v1.PUT("/museums/:mid/objects/:inv/images/:n", handleMuseumImagePut(d.Museum), allow(curators))
+	iiif := e.Group("/iiif/3", openCORS, s.optionalKey)
+	iiif.GET("/manifests/:mid/:inv", handleIIIFManifest(d.Museum))
+	iiif.GET("/collections/:mid", handleIIIFCollection(d.Museum))
+	iiif.GET("/:image", handleIIIFBase())
+	iiif.GET("/:image/info.json", handleIIIFInfo(d.Museum))
+	iiif.GET("/:image/:region/:size/:rotation/:file", handleIIIFImage(d.Museum))
+	e.GET("/lido/:mid/:inv", handleLIDO(d.Museum), openCORS, s.optionalKey)
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }
 

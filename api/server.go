@@ -14,6 +14,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
 	"ecinema/ingest"
@@ -57,7 +58,14 @@ type Deps struct {
 	Now func() time.Time
 	// Ticketing is the unified e-ticketing register (culture/ticketing).
 	Ticketing *ticketing.Service
+	Museum    *museum.Service
 	// DEPS-MARKER: helpers add their services above this line.
+}
+
+// uploadRoutes take file bodies over MaxBodyBytes: their services stream
+// the body and apply the upload limit (ECINEMA_MAX_UPLOAD) themselves.
+var uploadRoutes = map[string]bool{
+	"/v1/museums/:mid/objects/:inv/images/:n": true,
 }
 
 // Server is the HTTP API.
@@ -98,7 +106,8 @@ func New(d Deps) *Server {
 		s.accessLog,
 		m.middleware,
 		middleware.Recover(),
-		middleware.BodyLimit("1M"),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M",
+			Skipper: func(c echo.Context) bool { return uploadRoutes[c.Path()] }}),
 		cleanInput,
 		s.requestDeadline,
 	)

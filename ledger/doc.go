@@ -28,7 +28,8 @@
 //	    writes "ticketing.sale"; a dot is not in the pattern, so the entry
 //	    kind is ticketing_sale): ticketing_venue, ticketing_key,
 //	    ticketing_event, ticketing_session, ticketing_sale, ticketing_refund,
-//	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing).
+//	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing);
+//	    museum_object, museum_event, museum_image (package culture/museum).
 //	  - actor is the API key id that caused the entry, or "system".
 //	  - body is a JSON object written by the domain package that appended the
 //	    entry (encoding/json, compact, HTML characters not escaped). Amounts

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"ecinema/boxoffice"
+	"ecinema/culture/museum"
 	"ecinema/culture/ticketing"
 	"ecinema/ingest"
 	"ecinema/internal/postgres"
@@ -35,7 +36,7 @@ seq and the reason are printed); 2 usage; 3 verification could not run.`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
-var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck, boxoffice.NewDeepCheck, ticketing.NewDeepCheck}
+var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck, boxoffice.NewDeepCheck, ticketing.NewDeepCheck, museum.NewDeepCheck}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }

@@ -170,6 +170,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // baseURL; ServeHTTP is a thin shell around it. An error means a source
 // failed (not a protocol error, which is part of the answer).
 func (p *Provider) Respond(ctx context.Context, args url.Values, baseURL string) ([]byte, error) {
+	ctx = context.WithValue(ctx, baseURLKey{}, baseURL)
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
@@ -659,4 +660,14 @@ func parseDate(s string) (time.Time, string, error) {
 
 func escapeAttr(b *bytes.Buffer, s string) {
 	xml.EscapeText(b, []byte(s)) // escapes & < > " ' and control characters
+}
+
+type baseURLKey struct{}
+
+// BaseURL returns, inside a Source's methods, the absolute URL of the
+// endpoint the request is answered at, so that a source can write absolute
+// links of the same site into its records ("" outside a request).
+func BaseURL(ctx context.Context) string {
+	s, _ := ctx.Value(baseURLKey{}).(string)
+	return s
 }

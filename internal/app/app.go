@@ -20,6 +20,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/oaipmh"
 	"ecinema/culture/ticketing"
@@ -73,6 +74,8 @@ type App struct {
 	NGO *ngo.Service
 	// Ticketing is the unified e-ticketing register (CULTURE.md 1).
 	Ticketing *ticketing.Service
+	// Museum is the museum catalogue (CULTURE 4).
+	Museum *museum.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -103,6 +106,12 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
 	a.NGO = ngo.NewService(pool, nil)
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
+	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museumDirectory(a.Ticketing)}
+	if m, ok := cfg.Blobs.(interface{ MaxUpload() int64 }); ok {
+		museumCfg.MaxUpload = m.MaxUpload()
+	}
+	a.Museum = museum.NewService(pool, a.Writer, a.Blobs, museumCfg)
+	a.OAI.Register(museum.NewOAISource(a.Museum, a.OAI.Identifier("museum", "")))
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -115,6 +124,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		OAI:        a.OAI,
 		NGO:        a.NGO,
 		Ticketing:  a.Ticketing,
+		Museum:     a.Museum,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -141,6 +151,13 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 		}
 		return err
 	})
+	keys.SetScopeTarget(apikey.RoleCurator, func(ctx context.Context, id string) error {
+		_, err := museumDirectory(ticketing.NewService(pool, nil, ticketing.Config{}))(ctx, id)
+		if errors.Is(err, museum.ErrUnknownMuseum) {
+			return fmt.Errorf("%w: %v", apikey.ErrInvalidScope, err)
+		}
+		return err
+	})
 	// SCOPES-MARKER: modules register their scope checks above this line.
 	return keys
 }
@@ -158,4 +175,21 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	return nil
+}
+
+// museumDirectory finds museums among the e-ticketing venues: a museum is
+// a venue of kind museum (CULTURE.md section 4).
+func museumDirectory(t *ticketing.Service) func(ctx context.Context, id string) (museum.Museum, error) {
+	return func(ctx context.Context, id string) (museum.Museum, error) {
+		v, err := t.Venue(ctx, id)
+		switch {
+		case errors.Is(err, ticketing.ErrNotFound):
+			return museum.Museum{}, fmt.Errorf("%w: venue %q is not registered", museum.ErrUnknownMuseum, id)
+		case err != nil:
+			return museum.Museum{}, err
+		case v.Kind != "museum":
+			return museum.Museum{}, fmt.Errorf("%w: venue %q is a %s, not a museum", museum.ErrUnknownMuseum, id, v.Kind)
+		}
+		return museum.Museum{ID: v.ID, Name: museum.LangMap(v.Name), City: v.City}, nil
+	}
 }
