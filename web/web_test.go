@@ -54,7 +54,7 @@ WHERE t.refunded_at IS NULL ORDER BY t.sale_seq LIMIT 1`).Scan(&f.producer, &f.c
 }
 
 // browserClient keeps cookies like a browser and does not follow redirects.
-func browserClient(t *testing.T) *http.Client {
+func browserClient(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -65,7 +65,7 @@ func browserClient(t *testing.T) *http.Client {
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+func get(t testing.TB, c *http.Client, u string) (int, string, http.Header) {
 	t.Helper()
 	res, err := c.Get(u)
 	if err != nil {
@@ -80,7 +80,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
 }
 
 // signIn signs c in with key through the login form, CSRF token included.
-func signIn(t *testing.T, c *http.Client, base, key string) {
+func signIn(t testing.TB, c *http.Client, base, key string) {
 	t.Helper()
 	_, body, _ := get(t, c, base+"/login")
 	m := csrfRE.FindStringSubmatch(body)
@@ -194,6 +194,9 @@ func TestPagesByRole(t *testing.T) {
 		"exhibitor":     env.Key(apikey.RoleExhibitor, f.cinema, ""),
 		"pos":           env.Key(apikey.RolePOS, f.cinema, ""),
 		"rights_holder": env.Key(apikey.RoleRightsHolder, "", f.producer),
+		"archivist":     env.Key(apikey.RoleArchivist, "", ""),
+		"librarian":     env.Key(apikey.RoleLibrarian, "", ""),
+		"fund_officer":  env.Key(apikey.RoleFundOfficer, "", ""),
 	}
 	month := time.Now().AddDate(0, 0, -1).Format("2006-01")
 	pages := []struct {
