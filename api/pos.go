@@ -1,7 +1,7 @@
 package api
 
 import (
-	"context"
+	"encoding/json"
 	"io"
 
 	"github.com/labstack/echo/v4"
@@ -9,39 +9,116 @@ import (
 	"ecinema/ingest"
 )
 
-// posWrite is the request plumbing the POS writes share. The key's cinema
-// is the caller (a key without one may not write). The raw body goes to the
-// service because idempotency hashes the exact bytes; the BodyLimit
-// middleware has already turned an oversized body into 413. The service's
-// answer is sent byte for byte, so a replay under the same Idempotency-Key
-// is identical to the first answer. arg reads the string the service takes
-// after the caller: the Idempotency-Key header or the path id.
-func posWrite(svc *ingest.Service,
-	write func(ctx context.Context, caller ingest.Caller, arg string, body []byte) (*ingest.Response, error),
-	arg func(echo.Context) string) echo.HandlerFunc {
+// The POS writes: api decodes and validates the body once (ingest.Parse*),
+// hashes the exact bytes for idempotency, calls the typed service and
+// writes its typed result. A replay under the same Idempotency-Key gets the
+// stored result, which marshals to the same bytes.
+
+// handleSalesCreate serves POST /v1/sales: one request is one sale entry,
+// idempotent under its Idempotency-Key.
+func handleSalesCreate(svc *ingest.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
+		caller, id, body, err := posIdempotent(c, svc, "POST /v1/sales")
+		if err != nil {
+			return err
 		}
-		p := principal(c)
-		if p.CinemaID == "" {
-			return errForbidden
+		sale, err := ingest.ParseSales(body)
+		if err != nil {
+			return err
+		}
+		res, err := svc.Sell(c.Request().Context(), caller, id, sale)
+		if err != nil {
+			return err
+		}
+		return writeResult(c, 201, res)
+	}
+}
+
+// handleRefundsCreate serves POST /v1/refunds (idempotent like sales).
+func handleRefundsCreate(svc *ingest.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		caller, id, body, err := posIdempotent(c, svc, "POST /v1/refunds")
+		if err != nil {
+			return err
+		}
+		ref, err := ingest.ParseRefunds(body)
+		if err != nil {
+			return err
+		}
+		res, err := svc.Refund(c.Request().Context(), caller, id, ref)
+		if err != nil {
+			return err
+		}
+		return writeResult(c, 201, res)
+	}
+}
+
+// handleScreeningPut serves PUT /v1/screenings/{id}: 201 created, 200 replaced.
+func handleScreeningPut(svc *ingest.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		caller, err := posCaller(c, svc)
+		if err != nil {
+			return err
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
 			return err
 		}
-		caller := ingest.Caller{KeyID: p.KeyID, CinemaID: p.CinemaID}
-		resp, err := write(c.Request().Context(), caller, arg(c), body)
+		in, err := ingest.ParseScreening(c.Param("id"), body)
 		if err != nil {
 			return err
 		}
-		return c.Blob(resp.Status, echo.MIMEApplicationJSON, resp.Body)
+		res, err := svc.PutScreening(c.Request().Context(), caller, in)
+		if err != nil {
+			return err
+		}
+		status := 200
+		if res.Created {
+			status = 201
+		}
+		return writeResult(c, status, res)
 	}
 }
 
-// idempotencyKey is the Idempotency-Key header of a sale or refund.
-func idempotencyKey(c echo.Context) string { return c.Request().Header.Get("Idempotency-Key") }
+// posCaller is the key's cinema as the caller; a key without one may not
+// write.
+func posCaller(c echo.Context, svc *ingest.Service) (ingest.Caller, error) {
+	if svc == nil {
+		return ingest.Caller{}, errNotWired
+	}
+	p := principal(c)
+	if p.CinemaID == "" {
+		return ingest.Caller{}, errForbidden
+	}
+	return ingest.Caller{KeyID: p.KeyID, CinemaID: p.CinemaID}, nil
+}
 
-// pathID is the {id} of the path.
-func pathID(c echo.Context) string { return c.Param("id") }
+// posIdempotent reads the caller, the Idempotency-Key and the exact body
+// (the BodyLimit middleware has already turned an oversized body into 413)
+// and hashes the body with the endpoint.
+func posIdempotent(c echo.Context, svc *ingest.Service, endpoint string) (ingest.Caller, ingest.Idem, []byte, error) {
+	caller, err := posCaller(c, svc)
+	if err != nil {
+		return caller, ingest.Idem{}, nil, err
+	}
+	key := c.Request().Header.Get("Idempotency-Key")
+	if !ingest.ValidIdempotencyKey(key) {
+		return caller, ingest.Idem{}, nil, &ingest.Error{Class: ingest.ErrIdempotencyKeyRequired,
+			Message: "the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces"}
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return caller, ingest.Idem{}, nil, err
+	}
+	return caller, ingest.Idem{Key: key, Hash: ingest.RequestHash(endpoint, body)}, body, nil
+}
+
+// writeResult writes a typed result as compact JSON (the bytes a replay
+// reproduces).
+func writeResult(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, b)
+}

@@ -2,12 +2,12 @@ package boxoffice
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
 	"ecinema/ingest"
 	"ecinema/internal/pgtest"
@@ -42,54 +42,47 @@ type posClient struct {
 	now    time.Time
 }
 
-func (p *posClient) do(what string, fn func() (*ingest.Response, error)) {
+func (p *posClient) do(what string, err error) {
 	p.t.Helper()
-	resp, err := fn()
 	if err != nil {
 		p.t.Fatalf("%s: %v", what, err)
-	}
-	if resp.Status != 200 && resp.Status != 201 {
-		p.t.Fatalf("%s: status %d %s", what, resp.Status, resp.Body)
 	}
 }
 
 func (p *posClient) screening(id, hall, film string, start time.Time) {
 	p.t.Helper()
-	b, _ := json.Marshal(map[string]string{"hall_id": hall, "film_id": film, "starts_at": start.UTC().Format(time.RFC3339), "format": "2D", "language": "kk"})
 	p.now = start.Add(-72 * time.Hour)
-	p.do("screening "+id, func() (*ingest.Response, error) { return p.svc.PutScreening(context.Background(), p.caller, id, b) })
+	_, err := p.svc.PutScreening(context.Background(), p.caller, &ingest.Screening{ID: id, HallID: hall, FilmID: film,
+		StartsAt: start.UTC().Truncate(time.Second), Format: "2D", Language: "kk"})
+	p.do("screening "+id, err)
 }
 
 // sell sells n tickets at price, sold at soldAt, and returns their ids.
 func (p *posClient) sell(screening string, n int, price string, soldAt time.Time) []string {
 	p.t.Helper()
 	var ids []string
-	var ts []map[string]string
+	sale := &ingest.Sale{ScreeningID: screening}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("%s-%s-%d", screening, soldAt.Format("0102150405"), i)
 		ids = append(ids, id)
-		ts = append(ts, map[string]string{"id": id, "sold_at": soldAt.UTC().Format(time.RFC3339), "price": price,
-			"category": "adult", "seat": fmt.Sprintf("%s-%d", soldAt.Format("150405"), i), "channel": "web"})
+		sale.Tickets = append(sale.Tickets, ingest.Ticket{ID: id, SoldAt: soldAt.UTC().Truncate(time.Second), Price: decimal.RequireFromString(price),
+			Category: "adult", Seat: fmt.Sprintf("%s-%d", soldAt.Format("150405"), i), Channel: "web"})
 	}
-	b, _ := json.Marshal(map[string]any{"screening_id": screening, "tickets": ts})
 	p.now = soldAt.Add(time.Minute)
-	p.do("sale "+screening, func() (*ingest.Response, error) {
-		return p.svc.PostSales(context.Background(), p.caller, "k-"+ids[0], b)
-	})
+	_, err := p.svc.Sell(context.Background(), p.caller, ingest.Idem{Key: "k-" + ids[0], Hash: ingest.RequestHash("test", []byte(ids[0]))}, sale)
+	p.do("sale "+screening, err)
 	return ids
 }
 
 func (p *posClient) refund(screening string, ids []string, at time.Time) {
 	p.t.Helper()
-	var ts []map[string]string
+	ref := &ingest.Refund{ScreeningID: screening}
 	for _, id := range ids {
-		ts = append(ts, map[string]string{"id": id, "refunded_at": at.UTC().Format(time.RFC3339)})
+		ref.Tickets = append(ref.Tickets, ingest.RefundTicket{ID: id, RefundedAt: at.UTC().Truncate(time.Second)})
 	}
-	b, _ := json.Marshal(map[string]any{"screening_id": screening, "tickets": ts})
 	p.now = at.Add(time.Minute)
-	p.do("refund "+screening, func() (*ingest.Response, error) {
-		return p.svc.PostRefunds(context.Background(), p.caller, "r-"+ids[0], b)
-	})
+	_, err := p.svc.Refund(context.Background(), p.caller, ingest.Idem{Key: "r-" + ids[0], Hash: ingest.RequestHash("test", []byte(ids[0]))}, ref)
+	p.do("refund "+screening, err)
 }
 
 // TestThroughIngest writes screenings, sales and refunds through the real

@@ -281,50 +281,30 @@ func (w *worker) at(t time.Time) {
 	w.now = t
 }
 
-type screeningBody struct {
-	HallID   string `json:"hall_id"`
-	FilmID   string `json:"film_id"`
-	StartsAt string `json:"starts_at"`
-	Format   string `json:"format"`
-	Language string `json:"language"`
+// sec is a time as the demo plan states it, to the second, in UTC.
+func sec(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// idem is the idempotency identity of a typed demo request: its key and a
+// hash of the request's JSON encoding.
+func idem(key, endpoint string, req any) ingest.Idem {
+	b, err := json.Marshal(req)
+	if err != nil {
+		panic(err)
+	}
+	return ingest.Idem{Key: key, Hash: ingest.RequestHash(endpoint, b)}
 }
 
-type saleBody struct {
-	ScreeningID string           `json:"screening_id"`
-	Tickets     []saleTicketBody `json:"tickets"`
-}
-
-type saleTicketBody struct {
-	ID       string `json:"id"`
-	SoldAt   string `json:"sold_at"`
-	Price    string `json:"price"`
-	Category string `json:"category"`
-	Seat     string `json:"seat"`
-	Channel  string `json:"channel"`
-}
-
-type refundBody struct {
-	ScreeningID string             `json:"screening_id"`
-	Tickets     []refundTicketBody `json:"tickets"`
-}
-
-type refundTicketBody struct {
-	ID         string `json:"id"`
-	RefundedAt string `json:"refunded_at"`
-}
-
-const timeLayout = "2006-01-02T15:04:05Z07:00"
-
-// load posts one screening's requests, skipping what an interrupted earlier
-// run already wrote (done; the zero value for a screening not yet there):
-// sales batches are posted in order, each one entry, so the tickets sold
-// say how many batches are in; the refunds are one request.
+// load sends one screening's requests to the typed services, skipping what
+// an interrupted earlier run already wrote (done; the zero value for a
+// screening not yet there): sales batches are sent in order, each one
+// entry, so the tickets sold say how many batches are in; the refunds are
+// one request.
 func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening, done loadedScreening) error {
 	caller := ingest.Caller{KeyID: "demo-pos-" + s.CinemaID, CinemaID: s.CinemaID}
-	body, _ := json.Marshal(screeningBody{HallID: s.HallID, FilmID: s.FilmID, StartsAt: s.StartsAt.Format(timeLayout), Format: s.Format, Language: s.Language})
 	w.at(s.StartsAt.Add(-4 * 24 * time.Hour))
 	if !done.exists {
-		if _, err := svc.PutScreening(ctx, caller, s.ID, body); err != nil {
+		in := &ingest.Screening{ID: s.ID, HallID: s.HallID, FilmID: s.FilmID, StartsAt: sec(s.StartsAt), Format: s.Format, Language: s.Language}
+		if _, err := svc.PutScreening(ctx, caller, in); err != nil {
 			return fmt.Errorf("put screening: %w", err)
 		}
 	}
@@ -337,35 +317,34 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening, do
 			reported = later(reported, bt.ReportAt)
 			continue
 		}
-		sb := saleBody{ScreeningID: s.ID, Tickets: make([]saleTicketBody, 0, bt.To-bt.From)}
+		sale := &ingest.Sale{ScreeningID: s.ID, Tickets: make([]ingest.Ticket, 0, bt.To-bt.From)}
 		for _, t := range s.Tickets[bt.From:bt.To] {
-			sb.Tickets = append(sb.Tickets, saleTicketBody{ID: t.ID, SoldAt: t.SoldAt.Format(timeLayout), Price: t.Price.StringFixed(2),
+			sale.Tickets = append(sale.Tickets, ingest.Ticket{ID: t.ID, SoldAt: sec(t.SoldAt), Price: t.Price,
 				Category: t.Category, Seat: t.Seat, Channel: t.Channel})
 		}
-		body, _ = json.Marshal(sb)
 		w.at(bt.ReportAt)
 		reported = later(reported, bt.ReportAt)
-		if _, err := svc.PostSales(ctx, caller, fmt.Sprintf("sale-%s-%d", s.ID, k+1), body); err != nil {
+		key := fmt.Sprintf("sale-%s-%d", s.ID, k+1)
+		if _, err := svc.Sell(ctx, caller, idem(key, "demo sale", sale), sale); err != nil {
 			return fmt.Errorf("post sales: %w", err)
 		}
 	}
 	if len(s.Refunds) == 0 || done.refunded > 0 {
 		return nil
 	}
-	rb := refundBody{ScreeningID: s.ID, Tickets: make([]refundTicketBody, len(s.Refunds))}
+	ref := &ingest.Refund{ScreeningID: s.ID, Tickets: make([]ingest.RefundTicket, len(s.Refunds))}
 	last := s.Refunds[0].RefundedAt
 	for i, r := range s.Refunds {
-		rb.Tickets[i] = refundTicketBody{ID: r.TicketID, RefundedAt: r.RefundedAt.Format(timeLayout)}
+		ref.Tickets[i] = ingest.RefundTicket{ID: r.TicketID, RefundedAt: sec(r.RefundedAt)}
 		if r.RefundedAt.After(last) {
 			last = r.RefundedAt
 		}
 	}
-	body, _ = json.Marshal(rb)
 	if reported.After(last) {
 		last = reported
 	}
 	w.at(last.Add(time.Minute))
-	if _, err := svc.PostRefunds(ctx, caller, "refund-"+s.ID, body); err != nil {
+	if _, err := svc.Refund(ctx, caller, idem("refund-"+s.ID, "demo refund", ref), ref); err != nil {
 		return fmt.Errorf("post refunds: %w", err)
 	}
 	return nil

@@ -23,57 +23,92 @@ var deepTables = []ledger.ShadowTable{
 	{Name: "screenings_daily", Columns: "cinema_id, film_id, box_office_day, screenings"},
 }
 
-// The rebuild runs the same statements as the live Project funcs (on
-// temporary tables that shadow the stored ones), except that nothing is
-// conditional: the log is the truth.
-const (
-	sqlDeepScreeningPrev = `SELECT film_id, box_office_day FROM screenings WHERE cinema_id = $1 AND id = $2`
-
-	sqlDeepScreeningSold = `UPDATE screenings SET tickets_sold = tickets_sold + $3, tickets_active = tickets_active + $3,
-  gross = gross + $4::numeric
-WHERE cinema_id = $1 AND id = $2`
-)
+// deepFlushAt is how many entries of one kind the rebuild projects at once.
+const deepFlushAt = 4000
 
 // DeepCheck rebuilds screenings, tickets, sales_daily and screenings_daily
 // from the screening, sale and refund entries for `ecinema verify --deep`
-// and compares them with the stored tables.
-type DeepCheck struct{}
+// and compares them with the stored tables. It replays through the same
+// projection functions the live writes use (projectScreenings,
+// projectSales, projectRefunds), on temporary tables that shadow the
+// stored ones, in runs of consecutive entries of one kind: a run is
+// projected when the kind changes (VerifyDB calls Flush then, before any
+// check sees the entry, so settlement's rebuild at a period_close reads an
+// up-to-date sales_daily), at deepFlushAt entries, and before Compare.
+type DeepCheck struct{ run *deepRun }
+
+type deepRun struct {
+	kind    string
+	entries []bodyEntry
+}
 
 // NewDeepCheck returns the ingest projection check.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return DeepCheck{run: &deepRun{}} }
 
 // Name names the check.
 func (DeepCheck) Name() string { return "ingest" }
 
 // Begin creates empty temporary copies (with the same indexes) that shadow
 // the stored tables for the rest of the transaction.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	*d.run = deepRun{}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
 	return nil
 }
 
-// Entry replays screening, sale and refund entries.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
-	var err error
-	switch p.Kind {
-	case "screening":
-		err = replayScreening(ctx, tx, e.Seq, p.Body)
-	case "sale":
-		err = replaySale(ctx, tx, e.Seq, p.Body)
-	case "refund":
-		err = replayRefund(ctx, tx, e.Seq, p.Body)
+// Entry buffers screening, sale and refund entries and projects the
+// buffered run when the kind changes.
+func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	if p.Kind != d.run.kind || len(d.run.entries) >= deepFlushAt {
+		if err := d.Flush(ctx, tx); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("ingest: deep check: entry %d (%s): %w", e.Seq, p.Kind, err)
+	switch p.Kind {
+	case "screening", "sale", "refund":
+		d.run.kind = p.Kind
+		d.run.entries = append(d.run.entries, bodyEntry{Seq: e.Seq, Body: append([]byte(nil), p.Body...)})
+	default:
+		d.run.kind = ""
 	}
 	return nil
 }
 
-// Compare compares the rebuilt tables with the stored ones and drops the
-// temporary tables.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+// Flush projects the buffered run.
+func (d DeepCheck) Flush(ctx context.Context, tx pgx.Tx) error {
+	es := d.run.entries
+	if len(es) == 0 {
+		return nil
+	}
+	kind := d.run.kind
+	d.run.entries = d.run.entries[:0]
+	b := &pgx.Batch{}
+	var err error
+	switch kind {
+	case "screening":
+		err = projectScreenings(ctx, tx, b, es)
+	case "sale":
+		err = projectSales(b, es)
+	case "refund":
+		err = projectRefunds(b, es)
+	}
+	if err == nil {
+		err = tx.SendBatch(ctx, b).Close()
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: deep check: %s entries %d..%d: %w", kind, es[0].Seq, es[len(es)-1].Seq, err)
+	}
+	return nil
+}
+
+// Compare projects what is buffered, compares the rebuilt tables with the
+// stored ones and drops the temporary tables.
+func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+	if err := d.Flush(ctx, tx); err != nil {
+		return err
+	}
 	return ledger.CompareShadows(ctx, tx, deepTables)
 }
 
@@ -88,36 +123,6 @@ func decodeBody(b []byte, v any) error {
 
 func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
 
-func replayScreening(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
-	var b screeningBody
-	if err := decodeBody(raw, &b); err != nil {
-		return err
-	}
-	start, err1 := time.Parse(time.RFC3339Nano, b.StartsAt)
-	end, err2 := time.Parse(time.RFC3339Nano, b.EndsAt)
-	bod, err3 := parseDate(b.BoxOfficeDay)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return err
-	}
-	var prevFilm string
-	var prevBOD time.Time
-	err := tx.QueryRow(ctx, sqlDeepScreeningPrev, b.CinemaID, b.ID).Scan(&prevFilm, &prevBOD)
-	hadPrev := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
-	}
-	if _, err := tx.Exec(ctx, sqlScreeningUpsert, b.CinemaID, b.ID, b.HallID, b.FilmID, start, end, bod, b.Format, b.Language, seq, b.Seats); err != nil {
-		return err
-	}
-	if hadPrev {
-		if _, err := tx.Exec(ctx, sqlScreeningsDailySub, b.CinemaID, prevFilm, prevBOD); err != nil {
-			return err
-		}
-	}
-	_, err = tx.Exec(ctx, sqlScreeningsDailyAdd, b.CinemaID, b.FilmID, bod)
-	return err
-}
-
 // replayTicket parses what a sale or refund entry states of one ticket:
 // when it was sold or refunded, its sale date and its price.
 func replayTicket(id, at, saleDate, price string) (time.Time, time.Time, decimal.Decimal, error) {
@@ -128,78 +133,4 @@ func replayTicket(id, at, saleDate, price string) (time.Time, time.Time, decimal
 		return time.Time{}, time.Time{}, decimal.Zero, fmt.Errorf("ticket %q: %w", id, err)
 	}
 	return t, sd, d, nil
-}
-
-func replaySale(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
-	var b saleBody
-	if err := decodeBody(raw, &b); err != nil {
-		return err
-	}
-	bod, err := parseDate(b.BoxOfficeDay)
-	if err != nil {
-		return err
-	}
-	n := len(b.Tickets)
-	ids, prices, cats, seats, chans := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	soldAt, saleDates := make([]time.Time, n), make([]time.Time, n)
-	gross, sums := decimal.Zero, daySums{}
-	for i, t := range b.Tickets {
-		at, sd, d, err := replayTicket(t.ID, t.SoldAt, t.SaleDate, t.Price)
-		if err != nil {
-			return err
-		}
-		ids[i], prices[i], cats[i], seats[i], chans[i] = t.ID, t.Price, t.Category, t.Seat, t.Channel
-		soldAt[i], saleDates[i] = at, sd
-		gross = gross.Add(d)
-		sums.add(sd, d)
-	}
-	tag, err := tx.Exec(ctx, sqlTicketsInsert, b.CinemaID, b.ScreeningID, b.FilmID, bod, seq, ids, prices, cats, seats, chans, soldAt, saleDates)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() != int64(n) {
-		return fmt.Errorf("%d of %d tickets conflict with earlier entries", int64(n)-tag.RowsAffected(), n)
-	}
-	days := sums.totals()
-	if _, err := tx.Exec(ctx, sqlSalesDailyAdd, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, sqlDeepScreeningSold, b.CinemaID, b.ScreeningID, n, gross.StringFixed(2))
-	return err
-}
-
-func replayRefund(ctx context.Context, tx pgx.Tx, seq int64, raw []byte) error {
-	var b refundBody
-	if err := decodeBody(raw, &b); err != nil {
-		return err
-	}
-	bod, err := parseDate(b.BoxOfficeDay)
-	if err != nil {
-		return err
-	}
-	n := len(b.Tickets)
-	ids, at := make([]string, n), make([]time.Time, n)
-	amount, sums := decimal.Zero, daySums{}
-	for i, t := range b.Tickets {
-		ra, sd, d, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price)
-		if err != nil {
-			return err
-		}
-		ids[i], at[i] = t.ID, ra
-		amount = amount.Add(d)
-		sums.add(sd, d)
-	}
-	tag, err := tx.Exec(ctx, sqlRefundApply, b.CinemaID, b.ScreeningID, seq, ids, at)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() != int64(n) {
-		return fmt.Errorf("%d of %d refunded tickets were not sold or already refunded", int64(n)-tag.RowsAffected(), n)
-	}
-	days := sums.totals()
-	if _, err := tx.Exec(ctx, sqlSalesDailySub, b.CinemaID, b.FilmID, bod, days.dates, days.gross, days.admits); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, sqlScreeningRefunded, b.CinemaID, b.ScreeningID, n, amount.StringFixed(2))
-	return err
 }

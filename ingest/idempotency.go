@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,128 +13,171 @@ import (
 )
 
 // Idempotency: (API key id, Idempotency-Key) → SHA-256 of the endpoint and
-// the exact request body, and the exact response. The row is inserted by
-// the record's Project func, inside the writer's transaction, so the key
-// and the entry commit together or not at all. Only accepted requests are
-// stored: a rejected request stores nothing and may be sent again.
+// the exact request body, and the result as JSON. The keys of a run of
+// requests are read under the head lock by the run's Batcher, and the rows
+// of the accepted ones are inserted by its Project, inside the writer's
+// transaction, so the key and the entry commit together or not at all.
+// Only accepted requests are stored: a rejected request stores nothing and
+// may be sent again.
 
 const (
 	sqlIdemGet = `SELECT request_hash, status, body FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2`
 
-	sqlIdemInsert = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
-VALUES ($1, $2, $3, $4, $5, $6)`
+	// sqlIdemFind reads the stored keys of a run of requests.
+	sqlIdemFind = `SELECT i.key_id, i.idem_key, i.request_hash, i.body
+FROM unnest($1::text[], $2::text[]) AS u(key_id, idem_key)
+JOIN idempotency_keys i ON i.key_id = u.key_id AND i.idem_key = u.idem_key`
 
-	// sqlIdemInsertNew returns a row only when the key was new here.
-	sqlIdemInsertNew = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`
-
-	// sqlIdemWait inserts a placeholder that conflicts with a twin's row:
-	// while the twin's transaction is open this blocks, so when it returns the
-	// twin has committed or rolled back. The caller always rolls back.
-	sqlIdemWait = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
-VALUES ($1, $2, '', 0, '', -1) ON CONFLICT DO NOTHING`
+	// sqlIdemInsertMany stores the keys of a run's accepted requests.
+	sqlIdemInsertMany = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::bytea[], $6::bigint[])`
 
 	sqlIdemPurge = `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
   SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT 5000))`
 )
 
-// idem is one request's idempotency identity.
-type idem struct {
-	keyID string
-	key   string
-	hash  []byte
+// Idem is a request's idempotency identity: its Idempotency-Key and the
+// SHA-256 of the endpoint and the exact request bytes (RequestHash).
+type Idem struct {
+	Key  string
+	Hash []byte
 }
 
-func newIdem(c Caller, endpoint, key string, body []byte) (idem, error) {
-	if !ValidIdempotencyKey(key) {
-		return idem{}, newErr(ErrIdempotencyKeyRequired, "the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces")
-	}
+// RequestHash is the hash an idempotency key is stored with: SHA-256 of the
+// endpoint ("POST /v1/sales"), a zero byte and the exact request body.
+func RequestHash(endpoint string, body []byte) []byte {
 	h := sha256.New()
 	h.Write([]byte(endpoint))
 	h.Write([]byte{0})
 	h.Write(body)
-	return idem{keyID: c.KeyID, key: key, hash: h.Sum(nil)}, nil
+	return h.Sum(nil)
 }
 
-// errTwin reports, from inside Project, that the key is already stored in
-// the transaction's view: a twin request got there first.
-var errTwin = errors.New("ingest: idempotency key already recorded")
-
-// lookup returns the stored response for the key, ErrIdempotencyKeyReused
-// when it was stored for another request, or nil, nil when it is new.
-func (s *Service) lookup(ctx context.Context, q pgx.Tx, id idem) (*Response, error) {
-	var row pgx.Row
-	if q != nil {
-		row = q.QueryRow(ctx, sqlIdemGet, id.keyID, id.key)
-	} else {
-		row = s.pool.QueryRow(ctx, sqlIdemGet, id.keyID, id.key)
+func checkIdem(id Idem) error {
+	if !ValidIdempotencyKey(id.Key) || len(id.Hash) != sha256.Size {
+		return newErr(ErrIdempotencyKeyRequired, "the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces")
 	}
-	var hash, body []byte
-	var status int
-	if err := row.Scan(&hash, &status, &body); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, nil
+	return nil
+}
+
+type idemKey [2]string // API key id, Idempotency-Key
+
+// replayErr carries the stored result of an accepted request whose key
+// came again with the same request: the Batcher rejects the record with it
+// and the service answers the stored result.
+type replayErr struct{ body []byte }
+
+func (*replayErr) Error() string { return "ingest: idempotent replay" }
+
+// errTwin reports that a request with the same key and bytes was accepted
+// earlier in the same group: its result is readable once the group
+// committed, which it has when Append returns.
+var errTwin = errors.New("ingest: idempotency key recorded earlier in the same group")
+
+// idemSet is the idempotency state of a run of requests: the keys stored
+// before it, and those accepted in it so far.
+type idemSet struct {
+	stored map[idemKey]storedIdem
+	seen   map[idemKey][]byte
+}
+
+type storedIdem struct{ hash, body []byte }
+
+func newIdemSet() *idemSet {
+	return &idemSet{stored: map[idemKey]storedIdem{}, seen: map[idemKey][]byte{}}
+}
+
+func (is *idemSet) queue(b *pgx.Batch, keyIDs, keys []string) {
+	b.Queue(sqlIdemFind, keyIDs, keys).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k idemKey
+			var st storedIdem
+			if err := rows.Scan(&k[0], &k[1], &st.hash, &st.body); err != nil {
+				return err
+			}
+			is.stored[k] = st
 		}
-		return nil, fmt.Errorf("ingest: read idempotency key: %w", err)
-	}
-	return replay(id, hash, status, body)
+		return rows.Err()
+	})
 }
 
-func replay(id idem, hash []byte, status int, body []byte) (*Response, error) {
-	if !bytes.Equal(hash, id.hash) {
-		return nil, newErr(ErrIdempotencyKeyReused, "Idempotency-Key %q was already used with another request", id.key)
+// check decides a request's key: a replay (same request stored), a twin
+// (same request accepted earlier in the run), a reuse (another request),
+// or nil when it is new.
+func (is *idemSet) check(keyID string, id Idem) error {
+	k := idemKey{keyID, id.Key}
+	if st, ok := is.stored[k]; ok {
+		if !bytes.Equal(st.hash, id.Hash) {
+			return reused(id)
+		}
+		return &replayErr{body: st.body}
 	}
-	return &Response{Status: status, Body: body}, nil
+	if h, ok := is.seen[k]; ok {
+		if !bytes.Equal(h, id.Hash) {
+			return reused(id)
+		}
+		return errTwin
+	}
+	return nil
 }
 
-// checkInTx is the Project-side check: a stored key with the same request
-// is a twin (errTwin), with another request a reuse.
-func checkInTx(hash []byte, found bool, id idem) error {
-	if !found {
-		return nil
-	}
-	if !bytes.Equal(hash, id.hash) {
-		return newErr(ErrIdempotencyKeyReused, "Idempotency-Key %q was already used with another request", id.key)
-	}
-	return errTwin
+func (is *idemSet) accept(keyID string, id Idem) { is.seen[idemKey{keyID, id.Key}] = id.Hash }
+
+func reused(id Idem) error {
+	return newErr(ErrIdempotencyKeyReused, "Idempotency-Key %q was already used with another request", id.Key)
 }
 
-// awaitTwin waits until the transaction that stored the key ends and
-// returns its response. ok is false when the twin did not commit, so the
-// caller should try to append itself.
-func (s *Service) awaitTwin(ctx context.Context, id idem) (*Response, bool, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("ingest: wait for idempotency twin: %w", err)
-	}
-	_, err = tx.Exec(ctx, sqlIdemWait, id.keyID, id.key)
-	tx.Rollback(context.WithoutCancel(ctx))
-	if err != nil {
-		return nil, false, fmt.Errorf("ingest: wait for idempotency twin: %w", err)
-	}
-	resp, err := s.lookup(ctx, nil, id)
-	if err != nil || resp == nil {
-		return nil, false, err
-	}
-	return resp, true, nil
+// idemRows are the idempotency rows of a run's accepted requests.
+type idemRows struct {
+	keyIDs, keys  []string
+	hashes, props [][]byte
+	statuses      []int32
+	seqs          []int64
 }
 
-// appendFailed decides what a failed Append of an idempotent write means:
-// retry when its premises changed (errStale) or when a twin request with
-// the same key rolled back; else the twin's response, or err as the
-// client should see it.
-func (s *Service) appendFailed(ctx context.Context, id idem, err error) (resp *Response, retry bool, _ error) {
+func (r *idemRows) add(keyID string, id Idem, status int, result []byte, seq int64) {
+	r.keyIDs = append(r.keyIDs, keyID)
+	r.keys = append(r.keys, id.Key)
+	r.hashes = append(r.hashes, id.Hash)
+	r.statuses = append(r.statuses, int32(status))
+	r.props = append(r.props, result)
+	r.seqs = append(r.seqs, seq)
+}
+
+func (r *idemRows) queue(b *pgx.Batch) {
+	if len(r.keys) > 0 {
+		b.Queue(sqlIdemInsertMany, r.keyIDs, r.keys, r.hashes, r.statuses, r.props, r.seqs)
+	}
+}
+
+// settle turns a failed Append of an idempotent write into what the caller
+// gets: the stored result of a replay or of a twin accepted in the same
+// group, or the rule error without the ledger's wrapping.
+func settle[T any](ctx context.Context, s *Service, keyID string, id Idem, err error) (*T, error) {
+	var rp *replayErr
 	switch {
-	case isStale(err):
-		return nil, true, nil
+	case errors.As(err, &rp):
+		return decodeResult[T](rp.body)
 	case errors.Is(err, errTwin):
-		resp, ok, err := s.awaitTwin(ctx, id)
-		if err != nil || ok {
-			return resp, false, err
+		var hash, body []byte
+		var status int
+		if err := s.pool.QueryRow(ctx, sqlIdemGet, keyID, id.Key).Scan(&hash, &status, &body); err != nil {
+			return nil, fmt.Errorf("ingest: read the result of an idempotent twin: %w", err)
 		}
-		return nil, true, nil
+		if !bytes.Equal(hash, id.Hash) {
+			return nil, reused(id)
+		}
+		return decodeResult[T](body)
 	}
-	return nil, false, asRuleError(err)
+	return nil, asRuleError(err)
+}
+
+func decodeResult[T any](body []byte) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, fmt.Errorf("ingest: stored result: %w", err)
+	}
+	return v, nil
 }
 
 // PurgeIdempotencyKeys deletes idempotency keys older than the configured

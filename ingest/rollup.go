@@ -7,44 +7,67 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// daySums adds ticket prices and admissions by local sale date: the
-// sales_daily rows a sale adds to or a refund takes from. The live writes
-// and the deep check's replay build them the same way, so the rebuilt
-// rollup can only differ from the stored one where the data does.
-type daySums map[time.Time]*daySum
+// dailySums adds ticket prices and admissions per sales_daily row (cinema,
+// film, box-office day, local sale date): the rows a run of sales adds to
+// or a run of refunds takes from. Sums commute, so the rows come out the
+// same however the entries are grouped into runs (live groups or the deep
+// check's batches).
+type dailySums map[dailyKey]*daySum
+
+type dailyKey struct {
+	cinema, film  string
+	bod, saleDate time.Time
+}
 
 type daySum struct {
 	gross decimal.Decimal
 	n     int64
 }
 
-func (m daySums) add(saleDate time.Time, price decimal.Decimal) {
-	d := m[saleDate]
+func (m dailySums) add(k dailyKey, price decimal.Decimal) {
+	d := m[k]
 	if d == nil {
 		d = &daySum{}
-		m[saleDate] = d
+		m[k] = d
 	}
 	d.gross = d.gross.Add(price)
 	d.n++
 }
 
-// dayTotals are daySums in date order, as the arrays the unnest statements
-// take (gross as fixed two-decimal strings).
-type dayTotals struct {
-	dates  []time.Time
-	gross  []string
-	admits []int64
+// dailyTotals are dailySums in key order, as the arrays the unnest
+// statements take (gross as fixed two-decimal strings).
+type dailyTotals struct {
+	cinema, film  []string
+	bod, saleDate []time.Time
+	gross         []string
+	admits        []int64
 }
 
-func (m daySums) totals() dayTotals {
-	var t dayTotals
-	for d := range m {
-		t.dates = append(t.dates, d)
+func (m dailySums) totals() dailyTotals {
+	keys := make([]dailyKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Slice(t.dates, func(i, j int) bool { return t.dates[i].Before(t.dates[j]) })
-	for _, d := range t.dates {
-		t.gross = append(t.gross, m[d].gross.StringFixed(2))
-		t.admits = append(t.admits, m[d].n)
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		switch {
+		case a.cinema != b.cinema:
+			return a.cinema < b.cinema
+		case a.film != b.film:
+			return a.film < b.film
+		case !a.bod.Equal(b.bod):
+			return a.bod.Before(b.bod)
+		}
+		return a.saleDate.Before(b.saleDate)
+	})
+	var t dailyTotals
+	for _, k := range keys {
+		t.cinema = append(t.cinema, k.cinema)
+		t.film = append(t.film, k.film)
+		t.bod = append(t.bod, k.bod)
+		t.saleDate = append(t.saleDate, k.saleDate)
+		t.gross = append(t.gross, m[k].gross.StringFixed(2))
+		t.admits = append(t.admits, m[k].n)
 	}
 	return t
 }

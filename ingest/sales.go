@@ -2,60 +2,57 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
 	"ecinema/ledger"
 )
 
-// The sale Project func runs one pipelined round trip inside the writer's
-// transaction: the idempotency row (ON CONFLICT DO NOTHING), the screening
-// totals (conditional on its version and seats), the tickets from unnest,
-// the rollups and the anomaly rows. Duplicate ticket ids and sold seats are
-// found by the unique indexes themselves: the insert skips conflicting rows
-// (ON CONFLICT DO NOTHING) and returns the ids it wrote; when some are
-// missing the record fails and its savepoint undoes the whole batch. A
-// lookup before the insert would depend on the planner's estimates for a
-// screening's fresh rows and scan its seats; the unique index probe does not.
+// A run of sales requests is decided with one round trip of reads under
+// the head lock (idempotency keys, screenings, ticket ids and active seats
+// already taken, each one set-based statement) and projected with one
+// statement per table (projectSales), sent with the entries themselves.
 const (
-	sqlSaleState = `SELECT entry_seq, seats, tickets_active FROM screenings WHERE cinema_id = $1 AND id = $2`
+	// sqlTicketIDsTaken: which (cinema, ticket id) of the run are sold already.
+	sqlTicketIDsTaken = `SELECT t.cinema_id, t.id FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+JOIN tickets t ON t.cinema_id = u.cinema_id AND t.id = u.id`
 
-	// sqlTicketConflicts explains, after an insert skipped some tickets,
-	// which ids were taken already (the rest hit a sold seat).
-	sqlTicketConflicts = `SELECT id FROM tickets WHERE cinema_id = $1 AND id = ANY ($2::text[]) AND sale_seq <> $3`
+	// sqlSeatsTaken: which (cinema, screening, seat) of the run are sold and
+	// not refunded (the partial unique index tickets_active_seat).
+	sqlSeatsTaken = `SELECT t.cinema_id, t.screening_id, t.seat FROM unnest($1::text[], $2::text[], $3::text[]) AS u(cinema_id, screening_id, seat)
+JOIN tickets t ON t.cinema_id = u.cinema_id AND t.screening_id = u.screening_id AND t.seat = u.seat AND t.refunded_at IS NULL`
 
-	sqlTicketsInsert = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
+	sqlTicketsInsertMany = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
   sold_at, sale_date, box_office_day, sale_seq)
-SELECT $1, u.id, $2, $3, u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
-  u.sold_at, u.sale_date, $4, $5
-FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::date[])
-  AS u(id, price, category, seat, channel, sold_at, sale_date)
-ON CONFLICT DO NOTHING
-RETURNING id`
+SELECT u.cinema_id, u.id, u.screening_id, u.film_id, u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
+  u.sold_at, u.sale_date, u.box_office_day, u.sale_seq
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::timestamptz[], $10::date[], $11::date[], $12::bigint[])
+  AS u(cinema_id, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date, box_office_day, sale_seq)`
 
-	sqlSalesDailyAdd = `INSERT INTO sales_daily AS d (cinema_id, film_id, box_office_day, sale_date, gross, admissions)
-SELECT $1, $2, $3, u.sale_date, u.gross::numeric, u.admissions
-FROM unnest($4::date[], $5::text[], $6::bigint[]) AS u(sale_date, gross, admissions)
+	sqlScreeningsSoldMany = `UPDATE screenings s SET tickets_sold = s.tickets_sold + u.n, tickets_active = s.tickets_active + u.n,
+  gross = s.gross + u.gross::numeric
+FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS u(cinema_id, id, n, gross)
+WHERE s.cinema_id = u.cinema_id AND s.id = u.id`
+
+	sqlSalesDailyAddMany = `INSERT INTO sales_daily AS d (cinema_id, film_id, box_office_day, sale_date, gross, admissions)
+SELECT u.cinema_id, u.film_id, u.box_office_day, u.sale_date, u.gross::numeric, u.admissions
+FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::bigint[])
+  AS u(cinema_id, film_id, box_office_day, sale_date, gross, admissions)
 ON CONFLICT (cinema_id, film_id, box_office_day, sale_date) DO UPDATE
 SET gross = d.gross + EXCLUDED.gross, admissions = d.admissions + EXCLUDED.admissions`
 
-	// sqlScreeningSold adds the sale to the screening totals only when the
-	// screening is still the version the sale was planned on and the seats
-	// suffice; no row back means one of the two failed.
-	sqlScreeningSold = `UPDATE screenings SET tickets_sold = tickets_sold + $3, tickets_active = tickets_active + $3,
-  gross = gross + $4::numeric
-WHERE cinema_id = $1 AND id = $2 AND entry_seq = $5 AND tickets_active + $3 <= seats
-RETURNING tickets_active`
-
-	sqlAnomaliesInsert = `INSERT INTO anomalies (cinema_id, entry_seq, flag, kind, screening_id, film_id, box_office_day,
+	sqlAnomaliesInsertMany = `INSERT INTO anomalies (cinema_id, entry_seq, flag, kind, screening_id, film_id, box_office_day,
   recorded_at, tickets)
-SELECT $1, $2, u.flag, $3, $4, $5, $6, $7, u.tickets
-FROM unnest($8::text[], $9::int[]) AS u(flag, tickets)`
+SELECT u.cinema_id, u.entry_seq, u.flag, 'sale', u.screening_id, u.film_id, u.box_office_day, u.recorded_at, u.tickets
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[], $8::int[])
+  AS u(cinema_id, entry_seq, flag, screening_id, film_id, box_office_day, recorded_at, tickets)`
 )
 
 // saleBody is the "body" of a sale entry: everything needed to rebuild the
@@ -78,27 +75,39 @@ type saleBodyTicket struct {
 	Channel  string `json:"channel"`
 }
 
-// SalesResponse is the body of a 201 answer to POST /v1/sales.
-type SalesResponse struct {
+// SaleResult is what an accepted sale returns (POST /v1/sales answers it
+// with 201). A replay under the same Idempotency-Key returns the same.
+type SaleResult struct {
 	Entry    EntryRef `json:"entry"`
 	Accepted int      `json:"accepted"`
 	Flags    []string `json:"flags"`
 }
 
-// PostSales records a sales request (the raw JSON body) as one ledger entry
-// and returns the response to send. idemKey is the Idempotency-Key header:
-// a replay of an accepted request returns the first response.
-func (s *Service) PostSales(ctx context.Context, c Caller, idemKey string, body []byte) (*Response, error) {
-	id, err := newIdem(c, "POST /v1/sales", idemKey, body)
-	if err != nil {
+// saleReq is a sale on its way through the writer.
+type saleReq struct {
+	c      Caller
+	id     Idem
+	sale   *Sale
+	now    time.Time
+	result *SaleResult // set by Project
+}
+
+func (r *saleReq) Size() int { return 160*len(r.sale.Tickets) + 200 }
+
+// saleState is what Prepare decided beyond the body.
+type saleState struct {
+	flags             []string
+	n, late, afterSta int
+	screening, film   string
+	bod               time.Time
+}
+
+// Sell records a validated sale as one ledger entry. id is the request's
+// idempotency identity: a replay of an accepted request returns the first
+// result.
+func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*SaleResult, error) {
+	if err := checkIdem(id); err != nil {
 		return nil, err
-	}
-	sale, err := ParseSales(body)
-	if err != nil {
-		return nil, err
-	}
-	if resp, err := s.lookup(ctx, nil, id); resp != nil || err != nil {
-		return resp, err
 	}
 	now := s.cfg.Now()
 	for _, t := range sale.Tickets {
@@ -106,249 +115,303 @@ func (s *Service) PostSales(ctx context.Context, c Caller, idemKey string, body 
 			return nil, newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339))
 		}
 	}
-	var flags []string
-	for range maxAttempts {
-		sc, err := s.loadScreening(ctx, c.CinemaID, sale.ScreeningID)
-		if err != nil {
-			return nil, err
-		}
-		p, err := planSale(c, sc, sale, now)
-		if err != nil {
-			return nil, err
-		}
-		if flags == nil {
-			flags = p.flags(sc.TicketsActive)
-		}
-		var final []string
-		rec := ledger.Record{
-			Kind:     "sale",
-			Actor:    c.KeyID,
-			Body:     p.body,
-			CinemaID: c.CinemaID,
-			FilmID:   sc.FilmID,
-			Flags:    flags,
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				f, err := s.projectSale(ctx, tx, e, p, id, flags)
-				final = f
-				return err
-			},
-		}
-		e, err := s.app.Append(ctx, rec)
-		if err == nil {
-			return &Response{Status: 201, Body: p.response(e, flags)}, nil
-		}
-		if isStale(err) {
-			flags = final // nil when the screening changed: guess again from the new read
-		}
-		if resp, retry, err := s.appendFailed(ctx, id, err); !retry {
-			return resp, err
-		}
+	req := &saleReq{c: c, id: id, sale: sale, now: now}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: "sale", Actor: c.KeyID, Batch: s.sales, Request: req}); err != nil {
+		return settle[SaleResult](ctx, s, c.KeyID, id, err)
 	}
-	return nil, fmt.Errorf("ingest: sale for screening %s/%s: premises kept changing after %d attempts", c.CinemaID, sale.ScreeningID, maxAttempts)
+	return req.result, nil
 }
 
-// salePlan is a sale checked against the screening as read before Append,
-// with its arrays ready for the set-based statements.
-type salePlan struct {
-	cinemaID string
-	sc       *screeningRow
-	n        int
-	now      time.Time
-	body     saleBody
-	gross    decimal.Decimal
+// salesBatcher decides and projects runs of sales.
+type salesBatcher struct{ s *Service }
 
-	ids, prices, categories, seats, channels []string
-	soldAt, saleDates                        []time.Time
-
-	days dayTotals // the sales_daily rows to add to
-
-	late, afterStart int // tickets carrying each flag
-}
-
-func planSale(c Caller, sc *screeningRow, sale *Sale, now time.Time) (*salePlan, error) {
-	n := len(sale.Tickets)
-	p := &salePlan{
-		cinemaID: c.CinemaID, sc: sc, n: n, now: now,
-		ids: make([]string, n), prices: make([]string, n), categories: make([]string, n),
-		seats: make([]string, n), channels: make([]string, n), soldAt: make([]time.Time, n), saleDates: make([]time.Time, n),
-	}
-	p.body = saleBody{CinemaID: c.CinemaID, ScreeningID: sc.ID, FilmID: sc.FilmID,
-		BoxOfficeDay: sc.BoxOfficeDay.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
-	days := daySums{}
-	for i, t := range sale.Tickets {
-		if t.SoldAt.After(sc.EndsAt) {
-			return nil, newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
-				t.SoldAt.Format(time.RFC3339), sc.EndsAt.Format(time.RFC3339))
-		}
-		sd := LocalDate(t.SoldAt)
-		price := t.Price.StringFixed(2)
-		p.ids[i], p.prices[i], p.categories[i], p.seats[i], p.channels[i] = t.ID, price, t.Category, t.Seat, t.Channel
-		p.soldAt[i], p.saleDates[i] = t.SoldAt, sd
-		p.body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: sd.Format(dateLayout),
-			Price: price, Category: t.Category, Seat: t.Seat, Channel: t.Channel}
-		p.gross = p.gross.Add(t.Price)
-		days.add(sd, t.Price)
-		if now.Sub(t.SoldAt) > LateAfter {
-			p.late++
-		}
-		if t.SoldAt.After(sc.StartsAt) {
-			p.afterStart++
+// Prepare reads the state of the whole run in one round trip and decides
+// each sale in order, each seeing the seats, ticket ids, screening totals
+// and idempotency keys of the ones accepted before it.
+func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, in []any) ([]ledger.Prepared, error) {
+	reqs := make([]*saleReq, len(in))
+	var keyIDs, keys, tkCinema, tkID, stCinema, stScreening, stSeat []string
+	scr := newScreeningSet()
+	for i, x := range in {
+		r := x.(*saleReq)
+		reqs[i] = r
+		keyIDs, keys = append(keyIDs, r.c.KeyID), append(keys, r.id.Key)
+		scr.want(r.c.CinemaID, r.sale.ScreeningID)
+		for _, t := range r.sale.Tickets {
+			tkCinema, tkID = append(tkCinema, r.c.CinemaID), append(tkID, t.ID)
+			if t.Seat != "" {
+				stCinema, stScreening, stSeat = append(stCinema, r.c.CinemaID), append(stScreening, r.sale.ScreeningID), append(stSeat, t.Seat)
+			}
 		}
 	}
-	p.days = days.totals()
-	return p, nil
-}
-
-// flags returns the anomaly flags of the sale when active tickets were
-// already sold for the screening, sorted.
-func (p *salePlan) flags(active int) []string {
-	f := []string{}
-	if p.late > 0 {
-		f = append(f, FlagLateReport)
-	}
-	if isNightStart(p.sc.StartsAt) && (active+p.n)*5 > p.sc.Seats*4 {
-		f = append(f, FlagNightHighOccupancy)
-	}
-	if p.afterStart > 0 {
-		f = append(f, FlagSoldAfterStart)
-	}
-	slices.Sort(f)
-	return f
-}
-
-func (p *salePlan) flagTickets(flag string) int32 {
-	switch flag {
-	case FlagLateReport:
-		return int32(p.late)
-	case FlagSoldAfterStart:
-		return int32(p.afterStart)
-	}
-	return int32(p.n)
-}
-
-func (p *salePlan) response(e ledger.Entry, flags []string) []byte {
-	return mustJSON(SalesResponse{Entry: entryRef(e), Accepted: p.n, Flags: flags})
-}
-
-// projectSale checks every state rule of a sale in the writer's transaction
-// and writes its projections, in one pipelined round trip: every statement
-// is conditional or reports what it did, and any failed check returns an
-// error, which rolls the record's savepoint back. It returns the flags it
-// computed, so that a stale guess can be corrected by the caller.
-func (s *Service) projectSale(ctx context.Context, tx pgx.Tx, e ledger.Entry, p *salePlan, id idem, flags []string) ([]string, error) {
-	sc := p.sc
-	var (
-		idemNew  bool
-		updated  bool
-		active   int // tickets_active after this sale
-		inserted = make(map[string]bool, p.n)
-	)
-	w := &pgx.Batch{}
-	w.Queue(sqlIdemInsertNew, id.keyID, id.key, id.hash, 201, p.response(e, flags), e.Seq).QueryRow(func(r pgx.Row) error {
-		var one int
-		err := r.Scan(&one)
-		idemNew = err == nil
-		return ignoreNoRows(err)
-	})
-	w.Queue(sqlScreeningSold, p.cinemaID, sc.ID, p.n, p.gross.StringFixed(2), sc.EntrySeq).QueryRow(func(r pgx.Row) error {
-		err := r.Scan(&active)
-		updated = err == nil
-		return ignoreNoRows(err)
-	})
-	w.Queue(sqlTicketsInsert, p.cinemaID, sc.ID, sc.FilmID, sc.BoxOfficeDay, e.Seq,
-		p.ids, p.prices, p.categories, p.seats, p.channels, p.soldAt, p.saleDates).Query(func(rows pgx.Rows) error {
+	idem := newIdemSet()
+	idsTaken := map[cinemaKey]bool{}
+	seatsTaken := map[[3]string]bool{}
+	b := &pgx.Batch{}
+	idem.queue(b, keyIDs, keys)
+	scr.queue(b)
+	b.Queue(sqlTicketIDsTaken, tkCinema, tkID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var k cinemaKey
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
 				return err
 			}
-			inserted[id] = true
+			idsTaken[k] = true
 		}
 		return rows.Err()
 	})
-	w.Queue(sqlSalesDailyAdd, p.cinemaID, sc.FilmID, sc.BoxOfficeDay, p.days.dates, p.days.gross, p.days.admits)
-	if len(flags) > 0 {
-		counts := make([]int32, len(flags))
-		for i, f := range flags {
-			counts[i] = p.flagTickets(f)
-		}
-		w.Queue(sqlAnomaliesInsert, p.cinemaID, e.Seq, "sale", sc.ID, sc.FilmID, sc.BoxOfficeDay, e.At, flags, counts)
+	if len(stSeat) > 0 {
+		b.Queue(sqlSeatsTaken, stCinema, stScreening, stSeat).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k [3]string
+				if err := rows.Scan(&k[0], &k[1], &k[2]); err != nil {
+					return err
+				}
+				seatsTaken[k] = true
+			}
+			return rows.Err()
+		})
 	}
-	if err := tx.SendBatch(ctx, w).Close(); err != nil {
-		return nil, mapWriteError(fmt.Errorf("ingest: write sale: %w", err))
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("ingest: read sales state: %w", err)
 	}
-	if !idemNew {
-		var hash []byte
-		var st int
-		var body []byte
-		if err := tx.QueryRow(ctx, sqlIdemGet, id.keyID, id.key).Scan(&hash, &st, &body); err != nil {
-			return nil, fmt.Errorf("ingest: read idempotency key: %w", err)
-		}
-		return nil, checkInTx(hash, true, id)
+	if err := scr.resolveMissing(ctx, tx); err != nil {
+		return nil, err
 	}
-	if !updated {
-		return nil, s.explainNotUpdated(ctx, tx, p)
+	out := make([]ledger.Prepared, len(reqs))
+	for i, r := range reqs {
+		out[i] = decideSale(r, idem, scr, idsTaken, seatsTaken)
 	}
-	if len(inserted) != p.n {
-		return nil, s.explainConflict(ctx, tx, e, p, inserted)
-	}
-	got := p.flags(active - p.n)
-	if !slices.Equal(got, flags) {
-		return got, &errStale{why: "anomaly flags changed"}
-	}
-	return got, nil
+	return out, nil
 }
 
-// explainNotUpdated tells why the screening totals were not updated: the
-// screening was replaced since it was read (retry), or the sale would
-// exceed its seats.
-func (s *Service) explainNotUpdated(ctx context.Context, tx pgx.Tx, p *salePlan) error {
-	var seq int64
-	var seats, active int
-	err := tx.QueryRow(ctx, sqlSaleState, p.cinemaID, p.sc.ID).Scan(&seq, &seats, &active)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && seq != p.sc.EntrySeq) {
-		return &errStale{why: "screening changed"}
+// decideSale applies the rules of one sale to the state of its run and,
+// when it is accepted, adds its effects to that state.
+func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinemaKey]bool, seatsTaken map[[3]string]bool) ledger.Prepared {
+	reject := func(err error) ledger.Prepared { return ledger.Prepared{Err: err} }
+	c, sale := r.c, r.sale
+	if err := idem.check(c.KeyID, r.id); err != nil {
+		return reject(err)
 	}
+	sc, err := scr.get(c.CinemaID, sale.ScreeningID)
 	if err != nil {
-		return fmt.Errorf("ingest: read screening totals: %w", err)
+		return reject(err)
 	}
-	return newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
-		p.sc.ID, active, p.n, seats)
+	n := len(sale.Tickets)
+	for _, t := range sale.Tickets {
+		if t.SoldAt.After(sc.endsAt) {
+			return reject(newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
+				t.SoldAt.Format(time.RFC3339), sc.endsAt.Format(time.RFC3339)))
+		}
+	}
+	if sc.active+n > sc.seats {
+		return reject(newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
+			sc.id, sc.active, n, sc.seats))
+	}
+	for _, t := range sale.Tickets {
+		if idsTaken[cinemaKey{c.CinemaID, t.ID}] {
+			return reject(newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", t.ID, c.CinemaID))
+		}
+		if t.Seat != "" && seatsTaken[[3]string{c.CinemaID, sc.id, t.Seat}] {
+			return reject(newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", t.Seat, sc.id, t.ID))
+		}
+	}
+	st := &saleState{n: n, screening: sc.id, film: sc.filmID, bod: sc.bod}
+	body := saleBody{CinemaID: c.CinemaID, ScreeningID: sc.id, FilmID: sc.filmID,
+		BoxOfficeDay: sc.bod.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
+	for i, t := range sale.Tickets {
+		body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: LocalDate(t.SoldAt).Format(dateLayout),
+			Price: t.Price.StringFixed(2), Category: t.Category, Seat: t.Seat, Channel: t.Channel}
+		if r.now.Sub(t.SoldAt) > LateAfter {
+			st.late++
+		}
+		if t.SoldAt.After(sc.startsAt) {
+			st.afterSta++
+		}
+	}
+	st.flags = []string{}
+	if st.late > 0 {
+		st.flags = append(st.flags, FlagLateReport)
+	}
+	if isNightStart(sc.startsAt) && (sc.active+n)*5 > sc.seats*4 {
+		st.flags = append(st.flags, FlagNightHighOccupancy)
+	}
+	if st.afterSta > 0 {
+		st.flags = append(st.flags, FlagSoldAfterStart)
+	}
+	slices.Sort(st.flags)
+
+	sc.active += n
+	for _, t := range sale.Tickets {
+		idsTaken[cinemaKey{c.CinemaID, t.ID}] = true
+		if t.Seat != "" {
+			seatsTaken[[3]string{c.CinemaID, sc.id, t.Seat}] = true
+		}
+	}
+	idem.accept(c.KeyID, r.id)
+	return ledger.Prepared{Body: body, CinemaID: c.CinemaID, FilmID: sc.filmID, Flags: st.flags, State: st}
 }
 
-// explainConflict names the first ticket the insert skipped: its id was
-// sold before in the cinema, or else its seat is sold and not refunded.
-func (s *Service) explainConflict(ctx context.Context, tx pgx.Tx, e ledger.Entry, p *salePlan, inserted map[string]bool) error {
-	var missing []string
-	for _, id := range p.ids {
-		if !inserted[id] {
-			missing = append(missing, id)
+func (st *saleState) flagTickets(flag string) int32 {
+	switch flag {
+	case FlagLateReport:
+		return int32(st.late)
+	case FlagSoldAfterStart:
+		return int32(st.afterSta)
+	}
+	return int32(st.n)
+}
+
+// Project writes the projections of the accepted sales from their entry
+// bodies (projectSales, the code verify --deep replays), then what only
+// the live write has: the idempotency rows with the results and the
+// anomaly rows of the flags.
+func (sb *salesBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
+	if err := projectSales(b, bodyEntries(acc)); err != nil {
+		return err
+	}
+	var rows idemRows
+	var an anomalyRows
+	for _, a := range acc {
+		r, st := a.Request.(*saleReq), a.State.(*saleState)
+		r.result = &SaleResult{Entry: entryRef(a.Entry), Accepted: st.n, Flags: st.flags}
+		rows.add(r.c.KeyID, r.id, 201, mustJSON(r.result), a.Entry.Seq)
+		for _, f := range st.flags {
+			an.add(r.c.CinemaID, st, a.Entry, f)
 		}
 	}
-	rows, err := tx.Query(ctx, sqlTicketConflicts, p.cinemaID, missing, e.Seq)
-	if err != nil {
-		return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+	rows.queue(b)
+	an.queue(b)
+	return nil
+}
+
+// anomalyRows are the anomaly rows of a run of sales.
+type anomalyRows struct {
+	cinemas, flags, screenings, films []string
+	seqs                              []int64
+	bods, ats                         []time.Time
+	tickets                           []int32
+}
+
+func (r *anomalyRows) add(cinemaID string, st *saleState, e ledger.Entry, flag string) {
+	r.cinemas = append(r.cinemas, cinemaID)
+	r.seqs = append(r.seqs, e.Seq)
+	r.flags = append(r.flags, flag)
+	r.screenings = append(r.screenings, st.screening)
+	r.films = append(r.films, st.film)
+	r.bods = append(r.bods, st.bod)
+	r.ats = append(r.ats, e.At)
+	r.tickets = append(r.tickets, st.flagTickets(flag))
+}
+
+func (r *anomalyRows) queue(b *pgx.Batch) {
+	if len(r.seqs) > 0 {
+		b.Queue(sqlAnomaliesInsertMany, r.cinemas, r.seqs, r.flags, r.screenings, r.films, r.bods, r.ats, r.tickets)
 	}
-	taken := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+}
+
+// bodyEntry is an entry as the projections read it: its seq and body.
+type bodyEntry struct {
+	Seq  int64
+	Body []byte
+}
+
+func bodyEntries(acc []ledger.Accepted) []bodyEntry {
+	out := make([]bodyEntry, len(acc))
+	for i, a := range acc {
+		body, err := ledger.EntryBody(a.Entry.Bytes)
+		if err != nil {
+			panic(err) // the writer encoded these bytes a moment ago
 		}
-		taken[id] = true
+		out[i] = bodyEntry{Seq: a.Entry.Seq, Body: body}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("ingest: explain ticket conflict: %w", err)
+	return out
+}
+
+// projectSales queues the projection writes of sale entries, in seq
+// order, from their bodies: the tickets (one insert), the screening totals
+// and the sales_daily rows (one statement each, summed per row, so the
+// boxoffice_daily trigger runs once). The live write and verify --deep both
+// call it; a ticket id or an active seat sold twice fails on the unique
+// indexes, and every screening must exist.
+func projectSales(b *pgx.Batch, es []bodyEntry) error {
+	var t struct {
+		cinema, id, screening, film, price, category, seat, channel []string
+		soldAt                                                      []time.Time
+		saleDate, bod                                               []time.Time
+		seq                                                         []int64
 	}
-	for i, id := range p.ids {
-		if inserted[id] {
-			continue
+	type scrKey struct{ cinema, id string }
+	type scrSum struct {
+		n     int32
+		gross decimal.Decimal
+	}
+	scr := map[scrKey]*scrSum{}
+	days := dailySums{}
+	for _, e := range es {
+		var body saleBody
+		if err := decodeBody(e.Body, &body); err != nil {
+			return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
 		}
-		if taken[id] {
-			return newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", id, p.cinemaID)
+		bod, err := parseDate(body.BoxOfficeDay)
+		if err != nil {
+			return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
 		}
-		return newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", p.seats[i], p.sc.ID, id)
+		k := scrKey{body.CinemaID, body.ScreeningID}
+		sum := scr[k]
+		if sum == nil {
+			sum = &scrSum{}
+			scr[k] = sum
+		}
+		for _, tk := range body.Tickets {
+			at, sd, price, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price)
+			if err != nil {
+				return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+			}
+			t.cinema = append(t.cinema, body.CinemaID)
+			t.id = append(t.id, tk.ID)
+			t.screening = append(t.screening, body.ScreeningID)
+			t.film = append(t.film, body.FilmID)
+			t.price = append(t.price, tk.Price)
+			t.category = append(t.category, tk.Category)
+			t.seat = append(t.seat, tk.Seat)
+			t.channel = append(t.channel, tk.Channel)
+			t.soldAt = append(t.soldAt, at)
+			t.saleDate = append(t.saleDate, sd)
+			t.bod = append(t.bod, bod)
+			t.seq = append(t.seq, e.Seq)
+			sum.n++
+			sum.gross = sum.gross.Add(price)
+			days.add(dailyKey{body.CinemaID, body.FilmID, bod, sd}, price)
+		}
 	}
-	return newErr(ErrDuplicateTicket, "a ticket of the request was already sold")
+	if len(t.id) == 0 {
+		return nil
+	}
+	b.Queue(sqlTicketsInsertMany, t.cinema, t.id, t.screening, t.film, t.price, t.category, t.seat, t.channel,
+		t.soldAt, t.saleDate, t.bod, t.seq)
+	keys := make([]scrKey, 0, len(scr))
+	for k := range scr {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].cinema != keys[j].cinema {
+			return keys[i].cinema < keys[j].cinema
+		}
+		return keys[i].id < keys[j].id
+	})
+	sc, si, sn, sg := make([]string, len(keys)), make([]string, len(keys)), make([]int32, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		sc[i], si[i], sn[i], sg[i] = k.cinema, k.id, scr[k].n, scr[k].gross.StringFixed(2)
+	}
+	want := int64(len(keys))
+	b.Queue(sqlScreeningsSoldMany, sc, si, sn, sg).Exec(func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != want {
+			return fmt.Errorf("ingest: sales for %d screenings, %d of them found", want, tag.RowsAffected())
+		}
+		return nil
+	})
+	d := days.totals()
+	b.Queue(sqlSalesDailyAddMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
+	return nil
 }

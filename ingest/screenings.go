@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,15 +12,12 @@ import (
 )
 
 const (
-	sqlFilmForScreening = `SELECT version, runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to
+	sqlFilmForScreening = `SELECT runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to
 FROM films WHERE id = $1`
-
-	sqlFilmVersion = `SELECT version FROM films WHERE id = $1`
 
 	sqlHallSeats = `SELECT seats FROM halls WHERE cinema_id = $1 AND id = $2`
 
-	sqlScreeningPrev = `SELECT entry_seq, version, tickets_sold, film_id, box_office_day
-FROM screenings WHERE cinema_id = $1 AND id = $2`
+	sqlScreeningPrev = `SELECT version, tickets_sold FROM screenings WHERE cinema_id = $1 AND id = $2`
 
 	// sqlScreeningOverlap finds a screening of the same hall whose
 	// [starts_at, ends_at) meets [$4, $5). $6 bounds the index range scan:
@@ -30,20 +26,30 @@ FROM screenings WHERE cinema_id = $1 AND id = $2`
 WHERE cinema_id = $1 AND hall_id = $2 AND id <> $3 AND starts_at > $6 AND starts_at < $5 AND ends_at > $4
 ORDER BY starts_at LIMIT 1`
 
-	sqlScreeningUpsert = `INSERT INTO screenings AS s (cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day,
-  format, language, entry_seq, seats)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	sqlScreeningsPrevMany = `SELECT s.cinema_id, s.id, s.film_id, s.box_office_day
+FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id) JOIN screenings s ON s.cinema_id = u.cinema_id AND s.id = u.id`
+
+	sqlScreeningsUpsertMany = `INSERT INTO screenings AS s (cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day,
+  format, language, entry_seq, seats, version)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::date[],
+  $8::text[], $9::text[], $10::bigint[], $11::int[], $12::int[])
 ON CONFLICT (cinema_id, id) DO UPDATE SET hall_id = EXCLUDED.hall_id, film_id = EXCLUDED.film_id,
   starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, box_office_day = EXCLUDED.box_office_day,
   format = EXCLUDED.format, language = EXCLUDED.language, entry_seq = EXCLUDED.entry_seq,
-  seats = EXCLUDED.seats, version = s.version + 1`
+  seats = EXCLUDED.seats, version = EXCLUDED.version`
 
-	sqlScreeningsDailyAdd = `INSERT INTO screenings_daily AS d (cinema_id, film_id, box_office_day, screenings)
-VALUES ($1, $2, $3, 1)
-ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = d.screenings + 1`
+	// screenings_daily changes by signed deltas: the rows there are updated,
+	// the others inserted (a CHECK would refuse a negative proposed row of
+	// an upsert even when it conflicts).
+	sqlScreeningsDailyUpdateMany = `UPDATE screenings_daily d SET screenings = d.screenings + u.n
+FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) AS u(cinema_id, film_id, box_office_day, n)
+WHERE d.cinema_id = u.cinema_id AND d.film_id = u.film_id AND d.box_office_day = u.box_office_day`
 
-	sqlScreeningsDailySub = `UPDATE screenings_daily SET screenings = screenings - 1
-WHERE cinema_id = $1 AND film_id = $2 AND box_office_day = $3`
+	sqlScreeningsDailyInsertMany = `INSERT INTO screenings_daily (cinema_id, film_id, box_office_day, screenings)
+SELECT u.cinema_id, u.film_id, u.box_office_day, u.n
+FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) AS u(cinema_id, film_id, box_office_day, n)
+WHERE NOT EXISTS (SELECT 1 FROM screenings_daily d
+  WHERE d.cinema_id = u.cinema_id AND d.film_id = u.film_id AND d.box_office_day = u.box_office_day)`
 )
 
 // maxRuntime bounds how long any screening lasts, for the overlap search.
@@ -85,8 +91,33 @@ type ScreeningView struct {
 	Seats        int    `json:"seats"`
 }
 
+// ScreeningResult is what a recorded screening returns (PUT
+// /v1/screenings/{id} answers 201 when Created, else 200).
+type ScreeningResult struct {
+	Entry     EntryRef      `json:"entry"`
+	Screening ScreeningView `json:"screening"`
+	Created   bool          `json:"-"`
+}
+
+type screeningReq struct {
+	c      Caller
+	in     *Screening
+	result *ScreeningResult
+}
+
+// PutScreening creates or replaces a validated screening of the caller's
+// cinema.
+func (s *Service) PutScreening(ctx context.Context, c Caller, in *Screening) (*ScreeningResult, error) {
+	req := &screeningReq{c: c, in: in}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: "screening", Actor: c.KeyID, FilmID: in.FilmID, Batch: s.screenings, Request: req}); err != nil {
+		return nil, asRuleError(err)
+	}
+	return req.result, nil
+}
+
+type screeningsBatcher struct{ s *Service }
+
 type filmRow struct {
-	version          int
 	runtime          int
 	ageRating        string
 	certNumber       string
@@ -94,145 +125,207 @@ type filmRow struct {
 }
 
 type prevScreening struct {
-	seq     int64
 	version int
 	sold    int
-	filmID  string
-	bod     time.Time
 }
 
-// PutScreening creates or replaces a screening of the caller's cinema (the
-// raw JSON body; id from the URL). It answers 201 when created, 200 when
-// replaced.
-func (s *Service) PutScreening(ctx context.Context, c Caller, id string, body []byte) (*Response, error) {
-	in, err := ParseScreening(id, body)
-	if err != nil {
-		return nil, err
-	}
-	for range maxAttempts {
-		var f filmRow
-		err := s.pool.QueryRow(ctx, sqlFilmForScreening, in.FilmID).Scan(&f.version, &f.runtime, &f.ageRating,
-			&f.certNumber, &f.certFrom, &f.certTo)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, newErr(ErrUnknownFilm, "film %q is not registered", in.FilmID)
-		} else if err != nil {
-			return nil, fmt.Errorf("ingest: read film %s: %w", in.FilmID, err)
-		}
-		var seats int
-		err = s.pool.QueryRow(ctx, sqlHallSeats, c.CinemaID, in.HallID).Scan(&seats)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, newErr(ErrUnknownHall, "hall %q is not a hall of cinema %q", in.HallID, c.CinemaID)
-		} else if err != nil {
-			return nil, fmt.Errorf("ingest: read hall %s/%s: %w", c.CinemaID, in.HallID, err)
-		}
-		var prev *prevScreening
-		var ps prevScreening
-		err = s.pool.QueryRow(ctx, sqlScreeningPrev, c.CinemaID, in.ID).Scan(&ps.seq, &ps.version, &ps.sold, &ps.filmID, &ps.bod)
-		if err == nil {
-			prev = &ps
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("ingest: read screening %s/%s: %w", c.CinemaID, in.ID, err)
-		}
-
-		ends := in.StartsAt.Add(time.Duration(f.runtime) * time.Minute)
-		bod := BoxOfficeDay(in.StartsAt)
-		if bod.Before(f.certFrom) || bod.After(f.certTo) {
-			return nil, newErr(ErrCertificateNotValid, "film %q: certificate %s is valid %s to %s, not on the box-office day %s",
-				in.FilmID, f.certNumber, f.certFrom.Format(dateLayout), f.certTo.Format(dateLayout), bod.Format(dateLayout))
-		}
-		if f.ageRating == "21+" && !AdultOnlyStartAllowed(in.StartsAt) {
-			return nil, newErr(ErrAgeRestrictedTime, "film %q is rated 21+ and may start only between 22:00 and 06:00 local time, not at %s",
-				in.FilmID, in.StartsAt.In(Location).Format("15:04"))
-		}
-		if prev != nil && prev.sold > 0 {
-			return nil, newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
-				in.ID, prev.sold, ReasonScreeningCancelled)
-		}
-		version := 1
-		if prev != nil {
-			version = prev.version + 1
-		}
-		view := ScreeningView{ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
-			StartsAt: fmtTime(in.StartsAt), EndsAt: fmtTime(ends), BoxOfficeDay: bod.Format(dateLayout),
-			Format: in.Format, Language: in.Language, Seats: seats}
-		rec := ledger.Record{
-			Kind:  "screening",
-			Actor: c.KeyID,
-			Body: screeningBody{CinemaID: c.CinemaID, ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
-				StartsAt: view.StartsAt, EndsAt: view.EndsAt, BoxOfficeDay: view.BoxOfficeDay, Format: in.Format,
-				Language: in.Language, RuntimeMin: f.runtime, Seats: seats},
-			CinemaID: c.CinemaID,
-			FilmID:   in.FilmID,
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				return projectScreening(ctx, tx, e, c.CinemaID, in, ends, bod, seats, f.version, prev)
-			},
-		}
-		e, err := s.app.Append(ctx, rec)
-		switch {
-		case err == nil:
-			status := http.StatusCreated
-			if prev != nil {
-				status = http.StatusOK
-			}
-			return &Response{Status: status, Body: mustJSON(ScreeningResponse{Entry: entryRef(e), Screening: view})}, nil
-		case isStale(err):
-			continue
-		default:
-			return nil, asRuleError(err)
-		}
-	}
-	return nil, fmt.Errorf("ingest: screening %s/%s: premises kept changing after %d attempts", c.CinemaID, id, maxAttempts)
-}
-
-func projectScreening(ctx context.Context, tx pgx.Tx, e ledger.Entry, cinemaID string, in *Screening, ends, bod time.Time,
-	seats, filmVersion int, prev *prevScreening) error {
+// Prepare decides one screening at a time (returning a prefix of one), so
+// that the next one's overlap check sees it: screenings are few.
+func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any) ([]ledger.Prepared, error) {
+	r := reqs[0].(*screeningReq)
+	c, in := r.c, r.in
 	var (
-		gotFilmVersion, gotSeats int
-		cur                      *prevScreening
+		f                        *filmRow
+		seats                    int
+		prev                     *prevScreening
 		overlapID                string
 		overlapStart, overlapEnd time.Time
 	)
 	b := &pgx.Batch{}
-	b.Queue(sqlFilmVersion, in.FilmID).QueryRow(func(r pgx.Row) error {
-		return ignoreNoRows(r.Scan(&gotFilmVersion))
-	})
-	b.Queue(sqlHallSeats, cinemaID, in.HallID).QueryRow(func(r pgx.Row) error {
-		return ignoreNoRows(r.Scan(&gotSeats))
-	})
-	b.Queue(sqlScreeningPrev, cinemaID, in.ID).QueryRow(func(r pgx.Row) error {
-		var ps prevScreening
-		err := r.Scan(&ps.seq, &ps.version, &ps.sold, &ps.filmID, &ps.bod)
+	b.Queue(sqlFilmForScreening, in.FilmID).QueryRow(func(row pgx.Row) error {
+		var fr filmRow
+		err := row.Scan(&fr.runtime, &fr.ageRating, &fr.certNumber, &fr.certFrom, &fr.certTo)
 		if err == nil {
-			cur = &ps
+			f = &fr
 		}
 		return ignoreNoRows(err)
 	})
-	b.Queue(sqlScreeningOverlap, cinemaID, in.HallID, in.ID, in.StartsAt, ends, in.StartsAt.Add(-maxRuntime)).QueryRow(func(r pgx.Row) error {
-		return ignoreNoRows(r.Scan(&overlapID, &overlapStart, &overlapEnd))
+	b.Queue(sqlHallSeats, c.CinemaID, in.HallID).QueryRow(func(row pgx.Row) error {
+		return ignoreNoRows(row.Scan(&seats))
+	})
+	b.Queue(sqlScreeningPrev, c.CinemaID, in.ID).QueryRow(func(row pgx.Row) error {
+		var ps prevScreening
+		err := row.Scan(&ps.version, &ps.sold)
+		if err == nil {
+			prev = &ps
+		}
+		return ignoreNoRows(err)
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("ingest: screening state: %w", err)
+		return nil, fmt.Errorf("ingest: read screening state: %w", err)
 	}
-	if gotFilmVersion != filmVersion || gotSeats != seats || (cur == nil) != (prev == nil) || (cur != nil && cur.seq != prev.seq) {
-		return &errStale{why: "film, hall or screening changed"}
+	reject := func(err error) ([]ledger.Prepared, error) { return []ledger.Prepared{{Err: err}}, nil }
+	if f == nil {
+		return reject(newErr(ErrUnknownFilm, "film %q is not registered", in.FilmID))
 	}
-	if cur != nil && cur.sold > 0 {
-		return newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced", in.ID, cur.sold)
+	if seats == 0 {
+		return reject(newErr(ErrUnknownHall, "hall %q is not a hall of cinema %q", in.HallID, c.CinemaID))
+	}
+	ends := in.StartsAt.Add(time.Duration(f.runtime) * time.Minute)
+	bod := BoxOfficeDay(in.StartsAt)
+	if bod.Before(f.certFrom) || bod.After(f.certTo) {
+		return reject(newErr(ErrCertificateNotValid, "film %q: certificate %s is valid %s to %s, not on the box-office day %s",
+			in.FilmID, f.certNumber, f.certFrom.Format(dateLayout), f.certTo.Format(dateLayout), bod.Format(dateLayout)))
+	}
+	if f.ageRating == "21+" && !AdultOnlyStartAllowed(in.StartsAt) {
+		return reject(newErr(ErrAgeRestrictedTime, "film %q is rated 21+ and may start only between 22:00 and 06:00 local time, not at %s",
+			in.FilmID, in.StartsAt.In(Location).Format("15:04")))
+	}
+	if prev != nil && prev.sold > 0 {
+		return reject(newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
+			in.ID, prev.sold, ReasonScreeningCancelled))
+	}
+	err := tx.QueryRow(ctx, sqlScreeningOverlap, c.CinemaID, in.HallID, in.ID, in.StartsAt, ends, in.StartsAt.Add(-maxRuntime)).
+		Scan(&overlapID, &overlapStart, &overlapEnd)
+	if err := ignoreNoRows(err); err != nil {
+		return nil, fmt.Errorf("ingest: read overlapping screenings: %w", err)
 	}
 	if overlapID != "" {
-		return newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",
+		return reject(newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",
 			overlapID, in.HallID, overlapStart.In(Location).Format(time.RFC3339), overlapEnd.In(Location).Format(time.RFC3339),
-			in.StartsAt.In(Location).Format(time.RFC3339), ends.In(Location).Format(time.RFC3339))
+			in.StartsAt.In(Location).Format(time.RFC3339), ends.In(Location).Format(time.RFC3339)))
 	}
-	w := &pgx.Batch{}
-	w.Queue(sqlScreeningUpsert, cinemaID, in.ID, in.HallID, in.FilmID, in.StartsAt, ends, bod, in.Format, in.Language, e.Seq, seats)
+	version := 1
 	if prev != nil {
-		w.Queue(sqlScreeningsDailySub, cinemaID, prev.filmID, prev.bod)
+		version = prev.version + 1
 	}
-	w.Queue(sqlScreeningsDailyAdd, cinemaID, in.FilmID, bod)
-	if err := tx.SendBatch(ctx, w).Close(); err != nil {
-		return fmt.Errorf("ingest: write screening: %w", err)
+	view := ScreeningView{ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
+		StartsAt: fmtTime(in.StartsAt), EndsAt: fmtTime(ends), BoxOfficeDay: bod.Format(dateLayout),
+		Format: in.Format, Language: in.Language, Seats: seats}
+	body := screeningBody{CinemaID: c.CinemaID, ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
+		StartsAt: view.StartsAt, EndsAt: view.EndsAt, BoxOfficeDay: view.BoxOfficeDay, Format: in.Format,
+		Language: in.Language, RuntimeMin: f.runtime, Seats: seats}
+	return []ledger.Prepared{{Body: body, CinemaID: c.CinemaID, FilmID: in.FilmID,
+		State: &ScreeningResult{Screening: view, Created: prev == nil}}}, nil
+}
+
+// Project writes the projections of the accepted screenings from their
+// entry bodies (projectScreenings).
+func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
+	if err := projectScreenings(ctx, tx, b, bodyEntries(acc)); err != nil {
+		return err
 	}
+	for _, a := range acc {
+		res := *a.State.(*ScreeningResult)
+		res.Entry = entryRef(a.Entry)
+		a.Request.(*screeningReq).result = &res
+	}
+	return nil
+}
+
+// projectScreenings queues the projection writes of screening entries from
+// their bodies: the screenings (the last version of each, one upsert) and
+// the screenings_daily counts (a replaced version leaves its day and film,
+// summed per row). It reads the stored versions the entries replace
+// through tx first. Live writes and verify --deep both call it.
+func projectScreenings(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []bodyEntry) error {
+	type cur struct {
+		film string
+		bod  time.Time
+	}
+	state := map[cinemaKey]*cur{}
+	last := map[cinemaKey]*screeningBody{}
+	lastSeq := map[cinemaKey]int64{}
+	var order []cinemaKey
+	bodies := make([]screeningBody, len(es))
+	for i, e := range es {
+		if err := decodeBody(e.Body, &bodies[i]); err != nil {
+			return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
+		}
+		k := cinemaKey{bodies[i].CinemaID, bodies[i].ID}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+			last[k] = nil
+		}
+	}
+	cs, ids := splitKeys(order)
+	rows, err := tx.Query(ctx, sqlScreeningsPrevMany, cs, ids)
+	if err != nil {
+		return fmt.Errorf("ingest: read replaced screenings: %w", err)
+	}
+	for rows.Next() {
+		var k cinemaKey
+		var c cur
+		if err := rows.Scan(&k[0], &k[1], &c.film, &c.bod); err != nil {
+			rows.Close()
+			return fmt.Errorf("ingest: read replaced screenings: %w", err)
+		}
+		state[k] = &c
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ingest: read replaced screenings: %w", err)
+	}
+	type dayKey struct {
+		cinema, film string
+		bod          time.Time
+	}
+	deltas := map[dayKey]int32{}
+	var dayOrder []dayKey
+	bump := func(k dayKey, d int32) {
+		if _, ok := deltas[k]; !ok {
+			dayOrder = append(dayOrder, k)
+		}
+		deltas[k] += d
+	}
+	for i := range bodies {
+		body := &bodies[i]
+		k := cinemaKey{body.CinemaID, body.ID}
+		bod, err := parseDate(body.BoxOfficeDay)
+		if err != nil {
+			return fmt.Errorf("ingest: screening entry %d: %w", es[i].Seq, err)
+		}
+		if c := state[k]; c != nil {
+			bump(dayKey{body.CinemaID, c.film, c.bod}, -1)
+		}
+		bump(dayKey{body.CinemaID, body.FilmID, bod}, 1)
+		state[k] = &cur{film: body.FilmID, bod: bod}
+		last[k] = body
+		lastSeq[k] = es[i].Seq
+	}
+	var a struct {
+		cinema, id, hall, film, format, language []string
+		starts, ends, bod                        []time.Time
+		seq                                      []int64
+		seats, version                           []int32
+	}
+	for _, k := range order {
+		body := last[k]
+		starts, err1 := time.Parse(time.RFC3339Nano, body.StartsAt)
+		ends, err2 := time.Parse(time.RFC3339Nano, body.EndsAt)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("ingest: screening entry %d: %w", lastSeq[k], err)
+		}
+		a.cinema = append(a.cinema, body.CinemaID)
+		a.id = append(a.id, body.ID)
+		a.hall = append(a.hall, body.HallID)
+		a.film = append(a.film, body.FilmID)
+		a.format = append(a.format, body.Format)
+		a.language = append(a.language, body.Language)
+		a.starts = append(a.starts, starts)
+		a.ends = append(a.ends, ends)
+		a.bod = append(a.bod, state[k].bod)
+		a.seq = append(a.seq, lastSeq[k])
+		a.seats = append(a.seats, int32(body.Seats))
+		a.version = append(a.version, int32(body.Version))
+	}
+	b.Queue(sqlScreeningsUpsertMany, a.cinema, a.id, a.hall, a.film, a.starts, a.ends, a.bod, a.format, a.language, a.seq, a.seats, a.version)
+	dc, df := make([]string, len(dayOrder)), make([]string, len(dayOrder))
+	dd, dn := make([]time.Time, len(dayOrder)), make([]int32, len(dayOrder))
+	for i, k := range dayOrder {
+		dc[i], df[i], dd[i], dn[i] = k.cinema, k.film, k.bod, deltas[k]
+	}
+	b.Queue(sqlScreeningsDailyUpdateMany, dc, df, dd, dn)
+	b.Queue(sqlScreeningsDailyInsertMany, dc, df, dd, dn)
 	return nil
 }
 

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ledger"
@@ -45,11 +43,17 @@ type Config struct {
 	Logger               *slog.Logger     // default slog.Default()
 }
 
-// Service validates and records screenings, sales and refunds.
+// Service records screenings, sales and refunds. Its three writes are
+// ledger records on the writer's group path: each kind has one Batcher
+// that decides a run of requests under the head lock and projects the
+// accepted entries from their encoded bodies.
 type Service struct {
-	pool *pgxpool.Pool
-	app  Appender
-	cfg  Config
+	pool       *pgxpool.Pool
+	app        Appender
+	cfg        Config
+	sales      *salesBatcher
+	refunds    *refundsBatcher
+	screenings *screeningsBatcher
 }
 
 // NewService returns a service that reads projections from pool and writes
@@ -68,7 +72,11 @@ func NewService(pool *pgxpool.Pool, app Appender, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{pool: pool, app: app, cfg: cfg}
+	s := &Service{pool: pool, app: app, cfg: cfg}
+	s.sales = &salesBatcher{s}
+	s.refunds = &refundsBatcher{s}
+	s.screenings = &screeningsBatcher{s}
+	return s
 }
 
 // Caller is the API key a request acts as: its id (the entry's actor and
@@ -78,14 +86,7 @@ type Caller struct {
 	CinemaID string
 }
 
-// Response is an answer to send exactly as it is: the status and the JSON
-// body. For idempotent requests it is what a replay returns, byte for byte.
-type Response struct {
-	Status int
-	Body   []byte
-}
-
-// EntryRef names a ledger entry in responses.
+// EntryRef names a ledger entry in results.
 type EntryRef struct {
 	Seq      int64  `json:"seq"`
 	LeafHash string `json:"leaf_hash"`
@@ -95,76 +96,115 @@ func entryRef(e ledger.Entry) EntryRef {
 	return EntryRef{Seq: e.Seq, LeafHash: hex.EncodeToString(e.LeafHash[:])}
 }
 
-// maxAttempts bounds the retries of an append whose premises (the
-// screening version read before, the anomaly flags) changed in between.
-const maxAttempts = 5
-
-// errStale asks the service to read again and retry: what it read before
-// Append no longer holds inside the writer's transaction.
-type errStale struct{ why string }
-
-func (e *errStale) Error() string { return "ingest: stale premise: " + e.why }
-
-func isStale(err error) bool {
-	var stale *errStale
-	return errors.As(err, &stale)
+// screeningState is a screening as the sale and refund rules need it,
+// read under the head lock; active is updated as a run of records is
+// decided.
+type screeningState struct {
+	cinemaID, id, hallID, filmID string
+	startsAt, endsAt, bod        time.Time
+	seats, active                int
 }
 
-// screeningRow is a screening as the rules need it.
-type screeningRow struct {
-	CinemaID      string
-	ID            string
-	HallID        string
-	FilmID        string
-	StartsAt      time.Time
-	EndsAt        time.Time
-	BoxOfficeDay  time.Time
-	Seats         int
-	EntrySeq      int64
-	TicketsSold   int
-	TicketsActive int
+// sqlScreeningsFind reads the screenings of a run of requests in one
+// statement (a primary-key probe each).
+const sqlScreeningsFind = `SELECT s.cinema_id, s.id, s.hall_id, s.film_id, s.starts_at, s.ends_at, s.box_office_day, s.seats, s.tickets_active
+FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+JOIN screenings s ON s.cinema_id = u.cinema_id AND s.id = u.id`
+
+// sqlScreeningsElsewhere tells, for screenings not found in the key's
+// cinema, which exist in another one (403 rather than 404).
+const sqlScreeningsElsewhere = `SELECT DISTINCT u.cinema_id, u.id FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+JOIN screenings s ON s.id = u.id AND s.cinema_id <> u.cinema_id`
+
+type cinemaKey [2]string // cinema id, other id
+
+// screeningSet collects the screenings a run of requests names and reads
+// them with the run's other state.
+type screeningSet struct {
+	keys    []cinemaKey
+	byKey   map[cinemaKey]*screeningState
+	missing map[cinemaKey]bool // true: exists in another cinema
 }
 
-const sqlScreeningGet = `SELECT cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day, seats,
-  entry_seq, tickets_sold, tickets_active
-FROM screenings WHERE cinema_id = $1 AND id = $2`
+func newScreeningSet() *screeningSet {
+	return &screeningSet{byKey: map[cinemaKey]*screeningState{}, missing: map[cinemaKey]bool{}}
+}
 
-const sqlScreeningElsewhere = `SELECT EXISTS (SELECT 1 FROM screenings WHERE id = $1 AND cinema_id <> $2)`
+func (ss *screeningSet) want(cinemaID, id string) {
+	k := cinemaKey{cinemaID, id}
+	if _, ok := ss.byKey[k]; !ok {
+		ss.byKey[k] = nil
+		ss.keys = append(ss.keys, k)
+	}
+}
 
-func scanScreening(row pgx.Row) (*screeningRow, error) {
-	var s screeningRow
-	err := row.Scan(&s.CinemaID, &s.ID, &s.HallID, &s.FilmID, &s.StartsAt, &s.EndsAt, &s.BoxOfficeDay,
-		&s.Seats, &s.EntrySeq, &s.TicketsSold, &s.TicketsActive)
+func (ss *screeningSet) queue(b *pgx.Batch) {
+	cs, ids := splitKeys(ss.keys)
+	b.Queue(sqlScreeningsFind, cs, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var s screeningState
+			if err := rows.Scan(&s.cinemaID, &s.id, &s.hallID, &s.filmID, &s.startsAt, &s.endsAt, &s.bod, &s.seats, &s.active); err != nil {
+				return err
+			}
+			ss.byKey[cinemaKey{s.cinemaID, s.id}] = &s
+		}
+		return rows.Err()
+	})
+}
+
+// resolveMissing asks, for screenings not found, whether they exist in
+// another cinema (one statement, only when some are missing).
+func (ss *screeningSet) resolveMissing(ctx context.Context, tx pgx.Tx) error {
+	var miss []cinemaKey
+	for _, k := range ss.keys {
+		if ss.byKey[k] == nil {
+			miss = append(miss, k)
+			ss.missing[k] = false
+		}
+	}
+	if len(miss) == 0 {
+		return nil
+	}
+	cs, ids := splitKeys(miss)
+	rows, err := tx.Query(ctx, sqlScreeningsElsewhere, cs, ids)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("ingest: read screenings: %w", err)
 	}
-	return &s, nil
+	defer rows.Close()
+	for rows.Next() {
+		var k cinemaKey
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return fmt.Errorf("ingest: read screenings: %w", err)
+		}
+		ss.missing[k] = true
+	}
+	return rows.Err()
 }
 
-// loadScreening reads a screening of the caller's cinema: 404 when it
-// exists nowhere, 403 when it exists only in another cinema.
-func (s *Service) loadScreening(ctx context.Context, cinemaID, id string) (*screeningRow, error) {
-	sc, err := scanScreening(s.pool.QueryRow(ctx, sqlScreeningGet, cinemaID, id))
-	if err == nil {
-		return sc, nil
+// get returns the screening, or the 404 or 403 rule error.
+func (ss *screeningSet) get(cinemaID, id string) (*screeningState, error) {
+	k := cinemaKey{cinemaID, id}
+	if s := ss.byKey[k]; s != nil {
+		return s, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("ingest: read screening %s/%s: %w", cinemaID, id, err)
-	}
-	var elsewhere bool
-	if err := s.pool.QueryRow(ctx, sqlScreeningElsewhere, id, cinemaID).Scan(&elsewhere); err != nil {
-		return nil, fmt.Errorf("ingest: read screening %s: %w", id, err)
-	}
-	if elsewhere {
+	if ss.missing[k] {
 		return nil, newErr(ErrOtherCinema, "screening %q belongs to another cinema than this API key's", id)
 	}
 	return nil, newErr(ErrScreeningNotFound, "screening %q not found in cinema %q", id, cinemaID)
 }
 
+func splitKeys(keys []cinemaKey) ([]string, []string) {
+	a, b := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		a[i], b[i] = k[0], k[1]
+	}
+	return a, b
+}
+
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("ingest: marshal response: %v", err))
+		panic(fmt.Sprintf("ingest: marshal result: %v", err))
 	}
 	return b
 }
@@ -172,21 +212,3 @@ func mustJSON(v any) []byte {
 const dateLayout = "2006-01-02"
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-// mapWriteError turns constraint violations, which the state checks should
-// have caught first (they are the database's backstop), into domain errors.
-func mapWriteError(err error) error {
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "23505" {
-		return err
-	}
-	switch pe.ConstraintName {
-	case "tickets_pkey":
-		return newErr(ErrDuplicateTicket, "a ticket id of the request was already sold in this cinema")
-	case "tickets_active_seat":
-		return newErr(ErrSeatAlreadySold, "a seat of the request is already sold")
-	case "idempotency_keys_pkey":
-		return errTwin
-	}
-	return err
-}

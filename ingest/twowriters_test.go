@@ -40,9 +40,9 @@ func TestTwoWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := svcs[i%2].PostSales(t.Context(), caller, "same-key", same)
+			r, err := sellJSON(t.Context(), svcs[i%2], caller, "same-key", same)
 			if err == nil {
-				bodies[i] = r.Body
+				bodies[i], _ = json.Marshal(r)
 			}
 			errs[i] = err
 		}()
@@ -64,7 +64,7 @@ func TestTwoWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			b, _ := json.Marshal(map[string]any{"screening_id": "s1", "tickets": []tk{ticket(fmt.Sprintf("b%d", i), sold, "2500.00", "B7")}})
-			_, err := svcs[i%2].PostSales(t.Context(), caller, fmt.Sprintf("seat-%d", i), b)
+			_, err := sellJSON(t.Context(), svcs[i%2], caller, fmt.Sprintf("seat-%d", i), b)
 			switch {
 			case err == nil:
 				codes[i] = "ok"
@@ -90,4 +90,13 @@ func TestTwoWriters(t *testing.T) {
 	if ok != 1 || seat != 19 {
 		t.Fatalf("seat B7 sold %d times, refused %d; want 1 and 19", ok, seat)
 	}
+}
+
+// sellJSON sends a JSON sales body to the typed service as the API does.
+func sellJSON(ctx context.Context, svc *ingest.Service, c ingest.Caller, key string, body []byte) (*ingest.SaleResult, error) {
+	sale, err := ingest.ParseSales(body)
+	if err != nil {
+		return nil, err
+	}
+	return svc.Sell(ctx, c, ingest.Idem{Key: key, Hash: ingest.RequestHash("POST /v1/sales", body)}, sale)
 }

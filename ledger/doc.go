@@ -93,15 +93,19 @@
 //     reads the table.
 //   - One writer per log at a time holds the head row FOR UPDATE: Writer
 //     gathers waiting Appends (group commit), assigns seqs, computes the
-//     hashes in Go (the only implementation of the hash), runs each
-//     Record.Project in the same transaction, inserts the entries and moves
-//     the head in one statement, commits, then answers. A failed projection
-//     consumes no seq and affects no other record; a failed transaction
-//     answers every waiter with an error and writes nothing. The writer
+//     hashes in Go (the only implementation of the hash), runs each plain
+//     Record.Project in a savepoint of the same transaction, hands each run
+//     of group-path records (Record.Batch) to its Batcher (Prepare decides
+//     the run under the lock, Project queues set-based writes computed from
+//     the encoded bodies), inserts the entries and moves the head in one
+//     statement sent with the queued writes, commits, then answers every
+//     waiter. A rejected record consumes no seq and affects no other
+//     record; a failed transaction answers every waiter with an error and
+//     writes nothing. The writer
 //     reloads its cached tree frontier from the stored hashes whenever the
 //     head moved under it (another process appended) or after any error.
 //   - Projections exist only with their entry: they are written by
-//     Record.Project inside the append transaction.
+//     Record.Project or the record's Batcher inside the append transaction.
 //   - Publisher signs a checkpoint of the committed head when the tree grew,
 //     after recomputing the root from the stored tree hashes.
 //   - VerifyDB checks, in one REPEATABLE READ snapshot, bytes → leaf hash →

@@ -43,19 +43,24 @@ type Record struct {
 	Flags    []string // anomaly flags stored with the entry (not part of the hashed bytes)
 	// Project writes the projection rows inside the SAME transaction as the
 	// entry, after the head row is locked FOR UPDATE, so it sees every
-	// earlier entry's projections and may check state rules. If it returns
-	// an error, nothing of this record is written (savepoint), the seq is
-	// not consumed, other records of the same group commit are unaffected,
-	// and Append returns that error wrapped with %w.
+	// earlier entry's projections and may check state rules. It runs inside
+	// a savepoint: if it returns an error, nothing of this record is
+	// written, the seq is not consumed, other records of the same group
+	// commit are unaffected, and Append returns that error wrapped with %w.
+	// Project is called once per Append; it must act only through tx and
+	// must not commit or roll back tx. ctx carries the caller's values but
+	// not its cancellation.
 	//
-	// Project may be called more than once for one Append: the writer first
-	// runs a group without savepoints and, if one projection fails, runs the
-	// group again (with other seqs) in a fresh transaction. Only the
-	// committed call counts. So Project must act only through tx, must
-	// assign rather than accumulate any captured state, and must not
-	// commit or roll back tx. ctx carries the caller's values but not its
-	// cancellation.
+	// Records that many callers append at a high rate should use Batch
+	// instead: the group path decides and projects a whole run of records
+	// with a few set-based statements and no savepoints.
 	Project func(ctx context.Context, tx pgx.Tx, e Entry) error
+
+	// Batch, when set, puts the record on the group path (see Batcher):
+	// Body, CinemaID, FilmID, Flags and Project are then ignored, and the
+	// Batcher computes them from Request under the head lock.
+	Batch   Batcher
+	Request any
 }
 
 // ErrBadRecord reports a Record the ledger refuses before it reaches the
@@ -98,19 +103,27 @@ func marshalBody(body any) ([]byte, error) {
 // checkRecord validates the parts of r that end up in the bytes or the scope
 // columns.
 func checkRecord(r *Record) error {
+	if err := checkScope(r.CinemaID, r.FilmID, r.Flags); err != nil {
+		return err
+	}
 	if !kindRE.MatchString(r.Kind) {
 		return fmt.Errorf("%w: kind %q", ErrBadRecord, r.Kind)
 	}
 	if r.Actor != "system" && !idRE.MatchString(r.Actor) {
 		return fmt.Errorf("%w: actor %q", ErrBadRecord, r.Actor)
 	}
-	if r.CinemaID != "" && !idRE.MatchString(r.CinemaID) {
-		return fmt.Errorf("%w: cinema id %q", ErrBadRecord, r.CinemaID)
+	return nil
+}
+
+// checkScope validates the scope columns and flags of a record.
+func checkScope(cinemaID, filmID string, flags []string) error {
+	if cinemaID != "" && !idRE.MatchString(cinemaID) {
+		return fmt.Errorf("%w: cinema id %q", ErrBadRecord, cinemaID)
 	}
-	if r.FilmID != "" && !idRE.MatchString(r.FilmID) {
-		return fmt.Errorf("%w: film id %q", ErrBadRecord, r.FilmID)
+	if filmID != "" && !idRE.MatchString(filmID) {
+		return fmt.Errorf("%w: film id %q", ErrBadRecord, filmID)
 	}
-	for _, f := range r.Flags {
+	for _, f := range flags {
 		if !flagRE.MatchString(f) {
 			return fmt.Errorf("%w: flag %q", ErrBadRecord, f)
 		}
@@ -194,3 +207,16 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 }
 
 func parseAt(s string) (time.Time, error) { return time.Parse(TimeLayout, s) }
+
+var bodyMarker = []byte(`,"body":`)
+
+// EntryBody returns the body of entry bytes written by EncodeEntry: the raw
+// JSON object after "body", without decoding the rest (kind and actor
+// cannot contain the marker, so its first occurrence starts the body).
+func EntryBody(b []byte) ([]byte, error) {
+	i := bytes.Index(b, bodyMarker)
+	if i < 0 || len(b) < i+len(bodyMarker)+3 || b[len(b)-1] != '}' || b[i+len(bodyMarker)] != '{' {
+		return nil, fmt.Errorf("%w: entry bytes without a body object", ErrBadRecord)
+	}
+	return b[i+len(bodyMarker) : len(b)-1], nil
+}

@@ -48,6 +48,16 @@ type DeepCheck interface {
 	Compare(ctx context.Context, tx pgx.Tx) error
 }
 
+// DeepFlusher may be implemented by a DeepCheck that buffers entries and
+// projects them in runs: VerifyDB calls Flush on every such check before
+// it hands any check an entry whose kind differs from the previous entry's
+// kind, so that a check reading another's rebuilt tables at some entry
+// (settlement's at a period_close reads ingest's sales_daily) sees them as
+// of that entry, whatever the order of the checks.
+type DeepFlusher interface {
+	Flush(ctx context.Context, tx pgx.Tx) error
+}
+
 // ProjectionMismatch is a difference between a stored projection row and
 // its rebuild from the entries.
 type ProjectionMismatch struct {
@@ -225,6 +235,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 
 	const page = 2000
 	var next int64
+	prevKind := ""
 	for {
 		rows, err := tx.Query(ctx, sqlVerifyEntries, opts.LogID, next, page)
 		if err != nil {
@@ -259,6 +270,16 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 				e.Prev, _ = parseHex32(p.Prev)
 				if at, err := parseAt(p.At); err == nil {
 					e.At = at
+				}
+				if p.Kind != prevKind {
+					for _, d := range opts.Deep {
+						if f, ok := d.(DeepFlusher); ok {
+							if err := f.Flush(ctx, tx); err != nil {
+								return rep, deepErr(d, r.seq, err)
+							}
+						}
+					}
+					prevKind = p.Kind
 				}
 				for _, d := range opts.Deep {
 					if err := d.Entry(ctx, tx, e, p); err != nil {

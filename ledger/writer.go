@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/tlog"
@@ -74,16 +75,17 @@ type Writer struct {
 	metrics *writerMetrics
 
 	// owned by the Run goroutine
-	tree            *frontier
-	lastFailedFirst bool // the last optimistic attempt failed at its first projection
+	tree *frontier
 }
 
 type request struct {
 	ctx      context.Context
 	rec      Record
-	body     []byte
+	body     []byte // nil on the group path until Prepare
+	size     int    // estimated entry bytes
 	done     chan result
-	answered bool // set by the Run goroutine
+	answered bool  // set by the Run goroutine
+	rejected error // set by the Run goroutine: answered after the transaction
 }
 
 func (r *request) answer(e Entry, err error) {
@@ -136,11 +138,16 @@ func (w *Writer) Append(ctx context.Context, r Record) (Entry, error) {
 	if err := checkRecord(&r); err != nil {
 		return Entry{}, err
 	}
-	body, err := marshalBody(r.Body)
-	if err != nil {
-		return Entry{}, err
+	req := &request{ctx: ctx, rec: r, done: make(chan result, 1), size: 1024}
+	if r.Batch == nil {
+		body, err := marshalBody(r.Body)
+		if err != nil {
+			return Entry{}, err
+		}
+		req.body, req.size = body, len(body)+200
+	} else if sz, ok := r.Request.(Sizer); ok {
+		req.size = sz.Size() + 200
 	}
-	req := &request{ctx: ctx, rec: r, body: body, done: make(chan result, 1)}
 	select {
 	case w.queue <- req:
 	case <-ctx.Done():
@@ -180,13 +187,13 @@ func (w *Writer) Run(ctx context.Context) error {
 		case r := <-w.queue:
 			batch = append(batch, r)
 		}
-		size := len(batch[0].body)
+		size := batch[0].size
 	gather:
 		for len(batch) < w.cfg.MaxBatch && size < w.cfg.MaxBatchBytes {
 			select {
 			case r := <-w.queue:
 				batch = append(batch, r)
-				size += len(r.body) + 200
+				size += r.size
 			default:
 				break gather
 			}
@@ -197,21 +204,14 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 }
 
-// commit writes one group of records in one transaction and answers each.
+// Pending is the number of appends waiting for the writer.
+func (w *Writer) Pending() int { return len(w.queue) }
+
+// commit writes one group of records in one transaction and answers each
+// after it ends.
 func (w *Writer) commit(ctx context.Context, reqs []*request) {
 	start := time.Now()
-	var ok []pending
-	var err error
-	savepoints := false
-	for attempt := 0; ; attempt++ {
-		var retry bool
-		ok, retry, err = w.commitTx(ctx, reqs, savepoints)
-		if !retry {
-			break
-		}
-		// A retry after the first optimistic attempt would only repeat it.
-		savepoints = savepoints || attempt > 0 || !w.lastFailedFirst
-	}
+	ok, err := w.commitTx(ctx, reqs)
 	if err != nil {
 		w.tree = nil // reload the head next time
 		w.cfg.Logger.Error("ledger: group commit failed", "log", w.cfg.LogID, "records", len(reqs), "err", err)
@@ -226,6 +226,11 @@ func (w *Writer) commit(ctx context.Context, reqs []*request) {
 			m.appends.WithLabelValues("error").Add(float64(n))
 		}
 		return
+	}
+	for _, r := range reqs {
+		if r.rejected != nil && !r.answered {
+			r.answer(Entry{}, r.rejected)
+		}
 	}
 	for _, p := range ok {
 		p.req.answer(p.e, nil)
@@ -242,44 +247,84 @@ type pending struct {
 	req    *request
 	e      Entry
 	stored []tlog.Hash
+	scope  scope
 }
 
-// commitTx runs the transaction. Requests refused on their own (cancelled,
-// failed projection) are answered here; on success the returned ones are
-// the committed entries; on error the caller answers every request not yet
-// answered.
-//
-// Without savepoints (the first attempt of every group) the projections run
-// straight in the transaction: no subtransactions, so no per-record
-// SAVEPOINT/RELEASE round trips and no subtransaction-cache overflow that
-// would slow every other session's snapshots. If a projection fails, the
-// attempt is abandoned (retry true) and the caller runs the group again
-// with a savepoint around each projection, so the failing record is undone
-// alone and the others commit.
-func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool) (ok []pending, retry bool, err error) {
+// scope is what is stored beside an entry and not hashed.
+type scope struct {
+	cinema, film string
+	flags        []string
+}
+
+// groupTx is one group's transaction in the making.
+type groupTx struct {
+	w    *Writer
+	ctx  context.Context
+	tx   pgx.Tx
+	t    *frontier
+	b    *pgx.Batch // writes queued, not sent yet
+	ok   []pending
+}
+
+// flush sends the queued writes.
+func (g *groupTx) flush() error {
+	if g.b.Len() == 0 {
+		return nil
+	}
+	err := g.tx.SendBatch(g.ctx, g.b).Close()
+	g.b = &pgx.Batch{}
+	if err != nil {
+		return fmt.Errorf("write projections: %w", err)
+	}
+	return nil
+}
+
+// entry assigns the next seq to a body and appends its leaf to the tree.
+func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope) Entry {
+	e := Entry{
+		Seq:   g.t.size,
+		Prev:  g.t.last,
+		At:    g.w.cfg.Now().UTC().Truncate(time.Microsecond),
+		Kind:  kind,
+		Actor: actor,
+	}
+	e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, body)
+	e.LeafHash = LeafHash(e.Bytes)
+	g.ok = append(g.ok, pending{req: req, e: e, stored: g.t.append(e.LeafHash), scope: sc})
+	return e
+}
+
+// commitTx runs the group's transaction. Records are taken in queue order:
+// a plain record (Project func) runs its projection inside a savepoint; a
+// run of records sharing a Batcher is prepared with one call and projected
+// with one call (see Batcher). Rejected records are marked and answered by
+// the caller after the transaction; on error the caller answers every
+// record not yet answered.
+func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, error) {
 	tx, err := w.pool.Begin(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
 	var size int64
 	var last, root []byte
 	if err := tx.QueryRow(ctx, sqlLockHead, w.cfg.LogID).Scan(&size, &last, &root); err != nil {
-		return nil, false, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
+		return nil, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
 	}
 	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
 		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
 		if err != nil {
-			return nil, false, fmt.Errorf("load head: %w", err)
+			return nil, fmt.Errorf("load head: %w", err)
 		}
 		if r := t.root(); !bytes.Equal(r[:], root) || !bytes.Equal(t.last[:], last) {
-			return nil, false, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
+			return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
 		}
 		w.tree = t
 	}
-	t := w.tree.clone()
+	g := &groupTx{w: w, ctx: ctx, tx: tx, t: w.tree.clone(), b: &pgx.Batch{}}
 
+	live := make([]*request, 0, len(reqs))
 	for _, req := range reqs {
 		if req.answered {
 			continue
@@ -288,52 +333,32 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 			req.answer(Entry{}, err)
 			continue
 		}
-		e := Entry{
-			Seq:   t.size,
-			Prev:  t.last,
-			At:    w.cfg.Now().UTC().Truncate(time.Microsecond),
-			Kind:  req.rec.Kind,
-			Actor: req.rec.Actor,
-		}
-		e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, req.body)
-		e.LeafHash = LeafHash(e.Bytes)
-		if req.rec.Project != nil && !savepoints {
-			if perr := project(req, tx, e); perr != nil {
-				// Nothing before it was written in this transaction, so
-				// rolling the transaction back undoes exactly this record:
-				// answer it and let the rest go again optimistically.
-				// Otherwise go again with savepoints.
-				w.lastFailedFirst = len(ok) == 0
-				if w.lastFailedFirst {
-					w.reject(req, e, perr)
-				}
-				return nil, true, nil
-			}
-		} else if req.rec.Project != nil {
-			sp, err := tx.Begin(ctx)
-			if err != nil {
-				return nil, false, fmt.Errorf("savepoint: %w", err)
-			}
-			perr := project(req, sp, e)
-			if perr != nil {
-				if err := sp.Rollback(ctx); err != nil {
-					w.reject(req, e, perr)
-					return nil, false, fmt.Errorf("rollback to savepoint: %w", err)
-				}
-				w.reject(req, e, perr)
-				continue
-			}
-			if err := sp.Commit(ctx); err != nil {
-				return nil, false, fmt.Errorf("release savepoint: %w", err)
-			}
-		}
-		ok = append(ok, pending{req: req, e: e, stored: t.append(e.LeafHash)})
+		live = append(live, req)
 	}
-	if len(ok) == 0 {
-		return nil, false, nil
+	for i := 0; i < len(live); {
+		req := live[i]
+		if bt := req.rec.Batch; bt != nil {
+			j := i + 1
+			for j < len(live) && live[j].rec.Batch == bt {
+				j++
+			}
+			n, err := g.run(bt, live[i:j])
+			if err != nil {
+				return nil, err
+			}
+			i += n
+			continue
+		}
+		if err := g.plain(req); err != nil {
+			return nil, err
+		}
+		i++
+	}
+	if len(g.ok) == 0 {
+		return nil, nil
 	}
 
-	n := len(ok)
+	n := len(g.ok)
 	seqs := make([]int64, n)
 	leaves := make([][]byte, n)
 	trees := make([][]byte, n)
@@ -344,7 +369,7 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 	cinemas := make([]string, n)
 	films := make([]string, n)
 	flags := make([]string, n)
-	for i, p := range ok {
+	for i, p := range g.ok {
 		seqs[i] = p.e.Seq
 		leaves[i] = p.e.LeafHash[:]
 		tb := make([]byte, 0, 32*(len(p.stored)-1))
@@ -356,24 +381,100 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, savepoints bool)
 		kinds[i] = p.e.Kind
 		actors[i] = p.e.Actor
 		ats[i] = p.e.At
-		cinemas[i] = p.req.rec.CinemaID
-		films[i] = p.req.rec.FilmID
-		flags[i] = strings.Join(p.req.rec.Flags, ",")
+		cinemas[i] = p.scope.cinema
+		films[i] = p.scope.film
+		flags[i] = strings.Join(p.scope.flags, ",")
 	}
+	t := g.t
 	newRoot := t.root()
-	tag, err := tx.Exec(ctx, sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
-		t.size, t.last[:], newRoot[:], size, n)
-	if err != nil {
-		return nil, false, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
+	var moved bool
+	g.b.Queue(sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
+		t.size, t.last[:], newRoot[:], size, n).Exec(func(tag pgconn.CommandTag) error {
+		moved = tag.RowsAffected() == 1
+		return nil
+	})
+	if err := g.flush(); err != nil {
+		return nil, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
 	}
-	if tag.RowsAffected() != 1 {
-		return nil, false, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+	if !moved {
+		return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, false, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
+		return nil, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
 	}
 	w.tree = t
-	return ok, false, nil
+	return g.ok, nil
+}
+
+// plain appends one record with a Project func, inside a savepoint.
+func (g *groupTx) plain(req *request) error {
+	if err := g.flush(); err != nil {
+		return err
+	}
+	sc := scope{cinema: req.rec.CinemaID, film: req.rec.FilmID, flags: req.rec.Flags}
+	if req.rec.Project == nil {
+		g.entry(req, req.rec.Kind, req.rec.Actor, req.body, sc)
+		return nil
+	}
+	sp, err := g.tx.Begin(g.ctx)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	t0 := g.t.clone()
+	e := g.entry(req, req.rec.Kind, req.rec.Actor, req.body, sc)
+	if perr := project(req, sp, e); perr != nil {
+		g.ok = g.ok[:len(g.ok)-1]
+		g.t = t0
+		g.w.reject(req, e.Kind, perr)
+		if err := sp.Rollback(g.ctx); err != nil {
+			return fmt.Errorf("rollback to savepoint: %w", err)
+		}
+		return nil
+	}
+	if err := sp.Commit(g.ctx); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// run prepares and projects a prefix of a run of records that share bt and
+// returns its length.
+func (g *groupTx) run(bt Batcher, run []*request) (int, error) {
+	if err := g.flush(); err != nil {
+		return 0, err
+	}
+	in := make([]any, len(run))
+	for i, r := range run {
+		in[i] = r.rec.Request
+	}
+	preps, err := safePrepare(context.WithoutCancel(g.ctx), bt, g.tx, in)
+	if err != nil {
+		return 0, fmt.Errorf("prepare %s: %w", run[0].rec.Kind, err)
+	}
+	var acc []Accepted
+	for i, p := range preps {
+		req := run[i]
+		if p.Err != nil {
+			g.w.reject(req, req.rec.Kind, p.Err)
+			continue
+		}
+		body, err := marshalBody(p.Body)
+		if err == nil {
+			err = checkScope(p.CinemaID, p.FilmID, p.Flags)
+		}
+		if err != nil {
+			g.w.reject(req, req.rec.Kind, err)
+			continue
+		}
+		e := g.entry(req, req.rec.Kind, req.rec.Actor, body, scope{cinema: p.CinemaID, film: p.FilmID, flags: p.Flags})
+		acc = append(acc, Accepted{Entry: e, Request: req.rec.Request, State: p.State})
+	}
+	if len(acc) > 0 {
+		if err := safeProject(context.WithoutCancel(g.ctx), bt, g.tx, g.b, acc); err != nil {
+			return 0, fmt.Errorf("project %s: %w", run[0].rec.Kind, err)
+		}
+	}
+	return len(preps), nil
 }
 
 // ErrProjectPanic is wrapped into the error of an Append whose Project
@@ -392,9 +493,10 @@ func project(req *request, tx pgx.Tx, e Entry) (err error) {
 	return req.rec.Project(context.WithoutCancel(req.ctx), tx, e)
 }
 
-// reject answers a record whose projection failed.
-func (w *Writer) reject(req *request, e Entry, perr error) {
-	req.answer(Entry{}, fmt.Errorf("ledger: append %s: %w", e.Kind, perr))
+// reject marks a record refused on its own; it is answered after the
+// transaction.
+func (w *Writer) reject(req *request, kind string, perr error) {
+	req.rejected = fmt.Errorf("ledger: append %s: %w", kind, perr)
 	if w.metrics != nil {
 		w.metrics.appends.WithLabelValues("rejected").Inc()
 	}

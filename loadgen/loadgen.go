@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -41,6 +42,7 @@ type Config struct {
 	MaxRequests int64         // stop after this many sales requests; 0: no limit
 	Workers     int           // concurrent senders, each owning one hall
 	Tickets     int           // tickets per sales request, 1..HallSeats
+	TicketsMax  int           // when > Tickets, each request carries Tickets..TicketsMax (uniform)
 	Cinemas     int           // fixture cinemas; halls per cinema = ceil(Workers/Cinemas)
 	Prefix      string        // start of every id; distinct per run
 	Retries     int           // posclient retries per request (0: failures are counted, not retried)
@@ -86,6 +88,9 @@ func (c *Config) validate() error {
 	}
 	if c.Tickets < 1 || c.Tickets > HallSeats {
 		errs = append(errs, fmt.Errorf("tickets %d: must be 1..%d", c.Tickets, HallSeats))
+	}
+	if c.TicketsMax != 0 && (c.TicketsMax < c.Tickets || c.TicketsMax > HallSeats) {
+		errs = append(errs, fmt.Errorf("tickets max %d: must be %d..%d", c.TicketsMax, c.Tickets, HallSeats))
 	}
 	if c.Cinemas < 1 || c.Cinemas > MaxCinemas {
 		errs = append(errs, fmt.Errorf("cinemas %d: must be 1..%d", c.Cinemas, MaxCinemas))
@@ -225,7 +230,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				if cfg.MaxRequests > 0 && issued.Add(1) > cfg.MaxRequests {
 					return
 				}
-				if w.screen == "" || w.sold+cfg.Tickets > HallSeats {
+				n := cfg.Tickets
+				if cfg.TicketsMax > n {
+					n += rand.IntN(cfg.TicketsMax - n + 1)
+				}
+				if w.screen == "" || w.sold+n > HallSeats {
 					if err := w.newScreening(ctx, fx.film, loc); err != nil {
 						if ctx.Err() != nil {
 							return // interrupted; no ticket depends on it
@@ -236,7 +245,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						return
 					}
 				}
-				ok, err := w.sell(ctx, cfg.Tickets)
+				ok, err := w.sell(ctx, n)
 				done.Add(1)
 				if err != nil {
 					failed.Add(1)

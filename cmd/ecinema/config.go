@@ -30,6 +30,7 @@ type config struct {
 	DBTimeout       time.Duration // ECINEMA_DB_TIMEOUT
 	DBMaxConns      int           // ECINEMA_DB_MAX_CONNS
 	BulkReaders     int           // ECINEMA_BULK_READERS
+	PprofAddr       string        // ECINEMA_PPROF_ADDR
 }
 
 // configVars documents every variable with its default; README's table
@@ -51,6 +52,7 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_DB_TIMEOUT", "5s", "deadline of each request's database work (an idle deadline for exports); past it the answer is 503"},
 	{"ECINEMA_DB_MAX_CONNS", "20", "size of the connection pool"},
 	{"ECINEMA_BULK_READERS", "4", "exports, statements and reconciliations running at once (more wait, then 503); keep it well below ECINEMA_DB_MAX_CONNS"},
+	{"ECINEMA_PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve net/http/pprof there for profiling; off by default"},
 }
 
 // loadConfig reads and validates the configuration, naming every problem.
@@ -128,6 +130,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.MaxUpload = mu
 	c.OAIBaseURL = get("ECINEMA_OAI_BASE_URL")
+	c.PprofAddr = get("ECINEMA_PPROF_ADDR")
 	if len(problems) > 0 {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}

@@ -37,6 +37,7 @@ func init() {
 		"demo":      {"load a realistic demo data set through the real write path", cmdDemo},
 		"dev":       {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
 		"bench":     {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
+		"perf":      {"make bench: own durable cluster and server, the write-path table of docs/PERFORMANCE.md", cmdPerf},
 	}
 }
 

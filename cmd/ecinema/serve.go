@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -96,6 +97,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	go func() { bgDone <- a.Run(bgCtx) }()
 	defer func() { stopBG(); <-bgDone }()
 
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on ECINEMA_ADDR %s: %w", cfg.Addr, err)
@@ -128,6 +136,25 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePprof serves the net/http/pprof handlers on addr, on their own
+// mux (never on the API's), until the returned func is called.
+func servePprof(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on ECINEMA_PPROF_ADDR %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("pprof serving", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 func newLogger(env *cmdEnv, level string) *slog.Logger {

@@ -32,6 +32,9 @@ type Options struct {
 	Port      int    // the port number in the socket's name; 5432 when zero
 	Fast      bool   // no fsync, no synchronous commit: for throwaway test clusters only
 	LogFile   string // server log; DataDir/../postgres.log when empty
+	// Settings are extra server settings, "name=value" each (for example
+	// shared_preload_libraries=pg_stat_statements for a benchmark).
+	Settings []string
 }
 
 // Cluster is a running PostgreSQL server.
@@ -104,6 +107,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		opts.SocketDir, opts.Port)
 	if opts.Fast {
 		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	for _, kv := range opts.Settings {
+		serverOpts += " -c " + kv
 	}
 	if out, err := c.run(ctx, "pg_ctl", "-D", opts.DataDir, "-l", opts.LogFile, "-o", serverOpts, "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(opts.LogFile)

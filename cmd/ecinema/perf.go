@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/apikey"
+	"ecinema/internal/pgcluster"
+	"ecinema/internal/postgres"
+	"ecinema/ledger"
+	"ecinema/loadgen"
+	"ecinema/migrations"
+)
+
+// cmdPerf is `make bench`: it starts its own durable PostgreSQL (fsync on,
+// pg_stat_statements loaded) in a temporary directory, runs `ecinema serve`
+// against it as a child process, and prints one table of the write-path
+// figures of issue 10 measured in this one run, beside a raw COPY of the
+// same ticket rows into a bare table with the tickets' primary key (same
+// concurrency, same rows a request, durable).
+//
+//	ecinema perf [--duration 20s] [--rows realtime,batch,copy,verify,scale]
+//	             [--profile DIR]
+//
+// With --profile, a 10-second CPU profile of the server is taken in the
+// middle of each load row (ECINEMA_PPROF_ADDR) and the top statements of
+// pg_stat_statements are written beside it.
+func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	dur := fs.Duration("duration", 20*time.Second, "how long each load row runs")
+	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale")
+	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usagef("perf takes only flags")
+	}
+	rows := map[string]bool{}
+	for _, r := range strings.Split(*rowsFlag, ",") {
+		rows[strings.TrimSpace(r)] = true
+	}
+	if *profDir != "" {
+		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+			return err
+		}
+	}
+	p, err := startPerfServer(ctx, env, *profDir != "")
+	if err != nil {
+		return err
+	}
+	defer p.stop(env)
+	out := &perfTable{w: env.stdout}
+	out.header()
+
+	load := func(name string, workers, tmin, tmax int) (*loadgen.Result, error) {
+		cfg := loadgen.Config{URL: p.url, AdminKey: p.adminKey, Duration: *dur, Workers: workers, Tickets: tmin, TicketsMax: tmax,
+			Cinemas: min(workers, 64), Prefix: fmt.Sprintf("p%s%d", name, time.Now().UnixMilli()%1e9),
+			NewPOSKey: p.newPOSKey, Progress: env.stderr, ProgressEvery: 10 * time.Second}
+		var prof sync.WaitGroup
+		if *profDir != "" {
+			prof.Add(1)
+			go func() {
+				defer prof.Done()
+				time.Sleep(*dur / 3)
+				p.profile(ctx, env, filepath.Join(*profDir, name+".cpu.pprof"), 10)
+			}()
+			p.resetStatements(ctx)
+		}
+		res, err := loadgen.Run(ctx, cfg)
+		prof.Wait()
+		if err == nil && *profDir != "" {
+			p.writeStatements(ctx, filepath.Join(*profDir, name+".statements.txt"))
+		}
+		return res, err
+	}
+
+	if rows["realtime"] {
+		res, err := load("rt", 256, 1, 4)
+		if err != nil {
+			return err
+		}
+		out.load("real-time sales: 256 clients, 1–4 tickets a request", res)
+		out.row("server RSS (peak, VmHWM) after the real-time load", p.rss())
+	}
+	var batchRate float64
+	if rows["batch"] {
+		res, err := load("batch", 32, 100, 100)
+		if err != nil {
+			return err
+		}
+		batchRate = float64(res.Tickets) / res.Elapsed.Seconds()
+		out.load("batch sales: 32 clients, 100 tickets a request", res)
+	}
+	if rows["copy"] {
+		rate, err := rawCopy(ctx, p.dbURL, 32, 100, *dur)
+		if err != nil {
+			return err
+		}
+		s := fmt.Sprintf("%.0f rows/s (32 clients × 100 rows a transaction, durable)", rate)
+		if batchRate > 0 {
+			s += fmt.Sprintf("; batch/COPY = %.2f", batchRate/rate)
+		}
+		out.row("raw COPY baseline", s)
+	}
+	if rows["scale"] {
+		for _, w := range []int{32, 64, 128, 256, 512} {
+			res, err := load(fmt.Sprintf("rt%d", w), w, 1, 4)
+			if err != nil {
+				return err
+			}
+			out.load(fmt.Sprintf("scale: real-time, %d clients, 1–4 tickets", w), res)
+		}
+		for _, k := range []int{10, 100, 1000} {
+			res, err := load(fmt.Sprintf("b%d", k), 32, k, k)
+			if err != nil {
+				return err
+			}
+			out.load(fmt.Sprintf("scale: batch, 32 clients, %d tickets", k), res)
+		}
+	}
+	if rows["verify"] {
+		for _, deep := range []bool{false, true} {
+			s, err := p.verify(ctx, env, deep)
+			if err != nil {
+				return err
+			}
+			name := "ecinema verify (online) on what this run wrote"
+			if deep {
+				name = "ecinema verify --deep on what this run wrote"
+			}
+			out.row(name, s)
+		}
+	}
+	return nil
+}
+
+// perfTable prints the result table as Markdown.
+type perfTable struct{ w io.Writer }
+
+func (t *perfTable) header() {
+	fmt.Fprintf(t.w, "| path | measured (this run, %s) |\n| --- | --- |\n", time.Now().UTC().Format("2006-01-02 15:04Z"))
+}
+
+func (t *perfTable) row(name, v string) { fmt.Fprintf(t.w, "| %s | %s |\n", name, v) }
+
+func (t *perfTable) load(name string, r *loadgen.Result) {
+	secs := r.Elapsed.Seconds()
+	s := fmt.Sprintf("%.0f tickets/s (%.0f requests/s), p50 %s, p99 %s, max %s, %d errors",
+		float64(r.Tickets)/secs, float64(r.Requests)/secs, perfMS(r.Latencies.P50), perfMS(r.Latencies.P99), perfMS(r.Latencies.Max), r.ErrorCount())
+	t.row(name, s)
+}
+
+func perfMS(d time.Duration) string {
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
+
+// perfServer is the cluster and the server child process of one run.
+type perfServer struct {
+	cluster   *pgcluster.Cluster
+	dir       string
+	dbURL     string
+	url       string
+	pprofAddr string
+	adminKey  string
+	keyFile   string
+	cmd       *exec.Cmd
+	pool      *pgxpool.Pool
+	keys      *apikey.Store
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func startPerfServer(ctx context.Context, env *cmdEnv, pprof bool) (_ *perfServer, err error) {
+	dir, err := os.MkdirTemp("", "ecinema-perf-")
+	if err != nil {
+		return nil, err
+	}
+	p := &perfServer{dir: dir}
+	defer func() {
+		if err != nil {
+			p.stop(env)
+		}
+	}()
+	sum := sha256.Sum256([]byte(dir))
+	p.cluster, err = pgcluster.Start(ctx, pgcluster.Options{
+		DataDir: filepath.Join(dir, "pg"), SocketDir: "/tmp/ecperf-" + hex.EncodeToString(sum[:4]),
+		LogFile:  filepath.Join(dir, "postgres.log"),
+		Settings: []string{"shared_preload_libraries=pg_stat_statements", "shared_buffers=256MB", "max_wal_size=4GB"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDatabase(ctx, p.cluster.URL("postgres"), "ecinema"); err != nil {
+		return nil, err
+	}
+	p.dbURL = p.cluster.URL("ecinema")
+	if err := migrations.Up(ctx, p.dbURL); err != nil {
+		return nil, err
+	}
+	owner, err := postgres.OpenOwner(ctx, p.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	_, err = owner.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+	owner.Close()
+	if err != nil {
+		return nil, fmt.Errorf("pg_stat_statements: %w", err)
+	}
+	p.keyFile = filepath.Join(dir, "log.key")
+	skey, _, err := ledger.GenerateKey(ledger.DefaultOrigin)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(p.keyFile, []byte(skey+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if p.adminKey, err = ensureAdminKey(ctx, p.dbURL, filepath.Join(dir, "admin.key")); err != nil {
+		return nil, err
+	}
+	if p.pool, err = postgres.Open(ctx, p.dbURL); err != nil {
+		return nil, err
+	}
+	p.keys = apikey.NewStore(p.pool)
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p.url = "http://" + addr
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	p.cmd = exec.Command(exe, "serve")
+	p.cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile,
+		"ECINEMA_ADDR="+addr, "ECINEMA_RATE_LIMIT=0", "ECINEMA_LOG_LEVEL=warn")
+	if pprof {
+		if p.pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		p.cmd.Env = append(p.cmd.Env, "ECINEMA_PPROF_ADDR="+p.pprofAddr)
+	}
+	p.cmd.Stderr = env.stderr
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, errors.New("perf: the server did not get ready within 60 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	fmt.Fprintf(env.stderr, "perf: PostgreSQL (durable, fsync on) in %s, server %s\n", dir, p.url)
+	return p, nil
+}
+
+func (p *perfServer) newPOSKey(ctx context.Context, cinemaID string) (string, error) {
+	_, secret, err := p.keys.Create(ctx, apikey.Spec{Name: "perf", Role: apikey.RolePOS, CinemaID: cinemaID})
+	return secret, err
+}
+
+func (p *perfServer) stop(env *cmdEnv) {
+	if p.cmd != nil && p.cmd.Process != nil {
+		p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			p.cmd.Process.Kill()
+			<-done
+		}
+	}
+	if p.pool != nil {
+		p.pool.Close()
+	}
+	if p.cluster != nil {
+		if err := p.cluster.Stop(); err != nil {
+			fmt.Fprintln(env.stderr, err)
+		}
+	}
+	os.RemoveAll(p.dir)
+}
+
+// rss reads the server's peak resident set.
+func (p *perfServer) rss() string {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var hwm, rss string
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			hwm = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("peak %s, now %s", hwm, rss)
+}
+
+func (p *perfServer) profile(ctx context.Context, env *cmdEnv, file string, secs int) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprofAddr, secs), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "perf: profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "perf: profile:", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, resp.Body)
+	fmt.Fprintf(env.stderr, "perf: CPU profile in %s (go tool pprof -top %s)\n", file, file)
+}
+
+func (p *perfServer) resetStatements(ctx context.Context) {
+	p.pool.Exec(ctx, "SELECT pg_stat_statements_reset()")
+}
+
+func (p *perfServer) writeStatements(ctx context.Context, file string) {
+	rows, err := p.pool.Query(ctx, `SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3)::text, rows,
+  left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%10s %10s %9s %10s  query\n", "calls", "total_ms", "mean_ms", "rows")
+	for rows.Next() {
+		var calls, total, n int64
+		var mean, q string
+		if rows.Scan(&calls, &total, &mean, &n, &q) == nil {
+			fmt.Fprintf(&b, "%10d %10d %9s %10d  %s\n", calls, total, mean, n, q)
+		}
+	}
+	os.WriteFile(file, []byte(b.String()), 0o644)
+}
+
+// verify runs the online verification in this process and reports
+// entries/s.
+func (p *perfServer) verify(ctx context.Context, env *cmdEnv, deep bool) (string, error) {
+	var args []string
+	if deep {
+		args = append(args, "--deep")
+	}
+	var n int64
+	if err := p.pool.QueryRow(ctx, "SELECT size FROM ledger_heads WHERE log_id = 'main'").Scan(&n); err != nil {
+		return "", err
+	}
+	venv := &cmdEnv{stdout: io.Discard, stderr: env.stderr, getenv: func(k string) string {
+		switch k {
+		case "ECINEMA_DATABASE_URL":
+			return p.dbURL
+		case "ECINEMA_LOG_KEY_FILE":
+			return p.keyFile
+		}
+		return ""
+	}}
+	start := time.Now()
+	if err := cmdVerify(ctx, venv, args); err != nil {
+		return "", err
+	}
+	d := time.Since(start)
+	return fmt.Sprintf("%d entries in %.1f s: %.0f entries/s", n, d.Seconds(), float64(n)/d.Seconds()), nil
+}
+
+// rawCopy is the baseline: workers goroutines each COPY rowsPer ticket
+// rows a transaction into a bare table with the tickets' columns and
+// primary key, for d, and it returns rows per second.
+func rawCopy(ctx context.Context, dbURL string, workers, rowsPer int, d time.Duration) (float64, error) {
+	owner, err := postgres.OpenOwner(ctx, dbURL+"&pool_max_conns="+strconv.Itoa(workers))
+	if err != nil {
+		return 0, err
+	}
+	defer owner.Close()
+	if _, err := owner.Exec(ctx, `DROP TABLE IF EXISTS perf_copy; CREATE TABLE perf_copy (
+  cinema_id text NOT NULL, id text NOT NULL, screening_id text NOT NULL, film_id text NOT NULL,
+  price numeric(12,2) NOT NULL, category text NOT NULL, seat text, channel text NOT NULL,
+  sold_at timestamptz NOT NULL, sale_date date NOT NULL, box_office_day date NOT NULL, sale_seq bigint NOT NULL,
+  refunded_at timestamptz, refund_seq bigint, PRIMARY KEY (cinema_id, id))`); err != nil {
+		return 0, err
+	}
+	cols := []string{"cinema_id", "id", "screening_id", "film_id", "price", "category", "seat", "channel", "sold_at", "sale_date", "box_office_day", "sale_seq"}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	start := time.Now()
+	deadline := start.Add(d)
+	day := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; time.Now().Before(deadline); k++ {
+				rows := make([][]any, rowsPer)
+				for i := range rows {
+					rows[i] = []any{"c" + strconv.Itoa(w%64), fmt.Sprintf("w%d-%d-%d", w, k, i), "s" + strconv.Itoa(w), "film",
+						"2500.00", "adult", fmt.Sprintf("R%d-%d", i/25+1, i%25+1), "web", time.Now(), day, day, int64(k)}
+				}
+				n, err := owner.CopyFrom(ctx, pgx.Identifier{"perf_copy"}, cols, pgx.CopyFromRows(rows))
+				if err != nil {
+					errc <- err
+					return
+				}
+				total.Add(n)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return 0, fmt.Errorf("perf: raw COPY: %w", err)
+	}
+	return float64(total.Load()) / time.Since(start).Seconds(), nil
+}
