@@ -258,12 +258,12 @@ type scope struct {
 
 // groupTx is one group's transaction in the making.
 type groupTx struct {
-	w    *Writer
-	ctx  context.Context
-	tx   pgx.Tx
-	t    *frontier
-	b    *pgx.Batch // writes queued, not sent yet
-	ok   []pending
+	w   *Writer
+	ctx context.Context
+	tx  pgx.Tx
+	t   *frontier
+	b   *pgx.Batch // writes queued, not sent yet
+	ok  []pending
 }
 
 // flush sends the queued writes.
