@@ -20,13 +20,18 @@ import (
 // statement per table (projectSales), sent with the entries themselves.
 const (
 	// sqlTicketIDsTaken: which (cinema, ticket id) of the run are sold already.
-	sqlTicketIDsTaken = `SELECT t.cinema_id, t.id FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
-JOIN tickets t ON t.cinema_id = u.cinema_id AND t.id = u.id`
+	//
+	// Both are LATERAL probes with LIMIT 1, so that the plan is one index
+	// probe per row whatever the planner estimates for a screening's fresh
+	// rows (a hash join over the screening's tickets took 30 ms a run).
+	sqlTicketIDsTaken = `SELECT u.cinema_id, u.id FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+CROSS JOIN LATERAL (SELECT 1 FROM tickets t WHERE t.cinema_id = u.cinema_id AND t.id = u.id LIMIT 1) x`
 
 	// sqlSeatsTaken: which (cinema, screening, seat) of the run are sold and
 	// not refunded (the partial unique index tickets_active_seat).
-	sqlSeatsTaken = `SELECT t.cinema_id, t.screening_id, t.seat FROM unnest($1::text[], $2::text[], $3::text[]) AS u(cinema_id, screening_id, seat)
-JOIN tickets t ON t.cinema_id = u.cinema_id AND t.screening_id = u.screening_id AND t.seat = u.seat AND t.refunded_at IS NULL`
+	sqlSeatsTaken = `SELECT u.cinema_id, u.screening_id, u.seat FROM unnest($1::text[], $2::text[], $3::text[]) AS u(cinema_id, screening_id, seat)
+CROSS JOIN LATERAL (SELECT 1 FROM tickets t WHERE t.cinema_id = u.cinema_id AND t.screening_id = u.screening_id
+  AND t.seat = u.seat AND t.refunded_at IS NULL LIMIT 1) x`
 
 	sqlTicketsInsertMany = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
   sold_at, sale_date, box_office_day, sale_seq)

@@ -50,6 +50,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	dur := fs.Duration("duration", 20*time.Second, "how long each load row runs")
 	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale")
 	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
+	serverBin := fs.String("server", "", "ecinema binary to run as the server (default this one), e.g. a build of an older commit for a before/after run")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("perf takes only flags")
 	}
@@ -62,7 +63,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 			return err
 		}
 	}
-	p, err := startPerfServer(ctx, env, *profDir != "")
+	p, err := startPerfServer(ctx, env, *serverBin, *profDir != "")
 	if err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func startPerfServer(ctx context.Context, env *cmdEnv, pprof bool) (_ *perfServer, err error) {
+func startPerfServer(ctx context.Context, env *cmdEnv, exe string, pprof bool) (_ *perfServer, err error) {
 	dir, err := os.MkdirTemp("", "ecinema-perf-")
 	if err != nil {
 		return nil, err
@@ -251,9 +252,10 @@ func startPerfServer(ctx context.Context, env *cmdEnv, pprof bool) (_ *perfServe
 		return nil, err
 	}
 	p.url = "http://" + addr
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
 	}
 	p.cmd = exec.Command(exe, "serve")
 	p.cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile,
