@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -139,9 +140,21 @@ var errorTable = []struct {
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 
-// errorBody is the shape of every error answer (SPEC 4).
+// errorBody is the shape of every error answer (SPEC 4). A refused gate
+// scan also carries its result beside the error (scanRefusal).
 type errorBody struct {
 	Error errorDetail `json:"error"`
+	*scanRefusal
+}
+
+// scanRefusal is what a gate needs from a refused check-in: the result
+// code, the ticket when the code could be read, and for already_admitted
+// when and at which gate it was admitted.
+type scanRefusal struct {
+	Result     string     `json:"result"`
+	TicketID   string     `json:"ticket_id,omitempty"`
+	AdmittedAt *time.Time `json:"admitted_at,omitempty"`
+	Gate       string     `json:"gate,omitempty"`
 }
 
 type errorDetail struct {
@@ -180,7 +193,7 @@ func (s *Server) classify(err error) (int, errorBody) {
 		if details == nil {
 			details = []validate.FieldError{}
 		}
-		return errorBody{errorDetail{Code: code, Message: msg, Details: details}}
+		return errorBody{Error: errorDetail{Code: code, Message: msg, Details: details}}
 	}
 	var verr *validate.Errors
 	if errors.As(err, &verr) {
@@ -197,7 +210,13 @@ func (s *Server) classify(err error) (int, errorBody) {
 			if errors.As(err, &f) && f.FieldName() != "" {
 				details = []validate.FieldError{{Field: f.FieldName(), Code: row.code, Message: err.Error()}}
 			}
-			return row.status, body(row.code, err.Error(), details)
+			b := body(row.code, err.Error(), details)
+			var r *ticketing.Refusal
+			if errors.As(err, &r) {
+				b.Error.Code = r.Result
+				b.scanRefusal = &scanRefusal{Result: r.Result, TicketID: r.TicketID, AdmittedAt: r.AdmittedAt, Gate: r.Gate}
+			}
+			return row.status, b
 		}
 	}
 	var he *echo.HTTPError

@@ -136,6 +136,14 @@ func (s *Server) routes() {
 	v1.GET("/events/:id/sessions", handleSessionList(d.Ticketing), allow(anyRole))
 	v1.GET("/events/:id/sessions/:sid/versions", handleTicketingVersions(d.Ticketing, "session"), allow(anyRole))
 	pub.GET("/tickets/keys", handleTicketKeys(d.Ticketing))
+	v1.POST("/tickets/sales", handleTicketSales(d.Ticketing), allow(venueOnly))
+	v1.POST("/tickets/refunds", handleTicketRefunds(d.Ticketing), allow(venueOnly))
+	v1.POST("/tickets/checkins", handleTicketCheckin(d.Ticketing), allow(venueOnly))
+	v1.POST("/tickets/checkins/batch", handleTicketCheckinBatch(d.Ticketing), allow(venueOnly))
+	v1.GET("/tickets/revocations", handleTicketRevocations(d.Ticketing), allow(venueOnly))
+	v1.GET("/tickets/:id", handleTicketGet(d.Ticketing), allow(venueWriters))
+	v1.GET("/tickets/:id/qr.png", handleTicketQR(d.Ticketing), allow(venueWriters))
+	pub.GET("/tickets/stats", handleTicketStats(d.Ticketing, d.Keys)) // public view without a key; roles checked inside
 
 	// Museums (CULTURE 4): curators write their museum's catalogue; the
 	// published catalogue, IIIF (Image API level 0 and Presentation 3) and

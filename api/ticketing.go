@@ -1,10 +1,15 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
 
 	"ecinema/apikey"
 	"ecinema/culture/ticketing"
@@ -209,4 +214,181 @@ func handleSessionList(svc *ticketing.Service) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, listResponse[ticketing.Session]{Items: ss, NextCursor: next})
 	})
+}
+
+func handleTicketSales(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		var in ticketing.SaleRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		resp, err := svc.Sell(c.Request().Context(), ticketCaller(c), idempotencyKey(c), in)
+		if err != nil {
+			return err
+		}
+		return c.Blob(resp.Status, echo.MIMEApplicationJSON, resp.Body)
+	})
+}
+
+func handleTicketRefunds(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		var in ticketing.RefundRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		resp, err := svc.Refund(c.Request().Context(), ticketCaller(c), idempotencyKey(c), in)
+		if err != nil {
+			return err
+		}
+		return c.Blob(resp.Status, echo.MIMEApplicationJSON, resp.Body)
+	})
+}
+
+// handleTicketCheckin answers 200 admitted, or the refusal in the error
+// shape with result, ticket_id and, for already_admitted, admitted_at and
+// gate beside it (errors.go).
+func handleTicketCheckin(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		var in ticketing.CheckinRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		res, err := svc.Checkin(c.Request().Context(), ticketCaller(c), in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	})
+}
+
+func handleTicketCheckinBatch(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		var in ticketing.BatchRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		res, err := svc.CheckinBatch(c.Request().Context(), ticketCaller(c), in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	})
+}
+
+func handleTicketRevocations(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		limit := 0
+		if s := c.QueryParam("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 1000 {
+				return badQuery("limit", "must be an integer 1..1000")
+			}
+			limit = n
+		}
+		items, next, err := svc.Revocations(c.Request().Context(), ticketCaller(c).VenueID, c.QueryParam("since"), limit)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, struct {
+			Items []ticketing.Revocation `json:"items"`
+			Next  string                 `json:"next"`
+		}{items, next})
+	})
+}
+
+func handleTicketGet(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		t, err := svc.Ticket(c.Request().Context(), ticketCaller(c), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, t)
+	})
+}
+
+// handleTicketQR renders a ticket's code as a QR code PNG (error
+// correction M; the code is Base45, so the symbol is in alphanumeric mode).
+func handleTicketQR(svc *ticketing.Service) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		t, err := svc.Ticket(c.Request().Context(), ticketCaller(c), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		png, err := qrcode.Encode(t.Code, qrcode.Medium, 384)
+		if err != nil {
+			return fmt.Errorf("api: render QR of ticket %s: %w", t.ID, err)
+		}
+		return c.Blob(http.StatusOK, "image/png", png)
+	})
+}
+
+// handleTicketStats serves the statistics: with a key of an allowed role
+// grouped as asked (a venue key sees its venue), without a key the public
+// view by kind, region and month without money.
+func handleTicketStats(svc *ticketing.Service, keys *apikey.Store) echo.HandlerFunc {
+	return ticketHandler(svc, func(c echo.Context) error {
+		ctx := c.Request().Context()
+		from, to, err := statsPeriod(c)
+		if err != nil {
+			return err
+		}
+		format := c.QueryParam("format")
+		if format != "" && format != "json" && format != "csv" {
+			return badQuery("format", "must be json or csv")
+		}
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			st, err := svc.PublicStats(ctx, from, to)
+			if err != nil {
+				return err
+			}
+			if format == "csv" {
+				return attachment(c, contentTypeCSV, "ticket-stats-public.csv", st.WriteCSV)
+			}
+			return c.JSON(http.StatusOK, st)
+		}
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || keys == nil {
+			return errNoKey
+		}
+		p, err := keys.Resolve(ctx, strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		c.Set(principalKey, p)
+		if !slices.Contains(ticketStatsRoles, p.Role) {
+			return errForbidden
+		}
+		q := ticketing.StatsQuery{From: from, To: to, GroupBy: c.QueryParam("group_by")}
+		if q.GroupBy == "" {
+			q.GroupBy = "venue"
+		}
+		if p.Role == apikey.RoleVenue {
+			q.VenueID = p.Scope
+		}
+		st, err := svc.Stats(ctx, q)
+		if err != nil {
+			return err
+		}
+		if format == "csv" {
+			return attachment(c, contentTypeCSV, "ticket-stats-"+q.GroupBy+".csv", st.WriteCSV)
+		}
+		return c.JSON(http.StatusOK, st)
+	})
+}
+
+func statsPeriod(c echo.Context) (time.Time, time.Time, error) {
+	var ts [2]time.Time
+	for i, name := range []string{"from", "to"} {
+		v := c.QueryParam(name)
+		if v == "" {
+			return ts[0], ts[1], badQuery(name, "is required: a date YYYY-MM-DD (box-office day)")
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return ts[0], ts[1], badQuery(name, "must be a date YYYY-MM-DD")
+		}
+		ts[i] = t
+	}
+	return ts[0], ts[1], nil
 }

@@ -21,6 +21,8 @@ var deepTables = []ledger.ShadowTable{
 	{Name: "ticketing_events", Columns: "id, version, venue_id, kind, title, age_rating, national, entry_seq", SeqColumn: "entry_seq"},
 	{Name: "ticketing_sessions", Columns: "id, event_id, venue_id, zone_id, starts_at, ends_at, box_office_day, capacity, version, entry_seq, tickets_sold, tickets_active, gross", SeqColumn: "entry_seq"},
 	{Name: "ticketing_tariffs", Columns: "session_id, code, name, price, admissions"},
+	{Name: "ticketing_tickets", Columns: "id, venue_id, session_id, event_id, tariff, price, seat, admissions, sold_at, sale_date, box_office_day, sale_seq, kid, code, refunded_at, refund_seq, admitted, last_admitted_at, last_gate", SeqColumn: "sale_seq"},
+	{Name: "ticketing_scans", Columns: "venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq", SeqColumn: "entry_seq"},
 }
 
 // DeepCheck rebuilds the ticketing projections from the entries for
@@ -66,6 +68,21 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 		var b sessionBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
 			_, err = applySession(ctx, tx, e, b)
+		}
+	case KindSale:
+		var b saleBody
+		if err = json.Unmarshal(p.Body, &b); err == nil {
+			err = applySale(ctx, tx, e, b, -1)
+		}
+	case KindRefund:
+		var b refundBody
+		if err = json.Unmarshal(p.Body, &b); err == nil {
+			_, err = applyRefund(ctx, tx, e, b)
+		}
+	case KindCheckin, KindGateBatch:
+		var b checkinBody
+		if err = json.Unmarshal(p.Body, &b); err == nil {
+			err = applyCheckins(ctx, tx, e, b)
 		}
 	}
 	if err != nil {
