@@ -222,7 +222,7 @@ func handleTicketSales(svc *ticketing.Service) echo.HandlerFunc {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		resp, err := svc.Sell(c.Request().Context(), ticketCaller(c), idempotencyKey(c), in)
+		resp, err := svc.Sell(c.Request().Context(), ticketCaller(c), c.Request().Header.Get("Idempotency-Key"), in)
 		if err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func handleTicketRefunds(svc *ticketing.Service) echo.HandlerFunc {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		resp, err := svc.Refund(c.Request().Context(), ticketCaller(c), idempotencyKey(c), in)
+		resp, err := svc.Refund(c.Request().Context(), ticketCaller(c), c.Request().Header.Get("Idempotency-Key"), in)
 		if err != nil {
 			return err
 		}

@@ -569,4 +569,3 @@ func (s *Service) Ticket(ctx context.Context, c Caller, id string) (Ticket, erro
 	t.SoldAt = t.SoldAt.UTC()
 	return t, nil
 }
-

@@ -208,4 +208,3 @@ func applyRefund(ctx context.Context, tx pgx.Tx, e ledger.Entry, b refundBody) (
 	}
 	return gross, nil
 }
-

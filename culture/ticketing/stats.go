@@ -109,7 +109,7 @@ GROUP BY 1, 2, 3, 4, 5`
 
 type statsAcc struct {
 	sold, refunded, admitted, capacity int64
-	gross, vat, national              decimal.Decimal
+	gross, vat, national               decimal.Decimal
 }
 
 func (a *statsAcc) add(b *statsAcc) {
