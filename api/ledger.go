@@ -84,7 +84,26 @@ func handleLedgerCheckpoint(d *LedgerDeps) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Note)
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Signed())
+	}
+}
+
+// handleLedgerCheckpointAt serves the stored checkpoint of size N (public):
+// GET /v1/ledger/checkpoints?size=N, with its cosignatures.
+func handleLedgerCheckpointAt(d *LedgerDeps) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if d == nil || d.Reader == nil {
+			return errNotWired
+		}
+		size, err := strconv.ParseInt(c.QueryParam("size"), 10, 64)
+		if err != nil || size < 1 {
+			return badQuery("size", "must be a tree size ≥ 1 at which a checkpoint was published")
+		}
+		cp, err := d.Reader.CheckpointAt(c.Request().Context(), size)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Signed())
 	}
 }
 
@@ -109,7 +128,7 @@ func handleLedgerPublish(d *LedgerDeps) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Note)
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Signed())
 	}
 }
 

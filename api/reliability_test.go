@@ -2,13 +2,20 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+	"gopkg.in/yaml.v3"
+
 	"ecinema/apikey"
 	"ecinema/internal/apptest"
+	"ecinema/ledger"
+	"ecinema/witness"
 )
 
 // TestDateBounds (issue 13 D1): dates PostgreSQL or the replay cannot carry
@@ -190,5 +197,60 @@ func TestCSVFormulaInjection(t *testing.T) {
 	}
 	if !bytes.Contains(r.Body, []byte(`"'=HYPERLINK(""http://evil"")"`)) || !bytes.Contains(r.Body, []byte(",-2500.00,")) {
 		t.Fatalf("CSV:\n%s", r.Body)
+	}
+}
+
+// TestOpenAPICheckpointExample: the example checkpoint of the OpenAPI
+// document is a real one (right origin, blank line before the signatures)
+// that verifies with the keys its description names, log and witness.
+func TestOpenAPICheckpointExample(t *testing.T) {
+	var doc map[string]any
+	e := apptest.New(t)
+	if err := yaml.Unmarshal(e.Do("GET", "/openapi.yaml", "", nil).Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var node any = doc
+	for _, k := range []string{"paths", "/v1/ledger/checkpoint", "get", "responses", "200", "content", "text/plain", "example"} {
+		m, _ := node.(map[string]any)
+		node = m[k]
+	}
+	ex, _ := node.(string)
+	logV, err := ledger.NewVerifier("ecinema.kz/ledger/main+22532135+AfegSpaWAQ0vt5meRN3IJDEDZTZ6zIwT9fmQuymmQN+6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wV, err := witness.NewVerifier("witness.example.kz+6ba088ff+BEJbO6ue2OSNor6al/lPKT6WfIzChK4ae3EATL6H+HBb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, _, err := ledger.OpenCheckpoint([]byte(ex), ledger.DefaultOrigin, logV); err != nil || size != 1043 {
+		t.Fatalf("example checkpoint: size %d, %v\n%q", size, err, ex)
+	}
+	if n, err := ledger.CheckWitnesses([]byte(ex), logV, []note.Verifier{wV}, 1); err != nil || n != 1 {
+		t.Fatalf("example cosignature: %d, %v", n, err)
+	}
+}
+
+// TestCheckpointAtSize: GET /v1/ledger/checkpoints?size=N serves an older
+// checkpoint (every one is kept).
+func TestCheckpointAtSize(t *testing.T) {
+	w := newStWorld(t)
+	first, err := w.App.Publisher.Publish(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.screening(t, "s1", "film-a", w.at(2026, 1, 9, 19, 0))
+	if _, err := w.App.Publisher.Publish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := w.Do("GET", "/v1/ledger/checkpoints?size="+strconv.FormatInt(first.Size, 10), "", nil)
+	if r.Status != 200 || string(r.Body) != string(first.Note) {
+		t.Fatalf("checkpoint at %d: %d %q", first.Size, r.Status, r.Body)
+	}
+	if r := w.Do("GET", "/v1/ledger/checkpoints?size=99999", "", nil); r.Status != 404 {
+		t.Fatalf("no such size: %d", r.Status)
+	}
+	if r := w.Do("GET", "/v1/ledger/checkpoints?size=x", "", nil); r.Status != 400 {
+		t.Fatalf("bad size: %d", r.Status)
 	}
 }

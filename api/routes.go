@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	// Ledger (SPEC 3, 4): checkpoint and public key are public.
 	pub.GET("/ledger/checkpoint", handleLedgerCheckpoint(d.Ledger))
 	pub.GET("/ledger/public-key", handleLedgerPublicKey(d.Ledger))
+	pub.GET("/ledger/checkpoints", handleLedgerCheckpointAt(d.Ledger))
 	pub.GET("/ledger/tickets/:cinema/:ticket", handleLedgerTicketLeaf(d.Ledger, d.Ingest))
 	pub.GET("/ledger/leaves/:seq", handleLedgerLeaf(d.Ledger))
 	v1.POST("/ledger/checkpoints", handleLedgerPublish(d.Ledger), allow(admins))

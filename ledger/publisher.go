@@ -9,8 +9,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"ecinema/witness"
 )
 
 const (
@@ -26,8 +29,12 @@ WHERE log_id = $1 AND size > $2 ORDER BY size LIMIT $3`
 type Checkpoint struct {
 	Size        int64
 	Root        [32]byte
-	Note        []byte // the signed note exactly as served
+	Note        []byte // the log-signed note exactly as signed
 	PublishedAt time.Time
+	// Cosignatures are the witnesses' cosignature lines gathered for it,
+	// each "— name base64\n"; Signed() serves them after the log's.
+	Cosignatures [][]byte
+	cosignedBy   map[uint32]bool
 }
 
 // PublisherConfig configures a Publisher.
@@ -37,6 +44,13 @@ type PublisherConfig struct {
 	Signer   note.Signer   // required
 	Interval time.Duration // Run's period, default 10 s
 	Logger   *slog.Logger  // default slog.Default()
+	// Witnesses are asked to cosign every checkpoint (SPEC 12); Quorum is
+	// how many cosignatures a checkpoint should carry (default all). Below
+	// it the checkpoint is still published, with what it has.
+	Witnesses      []*witness.Client
+	Quorum         int
+	WitnessTimeout time.Duration         // per witness request, default 10 s
+	Metrics        prometheus.Registerer // witness metrics; none when nil
 }
 
 // Publisher signs and stores checkpoints of one log: every Interval when
@@ -46,6 +60,7 @@ type PublisherConfig struct {
 type Publisher struct {
 	pool *pgxpool.Pool
 	cfg  PublisherConfig
+	wm   *witnessMetrics
 }
 
 // NewPublisher returns a publisher; cfg.Signer must be set.
@@ -62,7 +77,17 @@ func NewPublisher(pool *pgxpool.Pool, cfg PublisherConfig) *Publisher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Publisher{pool: pool, cfg: cfg}
+	if cfg.Quorum <= 0 || cfg.Quorum > len(cfg.Witnesses) {
+		cfg.Quorum = len(cfg.Witnesses)
+	}
+	if cfg.WitnessTimeout <= 0 {
+		cfg.WitnessTimeout = defaultWitnessTimeout
+	}
+	p := &Publisher{pool: pool, cfg: cfg}
+	if len(cfg.Witnesses) > 0 {
+		p.wm = newWitnessMetrics(cfg.Metrics)
+	}
+	return p
 }
 
 // Origin returns the origin line of this log's checkpoints.
@@ -76,6 +101,10 @@ func (p *Publisher) Run(ctx context.Context) error {
 	for {
 		if _, err := p.Publish(ctx); err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
 			p.cfg.Logger.Error("ledger: publish checkpoint", "log", p.cfg.LogID, "err", err)
+		}
+		// Witnesses that missed a checkpoint catch up on the next tick.
+		if _, err := p.GatherCosignatures(ctx); err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
+			p.cfg.Logger.Error("ledger: gather cosignatures", "log", p.cfg.LogID, "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -135,6 +164,9 @@ func latestCheckpoint(ctx context.Context, q querier, logID string) (Checkpoint,
 		return c, fmt.Errorf("ledger: read checkpoint: %w", err)
 	}
 	copy(c.Root[:], root)
+	if err := loadCosignatures(ctx, q, logID, &c); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

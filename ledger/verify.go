@@ -58,12 +58,19 @@ type VerifyReport struct {
 	CheckpointSize int64    // size of the latest checkpoint checked (0 when none)
 	Consistency    int      // consistency proofs checked
 	Deep           []string // names of the projection checks that passed
+	Witnessed      int      // valid witness cosignatures checked (verify --witness)
 }
 
 // String is the one-line summary ecinema verify prints.
 func (r VerifyReport) String() string {
 	s := fmt.Sprintf("ok: %d entries, root %x, %d checkpoints (latest size %d), %d consistency proofs",
 		r.Entries, r.Root, r.Checkpoints, r.CheckpointSize, r.Consistency)
+	if tail := r.Entries - r.CheckpointSize; tail > 0 {
+		s += fmt.Sprintf("; %d entries after the latest checkpoint are UNSIGNED (their root above is signed by nobody)", tail)
+	}
+	if r.Witnessed > 0 {
+		s += fmt.Sprintf(", %d witness cosignatures", r.Witnessed)
+	}
 	if len(r.Deep) > 0 {
 		s += fmt.Sprintf(", projections %v", r.Deep)
 	}

@@ -10,27 +10,30 @@ import (
 
 	"ecinema/culture/blobstore"
 	"ecinema/ledger"
+	"ecinema/witness"
 )
 
 // config is the service's configuration, read from the environment once.
 type config struct {
-	DatabaseURL     string        // ECINEMA_DATABASE_URL
-	Addr            string        // ECINEMA_ADDR
-	LogKeyFile      string        // ECINEMA_LOG_KEY_FILE
-	LogOrigin       string        // ECINEMA_LOG_ORIGIN
-	CheckpointEvery time.Duration // ECINEMA_CHECKPOINT_INTERVAL
-	RateLimit       float64       // ECINEMA_RATE_LIMIT
-	RateBurst       int           // ECINEMA_RATE_BURST
-	ShutdownTimeout time.Duration // ECINEMA_SHUTDOWN_TIMEOUT
-	LogLevel        string        // ECINEMA_LOG_LEVEL
-	BlobDir         string        // ECINEMA_BLOB_DIR
-	TicketKeyFile   string        // ECINEMA_TICKET_KEY_FILE
-	MaxUpload       int64         // ECINEMA_MAX_UPLOAD
-	OAIBaseURL      string        // ECINEMA_OAI_BASE_URL
-	DBTimeout       time.Duration // ECINEMA_DB_TIMEOUT
-	DBMaxConns      int           // ECINEMA_DB_MAX_CONNS
-	BulkReaders     int           // ECINEMA_BULK_READERS
-	PprofAddr       string        // ECINEMA_PPROF_ADDR
+	DatabaseURL     string            // ECINEMA_DATABASE_URL
+	Addr            string            // ECINEMA_ADDR
+	LogKeyFile      string            // ECINEMA_LOG_KEY_FILE
+	LogOrigin       string            // ECINEMA_LOG_ORIGIN
+	CheckpointEvery time.Duration     // ECINEMA_CHECKPOINT_INTERVAL
+	RateLimit       float64           // ECINEMA_RATE_LIMIT
+	RateBurst       int               // ECINEMA_RATE_BURST
+	ShutdownTimeout time.Duration     // ECINEMA_SHUTDOWN_TIMEOUT
+	LogLevel        string            // ECINEMA_LOG_LEVEL
+	BlobDir         string            // ECINEMA_BLOB_DIR
+	TicketKeyFile   string            // ECINEMA_TICKET_KEY_FILE
+	MaxUpload       int64             // ECINEMA_MAX_UPLOAD
+	OAIBaseURL      string            // ECINEMA_OAI_BASE_URL
+	DBTimeout       time.Duration     // ECINEMA_DB_TIMEOUT
+	DBMaxConns      int               // ECINEMA_DB_MAX_CONNS
+	BulkReaders     int               // ECINEMA_BULK_READERS
+	PprofAddr       string            // ECINEMA_PPROF_ADDR
+	Witnesses       []*witness.Client // ECINEMA_WITNESSES
+	WitnessQuorum   int               // ECINEMA_WITNESS_QUORUM (0: all)
 }
 
 // configVars documents every variable with its default; README's table
@@ -49,6 +52,8 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_BLOB_DIR", blobstore.DefaultDir, "directory of the content-addressed file store (bags, images, audio, books)"},
 	{"ECINEMA_MAX_UPLOAD", "2147483648", "largest upload accepted, in bytes (2 GiB)"},
 	{"ECINEMA_OAI_BASE_URL", "", "absolute URL of /oai as harvesters reach it (taken from each request when empty)"},
+	{"ECINEMA_WITNESSES", "", "comma-separated URL|verifier key of the witnesses asked to cosign each checkpoint"},
+	{"ECINEMA_WITNESS_QUORUM", "", "cosignatures a checkpoint should gather (default all witnesses)"},
 	{"ECINEMA_DB_TIMEOUT", "5s", "deadline of each request's database work (an idle deadline for exports); past it the answer is 503"},
 	{"ECINEMA_DB_MAX_CONNS", "20", "size of the connection pool"},
 	{"ECINEMA_BULK_READERS", "4", "exports, statements and reconciliations running at once (more wait, then 503); keep it well below ECINEMA_DB_MAX_CONNS"},
@@ -110,6 +115,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.BulkReaders >= c.DBMaxConns && c.DBMaxConns > 0 {
 		problems = append(problems, fmt.Sprintf("ECINEMA_BULK_READERS=%d must be below ECINEMA_DB_MAX_CONNS=%d, so that bulk reads leave connections to the write path", c.BulkReaders, c.DBMaxConns))
+	}
+	for _, spec := range strings.Split(get("ECINEMA_WITNESSES"), ",") {
+		if strings.TrimSpace(spec) == "" {
+			continue
+		}
+		wc, err := witness.ParseWitnessSpec(spec)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("ECINEMA_WITNESSES: %v", err))
+			continue
+		}
+		c.Witnesses = append(c.Witnesses, wc)
+	}
+	if q := get("ECINEMA_WITNESS_QUORUM"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > len(c.Witnesses) {
+			problems = append(problems, fmt.Sprintf("ECINEMA_WITNESS_QUORUM=%q must be between 1 and the number of ECINEMA_WITNESSES (%d)", q, len(c.Witnesses)))
+		}
+		c.WitnessQuorum = n
 	}
 	c.LogLevel = get("ECINEMA_LOG_LEVEL")
 	switch c.LogLevel {

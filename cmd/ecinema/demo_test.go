@@ -20,7 +20,7 @@ func TestDemoCommand(t *testing.T) {
 	if !strings.HasPrefix(out, "demo loaded: 112 cinemas") || !strings.Contains(errOut, "demo: day 2/2 2026-03-19") {
 		t.Errorf("demo stdout %q stderr %q", out, errOut)
 	}
-	out, errOut, err = runCmd(t, env, "verify", "--deep")
+	out, errOut, err = runCmd(t, env, "verify", "--deep", "--allow-unsigned-tail")
 	if err != nil || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("verify --deep = %q %q, %v", out, errOut, err)
 	}
@@ -30,7 +30,7 @@ func TestDemoCommand(t *testing.T) {
 WHERE (film_id, box_office_day, region) IN (SELECT film_id, box_office_day, region FROM boxoffice_daily LIMIT 1)`); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err = runCmd(t, env, "verify", "--deep")
+	out, _, err = runCmd(t, env, "verify", "--deep", "--allow-unsigned-tail")
 	if exitCode(err) != 1 || !strings.Contains(out+err.Error(), "boxoffice_daily") {
 		t.Errorf("verify --deep after tampering: %q, %v (exit %d)", out, err, exitCode(err))
 	}

@@ -76,6 +76,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL, TicketSealer: sealer,
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
+		Witnesses: cfg.Witnesses, WitnessQuorum: cfg.WitnessQuorum,
 		Ready: func(ctx context.Context) error {
 			n, err := migrations.Pending(ctx, cfg.DatabaseURL)
 			if err != nil {

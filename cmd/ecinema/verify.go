@@ -19,20 +19,36 @@ import (
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
+	"ecinema/witness"
 )
 
 const verifyUsage = `usage:
   ecinema verify [--deep] [--checkpoint FILE]... [--public-key KEY|FILE] [--log ID]
+                 [--origin ORIGIN] [--witness KEY|FILE]... [--quorum N] [--allow-unsigned-tail]
       online: streams every entry of the database at ECINEMA_DATABASE_URL and
       checks bytes, leaf hashes, chain, tree hashes, the root against every
       stored signed checkpoint (and each --checkpoint you hold), consistency
       between consecutive checkpoints, the head row; --deep also rebuilds the
       projections. The public key defaults to the one of ECINEMA_LOG_KEY_FILE.
-  ecinema verify --export FILE --checkpoint FILE --public-key KEY|FILE
+  ecinema verify --export FILE --checkpoint FILE --public-key KEY|FILE [--origin ORIGIN]
+                 [--witness KEY|FILE]... [--quorum N] [--allow-unsigned-tail]
       offline: checks a full NDJSON export (GET /v1/ledger/export) against a
-      signed checkpoint; no database needed.
+      signed checkpoint (GET /v1/ledger/checkpoint); no database needed.
+options:
+  --origin ORIGIN        the checkpoint origin every checkpoint must carry; default
+                         ECINEMA_LOG_ORIGIN, else the public key's name (pinned:
+                         a checkpoint of another origin fails)
+  --witness KEY|FILE     a witness's cosignature/v1 verifier key (repeatable); the
+                         latest checkpoint (online) or the first --checkpoint
+                         (offline) must carry --quorum valid cosignatures of them
+  --quorum N             cosignatures required (default: every --witness)
+  --allow-unsigned-tail  exit 0 even when entries after the latest signed
+                         checkpoint exist (they are checked, but no signature
+                         covers them)
 exit status: 0 verified; 1 the ledger failed verification (the first failing
-seq and the reason are printed); 2 usage; 3 verification could not run.`
+seq and the reason are printed) or lacks the witness quorum; 2 usage; 3
+verification could not run; 4 verified, but entries after the latest signed
+checkpoint are covered by no signature (see --allow-unsigned-tail).`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
@@ -64,14 +80,45 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	export := fs.String("export", "", "offline: NDJSON export file")
 	pubKey := fs.String("public-key", "", "verifier key, or a file holding it")
 	logID := fs.String("log", "", "log id (default main)")
-	origin := fs.String("origin", "", "expected checkpoint origin (default ECINEMA_LOG_ORIGIN, else the checkpoint's own)")
-	var cps stringsFlag
+	origin := fs.String("origin", "", "expected checkpoint origin (default ECINEMA_LOG_ORIGIN, else the public key's name)")
+	allowTail := fs.Bool("allow-unsigned-tail", false, "exit 0 although entries after the latest checkpoint are unsigned")
+	quorum := fs.Int("quorum", 0, "witness cosignatures required (default all --witness)")
+	var cps, witnessKeys stringsFlag
 	fs.Var(&cps, "checkpoint", "signed checkpoint file (repeatable)")
+	fs.Var(&witnessKeys, "witness", "witness verifier key or file (repeatable)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(env.stdout, verifyUsage)
+			return nil
+		}
 		return usagef("%s", verifyUsage)
+	}
+	var witnesses []note.Verifier
+	for _, k := range witnessKeys {
+		v, err := loadWitnessVerifier(k)
+		if err != nil {
+			return usagef("--witness %s: %v", k, err)
+		}
+		witnesses = append(witnesses, v)
+	}
+	if *quorum == 0 {
+		*quorum = len(witnesses)
+	}
+	if *quorum < 0 || *quorum > len(witnesses) {
+		return usagef("--quorum %d needs at least that many --witness keys (%d given)", *quorum, len(witnesses))
 	}
 	if *origin == "" {
 		*origin = strings.TrimSpace(env.getenv("ECINEMA_LOG_ORIGIN"))
+	}
+	finish := func(rep ledger.VerifyReport, err error, served []byte, v note.Verifier) error {
+		if err == nil && len(witnesses) > 0 {
+			n, werr := ledger.CheckWitnesses(served, v, witnesses, *quorum)
+			if werr != nil {
+				return &verifyFailed{werr}
+			}
+			rep.Witnessed = n
+		}
+		return verifyResult(env, rep, err, *allowTail)
 	}
 	var notes [][]byte
 	for _, f := range cps {
@@ -100,6 +147,9 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 		if err != nil {
 			return &verifyBroken{err}
 		}
+		if *origin == "" {
+			*origin = v.Name()
+		}
 		f, err := os.Open(*export)
 		if err != nil {
 			return &verifyBroken{fmt.Errorf("--export: %w", err)}
@@ -109,7 +159,7 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 			Verifier: v, Origin: *origin, Extra: notes[1:],
 			Progress: func(n int64) { progress(n, 0) },
 		})
-		return verifyResult(env, rep, err)
+		return finish(rep, err, notes[0], v)
 	}
 
 	url, err := databaseURL(env.getenv)
@@ -134,6 +184,9 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return &verifyBroken{err}
 	}
+	if *origin == "" {
+		*origin = v.Name()
+	}
 	pool, err := postgres.Open(ctx, url)
 	if err != nil {
 		return &verifyBroken{err}
@@ -149,7 +202,15 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 	}
 	rep, err := ledger.VerifyDB(ctx, pool, opts)
-	return verifyResult(env, rep, err)
+	var served []byte
+	if err == nil && len(witnesses) > 0 {
+		cp, cerr := ledger.NewReader(pool, *logID).LatestCheckpoint(ctx)
+		if cerr != nil {
+			return &verifyFailed{fmt.Errorf("witnesses: %w", cerr)}
+		}
+		served = cp.Signed()
+	}
+	return finish(rep, err, served, v)
 }
 
 // loadVerifier accepts a verifier key or the name of a file holding one.
@@ -164,7 +225,28 @@ func loadVerifier(s string) (note.Verifier, error) {
 	return ledger.NewVerifier(string(b))
 }
 
-func verifyResult(env *cmdEnv, rep ledger.VerifyReport, err error) error {
+// loadWitnessVerifier accepts a witness verifier key or a file holding one.
+func loadWitnessVerifier(s string) (note.Verifier, error) {
+	if v, err := witness.NewVerifier(s); err == nil {
+		return v, nil
+	}
+	b, err := os.ReadFile(s)
+	if err != nil {
+		return nil, fmt.Errorf("neither a witness verifier key nor a readable file: %w", err)
+	}
+	return witness.NewVerifier(string(b))
+}
+
+// unsignedTail is a verified ledger with entries no signed checkpoint
+// covers: exit status 4 unless --allow-unsigned-tail.
+type unsignedTail struct{ n, signed int64 }
+
+func (e *unsignedTail) Error() string {
+	return fmt.Sprintf("verification incomplete: %d entries after the latest signed checkpoint (size %d) are covered by no signature; publish a checkpoint, or pass --allow-unsigned-tail", e.n, e.signed)
+}
+func (e *unsignedTail) ExitCode() int { return 4 }
+
+func verifyResult(env *cmdEnv, rep ledger.VerifyReport, err error, allowTail bool) error {
 	var ve *ledger.VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -173,5 +255,8 @@ func verifyResult(env *cmdEnv, rep ledger.VerifyReport, err error) error {
 		return &verifyBroken{err}
 	}
 	fmt.Fprintln(env.stdout, rep.String())
+	if tail := rep.Entries - rep.CheckpointSize; tail > 0 && !allowTail {
+		return &unsignedTail{tail, rep.CheckpointSize}
+	}
 	return nil
 }

@@ -60,14 +60,25 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	stop()
 	<-done
+	// No checkpoint yet: every entry is checked but no signature covers
+	// them, which is exit 4 unless --allow-unsigned-tail (issue 13).
+	out, _, err := runCmd(t, env, "verify")
+	if exitCode(err) != 4 || !strings.Contains(out, "25 entries after the latest checkpoint are UNSIGNED") ||
+		!strings.Contains(err.Error(), "--allow-unsigned-tail") {
+		t.Fatalf("verify of an unsigned tail: exit %d, %q, %v", exitCode(err), out, err)
+	}
+	if _, _, err := runCmd(t, env, "verify", "--allow-unsigned-tail"); err != nil {
+		t.Fatalf("verify --allow-unsigned-tail: %v", err)
+	}
 	skey, _ := os.ReadFile(env["ECINEMA_LOG_KEY_FILE"])
 	signer, _ := ledger.NewSigner(string(skey))
-	cp, err := ledger.NewPublisher(pool, ledger.PublisherConfig{Signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Publish(ctx)
+	// The key's name is the origin (verify pins it).
+	cp, err := ledger.NewPublisher(pool, ledger.PublisherConfig{Origin: "ecinema-test", Signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Publish(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	out, _, err := runCmd(t, env, "verify")
+	out, _, err = runCmd(t, env, "verify")
 	if err != nil || !strings.HasPrefix(out, "ok: 25 entries") {
 		t.Fatalf("verify = %q, %v", out, err)
 	}

@@ -28,6 +28,7 @@ import (
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
+	"ecinema/witness"
 )
 
 // Config is what the wiring needs beyond the pool.
@@ -41,8 +42,10 @@ type Config struct {
 	CheckpointEvery time.Duration        // publisher interval; 10 s when zero
 	RateLimit       float64              // requests per second per API key; 0 disables
 	RateBurst       int
-	DBTimeout       time.Duration // each request's database deadline; 0 disables
-	BulkReaders     int           // bulk reads at once; 0 means no limit
+	DBTimeout       time.Duration     // each request's database deadline; 0 disables
+	BulkReaders     int               // bulk reads at once; 0 means no limit
+	Witnesses       []*witness.Client // asked to cosign each checkpoint (SPEC 12)
+	WitnessQuorum   int               // cosignatures a checkpoint should gather; 0 means all
 	// Ready is an extra readiness check (migrations current).
 	Ready func(ctx context.Context) error
 	// Blobs is the culture modules' file store (CULTURE.md 0); required.
@@ -98,7 +101,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		BaseURL: cfg.OAIBaseURL, Logger: cfg.Logger})
 	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
-		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger})
+		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger,
+		Witnesses: cfg.Witnesses, Quorum: cfg.WitnessQuorum, Metrics: cfg.Registry})
 	a.Keys = NewKeyStore(pool)
 	a.Registry = registry.NewService(pool, a.Writer)
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
