@@ -414,7 +414,9 @@ func TestListPaging(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("list: %d %s", r.Status, r.Body)
 		}
-		json.Unmarshal(r.Body, &page)
+		if err := json.Unmarshal(r.Body, &page); err != nil {
+			t.Fatal(err)
+		}
 		for _, it := range page.Items {
 			ids = append(ids, it.ID)
 		}

@@ -155,10 +155,10 @@ func TestLoadSmall(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*), count(refunded_at), coalesce(sum(price) FILTER (WHERE refunded_at IS NULL), 0) FROM tickets`).Scan(&tickets, &refunded, &gross); err != nil {
 		t.Fatal(err)
 	}
-	pool.QueryRow(ctx, `SELECT count(*) FROM screenings`).Scan(&screenings)
-	pool.QueryRow(ctx, `SELECT count(*) FROM cinemas`).Scan(&cinemas)
-	pool.QueryRow(ctx, `SELECT count(*) FROM ledger_entries`).Scan(&entries)
-	pool.QueryRow(ctx, `SELECT count(*) FROM anomalies WHERE flag = 'late_report'`).Scan(&late)
+	pgtest.Row(t, pool, `SELECT count(*) FROM screenings`).Scan(&screenings)
+	pgtest.Row(t, pool, `SELECT count(*) FROM cinemas`).Scan(&cinemas)
+	pgtest.Row(t, pool, `SELECT count(*) FROM ledger_entries`).Scan(&entries)
+	pgtest.Row(t, pool, `SELECT count(*) FROM anomalies WHERE flag = 'late_report'`).Scan(&late)
 	if tickets != st.Tickets || refunded != st.Refunds || screenings != st.Screenings || cinemas != int64(st.Cinemas) || gross.StringFixed(2) != st.Gross {
 		t.Errorf("stored %d tickets %d refunded %d screenings %d cinemas gross %s; stats %+v", tickets, refunded, screenings, cinemas, gross, st)
 	}
@@ -207,7 +207,7 @@ func TestLoadSmall(t *testing.T) {
 		t.Errorf("sales_daily has %d rows, plan rollup %d", n, nonzero)
 	}
 	var scrRows, scrSum int64
-	pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(screenings), 0) FROM screenings_daily WHERE screenings > 0`).Scan(&scrRows, &scrSum)
+	pgtest.Row(t, pool, `SELECT count(*), coalesce(sum(screenings), 0) FROM screenings_daily WHERE screenings > 0`).Scan(&scrRows, &scrSum)
 	var planSum int64
 	for _, v := range scr {
 		planSum += int64(v)
@@ -270,7 +270,7 @@ func TestLoadResumes(t *testing.T) {
 	}
 	wantEntries := ledgerContent(t, straight)
 	var wantTickets string
-	straight.QueryRow(ctx, sqlTicketsContent).Scan(&wantTickets)
+	pgtest.Row(t, straight, sqlTicketsContent).Scan(&wantTickets)
 
 	pool := pgtest.NewPool(t)
 	w := writer(t, pool)
@@ -282,7 +282,7 @@ func TestLoadResumes(t *testing.T) {
 		}
 	}
 	var before int64
-	pool.QueryRow(ctx, "SELECT count(*) FROM ledger_entries").Scan(&before)
+	pgtest.Row(t, pool, "SELECT count(*) FROM ledger_entries").Scan(&before)
 	if before < total*2/3 || before >= total {
 		t.Fatalf("%d entries after the interrupted loads, want %d..%d", before, total*2/3, total-1)
 	}
@@ -297,7 +297,7 @@ func TestLoadResumes(t *testing.T) {
 		t.Errorf("resumed ledger has %d entries, straight load %d (or other content)", len(gotEntries), len(wantEntries))
 	}
 	var gotTickets string
-	pool.QueryRow(ctx, sqlTicketsContent).Scan(&gotTickets)
+	pgtest.Row(t, pool, sqlTicketsContent).Scan(&gotTickets)
 	if gotTickets != wantTickets || gotTickets == "" {
 		t.Errorf("tickets differ from a straight load (%d vs %d bytes)", len(gotTickets), len(wantTickets))
 	}
@@ -338,7 +338,7 @@ func TestLoadResumes(t *testing.T) {
 		t.Errorf("load into a registry with cinemas: %v, want ErrNotEmpty", err)
 	}
 	var rows int
-	mine.QueryRow(ctx, "SELECT count(*) FROM demo_datasets").Scan(&rows)
+	pgtest.Row(t, mine, "SELECT count(*) FROM demo_datasets").Scan(&rows)
 	if rows != 0 {
 		t.Errorf("refused load recorded a data set")
 	}

@@ -68,7 +68,9 @@ func TestOfflineVerifyOfExport(t *testing.T) {
 
 	// A changed byte inside line 20's entry.
 	var l ledger.ExportLine
-	json.Unmarshal([]byte(lines[20]), &l)
+	if err := json.Unmarshal([]byte(lines[20]), &l); err != nil {
+		t.Fatal(err)
+	}
 	b, _ := base64Decode(l.Bytes)
 	b = bytes.Replace(b, []byte(`"3000.00"`), []byte(`"3000.01"`), 1)
 	l.Bytes = base64Encode(b)
@@ -88,7 +90,9 @@ func TestOfflineVerifyOfExport(t *testing.T) {
 
 	// The last entry alone changed consistently: only the root tells.
 	lastIdx := 36
-	json.Unmarshal([]byte(lines[lastIdx]), &l)
+	if err := json.Unmarshal([]byte(lines[lastIdx]), &l); err != nil {
+		t.Fatal(err)
+	}
 	b, _ = base64Decode(l.Bytes)
 	b = bytes.Replace(b, []byte(`"t36"`), []byte(`"t99"`), 1)
 	l.Bytes = base64Encode(b)

@@ -184,7 +184,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		// "1500.00" -> "1600.00" in entry 5's body, leaf hash left as it was.
 		f.tamper(t, `UPDATE ledger_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"1500.00"', '"1600.00"'), 'UTF8') WHERE seq = 5`)
 		var b []byte
-		f.owner.QueryRow(t.Context(), `SELECT bytes FROM ledger_entries WHERE seq = 5`).Scan(&b)
+		pgtest.Row(t, f.owner, `SELECT bytes FROM ledger_entries WHERE seq = 5`).Scan(&b)
 		if !strings.Contains(string(b), `"1600.00"`) {
 			t.Fatalf("tamper did not apply: %s", b)
 		}
@@ -234,7 +234,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		t.Parallel()
 		f := newFixture(t, 12)
 		var last []byte
-		f.owner.QueryRow(t.Context(), `SELECT leaf_hash FROM ledger_entries WHERE seq = 9`).Scan(&last)
+		pgtest.Row(t, f.owner, `SELECT leaf_hash FROM ledger_entries WHERE seq = 9`).Scan(&last)
 		f.tamper(t, `DELETE FROM ledger_entries WHERE seq >= 10`,
 			fmt.Sprintf(`UPDATE ledger_heads SET size = 10, last_leaf = '\x%x', root_hash = sha256(''::bytea)`, last))
 		_, err := f.verify(t, false)
@@ -254,7 +254,7 @@ FROM ledger_entries o WHERE (e.seq, o.seq) IN ((3, 4), (4, 3))`)
 		held := f.cp.Note // published and held by an auditor at size 12
 		// Restore to size 10 (as a backup would be), then continue differently.
 		var last []byte
-		f.owner.QueryRow(t.Context(), `SELECT leaf_hash FROM ledger_entries WHERE seq = 9`).Scan(&last)
+		pgtest.Row(t, f.owner, `SELECT leaf_hash FROM ledger_entries WHERE seq = 9`).Scan(&last)
 		r := ledger.NewReader(f.app, "")
 		root10, err := r.TreeHash(t.Context(), 10)
 		if err != nil {
@@ -351,7 +351,7 @@ func TestAppendOnlyEnforcedByDatabase(t *testing.T) {
 		}
 	}
 	var n int
-	f.owner.QueryRow(ctx, `SELECT count(*) FROM ledger_entries`).Scan(&n)
+	pgtest.Row(t, f.owner, `SELECT count(*) FROM ledger_entries`).Scan(&n)
 	if n != 3 {
 		t.Fatalf("entries = %d after refused changes, want 3", n)
 	}

@@ -344,8 +344,12 @@ func TestCloseAndAdjustments(t *testing.T) {
 	}
 	// Closing changes only the period status.
 	var b1, b2 StatementJSON
-	json.Unmarshal(before, &b1)
-	json.Unmarshal(after, &b2)
+	if err := json.Unmarshal(before, &b1); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(after, &b2); err != nil {
+		t.Fatal(err)
+	}
 	l1, _ := json.Marshal(b1.Lines)
 	l2, _ := json.Marshal(b2.Lines)
 	if string(l1) != string(l2) || b2.Periods[0].Status != "closed" || b2.Periods[0].CloseEntrySeq == nil {
@@ -413,7 +417,7 @@ func TestCloseAndAdjustments(t *testing.T) {
 	}
 	// The whole history adds up to the rollup.
 	var rollup decimal.Decimal
-	f.pool.QueryRow(ctx, `SELECT sum(gross) FROM sales_daily WHERE film_id = 'film-1'`).Scan(&rollup)
+	pgtest.Row(t, f.pool, `SELECT sum(gross) FROM sales_daily WHERE film_id = 'film-1'`).Scan(&rollup)
 	all := f.statement("prod-a", "2026-01-01", "2026-03-31")
 	eq(t, "settled total = rollup", all.Totals.Gross, rollup.String())
 }
@@ -545,9 +549,7 @@ func TestCloseUnderConcurrentSales(t *testing.T) {
 			sold.Add(1)
 		}
 	}()
-	for sold.Load() < 5 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "5 sales before the closes", func() bool { return sold.Load() >= 5 })
 	for _, m := range []string{"2026-01", "2026-02"} {
 		var err error
 		_, err = f.close(m)
@@ -555,9 +557,8 @@ func TestCloseUnderConcurrentSales(t *testing.T) {
 			t.Fatalf("close %s: %v", m, err)
 		}
 	}
-	for at := sold.Load(); sold.Load() < at+5; {
-		time.Sleep(5 * time.Millisecond)
-	}
+	at := sold.Load()
+	waitFor(t, "5 sales after the closes", func() bool { return sold.Load() >= at+5 })
 	close(stop)
 	n := <-done
 	if n == 0 {
@@ -565,7 +566,7 @@ func TestCloseUnderConcurrentSales(t *testing.T) {
 	}
 	var rollup decimal.Decimal
 	var adm int64
-	f.pool.QueryRow(ctx, `SELECT sum(gross), sum(admissions) FROM sales_daily`).Scan(&rollup, &adm)
+	pgtest.Row(t, f.pool, `SELECT sum(gross), sum(admissions) FROM sales_daily`).Scan(&rollup, &adm)
 	var total decimal.Decimal
 	var totalAdm int64
 	for _, p := range []string{"prod-a", "prod-b"} {
@@ -579,9 +580,11 @@ func TestCloseUnderConcurrentSales(t *testing.T) {
 	// Each close's frozen party totals still hash to its entry.
 	for _, m := range []time.Time{date(2026, 1, 1), date(2026, 2, 1)} {
 		var body []byte
-		f.pool.QueryRow(ctx, `SELECT body FROM settlement_periods WHERE period = $1`, m).Scan(&body)
+		pgtest.Row(t, f.pool, `SELECT body FROM settlement_periods WHERE period = $1`, m).Scan(&body)
 		var b CloseBody
-		json.Unmarshal(body, &b)
+		if err := json.Unmarshal(body, &b); err != nil {
+			t.Fatal(err)
+		}
 		for _, pt := range b.Parties {
 			p, _ := partyByID(ctx, f.pool, pt.PartyID)
 			st, err := statement(ctx, f.pool, p, m, m, "")
@@ -594,4 +597,16 @@ func TestCloseUnderConcurrentSales(t *testing.T) {
 		}
 	}
 	t.Logf("%d concurrent late sales; %s in statements", n, total)
+}
+
+// waitFor polls cond until it holds, failing the test after 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

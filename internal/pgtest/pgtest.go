@@ -249,3 +249,30 @@ func sanitize(s string) string {
 	}
 	return b.String()
 }
+
+// Querier is what Row reads from: a pool, a connection or a transaction.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// CheckedRow is a query result whose Scan fails the test on any error, so
+// that a test never asserts on a value that was never read.
+type CheckedRow struct {
+	t   testing.TB
+	row pgx.Row
+	sql string
+}
+
+// Row runs a one-row query for a test; see CheckedRow.
+func Row(t testing.TB, q Querier, sql string, args ...any) CheckedRow {
+	t.Helper()
+	return CheckedRow{t: t, row: q.QueryRow(t.Context(), sql, args...), sql: sql}
+}
+
+// Scan scans the row into dest or fails the test.
+func (r CheckedRow) Scan(dest ...any) {
+	r.t.Helper()
+	if err := r.row.Scan(dest...); err != nil {
+		r.t.Fatalf("query %q: %v", r.sql, err)
+	}
+}
