@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
@@ -25,3 +26,5 @@ func expect(t *testing.T, what string, res apptest.Response, status int, code st
 		t.Fatalf("%s: %d %s, want %d %q: %s", what, res.Status, res.ErrorCode(), status, code, res.Body)
 	}
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

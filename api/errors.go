@@ -13,6 +13,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/fund"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
@@ -137,6 +138,18 @@ var errorTable = []struct {
 	{museum.ErrImageTooLarge, http.StatusUnprocessableEntity, "image_too_large"},
 	{museum.ErrUploadTooLarge, http.StatusRequestEntityTooLarge, "upload_too_large"},
 	{museum.ErrSizeNotAvailable, http.StatusNotFound, "size_not_available"},
+	{fund.ErrNotFound, http.StatusNotFound, "not_found"},
+	{fund.ErrUnknownRegion, http.StatusUnprocessableEntity, "unknown_reference"},
+	{fund.ErrCallClosed, http.StatusUnprocessableEntity, "call_closed"},
+	{fund.ErrNotEligible, http.StatusUnprocessableEntity, "not_eligible"},
+	{fund.ErrAlreadyDecided, http.StatusConflict, "already_decided"},
+	{fund.ErrNotEnoughReviews, http.StatusUnprocessableEntity, "not_enough_reviews"},
+	{fund.ErrOverRequest, http.StatusUnprocessableEntity, "amount_over_request"},
+	{fund.ErrBudgetExceeded, http.StatusUnprocessableEntity, "budget_exceeded"},
+	{fund.ErrOverAward, http.StatusUnprocessableEntity, "disbursement_exceeds_award"},
+	{fund.ErrBeforeAward, http.StatusUnprocessableEntity, "date_before_award"},
+	{fund.ErrCallInReview, http.StatusConflict, "call_in_review"},
+	{fund.ErrBudgetBelow, http.StatusUnprocessableEntity, "budget_below_awarded"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 
@@ -207,7 +220,10 @@ func (s *Server) classify(err error) (int, errorBody) {
 		if errors.Is(err, row.err) {
 			var details []validate.FieldError
 			var f fielded
-			if errors.As(err, &f) && f.FieldName() != "" {
+			var dd detailed
+			if errors.As(err, &dd) && len(dd.Details()) > 0 {
+				details = dd.Details()
+			} else if errors.As(err, &f) && f.FieldName() != "" {
 				details = []validate.FieldError{{Field: f.FieldName(), Code: row.code, Message: err.Error()}}
 			}
 			b := body(row.code, err.Error(), details)
@@ -244,6 +260,12 @@ func (s *Server) classify(err error) (int, errorBody) {
 // fielded is a domain error that names the request field at fault; the
 // field goes into the error's details.
 type fielded interface{ FieldName() string }
+
+// detailed is a domain error that lists several reasons (each a field, a
+// code and a message), such as the reasons an applicant is not eligible.
+type detailed interface {
+	Details() []validate.FieldError
+}
 
 // badQuery is a 400 invalid_query naming the query parameter at fault.
 func badQuery(field, msg string) error {

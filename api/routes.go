@@ -165,6 +165,20 @@ func (s *Server) routes() {
 	iiif.GET("/:image/info.json", handleIIIFInfo(d.Museum))
 	iiif.GET("/:image/:region/:size/:rotation/:file", handleIIIFImage(d.Museum))
 	e.GET("/lido/:mid/:inv", handleLIDO(d.Museum), openCORS, s.optionalKey)
+	// Creative Industry Development Fund (CULTURE 5): awards and disbursements are ledger entries.
+	v1.PUT("/fund/calls/:id", handleFundCallPut(d.Fund), allow(fundOfficers))
+	v1.GET("/fund/calls", handleFundCallList(d.Fund), allow(fundCallsReadable))
+	v1.GET("/fund/calls/:id", handleFundCallGet(d.Fund), allow(fundCallsReadable))
+	v1.POST("/fund/calls/:id/applications", handleFundApply(d.Fund), allow(fundApplicants))
+	v1.GET("/fund/calls/:id/applications", handleFundApplications(d.Fund), allow(fundReaders))
+	v1.GET("/fund/applications/:id", handleFundApplicationGet(d.Fund), allow(fundAppReaders))
+	v1.GET("/fund/applications/:id/reviews", handleFundReviews(d.Fund), allow(fundReaders))
+	v1.PUT("/fund/applications/:id/reviews/:expert", handleFundReviewPut(d.Fund), allow(fundExperts))
+	v1.POST("/fund/applications/:id/decision", handleFundDecision(d.Fund), allow(fundOfficers))
+	v1.GET("/fund/grants/:id", handleFundGrantGet(d.Fund), allow(fundGrantReaders))
+	v1.POST("/fund/grants/:id/disbursements", handleFundDisburse(d.Fund), allow(fundOfficers))
+	v1.GET("/fund/stats", handleFundStats(d.Fund, d.Investments), allow(fundStatsReaders))
+	e.GET("/open-data/360giving.json", handleFundGiving(d.Fund))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

@@ -14,6 +14,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/fund"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
@@ -59,6 +60,9 @@ type Deps struct {
 	// Ticketing is the unified e-ticketing register (culture/ticketing).
 	Ticketing *ticketing.Service
 	Museum    *museum.Service
+	Fund      *fund.Service
+	// Investments gives the fund's stats the deals closed at the hubs.
+	Investments Investments
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

@@ -29,7 +29,8 @@
 //	    kind is ticketing_sale): ticketing_venue, ticketing_key,
 //	    ticketing_event, ticketing_session, ticketing_sale, ticketing_refund,
 //	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing);
-//	    museum_object, museum_event, museum_image (package culture/museum).
+//	    museum_object, museum_event, museum_image (package culture/museum);
+//	    fund_award, fund_rejection, fund_disbursement (culture/fund).
 //	  - actor is the API key id that caused the entry, or "system".
 //	  - body is a JSON object written by the domain package that appended the
 //	    entry (encoding/json, compact, HTML characters not escaped). Amounts

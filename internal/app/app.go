@@ -20,6 +20,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/fund"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/oaipmh"
@@ -79,6 +80,7 @@ type App struct {
 	Ticketing *ticketing.Service
 	// Museum is the museum catalogue (CULTURE 4).
 	Museum *museum.Service
+	Fund   *fund.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -116,6 +118,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	}
 	a.Museum = museum.NewService(pool, a.Writer, a.Blobs, museumCfg)
 	a.OAI.Register(museum.NewOAISource(a.Museum, a.OAI.Identifier("museum", "")))
+	a.Fund = fund.NewService(pool, a.Writer, a.NGO, fund.Config{})
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -129,6 +132,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		NGO:        a.NGO,
 		Ticketing:  a.Ticketing,
 		Museum:     a.Museum,
+		Fund:       a.Fund,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
