@@ -31,14 +31,20 @@
 //	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing);
 //	    museum_object, museum_event, museum_image (package culture/museum);
 //	    fund_award, fund_rejection, fund_disbursement (culture/fund).
-//	  - actor is the API key id that caused the entry, or "system".
+//	  - actor is the id of the API key that caused the entry — "key_" and
+//	    12 lowercase hex digits, e.g. "key_3f9a0c12d4e5" — or "system" for
+//	    entries the service makes itself (demo loads, the janitor); it is a
+//	    JSON string like kind.
 //	  - body is a JSON object written by the domain package that appended the
 //	    entry (encoding/json, compact, HTML characters not escaped). Amounts
 //	    inside are decimal strings ("2500.00"), times RFC 3339, hashes lowercase hex.
 //
 // A verifier must hash the bytes exactly as delivered and never re-encode
 // the JSON; it should parse them only to read seq and prev (and the body for
-// projection checks).
+// projection checks). The bytes are canonical: a verifier may (and ecinema
+// verify does) refuse bytes that are not exactly the encoding above —
+// another member order or case ("SEQ"), white space, upper-case hex, another
+// time layout — as bad_entry, before hashing.
 //
 // Leaf hash: leaf(seq) = SHA-256(0x00 || B(seq)) (RFC 6962 section 2.1).
 //
@@ -58,7 +64,12 @@
 //
 // signed as a C2SP signed note with Ed25519 (golang.org/x/mod/sumdb/note):
 // the body, an empty line, then "— <key name> <base64(4-byte key hash ||
-// 64-byte signature)>\n". The origin of the main log is ECINEMA_LOG_ORIGIN
+// 64-byte signature)>\n" (— is U+2014 followed by a space). The signature
+// is over the body bytes (the three lines with their newlines, not the
+// blank line). The key hash is the first 4 bytes, big-endian, of
+// SHA-256(<key name> || "\n" || 0x01 || 32-byte public key); a signature
+// line whose name or key hash differs from the verifier key's is not this
+// key's and is ignored (other keys' lines, such as witnesses', may follow). The origin of the main log is ECINEMA_LOG_ORIGIN
 // (default DefaultOrigin, "ecinema.kz/ledger/main"); the key name is set
 // when the key is generated (ecinema logkey generate defaults it to the
 // origin). The verifier key, "<name>+<hash hex>+<base64(0x01 || 32-byte
@@ -67,10 +78,19 @@
 // github.com/transparency-dev/formats/log open the checkpoint. Every
 // published checkpoint is kept, so any two can be proven consistent.
 //
-// Export: GET /v1/ledger/export (and the file ecinema verify --export reads)
-// is NDJSON, one line per entry in seq order:
+// Export: GET /v1/ledger/export?from=&to= (and the file ecinema verify
+// --export reads) is NDJSON, one line per entry in seq order, each line
+// exactly
 //
 //	{"seq":N,"leaf_hash":"<64 lowercase hex>","bytes":"<std base64 of B(N)>"}
+//
+// followed by "\n" (no CR, no blank lines, the last line ends with "\n"
+// too; members in this order and case, no white space). from is
+// inclusive, to exclusive (default and maximum: the tree size); from equal
+// to the tree size is an empty 200, from beyond it (or beyond to) is 400
+// invalid_range. A key that may read only some entries (a cinema's, a
+// film's) gets only those, so only admin and auditor exports verify as a
+// whole.
 //
 // An independent verifier of a full export (from seq 0) against a
 // checkpoint of size n: for each line in order, check seq is the next
@@ -79,6 +99,16 @@
 // with leaf_hash; then compute the RFC 6962 root of the first n leaves and
 // compare it with the checkpoint's root after checking the checkpoint's
 // Ed25519 signature with the published key. That is what VerifyExport does.
+// Entries after the checkpoint's size are checked for chain and hashes, but
+// no signature covers them: say how many (ecinema verify exits 4 for such an
+// unsigned tail unless --allow-unsigned-tail).
+//
+// Which seq a failure names: the first seq at which the ledger stops being
+// what it should be. A seq that appears twice or out of order names the
+// repeated seq (unexpected_seq); a gap names the missing seq (missing_seq);
+// a root that differs from a checkpoint of size n names n-1, the last entry
+// that checkpoint covers (root_mismatch), since any entry below it may be
+// the changed one; a checkpoint beyond the end names the size reached.
 //
 // # Storage and invariants
 //

@@ -203,6 +203,14 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 	if len(p.Body) == 0 || p.Body[0] != '{' {
 		return p, errors.New("body is not a JSON object")
 	}
+	// The bytes must be the one encoding of what they say: the members in
+	// order, their exact case, no white space, lowercase hex, the time in
+	// TimeLayout. A decoder alone would accept "SEQ" or an upper-case prev.
+	prev, _ := parseHex32(p.Prev)
+	at, _ := time.Parse(TimeLayout, p.At)
+	if !bytes.Equal(EncodeEntry(p.Seq, prev, at, p.Kind, p.Actor, p.Body), b) {
+		return p, errors.New("not a ledger entry: the bytes are not the canonical encoding of their members (order, case, white space, hex digits or time layout)")
+	}
 	return p, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +119,51 @@ func TestOfflineVerifyOfExport(t *testing.T) {
 	bad := bytes.Replace(f.cp.Note, []byte("\n37\n"), []byte("\n36\n"), 1)
 	_, err = ledger.VerifyExport(t.Context(), bytes.NewReader(export), bad, ledger.OfflineOptions{Verifier: f.verifier})
 	wantVerifyError(t, err, -1, ledger.ReasonBadSignature)
+
+	// Strict as doc.go (issue 13): the export and the entries are exact.
+	verify := func(export string) error {
+		_, err := ledger.VerifyExport(t.Context(), strings.NewReader(export), f.cp.Note, ledger.OfflineOptions{Verifier: f.verifier})
+		return err
+	}
+	whole := strings.Join(lines, "")
+	json.Unmarshal([]byte(lines[5]), &l)
+	upper := strings.Replace(lines[5], l.LeafHash, strings.ToUpper(l.LeafHash), 1)
+	b5, _ := base64Decode(l.Bytes)
+	for name, export := range map[string]string{
+		"blank line":        strings.Join(lines[:5], "") + "\n" + strings.Join(lines[5:], ""),
+		"CRLF":              strings.ReplaceAll(whole, "\n", "\r\n"),
+		"no final newline":  strings.TrimSuffix(whole, "\n"),
+		"upper-case hex":    strings.Join(lines[:5], "") + upper + strings.Join(lines[6:], ""),
+		"key case":          strings.Replace(whole, `{"seq":`, `{"SEQ":`, 1),
+		"white space":       strings.Replace(whole, `{"seq":`, `{ "seq":`, 1),
+		"key order":         strings.Join(lines[:5], "") + fmt.Sprintf(`{"leaf_hash":%q,"seq":5,"bytes":%q}`+"\n", l.LeafHash, l.Bytes) + strings.Join(lines[6:], ""),
+		"entry key case":    strings.Join(lines[:5], "") + reencode(t, bytes.Replace(b5, []byte(`"seq":`), []byte(`"SEQ":`), 1), 5) + strings.Join(lines[6:], ""),
+		"entry upper hex":   strings.Join(lines[:5], "") + reencode(t, upperPrev(b5), 5) + strings.Join(lines[6:], ""),
+		"entry white space": strings.Join(lines[:5], "") + reencode(t, bytes.Replace(b5, []byte(`,"kind":`), []byte(`, "kind":`), 1), 5) + strings.Join(lines[6:], ""),
+	} {
+		var ve *ledger.VerifyError
+		if err := verify(export); !errors.As(err, &ve) || ve.Reason != ledger.ReasonBadEntry {
+			t.Errorf("%s: %v, want %s", name, err, ledger.ReasonBadEntry)
+		}
+	}
+}
+
+// reencode is the export line of entry bytes b claimed to be seq, with a
+// leaf hash that matches them.
+func reencode(t *testing.T, b []byte, seq int64) string {
+	t.Helper()
+	lh := ledger.LeafHash(b)
+	nl, err := json.Marshal(ledger.ExportLine{Seq: seq, LeafHash: hex.EncodeToString(lh[:]), Bytes: base64Encode(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(nl) + "\n"
+}
+
+// upperPrev writes the prev hash of entry bytes in upper-case hex.
+func upperPrev(b []byte) []byte {
+	i := bytes.Index(b, []byte(`"prev":"`)) + len(`"prev":"`)
+	out := append([]byte{}, b...)
+	copy(out[i:i+64], bytes.ToUpper(b[i:i+64]))
+	return out
 }

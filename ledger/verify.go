@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -192,31 +193,47 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 			rep.CheckpointSize = size
 		}
 	}
-	sc := bufio.NewScanner(export)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	// The export is exact, as ledger/doc.go says: every line is the
+	// canonical {"seq","leaf_hash","bytes"} object ending in "\n" — no blank
+	// lines, no CR, lowercase hex, exact key case and order.
+	rd := bufio.NewReaderSize(export, 64<<10)
 	line := 0
-	for sc.Scan() {
+	for {
+		raw, err := rd.ReadBytes('\n')
+		if len(raw) == 0 && errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return rep, fmt.Errorf("ledger: read export: %w", err)
+		}
 		line++
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
+		text, ok := bytes.CutSuffix(raw, []byte("\n"))
+		if !ok {
+			return rep, verr(c.f.size, ReasonBadEntry, "export line %d does not end with a newline", line)
 		}
 		var l ExportLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(text))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
 			return rep, verr(c.f.size, ReasonBadEntry, "export line %d: %v", line, err)
 		}
-		b, err := base64.StdEncoding.DecodeString(l.Bytes)
+		canon, _ := json.Marshal(l)
+		if !bytes.Equal(canon, text) {
+			return rep, verr(c.f.size, ReasonBadEntry, "export line %d is not the canonical line %s (blank line, CR, white space, key case or order, upper-case hex?)", line, canon)
+		}
+		b, err := base64.StdEncoding.Strict().DecodeString(l.Bytes)
 		if err != nil {
 			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
 		}
-		leaf, err := hex.DecodeString(l.LeafHash)
-		if err != nil || len(leaf) != 32 {
+		leaf, err := parseHex32(l.LeafHash)
+		if err != nil {
 			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
 		}
-		if ve := c.add(l.Seq, b, leaf, nil); ve != nil {
+		if ve := c.add(l.Seq, b, leaf[:], nil); ve != nil {
 			return rep, ve
 		}
 		if opts.Check != nil {
-			if err := opts.Check(Entry{Seq: l.Seq, LeafHash: [32]byte(leaf), Bytes: b}); err != nil {
+			if err := opts.Check(Entry{Seq: l.Seq, LeafHash: leaf, Bytes: b}); err != nil {
 				return rep, err
 			}
 		}
@@ -226,9 +243,6 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 		if c.f.size%4096 == 0 && ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return rep, fmt.Errorf("ledger: read export: %w", err)
 	}
 	if ve := c.finish(); ve != nil {
 		return rep, ve
