@@ -547,4 +547,19 @@ func TestTaxReconciliationAPI(t *testing.T) {
 			t.Errorf("vat summary for a key scoped to %s: %d %s, want %d items", cinema, r.Status, r.Body, want)
 		}
 	}
+	// Likewise a cinema-scoped key reads its owner's statement for that
+	// cinema only: cin2 sold nothing, so its key sees no line of cin's.
+	for cinema, wantLines := range map[string]bool{"cin": true, "cin2": false} {
+		r := w.statement(t, w.Key(apikey.RoleExhibitor, cinema, ""), "exh", "2026-01-01", "2026-01-31", "json")
+		var st stStatement
+		r.JSON(t, &st)
+		if r.Status != 200 || (len(st.Lines) > 0) != wantLines {
+			t.Errorf("statement for a key scoped to %s: %d, %d lines, want lines=%v", cinema, r.Status, len(st.Lines), wantLines)
+		}
+		for _, l := range st.Lines {
+			if l["cinema_id"] != cinema {
+				t.Errorf("statement for a key scoped to %s has a line of %v", cinema, l["cinema_id"])
+			}
+		}
+	}
 }
