@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/apikey"
+	"ecinema/validate"
 )
 
 const principalKey = "principal"
@@ -74,8 +76,8 @@ var (
 func allow(roles []apikey.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !slices.Contains(roles, principal(c).Role) {
-				return errForbidden
+			if have := principal(c).Role; !slices.Contains(roles, have) {
+				return forbiddenRole(have, roles)
 			}
 			return next(c)
 		}
@@ -118,4 +120,17 @@ func (a authGroup) PATCH(path string, h echo.HandlerFunc, m ...echo.MiddlewareFu
 // DELETE registers a DELETE route behind the key check.
 func (a authGroup) DELETE(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return a.add(http.MethodDelete, path, h, m)
+}
+
+// forbiddenRole is the 403 of a key whose role may not use the route: it
+// names the roles that may, so the holder knows which key to ask for.
+func forbiddenRole(have apikey.Role, roles []apikey.Role) error {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	allowed := strings.Join(names, ", ")
+	return &codedError{http.StatusForbidden, "forbidden",
+		fmt.Sprintf("a %s key may not do this; allowed roles: %s", have, allowed),
+		[]validate.FieldError{{Field: "role", Code: "role_not_allowed", Message: "allowed roles: " + allowed}}}
 }

@@ -150,6 +150,8 @@ var errorTable = []struct {
 	{fund.ErrBeforeAward, http.StatusUnprocessableEntity, "date_before_award"},
 	{fund.ErrCallInReview, http.StatusConflict, "call_in_review"},
 	{fund.ErrBudgetBelow, http.StatusUnprocessableEntity, "budget_below_awarded"},
+	{apikey.ErrInvalidScope, http.StatusUnprocessableEntity, "invalid_scope"},
+	{apikey.ErrNotFound, http.StatusNotFound, "not_found"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

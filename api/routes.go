@@ -32,6 +32,12 @@ func (s *Server) routes() {
 	pub := e.Group("/v1")
 	v1 := authGroup{pub, []echo.MiddlewareFunc{s.authenticate, s.rateLimit()}}
 
+	// API keys: who am I (any key), and the admin's key management.
+	v1.GET("/whoami", handleWhoami(d.Keys), allow(anyRole))
+	v1.POST("/apikeys", handleAPIKeyCreate(d.Keys), allow(admins))
+	v1.GET("/apikeys", handleAPIKeyList(d.Keys), allow(admins))
+	v1.DELETE("/apikeys/:id", handleAPIKeyRevoke(d.Keys), allow(admins))
+
 	// Registry (SPEC 4).
 	v1.GET("/regions", handleRegionsList(d.Registry), allow(anyRole))
 	v1.PUT("/parties/:id", handlePartyPut(d.Registry), allow(admins))

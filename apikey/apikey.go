@@ -7,7 +7,11 @@
 //     one cinema (exhibitor keys may name their party instead), producer,
 //     distributor and rights_holder keys one party; the culture roles their
 //     one venue, museum, BIN, expert or hub (Principal.Scope), or none.
-//   - A revoked key resolves to ErrUnauthenticated, as an unknown one does.
+//   - A revoked key, or one past its expires_at, resolves to
+//     ErrUnauthenticated, as an unknown one does.
+//   - last_used_at is written at most once a minute per key and process
+//     (Resolve remembers when it last wrote it), so the hot path reads only;
+//     it is approximate by up to a minute, by design.
 package apikey
 
 import (
@@ -19,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,18 +90,39 @@ type Spec struct {
 	CinemaID string // pos; exhibitor (or PartyID)
 	PartyID  string // producer, distributor, rights_holder; exhibitor (or CinemaID)
 	Scope    string // culture roles of ScopeKind
+	// ExpiresAt, when set, is when the key stops working; it must be in the future.
+	ExpiresAt *time.Time
 }
 
 // Key describes an issued key, without its secret.
 type Key struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Role      Role       `json:"role"`
-	CinemaID  string     `json:"cinema_id,omitempty"`
-	PartyID   string     `json:"party_id,omitempty"`
-	Scope     string     `json:"scope,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	CinemaID   string     `json:"cinema_id,omitempty"`
+	PartyID    string     `json:"party_id,omitempty"`
+	Scope      string     `json:"scope,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// ScopeMap returns the key's scope as the API names it: {"cinema": id},
+// {"party": id}, or the culture scope under its kind ({"bin": …}); empty for
+// national roles.
+func (k Key) ScopeMap() map[string]string {
+	m := map[string]string{}
+	if k.CinemaID != "" {
+		m["cinema"] = k.CinemaID
+	}
+	if k.PartyID != "" {
+		m["party"] = k.PartyID
+	}
+	if kind, ok := ScopeKind[k.Role]; ok && k.Scope != "" {
+		m[kind] = k.Scope
+	}
+	return m
 }
 
 // Errors of this package.
@@ -112,12 +138,23 @@ const secretPrefix = "eck_"
 type Store struct {
 	pool    *pgxpool.Pool
 	targets map[Role]func(ctx context.Context, id string) error
+	now     func() time.Time
+
+	mu      sync.Mutex
+	touched map[string]time.Time // key id → when this process last wrote its last_used_at
 }
+
+// UsedEvery is how often at most Resolve writes a key's last_used_at.
+const UsedEvery = time.Minute
 
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, targets: map[Role]func(context.Context, string) error{}}
+	return &Store{pool: pool, targets: map[Role]func(context.Context, string) error{}, now: time.Now,
+		touched: map[string]time.Time{}}
 }
+
+// SetClock replaces the store's clock (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // SetScopeTarget registers how Create checks that a culture role's scope
 // names something that exists (the module owning it knows its table):
@@ -170,8 +207,8 @@ func CheckScope(spec Spec) error {
 }
 
 const (
-	insertKey = `INSERT INTO api_keys (id, name, role, cinema_id, party_id, scope, secret_hash)
-VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7)
+	insertKey = `INSERT INTO api_keys (id, name, role, cinema_id, party_id, scope, secret_hash, expires_at)
+VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), $7, $8)
 RETURNING created_at`
 	cinemaExists = `SELECT EXISTS (SELECT 1 FROM cinemas WHERE id = $1)`
 	selectKind   = `SELECT kind FROM parties WHERE id = $1`
@@ -228,6 +265,9 @@ func (s *Store) Create(ctx context.Context, spec Spec) (Key, string, error) {
 	if err := CheckScope(spec); err != nil {
 		return Key{}, "", err
 	}
+	if spec.ExpiresAt != nil && !spec.ExpiresAt.After(s.now()) {
+		return Key{}, "", fmt.Errorf("%w: expires_at must be in the future", ErrInvalidScope)
+	}
 	if err := s.checkScopeTarget(ctx, spec); err != nil {
 		return Key{}, "", err
 	}
@@ -236,16 +276,41 @@ func (s *Store) Create(ctx context.Context, spec Spec) (Key, string, error) {
 	rand.Read(raw)
 	idb := make([]byte, 6)
 	rand.Read(idb)
-	k := Key{ID: "key_" + hex.EncodeToString(idb), Name: name, Role: role, CinemaID: cinemaID, PartyID: partyID, Scope: spec.Scope}
+	k := Key{ID: "key_" + hex.EncodeToString(idb), Name: name, Role: role, CinemaID: cinemaID, PartyID: partyID, Scope: spec.Scope,
+		ExpiresAt: spec.ExpiresAt}
 	secret := secretPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	if err := s.pool.QueryRow(ctx, insertKey, k.ID, name, string(role), cinemaID, partyID, spec.Scope, hash(secret)).Scan(&k.CreatedAt); err != nil {
+	if err := s.pool.QueryRow(ctx, insertKey, k.ID, name, string(role), cinemaID, partyID, spec.Scope, hash(secret), spec.ExpiresAt).Scan(&k.CreatedAt); err != nil {
 		return Key{}, "", fmt.Errorf("apikey: create: %w", err)
 	}
 	return k, secret, nil
 }
 
-const selectKeys = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, ''), created_at, revoked_at
+const (
+	selectKeys = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, ''), created_at, revoked_at,
+       expires_at, last_used_at
 FROM api_keys ORDER BY created_at, id`
+	selectKey = `SELECT id, name, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, ''), created_at, revoked_at,
+       expires_at, last_used_at
+FROM api_keys WHERE id = $1`
+)
+
+func scanKey(r pgx.Row) (Key, error) {
+	var k Key
+	err := r.Scan(&k.ID, &k.Name, &k.Role, &k.CinemaID, &k.PartyID, &k.Scope, &k.CreatedAt, &k.RevokedAt, &k.ExpiresAt, &k.LastUsedAt)
+	return k, err
+}
+
+// Get returns a key by id (revoked and expired ones too).
+func (s *Store) Get(ctx context.Context, id string) (Key, error) {
+	k, err := scanKey(s.pool.QueryRow(ctx, selectKey, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Key{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("apikey: get: %w", err)
+	}
+	return k, nil
+}
 
 // List returns every key, revoked ones included.
 func (s *Store) List(ctx context.Context) ([]Key, error) {
@@ -253,11 +318,7 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apikey: list: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Key, error) {
-		var k Key
-		err := r.Scan(&k.ID, &k.Name, &k.Role, &k.CinemaID, &k.PartyID, &k.Scope, &k.CreatedAt, &k.RevokedAt)
-		return k, err
-	})
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Key, error) { return scanKey(r) })
 }
 
 const revokeKey = `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1`
@@ -274,23 +335,51 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	return nil
 }
 
-const resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
-FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`
+const (
+	resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
+FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`
+	touchKey = `UPDATE api_keys SET last_used_at = $2
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - interval '1 minute')`
+)
 
-// Resolve returns the principal of a secret.
+// Resolve returns the principal of a secret. It records the key's use at
+// most once every UsedEvery per key (a failed record does not fail the
+// request: last_used_at is advisory).
 func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
 	if !strings.HasPrefix(secret, secretPrefix) {
 		return Principal{}, ErrUnauthenticated
 	}
+	now := s.now()
 	var p Principal
-	err := s.pool.QueryRow(ctx, resolveKey, hash(secret)).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID, &p.Scope)
+	err := s.pool.QueryRow(ctx, resolveKey, hash(secret), now).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID, &p.Scope)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("apikey: resolve: %w", err)
 	}
+	s.touch(ctx, p.KeyID, now)
 	return p, nil
+}
+
+// touch writes a key's last_used_at unless this process did so less than
+// UsedEvery ago.
+func (s *Store) touch(ctx context.Context, id string, now time.Time) {
+	s.mu.Lock()
+	last, ok := s.touched[id]
+	due := !ok || now.Sub(last) >= UsedEvery
+	if due {
+		s.touched[id] = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := s.pool.Exec(ctx, touchKey, id, now); err != nil {
+		s.mu.Lock()
+		delete(s.touched, id) // try again on the next request
+		s.mu.Unlock()
+	}
 }
 
 func hash(secret string) []byte {
@@ -299,7 +388,7 @@ func hash(secret string) []byte {
 }
 
 const principalByID = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
-FROM api_keys WHERE id = $1 AND revoked_at IS NULL`
+FROM api_keys WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`
 
 // Principal returns the principal of a key by its id, for a web session
 // that keeps the key id rather than its secret. A revoked or unknown key

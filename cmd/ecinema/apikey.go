@@ -15,7 +15,7 @@ import (
 
 const apikeyUsage = `usage:
   ecinema apikey create --role ROLE [--cinema ID | --party ID | --venue ID | --museum ID |
-                        --bin BIN | --expert ID | --hub ID] --name NAME
+                        --bin BIN | --expert ID | --hub ID] --name NAME [--expires RFC3339]
   ecinema apikey list
   ecinema apikey revoke ID
 roles: admin pos exhibitor distributor producer rights_holder analyst tax auditor
@@ -26,7 +26,7 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usagef("%s", apikeyUsage)
 	}
-	var role, cinema, party, name string
+	var role, cinema, party, name, expires string
 	culture := map[string]*string{}
 	var spec apikey.Spec
 	switch args[0] {
@@ -37,6 +37,7 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 		fs.StringVar(&cinema, "cinema", "", "cinema the key acts for (pos, exhibitor)")
 		fs.StringVar(&party, "party", "", "party the key acts for (producer, distributor, rights_holder, exhibitor)")
 		fs.StringVar(&name, "name", "", "who holds the key")
+		fs.StringVar(&expires, "expires", "", "when the key stops working (RFC 3339), default never")
 		for _, kind := range []string{"venue", "museum", "bin", "expert", "hub"} {
 			culture[kind] = fs.String(kind, "", "the "+kind+" a culture key acts for")
 		}
@@ -52,6 +53,13 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 				return usagef("--%s does not fit a %s key\n%s", kind, role, apikeyUsage)
 			}
 			spec.Scope = *v
+		}
+		if expires != "" {
+			t, err := time.Parse(time.RFC3339, expires)
+			if err != nil {
+				return usagef("--expires %q is not an RFC 3339 time\n%s", expires, apikeyUsage)
+			}
+			spec.ExpiresAt = &t
 		}
 		if err := apikey.CheckScope(spec); err != nil {
 			return err
@@ -89,14 +97,17 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 			return err
 		}
 		w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tROLE\tSCOPE\tNAME\tCREATED\tREVOKED")
+		fmt.Fprintln(w, "ID\tROLE\tSCOPE\tNAME\tCREATED\tLAST USED\tEXPIRES\tREVOKED")
+		at := func(t *time.Time) string {
+			if t == nil {
+				return "-"
+			}
+			return t.UTC().Format(time.RFC3339)
+		}
 		for _, k := range keys {
 			scope := k.CinemaID + k.PartyID + k.Scope
-			revoked := ""
-			if k.RevokedAt != nil {
-				revoked = k.RevokedAt.UTC().Format(time.RFC3339)
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, scope, k.Name, k.CreatedAt.UTC().Format(time.RFC3339), revoked)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, scope, k.Name, k.CreatedAt.UTC().Format(time.RFC3339),
+				at(k.LastUsedAt), at(k.ExpiresAt), at(k.RevokedAt))
 		}
 		return w.Flush()
 	case "revoke":
