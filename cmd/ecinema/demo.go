@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"ecinema/culture/ticketing"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"strings"
 	"time"
 
 	"ecinema/boxoffice"
@@ -73,17 +76,42 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	defer func() { stop(); <-done }()
 
 	st, err := demo.Load(ctx, pool, w, cfg)
-	if errors.Is(err, demo.ErrAlreadyLoaded) || errors.Is(err, demo.ErrNotEmpty) {
+	switch {
+	case errors.Is(err, demo.ErrAlreadyLoaded) || errors.Is(err, demo.ErrNotEmpty):
+		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
+	case err != nil:
+		return err
+	default:
+		if st.Resumed > 0 {
+			fmt.Fprintf(env.stderr, "demo: finished an interrupted load (%d screenings were already there)\n", st.Resumed)
+		}
+		fmt.Fprintf(env.stdout, "demo loaded: %d cinemas, %d halls, %d films, %d screenings, %d tickets, %d refunds, %d late batches, net gross %s KZT in %s\n",
+			st.Cinemas, st.Halls, st.Films, st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))
+	}
+	return loadTicketingDemo(ctx, env, pool, w, *days, cfg.Last)
+}
+
+// loadTicketingDemo loads the culture ticketing demo (theatres, concert
+// halls and museums with a month of sales and check-ins); it needs
+// ECINEMA_TICKET_KEY_FILE to create the venues' signing keys.
+func loadTicketingDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w *ledger.Writer, days int, last time.Time) error {
+	sealer, err := loadTicketSealer(strings.TrimSpace(env.getenv("ECINEMA_TICKET_KEY_FILE")))
+	if err != nil {
+		return err
+	}
+	if sealer == nil {
+		fmt.Fprintln(env.stderr, "ticketing demo not loaded: ECINEMA_TICKET_KEY_FILE is not set (ecinema ticketkey generate FILE)")
+		return nil
+	}
+	tst, err := ticketing.LoadDemo(ctx, pool, w, sealer, ticketing.DemoConfig{Days: min(days, 60), Last: last, Progress: env.stderr})
+	if errors.Is(err, ticketing.ErrDemoLoaded) {
 		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if st.Resumed > 0 {
-		fmt.Fprintf(env.stderr, "demo: finished an interrupted load (%d screenings were already there)\n", st.Resumed)
-	}
-	fmt.Fprintf(env.stdout, "demo loaded: %d cinemas, %d halls, %d films, %d screenings, %d tickets, %d refunds, %d late batches, net gross %s KZT in %s\n",
-		st.Cinemas, st.Halls, st.Films, st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(env.stdout, "ticketing demo loaded: %d venues, %d events, %d sessions, %d tickets, %d refunded, %d admitted, %d duplicate_offline in %s\n",
+		tst.Venues, tst.Events, tst.Sessions, tst.Tickets, tst.Refunds, tst.Admitted, tst.Duplicates, tst.Elapsed.Round(time.Millisecond))
 	return nil
 }

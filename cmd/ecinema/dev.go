@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ecinema/apikey"
+	"ecinema/culture/ticketing"
 	"ecinema/ingest"
 	"ecinema/internal/app"
 	"ecinema/internal/pgcluster"
@@ -234,6 +235,13 @@ func createDemoKeys(ctx context.Context, url string) (string, error) {
 			return "", err
 		}
 		fmt.Fprintf(&b, "  %-12s %-22s %s\n", k.role, k.cinema+k.party, secret)
+	}
+	if ticketing.VenueExists(ctx, pool, "abai-opera") == nil {
+		_, secret, err := store.Create(ctx, apikey.Spec{Name: "demo venue", Role: apikey.RoleVenue, Scope: "abai-opera"})
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "  %-12s %-22s %s\n", apikey.RoleVenue, "abai-opera", secret)
 	}
 	return b.String(), nil
 }

@@ -32,6 +32,7 @@ func init() {
 		"migrate":   {"apply pending database migrations", cmdMigrate},
 		"apikey":    {"create, list or revoke API keys", cmdAPIKey},
 		"logkey":    {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
+		"gate":      {"an offline ticket gate: check codes without the network, upload the scans later (gate --url URL --venue ID; gate upload)", cmdGate},
 		"ticketkey": {"generate the key that seals venues' ticket signing keys (ticketkey generate FILE)", cmdTicketKey},
 		"verify":    {"verify the ledger online or an export offline", cmdVerify},
 		"demo":      {"load a realistic demo data set through the real write path", cmdDemo},

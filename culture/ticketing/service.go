@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
 
 	"ecinema/ledger"
 )
@@ -360,3 +361,9 @@ func newMetrics(r prometheus.Registerer) *metrics {
 	}
 	return m
 }
+
+var decimalTwo = decimal.NewFromInt(2)
+
+func parseMoney(s string) (decimal.Decimal, error) { return decimal.NewFromString(s) }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
