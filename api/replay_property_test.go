@@ -101,7 +101,7 @@ func TestReplayIsTotal(t *testing.T) {
 			w.idem++
 			res := w.Do("POST", "/v1/refunds", w.pos, map[string]any{"screening_id": screenings[r.IntN(len(screenings))],
 				"tickets": []map[string]string{{"id": fmt.Sprintf("pt-%d", 1+r.IntN(ticket)), "refunded_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}},
-				"reason": pick("screening_cancelled", "customer_request")}, "Idempotency-Key", "p"+strconv.Itoa(w.idem))
+				"reason":  pick("screening_cancelled", "customer_request")}, "Idempotency-Key", "p"+strconv.Itoa(w.idem))
 			did("refund", res.Status)
 		case 6: // fiscal totals
 			res := w.Do("POST", "/v1/tax/fiscal-totals", tax, map[string]any{"records": []map[string]any{
