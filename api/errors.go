@@ -13,6 +13,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/archive"
 	"ecinema/culture/fund"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -45,6 +46,14 @@ var errorTable = []struct {
 	{ledger.ErrWriterClosed, http.StatusServiceUnavailable, "shutting_down"},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
+	{archive.ErrNotFound, http.StatusNotFound, "not_found"},
+	{archive.ErrWithdrawn, http.StatusConflict, "withdrawn"},
+	{archive.ErrTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	{archive.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{archive.ErrInvalidBag, http.StatusUnprocessableEntity, "invalid_bag"},
+	{archive.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
+	{archive.ErrSyncNotFound, http.StatusNotFound, "not_found"},
+	{archive.ErrSyncState, http.StatusConflict, "sync_state"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{registry.ErrHallInUse, http.StatusConflict, "hall_in_use"},
 	{registry.ErrPartyInUse, http.StatusConflict, "party_in_use"},

@@ -185,6 +185,24 @@ func (s *Server) routes() {
 	v1.POST("/fund/grants/:id/disbursements", handleFundDisburse(d.Fund), allow(fundOfficers))
 	v1.GET("/fund/stats", handleFundStats(d.Fund, d.Investments), allow(fundStatsReaders))
 	e.GET("/open-data/360giving.json", handleFundGiving(d.Fund))
+	// e-Archive (CULTURE 2): reads are public with an optional key (an
+	// archivist or auditor key also sees restricted units); writes, persons
+	// and the sync for archivists.
+	arc := e.Group("/v1/archive", s.optionalKey)
+	arc.GET("/units", handleArchiveUnits(d.Archive))
+	arc.GET("/units/:id", handleArchiveUnitGet(d.Archive))
+	arc.GET("/units/:id/versions", handleArchiveUnitVersions(d.Archive))
+	arc.GET("/units/:id/events", handleArchiveUnitEvents(d.Archive))
+	arc.GET("/units/:id/dip", handleArchiveDIP(d.Archive, s.log))
+	v1.PUT("/archive/units/:id", handleArchiveUnitPut(d.Archive), allow(archivists))
+	v1.DELETE("/archive/units/:id", handleArchiveUnitDelete(d.Archive), allow(archivists))
+	v1.POST("/archive/units/:id/deposits", handleArchiveDeposit(d.Archive), allow(archivists))
+	v1.PUT("/archive/persons/:id", handleArchivePersonPut(d.Archive), allow(archivists))
+	v1.GET("/archive/persons/:id", handleArchivePersonGet(d.Archive), allow(archivists))
+	v1.GET("/archive/persons/:id/versions", handleArchivePersonVersions(d.Archive), allow(archivists))
+	v1.GET("/archive/persons", handleArchivePersons(d.Archive), allow(archivists))
+	v1.GET("/archive/sync", handleArchiveSyncStatus(d.Archive), allow(archivists))
+	v1.POST("/archive/sync/:id/retry", handleArchiveSyncRetry(d.Archive), allow(archivists))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

@@ -14,6 +14,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/archive"
 	"ecinema/culture/fund"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -63,6 +64,7 @@ type Deps struct {
 	Fund      *fund.Service
 	// Investments gives the fund's stats the deals closed at the hubs.
 	Investments Investments
+	Archive     *archive.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 
@@ -70,6 +72,7 @@ type Deps struct {
 // the body and apply the upload limit (ECINEMA_MAX_UPLOAD) themselves.
 var uploadRoutes = map[string]bool{
 	"/v1/museums/:mid/objects/:inv/images/:n": true,
+	"/v1/archive/units/:id/deposits":          true,
 }
 
 // Server is the HTTP API.

@@ -30,7 +30,9 @@
 //	    ticketing_event, ticketing_session, ticketing_sale, ticketing_refund,
 //	    ticketing_checkin, ticketing_gate_batch (package culture/ticketing);
 //	    museum_object, museum_event, museum_image (package culture/museum);
-//	    fund_award, fund_rejection, fund_disbursement (culture/fund).
+//	    fund_award, fund_rejection, fund_disbursement (culture/fund);
+//	    archive_unit, archive_aip, archive_event, archive_person (package
+//	    culture/archive).
 //	  - actor is the id of the API key that caused the entry — "key_" and
 //	    12 lowercase hex digits, e.g. "key_3f9a0c12d4e5" — or "system" for
 //	    entries the service makes itself (demo loads, the janitor); it is a

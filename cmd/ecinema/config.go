@@ -34,6 +34,10 @@ type config struct {
 	PprofAddr       string            // ECINEMA_PPROF_ADDR
 	Witnesses       []*witness.Client // ECINEMA_WITNESSES
 	WitnessQuorum   int               // ECINEMA_WITNESS_QUORUM (0: all)
+	PublicURL       string            // ECINEMA_PUBLIC_URL
+	FixityInterval  time.Duration     // ECINEMA_FIXITY_INTERVAL
+	BatyrlarURL     string            // ECINEMA_BATYRLAR_URL
+	BatyrlarToken   string            // ECINEMA_BATYRLAR_TOKEN
 }
 
 // configVars documents every variable with its default; README's table
@@ -58,6 +62,10 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_DB_MAX_CONNS", "20", "size of the connection pool"},
 	{"ECINEMA_BULK_READERS", "4", "exports, statements and reconciliations running at once (more wait, then 503); keep it well below ECINEMA_DB_MAX_CONNS"},
 	{"ECINEMA_PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve net/http/pprof there for profiling; off by default"},
+	{"ECINEMA_PUBLIC_URL", "", "public base URL of this service (DIP links sent to Batyrlarga tagzym; relative when empty)"},
+	{"ECINEMA_FIXITY_INTERVAL", "24h", "every archived file is re-hashed within this interval (a rolling slice every 1/24 of it)"},
+	{"ECINEMA_BATYRLAR_URL", "", "Batyrlarga tagzym API base URL; empty turns the person sync off"},
+	{"ECINEMA_BATYRLAR_TOKEN", "", "bearer token for Batyrlarga tagzym"},
 }
 
 // loadConfig reads and validates the configuration, naming every problem.
@@ -154,6 +162,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.MaxUpload = mu
 	c.OAIBaseURL = get("ECINEMA_OAI_BASE_URL")
 	c.PprofAddr = get("ECINEMA_PPROF_ADDR")
+	c.PublicURL = get("ECINEMA_PUBLIC_URL")
+	c.BatyrlarURL, c.BatyrlarToken = get("ECINEMA_BATYRLAR_URL"), get("ECINEMA_BATYRLAR_TOKEN")
+	if fi, err := time.ParseDuration(get("ECINEMA_FIXITY_INTERVAL")); err != nil || fi < time.Minute {
+		problems = append(problems, fmt.Sprintf("ECINEMA_FIXITY_INTERVAL=%q is not a duration of at least 1m like 24h", get("ECINEMA_FIXITY_INTERVAL")))
+	} else {
+		c.FixityInterval = fi
+	}
 	if len(problems) > 0 {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}

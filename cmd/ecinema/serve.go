@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/internal/app"
 	"ecinema/internal/postgres"
@@ -74,7 +75,8 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	a, err := app.New(pool, app.Config{
 		Logger: log, Registry: reg, LogOrigin: cfg.LogOrigin, Signer: signer, Verifier: verifier,
 		CheckpointEvery: cfg.CheckpointEvery, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL, TicketSealer: sealer,
+		Blobs: blobs, OAIBaseURL: cfg.OAIBaseURL, TicketSealer: sealer, FixityInterval: cfg.FixityInterval,
+		Archive:   archive.Config{MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL, SyncURL: cfg.BatyrlarURL, SyncToken: cfg.BatyrlarToken},
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Witnesses: cfg.Witnesses, WitnessQuorum: cfg.WitnessQuorum,
 		Ready: func(ctx context.Context) error {

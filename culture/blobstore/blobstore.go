@@ -66,6 +66,9 @@ func NewFS(dir string, maxUpload int64) (*FS, error) {
 	return &FS{dir: dir, max: maxUpload}, nil
 }
 
+// Dir is the store's directory.
+func (s *FS) Dir() string { return s.dir }
+
 // MaxUpload is the store's size limit in bytes.
 func (s *FS) MaxUpload() int64 { return s.max }
 

@@ -19,6 +19,7 @@ import (
 	"ecinema/api"
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
 	"ecinema/culture/museum"
@@ -57,6 +58,13 @@ type Config struct {
 	// ECINEMA_TICKET_KEY_FILE); nil leaves venue creation and ticket sales
 	// answering 503.
 	TicketSealer *ticketing.Sealer
+	// Archive configures the e-Archive beyond what New fills in (blob
+	// store, logger, metrics): fixity interval, public URL, and the
+	// Batyrlarga tagzym sync (empty SyncURL: off).
+	Archive        archive.Config
+	FixityInterval time.Duration        // ECINEMA_FIXITY_INTERVAL; 24 h when zero
+	SyncEvery      time.Duration        // how often the sync worker looks for due rows; 2 s when zero
+	SyncSettings   archive.SyncSettings // batch, lease and reschedule delays
 }
 
 // App is a wired ecinema process.
@@ -81,6 +89,9 @@ type App struct {
 	// Museum is the museum catalogue (CULTURE 4).
 	Museum *museum.Service
 	Fund   *fund.Service
+	// Archive is the e-Archive (CULTURE.md 2).
+	Archive *archive.Service
+	cfg     Config
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -119,6 +130,14 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Museum = museum.NewService(pool, a.Writer, a.Blobs, museumCfg)
 	a.OAI.Register(museum.NewOAISource(a.Museum, a.OAI.Identifier("museum", "")))
 	a.Fund = fund.NewService(pool, a.Writer, a.NGO, fund.Config{})
+	arc := cfg.Archive
+	arc.Blobs, arc.Logger, arc.Metrics = cfg.Blobs, cfg.Logger, cfg.Registry
+	if arc.SyncURL != "" && arc.SyncClient == nil {
+		arc.SyncClient = archive.NewSyncClient(archive.SyncClientConfig{Logger: cfg.Logger})
+	}
+	a.Archive = archive.NewService(pool, a.Writer, arc)
+	a.OAI.Register(a.Archive.OAISource(a.OAI.Identifier("archive", "")))
+	a.cfg = cfg
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -133,6 +152,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Ticketing:  a.Ticketing,
 		Museum:     a.Museum,
 		Fund:       a.Fund,
+		Archive:    a.Archive,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -178,6 +198,15 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.Publisher.Run(ctx) })
 	g.Go(func() error { a.Ingest.RunJanitor(ctx, time.Hour); return nil })
 	g.Go(func() error { a.Ticketing.RunJanitor(ctx, time.Hour); return nil })
+	g.Go(func() error { a.Archive.RunFixity(ctx, a.cfg.FixityInterval); return nil })
+	g.Go(func() error {
+		every := a.cfg.SyncEvery
+		if every <= 0 {
+			every = 2 * time.Second
+		}
+		a.Archive.RunSync(ctx, every, a.cfg.SyncSettings)
+		return nil
+	})
 	err := g.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("app: %w", err)

@@ -1,0 +1,154 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"ecinema/culture/archive/bagit"
+	"ecinema/culture/blobstore"
+	"ecinema/ledger"
+	"ecinema/validate"
+)
+
+// Ledger kinds of the archive (ledger/doc.go lists them).
+const (
+	KindUnit   = "archive_unit"
+	KindAIP    = "archive_aip"
+	KindEvent  = "archive_event"
+	KindPerson = "archive_person"
+)
+
+// RequiredBagInfo are the bag-info.txt labels a deposit must carry.
+var RequiredBagInfo = []string{"Source-Organization", "External-Identifier", "Bagging-Date"}
+
+var (
+	// ErrNotFound is an unknown (or, for the public, restricted or withdrawn) unit or person.
+	ErrNotFound = errors.New("not found")
+	// ErrWithdrawn is a write to a withdrawn unit.
+	ErrWithdrawn = errors.New("the unit is withdrawn")
+	// ErrTooLarge is an upload over ECINEMA_MAX_UPLOAD.
+	ErrTooLarge = errors.New("the upload is larger than the limit")
+	// ErrUnsupportedMedia is a deposit that is neither zip nor tar.
+	ErrUnsupportedMedia = errors.New("a deposit is application/zip or application/x-tar")
+	// ErrInvalidBag is a deposit that is not a complete and valid bag; the
+	// error is a *BagError with the problems.
+	ErrInvalidBag = errors.New("the bag is not complete and valid (RFC 8493)")
+	// ErrBadQuery is a bad list or search parameter.
+	ErrBadQuery = errors.New("invalid query")
+	// ErrSyncNotFound is an unknown outbox row.
+	ErrSyncNotFound = errors.New("no such sync row")
+	// ErrSyncState is a retry of a row that is not dead or in reconcile.
+	ErrSyncState = errors.New("only dead or reconcile rows can be retried")
+)
+
+// BagError lists why a deposit was refused.
+type BagError struct{ Problems []bagit.Problem }
+
+func (e *BagError) Error() string {
+	return fmt.Sprintf("the bag is not complete and valid (RFC 8493): %d problems", len(e.Problems))
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidBag) true.
+func (e *BagError) Unwrap() error { return ErrInvalidBag }
+
+// Config configures the archive service.
+type Config struct {
+	Blobs     blobstore.Store
+	MaxUpload int64  // bytes; blobstore.DefaultMaxUpload when 0
+	SpoolDir  string // where uploads are spooled while checked; os.TempDir() when ""
+	// PublicURL prefixes the DIP links sent to Batyrlarga tagzym
+	// (e.g. https://ecinema.kz); links are relative when empty.
+	PublicURL string
+	// Organization is the Source-Organization of DIPs.
+	Organization string
+	Logger       *slog.Logger
+	Metrics      prometheus.Registerer
+	Now          func() time.Time
+	// Sync (empty URL: off).
+	SyncURL     string
+	SyncToken   string
+	SyncClient  *http.Client // built by cmd from go-retryablehttp; see NewSyncClient
+	SyncTimeout time.Duration
+}
+
+// Service is the e-Archive.
+type Service struct {
+	pool    *pgxpool.Pool
+	w       *ledger.Writer
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// NewService returns the archive on pool, writing through w.
+func NewService(pool *pgxpool.Pool, w *ledger.Writer, cfg Config) *Service {
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = blobstore.DefaultMaxUpload
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Organization == "" {
+		cfg.Organization = "ecinema e-Archive of the Republic of Kazakhstan"
+	}
+	if cfg.SyncTimeout <= 0 {
+		cfg.SyncTimeout = 30 * time.Second
+	}
+	return &Service{pool: pool, w: w, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Metrics)}
+}
+
+// MaxUpload is the largest deposit accepted, in bytes.
+func (s *Service) MaxUpload() int64 { return s.cfg.MaxUpload }
+
+// Details lists the problems as the API's error details: the file as
+// field, the check as code.
+func (e *BagError) Details() []validate.FieldError {
+	out := make([]validate.FieldError, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = validate.FieldError{Field: p.File, Code: p.Check, Message: p.Message}
+	}
+	return out
+}
+
+type metrics struct {
+	fixityFailures prometheus.Counter
+	fixityChecked  prometheus.Counter
+	syncRows       *prometheus.GaugeVec
+	syncAttempts   prometheus.Counter
+	ingestBytes    prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		fixityFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "ecinema_archive_fixity_failures_total",
+			Help: "AIPs whose scheduled fixity check found a changed or missing file."}),
+		fixityChecked: prometheus.NewCounter(prometheus.CounterOpts{Name: "ecinema_archive_fixity_checks_total",
+			Help: "AIPs checked by the scheduled fixity runs."}),
+		syncRows: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ecinema_archive_sync_rows",
+			Help: "Batyrlarga tagzym outbox rows by state (pending, done, dead, reconcile)."}, []string{"state"}),
+		syncAttempts: prometheus.NewCounter(prometheus.CounterOpts{Name: "ecinema_archive_sync_attempts_total",
+			Help: "Sends of person versions to Batyrlarga tagzym (each round of retries counts once)."}),
+		ingestBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "ecinema_archive_ingest_bytes_total",
+			Help: "Bytes of bags accepted into the archive."}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.fixityFailures, m.fixityChecked, m.syncRows, m.syncAttempts, m.ingestBytes} {
+			if err := reg.Register(c); err != nil {
+				var are prometheus.AlreadyRegisteredError
+				if !errors.As(err, &are) {
+					panic(err)
+				}
+			}
+		}
+	}
+	return m
+}
