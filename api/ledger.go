@@ -20,6 +20,11 @@ type LedgerDeps struct {
 	Reader    *ledger.Reader
 	Publisher *ledger.Publisher
 	PublicKey string // note verifier key served at /v1/ledger/public-key
+	// WitnessKeys are the cosignature/v1 verifier keys of the log's
+	// witnesses and WitnessQuorum how many must cosign (SPEC 12); /verify
+	// embeds them.
+	WitnessKeys   []string
+	WitnessQuorum int
 }
 
 func (d *LedgerDeps) reader() *ledger.Reader {
@@ -27,6 +32,20 @@ func (d *LedgerDeps) reader() *ledger.Reader {
 		return nil
 	}
 	return d.Reader
+}
+
+func (d *LedgerDeps) witnessKeys() []string {
+	if d == nil {
+		return nil
+	}
+	return d.WitnessKeys
+}
+
+func (d *LedgerDeps) witnessQuorum() int {
+	if d == nil {
+		return 0
+	}
+	return d.WitnessQuorum
 }
 
 // ledgerScope maps a principal to the entries it may read (SPEC 4): admin

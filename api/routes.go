@@ -108,6 +108,7 @@ func (s *Server) routes() {
 	pages := web.New(web.Deps{
 		Pool: d.Pool, Keys: d.Keys, BoxOffice: d.BoxOffice, Settlement: d.Settlement, Registry: d.Registry,
 		Ledger: d.Ledger.reader(), Logger: d.Logger, Now: d.Now,
+		WitnessKeys: d.Ledger.witnessKeys(), WitnessQuorum: d.Ledger.witnessQuorum(),
 		Access: web.Access{BoxOffice: rankingRoles, Share: shareRoles, Statements: partyRoles,
 			StatementScope: func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error {
 				return statementScope(ctx, d.Settlement, p, q)

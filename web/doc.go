@@ -22,6 +22,9 @@
 //     checkpoint's Ed25519 signature, hashes the entry bytes when the
 //     session may read them (otherwise it says the content was not checked)
 //     and recomputes the root from the inclusion proof (RFC 9162 2.1.3.2).
+//     When the log has witnesses (ECINEMA_WITNESSES), the page embeds their
+//     cosignature/v1 keys and the quorum, and the browser requires that many
+//     valid C2SP tlog-cosignatures on the checkpoint.
 //
 // Echo is imported here and in api only; the API's route table mounts the
 // handlers of Pages.

@@ -54,6 +54,11 @@ type Deps struct {
 	Logger     *slog.Logger
 	// Now is the clock that decides "last complete weekend"; time.Now when nil.
 	Now func() time.Time
+	// WitnessKeys (cosignature/v1 verifier keys) and WitnessQuorum are
+	// embedded in /verify, whose script then requires that many valid
+	// witness cosignatures on the checkpoint (SPEC 12).
+	WitnessKeys   []string
+	WitnessQuorum int
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
@@ -100,6 +105,13 @@ func New(d Deps) *Pages {
 			return filmTitle(lang, boxoffice.Title{KK: t.KK, RU: t.RU, EN: t.EN})
 		},
 		"verifyMessages": verifyMessages,
+		"witnesses": func() map[string]any {
+			keys := d.WitnessKeys
+			if keys == nil {
+				keys = []string{}
+			}
+			return map[string]any{"keys": keys, "quorum": d.WitnessQuorum}
+		},
 	}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/demo"
+	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
@@ -34,9 +35,9 @@ type fixture struct {
 	ticket   string // a ticket sold there
 }
 
-func seed(t *testing.T) *fixture {
+func seed(t *testing.T, opts ...func(*app.Config)) *fixture {
 	t.Helper()
-	env := apptest.New(t)
+	env := apptest.New(t, opts...)
 	ctx := context.Background()
 	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 9, Scale: 0.004, Seed: 3, Workers: 4}); err != nil {
 		t.Fatal(err)

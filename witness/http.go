@@ -89,6 +89,7 @@ func (w *Witness) Handler(logger *slog.Logger, metrics prometheus.Registerer) ht
 type Client struct {
 	URL      string        // base URL; the request goes to URL + "/add-checkpoint"
 	Verifier note.Verifier // the witness's cosignature/v1 key
+	Key      string        // that key as text ("name+hash+base64"), for pages that verify in the browser
 	HTTP     *http.Client
 
 	mu   sync.Mutex
@@ -166,5 +167,5 @@ func ParseWitnessSpec(s string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{URL: u, Verifier: v}, nil
+	return &Client{URL: u, Verifier: v, Key: strings.TrimSpace(k)}, nil
 }

@@ -144,7 +144,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Ingest:     a.Ingest,
-		Ledger:     &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier},
+		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier,
+			WitnessKeys: witnessKeys(cfg.Witnesses), WitnessQuorum: witnessQuorum(cfg)},
 		BoxOffice:  a.BoxOffice,
 		Settlement: a.Settlement,
 		OAI:        a.OAI,
@@ -156,6 +157,22 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
+}
+
+func witnessKeys(ws []*witness.Client) []string {
+	keys := make([]string, len(ws))
+	for i, w := range ws {
+		keys[i] = w.Key
+	}
+	return keys
+}
+
+// witnessQuorum is the configured quorum, all witnesses when unset.
+func witnessQuorum(cfg Config) int {
+	if cfg.WitnessQuorum <= 0 || cfg.WitnessQuorum > len(cfg.Witnesses) {
+		return len(cfg.Witnesses)
+	}
+	return cfg.WitnessQuorum
 }
 
 // NewKeyStore returns the API key store with every culture module's scope

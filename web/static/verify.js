@@ -7,6 +7,7 @@
 "use strict";
 (function () {
   const msgs = JSON.parse(document.getElementById("verify-messages").textContent);
+  const witnesses = JSON.parse(document.getElementById("verify-witnesses").textContent);
   const form = document.getElementById("verify-form");
   const steps = document.getElementById("steps");
   const result = document.getElementById("result");
@@ -79,7 +80,36 @@
     }
     if (!verified) throw new Error("checkpoint: no valid signature by " + v.name);
     const lines = text.split("\n");
-    return { origin: lines[0], size: Number(lines[1]), root: b64(lines[2]), text };
+    return { origin: lines[0], size: Number(lines[1]), root: b64(lines[2]), text, sigs: note.slice(cut + 2).split("\n") };
+  }
+
+  // C2SP tlog-cosignature: a witness key "<name>+<hash>+base64(0x04 || key)";
+  // its signature line carries base64(4-byte key hash || 8-byte big-endian
+  // time || Ed25519 signature of "cosignature/v1\ntime <t>\n" + note text).
+  async function countCosignatures(cp) {
+    let valid = 0;
+    const names = [];
+    for (const vk of witnesses.keys) {
+      const i = vk.indexOf("+"), j = vk.indexOf("+", i + 1);
+      const name = vk.slice(0, i), key = b64(vk.slice(j + 1));
+      const pub = key.slice(1);
+      const hash = (await sha256(concat(enc.encode(name + "\n"), Uint8Array.of(4), pub))).slice(0, 4);
+      const ck = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
+      for (const line of cp.sigs) {
+        const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const sig = b64(m[2]);
+        if (sig.length !== 4 + 8 + 64 || !equal(sig.slice(0, 4), hash)) continue;
+        const t = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0);
+        const msg = enc.encode("cosignature/v1\ntime " + t.toString() + "\n" + cp.text);
+        if (await crypto.subtle.verify({ name: "Ed25519" }, ck, sig.slice(12), msg)) {
+          valid++;
+          names.push(name);
+          break;
+        }
+      }
+    }
+    return { valid, names };
   }
 
   // RFC 9162 section 2.1.3.2: the root an inclusion proof leads to.
@@ -110,6 +140,12 @@
       const v = parseVerifier(await (await fetchOK("/v1/ledger/public-key")).text());
       const cp = await openCheckpoint(await (await fetchOK("/v1/ledger/checkpoint")).text(), v);
       step(true, msgs.sig, cp.origin + " · size " + cp.size + " · root " + hex(cp.root));
+      if (witnesses.keys.length > 0) {
+        const w = await countCosignatures(cp);
+        const detail = w.valid + " / " + witnesses.quorum + (w.names.length ? " · " + w.names.join(", ") : "");
+        if (w.valid < witnesses.quorum) throw new Error(msgs.witness + ": " + detail);
+        step(true, msgs.witness, detail);
+      }
       const leafURL = seq !== ""
         ? "/v1/ledger/leaves/" + encodeURIComponent(seq) + "?size=" + cp.size
         : "/v1/ledger/tickets/" + encodeURIComponent(cinema) + "/" + encodeURIComponent(ticket) + "?size=" + cp.size;
