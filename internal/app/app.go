@@ -143,7 +143,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
-		Ingest:     a.Ingest,
+		Ingest: a.Ingest,
 		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier,
 			WitnessKeys: witnessKeys(cfg.Witnesses), WitnessQuorum: witnessQuorum(cfg)},
 		BoxOffice:  a.BoxOffice,
