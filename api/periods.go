@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ecinema/apikey"
 	"ecinema/settlement"
 	"ecinema/validate"
 )
@@ -51,25 +52,50 @@ type closedPeriodJSON struct {
 	Period   string                  `json:"period"`
 	EntrySeq int64                   `json:"entry_seq"`
 	ClosedAt string                  `json:"closed_at"`
-	Lines    int                     `json:"lines"`
-	Gross    string                  `json:"gross"`
+	Lines    *int                    `json:"lines,omitempty"` // national figures: admin, tax, auditor only
+	Gross    string                  `json:"gross,omitempty"`
 	Parties  []settlement.PartyTotal `json:"parties"`
 }
 
-// handlePeriodsList answers GET /v1/periods: the closed months.
+// handlePeriodsList answers GET /v1/periods: the closed months. Admin, tax
+// and auditor keys see each close whole (the national gross, every party's
+// totals hash); a party's key sees the months and its own party's totals
+// hash only (issue 13 D12: the national gross and other parties' hashes
+// were shown to every party).
 func handlePeriodsList(svc *settlement.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if svc == nil {
 			return errNotWired
 		}
-		ps, err := svc.ClosedPeriods(c.Request().Context())
+		ctx := c.Request().Context()
+		pr := principal(c)
+		whole := pr.Role == apikey.RoleAdmin || pr.Role == apikey.RoleTax || pr.Role == apikey.RoleAuditor
+		own := pr.PartyID
+		if !whole && own == "" && pr.Role == apikey.RoleExhibitor && pr.CinemaID != "" {
+			var err error
+			if own, err = svc.ExhibitorOf(ctx, pr.CinemaID); err != nil {
+				return err
+			}
+		}
+		ps, err := svc.ClosedPeriods(ctx)
 		if err != nil {
 			return err
 		}
 		items := make([]closedPeriodJSON, 0, len(ps))
 		for _, p := range ps {
-			items = append(items, closedPeriodJSON{Period: p.Period.Format("2006-01"), EntrySeq: p.EntrySeq,
-				ClosedAt: p.ClosedAt.UTC().Format(time.RFC3339), Lines: p.Lines, Gross: p.Body.Gross, Parties: p.Body.Parties})
+			it := closedPeriodJSON{Period: p.Period.Format("2006-01"), EntrySeq: p.EntrySeq,
+				ClosedAt: p.ClosedAt.UTC().Format(time.RFC3339), Parties: []settlement.PartyTotal{}}
+			if whole {
+				lines := p.Lines
+				it.Lines, it.Gross, it.Parties = &lines, p.Body.Gross, p.Body.Parties
+			} else {
+				for _, pt := range p.Body.Parties {
+					if own != "" && pt.PartyID == own {
+						it.Parties = append(it.Parties, pt)
+					}
+				}
+			}
+			items = append(items, it)
 		}
 		return c.JSON(http.StatusOK, listResponse[closedPeriodJSON]{Items: items})
 	}

@@ -256,3 +256,51 @@ func TestCheckpointAtSize(t *testing.T) {
 		t.Fatalf("bad size: %d", r.Status)
 	}
 }
+
+// TestPeriodsScopedToTheParty (D12): GET /v1/periods showed the national
+// monthly gross and every party's totals hash to any party key; a party
+// sees its own totals hash only, admin/tax/auditor the whole close.
+func TestPeriodsScopedToTheParty(t *testing.T) {
+	w := newStWorld(t)
+	w.screening(t, "s1", "film-a", w.at(2026, 1, 9, 19, 0))
+	w.sell(t, "s1", stTicket("t1", w.at(2026, 1, 9, 12, 0), "2500.00", "A1"))
+	if r := w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil); r.Status != 201 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	type periods struct {
+		Items []struct {
+			Gross   string `json:"gross"`
+			Lines   *int   `json:"lines"`
+			Parties []struct {
+				PartyID string `json:"party_id"`
+			} `json:"parties"`
+		} `json:"items"`
+	}
+	get := func(key string) periods {
+		t.Helper()
+		r := w.Do("GET", "/v1/periods", key, nil)
+		if r.Status != 200 {
+			t.Fatalf("periods: %d %s", r.Status, r.Body)
+		}
+		var p periods
+		r.JSON(t, &p)
+		if len(p.Items) != 1 {
+			t.Fatalf("periods: %s", r.Body)
+		}
+		return p
+	}
+	if p := get(w.AdminKey); p.Items[0].Gross == "" || len(p.Items[0].Parties) < 3 {
+		t.Fatalf("admin sees %+v", p)
+	}
+	for _, tc := range []struct{ key, party string }{
+		{w.Key(apikey.RoleProducer, "", "prod-a"), "prod-a"},
+		{w.Key(apikey.RoleExhibitor, "cin", ""), "exh"},
+		{w.Key(apikey.RoleRightsHolder, "", "composer"), "composer"},
+	} {
+		p := get(tc.key)
+		it := p.Items[0]
+		if it.Gross != "" || it.Lines != nil || len(it.Parties) != 1 || it.Parties[0].PartyID != tc.party {
+			t.Errorf("%s sees %+v", tc.party, it)
+		}
+	}
+}
