@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"ecinema/boxoffice"
 	"ecinema/validate"
@@ -35,11 +36,26 @@ type rankItemJSON struct {
 	Admissions           int64           `json:"admissions"`
 	Screenings           int64           `json:"screenings"`
 	Cinemas              int64           `json:"cinemas"`
+	Screens              int64           `json:"screens"`
 	CumulativeGross      string          `json:"cumulative_gross"`
 	CumulativeAdmissions int64           `json:"cumulative_admissions"`
+	GrossChange          string          `json:"gross_change"`
+	GrossChangePct       *string         `json:"gross_change_pct"`
+	AdmissionsChange     int64           `json:"admissions_change"`
+	AdmissionsChangePct  *string         `json:"admissions_change_pct"`
+	AdmissionsSharePct   string          `json:"admissions_share_pct"`
+}
+
+func pct(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.StringFixed(2)
+	return &s
 }
 
 type rankingsJSON struct {
+	AsOf           string              `json:"as_of"`
 	Period         boxofficePeriodJSON `json:"period"`
 	PreviousPeriod boxofficePeriodJSON `json:"previous_period"`
 	By             string              `json:"by"`
@@ -146,6 +162,7 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 				format, l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("Рейтинг", "Рейтинг", "Ranking"))
 		}
 		out := rankingsJSON{
+			AsOf:   r.AsOf.Format(boxoffice.DateLayout),
 			Period: periodJSON(p), PreviousPeriod: periodJSON(r.Previous), By: string(r.Query.By),
 			Region: optional(r.Query.Region), Origin: optional(r.Query.Origin), Items: []rankItemJSON{},
 		}
@@ -159,6 +176,9 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 				Gross: it.Gross.StringFixed(2), GrossSharePct: it.GrossSharePct.StringFixed(2),
 				Admissions: it.Admissions, Screenings: it.Screenings, Cinemas: it.Cinemas,
 				CumulativeGross: it.CumulativeGross.StringFixed(2), CumulativeAdmissions: it.CumulativeAdmissions,
+				Screens: it.Screens, GrossChange: it.GrossChange.StringFixed(2), GrossChangePct: pct(it.GrossChangePct),
+				AdmissionsChange: it.AdmissionsChange, AdmissionsChangePct: pct(it.AdmissionsChangePct),
+				AdmissionsSharePct: it.AdmissionsSharePct.StringFixed(2),
 			})
 		}
 		return c.JSON(http.StatusOK, out)
@@ -248,6 +268,55 @@ func handleBoxOfficeShare(svc *boxoffice.Service) echo.HandlerFunc {
 				}
 			}
 			out.Groups = append(out.Groups, gj)
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+type dailyPointJSON struct {
+	Date                 string `json:"date"`
+	Gross                string `json:"gross"`
+	Admissions           int64  `json:"admissions"`
+	Screenings           int64  `json:"screenings"`
+	Cinemas              int64  `json:"cinemas"`
+	CumulativeGross      string `json:"cumulative_gross"`
+	CumulativeAdmissions int64  `json:"cumulative_admissions"`
+}
+
+// handleFilmDaily answers GET /v1/boxoffice/films/{id}/daily?from&to[&region]:
+// the film's gross, admissions, screenings and cinemas per box-office day,
+// every day of from..to (zeros included), with running totals since its
+// first day.
+func handleFilmDaily(svc *boxoffice.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if svc == nil {
+			return errNotWired
+		}
+		var ve validate.Errors
+		from := queryDate(c, &ve, "from", true)
+		to := queryDate(c, &ve, "to", true)
+		if err := ve.Err(); err != nil {
+			return err
+		}
+		d, err := svc.FilmDaily(c.Request().Context(), boxoffice.DailyQuery{FilmID: c.Param("id"), From: from, To: to, Region: c.QueryParam("region")})
+		if err != nil {
+			return boxofficeQueryError(err)
+		}
+		out := struct {
+			FilmID string           `json:"film_id"`
+			Title  boxoffice.Title  `json:"title"`
+			Origin string           `json:"origin"`
+			From   string           `json:"from"`
+			To     string           `json:"to"`
+			Region *string          `json:"region"`
+			AsOf   string           `json:"as_of"`
+			Items  []dailyPointJSON `json:"items"`
+		}{d.Query.FilmID, d.Title, d.Origin, d.Query.From.Format(boxoffice.DateLayout), d.Query.To.Format(boxoffice.DateLayout),
+			optional(d.Query.Region), d.AsOf.Format(boxoffice.DateLayout), make([]dailyPointJSON, 0, len(d.Days))}
+		for _, p := range d.Days {
+			out.Items = append(out.Items, dailyPointJSON{Date: p.Day.Format(boxoffice.DateLayout), Gross: p.Gross.StringFixed(2),
+				Admissions: p.Admissions, Screenings: p.Screenings, Cinemas: p.Cinemas,
+				CumulativeGross: p.CumulativeGross.StringFixed(2), CumulativeAdmissions: p.CumulativeAdmissions})
 		}
 		return c.JSON(http.StatusOK, out)
 	}

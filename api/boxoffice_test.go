@@ -85,6 +85,30 @@ func TestBoxOfficeEndpoints(t *testing.T) {
 		t.Errorf("csv: %d %s %v %q", r.Status, r.Header.Get("Content-Type"), err, recs)
 	}
 
+	// KOBIS fields, the weekdays period, the daily series.
+	r = env.Do("GET", "/v1/boxoffice/rankings?period=weekdays&date="+day, analyst, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"as_of":"`) || !strings.Contains(string(r.Body), `"kind":"weekdays"`) {
+		t.Errorf("weekdays rankings: %d %s", r.Status, r.Body)
+	}
+	r = env.Do("GET", "/v1/boxoffice/rankings?period=day&date="+day, analyst, nil)
+	for _, want := range []string{`"screens":1`, `"gross_change":"6800.00"`, `"gross_change_pct":null`, `"admissions_change":3`,
+		`"admissions_share_pct":"100.00"`} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("rankings lack %s: %s", want, r.Body)
+		}
+	}
+	r = env.Do("GET", "/v1/boxoffice/films/gulsary/daily?from="+day+"&to="+day, producer, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"gross":"6800.00"`) || !strings.Contains(string(r.Body), `"cumulative_admissions":3`) {
+		t.Errorf("daily: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do("GET", "/v1/boxoffice/films/nope/daily?from="+day+"&to="+day, analyst, nil); r.Status != 404 || r.ErrorCode() != "film_not_found" {
+		t.Errorf("daily of an unknown film: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do("GET", "/v1/boxoffice/rankings?period=week&date="+day+"&format=xlsx&lang=kk", analyst, nil); r.Status != 200 ||
+		!strings.HasSuffix(r.Header.Get("Content-Disposition"), `.xlsx"`) {
+		t.Errorf("xlsx rankings: %d %v", r.Status, r.Header)
+	}
+
 	r = env.Do("GET", "/v1/boxoffice/share?from="+day+"&to="+day+"&group_by=month", analyst, nil)
 	var sh struct {
 		Groups []struct {

@@ -161,6 +161,7 @@ var errorTable = []struct {
 	{fund.ErrBudgetBelow, http.StatusUnprocessableEntity, "budget_below_awarded"},
 	{apikey.ErrInvalidScope, http.StatusUnprocessableEntity, "invalid_scope"},
 	{apikey.ErrNotFound, http.StatusNotFound, "not_found"},
+	{boxoffice.ErrFilmNotFound, http.StatusNotFound, "film_not_found"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	// Box office (SPEC 6).
 	v1.GET("/boxoffice/rankings", handleBoxOfficeRankings(d.BoxOffice), allow(rankingRoles))
 	v1.GET("/boxoffice/share", handleBoxOfficeShare(d.BoxOffice), allow(shareRoles))
+	v1.GET("/boxoffice/films/:id/daily", handleFilmDaily(d.BoxOffice), allow(rankingRoles))
 
 	// POS ingest (SPEC 4): the key's cinema is the scope; anomalies for admin and analyst.
 	v1.PUT("/screenings/:id", handleScreeningPut(d.Ingest), allow(posOnly))

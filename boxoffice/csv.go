@@ -4,6 +4,8 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/shopspring/decimal"
+
 	"ecinema/i18n"
 	"ecinema/tabular"
 )
@@ -39,6 +41,7 @@ var colLabels = map[string]i18n.Text{
 	"national_in_top10":     {KK: "Үздік 10-дағы отандық", RU: "Отечественных в топ-10", EN: "National in top 10"},
 	"region":                {KK: "Өңір", RU: "Регион", EN: "Region"},
 	"by":                    {KK: "Сұрыптау", RU: "Сортировка", EN: "Ranked by"},
+	"as_of":                 {KK: "Соңғы толық күн", RU: "Последний полный день", EN: "As of (last complete day)"},
 }
 
 func col(key string, k tabular.Kind) tabular.Column {
@@ -49,21 +52,34 @@ func col(key string, k tabular.Kind) tabular.Column {
 var RankingsCSVHeader = []string{
 	"period", "from", "to", "rank", "rank_change", "new", "film_id", "title_kk", "title_ru", "title_en", "origin",
 	"gross", "gross_share_pct", "admissions", "screenings", "cinemas", "cumulative_gross", "cumulative_admissions",
+	"screens", "gross_change", "gross_change_pct", "admissions_change", "admissions_change_pct", "admissions_share_pct",
 }
 
 var rankingKinds = map[string]tabular.Kind{
 	"from": tabular.Date, "to": tabular.Date, "rank": tabular.Int, "rank_change": tabular.Int, "new": tabular.Bool,
 	"gross": tabular.Money, "gross_share_pct": tabular.Pct, "admissions": tabular.Int, "screenings": tabular.Int,
 	"cinemas": tabular.Int, "cumulative_gross": tabular.Money, "cumulative_admissions": tabular.Int,
+	"screens": tabular.Int, "gross_change": tabular.Money, "gross_change_pct": tabular.Pct, "admissions_change": tabular.Int,
+	"admissions_change_pct": tabular.Pct, "admissions_share_pct": tabular.Pct,
 }
 
-// RankingsTable returns r as a table, one row per item. rank_change is
-// empty when the film was not ranked in the previous period.
+func pctText(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.StringFixed(2)
+}
+
+// RankingsTable returns r as a table, one row per item. rank_change
+// (places moved up: previous rank − rank) is empty when the film was not
+// ranked in the previous period; the change percentages are empty when the
+// previous figure was zero.
 func RankingsTable(r Rankings, l i18n.Lang) *tabular.Table {
 	p := r.Query.Period
 	t := &tabular.Table{Lang: l,
 		Title: l.Pick("Прокат рейтингі", "Рейтинг кассовых сборов", "Box-office ranking"),
-		Facts: [][2]string{{colLabels["period"].In(l), string(p.Kind)}, {colLabels["from"].In(l), p.From.Format(DateLayout)},
+		Facts: [][2]string{{colLabels["as_of"].In(l), r.AsOf.Format(DateLayout)},
+			{colLabels["period"].In(l), string(p.Kind)}, {colLabels["from"].In(l), p.From.Format(DateLayout)},
 			{colLabels["to"].In(l), p.To.Format(DateLayout)}, {colLabels["by"].In(l), string(r.Query.By)},
 			{colLabels["region"].In(l), r.Query.Region}, {colLabels["origin"].In(l), r.Query.Origin}},
 		Totals: []tabular.Total{
@@ -89,6 +105,8 @@ func RankingsTable(r Rankings, l i18n.Lang) *tabular.Table {
 			it.Gross.StringFixed(2), it.GrossSharePct.StringFixed(2),
 			strconv.FormatInt(it.Admissions, 10), strconv.FormatInt(it.Screenings, 10), strconv.FormatInt(it.Cinemas, 10),
 			it.CumulativeGross.StringFixed(2), strconv.FormatInt(it.CumulativeAdmissions, 10),
+			strconv.FormatInt(it.Screens, 10), it.GrossChange.StringFixed(2), pctText(it.GrossChangePct),
+			strconv.FormatInt(it.AdmissionsChange, 10), pctText(it.AdmissionsChangePct), it.AdmissionsSharePct.StringFixed(2),
 		})
 	}
 	return t

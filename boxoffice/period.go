@@ -11,12 +11,13 @@ type Kind string
 
 // The period kinds of SPEC 6.
 const (
-	Day     Kind = "day"
-	Weekend Kind = "weekend" // Friday to Sunday
-	Week    Kind = "week"    // Thursday to Wednesday
-	Month   Kind = "month"
-	Year    Kind = "year"
-	Custom  Kind = "custom"
+	Day      Kind = "day"
+	Weekend  Kind = "weekend"  // Friday to Sunday
+	Weekdays Kind = "weekdays" // Monday to Thursday
+	Week     Kind = "week"     // Thursday to Wednesday
+	Month    Kind = "month"
+	Year     Kind = "year"
+	Custom   Kind = "custom"
 )
 
 // DateLayout is the layout of dates in queries and answers.
@@ -86,6 +87,8 @@ func truncDate(t time.Time) time.Time {
 //   - day: the date itself.
 //   - weekend: Friday to Sunday; when date is a Friday, Saturday or Sunday the
 //     weekend containing it, otherwise the last weekend that ended before it.
+//   - weekdays: Monday to Thursday; when date is one of them the weekdays
+//     containing it, otherwise (Friday to Sunday) the last ones before it.
 //   - week: the Thursday-to-Wednesday week containing date.
 //   - month, year: the calendar month or year containing date.
 //   - custom: from..to inclusive, at most MaxCustomDays days.
@@ -101,6 +104,11 @@ func NewPeriod(kind Kind, day, from, to time.Time) (Period, error) {
 		// that ended before date.
 		fri := day.AddDate(0, 0, -back)
 		return Period{Kind: Weekend, From: fri, To: fri.AddDate(0, 0, 2)}, nil
+	case Weekdays:
+		// Days since the most recent Monday (Monday=0 ... Sunday=6).
+		back := (int(day.Weekday()) - int(time.Monday) + 7) % 7
+		mon := day.AddDate(0, 0, -back)
+		return Period{Kind: Weekdays, From: mon, To: mon.AddDate(0, 0, 3)}, nil
 	case Week:
 		back := (int(day.Weekday()) - int(time.Thursday) + 7) % 7
 		thu := day.AddDate(0, 0, -back)
@@ -124,11 +132,11 @@ func NewPeriod(kind Kind, day, from, to time.Time) (Period, error) {
 		}
 		return p, nil
 	}
-	return Period{}, invalid("period", "invalid", "period must be day, weekend, week, month, year or custom")
+	return Period{}, invalid("period", "invalid", "period must be day, weekdays, weekend, week, month, year or custom")
 }
 
 // Previous returns the period of the same kind just before p: the day
-// before, the weekend or week seven days earlier, the previous calendar
+// before, the weekend, weekdays or week seven days earlier, the previous calendar
 // month or year, or for a custom period the span of the same length ending
 // the day before p starts.
 func (p Period) Previous() Period {
@@ -136,7 +144,7 @@ func (p Period) Previous() Period {
 	case Day:
 		d := p.From.AddDate(0, 0, -1)
 		return Period{Kind: Day, From: d, To: d}
-	case Weekend, Week:
+	case Weekend, Weekdays, Week:
 		return Period{Kind: p.Kind, From: p.From.AddDate(0, 0, -7), To: p.To.AddDate(0, 0, -7)}
 	case Month:
 		first := p.From.AddDate(0, -1, 0)

@@ -64,6 +64,24 @@ WHERE b.film_id = ANY($1) AND b.box_office_day <= $2 AND b.region = $3
 GROUP BY b.film_id`
 )
 
+// Screens (distinct halls) per film in a period, from the screenings table
+// through its (box_office_day, film_id) index.
+const (
+	qPeriodScreens = `
+SELECT s.film_id, count(DISTINCT (s.cinema_id, s.hall_id))
+FROM screenings s
+WHERE s.box_office_day BETWEEN $1 AND $2
+GROUP BY 1`
+	qPeriodScreensFiltered = `
+SELECT s.film_id, count(DISTINCT (s.cinema_id, s.hall_id))
+FROM screenings s
+JOIN cinemas c ON c.id = s.cinema_id
+JOIN films f ON f.id = s.film_id
+WHERE s.box_office_day BETWEEN $1 AND $2
+  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
+GROUP BY 1`
+)
+
 const qFilmInfo = `
 SELECT id, title_kk, title_ru, title_en, origin, release_date FROM films WHERE id = ANY($1)`
 
@@ -72,12 +90,16 @@ const qRegionExists = `SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)`
 // Service answers box-office queries from the ingest rollups.
 type Service struct {
 	pool *pgxpool.Pool
+	now  func() time.Time
 }
 
 // NewService returns a Service reading from pool.
 func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool}
+	return &Service{pool: pool, now: time.Now}
 }
+
+// SetClock replaces the service's clock (as_of in tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // RankingsQuery asks for a ranking.
 type RankingsQuery struct {
@@ -100,8 +122,11 @@ type Title struct {
 
 // RankItem is one ranked film.
 type RankItem struct {
-	Rank                 int
-	RankChange           *int // places moved up since the previous period; nil if not ranked then
+	Rank int
+	// RankChange is the places moved up since the previous period (previous
+	// rank − rank): +2 went from 3rd to 1st, −1 fell one place, 0 kept it;
+	// nil if the film was not ranked then.
+	RankChange           *int
 	New                  bool // no net admissions before the period's first day
 	FilmID               string
 	Title                Title
@@ -112,8 +137,27 @@ type RankItem struct {
 	Admissions           int64
 	Screenings           int64
 	Cinemas              int64
+	Screens              int64 // halls that showed the film in the period
 	CumulativeGross      decimal.Decimal
 	CumulativeAdmissions int64
+	// Changes against the previous period of the same kind (the film's
+	// figures there, zero when it had none). The percentages are nil when
+	// the previous figure is zero; they are rounded half away from zero to
+	// two places.
+	GrossChange         decimal.Decimal
+	GrossChangePct      *decimal.Decimal
+	AdmissionsChange    int64
+	AdmissionsChangePct *decimal.Decimal
+	AdmissionsSharePct  decimal.Decimal // of the ranked films' admissions; adds up to 100.00 over all ranked films
+}
+
+// changePct is 100·(cur − prev)/prev to two places, nil when prev is zero.
+func changePct(cur, prev decimal.Decimal) *decimal.Decimal {
+	if prev.IsZero() {
+		return nil
+	}
+	d := cur.Sub(prev).Mul(decimal.NewFromInt(100)).DivRound(prev, 4).Round(2)
+	return &d
 }
 
 // Totals are a period's figures over every film in the filter.
@@ -131,6 +175,19 @@ type Rankings struct {
 	Previous Period
 	Totals   Totals
 	Items    []RankItem
+	// AsOf is the last complete box-office day when the ranking was read
+	// (a day is complete at 06:00 local time the next morning); a period
+	// ending after it is still growing.
+	AsOf time.Time
+}
+
+// kazakhstan is the service's local time (UTC+5, no daylight saving).
+var kazakhstan = time.FixedZone("UTC+5", 5*3600)
+
+// AsOf returns the last complete box-office day at now: box-office day D
+// runs from 06:00 on D to 06:00 on D+1, local time.
+func AsOf(now time.Time) time.Time {
+	return truncDate(now.In(kazakhstan).Add(-6*time.Hour)).AddDate(0, 0, -1)
 }
 
 var validOrigins = map[string]bool{"national": true, "coproduction": true, "foreign": true}
@@ -170,7 +227,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	if err := s.checkRegion(ctx, q.Region); err != nil {
 		return Rankings{}, err
 	}
-	out := Rankings{Query: q, Previous: q.Period.Previous()}
+	out := Rankings{Query: q, Previous: q.Period.Previous(), AsOf: AsOf(s.now())}
 
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -195,6 +252,14 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 		out.Totals.Gross = out.Totals.Gross.Add(f.Gross)
 		out.Totals.Admissions += f.Admissions
 	}
+	prevFigs := make(map[string]Figures, len(prev))
+	for _, f := range prev {
+		prevFigs[f.FilmID] = f
+	}
+	screens, err := periodScreens(ctx, tx, q.Period, q.Region, q.Origin)
+	if err != nil {
+		return Rankings{}, err
+	}
 	cur, prev = ranked(cur), ranked(prev)
 	for i := range cur {
 		cur[i].Screenings, cur[i].Cinemas = scr[cur[i].FilmID].Screenings, scr[cur[i].FilmID].Cinemas
@@ -211,6 +276,11 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 		grosses[i] = f.Gross
 	}
 	shares := SharesPct(grosses)
+	adms := make([]decimal.Decimal, len(cur))
+	for i, f := range cur {
+		adms[i] = decimal.NewFromInt(f.Admissions)
+	}
+	admShares := SharesPct(adms)
 
 	if len(cur) > q.Limit {
 		cur = cur[:q.Limit]
@@ -231,6 +301,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	for i, f := range cur {
 		c := cum[f.FilmID]
 		fi := info[f.FilmID]
+		pf := prevFigs[f.FilmID]
 		out.Items[i] = RankItem{
 			Rank:                 i + 1,
 			RankChange:           RankChange(prevRanks, f.FilmID, i+1),
@@ -246,6 +317,12 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 			Cinemas:              f.Cinemas,
 			CumulativeGross:      c.gross,
 			CumulativeAdmissions: c.admissions,
+			Screens:              screens[f.FilmID],
+			GrossChange:          f.Gross.Sub(pf.Gross),
+			GrossChangePct:       changePct(f.Gross, pf.Gross),
+			AdmissionsChange:     f.Admissions - pf.Admissions,
+			AdmissionsChangePct:  changePct(decimal.NewFromInt(f.Admissions), decimal.NewFromInt(pf.Admissions)),
+			AdmissionsSharePct:   admShares[i],
 		}
 	}
 	return out, nil
@@ -325,6 +402,30 @@ func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin s
 	}
 	total.Cinemas = int64(len(cinemas))
 	return out, total, nil
+}
+
+func periodScreens(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]int64, error) {
+	var rows pgx.Rows
+	var err error
+	if region == "" && origin == "" {
+		rows, err = tx.Query(ctx, qPeriodScreens, p.From, p.To)
+	} else {
+		rows, err = tx.Query(ctx, qPeriodScreensFiltered, p.From, p.To, region, origin)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: period screens: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var film string
+		var n int64
+		if err := rows.Scan(&film, &n); err != nil {
+			return nil, fmt.Errorf("boxoffice: period screens: %w", err)
+		}
+		out[film] = n
+	}
+	return out, rows.Err()
 }
 
 type cumRow struct {
