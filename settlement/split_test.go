@@ -1,7 +1,6 @@
 package settlement
 
 import (
-	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -278,9 +277,9 @@ func TestReleaseWeekAndScale(t *testing.T) {
 	}
 }
 
-// TestSplitFastMatchesRat compares the integer path with the exact big.Rat
-// path on random lines.
-func TestSplitFastMatchesRat(t *testing.T) {
+// TestSplitPathsAgree holds the integer split to the exact one on random
+// lines (both production code, neither a copy of the other).
+func TestSplitPathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 20000; i++ {
 		net := decimal.New(rng.Int64N(2_000_000_000_00)-1_000_000_000_00, -2)
@@ -290,23 +289,11 @@ func TestSplitFastMatchesRat(t *testing.T) {
 		if !ok {
 			t.Fatalf("fast path refused %s %+v", net, terms)
 		}
-		n := tiynRat(net)
-		hundred := big.NewRat(100, 1)
-		pct := func(x *big.Rat, p decimal.Decimal) *big.Rat {
-			r := new(big.Rat).Mul(x, p.Rat())
-			return r.Quo(r, hundred)
+		if exact := splitExact(net, terms); fast != exact {
+			t.Fatalf("net %s terms %+v: integer %v, exact %v", net, terms, fast, exact)
 		}
-		royalty := pct(n, terms.RoyaltyPct)
-		rentable := new(big.Rat).Sub(n, royalty)
-		rental := pct(rentable, terms.DistributorPct)
-		exh := new(big.Rat).Sub(rentable, rental)
-		fee := pct(rental, terms.DistributionFeePct)
-		prod := new(big.Rat).Sub(rental, fee)
-		slow := largestRemainder([]*big.Rat{royalty, exh, fee, prod}, splitTiePriority)
-		for k := range 4 {
-			if fast[k] != slow[k] {
-				t.Fatalf("net %s terms %+v: fast %v slow %v", net, terms, fast, slow)
-			}
+		if sum := fast[0] + fast[1] + fast[2] + fast[3]; sum != net.Shift(2).IntPart() {
+			t.Fatalf("net %s: parts %v add up to %d tiyn", net, fast, sum)
 		}
 	}
 	if _, ok := splitFast(d("1.00"), Terms{RoyaltyPct: d("1.00001"), DistributorPct: d("50"), DistributionFeePct: d("0")}); ok {
@@ -314,18 +301,27 @@ func TestSplitFastMatchesRat(t *testing.T) {
 	}
 }
 
-// TestVATIntegerPathMatchesRat compares VAT's integer path with exact rationals.
-func TestVATIntegerPathMatchesRat(t *testing.T) {
+// TestVATPathsAgree holds VAT's integer path to the exact one on random
+// input, and checks that VAT takes the exact path where integers do not fit.
+func TestVATPathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 20000; i++ {
 		g := decimal.New(rng.Int64N(2_000_000_000_00)-1_000_000_000_00, -2)
 		rate := decimal.New(rng.Int64N(5000), -2)
-		num := new(big.Rat).Mul(tiynRat(g), rate.Rat())
-		q := num.Quo(num, new(big.Rat).Add(big.NewRat(100, 1), rate.Rat()))
-		want := fromTiyn(roundHalfAwayFromZero(q))
-		if got := VAT(g, rate); !got.Equal(want) {
-			t.Fatalf("VAT(%s, %s) = %s, want %s", g, rate, got, want)
+		q, ok := vatTiyn(g, rate)
+		if !ok {
+			t.Fatalf("integer path refused %s at %s", g, rate)
 		}
+		if exact := vatExact(g, rate); !fromTiyn(q).Equal(exact) {
+			t.Fatalf("VAT(%s, %s): integer %s, exact %s", g, rate, fromTiyn(q), exact)
+		}
+	}
+	big := d("10000000000000.00") // 10^13 KZT: past the integer path
+	if _, ok := vatTiyn(big, d("16")); ok {
+		t.Fatal("the integer path took an amount it cannot hold")
+	}
+	if got := VAT(big, d("16")); !got.Equal(d("1379310344827.59")) {
+		t.Fatalf("VAT(10^13, 16) = %s, want 1379310344827.59", got)
 	}
 }
 
