@@ -39,6 +39,7 @@ func init() {
 		"dev":       {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
 		"bench":     {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
 		"perf":      {"make bench: own durable cluster and server, the write-path table of docs/PERFORMANCE.md", cmdPerf},
+		"archive":   {"e-Archive maintenance: archive fixity [--unit ID] re-hashes every stored file", cmdArchive},
 		"witness":   {"run a C2SP tlog-witness (witness keygen FILE --name NAME | public FILE | serve)", cmdWitness},
 	}
 }
