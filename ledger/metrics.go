@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -12,6 +13,23 @@ type writerMetrics struct {
 	batch   prometheus.Histogram   // records per committed transaction
 	commit  prometheus.Histogram   // seconds per group commit transaction
 	size    *prometheus.GaugeVec   // committed entries by log
+	phase   *prometheus.CounterVec // seconds spent per phase of the group transaction
+}
+
+// Phases of a group transaction, for ecinema_ledger_group_phase_seconds_total.
+const (
+	phaseLock    = "begin_lock" // BEGIN and the head row lock (waiting for another writer included)
+	phasePrepare = "prepare"    // Batcher.Prepare and plain Project funcs: reads and rules
+	phaseProject = "project"    // Batcher.Project in Go: decoding bodies, building the statements
+	phaseWrite   = "write"      // sending queued projection writes; the last send carries the entries and COMMIT (the WAL flush)
+)
+
+func (m *writerMetrics) observe(phase string, since time.Time) time.Time {
+	now := time.Now()
+	if m != nil {
+		m.phase.WithLabelValues(phase).Add(now.Sub(since).Seconds())
+	}
+	return now
 }
 
 func newWriterMetrics(reg prometheus.Registerer) *writerMetrics {
@@ -38,6 +56,11 @@ func newWriterMetrics(reg prometheus.Registerer) *writerMetrics {
 			Help: "Committed ledger entries (the tree size) as this writer last saw it.",
 		}, []string{"log"}),
 	}
+	m.phase = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ecinema_ledger_group_phase_seconds_total",
+		Help: "Seconds the writer spent in each phase of its group transactions (begin_lock, prepare, project, write; write includes the COMMIT).",
+	}, []string{"phase"})
+	m.phase = register(reg, m.phase)
 	m.appends = register(reg, m.appends)
 	m.batch = register(reg, m.batch)
 	m.commit = register(reg, m.commit)

@@ -23,7 +23,9 @@ VALUES ($1, 0, $2, $3) ON CONFLICT (log_id) DO NOTHING`
 	sqlLockHead = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1 FOR UPDATE`
 
 	// sqlInsertBatch inserts a group of entries and moves the head in one
-	// statement (one round trip). The head update is guarded by the old size.
+	// statement, sent with the group's COMMIT. The head update is guarded by
+	// the old size; when it does not happen the statement fails (division
+	// by zero, SQLSTATE 22012), so the COMMIT after it never runs.
 	sqlInsertBatch = `WITH ins AS (
   INSERT INTO ledger_entries (log_id, seq, leaf_hash, tree_hashes, bytes, kind, actor, at, cinema_id, film_id, flags)
   SELECT $1, u.seq, u.leaf, u.tree, u.bytes, u.kind, u.actor, u.at, NULLIF(u.cinema, ''), NULLIF(u.film, ''),
@@ -32,9 +34,12 @@ VALUES ($1, 0, $2, $3) ON CONFLICT (log_id) DO NOTHING`
               $8::timestamptz[], $9::text[], $10::text[], $11::text[])
        AS u(seq, leaf, tree, bytes, kind, actor, at, cinema, film, flags)
   RETURNING 1
+), upd AS (
+  UPDATE ledger_heads SET size = $12, last_leaf = $13, root_hash = $14, updated_at = now()
+  WHERE log_id = $1 AND size = $15 AND (SELECT count(*) FROM ins) = $16
+  RETURNING 1
 )
-UPDATE ledger_heads SET size = $12, last_leaf = $13, root_hash = $14, updated_at = now()
-WHERE log_id = $1 AND size = $15 AND (SELECT count(*) FROM ins) = $16`
+SELECT 1 / (SELECT count(*)::int FROM upd)`
 )
 
 // DefaultLogID is the log every writer and reader uses unless configured.
@@ -260,7 +265,7 @@ type scope struct {
 type groupTx struct {
 	w   *Writer
 	ctx context.Context
-	tx  pgx.Tx
+	tx  *groupConn
 	t   *frontier
 	b   *pgx.Batch // writes queued, not sent yet
 	ok  []pending
@@ -271,7 +276,9 @@ func (g *groupTx) flush() error {
 	if g.b.Len() == 0 {
 		return nil
 	}
+	mark := time.Now()
 	err := g.tx.SendBatch(g.ctx, g.b).Close()
+	g.w.metrics.observe(phaseWrite, mark)
 	g.b = &pgx.Batch{}
 	if err != nil {
 		return fmt.Errorf("write projections: %w", err)
@@ -301,16 +308,23 @@ func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope)
 // the caller after the transaction; on error the caller answers every
 // record not yet answered.
 func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, error) {
-	tx, err := w.pool.Begin(ctx)
+	t0 := time.Now()
+	conn, err := w.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
+	defer conn.Release()
+	tx := &groupConn{c: conn}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
+	// BEGIN and the head lock in one round trip.
 	var size int64
 	var last, root []byte
-	if err := tx.QueryRow(ctx, sqlLockHead, w.cfg.LogID).Scan(&size, &last, &root); err != nil {
-		return nil, fmt.Errorf("lock head %q: %w", w.cfg.LogID, err)
+	start := &pgx.Batch{}
+	start.Queue("BEGIN")
+	start.Queue(sqlLockHead, w.cfg.LogID).QueryRow(func(r pgx.Row) error { return r.Scan(&size, &last, &root) })
+	if err := conn.SendBatch(ctx, start).Close(); err != nil {
+		return nil, fmt.Errorf("begin and lock head %q: %w", w.cfg.LogID, err)
 	}
 	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
 		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
@@ -323,6 +337,7 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 		w.tree = t
 	}
 	g := &groupTx{w: w, ctx: ctx, tx: tx, t: w.tree.clone(), b: &pgx.Batch{}}
+	w.metrics.observe(phaseLock, t0)
 
 	live := make([]*request, 0, len(reqs))
 	for _, req := range reqs {
@@ -355,7 +370,7 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 		i++
 	}
 	if len(g.ok) == 0 {
-		return nil, nil
+		return nil, nil // the deferred ROLLBACK ends the transaction
 	}
 
 	n := len(g.ok)
@@ -387,21 +402,20 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 	}
 	t := g.t
 	newRoot := t.root()
-	var moved bool
+	// The entries, the head move and COMMIT go with the last queued
+	// projection writes: one round trip. A failed statement skips the rest
+	// of the pipeline, COMMIT included.
 	g.b.Queue(sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
-		t.size, t.last[:], newRoot[:], size, n).Exec(func(tag pgconn.CommandTag) error {
-		moved = tag.RowsAffected() == 1
-		return nil
-	})
+		t.size, t.last[:], newRoot[:], size, n)
+	g.b.Queue("COMMIT")
 	if err := g.flush(); err != nil {
-		return nil, fmt.Errorf("insert %d entries at seq %d: %w", n, size, err)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "22012" {
+			return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+		}
+		return nil, fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
 	}
-	if !moved {
-		return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("commit seq %d..%d: %w", size, t.size-1, err)
-	}
+	tx.done = true
 	w.tree = t
 	return g.ok, nil
 }
@@ -422,7 +436,10 @@ func (g *groupTx) plain(req *request) error {
 	}
 	t0 := g.t.clone()
 	e := g.entry(req, req.rec.Kind, req.rec.Actor, req.body, sc)
-	if perr := project(req, sp, e); perr != nil {
+	mark := time.Now()
+	perr := project(req, sp, e)
+	g.w.metrics.observe(phasePrepare, mark)
+	if perr != nil {
 		g.ok = g.ok[:len(g.ok)-1]
 		g.t = t0
 		g.w.reject(req, e.Kind, perr)
@@ -447,7 +464,9 @@ func (g *groupTx) run(bt Batcher, run []*request) (int, error) {
 	for i, r := range run {
 		in[i] = r.rec.Request
 	}
+	mark := time.Now()
 	preps, err := safePrepare(context.WithoutCancel(g.ctx), bt, g.tx, in)
+	mark = g.w.metrics.observe(phasePrepare, mark)
 	if err != nil {
 		return 0, fmt.Errorf("prepare %s: %w", run[0].rec.Kind, err)
 	}
@@ -470,7 +489,9 @@ func (g *groupTx) run(bt Batcher, run []*request) (int, error) {
 		acc = append(acc, Accepted{Entry: e, Request: req.rec.Request, State: p.State})
 	}
 	if len(acc) > 0 {
-		if err := safeProject(context.WithoutCancel(g.ctx), bt, g.tx, g.b, acc); err != nil {
+		err := safeProject(context.WithoutCancel(g.ctx), bt, g.tx, g.b, acc)
+		g.w.metrics.observe(phaseProject, mark)
+		if err != nil {
 			return 0, fmt.Errorf("project %s: %w", run[0].rec.Kind, err)
 		}
 	}

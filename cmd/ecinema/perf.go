@@ -85,7 +85,11 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 			}()
 			p.resetStatements(ctx)
 		}
+		before := p.writerPhases()
 		res, err := loadgen.Run(ctx, cfg)
+		if err == nil {
+			out.row("… writer, during it", p.writerPhases().since(before))
+		}
 		prof.Wait()
 		if err == nil && *profDir != "" {
 			p.writeStatements(ctx, filepath.Join(*profDir, name+".statements.txt"))
@@ -151,6 +155,59 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 	}
 	return nil
+}
+
+// phases are the writer's metrics: seconds per phase, groups, records.
+type phases map[string]float64
+
+var phaseNames = []string{"begin_lock", "prepare", "project", "write", "commit"} // commit: builds before the COMMIT was pipelined
+
+func (p *perfServer) writerPhases() phases {
+	out := phases{}
+	resp, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, `ecinema_ledger_group_phase_seconds_total{phase="`):
+			out[strings.TrimSuffix(strings.TrimPrefix(name, `ecinema_ledger_group_phase_seconds_total{phase="`), `"}`)] = v
+		case name == "ecinema_ledger_group_commit_records_count":
+			out["groups"] = v
+		case name == "ecinema_ledger_group_commit_records_sum":
+			out["records"] = v
+		}
+	}
+	return out
+}
+
+// since describes the writer's work between two scrapes: groups, records
+// a group, and milliseconds a group per phase.
+func (a phases) since(b phases) string {
+	g := a["groups"] - b["groups"]
+	if g <= 0 {
+		return "no groups (metrics unavailable)"
+	}
+	s := fmt.Sprintf("%.0f groups of %.1f records; ms a group:", g, (a["records"]-b["records"])/g)
+	total := 0.0
+	for _, n := range phaseNames {
+		d := (a[n] - b[n]) / g * 1000
+		total += d
+		s += fmt.Sprintf(" %s %.1f,", n, d)
+	}
+	return s + fmt.Sprintf(" total %.1f", total)
 }
 
 // perfTable prints the result table as Markdown.
