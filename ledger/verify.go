@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Reasons a verification fails, in VerifyError.Reason.
@@ -103,6 +104,13 @@ func (c *chain) expect(rs ...signedRoot) {
 // add checks one entry. storedLeaf and storedTree are what the store claims
 // (nil when the source has none).
 func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
+	ck := checkOne(b)
+	return c.addChecked(seq, &ck, storedLeaf, storedTree)
+}
+
+// addChecked is add for an entry whose own checks (checkOne) ran already,
+// perhaps on another core.
+func (c *chain) addChecked(seq int64, ck *checked, storedLeaf, storedTree []byte) *VerifyError {
 	n := c.f.size
 	switch {
 	case seq > n:
@@ -110,28 +118,29 @@ func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
 	case seq < n:
 		return verr(seq, ReasonUnexpected, "seq %d appears again after seq %d", seq, n-1)
 	}
-	p, err := ParseEntry(b)
-	if err != nil {
-		return verr(seq, ReasonBadEntry, "%v", err)
+	if ck.err != nil {
+		return verr(seq, ReasonBadEntry, "%v", ck.err)
 	}
+	p := &ck.p
 	if p.Seq != seq {
 		return verr(seq, ReasonSeqMismatch, "bytes say seq %d", p.Seq)
 	}
-	if want := hex.EncodeToString(c.f.last[:]); p.Prev != want {
-		return verr(seq, ReasonChainBreak, "prev %s, want leaf hash of seq %d %s", p.Prev, seq-1, want)
+	if ck.prev != c.f.last {
+		return verr(seq, ReasonChainBreak, "prev %s, want leaf hash of seq %d %s", p.Prev, seq-1, hex.EncodeToString(c.f.last[:]))
 	}
-	leaf := LeafHash(b)
+	leaf := ck.leaf
 	if storedLeaf != nil && !bytes.Equal(storedLeaf, leaf[:]) {
 		return verr(seq, ReasonLeafHash, "stored %x, bytes hash to %x", storedLeaf, leaf)
 	}
 	stored := c.f.append(leaf)
 	if storedTree != nil {
-		var tb []byte
-		for _, h := range stored[1:] {
-			tb = append(tb, h[:]...)
+		if len(storedTree) != 32*(len(stored)-1) {
+			return verr(seq, ReasonTreeHash, "stored tree hashes %x, recomputed %x", storedTree, treeBytes(stored))
 		}
-		if !bytes.Equal(tb, storedTree) {
-			return verr(seq, ReasonTreeHash, "stored tree hashes %x, recomputed %x", storedTree, tb)
+		for i, h := range stored[1:] {
+			if !bytes.Equal(storedTree[32*i:32*i+32], h[:]) {
+				return verr(seq, ReasonTreeHash, "stored tree hashes %x, recomputed %x", storedTree, treeBytes(stored))
+			}
 		}
 	}
 	for len(c.want) > 0 && c.want[0].Size == c.f.size {
@@ -142,6 +151,14 @@ func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
 		}
 	}
 	return nil
+}
+
+func treeBytes(stored []tlog.Hash) []byte {
+	var tb []byte
+	for _, h := range stored[1:] {
+		tb = append(tb, h[:]...)
+	}
+	return tb
 }
 
 // finish checks that no signed root lies beyond the entries seen.
@@ -195,7 +212,72 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 	}
 	// The export is exact, as ledger/doc.go says: every line is the
 	// canonical {"seq","leaf_hash","bytes"} object ending in "\n" — no blank
-	// lines, no CR, lowercase hex, exact key case and order.
+	// lines, no CR, lowercase hex, exact key case and order. Lines are
+	// taken in batches: decoding them and each entry's own checks run on
+	// every core, then the chain and the tree go through the batch in order.
+	const batch = 2000
+	type decoded struct {
+		seq  int64
+		b    []byte
+		leaf [32]byte
+		err  *VerifyError // seq -2: the position it is found at
+	}
+	var texts [][]byte
+	var lines []int
+	flush := func() error {
+		ds := make([]decoded, len(texts))
+		parallel(len(texts), func(i int) {
+			text, line := texts[i], lines[i]
+			d := &ds[i]
+			var l ExportLine
+			dec := json.NewDecoder(bytes.NewReader(text))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&l); err != nil {
+				d.err = verr(-2, ReasonBadEntry, "export line %d: %v", line, err)
+				return
+			}
+			if canon, _ := json.Marshal(l); !bytes.Equal(canon, text) {
+				d.err = verr(-2, ReasonBadEntry, "export line %d is not the canonical line %s (blank line, CR, white space, key case or order, upper-case hex?)", line, canon)
+				return
+			}
+			d.seq = l.Seq
+			var err error
+			if d.b, err = base64.StdEncoding.Strict().DecodeString(l.Bytes); err != nil {
+				d.err = verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
+				return
+			}
+			if d.leaf, err = parseHex32(l.LeafHash); err != nil {
+				d.err = verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
+			}
+		})
+		bs := make([][]byte, len(ds))
+		for i := range ds {
+			bs[i] = ds[i].b
+		}
+		cks := checkAll(bs)
+		for i := range ds {
+			d := &ds[i]
+			if d.err != nil {
+				if d.err.Seq == -2 {
+					d.err.Seq = c.f.size
+				}
+				return d.err
+			}
+			if ve := c.addChecked(d.seq, &cks[i], d.leaf[:], nil); ve != nil {
+				return ve
+			}
+			if opts.Check != nil {
+				if err := opts.Check(Entry{Seq: d.seq, LeafHash: d.leaf, Bytes: d.b}); err != nil {
+					return err
+				}
+			}
+			if opts.Progress != nil && c.f.size%100000 == 0 {
+				opts.Progress(c.f.size)
+			}
+		}
+		texts, lines = texts[:0], lines[:0]
+		return ctx.Err()
+	}
 	rd := bufio.NewReaderSize(export, 64<<10)
 	line := 0
 	for {
@@ -209,40 +291,21 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 		line++
 		text, ok := bytes.CutSuffix(raw, []byte("\n"))
 		if !ok {
+			if err := flush(); err != nil {
+				return rep, err
+			}
 			return rep, verr(c.f.size, ReasonBadEntry, "export line %d does not end with a newline", line)
 		}
-		var l ExportLine
-		dec := json.NewDecoder(bytes.NewReader(text))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l); err != nil {
-			return rep, verr(c.f.size, ReasonBadEntry, "export line %d: %v", line, err)
-		}
-		canon, _ := json.Marshal(l)
-		if !bytes.Equal(canon, text) {
-			return rep, verr(c.f.size, ReasonBadEntry, "export line %d is not the canonical line %s (blank line, CR, white space, key case or order, upper-case hex?)", line, canon)
-		}
-		b, err := base64.StdEncoding.Strict().DecodeString(l.Bytes)
-		if err != nil {
-			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
-		}
-		leaf, err := parseHex32(l.LeafHash)
-		if err != nil {
-			return rep, verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
-		}
-		if ve := c.add(l.Seq, b, leaf[:], nil); ve != nil {
-			return rep, ve
-		}
-		if opts.Check != nil {
-			if err := opts.Check(Entry{Seq: l.Seq, LeafHash: leaf, Bytes: b}); err != nil {
+		texts = append(texts, text)
+		lines = append(lines, line)
+		if len(texts) == batch {
+			if err := flush(); err != nil {
 				return rep, err
 			}
 		}
-		if opts.Progress != nil && c.f.size%100000 == 0 {
-			opts.Progress(c.f.size)
-		}
-		if c.f.size%4096 == 0 && ctx.Err() != nil {
-			return rep, ctx.Err()
-		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
 	}
 	if ve := c.finish(); ve != nil {
 		return rep, ve

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -155,6 +156,36 @@ func CompareShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error 
 	return nil
 }
 
+// verifyPage is how many entries VerifyDB reads at a time.
+const verifyPage = 2000
+
+type entryRow struct {
+	seq              int64
+	leaf, tree, byts []byte
+}
+
+type entryPage struct {
+	rows []entryRow
+	err  error
+}
+
+func readEntryPage(ctx context.Context, tx pgx.Tx, logID string, next int64) entryPage {
+	rows, err := tx.Query(ctx, sqlVerifyEntries, logID, next, verifyPage)
+	if err != nil {
+		return entryPage{err: err}
+	}
+	defer rows.Close()
+	rs := make([]entryRow, 0, verifyPage)
+	for rows.Next() {
+		var r entryRow
+		if err := rows.Scan(&r.seq, &r.leaf, &r.tree, &r.byts); err != nil {
+			return entryPage{err: err}
+		}
+		rs = append(rs, r)
+	}
+	return entryPage{rows: rs, err: rows.Err()}
+}
+
 // VerifyOptions configures VerifyDB.
 type VerifyOptions struct {
 	LogID    string        // default DefaultLogID
@@ -165,7 +196,7 @@ type VerifyOptions struct {
 	// database restored from a backup and continued differently (a fork).
 	Extra    [][]byte
 	Deep     []DeepCheck             // projection rebuilds to run (--deep)
-	Progress func(done, total int64) // called every 100,000 entries, may be nil
+	Progress func(done, total int64) // called about every 2 seconds (total: the head's size), may be nil
 }
 
 // VerifyDB verifies a log in the database in one REPEATABLE READ snapshot:
@@ -233,41 +264,72 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		}
 	}
 
-	const page = 2000
-	var next int64
-	prevKind := ""
-	for {
-		rows, err := tx.Query(ctx, sqlVerifyEntries, opts.LogID, next, page)
-		if err != nil {
-			return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
-		}
-		type row struct {
-			seq              int64
-			leaf, tree, byts []byte
-		}
-		var rs []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.seq, &r.leaf, &r.tree, &r.byts); err != nil {
-				rows.Close()
-				return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
+	// Pages of entries are read in order; each page's own checks (header,
+	// leaf hash) run on every core (checkAll), then the chain, the tree and
+	// the deep checks go through it in order. Without deep checks the next
+	// page is read while this one is checked.
+	pages := make(chan entryPage, 2)
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	readPage := func(next int64) entryPage { return readEntryPage(readCtx, tx, opts.LogID, next) }
+	readerDone := make(chan struct{})
+	// The reader must be gone before anything else uses tx (the deferred
+	// Rollback included: this defer runs first).
+	stopReader := func() { stopRead(); <-readerDone }
+	defer stopReader()
+	if len(opts.Deep) == 0 {
+		go func() {
+			defer close(readerDone)
+			defer close(pages)
+			var next int64
+			for {
+				pg := readPage(next)
+				select {
+				case pages <- pg:
+				case <-readCtx.Done():
+					return
+				}
+				if pg.err != nil || len(pg.rows) < verifyPage {
+					return
+				}
+				next = pg.rows[len(pg.rows)-1].seq + 1
 			}
-			rs = append(rs, r)
+		}()
+	} else {
+		close(readerDone)
+	}
+	prevKind := ""
+	lastProgress := time.Now()
+	var next int64
+	for {
+		var pg entryPage
+		if len(opts.Deep) == 0 {
+			var ok bool
+			if pg, ok = <-pages; !ok {
+				break
+			}
+		} else {
+			pg = readPage(next)
 		}
-		if err := rows.Err(); err != nil {
-			return rep, fmt.Errorf("ledger: verify: read entries: %w", err)
+		if pg.err != nil {
+			return rep, fmt.Errorf("ledger: verify: read entries: %w", pg.err)
 		}
-		for _, r := range rs {
+		rs := pg.rows
+		bs := make([][]byte, len(rs))
+		for i := range rs {
+			bs[i] = rs[i].byts
+		}
+		cks := checkAll(bs)
+		for i, r := range rs {
 			if r.seq >= headSize && r.seq == c.f.size {
 				return rep, verr(r.seq, ReasonUnexpected, "entry beyond the head row's size %d", headSize)
 			}
-			if ve := c.add(r.seq, r.byts, r.leaf, r.tree); ve != nil {
+			if ve := c.addChecked(r.seq, &cks[i], r.leaf, r.tree); ve != nil {
 				return rep, ve
 			}
 			if len(opts.Deep) > 0 {
-				p, _ := ParseEntry(r.byts) // checked by add
-				e := Entry{Seq: r.seq, LeafHash: [32]byte(r.leaf), Bytes: r.byts, Kind: p.Kind, Actor: p.Actor}
-				e.Prev, _ = parseHex32(p.Prev)
+				p := cks[i].p
+				e := Entry{Seq: r.seq, LeafHash: cks[i].leaf, Prev: cks[i].prev, Bytes: r.byts, Kind: p.Kind, Actor: p.Actor}
 				if at, err := parseAt(p.At); err == nil {
 					e.At = at
 				}
@@ -287,15 +349,17 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 					}
 				}
 			}
-			if opts.Progress != nil && c.f.size%100000 == 0 {
+			if opts.Progress != nil && c.f.size%1000 == 0 && time.Since(lastProgress) > 2*time.Second {
+				lastProgress = time.Now()
 				opts.Progress(c.f.size, headSize)
 			}
 		}
-		if len(rs) < page {
+		if len(rs) < verifyPage {
 			break
 		}
 		next = rs[len(rs)-1].seq + 1
 	}
+	stopReader()
 	if c.f.size < headSize {
 		return rep, verr(c.f.size, ReasonMissingSeq, "head row says %d entries, the ledger ends after %d", headSize, c.f.size)
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	dur := fs.Duration("duration", 20*time.Second, "how long each load row runs")
 	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale")
 	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
+	compareBin := fs.String("verify-compare", "", "another ecinema build whose verify and verify --deep run on the same data, for a before/after row")
 	serverBin := fs.String("server", "", "ecinema binary to run as the server (default this one), e.g. a build of an older commit for a before/after run")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("perf takes only flags")
@@ -143,15 +145,43 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	if rows["verify"] {
 		for _, deep := range []bool{false, true} {
+			name := "verify"
+			if deep {
+				name = "verify-deep"
+			}
+			stopProf := func() {}
+			if *profDir != "" {
+				p.resetStatements(ctx)
+				f, err := os.Create(filepath.Join(*profDir, name+".cpu.pprof"))
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				stopProf = func() {
+					pprof.StopCPUProfile()
+					f.Close()
+					p.writeStatements(ctx, filepath.Join(*profDir, name+".statements.txt"))
+				}
+			}
 			s, err := p.verify(ctx, env, deep)
+			stopProf()
 			if err != nil {
 				return err
 			}
-			name := "ecinema verify (online) on what this run wrote"
+			label := "ecinema verify (online) on what this run wrote"
 			if deep {
-				name = "ecinema verify --deep on what this run wrote"
+				label = "ecinema verify --deep on what this run wrote"
 			}
-			out.row(name, s)
+			out.row(label, s)
+			if *compareBin != "" {
+				s, err := p.verifyWith(ctx, *compareBin, deep)
+				if err != nil {
+					return err
+				}
+				out.row(label+", by "+filepath.Base(*compareBin), s)
+			}
 		}
 	}
 	return nil
@@ -241,6 +271,7 @@ type perfServer struct {
 	keyFile   string
 	cmd       *exec.Cmd
 	pool      *pgxpool.Pool
+	owner     *pgxpool.Pool // superuser: pg_stat_statements
 	keys      *apikey.Store
 }
 
@@ -301,6 +332,9 @@ func startPerfServer(ctx context.Context, env *cmdEnv, exe string, pprof bool) (
 		return nil, err
 	}
 	if p.pool, err = postgres.Open(ctx, p.dbURL); err != nil {
+		return nil, err
+	}
+	if p.owner, err = postgres.OpenOwner(ctx, p.dbURL); err != nil {
 		return nil, err
 	}
 	p.keys = apikey.NewStore(p.pool)
@@ -365,6 +399,9 @@ func (p *perfServer) stop(env *cmdEnv) {
 	if p.pool != nil {
 		p.pool.Close()
 	}
+	if p.owner != nil {
+		p.owner.Close()
+	}
 	if p.cluster != nil {
 		if err := p.cluster.Stop(); err != nil {
 			fmt.Fprintln(env.stderr, err)
@@ -412,11 +449,11 @@ func (p *perfServer) profile(ctx context.Context, env *cmdEnv, file string, secs
 }
 
 func (p *perfServer) resetStatements(ctx context.Context) {
-	p.pool.Exec(ctx, "SELECT pg_stat_statements_reset()")
+	p.owner.Exec(ctx, "SELECT pg_stat_statements_reset()")
 }
 
 func (p *perfServer) writeStatements(ctx context.Context, file string) {
-	rows, err := p.pool.Query(ctx, `SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3)::text, rows,
+	rows, err := p.owner.Query(ctx, `SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 3)::text, rows,
   left(regexp_replace(query, '\s+', ' ', 'g'), 160)
 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`)
 	if err != nil {
@@ -458,6 +495,26 @@ func (p *perfServer) verify(ctx context.Context, env *cmdEnv, deep bool) (string
 	start := time.Now()
 	if err := cmdVerify(ctx, venv, args); err != nil {
 		return "", err
+	}
+	d := time.Since(start)
+	return fmt.Sprintf("%d entries in %.1f s: %.0f entries/s", n, d.Seconds(), float64(n)/d.Seconds()), nil
+}
+
+// verifyWith runs another build's verify on the same database.
+func (p *perfServer) verifyWith(ctx context.Context, bin string, deep bool) (string, error) {
+	args := []string{"verify"}
+	if deep {
+		args = append(args, "--deep")
+	}
+	var n int64
+	if err := p.pool.QueryRow(ctx, "SELECT size FROM ledger_heads WHERE log_id = 'main'").Scan(&n); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile)
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s %v: %v\n%s", bin, args, err, out)
 	}
 	d := time.Since(start)
 	return fmt.Sprintf("%d entries in %.1f s: %.0f entries/s", n, d.Seconds(), float64(n)/d.Seconds()), nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -130,11 +131,17 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		notes = append(notes, b)
 	}
+	// progress prints done/total, the rate so far and, when the total is
+	// known, the time left at that rate.
+	started := time.Now()
 	progress := func(done, total int64) {
+		el := time.Since(started).Seconds()
+		rate := float64(done) / max(el, 1e-9)
 		if total > 0 {
-			fmt.Fprintf(env.stderr, "verify: %d/%d entries\n", done, total)
+			eta := time.Duration(float64(total-done) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
+			fmt.Fprintf(env.stderr, "verify: %d/%d entries (%.0f%%), %.0f entries/s, about %s left\n", done, total, 100*float64(done)/float64(total), rate, eta)
 		} else {
-			fmt.Fprintf(env.stderr, "verify: %d entries\n", done)
+			fmt.Fprintf(env.stderr, "verify: %d entries, %.0f entries/s\n", done, rate)
 		}
 	}
 
