@@ -14,7 +14,9 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
+	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
+	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
@@ -162,6 +164,21 @@ var errorTable = []struct {
 	{apikey.ErrInvalidScope, http.StatusUnprocessableEntity, "invalid_scope"},
 	{apikey.ErrNotFound, http.StatusNotFound, "not_found"},
 	{boxoffice.ErrFilmNotFound, http.StatusNotFound, "film_not_found"},
+	{library.ErrNotFound, http.StatusNotFound, "not_found"},
+	{library.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
+	{library.ErrISBNTaken, http.StatusConflict, "isbn_taken"},
+	{library.ErrNoCopies, http.StatusConflict, "no_copies"},
+	{library.ErrAlreadyHeld, http.StatusConflict, "already_held"},
+	{library.ErrLoanClosed, http.StatusConflict, "loan_returned"},
+	{library.ErrNotLoanable, http.StatusUnprocessableEntity, "not_loanable"},
+	{library.ErrNotOpen, http.StatusForbidden, "loan_required"},
+	{library.ErrOtherReader, http.StatusForbidden, "forbidden"},
+	{library.ErrBadLink, http.StatusForbidden, "invalid_link"},
+	{library.ErrNoFile, http.StatusNotFound, "no_file"},
+	{library.ErrBadMedia, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{library.ErrTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	{library.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
+	{blobstore.ErrTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

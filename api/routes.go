@@ -206,6 +206,55 @@ func (s *Server) routes() {
 	v1.GET("/archive/sync", handleArchiveSyncStatus(d.Archive), allow(archivists))
 	v1.POST("/archive/sync/:id/retry", handleArchiveSyncRetry(d.Archive), allow(archivists))
 
+	// e-Library (CULTURE 3): catalogue writes for librarians, public reads;
+	// readers sign in with HTTP Basic (card number and password).
+	lib := wired(d.Library != nil)
+	v1.PUT("/library/works/:id", handleLibraryWorkPut(d.Library), lib, allow(librarians))
+	pub.GET("/library/works/:id", handleLibraryWorkGet(d.Library), lib)
+	pub.GET("/library/works/:id/versions", handleLibraryVersions(d.Library, "work"), lib)
+	v1.PUT("/library/editions/:id", handleLibraryEditionPut(d.Library), lib, allow(librarians))
+	pub.GET("/library/editions/:id", handleLibraryEditionGet(d.Library), lib)
+	pub.GET("/library/editions/:id/versions", handleLibraryVersions(d.Library, "edition"), lib)
+	v1.PUT("/library/editions/:id/file", handleLibraryUpload(d.Library, "file"), lib, allow(librarians))
+	v1.PUT("/library/editions/:id/cover", handleLibraryUpload(d.Library, "cover"), lib, allow(librarians))
+	v1.PUT("/library/editions/:id/tracks/:n", handleLibraryUpload(d.Library, "track"), lib, allow(librarians))
+	v1.POST("/library/readers", handleLibraryReaderCreate(d.Library), lib, allow(librarians))
+	e.POST("/v1/library/editions/:id/loans", handleLibraryBorrow(d.Library), lib, readerAuth(d.Library))
+	e.POST("/v1/library/editions/:id/holds", handleLibraryHold(d.Library), lib, readerAuth(d.Library))
+	e.POST("/v1/library/loans/:id/return", handleLibraryReturn(d.Library), lib, s.readerOrKey(d.Library))
+	v1.PUT("/library/plr-rates/:from", handleLibraryRatePut(d.Library), lib, allow(admins))
+	pub.GET("/library/plr-rates", handleLibraryRates(d.Library), lib)
+	v1.GET("/library/remuneration", handleLibraryRemuneration(d.Library), lib, allow(plrRoles))
+	// Files for reading apps: covers always, open editions' files and
+	// tracks, lent editions' behind signed links (range requests).
+	e.GET("/library/editions/:id/cover", handleLibraryPublicFile(d.Library, "cover"), lib)
+	e.GET("/library/editions/:id/thumbnail", handleLibraryPublicFile(d.Library, "thumbnail"), lib)
+	e.GET("/library/editions/:id/file", handleLibraryPublicFile(d.Library, "file"), lib)
+	e.GET("/library/editions/:id/tracks/:n", handleLibraryPublicFile(d.Library, "track"), lib)
+	e.GET("/library/editions/:id/manifest.json", handleLibraryOpenManifest(d.Library), lib)
+	e.GET("/library/loans/:id/file", handleLibraryLoanFile(d.Library, "file"), lib)
+	e.GET("/library/loans/:id/manifest.json", handleLibraryLoanFile(d.Library, "manifest.json"), lib)
+	e.GET("/library/loans/:id/tracks/:n", handleLibraryLoanFile(d.Library, "tracks"), lib)
+	// OPDS 1.2 (Atom) at /opds and OPDS 2.0 at /opds/v2, from one model.
+	for _, o := range []struct {
+		base string
+		v    opdsVersion
+	}{{"/opds", opds1}, {"/opds/v2", opds2}} {
+		e.GET(o.base, handleOPDSRoot(d.Library, o.v), lib)
+		e.GET(o.base+"/new", handleOPDSAcquisition(d.Library, o.v, "new"), lib)
+		e.GET(o.base+"/popular", handleOPDSAcquisition(d.Library, o.v, "popular"), lib)
+		e.GET(o.base+"/audiobooks", handleOPDSAcquisition(d.Library, o.v, "audiobooks"), lib)
+		e.GET(o.base+"/languages", handleOPDSNav(d.Library, o.v, true), lib)
+		e.GET(o.base+"/subjects", handleOPDSNav(d.Library, o.v, false), lib)
+		e.GET(o.base+"/subjects/:subject", handleOPDSAcquisition(d.Library, o.v, "subject"), lib)
+		e.GET(o.base+"/search", handleOPDSAcquisition(d.Library, o.v, "search"), lib)
+		e.GET(o.base+"/books/:id", handleOPDSBook(d.Library, o.v), lib)
+		e.GET(o.base+"/shelf", handleOPDSShelf(d.Library, o.v), lib, readerAuth(d.Library))
+		e.GET(o.base+"/borrow/:id", handleOPDSBorrow(d.Library, o.v), lib, readerAuth(d.Library))
+		e.GET(o.base+"/auth", handleOPDSAuth(), lib)
+	}
+	e.GET("/opds/opensearch.xml", handleOpenSearch(d.Library), lib)
+
 	// ROUTES-MARKER: helpers add their routes above this line.
 }
 

@@ -16,6 +16,7 @@ import (
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
 	"ecinema/culture/fund"
+	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
@@ -65,6 +66,7 @@ type Deps struct {
 	// Investments gives the fund's stats the deals closed at the hubs.
 	Investments Investments
 	Archive     *archive.Service
+	Library     *library.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 
@@ -73,6 +75,9 @@ type Deps struct {
 var uploadRoutes = map[string]bool{
 	"/v1/museums/:mid/objects/:inv/images/:n": true,
 	"/v1/archive/units/:id/deposits":          true,
+	"/v1/library/editions/:id/file":           true,
+	"/v1/library/editions/:id/cover":          true,
+	"/v1/library/editions/:id/tracks/:n":      true,
 }
 
 // Server is the HTTP API.

@@ -22,6 +22,7 @@ import (
 	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
+	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/oaipmh"
@@ -65,6 +66,8 @@ type Config struct {
 	FixityInterval time.Duration        // ECINEMA_FIXITY_INTERVAL; 24 h when zero
 	SyncEvery      time.Duration        // how often the sync worker looks for due rows; 2 s when zero
 	SyncSettings   archive.SyncSettings // batch, lease and reschedule delays
+	// LibraryPasswordCost is the bcrypt cost of reader passwords (0: the library's default).
+	LibraryPasswordCost int
 }
 
 // App is a wired ecinema process.
@@ -92,6 +95,7 @@ type App struct {
 	// Archive is the e-Archive (CULTURE.md 2).
 	Archive *archive.Service
 	cfg     Config
+	Library *library.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -138,6 +142,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Archive = archive.NewService(pool, a.Writer, arc)
 	a.OAI.Register(a.Archive.OAISource(a.OAI.Identifier("archive", "")))
 	a.cfg = cfg
+	a.Library = library.NewService(pool, a.Writer, a.Blobs, library.Config{PasswordCost: cfg.LibraryPasswordCost})
+	a.OAI.Register(library.NewOAISource(a.Library, a.OAI.Identifier("library", "")))
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -154,6 +160,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Museum:     a.Museum,
 		Fund:       a.Fund,
 		Archive:    a.Archive,
+		Library:    a.Library,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
