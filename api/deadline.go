@@ -155,7 +155,7 @@ func unavailable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &connErr) || pgconn.Timeout(err) || errors.As(err, &netErr) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE)
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
 func setRetryAfter(c echo.Context) {

@@ -135,6 +135,22 @@ func (c *Cluster) Stop() error {
 	return nil
 }
 
+// StopImmediate stops the server the way a crash would (pg_ctl -m
+// immediate: no checkpoint, every backend killed; the next start runs
+// crash recovery from the WAL). For fault tests.
+func (c *Cluster) StopImmediate() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if out, err := c.run(ctx, "pg_ctl", "-D", c.opts.DataDir, "-m", "immediate", "-w", "stop"); err != nil {
+		return fmt.Errorf("pgcluster: pg_ctl stop -m immediate: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Options returns the options the cluster was started with, so that a
+// stopped cluster can be started again on the same data directory.
+func (c *Cluster) Options() Options { return c.opts }
+
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bindir, name), args...)
 	cmd.Dir = "/"
