@@ -157,12 +157,28 @@ func deref(s *string) string {
 
 // verifier returns a kid lookup over the whole trust list: codes of other
 // venues verify (and are then refused as wrong_venue), unknown kids do not.
+// The list is read at most every TrustTTL (and at once after this process
+// created or rotated a key), so a gate request costs no trust list query.
 func (s *Service) verifier(ctx context.Context) (func(string) (TrustedKey, bool), error) {
+	if c := s.trust.Load(); c != nil && s.cfg.Now().Sub(c.at) < TrustTTL && s.cfg.Now().After(c.at) {
+		return c.lookup, nil
+	}
 	ks, err := s.TrustList(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	return lookupFunc(ks), nil
+	c := &trustCache{at: s.cfg.Now(), lookup: lookupFunc(ks)}
+	s.trust.Store(c)
+	return c.lookup, nil
+}
+
+// TrustTTL is how long a server process reuses the trust list it read:
+// a key rotated by another process is seen within it.
+const TrustTTL = 5 * time.Second
+
+type trustCache struct {
+	at     time.Time
+	lookup func(string) (TrustedKey, bool)
 }
 
 // Checkin checks a code online for the caller's venue and admits it

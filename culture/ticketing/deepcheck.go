@@ -72,7 +72,7 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 	case KindSale:
 		var b saleBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
-			err = applySale(ctx, tx, e, b, -1)
+			err = applySale(ctx, tx, e, b, -1, nil)
 		}
 	case KindRefund:
 		var b refundBody

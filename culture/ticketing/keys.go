@@ -112,6 +112,8 @@ func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (Publ
 		if err != nil {
 			return PublicKey{}, asRuleError(err)
 		}
+		s.keyCache.Delete("venue:" + venueID)
+		s.trust.Store(nil)
 		from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
 		return PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}, nil
 	}
@@ -129,6 +131,11 @@ func (s *Service) currentKey(ctx context.Context, venueID string) (signingKey, e
 	if s.cfg.Sealer == nil {
 		return signingKey{}, ErrNoSigningKey
 	}
+	// The venue's current key is cached; a sale signed with a key rotated
+	// meanwhile fails its Project check (sqlKeyCurrent), which drops it.
+	if k, ok := s.keyCache.Load("venue:" + venueID); ok {
+		return k.(signingKey), nil
+	}
 	var k signingKey
 	var sealed []byte
 	err := s.pool.QueryRow(ctx, sqlCurrentKey, venueID).Scan(&k.kid, &k.validFrom, &sealed)
@@ -138,14 +145,10 @@ func (s *Service) currentKey(ctx context.Context, venueID string) (signingKey, e
 	if err != nil {
 		return signingKey{}, fmt.Errorf("ticketing: read signing key of %s: %w", venueID, err)
 	}
-	if p, ok := s.keyCache.Load(k.kid); ok {
-		k.priv = p.(ed25519.PrivateKey)
-		return k, nil
-	}
 	k.priv, err = s.cfg.Sealer.Open(k.kid, sealed)
 	if err != nil {
 		return signingKey{}, err
 	}
-	s.keyCache.Store(k.kid, k.priv)
+	s.keyCache.Store("venue:"+venueID, k)
 	return k, nil
 }

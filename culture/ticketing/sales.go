@@ -85,7 +85,7 @@ FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::
 ON CONFLICT DO NOTHING
 RETURNING id`
 	sqlTicketsTaken = `SELECT id FROM ticketing_tickets WHERE id = ANY ($1::text[]) AND sale_seq <> $2`
-	sqlTariffsGet   = `SELECT code, price, admissions FROM ticketing_tariffs WHERE session_id = $1`
+	sqlKeyCurrent   = `SELECT EXISTS (SELECT 1 FROM ticketing_keys WHERE kid = $1 AND valid_to IS NULL)`
 )
 
 func (r *SaleRequest) check() error {
@@ -172,11 +172,28 @@ func (s *Service) Sell(ctx context.Context, c Caller, idemKey string, req SaleRe
 		var resp []byte
 		rec := ledger.Record{Kind: KindSale, Actor: c.KeyID, Body: body,
 			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				if err := applySale(ctx, tx, e, body, sr.entrySeq); err != nil {
-					return err
-				}
+				// One round trip: the key still current (a cached key may
+				// have been rotated), the projections, the idempotency row.
+				var keyOK, idemNew bool
 				resp = mustJSON(saleResult(e, body))
-				return idemStore(ctx, tx, id, 201, resp, e.Seq)
+				err := applySale(ctx, tx, e, body, sr.entrySeq, func(b *pgx.Batch) {
+					b.Queue(sqlKeyCurrent, body.KID).QueryRow(func(r pgx.Row) error { return r.Scan(&keyOK) })
+					b.Queue(sqlIdemInsertNew, id.keyID, id.key, id.hash, 201, resp, e.Seq).QueryRow(func(r pgx.Row) error {
+						var one int
+						err := r.Scan(&one)
+						idemNew = err == nil
+						return ignoreNoRows(err)
+					})
+				})
+				switch {
+				case !keyOK && err == nil:
+					return &errStale{why: "signing key rotated"}
+				case err != nil:
+					return err
+				case !idemNew:
+					return idemStore(ctx, tx, id, 201, resp, e.Seq) // explains: twin or reuse
+				}
+				return nil
 			}}
 		_, err = s.app.Append(ctx, rec)
 		if err == nil {
@@ -184,6 +201,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, idemKey string, req SaleRe
 			s.metrics.sold.Add(float64(len(body.Tickets)))
 			return &Response{Status: 201, Body: resp}, nil
 		}
+		s.keyCache.Delete("venue:" + sr.VenueID)
 		if resp, retry, err := s.afterFailedAppend(ctx, id, err); !retry {
 			return resp, err
 		}
@@ -210,14 +228,12 @@ func (s *Service) planSale(ctx context.Context, sr sessionRow, req SaleRequest) 
 		admissions int
 	}
 	tariffs := map[string]tariff{}
-	rows, err := s.pool.Query(ctx, sqlTariffsGet, sr.ID)
-	if err != nil {
-		return saleBody{}, fmt.Errorf("ticketing: read tariffs: %w", err)
-	}
-	var code string
-	var t tariff
-	if _, err := pgx.ForEachRow(rows, []any{&code, &t.price, &t.admissions}, func() error { tariffs[code] = t; return nil }); err != nil {
-		return saleBody{}, fmt.Errorf("ticketing: read tariffs: %w", err)
+	for _, t := range sr.Tariffs {
+		p, err := decimal.NewFromString(t.Price)
+		if err != nil {
+			return saleBody{}, fmt.Errorf("ticketing: tariff %s of %s: %w", t.Code, sr.ID, err)
+		}
+		tariffs[t.Code] = tariff{p, t.Admissions}
 	}
 	if *sr.TicketsActive+len(req.Tickets) > sr.Capacity {
 		return saleBody{}, newErr(ErrCapacityExceeded, "session %q: %d tickets sold and %d more exceed its capacity of %d",
@@ -263,11 +279,40 @@ func (s *Service) planSale(ctx context.Context, sr sessionRow, req SaleRequest) 
 // applySale writes a sale's projections. sessionSeq is the session version
 // the sale was planned on (-1 in the rebuild); a failed condition is
 // explained as the rule it breaks.
-func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody, sessionSeq int64) error {
+func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody, sessionSeq int64, extra func(*pgx.Batch)) error {
 	n := len(b.Tickets)
+	ids, tariffs, prices, seats, adm, codes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n), make([]string, n)
+	for i, t := range b.Tickets {
+		ids[i], tariffs[i], prices[i], seats[i], adm[i], codes[i] = t.ID, t.Tariff, t.Price, t.Seat, int32(t.Admissions), t.Code
+	}
+	soldAt, err1 := time.Parse(time.RFC3339, b.SoldAt)
+	saleDate, err2 := time.Parse(dateLayout, b.SaleDate)
+	bod, err3 := time.Parse(dateLayout, b.BoxOfficeDay)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
 	var active int
-	err := tx.QueryRow(ctx, sqlSessionSold, b.SessionID, n, b.Gross, sessionSeq).Scan(&active)
-	if errors.Is(err, pgx.ErrNoRows) {
+	updated := false
+	var inserted []string
+	batch := &pgx.Batch{}
+	batch.Queue(sqlSessionSold, b.SessionID, n, b.Gross, sessionSeq).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&active)
+		updated = err == nil
+		return ignoreNoRows(err)
+	})
+	batch.Queue(sqlTicketsSell, b.VenueID, b.SessionID, b.EventID, soldAt, saleDate, bod, e.Seq, b.KID,
+		ids, tariffs, prices, seats, adm, codes).Query(func(rows pgx.Rows) error {
+		var err error
+		inserted, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if extra != nil {
+		extra(batch)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("write sale: %w", err)
+	}
+	if !updated {
 		var seq int64
 		var capacity int
 		err := tx.QueryRow(ctx, sqlSessionState, b.SessionID).Scan(&seq, &capacity, &active)
@@ -279,28 +324,6 @@ func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody, sessi
 		}
 		return newErr(ErrCapacityExceeded, "session %q: %d tickets sold and %d more exceed its capacity of %d", b.SessionID, active, n, capacity)
 	}
-	if err != nil {
-		return fmt.Errorf("update session totals: %w", err)
-	}
-	ids, tariffs, prices, seats, adm, codes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n), make([]string, n)
-	for i, t := range b.Tickets {
-		ids[i], tariffs[i], prices[i], seats[i], adm[i], codes[i] = t.ID, t.Tariff, t.Price, t.Seat, int32(t.Admissions), t.Code
-	}
-	soldAt, err1 := time.Parse(time.RFC3339, b.SoldAt)
-	saleDate, err2 := time.Parse(dateLayout, b.SaleDate)
-	bod, err3 := time.Parse(dateLayout, b.BoxOfficeDay)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return err
-	}
-	rows, err := tx.Query(ctx, sqlTicketsSell, b.VenueID, b.SessionID, b.EventID, soldAt, saleDate, bod, e.Seq, b.KID,
-		ids, tariffs, prices, seats, adm, codes)
-	if err != nil {
-		return fmt.Errorf("insert tickets: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("insert tickets: %w", err)
-	}
 	if len(inserted) == n {
 		return nil
 	}
@@ -308,7 +331,7 @@ func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody, sessi
 	for _, id := range inserted {
 		got[id] = true
 	}
-	rows, err = tx.Query(ctx, sqlTicketsTaken, ids, e.Seq)
+	rows, err := tx.Query(ctx, sqlTicketsTaken, ids, e.Seq)
 	if err != nil {
 		return fmt.Errorf("explain ticket conflict: %w", err)
 	}
@@ -330,4 +353,11 @@ func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody, sessi
 		}
 	}
 	return newErr(ErrDuplicateTicket, "a ticket of the request was already sold")
+}
+
+func ignoreNoRows(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,7 +62,8 @@ type Service struct {
 	app      Appender
 	cfg      Config
 	metrics  *metrics
-	keyCache sync.Map // kid → opened ed25519.PrivateKey
+	keyCache sync.Map // "venue:<id>" → its current signingKey
+	trust    atomic.Pointer[trustCache]
 }
 
 // NewService returns a service that reads projections from pool and writes

@@ -180,6 +180,7 @@ func (s *Service) PutVenue(ctx context.Context, c Caller, id string, v Venue) (V
 	for range maxAttempts {
 		_, err := s.app.Append(ctx, rec)
 		if err == nil {
+			s.trust.Store(nil)
 			v.Version = version
 			return v, nil
 		}
