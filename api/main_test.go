@@ -6,4 +6,6 @@ import (
 	"ecinema/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain runs the tests on the shared throwaway cluster; the ticketing
+// benchmarks' own durable cluster is stopped after them.
+func TestMain(m *testing.M) { pgtest.Main(m, func() { benchCleanup() }) }

@@ -48,9 +48,13 @@ var (
 )
 
 // Main runs the tests of a package and stops the cluster this binary
-// started, if any. Use it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
-func Main(m *testing.M) {
+// started, if any, then runs cleanups (for example a benchmark's own
+// cluster). Use it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	if cluster != nil {
 		if err := cluster.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
