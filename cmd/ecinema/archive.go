@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/internal/postgres"
@@ -89,3 +91,27 @@ func cmdArchive(ctx context.Context, env *cmdEnv, args []string) error {
 
 // errFixity makes the command exit 1 after printing the failures.
 var errFixity = errors.New("archive fixity: some files failed their check")
+
+// loadArchiveDemo loads the e-Archive demo (a WWII fond as real bags and a
+// few hundred persons) into the blob store of ECINEMA_BLOB_DIR.
+func loadArchiveDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w *ledger.Writer) error {
+	dir := strings.TrimSpace(env.getenv("ECINEMA_BLOB_DIR"))
+	if dir == "" {
+		dir = blobstore.DefaultDir
+	}
+	blobs, err := blobstore.NewFS(dir, 0)
+	if err != nil {
+		return err
+	}
+	st, err := archive.NewService(pool, w, archive.Config{Blobs: blobs}).LoadDemo(ctx, 300, env.stderr)
+	if errors.Is(err, archive.ErrDemoLoaded) {
+		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "archive demo loaded: %d units in %d bags (%d files, %d bytes), %d persons (sync off unless ECINEMA_BATYRLAR_URL is set) in %s\n",
+		st.Units, st.Bags, st.Files, st.Bytes, st.Persons, st.Elapsed.Round(time.Millisecond))
+	return nil
+}

@@ -88,7 +88,10 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "demo loaded: %d cinemas, %d halls, %d films, %d screenings, %d tickets, %d refunds, %d late batches, net gross %s KZT in %s\n",
 			st.Cinemas, st.Halls, st.Films, st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))
 	}
-	return loadTicketingDemo(ctx, env, pool, w, *days, cfg.Last)
+	if err := loadTicketingDemo(ctx, env, pool, w, *days, cfg.Last); err != nil {
+		return err
+	}
+	return loadArchiveDemo(ctx, env, pool, w)
 }
 
 // loadTicketingDemo loads the culture ticketing demo (theatres, concert
