@@ -225,7 +225,7 @@ func TestLoadSmall(t *testing.T) {
 // interrupted is a ledger appender that fails every append after the
 // first limit, as if the process had been stopped there.
 type interrupted struct {
-	app   Appender
+	app   ledger.Appender
 	n     atomic.Int64
 	limit int64
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ingest"
+	"ecinema/ledger"
 	"ecinema/registry"
 )
 
@@ -59,14 +60,11 @@ var (
 	ErrOtherDataset = errors.New("demo: the database holds another demo data set")
 )
 
-// Appender is the ledger write path (*ledger.Writer).
-type Appender = ingest.Appender
-
 // Load writes a demo data set through the real write path: the registry
 // service for parties, cinemas and films, the ingest service for every
 // screening, sale and refund (one sales request per screening, as a POS
 // sends it), each a ledger entry that passed the real rules.
-func Load(ctx context.Context, pool *pgxpool.Pool, app Appender, cfg Config) (Stats, error) {
+func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Config) (Stats, error) {
 	start := time.Now()
 	if cfg.Days <= 0 {
 		cfg.Days = 30

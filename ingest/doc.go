@@ -10,7 +10,7 @@
 //
 // Invariants:
 //
-//   - Every write goes through the ledger (Appender.Append) on the
+//   - Every write goes through the ledger (ledger.Appender.Append) on the
 //     writer's group path (ledger.Batcher): one Batcher per kind decides
 //     a run of requests under the ledger head lock. Its Prepare reads the
 //     state of the whole run in one round trip and applies every state

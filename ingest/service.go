@@ -14,11 +14,6 @@ import (
 	"ecinema/ledger"
 )
 
-// Appender appends records to the ledger; *ledger.Writer implements it.
-type Appender interface {
-	Append(context.Context, ledger.Record) (ledger.Entry, error)
-}
-
 // ClockSkew is how far a POS clock may run ahead: times up to this far
 // ahead of the server's clock are accepted.
 const ClockSkew = 5 * time.Minute
@@ -49,7 +44,7 @@ type Config struct {
 // accepted entries from their encoded bodies.
 type Service struct {
 	pool       *pgxpool.Pool
-	app        Appender
+	app        ledger.Appender
 	cfg        Config
 	sales      *salesBatcher
 	refunds    *refundsBatcher
@@ -58,7 +53,7 @@ type Service struct {
 
 // NewService returns a service that reads projections from pool and writes
 // every record through app.
-func NewService(pool *pgxpool.Pool, app Appender, cfg Config) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -522,3 +522,9 @@ func (w *Writer) reject(req *request, kind string, perr error) {
 		w.metrics.appends.WithLabelValues("rejected").Inc()
 	}
 }
+
+// Appender is the write path of the ledger as the domain packages use it;
+// *Writer implements it, and tests may put a wrapper in its place.
+type Appender interface {
+	Append(ctx context.Context, r Record) (Entry, error)
+}

@@ -13,19 +13,14 @@ import (
 	"ecinema/ledger"
 )
 
-// Appender appends ledger entries; *ledger.Writer is the implementation.
-type Appender interface {
-	Append(ctx context.Context, r ledger.Record) (ledger.Entry, error)
-}
-
 // Service reads and writes the registry.
 type Service struct {
 	pool *pgxpool.Pool
-	app  Appender
+	app  ledger.Appender
 }
 
 // NewService returns a registry on pool whose writes go through app.
-func NewService(pool *pgxpool.Pool, app Appender) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender) *Service {
 	return &Service{pool: pool, app: app}
 }
 

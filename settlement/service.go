@@ -22,22 +22,17 @@ var (
 	ErrSnapshotChanged   = errors.New("settlement: data changed while closing; retry")
 )
 
-// Appender appends ledger records (the ledger Writer).
-type Appender interface {
-	Append(context.Context, ledger.Record) (ledger.Entry, error)
-}
-
 // Service computes statements, closes periods and reconciles tax data.
 type Service struct {
 	pool *pgxpool.Pool
-	app  Appender
+	app  ledger.Appender
 	now  func() time.Time
 	loc  *time.Location
 }
 
 // NewService returns a settlement service. now is the clock (time.Now in
 // production); loc is Asia/Almaty.
-func NewService(pool *pgxpool.Pool, app Appender, now func() time.Time, loc *time.Location) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender, now func() time.Time, loc *time.Location) *Service {
 	if now == nil {
 		now = time.Now
 	}

@@ -19,11 +19,6 @@ import (
 	"ecinema/validate"
 )
 
-// Appender appends ledger entries; *ledger.Writer is the implementation.
-type Appender interface {
-	Append(ctx context.Context, r ledger.Record) (ledger.Entry, error)
-}
-
 // NGOs answers whether an NGO may receive state grants; *ngo.Service is
 // the implementation.
 type NGOs interface {
@@ -44,14 +39,14 @@ var DefaultFunder = Org{BIN: "240140000004", Name: "Creative Industry Developmen
 // Service is the Creative Industry Development Fund.
 type Service struct {
 	pool *pgxpool.Pool
-	app  Appender
+	app  ledger.Appender
 	ngos NGOs
 	cfg  Config
 }
 
 // NewService returns the fund on pool; money moves through app; NGO
 // applicants are checked against ngos.
-func NewService(pool *pgxpool.Pool, app Appender, ngos NGOs, cfg Config) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender, ngos NGOs, cfg Config) *Service {
 	if cfg.Funder.BIN == "" {
 		cfg.Funder = DefaultFunder
 	}

@@ -15,11 +15,6 @@ import (
 	"ecinema/ledger"
 )
 
-// Appender appends ledger entries; *ledger.Writer is the implementation.
-type Appender interface {
-	Append(ctx context.Context, r ledger.Record) (ledger.Entry, error)
-}
-
 // Config tunes the service. Zero values take the defaults.
 type Config struct {
 	// Museums looks a museum up by id (a venue of kind museum); it returns
@@ -42,7 +37,7 @@ type Config struct {
 // Service is the museum catalogue: objects, their events and images.
 type Service struct {
 	pool   *pgxpool.Pool
-	app    Appender
+	app    ledger.Appender
 	blobs  blobstore.Store
 	cfg    Config
 	decode chan struct{} // bounds concurrent image decodes
@@ -50,7 +45,7 @@ type Service struct {
 
 // NewService returns the catalogue on pool, writing through app and
 // keeping images in blobs.
-func NewService(pool *pgxpool.Pool, app Appender, blobs blobstore.Store, cfg Config) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender, blobs blobstore.Store, cfg Config) *Service {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 2 << 30
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ingest"
+	"ecinema/ledger"
 )
 
 // The demo data set: a few theatres, concert halls and museums of
@@ -96,7 +97,7 @@ func DemoVenueIDs() []string {
 
 // LoadDemo loads the demo data set through a Service on pool and app with
 // sealer, its clock moved to each sale's and scan's time.
-func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app Appender, sealer *Sealer, cfg DemoConfig) (DemoStats, error) {
+func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, sealer *Sealer, cfg DemoConfig) (DemoStats, error) {
 	start := time.Now()
 	if cfg.Days <= 0 {
 		cfg.Days = 30

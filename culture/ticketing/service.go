@@ -33,11 +33,6 @@ const (
 	KindGateBatch = "ticketing_gate_batch"
 )
 
-// Appender appends records to the ledger; *ledger.Writer implements it.
-type Appender interface {
-	Append(context.Context, ledger.Record) (ledger.Entry, error)
-}
-
 // ClockSkew is how far a client clock (refunded_at, scanned_at) may run ahead.
 const ClockSkew = 5 * time.Minute
 
@@ -59,7 +54,7 @@ type Config struct {
 // Service is the national register of culture tickets.
 type Service struct {
 	pool     *pgxpool.Pool
-	app      Appender
+	app      ledger.Appender
 	cfg      Config
 	metrics  *metrics
 	keyCache sync.Map // "venue:<id>" → its current signingKey
@@ -68,7 +63,7 @@ type Service struct {
 
 // NewService returns a service that reads projections from pool and writes
 // every fact through app.
-func NewService(pool *pgxpool.Pool, app Appender, cfg Config) *Service {
+func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
