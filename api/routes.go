@@ -62,6 +62,8 @@ func (s *Server) routes() {
 
 	// POS ingest (SPEC 4): the key's cinema is the scope; anomalies for admin and analyst.
 	v1.PUT("/screenings/:id", handleScreeningPut(d.Ingest), allow(posOnly))
+	v1.GET("/screenings", handleScreeningsList(d.Ingest), allow(posOnly))
+	v1.GET("/screenings/:id/tickets", handleScreeningTickets(d.Ingest), allow(posOnly))
 	v1.POST("/sales", handleSalesCreate(d.Ingest), allow(posOnly))
 	v1.POST("/refunds", handleRefundsCreate(d.Ingest), allow(posOnly))
 	v1.GET("/anomalies", handleAnomalies(d.Ingest), allow(anomalyRoles))

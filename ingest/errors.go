@@ -91,6 +91,9 @@ func fieldErr(e *Error, field string) *Error {
 	return e
 }
 
+// ticketField names the id of the request's i-th ticket.
+func ticketField(i int) string { return fmt.Sprintf("tickets[%d].id", i) }
+
 // asRuleError returns the *Error inside err (dropping the ledger's
 // wrapping, whose prefix is not for clients), or err itself.
 func asRuleError(err error) error {

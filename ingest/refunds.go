@@ -155,11 +155,11 @@ func decideRefund(r *refundReq, idem *idemSet, scr *screeningSet, tickets map[ci
 		st := tickets[cinemaKey{c.CinemaID, t.ID}]
 		switch {
 		case st == nil:
-			return reject(newErr(ErrTicketNotSold, "ticket %q was never sold in cinema %q", t.ID, c.CinemaID))
+			return reject(fieldErr(newErr(ErrTicketNotSold, "ticket %q was never sold in cinema %q", t.ID, c.CinemaID), ticketField(i)))
 		case st.screening != sc.id:
-			return reject(newErr(ErrTicketNotInScreening, "ticket %q belongs to screening %q, not %q", t.ID, st.screening, sc.id))
+			return reject(fieldErr(newErr(ErrTicketNotInScreening, "ticket %q belongs to screening %q, not %q", t.ID, st.screening, sc.id), ticketField(i)))
 		case st.refundedAt != nil:
-			return reject(newErr(ErrTicketAlreadyRefunded, "ticket %q was already refunded", t.ID))
+			return reject(fieldErr(newErr(ErrTicketAlreadyRefunded, "ticket %q was already refunded", t.ID), ticketField(i)))
 		case t.RefundedAt.After(r.now.Add(ClockSkew)):
 			return reject(newErr(ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", t.ID, t.RefundedAt.Format(time.RFC3339)))
 		case t.RefundedAt.Before(st.soldAt):

@@ -207,14 +207,15 @@ func ParseSales(data []byte) (*Sale, error) {
 	seats := make(map[string]int, len(s.Tickets))
 	for i, t := range s.Tickets {
 		if j, ok := ids[t.ID]; ok {
-			return nil, newErr(ErrDuplicateTicket, "ticket %q appears twice in the request (tickets[%d] and tickets[%d])", t.ID, j, i)
+			return nil, fieldErr(newErr(ErrDuplicateTicket, "ticket %q appears twice in the request (tickets[%d] and tickets[%d])", t.ID, j, i), ticketField(i))
 		}
 		ids[t.ID] = i
 		if t.Seat == "" {
 			continue
 		}
 		if j, ok := seats[t.Seat]; ok {
-			return nil, newErr(ErrSeatAlreadySold, "seat %q is sold twice in the request (tickets[%d] and tickets[%d])", t.Seat, j, i)
+			return nil, fieldErr(newErr(ErrSeatAlreadySold, "seat %q is sold twice in the request (tickets[%d] and tickets[%d])", t.Seat, j, i),
+				fmt.Sprintf("tickets[%d].seat", i))
 		}
 		seats[t.Seat] = i
 	}
@@ -255,7 +256,7 @@ func ParseRefunds(data []byte) (*Refund, error) {
 	ids := make(map[string]int, len(r.Tickets))
 	for i, t := range r.Tickets {
 		if j, ok := ids[t.ID]; ok {
-			return nil, newErr(ErrDuplicateTicket, "ticket %q appears twice in the request (tickets[%d] and tickets[%d])", t.ID, j, i)
+			return nil, fieldErr(newErr(ErrDuplicateTicket, "ticket %q appears twice in the request (tickets[%d] and tickets[%d])", t.ID, j, i), ticketField(i))
 		}
 		ids[t.ID] = i
 	}

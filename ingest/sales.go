@@ -213,12 +213,14 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 		return reject(newErr(ErrCapacityExceeded, "screening %q: %d tickets sold and %d more exceed the hall's %d seats",
 			sc.id, sc.active, n, sc.seats))
 	}
-	for _, t := range sale.Tickets {
+	for i, t := range sale.Tickets {
 		if idsTaken[cinemaKey{c.CinemaID, t.ID}] {
-			return reject(newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", t.ID, c.CinemaID))
+			return reject(fieldErr(newErr(ErrDuplicateTicket, "ticket %q was already sold in cinema %q", t.ID, c.CinemaID),
+				fmt.Sprintf("tickets[%d].id", i)))
 		}
 		if t.Seat != "" && seatsTaken[[3]string{c.CinemaID, sc.id, t.Seat}] {
-			return reject(newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", t.Seat, sc.id, t.ID))
+			return reject(fieldErr(newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", t.Seat, sc.id, t.ID),
+				fmt.Sprintf("tickets[%d].seat", i)))
 		}
 	}
 	st := &saleState{n: n, screening: sc.id, film: sc.filmID, bod: sc.bod}

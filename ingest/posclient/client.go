@@ -191,6 +191,37 @@ func (c *Client) PostRefunds(ctx context.Context, r RefundRequest) (*RefundResul
 	return &res, nil
 }
 
+// Screenings returns the key's cinema's screenings of a box-office day
+// (GET /v1/screenings?date=), with their sales so far: what the ledger
+// holds, for a till to compare with its own records.
+func (c *Client) Screenings(ctx context.Context, boxOfficeDay time.Time) ([]ScreeningState, error) {
+	var res struct {
+		Items []ScreeningState `json:"items"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "/v1/screenings?date="+boxOfficeDay.Format(time.DateOnly), "", nil, &res); err != nil {
+		return nil, err
+	}
+	return res.Items, nil
+}
+
+// ScreeningTickets returns a screening of the key's cinema and every
+// ticket sold for it, refunded ones included (GET
+// /v1/screenings/{id}/tickets). Resend only the tickets missing here, with
+// the batch's own idempotency key.
+func (c *Client) ScreeningTickets(ctx context.Context, screeningID string) (*ScreeningState, []SoldTicket, error) {
+	if !idPattern.MatchString(screeningID) {
+		return nil, nil, &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", screeningID, idPattern)}
+	}
+	var res struct {
+		Screening ScreeningState `json:"screening"`
+		Tickets   []SoldTicket   `json:"tickets"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "/v1/screenings/"+url.PathEscape(screeningID)+"/tickets", "", nil, &res); err != nil {
+		return nil, nil, err
+	}
+	return &res.Screening, res.Tickets, nil
+}
+
 // keyFor returns the caller's idempotency key, or a new one for this call.
 func (c *Client) keyFor(given string) (string, error) {
 	if given != "" {
@@ -215,9 +246,12 @@ type call struct {
 // do sends one logical request with retries and decodes a 2xx body into out.
 // The body is encoded once, so every attempt sends the same bytes.
 func (c *Client) do(ctx context.Context, method, path, key string, body, out any) (int, error) {
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		}
 	}
 	st := &call{key: key}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), method, c.base+path, payload)
@@ -225,7 +259,9 @@ func (c *Client) do(ctx context.Context, method, path, key string, body, out any
 		return 0, fmt.Errorf("posclient: %s %s: %w", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	if key != "" {

@@ -483,7 +483,7 @@ func TestContextCancelledDuringRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.PutScreening(ctx, "S1", Screening{HallID: "H1", FilmID: "F1", StartsAt: soldAt})
+	_, err := c.PutScreening(ctx, "S1", Screening{HallID: "H1", FilmID: "F1", StartsAt: soldAt, Format: "2D", Language: "kk"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want DeadlineExceeded", err)
 	}

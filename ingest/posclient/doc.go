@@ -2,12 +2,26 @@
 // report screenings, ticket sales and refunds to ecinema, Kazakhstan's
 // e-cinema revenue and copyright ledger (API v1, role pos).
 //
-// A Client wraps three calls, each of which becomes one ledger entry on the
-// server, all of it or nothing:
+// A Client wraps three writes, each of which becomes one ledger entry on the
+// server, all of it or nothing, and two reads of what the ledger holds for
+// the key's cinema:
 //
-//	PutScreening  PUT  /v1/screenings/{id}
-//	PostSales     POST /v1/sales
-//	PostRefunds   POST /v1/refunds
+//	PutScreening      PUT  /v1/screenings/{id}
+//	PostSales         POST /v1/sales
+//	PostRefunds       POST /v1/refunds
+//	Screenings        GET  /v1/screenings?date=
+//	ScreeningTickets  GET  /v1/screenings/{id}/tickets
+//
+// Every request field is required except a ticket's Seat (an unseated
+// sale); the client refuses a request missing one before sending it
+// (ErrInvalidRequest), as the server would answer 400. A 409 conflict's
+// Details name the ticket or seat at fault ("tickets[1].seat").
+//
+// # Sandbox
+//
+// `make run` in the repository is the sandbox: it prints a pos key for the
+// demo's first cinema; GET /v1/cinemas/{id} lists its halls and GET
+// /v1/films the films (see the README's "For POS vendors").
 //
 // # Exactly once over a flaky network
 //

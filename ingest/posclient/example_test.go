@@ -78,7 +78,7 @@ func Example() {
 	// The same tickets as a new logical request: a conflict, never retried.
 	_, err = client.PostSales(ctx, sale)
 	var apiErr *posclient.APIError
-	if errors.As(err, &apiErr) {
+	if errors.As(err, &apiErr) && len(apiErr.Details) > 0 { // a 409 names the ticket or seat in its details
 		fmt.Println(apiErr.Status, apiErr.Code, apiErr.Details[0].Field, posclient.IsConflict(err))
 	}
 

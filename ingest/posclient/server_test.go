@@ -124,8 +124,22 @@ func TestAgainstRealServer(t *testing.T) {
 	}
 	other.IdempotencyKey = "" // a new logical request with an already sold ticket
 	_, err = c.PostSales(ctx, other)
-	if !posclient.IsConflict(err) || posclient.Code(err) != "duplicate_ticket" {
-		t.Errorf("duplicate ticket: %v", err)
+	var dup *posclient.APIError
+	if !posclient.IsConflict(err) || posclient.Code(err) != "duplicate_ticket" || !errors.As(err, &dup) ||
+		len(dup.Details) != 1 || dup.Details[0].Field != "tickets[0].id" {
+		t.Errorf("duplicate ticket (details name the ticket): %#v", err)
+	}
+	// A new ticket on a sold seat: the details name the seat.
+	seatTaken := posclient.SalesRequest{ScreeningID: "S1", Tickets: []posclient.Ticket{
+		{ID: "T8", SoldAt: soldAt, Price: decimal.RequireFromString("100"), Category: "adult", Channel: "web"},
+		{ID: "T7", SoldAt: soldAt, Price: decimal.RequireFromString("100"), Category: "adult", Seat: "R5-13", Channel: "web"}}}
+	_, err = c.PostSales(ctx, seatTaken)
+	if !errors.As(err, &dup) || dup.Code != "seat_already_sold" || len(dup.Details) != 1 || dup.Details[0].Field != "tickets[1].seat" {
+		t.Errorf("seat already sold (details name the seat): %#v", err)
+	}
+	// The client refuses what the server would refuse for a missing field.
+	if _, err := c.PutScreening(ctx, "S2", posclient.Screening{HallID: "H1", FilmID: "F1", StartsAt: start}); !errors.Is(err, posclient.ErrInvalidRequest) {
+		t.Errorf("screening without format: %v", err)
 	}
 	neg := posclient.SalesRequest{ScreeningID: "S1", Tickets: []posclient.Ticket{
 		{ID: "T9", SoldAt: soldAt, Price: decimal.RequireFromString("-1"), Category: "adult", Channel: "box_office"}}}
@@ -198,5 +212,34 @@ func TestAgainstRealServer(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM tickets WHERE cinema_id = 'C1' AND refunded_at IS NOT NULL`); n != 1 {
 		t.Errorf("refunded tickets = %d, want 1", n)
+	}
+
+	// Read-back: the day's screenings and the screening's tickets, refunded one included.
+	day, _ := time.Parse(time.DateOnly, sres.Screening.BoxOfficeDay)
+	list, err := c.Screenings(ctx, day)
+	if err != nil || len(list) != 1 || list[0].ID != "S1" || list[0].TicketsSold != 3 || list[0].TicketsActive != 2 ||
+		!list[0].Gross.Equal(decimal.RequireFromString("5000.00")) {
+		t.Fatalf("Screenings = %+v, %v", list, err)
+	}
+	st, tickets, err := c.ScreeningTickets(ctx, "S1")
+	if err != nil || st.ID != "S1" || len(tickets) != 3 {
+		t.Fatalf("ScreeningTickets = %+v %+v, %v", st, tickets, err)
+	}
+	byID := map[string]posclient.SoldTicket{}
+	for _, tk := range tickets {
+		byID[tk.ID] = tk
+	}
+	if t2 := byID["T2"]; t2.RefundedAt == nil || t2.RefundSeq == nil || *t2.Seat != "R5-13" || !t2.Price.Equal(decimal.RequireFromString("1800.50")) {
+		t.Errorf("T2 = %+v", t2)
+	}
+	if t1 := byID["T1"]; t1.RefundedAt != nil || t1.SaleSeq != res.Entry.Seq || t1.Channel != "box_office" {
+		t.Errorf("T1 = %+v", t1)
+	}
+	if _, _, err := c.ScreeningTickets(ctx, "S404"); !posclient.IsNotFound(err) {
+		t.Errorf("tickets of an unknown screening: %v", err)
+	}
+	other404, _ := posclient.New(env.URL, env.Key(apikey.RolePOS, "C1", ""))
+	if l, err := other404.Screenings(ctx, day.AddDate(0, 0, 1)); err != nil || len(l) != 0 {
+		t.Errorf("a day without screenings: %+v %v", l, err)
 	}
 }

@@ -10,13 +10,13 @@ import (
 )
 
 // Screening is the body of PUT /v1/screenings/{id}. The screening's id is the
-// path parameter, not part of the body.
+// path parameter, not part of the body. Every field is required.
 type Screening struct {
 	HallID   string    `json:"hall_id"`
 	FilmID   string    `json:"film_id"`
-	StartsAt time.Time `json:"starts_at"`          // RFC 3339 on the wire; any offset
-	Format   string    `json:"format,omitempty"`   // "2D", "3D", "IMAX", ...
-	Language string    `json:"language,omitempty"` // "kk", "ru", "en", ...
+	StartsAt time.Time `json:"starts_at"` // RFC 3339 on the wire; any offset
+	Format   string    `json:"format"`    // required: "2D", "3D", "IMAX", ...
+	Language string    `json:"language"`  // required: ISO 639 code, "kk", "ru", "en", ...
 }
 
 // Entry identifies the ledger entry a write became.
@@ -48,6 +48,30 @@ type ScreeningView struct {
 	Seats        int       `json:"seats"` // the hall's seats
 }
 
+// ScreeningState is a screening as the ledger holds it, with its sales so
+// far (Client.Screenings, Client.ScreeningTickets).
+type ScreeningState struct {
+	ScreeningView
+	TicketsSold   int             `json:"tickets_sold"`   // ever sold
+	TicketsActive int             `json:"tickets_active"` // sold and not refunded
+	Gross         decimal.Decimal `json:"gross"`          // of the active tickets, sent as a string
+	EntrySeq      int64           `json:"entry_seq"`      // the latest screening entry
+}
+
+// SoldTicket is a ticket as the ledger holds it.
+type SoldTicket struct {
+	ID         string          `json:"id"`
+	Price      decimal.Decimal `json:"price"`
+	Category   string          `json:"category"`
+	Seat       *string         `json:"seat"` // nil for an unseated sale
+	Channel    string          `json:"channel"`
+	SoldAt     time.Time       `json:"sold_at"`
+	SaleDate   string          `json:"sale_date"` // YYYY-MM-DD, local (UTC+5)
+	SaleSeq    int64           `json:"sale_seq"`  // the sale's ledger entry
+	RefundedAt *time.Time      `json:"refunded_at"`
+	RefundSeq  *int64          `json:"refund_seq"`
+}
+
 // Ticket is one sold ticket in a SalesRequest.
 //
 // Price is a decimal amount of tenge with at most 2 fraction digits; it is
@@ -58,8 +82,8 @@ type Ticket struct {
 	SoldAt   time.Time       // RFC 3339 on the wire
 	Price    decimal.Decimal // 0 to 1,000,000.00 (checked by the server)
 	Category string          // adult, child, student, senior, discount, complimentary
-	Seat     string          // e.g. "R5-12"; omitted when empty
-	Channel  string          // e.g. "box_office", "web"; omitted when empty
+	Seat     string          // e.g. "R5-12"; optional (omitted when empty: unseated sale)
+	Channel  string          // required: a lowercase word such as "box_office" or "web"
 }
 
 // ticketWire is Ticket as it travels: money as a string, never a float.
@@ -69,7 +93,7 @@ type ticketWire struct {
 	Price    string    `json:"price"`
 	Category string    `json:"category"`
 	Seat     string    `json:"seat,omitempty"`
-	Channel  string    `json:"channel,omitempty"`
+	Channel  string    `json:"channel"`
 }
 
 // MarshalJSON encodes the ticket with its price as a two-decimal string. It
@@ -188,6 +212,11 @@ func (s Screening) validate(id string) error {
 	if !idPattern.MatchString(id) {
 		return &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", id, idPattern)}
 	}
+	for _, f := range []struct{ name, v string }{{"hall_id", s.HallID}, {"film_id", s.FilmID}, {"format", s.Format}, {"language", s.Language}} {
+		if f.v == "" {
+			return &FieldError{Field: f.name, Message: "not set (the server requires it)"}
+		}
+	}
 	if s.StartsAt.IsZero() {
 		return &FieldError{Field: "starts_at", Message: "not set"}
 	}
@@ -201,6 +230,9 @@ func (r SalesRequest) validate() error {
 		}
 		if t.SoldAt.IsZero() {
 			return &FieldError{Field: fmt.Sprintf("tickets[%d].sold_at", i), Message: "not set"}
+		}
+		if t.Channel == "" {
+			return &FieldError{Field: fmt.Sprintf("tickets[%d].channel", i), Message: "not set (the server requires it)"}
 		}
 	}
 	return validateKey(r.IdempotencyKey)

@@ -24,12 +24,12 @@ func TestMoneyEncoding(t *testing.T) {
 		{"99999999999999999999.99", "99999999999999999999.99"},
 	}
 	for _, tc := range cases {
-		b, err := json.Marshal(Ticket{ID: "T1", SoldAt: soldAt, Price: decimal.RequireFromString(tc.in), Category: "adult"})
+		b, err := json.Marshal(Ticket{ID: "T1", SoldAt: soldAt, Price: decimal.RequireFromString(tc.in), Category: "adult", Channel: "web"})
 		if err != nil {
 			t.Errorf("%s: %v", tc.in, err)
 			continue
 		}
-		want := `{"id":"T1","sold_at":"2026-01-08T19:30:00+05:00","price":"` + tc.want + `","category":"adult"}`
+		want := `{"id":"T1","sold_at":"2026-01-08T19:30:00+05:00","price":"` + tc.want + `","category":"adult","channel":"web"}`
 		if string(b) != want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.in, b, want)
 		}
@@ -88,14 +88,14 @@ func TestTicketDecodingRejectsFloatsAndExtraDigits(t *testing.T) {
 func TestSalesRequestWireShape(t *testing.T) {
 	r := sampleSale()
 	r.IdempotencyKey = "must-not-appear"
-	r.Tickets[1].Seat, r.Tickets[1].Channel = "", ""
+	r.Tickets[1].Seat, r.Tickets[1].Channel = "", "web" // seat is optional, channel is not
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"screening_id":"S-2026-01-08-1","tickets":[` +
 		`{"id":"T1","sold_at":"2026-01-08T19:30:00+05:00","price":"2500.00","category":"adult","seat":"R5-12","channel":"box_office"},` +
-		`{"id":"T2","sold_at":"2026-01-08T19:30:00+05:00","price":"1800.50","category":"child"}]}`
+		`{"id":"T2","sold_at":"2026-01-08T19:30:00+05:00","price":"1800.50","category":"child","channel":"web"}]}`
 	if string(b) != want {
 		t.Errorf("\n got %s\nwant %s", b, want)
 	}
