@@ -20,6 +20,13 @@ const (
 	sqlEnsureHead = `INSERT INTO ledger_heads (log_id, size, last_leaf, root_hash)
 VALUES ($1, 0, $2, $3) ON CONFLICT (log_id) DO NOTHING`
 
+	sqlInsertEntries = `INSERT INTO ledger_entries (log_id, seq, leaf_hash, tree_hashes, bytes, kind, actor, at, cinema_id, film_id, flags)
+SELECT $1, u.seq, u.leaf, u.tree, u.bytes, u.kind, u.actor, u.at, NULLIF(u.cinema, ''), NULLIF(u.film, ''),
+       string_to_array(u.flags, ',')
+FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
+            $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+     AS u(seq, leaf, tree, bytes, kind, actor, at, cinema, film, flags)`
+
 	sqlLockHead = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1 FOR UPDATE`
 
 	// sqlInsertBatch inserts a group of entries and moves the head in one
@@ -269,6 +276,9 @@ type groupTx struct {
 	t   *frontier
 	b   *pgx.Batch // writes queued, not sent yet
 	ok  []pending
+	// inserted counts the entries of ok already in ledger_entries (the
+	// rest go with the head move at the end).
+	inserted int
 }
 
 // flush sends the queued writes.
@@ -374,6 +384,30 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 	}
 
 	n := len(g.ok)
+	rest := g.ok[g.inserted:]
+	args := entryArgs(rest)
+	t := g.t
+	newRoot := t.root()
+	// The entries, the head move and COMMIT go with the last queued
+	// projection writes: one round trip. A failed statement skips the rest
+	// of the pipeline, COMMIT included.
+	g.b.Queue(sqlInsertBatch, append(append([]any{w.cfg.LogID}, args...), t.size, t.last[:], newRoot[:], size, len(rest))...)
+	g.b.Queue("COMMIT")
+	if err := g.flush(); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "22012" {
+			return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+		}
+		return nil, fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
+	}
+	tx.done = true
+	w.tree = t
+	return g.ok, nil
+}
+
+// entryArgs are the arrays sqlInsertEntries and sqlInsertBatch take.
+func entryArgs(ps []pending) []any {
+	n := len(ps)
 	seqs := make([]int64, n)
 	leaves := make([][]byte, n)
 	trees := make([][]byte, n)
@@ -384,7 +418,7 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 	cinemas := make([]string, n)
 	films := make([]string, n)
 	flags := make([]string, n)
-	for i, p := range g.ok {
+	for i, p := range ps {
 		seqs[i] = p.e.Seq
 		leaves[i] = p.e.LeafHash[:]
 		tb := make([]byte, 0, 32*(len(p.stored)-1))
@@ -400,28 +434,18 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 		films[i] = p.scope.film
 		flags[i] = strings.Join(p.scope.flags, ",")
 	}
-	t := g.t
-	newRoot := t.root()
-	// The entries, the head move and COMMIT go with the last queued
-	// projection writes: one round trip. A failed statement skips the rest
-	// of the pipeline, COMMIT included.
-	g.b.Queue(sqlInsertBatch, w.cfg.LogID, seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags,
-		t.size, t.last[:], newRoot[:], size, n)
-	g.b.Queue("COMMIT")
-	if err := g.flush(); err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "22012" {
-			return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
-		}
-		return nil, fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
-	}
-	tx.done = true
-	w.tree = t
-	return g.ok, nil
+	return []any{seqs, leaves, trees, bs, kinds, actors, ats, cinemas, films, flags}
 }
 
-// plain appends one record with a Project func, inside a savepoint.
+// plain appends one record with a Project func, inside a savepoint. The
+// entries of the group's earlier records are inserted first, so the
+// Project sees every earlier entry, not only its projections (a period
+// close asks which entries came after its snapshot).
 func (g *groupTx) plain(req *request) error {
+	if len(g.ok) > g.inserted {
+		g.b.Queue(sqlInsertEntries, append([]any{g.w.cfg.LogID}, entryArgs(g.ok[g.inserted:])...)...)
+		g.inserted = len(g.ok)
+	}
 	if err := g.flush(); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package settlement
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,23 +90,29 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 		return nil, fmt.Errorf("%w: the last box-office day of %s ends %s", ErrPeriodNotEnded, month(period), ends.Format(time.RFC3339))
 	}
 	for attempt := 0; ; attempt++ {
-		snap, err := s.closeSnapshot(ctx, period)
-		if err != nil {
-			return nil, err
+		snap, from, err := s.closeCaughtUp(ctx, period)
+		if err == nil {
+			var e ledger.Entry
+			e, err = s.app.Append(ctx, ledger.Record{
+				Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
+				Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+					// Under the head lock only the entries since the
+					// last catch-up are looked at (a few): the close itself
+					// was computed without the lock.
+					late, err := lateSince(ctx, tx, from, e.Seq, period)
+					if err != nil {
+						return err
+					}
+					if late {
+						return ErrSnapshotChanged
+					}
+					return snap.write(ctx, tx, e)
+				},
+			})
+			if err == nil {
+				return &CloseResult{Entry: e, Body: snap.body}, nil
+			}
 		}
-		e, err := s.app.Append(ctx, ledger.Record{
-			Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				again, err := takeCloseSnapshot(ctx, tx, period, snap.body.LedgerSize)
-				if err != nil {
-					return err
-				}
-				if !bytes.Equal(again.bytes, snap.bytes) {
-					return ErrSnapshotChanged
-				}
-				return again.write(ctx, tx, e)
-			},
-		})
 		if errors.Is(err, ErrSnapshotChanged) && attempt < closeAttempts-1 {
 			// Late data for the month arrived meanwhile: let the burst pass.
 			select {
@@ -117,16 +122,64 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 			}
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		return &CloseResult{Entry: e, Body: snap.body}, nil
+		return nil, err
 	}
 }
 
+// sqlLateSince tells whether entries in [$2, $3) could change a close of
+// the month ending $4: registry and settlement entries, and sales or
+// refunds of a box-office day up to the month's end (later days are not
+// read by the close). Sales of the current month, the bulk of the traffic
+// while a past month closes, are not late.
+const sqlLateSince = `SELECT EXISTS (SELECT 1 FROM ledger_entries
+WHERE log_id = $1 AND seq >= $2 AND seq < $3
+  AND (kind IN ('party', 'cinema', 'film', 'rental_terms', 'period_close')
+    OR (kind IN ('sale', 'refund') AND (convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date <= $4)))`
+
+func lateSince(ctx context.Context, q querier, from, to int64, period time.Time) (bool, error) {
+	var late bool
+	if err := q.QueryRow(ctx, sqlLateSince, ledger.DefaultLogID, from, to, monthEnd(period)).Scan(&late); err != nil {
+		return false, fmt.Errorf("settlement: late data since the close snapshot: %w", err)
+	}
+	return late, nil
+}
+
+// closeCaughtUp computes the close in a snapshot at ledger size N, then,
+// still outside the ledger lock, checks the entries appended meanwhile
+// (lateSince) until few remain unchecked: it returns the close and the
+// seq from which the append must still check. ErrSnapshotChanged means
+// late data arrived: compute again.
+func (s *Service) closeCaughtUp(ctx context.Context, period time.Time) (*closeSnapshot, int64, error) {
+	snap, err := s.closeSnapshot(ctx, period)
+	if err != nil {
+		return nil, 0, err
+	}
+	from := snap.body.LedgerSize
+	for range 10 {
+		var size int64
+		if err := s.pool.QueryRow(ctx, sqlLedgerSize, ledger.DefaultLogID).Scan(&size); err != nil {
+			return nil, 0, fmt.Errorf("settlement: ledger size: %w", err)
+		}
+		if size-from <= 256 {
+			break
+		}
+		late, err := lateSince(ctx, s.pool, from, size, period)
+		if err != nil {
+			return nil, 0, err
+		}
+		if late {
+			return nil, 0, ErrSnapshotChanged
+		}
+		from = size
+	}
+	return snap, from, nil
+}
+
 // closeSnapshot computes the close outside the ledger transaction, in one
-// consistent snapshot; the entry's Project recomputes it under the head lock
-// and refuses when it differs.
+// consistent REPEATABLE READ snapshot at ledger size N (the body's
+// LedgerSize). The close stays valid as long as no entry from N on is late
+// for the month (lateSince); the entry's Project checks the last few under
+// the head lock and refuses when one is.
 func (s *Service) closeSnapshot(ctx context.Context, period time.Time) (*closeSnapshot, error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
