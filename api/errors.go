@@ -16,6 +16,7 @@ import (
 	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
+	"ecinema/culture/hubs"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -179,6 +180,12 @@ var errorTable = []struct {
 	{library.ErrTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
 	{library.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
 	{blobstore.ErrTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	{hubs.ErrNotFound, http.StatusNotFound, "not_found"},
+	{hubs.ErrUnknownRegion, http.StatusUnprocessableEntity, "unknown_reference"},
+	{hubs.ErrUnknownInvestor, http.StatusUnprocessableEntity, "unknown_reference"},
+	{hubs.ErrNotAMatch, http.StatusUnprocessableEntity, "not_a_match"},
+	{hubs.ErrIntroductionOpen, http.StatusConflict, "introduction_exists"},
+	{hubs.ErrIntroductionEnded, http.StatusConflict, "introduction_closed"},
 	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 

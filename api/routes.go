@@ -256,6 +256,23 @@ func (s *Server) routes() {
 		e.GET(o.base+"/auth", handleOPDSAuth(), lib)
 	}
 	e.GET("/opds/opensearch.xml", handleOpenSearch(d.Library), lib)
+	// Creative hubs (CULTURE 5): a hub_operator key acts for its hub; a deal is a ledger entry.
+	v1.PUT("/hubs/:id", handleHubPut(d.Hubs), allow(admins))
+	v1.GET("/hubs", handleHubList(d.Hubs), allow(anyRole))
+	v1.GET("/hubs/:id", handleHubGet(d.Hubs), allow(anyRole))
+	v1.PUT("/hubs/:id/events/:eid", handleHubEventPut(d.Hubs), allow(hubOperators))
+	v1.GET("/hubs/:id/events/:eid", handleHubEventGet(d.Hubs), allow(anyRole))
+	v1.PUT("/investors/:id", handleInvestorPut(d.Hubs), allow(admins))
+	v1.GET("/investors", handleInvestorList(d.Hubs), allow(investorReader))
+	v1.GET("/investors/:id", handleInvestorGet(d.Hubs), allow(investorReader))
+	v1.PUT("/hubs/:id/pitches/:pid", handlePitchPut(d.Hubs), allow(hubOperators))
+	v1.GET("/hubs/:id/pitches/:pid", handlePitchGet(d.Hubs), allow(hubPitchRoles))
+	v1.GET("/hubs/:id/pitches/:pid/matches", handlePitchMatches(d.Hubs), allow(hubPitchRoles))
+	v1.GET("/hubs/:id/pitches/:pid/introductions", handleIntroductions(d.Hubs), allow(hubPitchRoles))
+	v1.POST("/hubs/:id/pitches/:pid/introductions", handleIntroduce(d.Hubs), allow(hubOperators))
+	v1.POST("/hubs/:id/pitches/:pid/introductions/:iid/outcome", handleIntroductionOutcome(d.Hubs), allow(hubOperators))
+	e.GET("/open-data/hubs.geojson", handleHubsGeoJSON(d.Hubs))
+	e.GET("/hubs/:id/events.ics", handleHubICal(d.Hubs))
 
 	// ROUTES-MARKER: helpers add their routes above this line.
 }

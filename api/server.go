@@ -16,6 +16,7 @@ import (
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
 	"ecinema/culture/fund"
+	"ecinema/culture/hubs"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -67,6 +68,7 @@ type Deps struct {
 	Investments Investments
 	Archive     *archive.Service
 	Library     *library.Service
+	Hubs        *hubs.Service
 	// DEPS-MARKER: helpers add their services above this line.
 }
 

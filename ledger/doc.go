@@ -34,7 +34,7 @@
 //	    archive_unit, archive_aip, archive_event, archive_person (package
 //	    culture/archive); library_work, library_edition, library_file,
 //	    library_loan, library_return, library_hold, library_plr_rate
-//	    (culture/library).
+//	    (culture/library); hub_deal (culture/hubs).
 //	  - actor is the id of the API key that caused the entry — "key_" and
 //	    12 lowercase hex digits, e.g. "key_3f9a0c12d4e5" — or "system" for
 //	    entries the service makes itself (demo loads, the janitor); it is a

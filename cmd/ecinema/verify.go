@@ -15,6 +15,7 @@ import (
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
 	"ecinema/culture/fund"
+	"ecinema/culture/hubs"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ticketing"
@@ -57,7 +58,7 @@ checkpoint are covered by no signature (see --allow-unsigned-tail).`
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package. DEEPCHECKS-MARKER: add yours to the list.
 var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck, boxoffice.NewDeepCheck, ticketing.NewDeepCheck, museum.NewDeepCheck, fund.NewDeepCheck, archive.NewDeepCheck,
-	library.NewDeepCheck}
+	library.NewDeepCheck, hubs.NewDeepCheck}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }

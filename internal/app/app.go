@@ -22,6 +22,7 @@ import (
 	"ecinema/culture/archive"
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
+	"ecinema/culture/hubs"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -96,6 +97,7 @@ type App struct {
 	Archive *archive.Service
 	cfg     Config
 	Library *library.Service
+	Hubs    *hubs.Service
 	// APP-MARKER: helpers add their services above this line.
 }
 
@@ -144,6 +146,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.cfg = cfg
 	a.Library = library.NewService(pool, a.Writer, a.Blobs, library.Config{PasswordCost: cfg.LibraryPasswordCost})
 	a.OAI.Register(library.NewOAISource(a.Library, a.OAI.Identifier("library", "")))
+	a.Hubs = hubs.NewService(pool, a.Writer, nil)
 	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
@@ -152,15 +155,17 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Ingest: a.Ingest,
 		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier,
 			WitnessKeys: witnessKeys(cfg.Witnesses), WitnessQuorum: witnessQuorum(cfg)},
-		BoxOffice:  a.BoxOffice,
-		Settlement: a.Settlement,
-		OAI:        a.OAI,
-		NGO:        a.NGO,
-		Ticketing:  a.Ticketing,
-		Museum:     a.Museum,
-		Fund:       a.Fund,
-		Archive:    a.Archive,
-		Library:    a.Library,
+		BoxOffice:   a.BoxOffice,
+		Settlement:  a.Settlement,
+		OAI:         a.OAI,
+		NGO:         a.NGO,
+		Ticketing:   a.Ticketing,
+		Museum:      a.Museum,
+		Fund:        a.Fund,
+		Archive:     a.Archive,
+		Library:     a.Library,
+		Hubs:        a.Hubs,
+		Investments: a.Hubs.Investments,
 		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
@@ -209,6 +214,14 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 			return fmt.Errorf("%w: %v", apikey.ErrInvalidScope, err)
 		}
 		return err
+	})
+	keys.SetScopeTarget(apikey.RoleHubOperator, func(ctx context.Context, id string) error {
+		if err := hubs.NewService(pool, nil, nil).Exists(ctx, id); errors.Is(err, hubs.ErrNotFound) {
+			return fmt.Errorf("%w: hub %q is not registered", apikey.ErrInvalidScope, id)
+		} else if err != nil {
+			return fmt.Errorf("app: check hub scope: %w", err)
+		}
+		return nil
 	})
 	// SCOPES-MARKER: modules register their scope checks above this line.
 	return keys
