@@ -12,6 +12,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"ecinema/apikey"
+	"ecinema/culture/langmap"
 	"ecinema/culture/ticketing"
 )
 
@@ -26,6 +27,31 @@ var (
 	// ticketStatsRoles read statistics; a venue key sees its own venue.
 	ticketStatsRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleAnalyst, apikey.RoleVenue}
 )
+
+// venueView and eventView add the name or title in the language the
+// client asks for (?lang= wins over Accept-Language; fallback kk → ru →
+// en) beside the full language map.
+type venueView struct {
+	ticketing.Venue
+	DisplayName string `json:"display_name"`
+}
+
+type eventView struct {
+	ticketing.Event
+	DisplayTitle string `json:"display_title"`
+}
+
+func textLang(c echo.Context) string {
+	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+}
+
+func viewVenue(c echo.Context, v ticketing.Venue) venueView {
+	return venueView{v, v.Name.Pick(textLang(c))}
+}
+
+func viewEvent(c echo.Context, ev ticketing.Event) eventView {
+	return eventView{ev, ev.Title.Pick(textLang(c))}
+}
 
 // ticketCaller maps the principal to the service's caller.
 func ticketCaller(c echo.Context) ticketing.Caller {
@@ -79,7 +105,7 @@ func handleVenueGet(svc *ticketing.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, v)
+		return c.JSON(http.StatusOK, viewVenue(c, v))
 	})
 }
 
@@ -93,7 +119,11 @@ func handleVenueList(svc *ticketing.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, listResponse[ticketing.Venue]{Items: vs, NextCursor: next})
+		items := make([]venueView, len(vs))
+		for i, v := range vs {
+			items[i] = viewVenue(c, v)
+		}
+		return c.JSON(http.StatusOK, listResponse[venueView]{Items: items, NextCursor: next})
 	})
 }
 
@@ -154,7 +184,7 @@ func handleEventGet(svc *ticketing.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, ev)
+		return c.JSON(http.StatusOK, viewEvent(c, ev))
 	})
 }
 
@@ -168,7 +198,11 @@ func handleEventList(svc *ticketing.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, listResponse[ticketing.Event]{Items: evs, NextCursor: next})
+		items := make([]eventView, len(evs))
+		for i, ev := range evs {
+			items[i] = viewEvent(c, ev)
+		}
+		return c.JSON(http.StatusOK, listResponse[eventView]{Items: items, NextCursor: next})
 	})
 }
 

@@ -92,6 +92,17 @@ func TestTicketingVenuesEventsSessions(t *testing.T) {
 	if v.Version != 2 {
 		t.Fatalf("changed PUT made version %d", v.Version)
 	}
+	var named struct {
+		DisplayName string `json:"display_name"`
+	}
+	w.must("GET", "/v1/venues/abai?lang=ru", w.venueKey, nil, 200).JSON(t, &named)
+	if named.DisplayName != "Театр Абая" {
+		t.Fatalf("display_name in ru = %q", named.DisplayName)
+	}
+	w.must("GET", "/v1/venues/abai", w.venueKey, nil, 200, "Accept-Language", "en, ru;q=0.5").JSON(t, &named)
+	if named.DisplayName != "Абай театры" { // no en text: kk first
+		t.Fatalf("display_name fallback = %q", named.DisplayName)
+	}
 	var vs struct{ Items []struct{ Version int } }
 	w.must("GET", "/v1/venues/abai/versions", w.venueKey, nil, 200).JSON(t, &vs)
 	if len(vs.Items) != 2 {
