@@ -18,6 +18,8 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/langmap"
+	"ecinema/culture/ticketing"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
@@ -59,6 +61,8 @@ type Deps struct {
 	// witness cosignatures on the checkpoint (SPEC 12).
 	WitnessKeys   []string
 	WitnessQuorum int
+	// Ticketing serves /tickets, the public e-ticketing figures; nil hides it.
+	Ticketing *ticketing.Service
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
@@ -105,6 +109,7 @@ func New(d Deps) *Pages {
 			return filmTitle(lang, boxoffice.Title{KK: t.KK, RU: t.RU, EN: t.EN})
 		},
 		"verifyMessages": verifyMessages,
+		"pick":           func(lang string, m langmap.Map) string { return m.Pick(lang) },
 		"witnesses": func() map[string]any {
 			keys := d.WitnessKeys
 			if keys == nil {
