@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
-	"ecinema/culture/ticketing"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"ecinema/boxoffice"
+	"ecinema/culture/blobstore"
+	"ecinema/culture/ticketing"
 	"ecinema/demo"
+	"ecinema/demo/museumdemo"
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
 	"ecinema/migrations"
@@ -91,7 +94,10 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := loadTicketingDemo(ctx, env, pool, w, *days, cfg.Last); err != nil {
 		return err
 	}
-	return loadArchiveDemo(ctx, env, pool, w)
+	if err := loadArchiveDemo(ctx, env, pool, w); err != nil {
+		return err
+	}
+	return loadMuseumDemo(ctx, env, pool, w, cfg)
 }
 
 // loadTicketingDemo loads the culture ticketing demo (theatres, concert
@@ -116,5 +122,32 @@ func loadTicketingDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w *
 	}
 	fmt.Fprintf(env.stdout, "ticketing demo loaded: %d venues, %d events, %d sessions, %d tickets, %d refunded, %d admitted, %d duplicate_offline in %s\n",
 		tst.Venues, tst.Events, tst.Sessions, tst.Tickets, tst.Refunds, tst.Admitted, tst.Duplicates, tst.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// loadMuseumDemo loads the museums' catalogues (objects, pictures, custody
+// events) into the ticketing demo's museums and a regional museum of its
+// own with timed-entry sessions and sales; like every venue it needs the
+// ticket key, and the blob store for the pictures.
+func loadMuseumDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w *ledger.Writer, cfg demo.Config) error {
+	sealer, err := loadTicketSealer(strings.TrimSpace(env.getenv("ECINEMA_TICKET_KEY_FILE")))
+	if err != nil {
+		return err
+	}
+	if sealer == nil {
+		fmt.Fprintln(env.stderr, "museum demo not loaded: ECINEMA_TICKET_KEY_FILE is not set (museums are ticketing venues)")
+		return nil
+	}
+	blobs, err := blobstore.NewFS(env.getenv("ECINEMA_BLOB_DIR"), 0)
+	if err != nil {
+		return fmt.Errorf("ECINEMA_BLOB_DIR: %w", err)
+	}
+	ms, err := museumdemo.Load(ctx, pool, w, museumdemo.Config{Blobs: blobs, Sealer: sealer, Seed: cfg.Seed, Days: min(cfg.Days, 60),
+		Last: cfg.Last, Progress: env.stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "museum demo loaded: %d museums, %d objects (%d already there), %d images, %d events, %d timed-entry sessions, %d tickets in %s\n",
+		ms.Museums, ms.Objects, ms.Skipped, ms.Images, ms.Events, ms.Sessions, ms.Tickets, ms.Elapsed.Round(time.Millisecond))
 	return nil
 }

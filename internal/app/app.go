@@ -129,7 +129,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
 	a.NGO = ngo.NewService(pool, nil)
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
-	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museumDirectory(a.Ticketing)}
+	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museum.Directory(a.Ticketing)}
 	if m, ok := cfg.Blobs.(interface{ MaxUpload() int64 }); ok {
 		museumCfg.MaxUpload = m.MaxUpload()
 	}
@@ -209,7 +209,7 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 		return err
 	})
 	keys.SetScopeTarget(apikey.RoleCurator, func(ctx context.Context, id string) error {
-		_, err := museumDirectory(ticketing.NewService(pool, nil, ticketing.Config{}))(ctx, id)
+		_, err := museum.Directory(ticketing.NewService(pool, nil, ticketing.Config{}))(ctx, id)
 		if errors.Is(err, museum.ErrUnknownMuseum) {
 			return fmt.Errorf("%w: %v", apikey.ErrInvalidScope, err)
 		}
@@ -249,21 +249,4 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	return nil
-}
-
-// museumDirectory finds museums among the e-ticketing venues: a museum is
-// a venue of kind museum (CULTURE.md section 4).
-func museumDirectory(t *ticketing.Service) func(ctx context.Context, id string) (museum.Museum, error) {
-	return func(ctx context.Context, id string) (museum.Museum, error) {
-		v, err := t.Venue(ctx, id)
-		switch {
-		case errors.Is(err, ticketing.ErrNotFound):
-			return museum.Museum{}, fmt.Errorf("%w: venue %q is not registered", museum.ErrUnknownMuseum, id)
-		case err != nil:
-			return museum.Museum{}, err
-		case v.Kind != "museum":
-			return museum.Museum{}, fmt.Errorf("%w: venue %q is a %s, not a museum", museum.ErrUnknownMuseum, id, v.Kind)
-		}
-		return museum.Museum{ID: v.ID, Name: museum.LangMap(v.Name), City: v.City}, nil
-	}
 }
