@@ -56,6 +56,8 @@ type Config struct {
 	Blobs blobstore.Store
 	// OAIBaseURL is the absolute URL of /oai; derived from each request when empty.
 	OAIBaseURL string
+	// OAIPageSize is the records per OAI-PMH list response; 100 when zero.
+	OAIPageSize int
 	// TicketSealer opens the venues' ticket signing keys (the key of
 	// ECINEMA_TICKET_KEY_FILE); nil leaves venue creation and ticket sales
 	// answering 503.
@@ -117,7 +119,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	}
 	a := &App{Pool: pool, Blobs: cfg.Blobs}
 	a.OAI = oaipmh.New(oaipmh.Config{RepositoryName: "ecinema — e-Archive, e-Library and museums of Kazakhstan",
-		BaseURL: cfg.OAIBaseURL, Logger: cfg.Logger})
+		BaseURL: cfg.OAIBaseURL, PageSize: cfg.OAIPageSize, Logger: cfg.Logger})
 	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger,
