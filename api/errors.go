@@ -230,10 +230,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			slog.String("route", c.Path()), slog.Any("err", err))
 	}
+	if s.rejected != nil {
+		s.rejected.WithLabelValues(body.Error.Code).Inc()
+	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)
 		return
 	}
+	body.Error.Message = cleanMessage(body.Error.Message)
+	for i := range body.Error.Details {
+		body.Error.Details[i].Message = cleanMessage(body.Error.Details[i].Message)
+	}
+	l := requestLang(c)
+	localize(&body, l)
+	c.Response().Header().Set("Content-Language", string(l))
 	c.JSON(status, body)
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ecinema/ledger"
 )
 
 func handleLivez() echo.HandlerFunc {
@@ -128,4 +130,20 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(p.max, prometheus.GaugeValue, float64(st.MaxConns()))
 	ch <- prometheus.MustNewConstMetric(p.acquires, prometheus.CounterValue, float64(st.AcquireCount()))
 	ch <- prometheus.MustNewConstMetric(p.waitSeconds, prometheus.CounterValue, st.AcquireDuration().Seconds())
+}
+
+// checkpointAge is the age of the newest signed checkpoint, read at scrape
+// time (−1 when none was published or the read failed): an alert on it
+// catches a publisher that stopped signing.
+func checkpointAge(r *ledger.Reader) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ecinema_checkpoint_age_seconds",
+		Help: "Seconds since the newest checkpoint was published (-1 when none)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		cp, err := r.LatestCheckpoint(ctx)
+		if err != nil {
+			return -1
+		}
+		return time.Since(cp.PublishedAt).Seconds()
+	})
 }

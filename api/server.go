@@ -90,6 +90,8 @@ type Server struct {
 	draining atomic.Bool
 	// bulkSlots holds one token per running bulk read (nil: no limit).
 	bulkSlots chan struct{}
+	// rejected counts error answers by code.
+	rejected *prometheus.CounterVec
 }
 
 // New builds the API with every route of routes.go.
@@ -115,10 +117,20 @@ func New(d Deps) *Server {
 	if d.Pool != nil {
 		d.Metrics.MustRegister(newPoolCollector(d.Pool))
 	}
+	s.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ecinema_requests_rejected_total",
+		Help: "Requests answered with an error, by error code (the code of the error body)."}, []string{"code"})
+	d.Metrics.MustRegister(s.rejected)
+	if d.Ledger != nil && d.Ledger.Reader != nil {
+		d.Metrics.MustRegister(checkpointAge(d.Ledger.Reader))
+	}
 	e.Use(
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}),
 		s.accessLog,
 		m.middleware,
+		// Large JSON, CSV and export answers are compressed when the client
+		// accepts gzip; /metrics negotiates its own compression.
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
+			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		middleware.Recover(),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M",
 			Skipper: func(c echo.Context) bool { return uploadRoutes[c.Path()] }}),

@@ -124,6 +124,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 	if _, err := s.app.Append(ctx, ledger.Record{Kind: "sale", Actor: c.KeyID, Batch: s.sales, Request: req}); err != nil {
 		return settle[SaleResult](ctx, s, c.KeyID, id, err)
 	}
+	s.metrics.sale(req.result)
 	return req.result, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"ecinema/ledger"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	Now                  func() time.Time // default time.Now
 	IdempotencyRetention time.Duration    // default 8 days; never less than 7 days
 	Logger               *slog.Logger     // default slog.Default()
+	// Metrics registers the counters of accepted tickets and anomaly flags
+	// (none when nil).
+	Metrics prometheus.Registerer
 }
 
 // Service records screenings, sales and refunds. Its three writes are
@@ -49,6 +53,7 @@ type Service struct {
 	sales      *salesBatcher
 	refunds    *refundsBatcher
 	screenings *screeningsBatcher
+	metrics    *metrics
 }
 
 // NewService returns a service that reads projections from pool and writes
@@ -67,7 +72,7 @@ func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{pool: pool, app: app, cfg: cfg}
+	s := &Service{pool: pool, app: app, cfg: cfg, metrics: newMetrics(cfg.Metrics)}
 	s.sales = &salesBatcher{s}
 	s.refunds = &refundsBatcher{s}
 	s.screenings = &screeningsBatcher{s}

@@ -126,7 +126,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Witnesses: cfg.Witnesses, Quorum: cfg.WitnessQuorum, Metrics: cfg.Registry})
 	a.Keys = NewKeyStore(pool)
 	a.Registry = registry.NewService(pool, a.Writer)
-	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger})
+	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.BoxOffice = boxoffice.NewService(pool)
 	a.Settlement = settlement.NewService(pool, a.Writer, nil, nil)
 	a.NGO = ngo.NewService(pool, nil)
