@@ -9,6 +9,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/ingest"
+	"ecinema/kztime"
 )
 
 // anomalyRoles may list anomaly flags.
@@ -23,7 +24,7 @@ func handleAnomalies(svc *ingest.Service) echo.HandlerFunc {
 		}
 		f := ingest.AnomalyFilter{CinemaID: c.QueryParam("cinema"), Flag: c.QueryParam("flag"), Cursor: c.QueryParam("cursor")}
 		var err error
-		today := ingest.LocalDate(time.Now())
+		today := kztime.LocalDate(time.Now())
 		if f.To, err = anomalyDate(c, "to", today); err != nil {
 			return err
 		}

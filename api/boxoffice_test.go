@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ecinema/apikey"
-	"ecinema/ingest"
+	"ecinema/kztime"
 )
 
 func TestBoxOfficeEndpoints(t *testing.T) {
@@ -22,7 +22,7 @@ func TestBoxOfficeEndpoints(t *testing.T) {
 	}
 	pos := env.Key(apikey.RolePOS, "chaplin-mega", "")
 	start := time.Now().Add(-3 * time.Hour).Truncate(time.Minute)
-	day := ingest.BoxOfficeDay(start).Format("2006-01-02")
+	day := kztime.BoxOfficeDay(start).Format("2006-01-02")
 	if r := env.Do("PUT", "/v1/screenings/s1", pos, map[string]string{"hall_id": "h1", "film_id": "gulsary",
 		"starts_at": start.UTC().Format(time.RFC3339), "format": "2D", "language": "kk"}); r.Status != 200 && r.Status != 201 {
 		t.Fatalf("PUT screening: %d %s", r.Status, r.Body)

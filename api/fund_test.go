@@ -19,6 +19,7 @@ import (
 	"ecinema/culture/ngo"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -76,7 +77,7 @@ func newFundWorld(t *testing.T) *fundWorld {
 	if _, err := env.App.NGO.Decide(ctx, "admin", ngoA, due, true, ""); err != nil {
 		t.Fatal(err)
 	}
-	w := &fundWorld{Env: env, today: time.Now().In(ngo.Almaty), experts: map[string]string{}}
+	w := &fundWorld{Env: env, today: time.Now().In(kztime.Location), experts: map[string]string{}}
 	w.officer = env.Key(apikey.RoleFundOfficer, "", "")
 	w.ngoKey, w.ngoLate = scopedKey(t, env, apikey.RoleNGO, ngoA), scopedKey(t, env, apikey.RoleNGO, ngoB)
 	w.company, w.other = scopedKey(t, env, apikey.RoleApplicant, companyBIN), scopedKey(t, env, apikey.RoleApplicant, otherCo)

@@ -11,6 +11,7 @@ import (
 
 	"ecinema/ingest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 )
@@ -27,7 +28,7 @@ func startWriter(t testing.TB, pool *pgxpool.Pool) *ledger.Writer {
 }
 
 func almaty(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, ingest.Location)
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, kztime.Location)
 	if err != nil {
 		panic(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
+
+	"ecinema/kztime"
 )
 
 // Net gross and admissions per film in a period ($1..$2), from the derived
@@ -181,13 +183,10 @@ type Rankings struct {
 	AsOf time.Time
 }
 
-// kazakhstan is the service's local time (UTC+5, no daylight saving).
-var kazakhstan = time.FixedZone("UTC+5", 5*3600)
-
 // AsOf returns the last complete box-office day at now: box-office day D
 // runs from 06:00 on D to 06:00 on D+1, local time.
 func AsOf(now time.Time) time.Time {
-	return truncDate(now.In(kazakhstan).Add(-6*time.Hour)).AddDate(0, 0, -1)
+	return truncDate(now.In(kztime.Location).Add(-6*time.Hour)).AddDate(0, 0, -1)
 }
 
 var validOrigins = map[string]bool{"national": true, "coproduction": true, "foreign": true}

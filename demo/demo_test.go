@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
-	"ecinema/ingest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 )
@@ -101,14 +101,14 @@ func TestPlanDay(t *testing.T) {
 			}
 			lastEnd := map[string]time.Time{}
 			for _, s := range plan {
-				if !ingest.BoxOfficeDay(s.StartsAt).Equal(day) {
-					t.Fatalf("%s starts %s, box-office day %s", s.ID, s.StartsAt, ingest.BoxOfficeDay(s.StartsAt))
+				if !kztime.BoxOfficeDay(s.StartsAt).Equal(day) {
+					t.Fatalf("%s starts %s, box-office day %s", s.ID, s.StartsAt, kztime.BoxOfficeDay(s.StartsAt))
 				}
 				if s.StartsAt.Before(lastEnd[s.HallID]) {
 					t.Fatalf("%s overlaps the hall's previous show", s.ID)
 				}
 				lastEnd[s.HallID] = s.EndsAt
-				h := s.StartsAt.In(ingest.Location).Hour()
+				h := s.StartsAt.In(kztime.Location).Hour()
 				for _, tk := range s.Tickets {
 					if tk.Category != "complimentary" && (tk.Price.LessThan(lo) || tk.Price.GreaterThan(hi)) {
 						t.Fatalf("ticket %s price %s", tk.ID, tk.Price)

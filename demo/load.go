@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ingest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 )
@@ -83,7 +84,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	}
 	realNow := cfg.Now()
 	if cfg.Last.IsZero() {
-		cfg.Last = ingest.LocalDate(realNow).AddDate(0, 0, -1)
+		cfg.Last = kztime.LocalDate(realNow).AddDate(0, 0, -1)
 	}
 	first := cfg.Last.AddDate(0, 0, -(cfg.Days - 1))
 	progress := func(format string, args ...any) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"ecinema/ingest"
+	"ecinema/kztime"
 	"ecinema/registry"
 )
 
@@ -371,11 +371,11 @@ func PlanDay(seed uint64, w *World, ci int, day time.Time, scale float64, late b
 	var out []Screening
 	for _, h := range c.Halls {
 		// Shows from about 10:00 to after midnight local time.
-		t := time.Date(day.Year(), day.Month(), day.Day(), 9, 30+5*r.IntN(12), 0, 0, ingest.Location)
-		endOfDay := time.Date(day.Year(), day.Month(), day.Day()+1, 1, 0, 0, 0, ingest.Location)
+		t := time.Date(day.Year(), day.Month(), day.Day(), 9, 30+5*r.IntN(12), 0, 0, kztime.Location)
+		endOfDay := time.Date(day.Year(), day.Month(), day.Day()+1, 1, 0, 0, 0, kztime.Location)
 		n := 0
 		for t.Before(endOfDay) {
-			local := t.In(ingest.Location)
+			local := t.In(kztime.Location)
 			late21 := local.Hour() >= 22 || local.Hour() < 6
 			f := pick(late21)
 			if f == nil {

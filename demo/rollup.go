@@ -5,7 +5,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"ecinema/ingest"
+	"ecinema/kztime"
 )
 
 // SalesKey is a sales_daily key.
@@ -33,7 +33,7 @@ type ScreeningKey struct {
 func Rollup(plan []Screening, sales map[SalesKey]*SalesAgg, screenings map[ScreeningKey]int) {
 	for i := range plan {
 		s := &plan[i]
-		bod := ingest.BoxOfficeDay(s.StartsAt)
+		bod := kztime.BoxOfficeDay(s.StartsAt)
 		screenings[ScreeningKey{s.CinemaID, s.FilmID, bod}]++
 		refunded := make(map[string]bool, len(s.Refunds))
 		for _, r := range s.Refunds {
@@ -43,7 +43,7 @@ func Rollup(plan []Screening, sales map[SalesKey]*SalesAgg, screenings map[Scree
 			if refunded[t.ID] {
 				continue
 			}
-			k := SalesKey{s.CinemaID, s.FilmID, bod, ingest.LocalDate(t.SoldAt)}
+			k := SalesKey{s.CinemaID, s.FilmID, bod, kztime.LocalDate(t.SoldAt)}
 			a := sales[k]
 			if a == nil {
 				a = &SalesAgg{}

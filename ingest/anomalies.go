@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ecinema/kztime"
 )
 
 // sqlAnomalies lists flagged entries in [from, to) after a (seq, flag)
@@ -111,5 +113,5 @@ func validFlag(f string) bool {
 
 // localMidnight returns the instant local midnight starts the date d.
 func localMidnight(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Location)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, kztime.Location)
 }

@@ -41,7 +41,7 @@
 //     not depend on how entries were grouped.
 //   - Local dates are taken in Asia/Almaty (UTC+5). The box-office day of
 //     a screening is the local date of its start, minus one day when it
-//     starts before 06:00 (BoxOfficeDay); a ticket's sale_date is the local
+//     starts before 06:00 (kztime.BoxOfficeDay); a ticket's sale_date is the local
 //     date of sold_at.
 //   - Idempotency: (API key, Idempotency-Key) maps to the SHA-256 of the
 //     endpoint and the exact body and to the result. The key row is

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"ecinema/apikey"
-	"ecinema/ingest"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/registry"
 )
 
@@ -96,8 +96,8 @@ func newWorld(t testing.TB, opts ...func(*app.Config)) *world {
 // localAt returns the instant of local (UTC+5) time hh:mm on the day that is
 // days from today.
 func localAt(days, hh, mm int) time.Time {
-	n := time.Now().In(ingest.Location)
-	return time.Date(n.Year(), n.Month(), n.Day()+days, hh, mm, 0, 0, ingest.Location)
+	n := time.Now().In(kztime.Location)
+	return time.Date(n.Year(), n.Month(), n.Day()+days, hh, mm, 0, 0, kztime.Location)
 }
 
 func rfc(t time.Time) string { return t.Format(time.RFC3339) }

@@ -17,6 +17,7 @@ import (
 
 	"ecinema/ingest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 )
@@ -155,9 +156,9 @@ type groupOp func(ctx context.Context, svc *ingest.Service) string
 // returns its answer as a string (the result JSON or the error class and
 // message).
 func groupScript(now time.Time) []groupOp {
-	day := now.In(ingest.Location)
+	day := now.In(kztime.Location)
 	at := func(days, hh int) time.Time {
-		return time.Date(day.Year(), day.Month(), day.Day()+days, hh, 0, 0, 0, ingest.Location).UTC()
+		return time.Date(day.Year(), day.Month(), day.Day()+days, hh, 0, 0, 0, kztime.Location).UTC()
 	}
 	c1 := ingest.Caller{KeyID: "pos1", CinemaID: "c1"}
 	c2 := ingest.Caller{KeyID: "pos2", CinemaID: "c2"}

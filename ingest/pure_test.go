@@ -8,31 +8,6 @@ import (
 	"ecinema/validate"
 )
 
-func TestBoxOfficeDay(t *testing.T) {
-	kz := time.FixedZone("UTC+5", 5*3600)
-	cases := []struct {
-		start time.Time
-		want  string
-	}{
-		{time.Date(2026, 3, 1, 19, 0, 0, 0, kz), "2026-03-01"},
-		{time.Date(2026, 3, 1, 6, 0, 0, 0, kz), "2026-03-01"},
-		{time.Date(2026, 3, 1, 5, 59, 59, 0, kz), "2026-02-28"},
-		{time.Date(2026, 3, 1, 0, 0, 0, 0, kz), "2026-02-28"},
-		{time.Date(2026, 1, 1, 2, 30, 0, 0, kz), "2025-12-31"},
-		{time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC), "2026-02-28"}, // 05:30 local
-		{time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC), "2026-03-01"},  // 06:00 local
-		{time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC), "2026-03-01"}, // 01:00 local on 03-02 → 03-01
-	}
-	for _, tc := range cases {
-		if got := BoxOfficeDay(tc.start).Format(dateLayout); got != tc.want {
-			t.Errorf("BoxOfficeDay(%s) = %s, want %s", tc.start.Format(time.RFC3339), got, tc.want)
-		}
-	}
-	if got := LocalDate(time.Date(2025, 12, 31, 19, 0, 0, 0, time.UTC)).Format(dateLayout); got != "2026-01-01" {
-		t.Errorf("LocalDate of 19:00Z on 12-31 = %s, want 2026-01-01 (VAT rate day)", got)
-	}
-}
-
 func TestAdultOnlyStartAllowed(t *testing.T) {
 	kz := time.FixedZone("UTC+5", 5*3600)
 	for h, want := range map[int]bool{21: false, 22: true, 23: true, 0: true, 5: true, 6: false, 12: false} {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -228,7 +229,7 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 	body := saleBody{CinemaID: c.CinemaID, ScreeningID: sc.id, FilmID: sc.filmID,
 		BoxOfficeDay: sc.bod.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
 	for i, t := range sale.Tickets {
-		body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: LocalDate(t.SoldAt).Format(dateLayout),
+		body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: kztime.LocalDate(t.SoldAt).Format(dateLayout),
 			Price: t.Price.StringFixed(2), Category: t.Category, Seat: t.Seat, Channel: t.Channel}
 		if r.now.Sub(t.SoldAt) > LateAfter {
 			st.late++

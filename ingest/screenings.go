@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -172,14 +173,14 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 		return reject(newErr(ErrUnknownHall, "hall %q is not a hall of cinema %q", in.HallID, c.CinemaID))
 	}
 	ends := in.StartsAt.Add(time.Duration(f.runtime) * time.Minute)
-	bod := BoxOfficeDay(in.StartsAt)
+	bod := kztime.BoxOfficeDay(in.StartsAt)
 	if bod.Before(f.certFrom) || bod.After(f.certTo) {
 		return reject(newErr(ErrCertificateNotValid, "film %q: certificate %s is valid %s to %s, not on the box-office day %s",
 			in.FilmID, f.certNumber, f.certFrom.Format(dateLayout), f.certTo.Format(dateLayout), bod.Format(dateLayout)))
 	}
 	if f.ageRating == "21+" && !AdultOnlyStartAllowed(in.StartsAt) {
 		return reject(newErr(ErrAgeRestrictedTime, "film %q is rated 21+ and may start only between 22:00 and 06:00 local time, not at %s",
-			in.FilmID, in.StartsAt.In(Location).Format("15:04")))
+			in.FilmID, in.StartsAt.In(kztime.Location).Format("15:04")))
 	}
 	if prev != nil && prev.sold > 0 {
 		return reject(newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
@@ -192,8 +193,8 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 	}
 	if overlapID != "" {
 		return reject(newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",
-			overlapID, in.HallID, overlapStart.In(Location).Format(time.RFC3339), overlapEnd.In(Location).Format(time.RFC3339),
-			in.StartsAt.In(Location).Format(time.RFC3339), ends.In(Location).Format(time.RFC3339)))
+			overlapID, in.HallID, overlapStart.In(kztime.Location).Format(time.RFC3339), overlapEnd.In(kztime.Location).Format(time.RFC3339),
+			in.StartsAt.In(kztime.Location).Format(time.RFC3339), ends.In(kztime.Location).Format(time.RFC3339)))
 	}
 	version := 1
 	if prev != nil {

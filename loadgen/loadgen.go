@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/ingest/posclient"
+	"ecinema/kztime"
 )
 
 // HallSeats is the number of seats of every fixture hall.
@@ -165,18 +166,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if hc == nil {
 		hc = newHTTPClient(cfg.Workers)
 	}
-	loc, err := time.LoadLocation("Asia/Almaty")
-	if err != nil {
-		return nil, fmt.Errorf("loadgen: %w", err)
-	}
-	fx, err := registerFixture(ctx, hc, cfg, loc)
+	fx, err := registerFixture(ctx, hc, cfg, kztime.Location)
 	if err != nil {
 		return nil, err
 	}
 	progressf(cfg.Progress, "bench: fixture %s: %d cinemas × %d halls of %d seats, film %s; %d workers, %d tickets a request, %s\n",
 		cfg.Prefix, cfg.Cinemas, fx.halls, HallSeats, fx.film, cfg.Workers, cfg.Tickets, cfg.Duration)
 
-	first := firstStart(time.Now(), loc)
+	first := firstStart(time.Now(), kztime.Location)
 	workers := make([]*worker, cfg.Workers)
 	for i := range workers {
 		ci := i % cfg.Cinemas
@@ -235,7 +232,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					n += rand.IntN(cfg.TicketsMax - n + 1)
 				}
 				if w.screen == "" || w.sold+n > HallSeats {
-					if err := w.newScreening(ctx, fx.film, loc); err != nil {
+					if err := w.newScreening(ctx, fx.film, kztime.Location); err != nil {
 						if ctx.Err() != nil {
 							return // interrupted; no ticket depends on it
 						}

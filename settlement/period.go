@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -85,7 +86,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 	// The month's last box-office day runs until 06:00 local time of the
 	// next day (screenings starting before 06:00 belong to the day before).
 	last := monthEnd(period)
-	ends := time.Date(last.Year(), last.Month(), last.Day()+1, 6, 0, 0, 0, s.loc)
+	ends := time.Date(last.Year(), last.Month(), last.Day()+1, 6, 0, 0, 0, kztime.Location)
 	if s.now().Before(ends) {
 		return nil, fmt.Errorf("%w: the last box-office day of %s ends %s", ErrPeriodNotEnded, month(period), ends.Format(time.RFC3339))
 	}

@@ -27,19 +27,15 @@ type Service struct {
 	pool *pgxpool.Pool
 	app  ledger.Appender
 	now  func() time.Time
-	loc  *time.Location
 }
 
 // NewService returns a settlement service. now is the clock (time.Now in
-// production); loc is Asia/Almaty.
-func NewService(pool *pgxpool.Pool, app ledger.Appender, now func() time.Time, loc *time.Location) *Service {
+// production). Local dates are kztime's (Asia/Almaty).
+func NewService(pool *pgxpool.Pool, app ledger.Appender, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	if loc == nil {
-		loc = time.FixedZone("UTC+5", 5*3600)
-	}
-	return &Service{pool: pool, app: app, now: now, loc: loc}
+	return &Service{pool: pool, app: app, now: now}
 }
 
 const (

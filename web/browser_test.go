@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"ecinema/apikey"
+	"ecinema/kztime"
 )
 
 // chromiumPath finds Debian's chromium; without it the browser tests skip,
@@ -259,7 +260,7 @@ func TestBrowser(t *testing.T) {
 }
 
 func lastSunday() time.Time {
-	now := time.Now().In(time.FixedZone("KZ", 5*3600))
+	now := time.Now().In(kztime.Location)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	back := (int(day.Weekday()) + 7) % 7
 	if back == 0 {

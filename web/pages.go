@@ -18,6 +18,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/i18n"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
@@ -27,7 +28,7 @@ import (
 // today is the local (UTC+5) calendar date as midnight UTC, the form the
 // box-office periods use.
 func (p *Pages) today() time.Time {
-	y, m, d := p.d.Now().In(p.loc).Date()
+	y, m, d := p.d.Now().In(kztime.Location).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 

@@ -70,7 +70,6 @@ type Deps struct {
 type Pages struct {
 	d    Deps
 	tmpl map[string]*template.Template
-	loc  *time.Location
 }
 
 // New parses the embedded templates; it panics on a template error, which
@@ -82,11 +81,7 @@ func New(d Deps) *Pages {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	loc, err := time.LoadLocation("Asia/Almaty")
-	if err != nil {
-		panic(err)
-	}
-	p := &Pages{d: d, tmpl: map[string]*template.Template{}, loc: loc}
+	p := &Pages{d: d, tmpl: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"t":     T,
 		"money": money,

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/ngo"
+	"ecinema/kztime"
 	"ecinema/validate"
 )
 
@@ -69,7 +70,7 @@ func (s *Service) Apply(ctx context.Context, actor, callID, bin, kind string, in
 	if err := v.Err(); err != nil {
 		return Application{}, err
 	}
-	today := s.cfg.Now().In(ngo.Almaty).Format(time.DateOnly)
+	today := s.cfg.Now().In(kztime.Location).Format(time.DateOnly)
 	if today < call.Opens || today > call.Closes {
 		return Application{}, refuse(ErrCallClosed, "", fmt.Sprintf("call %s takes applications from %s to %s; today is %s", callID, call.Opens, call.Closes, today))
 	}

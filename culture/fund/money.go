@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"ecinema/culture/ngo"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
@@ -90,7 +90,7 @@ func (s *Service) Decide(ctx context.Context, actor, appID string, in DecisionIn
 		return Decision{}, err
 	}
 	body := decisionBody{ApplicationID: appID, CallID: app.CallID, BIN: app.BIN,
-		DecidedOn: s.cfg.Now().In(ngo.Almaty).Format(time.DateOnly)}
+		DecidedOn: s.cfg.Now().In(kztime.Location).Format(time.DateOnly)}
 	kind := KindRejection
 	if *in.Award {
 		kind = KindAward

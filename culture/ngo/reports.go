@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/kztime"
 	"ecinema/validate"
 )
 
@@ -93,7 +94,7 @@ func isDomain(err error) bool {
 // version of a draft or of a returned report. A submitted or accepted
 // report is locked (ErrReportLocked).
 func (s *Service) PutReport(ctx context.Context, actor, bin string, year int, in ReportInput) (Report, error) {
-	in, err := normaliseReport(year, s.now().In(Almaty).Year(), in)
+	in, err := normaliseReport(year, s.now().In(kztime.Location).Year(), in)
 	if err != nil {
 		return Report{}, err
 	}

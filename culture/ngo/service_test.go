@@ -8,6 +8,7 @@ import (
 
 	"ecinema/culture/ngo"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestLateAndEligibilityByClock(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
-	now := time.Date(2026, 3, 31, 23, 30, 0, 0, ngo.Almaty)
+	now := time.Date(2026, 3, 31, 23, 30, 0, 0, kztime.Location)
 	svc := ngo.NewService(pool, func() time.Time { return now })
 	staff := 3
 	in := ngo.ReportInput{Staff: &staff, Volunteers: &staff,
@@ -40,7 +41,7 @@ func TestLateAndEligibilityByClock(t *testing.T) {
 	if err != nil || r.Late || r.Status != ngo.StatusSubmitted {
 		t.Fatalf("submitted on 31 March 23:30: %+v %v", r, err)
 	}
-	now = time.Date(2026, 4, 1, 0, 0, 0, 0, ngo.Almaty)
+	now = time.Date(2026, 4, 1, 0, 0, 0, 0, kztime.Location)
 	if _, err := svc.PutReport(ctx, "k2", "071045706654", 2025, in); err != nil {
 		t.Fatal(err)
 	}

@@ -9,30 +9,30 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/langmap"
+	"ecinema/kztime"
 	"ecinema/validate"
 )
 
 // ValidBIN reports whether s is a valid BIN: the core's check, reused.
 func ValidBIN(s string) bool { return validate.BIN(s) }
 
-// Almaty is Kazakhstan's time (UTC+5), in which report deadlines fall.
-var Almaty = time.FixedZone("UTC+5", 5*3600)
-
 // DueDate is the last day an annual report for year may be submitted
 // without being late: 31 March of the next year.
-func DueDate(year int) time.Time { return time.Date(year+1, time.March, 31, 0, 0, 0, 0, Almaty) }
+func DueDate(year int) time.Time {
+	return time.Date(year+1, time.March, 31, 0, 0, 0, 0, kztime.Location)
+}
 
 // IsLate reports whether a report for year submitted at t is late: its
 // Kazakhstan date is after 31 March of the next year.
 func IsLate(year int, t time.Time) bool {
-	y, m, d := t.In(Almaty).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, Almaty).After(DueDate(year))
+	y, m, d := t.In(kztime.Location).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, kztime.Location).After(DueDate(year))
 }
 
 // LastDueYear is the year of the last report due at t: on 31 March of
 // year+1 and before, the report of year-1 of that is the last one due.
 func LastDueYear(t time.Time) int {
-	y := t.In(Almaty).Year()
+	y := t.In(kztime.Location).Year()
 	if IsLate(y-1, t) {
 		return y - 1
 	}

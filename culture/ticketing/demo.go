@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"ecinema/ingest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -103,7 +103,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 		cfg.Days = 30
 	}
 	if cfg.Last.IsZero() {
-		cfg.Last = ingest.LocalDate(time.Now()).AddDate(0, 0, -1)
+		cfg.Last = kztime.LocalDate(time.Now()).AddDate(0, 0, -1)
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
@@ -122,7 +122,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 	rng := rand.New(rand.NewPCG(cfg.Seed, 42))
 	first := cfg.Last.AddDate(0, 0, -(cfg.Days - 1))
 	local := func(day time.Time, h, m int) time.Time {
-		return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, ingest.Location)
+		return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, kztime.Location)
 	}
 	var st DemoStats
 	admin := Caller{KeyID: "demo"}

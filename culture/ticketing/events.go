@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/langmap"
-	"ecinema/ingest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
@@ -283,7 +283,7 @@ func (s *Service) PutSession(ctx context.Context, c Caller, eventID, id string, 
 		return Session{}, fieldErr("capacity", ErrCapacityExceeded, "capacity %d is over zone %q's %d", in.Capacity, in.ZoneID, zoneCap)
 	}
 	body := sessionBody{ID: id, EventID: eventID, VenueID: ev.VenueID, ZoneID: in.ZoneID,
-		StartsAt: fmtTime(start), EndsAt: fmtTime(end), BoxOfficeDay: ingest.BoxOfficeDay(start).Format(dateLayout),
+		StartsAt: fmtTime(start), EndsAt: fmtTime(end), BoxOfficeDay: kztime.BoxOfficeDay(start).Format(dateLayout),
 		Capacity: in.Capacity, Tariffs: in.Tariffs}
 	if ver, same, err := s.unchanged(ctx, "session", id, body); err != nil || same {
 		out := body.session()

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"ecinema/ingest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
@@ -245,7 +245,7 @@ func (s *Service) planSale(ctx context.Context, sr sessionRow, req SaleRequest) 
 	}
 	soldAt := now.UTC().Truncate(time.Second)
 	b := saleBody{VenueID: sr.VenueID, SessionID: sr.ID, EventID: sr.EventID, SoldAt: fmtTime(soldAt),
-		SaleDate: ingest.LocalDate(soldAt).Format(dateLayout), BoxOfficeDay: sr.BoxOfficeDay, KID: key.kid,
+		SaleDate: kztime.LocalDate(soldAt).Format(dateLayout), BoxOfficeDay: sr.BoxOfficeDay, KID: key.kid,
 		Tickets: make([]saleBodyTicket, len(req.Tickets))}
 	gross := decimal.Zero
 	for i, rt := range req.Tickets {
