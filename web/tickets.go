@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/culture/ticketing"
+	"ecinema/kztime"
 	"ecinema/registry"
 )
 
@@ -29,7 +30,7 @@ func (p *Pages) Tickets() echo.HandlerFunc {
 			return errNotFound
 		}
 		ctx := c.Request().Context()
-		now := p.d.Now().In(p.loc)
+		now := p.d.Now().In(kztime.Location)
 		to := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 		from := to.AddDate(0, -2, 0)
 		for _, f := range []struct {

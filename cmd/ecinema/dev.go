@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"ecinema/apikey"
-	"ecinema/kztime"
 	"ecinema/culture/ticketing"
 	"ecinema/internal/app"
 	"ecinema/internal/pgcluster"
 	"ecinema/internal/postgres"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/migrations"
 )
