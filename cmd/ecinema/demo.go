@@ -97,7 +97,10 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := loadArchiveDemo(ctx, env, pool, w); err != nil {
 		return err
 	}
-	return loadMuseumDemo(ctx, env, pool, w, cfg)
+	if err := loadMuseumDemo(ctx, env, pool, w, cfg); err != nil {
+		return err
+	}
+	return loadLibraryDemo(ctx, env, pool, w, cfg.Last)
 }
 
 // loadTicketingDemo loads the culture ticketing demo (theatres, concert

@@ -140,3 +140,43 @@ func GenerateMP3(seconds float64) []byte {
 	copy(frame, []byte{0xFF, 0xF3, 0x18, 0xC0})
 	return bytes.Repeat(frame, frames)
 }
+
+// GeneratePDF returns a one-page PDF 1.4 with a line of text (Helvetica
+// covers Latin only, so the page names the edition in ASCII; the title and
+// author travel in the document information).
+func GeneratePDF(title, author string) []byte {
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(body string) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
+	}
+	utf16 := func(s string) string {
+		var h strings.Builder
+		h.WriteString("<FEFF")
+		for _, r := range s {
+			if r > 0xFFFF {
+				r = '?'
+			}
+			fmt.Fprintf(&h, "%04X", r)
+		}
+		return h.String() + ">"
+	}
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>")
+	text := "BT /F1 18 Tf 60 500 Td (National e-Library of Kazakhstan) Tj 0 -30 Td (Demo edition) Tj ET"
+	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	obj(fmt.Sprintf("<< /Title %s /Author %s >>", utf16(title), utf16(author)))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, len(offsets), xref)
+	return b.Bytes()
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
