@@ -52,7 +52,7 @@ var demoParties = []struct{ id, name string }{
 
 var demoWorks = []demoWork{
 	{id: "abai-kara-sozder", title: LangMap{"kk": "Қара сөздер", "kk-Latn": "Qara sözder", "ru": "Слова назидания", "en": "The Book of Words"},
-		author: LangMap{"kk": "Абай Құнанбайұлы", "kk-Latn": "Abai Qūnanbaiūly", "ru": "Абай Кунанбаев", "en": "Abai Qunanbaiuly"},
+		author:   LangMap{"kk": "Абай Құнанбайұлы", "kk-Latn": "Abai Qūnanbaiūly", "ru": "Абай Кунанбаев", "en": "Abai Qunanbaiuly"},
 		subjects: []string{"philosophy", "classics"}, lang: "kk",
 		text: []string{"Бұл жасқа келгенше жақсы өткіздік пе, жаман өткіздік пе, әйтеуір бірталай өмірімізді өткіздік: алыстық, жұлыстық, айтыстық, тартыстық — әурешілікті көре-көре келдік.",
 			"Енді қалған өмірімізді қайтіп, не қылып өткіземіз? Соны таба алмай өзім де қайранмын."},
@@ -74,8 +74,8 @@ var demoWorks = []demoWork{
 	{id: "auezov-abai-joly", title: LangMap{"kk": "Абай жолы", "kk-Latn": "Abai joly", "ru": "Путь Абая", "en": "The Path of Abai"},
 		author:   LangMap{"kk": "Мұхтар Әуезов", "kk-Latn": "Mūhtar Äuezov", "ru": "Мухтар Ауэзов", "en": "Mukhtar Auezov"},
 		subjects: []string{"novel", "classics"}, lang: "kk",
-		holders:  []RightsHolder{{PartyID: "lib-auezov-heirs", SharePct: "60"}, {PartyID: "lib-zhazushy", SharePct: "25"}, {PartyID: "lib-translators", SharePct: "15"}},
-		text:     []string{"Абай Құнанбайұлының жас шағы мен кемелденуі туралы роман-эпопея."},
+		holders: []RightsHolder{{PartyID: "lib-auezov-heirs", SharePct: "60"}, {PartyID: "lib-zhazushy", SharePct: "25"}, {PartyID: "lib-translators", SharePct: "15"}},
+		text:    []string{"Абай Құнанбайұлының жас шағы мен кемелденуі туралы роман-эпопея."},
 		editions: []demoEdition{
 			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "2007", access: AccessLoan, copies: 10},
 			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Жибек жолы", issued: "2012", access: AccessLoan, copies: 6, translators: []string{"Анна Никольская"}},
@@ -90,7 +90,7 @@ var demoWorks = []demoWork{
 	{id: "zhumabayev-batyr-bayan", title: LangMap{"kk": "Батыр Баян", "kk-Latn": "Batyr Baian", "ru": "Батыр Баян", "en": "Batyr Bayan"},
 		author:   LangMap{"kk": "Мағжан Жұмабаев", "kk-Latn": "Mağjan Jūmabaev", "ru": "Магжан Жумабаев", "en": "Magzhan Zhumabayev"},
 		subjects: []string{"poetry", "classics"}, lang: "kk",
-		text:     []string{"Ерте, ерте, ертеде, Ешкі жүні бөртеде..."},
+		text: []string{"Ерте, ерте, ертеде, Ешкі жүні бөртеде..."},
 		editions: []demoEdition{
 			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ана тілі", issued: "1992", access: AccessOpen},
 			{suffix: "kk-audio", lang: "kk", format: FormatAudiobook, publisher: "Аудиокітап", issued: "2021", access: AccessLoan, copies: 4, narrators: []string{"Нұржұман Ықтымбаев"}},
@@ -99,7 +99,7 @@ var demoWorks = []demoWork{
 	{id: "baitursynuly-masa", title: LangMap{"kk": "Маса", "kk-Latn": "Masa", "ru": "Комар", "en": "The Mosquito"},
 		author:   LangMap{"kk": "Ахмет Байтұрсынұлы", "kk-Latn": "Ahmet Baitūrsynūly", "ru": "Ахмет Байтурсынов", "en": "Akhmet Baitursynuly"},
 		subjects: []string{"poetry", "classics"}, lang: "kk",
-		text:     []string{"Маса да ұшып келеді ызыңдап, Ұйқыдағы кісіні ызыңдап."},
+		text: []string{"Маса да ұшып келеді ызыңдап, Ұйқыдағы кісіні ызыңдап."},
 		editions: []demoEdition{
 			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ана тілі", issued: "1991", access: AccessOpen},
 			{suffix: "kk-latn", lang: "kk-Latn", format: FormatEPUB, publisher: "Ana tılı", issued: "2022", access: AccessOpen},
@@ -107,7 +107,7 @@ var demoWorks = []demoWork{
 	{id: "dulatuly-baqytsyz-jamal", title: LangMap{"kk": "Бақытсыз Жамал", "kk-Latn": "Baqytsyz Jamal", "ru": "Несчастная Жамал", "en": "Unhappy Jamal"},
 		author:   LangMap{"kk": "Міржақып Дулатұлы", "kk-Latn": "Mırjaqyp Dulatūly", "ru": "Миржакып Дулатов", "en": "Mirzhakyp Dulatuly"},
 		subjects: []string{"novel", "classics"}, lang: "kk",
-		text:     []string{"Қазақ әдебиетіндегі алғашқы роман (1910)."},
+		text: []string{"Қазақ әдебиетіндегі алғашқы роман (1910)."},
 		editions: []demoEdition{
 			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "1991", access: AccessOpen},
 			{suffix: "ru", lang: "ru", format: FormatPDF, publisher: "Фолиант", issued: "2016", access: AccessLoan, copies: 2},
@@ -120,7 +120,7 @@ var demoWorks = []demoWork{
 	{id: "valikhanov-jongaria", title: LangMap{"kk": "Жоңғария очерктері", "ru": "Очерки Джунгарии", "en": "Sketches of Dzungaria"},
 		author:   LangMap{"kk": "Шоқан Уәлиханов", "kk-Latn": "Şoqan Uälihanov", "ru": "Чокан Валиханов", "en": "Chokan Valikhanov"},
 		subjects: []string{"history", "classics"}, lang: "ru",
-		text:     []string{"Очерки Джунгарии — путевые записки 1856 года."},
+		text: []string{"Очерки Джунгарии — путевые записки 1856 года."},
 		editions: []demoEdition{
 			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Наука", issued: "1961", access: AccessOpen},
 			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ғылым", issued: "1985", access: AccessOpen},
