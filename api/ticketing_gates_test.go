@@ -71,6 +71,13 @@ func TestTicketCheckinExactlyOnce(t *testing.T) {
 	if got := w.entriesOfKind(t, ticketing.KindCheckin); got != 1 {
 		t.Fatalf("%d check-in entries after the replay, want 1", got)
 	}
+	m := string(w.must("GET", "/metrics", "", nil, 200).Body)
+	for _, want := range []string{`ecinema_ticketing_checkins_total{mode="online",result="admitted"} 1`,
+		`ecinema_ticketing_checkins_total{mode="online",result="already_admitted"} 99`, `ecinema_ticketing_tickets_sold_total 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 func (w *ticketWorld) batch(t *testing.T, device string, scans ...map[string]string) []ticketing.ScanResult {

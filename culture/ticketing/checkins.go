@@ -195,7 +195,8 @@ func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (Ch
 		return CheckinResult{}, newErr(ErrOtherVenue, "only a venue's key checks tickets in")
 	}
 	if scannedAt.After(s.cfg.Now().Add(ClockSkew)) {
-		return CheckinResult{}, fieldErr("scanned_at", ErrBadQuery, "scanned_at %s is in the future", req.ScannedAt)
+		errs.Add("scanned_at", "in_future", "is after the server's clock")
+		return CheckinResult{}, errs.Err()
 	}
 	for range maxAttempts {
 		if res, err, ok := s.storedScan(ctx, c.VenueID, req.Device, req.Nonce); ok {
@@ -227,19 +228,36 @@ func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (Ch
 			Nonce: req.Nonce, Gate: req.Gate, ScannedAt: scannedAt.UTC().Format(time.RFC3339Nano), TicketID: cl.TicketID, Result: ResultAdmitted}}}
 		_, err = s.app.Append(ctx, ledger.Record{Kind: KindCheckin, Actor: c.KeyID, Body: body,
 			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				var n int
-				err := tx.QueryRow(ctx, sqlAdmit, cl.TicketID, scannedAt, req.Gate).Scan(&n)
-				if errors.Is(err, pgx.ErrNoRows) {
+				// One round trip: the conditional admission (the
+				// exactly-once rule) and the scan row.
+				var admitted, recorded bool
+				b := &pgx.Batch{}
+				b.Queue(sqlAdmit, cl.TicketID, scannedAt, req.Gate).QueryRow(func(r pgx.Row) error {
+					var n int
+					err := r.Scan(&n)
+					admitted = err == nil
+					return ignoreNoRows(err)
+				})
+				b.Queue(sqlScanIns, c.VenueID, req.Device, req.Nonce, cl.TicketID, req.Gate, scannedAt, ResultAdmitted, e.Seq).QueryRow(func(r pgx.Row) error {
+					var one int
+					err := r.Scan(&one)
+					recorded = err == nil
+					return ignoreNoRows(err)
+				})
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return fmt.Errorf("admit: %w", err)
+				}
+				if !recorded {
+					return errNonceTaken
+				}
+				if !admitted {
 					st, err := readGateState(ctx, tx, []string{cl.TicketID})
 					if err != nil {
 						return err
 					}
 					return st[cl.TicketID].refusal(cl.TicketID)
 				}
-				if err != nil {
-					return fmt.Errorf("admit: %w", err)
-				}
-				return insertScans(ctx, tx, e, body)
+				return nil
 			}})
 		if err == nil {
 			s.metrics.checkins.WithLabelValues(ResultAdmitted, "online").Inc()
@@ -379,6 +397,14 @@ func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) 
 	ats := make([]time.Time, len(req.Scans))
 	for i, sc := range req.Scans {
 		ats[i] = checkScanFields(&errs, fmt.Sprintf("scans[%d].", i), sc.Code, sc.Gate, sc.ScannedAt, sc.Nonce)
+	}
+	if err := errs.Err(); err != nil {
+		return BatchResult{}, err
+	}
+	for i, at := range ats {
+		if at.After(s.cfg.Now().Add(ClockSkew)) {
+			errs.Add(fmt.Sprintf("scans[%d].scanned_at", i), "in_future", "is after the server's clock")
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return BatchResult{}, err
