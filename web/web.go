@@ -18,6 +18,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/boxoffice"
+	"ecinema/culture/archive"
 	"ecinema/culture/langmap"
 	"ecinema/culture/ticketing"
 	"ecinema/ledger"
@@ -63,6 +64,8 @@ type Deps struct {
 	WitnessQuorum int
 	// Ticketing serves /tickets, the public e-ticketing figures; nil hides it.
 	Ticketing *ticketing.Service
+	// Archive serves /archive, the e-Archive's open units; nil hides it.
+	Archive *archive.Service
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
