@@ -34,11 +34,14 @@ const retryAfterSeconds = 2
 const deadlineKey = "deadline"
 
 // requestDeadline bounds each request's work: its context is cancelled
-// DBTimeout after it started, so a database that stops answering (frozen,
-// partitioned) costs a client DBTimeout and a 503, not a hang. Streams
-// (routes behind bulk) switch to an idle deadline: the timer restarts on
-// every write, so a long export that keeps moving is never cut, and one
-// that stalls for DBTimeout is.
+// when it makes no progress for DBTimeout, so a database that stops
+// answering (frozen, partitioned) costs a client DBTimeout and a 503, not a
+// hang. Progress is a write of the answer or a read of the body (after
+// cleanInput has read text bodies): an ordinary handler writes its answer
+// once, after its database work, so for it the deadline is a total one; a
+// stream (an export, a file download, an upload that the handler reads
+// itself) restarts the timer with every write or read, so one that keeps
+// moving is never cut and one that stalls for DBTimeout is.
 func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	d := s.deps.DBTimeout
 	if d <= 0 {
@@ -67,56 +70,39 @@ func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 type deadline struct {
 	d     time.Duration
 	timer *time.Timer
-	idle  bool // set once, by bulk, before the handler writes
 }
 
-// idleWriter restarts an idle deadline on every write.
+// idleWriter restarts the deadline on every write.
 type idleWriter struct {
 	http.ResponseWriter
 	dl *deadline
 }
 
 func (w *idleWriter) Write(b []byte) (int, error) {
-	if w.dl.idle {
-		w.dl.timer.Reset(w.dl.d)
-	}
+	w.dl.timer.Reset(w.dl.d)
 	return w.ResponseWriter.Write(b)
 }
 
-// idleReader restarts an idle deadline on every read of the request body,
-// so a long upload that keeps moving is not cut either.
+// idleReader restarts the deadline on every read of the request body, so
+// a long upload that keeps moving is not cut either.
 type idleReader struct {
 	io.ReadCloser
 	dl *deadline
 }
 
 func (r *idleReader) Read(b []byte) (int, error) {
-	if r.dl.idle {
-		r.dl.timer.Reset(r.dl.d)
-	}
+	r.dl.timer.Reset(r.dl.d)
 	return r.ReadCloser.Read(b)
 }
 
 // Unwrap lets http.ResponseController reach Flush on the real writer.
 func (w *idleWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// stream marks a route whose work is long but keeps moving (an upload, a
-// download): its deadline becomes an idle one, restarted by every read of
-// the body and every write of the answer.
-func (s *Server) stream(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if dl, ok := c.Get(deadlineKey).(*deadline); ok {
-			dl.idle = true
-			dl.timer.Reset(dl.d)
-		}
-		return next(c)
-	}
-}
-
 // bulk marks a route as a bulk read (exports, statements, reconciliation):
-// a stream of which at most Deps.BulkReaders run at once, so they can never
-// hold the pool connections the write path needs. A request that waits for
-// a slot longer than its deadline is 503.
+// at most Deps.BulkReaders of them run at once, so they can never hold the
+// pool connections the write path needs. A request that waits for a slot
+// longer than its deadline is 503; once it has one, its deadline starts
+// again.
 func (s *Server) bulk(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.bulkSlots != nil {
@@ -130,7 +116,10 @@ func (s *Server) bulk(next echo.HandlerFunc) echo.HandlerFunc {
 				return c.Request().Context().Err()
 			}
 		}
-		return s.stream(next)(c)
+		if dl, ok := c.Get(deadlineKey).(*deadline); ok {
+			dl.timer.Reset(dl.d)
+		}
+		return next(c)
 	}
 }
 
