@@ -17,8 +17,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver goose runs on
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -42,26 +45,6 @@ func Up(ctx context.Context, url string) error {
 	return nil
 }
 
-// Pending reports how many migrations have not been applied yet.
-func Pending(ctx context.Context, url string) (int, error) {
-	p, db, err := provider(url)
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	st, err := p.Status(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("migrations: status: %w", err)
-	}
-	n := 0
-	for _, s := range st {
-		if s.State == goose.StatePending {
-			n++
-		}
-	}
-	return n, nil
-}
-
 func provider(url string) (*goose.Provider, *sql.DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
@@ -81,4 +64,39 @@ func provider(url string) (*goose.Provider, *sql.DB, error) {
 	return p, db, nil
 }
 
-var _ = stdlib.GetDefaultDriver
+// Versions lists the versions of the embedded migrations, in order.
+func Versions() []int64 {
+	var out []int64
+	entries, _ := fs.ReadDir(files, ".")
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, _ := strings.Cut(name, "_")
+		if v, err := strconv.ParseInt(num, 10, 64); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Querier runs one-row queries: a pgxpool.Pool, a pgx.Conn or a pgx.Tx.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const sqlApplied = `SELECT count(DISTINCT version_id) FROM goose_db_version WHERE is_applied AND version_id = ANY($1)`
+
+// Missing reports how many embedded migrations the database has not
+// applied, through the caller's connection pool: a readiness probe opens no
+// connection of its own (migration 0018 lets the service role read goose's
+// table).
+func Missing(ctx context.Context, q Querier) (int, error) {
+	want := Versions()
+	var applied int
+	if err := q.QueryRow(ctx, sqlApplied, want).Scan(&applied); err != nil {
+		return 0, fmt.Errorf("migrations: applied versions: %w", err)
+	}
+	return len(want) - applied, nil
+}

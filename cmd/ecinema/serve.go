@@ -80,7 +80,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Witnesses: cfg.Witnesses, WitnessQuorum: cfg.WitnessQuorum,
 		Ready: func(ctx context.Context) error {
-			n, err := migrations.Pending(ctx, cfg.DatabaseURL)
+			n, err := migrations.Missing(ctx, pool)
 			if err != nil {
 				return errors.New("cannot read migration state")
 			}
