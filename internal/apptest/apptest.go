@@ -29,6 +29,9 @@ type Env struct {
 	App      *app.App
 	AdminKey string // secret of an admin key
 	Verifier string // checkpoint verifier key
+	// OnResponse, when set, sees every request Do sends with its answer
+	// (an OpenAPI response validator, for one).
+	OnResponse func(req *http.Request, reqBody []byte, res *http.Response, body []byte)
 }
 
 // New starts the service on a fresh database; everything stops when the
@@ -119,18 +122,22 @@ func (r Response) ErrorCode() string {
 func (e *Env) Do(method, path, key string, body any, headers ...string) Response {
 	e.T.Helper()
 	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	case string:
-		rd = bytes.NewReader([]byte(b))
+		raw = []byte(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.T.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, e.URL+path, rd)
 	if err != nil {
@@ -153,6 +160,9 @@ func (e *Env) Do(method, path, key string, body any, headers ...string) Response
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		e.T.Fatal(err)
+	}
+	if e.OnResponse != nil {
+		e.OnResponse(req, raw, res, b)
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
