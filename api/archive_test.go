@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -595,5 +596,32 @@ func TestArchiveOAIHarvest(t *testing.T) {
 	ids, _ = harvest("verb=ListRecords&metadataPrefix=oai_dc&from=" + from.Format("2006-01-02T15:04:05Z"))
 	if strings.Join(ids, ",") != "u2,u4" {
 		t.Fatalf("incremental harvest %v", ids)
+	}
+}
+
+// TestArchiveDepositTooLarge: a bag over ECINEMA_MAX_UPLOAD is 413 and
+// leaves nothing, whether the length is announced or not.
+func TestArchiveDepositTooLarge(t *testing.T) {
+	env := apptest.New(t, func(c *app.Config) { c.Archive.MaxUpload = 4096 })
+	e := &archiveEnv{Env: env, arch: scopedKey(t, env, apikey.RoleArchivist, ""), blobDir: env.App.Blobs.(*blobstore.FS).Dir()}
+	e.putUnit(t, "u1", unitBody("x", "open", "R-1"))
+	bag := archivetest.Bag(bagit.Tar, "", "big", map[string][]byte{"big.tif": bytes.Repeat([]byte("x"), 10000)})
+	blobs := e.blobCount(t)
+	expect(t, "too large", e.Do("POST", "/v1/archive/units/u1/deposits", e.arch, bag, "Content-Type", "application/x-tar"), 413, "body_too_large")
+	// Chunked: no Content-Length, cut while streaming.
+	req, _ := http.NewRequest("POST", e.URL+"/v1/archive/units/u1/deposits", io.MultiReader(bytes.NewReader(bag)))
+	req.Header.Set("Content-Type", "application/x-tar")
+	req.Header.Set("Authorization", "Bearer "+e.arch)
+	req.ContentLength = -1
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 413 {
+		t.Fatalf("chunked too large: %d", res.StatusCode)
+	}
+	if e.blobCount(t) != blobs {
+		t.Fatal("a refused upload left blobs")
 	}
 }

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"ecinema/culture/archive"
 	"ecinema/culture/archive/archivetest"
 	"ecinema/culture/archive/bagit"
 	"ecinema/culture/blobstore"
+	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 )
 
@@ -102,4 +105,46 @@ func TestFixity(t *testing.T) {
 	if err != nil || rep.AIPs != 1 {
 		t.Fatalf("slice %+v, %v", rep, err)
 	}
+}
+
+// TestScheduledFixityMetric: the server's rolling fixity (an interval of
+// 240 ms, so a slice every 10 ms) finds a flipped byte on its own and
+// counts it in ecinema_archive_fixity_failures_total.
+func TestScheduledFixityMetric(t *testing.T) {
+	env := apptest.New(t, func(c *app.Config) { c.FixityInterval = 240 * time.Millisecond })
+	store := env.App.Blobs.(*blobstore.FS)
+	res := deposit(t, env, "u1", "e1", map[string][]byte{"scan.tif": bytes.Repeat([]byte("Z"), 2048)})
+	p := store.Path(payloadHash(res, "data/scan.tif"))
+	data, _ := os.ReadFile(p)
+	data[7] ^= 1
+	os.WriteFile(p, data, 0o600)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := env.Do("GET", "/metrics", "", nil)
+		if m := regexp.MustCompile(`(?m)^ecinema_archive_fixity_failures_total (\d+)`).FindSubmatch(r.Body); m != nil && string(m[1]) != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scheduled fixity failure counted:\n%s", grepMetrics(r.Body))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	evs, err := env.App.Archive.Events(context.Background(), "u1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Type != archive.EventFixity || last.Outcome != "failure" {
+		t.Fatalf("last event %+v", last)
+	}
+}
+
+func grepMetrics(b []byte) string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "archive") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
