@@ -100,7 +100,10 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := loadMuseumDemo(ctx, env, pool, w, cfg); err != nil {
 		return err
 	}
-	return loadLibraryDemo(ctx, env, pool, w, cfg.Last)
+	if err := loadLibraryDemo(ctx, env, pool, w, cfg.Last); err != nil {
+		return err
+	}
+	return loadNGOFundHubsDemo(ctx, env, pool, w)
 }
 
 // loadTicketingDemo loads the culture ticketing demo (theatres, concert

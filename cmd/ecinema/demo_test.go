@@ -20,6 +20,11 @@ func TestDemoCommand(t *testing.T) {
 	if !strings.HasPrefix(out, "demo loaded: 112 cinemas") || !strings.Contains(errOut, "demo: day 2/2 2026-03-19") {
 		t.Errorf("demo stdout %q stderr %q", out, errOut)
 	}
+	for _, want := range []string{"ngo demo loaded: 300 NGOs", "fund demo loaded: 40 applications", "12 awards", "hubs demo loaded: 10 hubs, 40 events"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo stdout lacks %q: %q", want, out)
+		}
+	}
 	out, errOut, err = runCmd(t, env, "verify", "--deep", "--allow-unsigned-tail")
 	if err != nil || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("verify --deep = %q %q, %v", out, errOut, err)

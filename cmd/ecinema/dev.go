@@ -243,5 +243,8 @@ func createDemoKeys(ctx context.Context, url string) (string, error) {
 		}
 		fmt.Fprintf(&b, "  %-12s %-22s %s\n", apikey.RoleVenue, "abai-opera", secret)
 	}
+	if err := demoNGOFundHubsKeys(ctx, pool, store, &b); err != nil {
+		return "", err
+	}
 	return b.String(), nil
 }

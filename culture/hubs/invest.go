@@ -16,6 +16,7 @@ import (
 
 	"ecinema/culture/fund"
 	"ecinema/culture/langmap"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
@@ -342,7 +343,7 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 	}
 	body := dealBody{IntroductionID: introID, HubID: hubID, PitchID: pitchID, InvestorID: cur.InvestorID, BIN: p.BIN,
 		Sector: p.Sector, Region: p.Region, Amount: amount.StringFixed(2), Instrument: in.Instrument,
-		ClosedOn: at.In(time.FixedZone("UTC+5", 5*3600)).Format(time.DateOnly)}
+		ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}
 	_, err = s.app.Append(ctx, ledger.Record{Kind: KindDeal, Actor: actor, Body: body,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			if err := check(ctx, tx); err != nil {
