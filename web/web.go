@@ -20,6 +20,7 @@ import (
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
 	"ecinema/culture/langmap"
+	"ecinema/culture/museum"
 	"ecinema/culture/ticketing"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -66,6 +67,8 @@ type Deps struct {
 	Ticketing *ticketing.Service
 	// Archive serves /archive, the e-Archive's open units; nil hides it.
 	Archive *archive.Service
+	// Museum serves /museums, the public museum catalogue; nil hides it.
+	Museum *museum.Service
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
@@ -108,6 +111,7 @@ func New(d Deps) *Pages {
 		},
 		"verifyMessages": verifyMessages,
 		"pick":           func(lang string, m langmap.Map) string { return m.Pick(lang) },
+		"picks":          func(lang string, m museum.LangMap) string { return museum.Pick(m, lang) },
 		"witnesses": func() map[string]any {
 			keys := d.WitnessKeys
 			if keys == nil {
