@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -132,7 +133,7 @@ func New(d Deps) *Server {
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
 		middleware.Recover(),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M",
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(MaxBodyBytes) + "B",
 			Skipper: func(c echo.Context) bool { return uploadRoutes[c.Path()] }}),
 		cleanInput,
 		s.requestDeadline,

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"ecinema/validate"
 )
 
 // FormatVersion is the value of "v" in every entry this package writes.
@@ -71,7 +73,6 @@ var ErrBadRecord = errors.New("ledger: bad record")
 var (
 	kindRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	flagRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 )
 
 // LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 || b).
@@ -109,7 +110,7 @@ func checkRecord(r *Record) error {
 	if !kindRE.MatchString(r.Kind) {
 		return fmt.Errorf("%w: kind %q", ErrBadRecord, r.Kind)
 	}
-	if r.Actor != "system" && !idRE.MatchString(r.Actor) {
+	if r.Actor != "system" && !validate.IDPattern.MatchString(r.Actor) {
 		return fmt.Errorf("%w: actor %q", ErrBadRecord, r.Actor)
 	}
 	return nil
@@ -117,10 +118,10 @@ func checkRecord(r *Record) error {
 
 // checkScope validates the scope columns and flags of a record.
 func checkScope(cinemaID, filmID string, flags []string) error {
-	if cinemaID != "" && !idRE.MatchString(cinemaID) {
+	if cinemaID != "" && !validate.IDPattern.MatchString(cinemaID) {
 		return fmt.Errorf("%w: cinema id %q", ErrBadRecord, cinemaID)
 	}
-	if filmID != "" && !idRE.MatchString(filmID) {
+	if filmID != "" && !validate.IDPattern.MatchString(filmID) {
 		return fmt.Errorf("%w: film id %q", ErrBadRecord, filmID)
 	}
 	for _, f := range flags {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"ecinema/validate"
 )
 
 // Defaults of the retry policy; see the With* options.
@@ -209,8 +211,8 @@ func (c *Client) Screenings(ctx context.Context, boxOfficeDay time.Time) ([]Scre
 // /v1/screenings/{id}/tickets). Resend only the tickets missing here, with
 // the batch's own idempotency key.
 func (c *Client) ScreeningTickets(ctx context.Context, screeningID string) (*ScreeningState, []SoldTicket, error) {
-	if !idPattern.MatchString(screeningID) {
-		return nil, nil, &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", screeningID, idPattern)}
+	if !validate.IDPattern.MatchString(screeningID) {
+		return nil, nil, &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", screeningID, validate.IDPattern)}
 	}
 	var res struct {
 		Screening ScreeningState `json:"screening"`

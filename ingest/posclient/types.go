@@ -3,10 +3,11 @@ package posclient
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"ecinema/validate"
 )
 
 // Screening is the body of PUT /v1/screenings/{id}. The screening's id is the
@@ -183,10 +184,6 @@ type RefundResult struct {
 	IdempotencyKey string `json:"-"`
 }
 
-// idPattern is SPEC 4's client-chosen id syntax; ids that go into a URL path
-// are checked against it so that no id can change the path.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-
 // formatMoney renders d with exactly two fraction digits, refusing values
 // that would be rounded.
 func formatMoney(d decimal.Decimal) (string, error) {
@@ -209,8 +206,8 @@ func parseMoney(s string) (decimal.Decimal, error) {
 }
 
 func (s Screening) validate(id string) error {
-	if !idPattern.MatchString(id) {
-		return &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", id, idPattern)}
+	if !validate.IDPattern.MatchString(id) {
+		return &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", id, validate.IDPattern)}
 	}
 	for _, f := range []struct{ name, v string }{{"hall_id", s.HallID}, {"film_id", s.FilmID}, {"format", s.Format}, {"language", s.Language}} {
 		if f.v == "" {
