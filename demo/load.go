@@ -214,8 +214,11 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
 		}
 		el := time.Since(dayStart)
-		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s)", d+1, cfg.Days, day.Format("2006-01-02"),
-			dayTickets.Load(), el.Round(time.Millisecond), float64(dayTickets.Load())/el.Seconds())
+		// ETA: the mean time per day so far times the days left (later days
+		// are busier, so it errs on the short side).
+		eta := time.Duration(float64(time.Since(start)) / float64(d+1) * float64(cfg.Days-d-1)).Round(time.Second)
+		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s), about %s left", d+1, cfg.Days, day.Format("2006-01-02"),
+			dayTickets.Load(), el.Round(time.Millisecond), float64(dayTickets.Load())/el.Seconds(), eta)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE demo_datasets SET completed_at = now()"); err != nil {
 		return st, fmt.Errorf("demo: %w", err)

@@ -46,10 +46,9 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 		return env.getenv(k)
 	}
 	if env.getenv("ECINEMA_DATABASE_URL") == "" {
-		sum := sha256.Sum256([]byte(abs))
 		c, err := pgcluster.Start(ctx, pgcluster.Options{
 			DataDir:   filepath.Join(abs, "pg"),
-			SocketDir: "/tmp/ecinema-" + hex.EncodeToString(sum[:4]),
+			SocketDir: devSocketDir(abs),
 			LogFile:   filepath.Join(abs, "log", "postgres.log"),
 		})
 		if err != nil {
@@ -127,6 +126,49 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "try: curl -s -H 'Authorization: Bearer %s' http://%s/v1/regions\n", adminKey, addr)
 		fmt.Fprintf(env.stdout, "database:        %s\nCtrl-C stops the server and the database.\n\n", cfg.DatabaseURL)
 	})
+}
+
+// devSocketDir is where make run's cluster under dataDir (an absolute
+// path) puts its socket: short, because socket paths are limited to ~100 bytes.
+func devSocketDir(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return "/tmp/ecinema-" + hex.EncodeToString(sum[:4])
+}
+
+// checkoutEnv lets the commands that talk to the database (verify, apikey)
+// run from the checkout as the README writes them: when
+// ECINEMA_DATABASE_URL is unset and ./.data holds make run's cluster, its
+// URL (the cluster must be running), and .data/log.key for
+// ECINEMA_LOG_KEY_FILE. It says so on stderr.
+func checkoutEnv(env *cmdEnv) *cmdEnv {
+	if env.getenv("ECINEMA_DATABASE_URL") != "" {
+		return env
+	}
+	abs, err := filepath.Abs(".data")
+	if err != nil {
+		return env
+	}
+	if _, err := os.Stat(filepath.Join(abs, "pg", "PG_VERSION")); err != nil {
+		return env
+	}
+	url := "postgres://postgres@/ecinema?host=" + devSocketDir(abs) + "&port=5432&sslmode=disable"
+	keyFile := filepath.Join(abs, "log.key")
+	fmt.Fprintf(env.stderr, "using make run's database under .data (%s)\n", url)
+	get := env.getenv
+	return &cmdEnv{stdout: env.stdout, stderr: env.stderr, getenv: func(k string) string {
+		switch k {
+		case "ECINEMA_DATABASE_URL":
+			return url
+		case "ECINEMA_LOG_KEY_FILE":
+			if v := get(k); v != "" {
+				return v
+			}
+			if _, err := os.Stat(keyFile); err == nil {
+				return keyFile
+			}
+		}
+		return get(k)
+	}}
 }
 
 // ensureDatabase creates database name when it does not exist.
