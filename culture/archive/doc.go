@@ -60,8 +60,8 @@
 //
 // RunFixity re-hashes (SHA-256 and SHA-512) the files of the AIPs checked
 // longest ago, 1/24 of them every 1/24 of ECINEMA_FIXITY_INTERVAL, so every
-// AIP is checked within the interval; `ecinema archive fixity` checks all
-// now. Each AIP checked gets a "fixity check" archive_event with outcome
+// AIP is checked within the interval (one server process per slice, under
+// a PostgreSQL advisory lock); `ecinema archive fixity` checks all now. Each AIP checked gets a "fixity check" archive_event with outcome
 // success or failure; a failure (changed bytes, wrong size or a missing
 // blob) is also an error log and, in the server, a count in
 // ecinema_archive_fixity_failures_total.

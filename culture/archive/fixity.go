@@ -156,24 +156,41 @@ func (s *Service) RunFixity(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		var total int
-		if err := s.pool.QueryRow(ctx, countAIPs).Scan(&total); err != nil {
-			s.log.ErrorContext(ctx, "archive fixity: count", "err", err)
-			continue
-		}
-		if total == 0 {
-			continue
-		}
-		rep, err := s.Fixity(ctx, "system", "", (total+slices-1)/slices)
-		if err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "archive fixity run failed", "err", err)
-		}
-		s.metrics.fixityChecked.Add(float64(rep.AIPs))
-		aipsFailed := map[int64]bool{}
-		for _, f := range rep.Failures {
-			aipsFailed[f.AIPSeq] = true
-		}
-		s.metrics.fixityFailures.Add(float64(len(aipsFailed)))
-		s.log.InfoContext(ctx, "archive fixity slice", "aips", rep.AIPs, "files", rep.Files, "bytes", rep.Bytes, "failures", len(rep.Failures))
+		s.fixitySlice(ctx, slices)
 	}
+}
+
+// fixitySlice checks one slice, in one server process at a time (a
+// session advisory lock; the others skip this tick).
+func (s *Service) fixitySlice(ctx context.Context, slices int) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		s.log.ErrorContext(ctx, "archive fixity: connection", "err", err)
+		return
+	}
+	defer conn.Release()
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('ecinema.archive.fixity'))`).Scan(&got); err != nil || !got {
+		return
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('ecinema.archive.fixity'))`)
+	var total int
+	if err := s.pool.QueryRow(ctx, countAIPs).Scan(&total); err != nil {
+		s.log.ErrorContext(ctx, "archive fixity: count", "err", err)
+		return
+	}
+	if total == 0 {
+		return
+	}
+	rep, err := s.Fixity(ctx, "system", "", (total+slices-1)/slices)
+	if err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "archive fixity run failed", "err", err)
+	}
+	s.metrics.fixityChecked.Add(float64(rep.AIPs))
+	aipsFailed := map[int64]bool{}
+	for _, f := range rep.Failures {
+		aipsFailed[f.AIPSeq] = true
+	}
+	s.metrics.fixityFailures.Add(float64(len(aipsFailed)))
+	s.log.InfoContext(ctx, "archive fixity slice", "aips", rep.AIPs, "files", rep.Files, "bytes", rep.Bytes, "failures", len(rep.Failures))
 }
