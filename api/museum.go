@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/apikey"
+	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
 )
 
@@ -77,13 +78,7 @@ func siteLinks(c echo.Context) museum.Links {
 // lang is the language the client asks for: ?lang= wins over
 // Accept-Language (its first tag).
 func lang(c echo.Context) string {
-	if l := c.QueryParam("lang"); l != "" {
-		return l
-	}
-	al := c.Request().Header.Get("Accept-Language")
-	first, _, _ := strings.Cut(al, ",")
-	first, _, _ = strings.Cut(first, ";")
-	return strings.TrimSpace(first)
+	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
 }
 
 func handleMuseumObjectPut(svc *museum.Service) echo.HandlerFunc {

@@ -111,7 +111,6 @@ func New(d Deps) *Pages {
 		},
 		"verifyMessages": verifyMessages,
 		"pick":           func(lang string, m langmap.Map) string { return m.Pick(lang) },
-		"picks":          func(lang string, m museum.LangMap) string { return museum.Pick(m, lang) },
 		"witnesses": func() map[string]any {
 			keys := d.WitnessKeys
 			if keys == nil {

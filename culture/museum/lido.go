@@ -67,12 +67,11 @@ func langs(o Object) []string {
 	return ls
 }
 
-// pick returns m's text in lang, else the kk → ru → en fallback.
+// pick returns m's text in lang, else the kk → ru → en fallback, else
+// any text it has.
 func pick(m LangMap, lang string) string {
-	for _, l := range []string{lang, "kk", "ru", "en"} {
-		if s := m[l]; s != "" {
-			return s
-		}
+	if s := m.Pick(lang); s != "" {
+		return s
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		return m[k]

@@ -3,11 +3,13 @@ package museum
 import (
 	"errors"
 	"time"
+
+	"ecinema/culture/langmap"
 )
 
 // LangMap is a human-readable text in several languages, keyed by BCP 47
-// tag ("kk", "ru", "en", "kk-Latn").
-type LangMap map[string]string
+// tag ("kk", "ru", "en", "kk-Latn"): the culture modules' langmap.Map.
+type LangMap = langmap.Map
 
 // Date is an object's production date: the text a visitor reads and the
 // range of years it stands for (SPECTRUM "object production date").
