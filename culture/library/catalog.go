@@ -86,36 +86,44 @@ const itemColumns = `e.id, e.version, e.work_id, e.language, COALESCE(e.isbn, ''
 const selectFilesOf = `SELECT edition_id, role, n, sha256, size, media_type, title, duration::float8, bitrate
 FROM library_files WHERE edition_id = ANY($1) ORDER BY edition_id, role, n`
 
-// where builds the filter of q with its arguments numbered from $first.
-func (q Query) where(first int) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
+// where builds the filter of q over library_editions e, with its
+// arguments numbered from $first. Conditions on the work (subject, search)
+// select the works first, in a MATERIALIZED CTE, so that the planner does
+// not walk every edition in feed order testing each one's work.
+func (q Query) where(first int) (cte, where string, args []any) {
+	var econds, wconds []string
+	add := func(conds *[]string, cond string, v any) {
 		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)+first-1)))
+		*conds = append(*conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)+first-1)))
 	}
 	if q.Language != "" {
-		add("e.language = ?", q.Language)
-	}
-	if q.Subject != "" {
-		add("? = ANY(w.subjects)", q.Subject)
+		add(&econds, "e.language = ?", q.Language)
 	}
 	if q.Format != "" {
-		add("e.format = ?", q.Format)
+		add(&econds, "e.format = ?", q.Format)
 	}
-	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
-		if len(conds) > 12 {
+	if q.Subject != "" {
+		add(&wconds, "? = ANY(w.subjects)", q.Subject)
+	}
+	for i, word := range strings.Fields(strings.ToLower(q.Search)) {
+		if i >= 12 {
 			break
 		}
-		add("strpos(w.search, ?) > 0", word)
+		add(&wconds, "strpos(w.search, ?) > 0", word)
 	}
-	if len(conds) == 0 {
-		return "", args
+	if len(wconds) > 0 {
+		cte = "WITH m AS MATERIALIZED (SELECT w.id FROM library_works w WHERE " + strings.Join(wconds, " AND ") + ") "
+		econds = append(econds, "e.work_id IN (SELECT id FROM m)")
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	if len(econds) > 0 {
+		where = " WHERE " + strings.Join(econds, " AND ")
+	}
+	return cte, where, args
 }
 
-// Items returns a page of editions for q and how many match in all.
+// Items returns a page of editions for q and how many match in all. The
+// page's ids are chosen on library_editions alone (its feed-order index
+// serves deep pages), then the items are read by id.
 func (s *Service) Items(ctx context.Context, q Query) ([]Item, int, error) {
 	if q.PerPage <= 0 {
 		q.PerPage = PerPage
@@ -123,21 +131,31 @@ func (s *Service) Items(ctx context.Context, q Query) ([]Item, int, error) {
 	if q.Page < 1 {
 		q.Page = 1
 	}
-	where, args := q.where(1)
+	cte, where, args := q.where(1)
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM library_editions e JOIN library_works w ON w.id = e.work_id`+where,
-		args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, cte+`SELECT count(*) FROM library_editions e`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("library: count editions: %w", err)
 	}
-	order := " ORDER BY e.created_at DESC, e.id"
+	from, order := " FROM library_editions e", " ORDER BY e.created_at DESC, e.id"
 	if q.Sort == SortPopular {
-		order = ` ORDER BY (SELECT count(*) FROM library_loans l WHERE l.edition_id = e.id AND l.borrowed_at > $1::timestamptz - interval '30 days') DESC,
-  e.created_at DESC, e.id`
+		// One pass over the month's loans, joined by hash: a correlated
+		// count per edition would scan the loans once per edition.
+		cte, where, args = q.where(2)
+		args = append([]any{s.now()}, args...)
+		from += ` LEFT JOIN (SELECT edition_id, count(*) AS n FROM library_loans
+  WHERE borrowed_at > $1::timestamptz - interval '30 days' GROUP BY edition_id) pop ON pop.edition_id = e.id`
+		order = " ORDER BY COALESCE(pop.n, 0) DESC, e.created_at DESC, e.id"
 	}
-	where, args = q.where(2)
-	sql := "SELECT " + itemColumns + " FROM library_editions e JOIN library_works w ON w.id = e.work_id" + where + order +
-		fmt.Sprintf(" LIMIT %d OFFSET %d", q.PerPage, (q.Page-1)*q.PerPage)
-	items, err := s.queryItems(ctx, sql, append([]any{s.now()}, args...)...)
+	sql := cte + "SELECT e.id" + from + where + order + fmt.Sprintf(" LIMIT %d OFFSET %d", q.PerPage, (q.Page-1)*q.PerPage)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("library: editions page: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, 0, fmt.Errorf("library: editions page: %w", err)
+	}
+	items, err := s.ItemsByID(ctx, ids)
 	return items, total, err
 }
 
@@ -236,13 +254,17 @@ type Count struct {
 
 // Languages returns the edition languages with their counts, by tag.
 func (s *Service) Languages(ctx context.Context) ([]Count, error) {
-	return s.counts(ctx, `SELECT language, count(*) FROM library_editions GROUP BY language ORDER BY language`)
+	return memo(s, "languages", func() ([]Count, error) {
+		return s.counts(ctx, `SELECT language, count(*) FROM library_editions GROUP BY language ORDER BY language`)
+	})
 }
 
 // Subjects returns the work subjects with their edition counts, by name.
 func (s *Service) Subjects(ctx context.Context) ([]Count, error) {
-	return s.counts(ctx, `SELECT s, count(*) FROM library_editions e JOIN library_works w ON w.id = e.work_id,
+	return memo(s, "subjects", func() ([]Count, error) {
+		return s.counts(ctx, `SELECT s, count(*) FROM library_editions e JOIN library_works w ON w.id = e.work_id,
   unnest(w.subjects) AS s GROUP BY s ORDER BY s`)
+	})
 }
 
 func (s *Service) counts(ctx context.Context, sql string) ([]Count, error) {
@@ -263,6 +285,10 @@ func (s *Service) counts(ctx context.Context, sql string) ([]Count, error) {
 
 // LastUpdate is the time of the latest catalogue change (feed updated).
 func (s *Service) LastUpdate(ctx context.Context) (time.Time, error) {
+	return memo(s, "updated", func() (time.Time, error) { return s.lastUpdate(ctx) })
+}
+
+func (s *Service) lastUpdate(ctx context.Context) (time.Time, error) {
 	var t *time.Time
 	err := s.pool.QueryRow(ctx, `SELECT max(updated_at) FROM library_editions`).Scan(&t)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +43,44 @@ type Service struct {
 	dummyHash []byte
 	linkMu    sync.Mutex
 	linkKey   []byte
+
+	// gen counts this process's appends; cache holds facet counts and the
+	// catalogue's last update for a few seconds or until the next append.
+	gen     atomic.Uint64
+	cacheMu sync.Mutex
+	cache   map[string]cached
+}
+
+type cached struct {
+	gen   uint64
+	until time.Time
+	value any
+}
+
+// cacheTTL bounds how stale facet counts and feed dates may be when another
+// process wrote (this process's own writes clear the cache at once).
+const cacheTTL = 10 * time.Second
+
+// memo returns load's value for key, cached.
+func memo[T any](s *Service, key string, load func() (T, error)) (T, error) {
+	gen, now := s.gen.Load(), time.Now()
+	s.cacheMu.Lock()
+	c, ok := s.cache[key]
+	s.cacheMu.Unlock()
+	if ok && c.gen == gen && now.Before(c.until) {
+		return c.value.(T), nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	s.cacheMu.Lock()
+	if s.cache == nil {
+		s.cache = map[string]cached{}
+	}
+	s.cache[key] = cached{gen: gen, until: now.Add(cacheTTL), value: v}
+	s.cacheMu.Unlock()
+	return v, nil
 }
 
 // NewService returns the library on pool, writing through app and keeping
@@ -82,6 +121,7 @@ func (s *Service) appendRecord(ctx context.Context, actor, kind string, body any
 			return err
 		}}
 	e, err := s.app.Append(ctx, rec)
+	s.gen.Add(1)
 	if err != nil {
 		return ledger.Entry{}, 0, err
 	}
