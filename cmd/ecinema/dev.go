@@ -209,11 +209,7 @@ func ensureAdminKey(ctx context.Context, url, file string) (string, error) {
 // loadDemoOnce loads the 30-day demo data set unless an earlier run did,
 // then creates API keys for the demo's roles and prints them.
 func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, dataDir, dbURL string) {
-	demo, ok := subcommands["demo"]
 	marker := filepath.Join(dataDir, "demo.loaded")
-	if !ok {
-		return
-	}
 	if _, err := os.Stat(marker); err == nil {
 		return
 	}
@@ -229,7 +225,7 @@ func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, 
 	}
 	fmt.Fprintf(env.stderr, "loading the 30-day demo data set up to %s in the background (Ctrl-C is safe: the next make run finishes it; delete .data to start over)\n", last)
 	denv := &cmdEnv{getenv: getenv, stdout: env.stderr, stderr: env.stderr}
-	if err := demo.run(ctx, denv, []string{"--days", "30", "--last", last}); err != nil {
+	if err := cmdDemo(ctx, denv, []string{"--days", "30", "--last", last}); err != nil {
 		if ctx.Err() == nil {
 			fmt.Fprintf(env.stderr, "demo data not loaded: %v\n", err)
 		}

@@ -22,30 +22,25 @@ type subcommand struct {
 	run     func(ctx context.Context, env *cmdEnv, args []string) error
 }
 
-// subcommands lists every subcommand; filled in init because dev runs demo
-// through it. SUBCOMMANDS-MARKER: add yours in the map below.
-var subcommands map[string]subcommand
-
-func init() {
-	subcommands = map[string]subcommand{
-		"serve":   {"run the HTTP API (migrates first)", cmdServe},
-		"migrate": {"apply pending database migrations", cmdMigrate},
-		"apikey": {"create, list or revoke API keys", func(ctx context.Context, env *cmdEnv, args []string) error {
-			return cmdAPIKey(ctx, checkoutEnv(env), args)
-		}},
-		"logkey":    {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
-		"gate":      {"an offline ticket gate: check codes without the network, upload the scans later (gate --url URL --venue ID; gate upload)", cmdGate},
-		"ticketkey": {"generate the key that seals venues' ticket signing keys (ticketkey generate FILE)", cmdTicketKey},
-		"verify": {"verify the ledger online or an export offline", func(ctx context.Context, env *cmdEnv, args []string) error {
-			return cmdVerify(ctx, checkoutEnv(env), args)
-		}},
-		"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
-		"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
-		"bench":   {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
-		"perf":    {"make bench: own durable cluster and server, the write-path table of docs/PERFORMANCE.md", cmdPerf},
-		"archive": {"e-Archive maintenance: archive fixity [--unit ID] re-hashes every stored file", cmdArchive},
-		"witness": {"run a C2SP tlog-witness (witness keygen FILE --name NAME | public FILE | serve)", cmdWitness},
-	}
+// subcommands lists every subcommand.
+var subcommands = map[string]subcommand{
+	"serve":   {"run the HTTP API (migrates first)", cmdServe},
+	"migrate": {"apply pending database migrations", cmdMigrate},
+	"apikey": {"create, list or revoke API keys", func(ctx context.Context, env *cmdEnv, args []string) error {
+		return cmdAPIKey(ctx, checkoutEnv(env), args)
+	}},
+	"logkey":    {"generate the checkpoint signing key (logkey generate FILE)", cmdLogKey},
+	"gate":      {"an offline ticket gate: check codes without the network, upload the scans later (gate --url URL --venue ID; gate upload)", cmdGate},
+	"ticketkey": {"generate the key that seals venues' ticket signing keys (ticketkey generate FILE)", cmdTicketKey},
+	"verify": {"verify the ledger online or an export offline", func(ctx context.Context, env *cmdEnv, args []string) error {
+		return cmdVerify(ctx, checkoutEnv(env), args)
+	}},
+	"demo":    {"load a realistic demo data set through the real write path", cmdDemo},
+	"dev":     {"start a private PostgreSQL under ./.data, load demo data once, serve (make run)", cmdDev},
+	"bench":   {"measure the POS write path of a running server (sales per second, latency)", cmdBench},
+	"perf":    {"make bench: own durable cluster and server, the write-path table of docs/PERFORMANCE.md", cmdPerf},
+	"archive": {"e-Archive maintenance: archive fixity [--unit ID] re-hashes every stored file", cmdArchive},
+	"witness": {"run a C2SP tlog-witness (witness keygen FILE --name NAME | public FILE | serve)", cmdWitness},
 }
 
 // usageError is a mistake in the command line; main exits 2 for it.
