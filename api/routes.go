@@ -113,6 +113,7 @@ func (s *Server) routes() {
 		Ledger: d.Ledger.reader(), Logger: d.Logger, Now: d.Now,
 		WitnessKeys: d.Ledger.witnessKeys(), WitnessQuorum: d.Ledger.witnessQuorum(), Ticketing: d.Ticketing, Archive: d.Archive,
 		Museum: d.Museum,
+		NGO:    d.NGO, Fund: d.Fund, Hubs: d.Hubs,
 		Access: web.Access{BoxOffice: rankingRoles, Share: shareRoles, Statements: partyRoles,
 			StatementScope: func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error {
 				return statementScope(ctx, d.Settlement, p, q)
@@ -131,6 +132,7 @@ func (s *Server) routes() {
 	page(e.GET("/tickets", pages.Tickets()))
 	page(e.GET("/archive", pages.Archive()))
 	page(e.GET("/museums", pages.Museums()))
+	page(e.GET("/creative", pages.Creative()))
 	page(e.GET("/verify/entries/:seq", pages.VerifyEntry()))
 	page(e.GET("/static/*", pages.Static()))
 

@@ -19,8 +19,11 @@ import (
 	"ecinema/apikey"
 	"ecinema/boxoffice"
 	"ecinema/culture/archive"
+	"ecinema/culture/fund"
+	"ecinema/culture/hubs"
 	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
+	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -69,6 +72,10 @@ type Deps struct {
 	Archive *archive.Service
 	// Museum serves /museums, the public museum catalogue; nil hides it.
 	Museum *museum.Service
+	// NGO, Fund and Hubs serve /creative (CULTURE.md section 5); any nil hides it.
+	NGO  *ngo.Service
+	Fund *fund.Service
+	Hubs *hubs.Service
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
