@@ -134,16 +134,16 @@ func TestBoxOfficeEndpoints(t *testing.T) {
 		status    int
 		code      string
 	}{
-		{"/v1/boxoffice/rankings?period=day", analyst, http.StatusBadRequest, "invalid_request"},
-		{"/v1/boxoffice/rankings?period=fortnight&date=" + day, analyst, http.StatusBadRequest, "invalid_request"},
-		{"/v1/boxoffice/rankings?period=day&date=" + day + "&region=KZ-00", analyst, http.StatusBadRequest, "invalid_request"},
-		{"/v1/boxoffice/rankings?period=custom&from=2026-02-01&to=2026-01-01", analyst, http.StatusBadRequest, "invalid_request"},
-		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=week", analyst, http.StatusBadRequest, "invalid_request"},
+		{"/v1/boxoffice/rankings?period=day", analyst, http.StatusBadRequest, "invalid_query"},
+		{"/v1/boxoffice/rankings?period=fortnight&date=" + day, analyst, http.StatusBadRequest, "invalid_query"},
+		{"/v1/boxoffice/rankings?period=day&date=" + day + "&region=KZ-00", analyst, http.StatusBadRequest, "invalid_query"},
+		{"/v1/boxoffice/rankings?period=custom&from=2026-02-01&to=2026-01-01", analyst, http.StatusBadRequest, "invalid_query"},
+		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=week", analyst, http.StatusBadRequest, "invalid_query"},
 		{"/v1/boxoffice/rankings?period=day&date=" + day, pos, http.StatusForbidden, "forbidden"},
 		{"/v1/boxoffice/rankings?period=day&date=" + day, tax, http.StatusForbidden, "forbidden"},
 		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=month", producer, http.StatusForbidden, "forbidden"},
 		{"/v1/boxoffice/share?from=2026-01-01&to=2026-02-01&group_by=month", tax, http.StatusForbidden, "forbidden"},
-		{"/v1/boxoffice/rankings?period=day&date=" + day + "&limit=0", analyst, http.StatusBadRequest, "invalid_request"},
+		{"/v1/boxoffice/rankings?period=day&date=" + day + "&limit=0", analyst, http.StatusBadRequest, "invalid_query"},
 		{"/v1/boxoffice/rankings?period=day&date=" + day, "", http.StatusUnauthorized, "unauthenticated"},
 	} {
 		r := env.Do("GET", c.path, c.key, nil)

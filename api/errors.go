@@ -222,6 +222,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		err = errDBUnavailable
 	}
 	status, body := s.classify(err)
+	// One code for a bad query parameter: a read has no body, so its
+	// invalid fields are query (or path) parameters.
+	if body.Error.Code == "invalid_request" && (c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead) {
+		body.Error.Code, body.Error.Message = "invalid_query", "the request has invalid query parameters"
+	}
 	if status == http.StatusServiceUnavailable {
 		setRetryAfter(c)
 	}

@@ -31,12 +31,12 @@ func TestLanguagesGzipMetrics(t *testing.T) {
 		t.Errorf("ru 403: %d %v %s", r.Status, r.Header.Get("Content-Language"), r.Body)
 	}
 	r = env.Do("GET", "/v1/boxoffice/rankings?period=day&lang=kk", analyst, nil, "Accept-Language", "ru")
-	if r.Status != 400 || r.ErrorCode() != "invalid_request" || !strings.Contains(string(r.Body), "Сұраудың кейбір өрістері қате") ||
+	if r.Status != 400 || r.ErrorCode() != "invalid_query" || !strings.Contains(string(r.Body), "Сұрау параметрі қате") ||
 		!strings.Contains(string(r.Body), `"field":"date"`) || !strings.Contains(string(r.Body), "міндетті өріс") {
 		t.Errorf("kk 400: %d %s", r.Status, r.Body)
 	}
 	r = env.Do("GET", "/v1/boxoffice/rankings?period=day", analyst, nil)
-	if r.Header.Get("Content-Language") != "en" || !strings.Contains(string(r.Body), "the request has invalid fields") {
+	if r.Header.Get("Content-Language") != "en" || !strings.Contains(string(r.Body), "the request has invalid query parameters") {
 		t.Errorf("en 400: %v %s", r.Header, r.Body)
 	}
 	// No "ledger: " or other package prefix reaches a client.
