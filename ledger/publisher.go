@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,6 +62,9 @@ type Publisher struct {
 	pool *pgxpool.Pool
 	cfg  PublisherConfig
 	wm   *witnessMetrics
+
+	mu       sync.Mutex
+	inflight map[uint32]bool // witnesses (by key hash) with a request under way
 }
 
 // NewPublisher returns a publisher; cfg.Signer must be set.
@@ -83,7 +87,7 @@ func NewPublisher(pool *pgxpool.Pool, cfg PublisherConfig) *Publisher {
 	if cfg.WitnessTimeout <= 0 {
 		cfg.WitnessTimeout = defaultWitnessTimeout
 	}
-	p := &Publisher{pool: pool, cfg: cfg}
+	p := &Publisher{pool: pool, cfg: cfg, inflight: map[uint32]bool{}}
 	if len(cfg.Witnesses) > 0 {
 		p.wm = newWitnessMetrics(cfg.Metrics)
 	}
@@ -98,13 +102,20 @@ func (p *Publisher) Origin() string { return p.cfg.Origin }
 func (p *Publisher) Run(ctx context.Context) error {
 	t := time.NewTicker(p.cfg.Interval)
 	defer t.Stop()
+	// Cosignatures are gathered beside the publishing, one request per
+	// witness at a time: a witness that hangs delays its own cosignature,
+	// never a checkpoint nor another witness's.
+	var gathering sync.WaitGroup
+	defer gathering.Wait()
 	for {
 		if _, err := p.Publish(ctx); err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
 			p.cfg.Logger.Error("ledger: publish checkpoint", "log", p.cfg.LogID, "err", err)
 		}
-		// Witnesses that missed a checkpoint catch up on the next tick.
-		if _, err := p.GatherCosignatures(ctx); err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
-			p.cfg.Logger.Error("ledger: gather cosignatures", "log", p.cfg.LogID, "err", err)
+		// Witnesses that missed a checkpoint catch up on a later tick.
+		if len(p.cfg.Witnesses) > 0 {
+			if err := p.gatherAsync(ctx, &gathering); err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
+				p.cfg.Logger.Error("ledger: gather cosignatures", "log", p.cfg.LogID, "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
+
+	"ecinema/witness"
 )
 
 const (
@@ -83,21 +85,13 @@ func loadCosignatures(ctx context.Context, q querier, logID string, c *Checkpoin
 
 // GatherCosignatures asks every configured witness that has not cosigned
 // the latest checkpoint yet for its cosignature, concurrently, each within
-// its own timeout, and stores what it gets. A witness that is down or
-// refuses delays nothing but its own cosignature; the checkpoint is served
-// with what it has. It returns the latest checkpoint with its
-// cosignatures.
+// its own timeout, waits for them and stores what it gets. It returns the
+// latest checkpoint with its cosignatures. (Run does the same without
+// waiting, one request per witness at a time.)
 func (p *Publisher) GatherCosignatures(ctx context.Context) (Checkpoint, error) {
 	cp, err := latestCheckpoint(ctx, p.pool, p.cfg.LogID)
 	if err != nil {
 		return cp, err
-	}
-	if len(p.cfg.Witnesses) == 0 {
-		return cp, nil
-	}
-	reader := NewReader(p.pool, p.cfg.LogID)
-	proof := func(ctx context.Context, from int64) ([][32]byte, error) {
-		return reader.ConsistencyProof(ctx, from, cp.Size)
 	}
 	var wg sync.WaitGroup
 	for _, w := range p.cfg.Witnesses {
@@ -105,38 +99,83 @@ func (p *Publisher) GatherCosignatures(ctx context.Context) (Checkpoint, error) 
 			continue
 		}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wctx, cancel := context.WithTimeout(ctx, p.cfg.WitnessTimeout)
-			defer cancel()
-			line, err := w.Cosign(wctx, cp.Note, cp.Size, proof)
-			if err == nil {
-				_, err = p.pool.Exec(wctx, sqlInsertCosig, p.cfg.LogID, cp.Size, w.Verifier.Name(), int64(w.Verifier.KeyHash()), line)
-			}
-			if err != nil {
-				if p.wm != nil {
-					p.wm.errs.WithLabelValues(w.Verifier.Name()).Inc()
-				}
-				p.cfg.Logger.Warn("ledger: no cosignature", "log", p.cfg.LogID, "size", cp.Size, "witness", w.Verifier.Name(), "err", err)
-				return
-			}
-			if p.wm != nil {
-				p.wm.cosigs.WithLabelValues(w.Verifier.Name()).Inc()
-			}
-		}()
+		go func() { defer wg.Done(); p.cosign(ctx, cp, w) }()
 	}
 	wg.Wait()
 	if err := loadCosignatures(ctx, p.pool, p.cfg.LogID, &cp); err != nil {
 		return cp, err
 	}
+	p.noteCosignatures(cp)
+	return cp, nil
+}
+
+// gatherAsync starts, for each witness that has not cosigned the latest
+// checkpoint and has no request in flight, a request in the background. A
+// witness that hangs or is down delays nothing but its own cosignature
+// (SPEC 12): neither the checkpoints nor the other witnesses wait for it.
+func (p *Publisher) gatherAsync(ctx context.Context, wg *sync.WaitGroup) error {
+	cp, err := latestCheckpoint(ctx, p.pool, p.cfg.LogID)
+	if err != nil {
+		return err
+	}
+	p.noteCosignatures(cp)
+	for _, w := range p.cfg.Witnesses {
+		kh := w.Verifier.KeyHash()
+		if cp.cosignedBy[kh] {
+			continue
+		}
+		p.mu.Lock()
+		busy := p.inflight[kh]
+		p.inflight[kh] = true
+		p.mu.Unlock()
+		if busy {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { p.mu.Lock(); delete(p.inflight, kh); p.mu.Unlock() }()
+			p.cosign(ctx, cp, w)
+		}()
+	}
+	return nil
+}
+
+// cosign asks one witness for its cosignature of cp and stores it.
+func (p *Publisher) cosign(ctx context.Context, cp Checkpoint, w *witness.Client) {
+	wctx, cancel := context.WithTimeout(ctx, p.cfg.WitnessTimeout)
+	defer cancel()
+	proof := func(ctx context.Context, from int64) ([][32]byte, error) {
+		return NewReader(p.pool, p.cfg.LogID).ConsistencyProof(ctx, from, cp.Size)
+	}
+	line, err := w.Cosign(wctx, cp.Note, cp.Size, proof)
+	if err == nil {
+		_, err = p.pool.Exec(wctx, sqlInsertCosig, p.cfg.LogID, cp.Size, w.Verifier.Name(), int64(w.Verifier.KeyHash()), line)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		if p.wm != nil {
+			p.wm.errs.WithLabelValues(w.Verifier.Name()).Inc()
+		}
+		p.cfg.Logger.Warn("ledger: no cosignature", "log", p.cfg.LogID, "size", cp.Size, "witness", w.Verifier.Name(), "err", err)
+		return
+	}
+	if p.wm != nil {
+		p.wm.cosigs.WithLabelValues(w.Verifier.Name()).Inc()
+	}
+}
+
+// noteCosignatures updates the gauge and warns below the quorum.
+func (p *Publisher) noteCosignatures(cp Checkpoint) {
 	if p.wm != nil {
 		p.wm.have.Set(float64(len(cp.Cosignatures)))
 	}
-	if len(cp.Cosignatures) < p.cfg.Quorum {
-		p.cfg.Logger.Warn("ledger: checkpoint below the witness quorum", "log", p.cfg.LogID, "size", cp.Size,
+	if len(p.cfg.Witnesses) > 0 && len(cp.Cosignatures) < p.cfg.Quorum {
+		p.cfg.Logger.Debug("ledger: checkpoint below the witness quorum", "log", p.cfg.LogID, "size", cp.Size,
 			"cosignatures", len(cp.Cosignatures), "quorum", p.cfg.Quorum)
 	}
-	return cp, nil
 }
 
 // CheckWitnesses verifies a served checkpoint (log signature and

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -174,4 +175,76 @@ func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestHungWitnessDelaysNothing (SPEC 12): a witness that never answers
+// delays only its own cosignature; checkpoints go on being published on
+// time and carry the other witness's cosignature.
+func TestHungWitnessDelaysNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	skey, vkey, _ := ledger.GenerateKey("ecinema.test/ledger")
+	signer, _ := ledger.NewSigner(skey)
+	logV, _ := ledger.NewVerifier(vkey)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hung.Close()
+	defer close(release)
+	_, hungKey, _ := witness.GenerateKey("witness.test/hung")
+	wskey, wvkey, _ := witness.GenerateKey("witness.test/ok")
+	w, err := witness.New(witness.Config{SignerKey: wskey, Logs: []note.Verifier{logV}, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ok := httptest.NewServer(w.Handler(quiet, nil))
+	defer ok.Close()
+	var clients []*witness.Client
+	for _, spec := range []string{hung.URL + "|" + hungKey, ok.URL + "|" + wvkey} {
+		c, err := witness.ParseWitnessSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	pool := pgtest.Pool(t, pgtest.NewDatabase(t))
+	wr := ledger.NewWriter(pool, ledger.WriterConfig{Logger: quiet})
+	go wr.Run(ctx)
+	pub := ledger.NewPublisher(pool, ledger.PublisherConfig{Origin: "ecinema.test/ledger", Signer: signer, Logger: quiet,
+		Witnesses: clients, Interval: 50 * time.Millisecond, WitnessTimeout: time.Minute})
+	go pub.Run(ctx)
+	r := ledger.NewReader(pool, "")
+	for i := range 3 {
+		if _, err := wr.Append(ctx, ledger.Record{Kind: "fiscal_totals", Actor: "system", Body: map[string]int{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(i + 1)
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			cp, err := r.LatestCheckpoint(ctx)
+			if err == nil && cp.Size == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("checkpoint of size %d not published within 3 s while a witness hangs", want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// The responsive witness keeps cosigning, up to the latest checkpoint.
+	wv, _ := witness.NewVerifier(wvkey)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		cp, err := r.LatestCheckpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := ledger.CheckWitnesses(cp.Signed(), logV, []note.Verifier{wv}, 1); err == nil && n == 1 && cp.Size == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the responsive witness did not cosign size 3 within 3 s while the other hangs:\n%s", cp.Signed())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
