@@ -112,8 +112,8 @@ func (s *Server) routes() {
 		Pool: d.Pool, Keys: d.Keys, BoxOffice: d.BoxOffice, Settlement: d.Settlement, Registry: d.Registry,
 		Ledger: d.Ledger.reader(), Logger: d.Logger, Now: d.Now,
 		WitnessKeys: d.Ledger.witnessKeys(), WitnessQuorum: d.Ledger.witnessQuorum(), Ticketing: d.Ticketing, Archive: d.Archive,
-		Museum: d.Museum,
-		NGO:    d.NGO, Fund: d.Fund, Hubs: d.Hubs,
+		Museum: d.Museum, Library: d.Library,
+		NGO: d.NGO, Fund: d.Fund, Hubs: d.Hubs,
 		Access: web.Access{BoxOffice: rankingRoles, Share: shareRoles, Statements: partyRoles,
 			StatementScope: func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error {
 				return statementScope(ctx, d.Settlement, p, q)
@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	page(e.GET("/verify", pages.Verify()))
 	page(e.GET("/tickets", pages.Tickets()))
 	page(e.GET("/archive", pages.Archive()))
+	page(e.GET("/library", pages.Library()))
 	page(e.GET("/museums", pages.Museums()))
 	page(e.GET("/creative", pages.Creative()))
 	page(e.GET("/verify/entries/:seq", pages.VerifyEntry()))

@@ -22,6 +22,7 @@ import (
 	"ecinema/culture/fund"
 	"ecinema/culture/hubs"
 	"ecinema/culture/langmap"
+	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
 	"ecinema/culture/ticketing"
@@ -76,6 +77,8 @@ type Deps struct {
 	NGO  *ngo.Service
 	Fund *fund.Service
 	Hubs *hubs.Service
+	// Library serves /library, the e-Library's catalogue; nil hides it.
+	Library *library.Service
 }
 
 // Pages serves the web pages. Its methods are echo handlers that the API's
