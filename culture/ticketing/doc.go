@@ -83,5 +83,21 @@
 // records every scan with its result, decided in scan order against the
 // register: a ticket already admitted (online, by another device, or
 // earlier in the batch) is recorded as duplicate_offline, never admitted
-// twice, and never dropped.
+// twice, and never dropped. The gate tool (ecinema gate) uploads only the
+// scans it admitted; the ones it refused let nobody in.
+//
+// # Caches
+//
+// A server process keeps each venue's opened signing key and the trust
+// list in memory. A sale re-checks inside the writer's transaction that
+// its key is still the venue's current one (a rotation by another process
+// makes it retry with the new key), so no code is ever signed by a retired
+// key; the trust list used by the gates is re-read every TrustTTL (5 s) and
+// at once after this process creates or rotates a key.
+//
+// # Demo
+//
+// LoadDemo writes seven venues with a month of sessions, sales, refunds and
+// gate batches through Sell, Refund and CheckinBatch on a moved clock, so
+// the demo takes exactly the path production takes.
 package ticketing
