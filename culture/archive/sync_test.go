@@ -53,7 +53,7 @@ func newPlatform() *platform {
 func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/persons/")
 	if r.Header.Get("Authorization") != "Bearer test-token" {
-		http.Error(w, "no token", 401)
+		http.Error(w, "no token", http.StatusUnauthorized)
 		return
 	}
 	if r.Method == http.MethodGet {

@@ -324,3 +324,33 @@ func TestWriteZipRoundTrip(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestWriteTarBothAlgorithms: a tar bag with SHA-256 and SHA-512
+// manifests and tag manifests, a % and a Cyrillic space in a name, and a
+// base directory, checks clean.
+func TestWriteTarBothAlgorithms(t *testing.T) {
+	var b bytes.Buffer
+	body := "Марапат"
+	payload := []bagit.PayloadFile{{Path: "Наградной лист 100%.txt", Size: int64(len(body)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }}}
+	info := bagit.Info{{"Source-Organization", "x"}, {"External-Identifier", "y"}, {"Bagging-Date", "2026-11-29"}}
+	if err := bagit.Write(&b, bagit.Tar, "root", info, payload, nil, time.Now(), "sha256", "sha512"); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := bagit.ReadTar(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := bagit.Check(inv, required...)
+	if !res.OK() || inv.Root != "root" || len(res.Payload) != 1 || res.Info.Get("Payload-Oxum") != fmt.Sprintf("%d.1", len(body)) {
+		t.Fatalf("%v root %q info %v", res.Problems, inv.Root, res.Info)
+	}
+	for _, f := range []string{"manifest-sha256.txt", "manifest-sha512.txt", "tagmanifest-sha256.txt", "tagmanifest-sha512.txt"} {
+		if _, ok := inv.Files[f]; !ok {
+			t.Errorf("no %s", f)
+		}
+	}
+	if !strings.Contains(string(inv.Tags["manifest-sha256.txt"]), "data/Наградной лист 100%25.txt") {
+		t.Errorf("manifest %s", inv.Tags["manifest-sha256.txt"])
+	}
+}

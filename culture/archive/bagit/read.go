@@ -106,7 +106,7 @@ func walkTar(r io.Reader, visit visitFunc) error {
 		}
 		k := kindOther
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
 			k = kindFile
 		case tar.TypeDir:
 			k = kindDir
