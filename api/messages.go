@@ -64,6 +64,10 @@ var messages = map[string]i18n.Text{
 	"invalid_range":            {KK: "Ауқым тізілім ағашынан тыс", RU: "Диапазон вне дерева реестра"},
 	"not_in_checkpoint":        {KK: "Жазба бұл бақылау нүктесіне кірмейді", RU: "Запись не входит в эту контрольную точку"},
 	"invalid_scope":            {KK: "Кілттің рөлі немесе аясы қате", RU: "Неверная роль или область действия ключа"},
+	"invalid_bag":              {KK: "BagIt пакеті толық емес немесе жарамсыз (RFC 8493): әр қате файл мен тексеру details ішінде", RU: "Пакет BagIt неполон или недействителен (RFC 8493): каждый файл и проверка в details"},
+	"withdrawn":                {KK: "Мұрағат бірлігі алынып тасталған", RU: "Единица хранения изъята"},
+	"unsupported_media_type":   {KK: "Пакет application/zip немесе application/x-tar болуы керек", RU: "Пакет должен быть application/zip или application/x-tar"},
+	"sync_state":               {KK: "Тек dead немесе reconcile күйіндегі жолды қайталауға болады", RU: "Повторить можно только строку в состоянии dead или reconcile"},
 }
 
 // detailMessages translate the per-field detail codes.
