@@ -134,6 +134,9 @@ func (s *Server) routes() {
 	page(e.GET("/library", pages.Library()))
 	page(e.GET("/museums", pages.Museums()))
 	page(e.GET("/creative", pages.Creative()))
+	page(e.GET("/ngos", pages.NGOs()))
+	page(e.GET("/grants", pages.Grants()))
+	page(e.GET("/hubs", pages.Hubs()))
 	page(e.GET("/verify/entries/:seq", pages.VerifyEntry()))
 	page(e.GET("/static/*", pages.Static()))
 

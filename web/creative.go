@@ -45,18 +45,11 @@ func (p *Pages) Creative() echo.HandlerFunc {
 				d.NGOsReporting++
 			}
 		}
-		g, err := p.d.Fund.Giving(ctx)
+		g, err := p.awards(ctx)
 		if err != nil {
 			return err
 		}
-		for _, gr := range g.Grants {
-			a, _ := decimal.NewFromString(string(gr.AmountAwarded))
-			b, _ := decimal.NewFromString(string(gr.AmountDisbursed))
-			d.Awarded, d.Disbursed = d.Awarded.Add(a), d.Disbursed.Add(b)
-			d.Awards = append(d.Awards, awardRow{Title: gr.Title, Recipient: gr.RecipientOrganization[0].Name,
-				Region: gr.BeneficiaryLocation[0].Name, Date: gr.AwardDate, Amount: a, Paid: b})
-		}
-		d.Grants = len(g.Grants)
+		d.Grants, d.Awarded, d.Disbursed, d.Awards = g.Grants, g.Awarded, g.Disbursed, g.Awards
 		if d.Hubs, err = p.d.Hubs.All(ctx); err != nil {
 			return err
 		}
