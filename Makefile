@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/ecinema
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test race lint bench fuzz clean
+.PHONY: build run test race lint bench bench-go fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ecinema
@@ -26,7 +26,17 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-bench:
+# The write-path table of docs/PERFORMANCE.md in one run: its own durable
+# PostgreSQL (fsync on) and server, the 30-day demo load, real-time and batch
+# sales through HTTP beside a raw COPY baseline, verify and verify --deep, and
+# the scaling rows. About 10 minutes on 2 cores. BENCH_FLAGS adds flags, e.g.
+# BENCH_FLAGS='--profile /tmp/prof --server /path/to/older/ecinema'.
+bench: build
+	@./scripts/ensure-postgres.sh
+	./$(BIN) perf --demo-days 30 --rows realtime,batch,copy,verify,scale $(BENCH_FLAGS)
+
+# The Go benchmarks of every package.
+bench-go:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./internal/pgtest/withpg $(GO) test -run '^$$' -bench . -benchtime 2s ./...
 

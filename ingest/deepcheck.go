@@ -23,7 +23,7 @@ var deepTables = []ledger.ShadowTable{
 	{Name: "screenings_daily", Columns: "cinema_id, film_id, box_office_day, screenings"},
 }
 
-// deepFlushAt is how many entries of one kind the rebuild projects at once.
+// deepFlushAt is how many entries the rebuild buffers before it projects.
 const deepFlushAt = 4000
 
 // DeepCheck rebuilds screenings, tickets, sales_daily and screenings_daily
@@ -31,16 +31,24 @@ const deepFlushAt = 4000
 // and compares them with the stored tables. It replays through the same
 // projection functions the live writes use (projectScreenings,
 // projectSales, projectRefunds), on temporary tables that shadow the
-// stored ones, in runs of consecutive entries of one kind: a run is
-// projected when the kind changes (VerifyDB calls Flush then, before any
-// check sees the entry, so settlement's rebuild at a period_close reads an
-// up-to-date sales_daily), at deepFlushAt entries, and before Compare.
+// stored ones, a buffer of entries at a time: the buffered screenings,
+// then the sales, then the refunds. That order gives the rows sequential
+// replay gives: a screening is never replaced once it has sales, a refund
+// follows its sale, and every total is a sum. Only the partial unique
+// index of active seats could object (a seat refunded and sold again
+// within one buffer is sold before the refund is applied), so the shadow
+// of tickets goes without it; the stored table keeps it, and the
+// comparison still finds any difference. The buffer is projected when it
+// is full, before an entry of another kind (FlushBefore; VerifyDB calls it
+// before settlement's check reads sales_daily at a period_close), and
+// before Compare.
 type DeepCheck struct{ run *deepRun }
 
 type deepRun struct {
-	kind    string
-	entries []bodyEntry
+	screenings, sales, refunds []bodyEntry
 }
+
+func (r *deepRun) len() int { return len(r.screenings) + len(r.sales) + len(r.refunds) }
 
 // NewDeepCheck returns the ingest projection check.
 func NewDeepCheck() ledger.DeepCheck { return DeepCheck{run: &deepRun{}} }
@@ -48,65 +56,107 @@ func NewDeepCheck() ledger.DeepCheck { return DeepCheck{run: &deepRun{}} }
 // Name names the check.
 func (DeepCheck) Name() string { return "ingest" }
 
-// Begin creates empty temporary copies (with the same indexes) that shadow
-// the stored tables for the rest of the transaction.
+// sqlSeatIndexOfShadow names the shadow's copy of tickets_active_seat.
+const sqlSeatIndexOfShadow = `SELECT i.relname FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+WHERE t.oid = 'pg_temp.tickets'::regclass AND x.indisunique AND NOT x.indisprimary`
+
+// Begin creates empty temporary copies (with the same indexes, but for
+// the active-seat one) that shadow the stored tables for the rest of the
+// transaction.
 func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	*d.run = deepRun{}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
-	return nil
-}
-
-// Entry buffers screening, sale and refund entries and projects the
-// buffered run when the kind changes.
-func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
-	if p.Kind != d.run.kind || len(d.run.entries) >= deepFlushAt {
-		if err := d.Flush(ctx, tx); err != nil {
-			return err
+	var names []string
+	rows, err := tx.Query(ctx, sqlSeatIndexOfShadow)
+	if err == nil {
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	for _, n := range names {
+		if err == nil {
+			_, err = tx.Exec(ctx, "DROP INDEX pg_temp."+pgx.Identifier{n}.Sanitize())
 		}
 	}
-	switch p.Kind {
-	case "screening", "sale", "refund":
-		d.run.kind = p.Kind
-		d.run.entries = append(d.run.entries, bodyEntry{Seq: e.Seq, Body: append([]byte(nil), p.Body...)})
-	default:
-		d.run.kind = ""
+	if err != nil {
+		return fmt.Errorf("ingest: deep check: shadow of tickets: %w", err)
 	}
 	return nil
 }
 
-// Flush projects the buffered run.
-func (d DeepCheck) Flush(ctx context.Context, tx pgx.Tx) error {
-	es := d.run.entries
-	if len(es) == 0 {
+// Entry buffers screening, sale and refund entries.
+func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	var buf *[]bodyEntry
+	switch p.Kind {
+	case "screening":
+		buf = &d.run.screenings
+	case "sale":
+		buf = &d.run.sales
+	case "refund":
+		buf = &d.run.refunds
+	default:
 		return nil
 	}
-	kind := d.run.kind
-	d.run.entries = d.run.entries[:0]
+	*buf = append(*buf, bodyEntry{Seq: e.Seq, Body: append([]byte(nil), p.Body...)})
+	if d.run.len() >= deepFlushAt {
+		return d.flush(ctx, tx)
+	}
+	return nil
+}
+
+// FlushBefore projects the buffer before an entry of another kind than
+// screening, sale or refund.
+func (d DeepCheck) FlushBefore(ctx context.Context, tx pgx.Tx, kind string) error {
+	switch kind {
+	case "screening", "sale", "refund":
+		return nil
+	}
+	return d.flush(ctx, tx)
+}
+
+func (d DeepCheck) flush(ctx context.Context, tx pgx.Tx) error {
+	r := d.run
+	if r.len() == 0 {
+		return nil
+	}
+	defer func() { r.screenings, r.sales, r.refunds = r.screenings[:0], r.sales[:0], r.refunds[:0] }()
 	b := &pgx.Batch{}
 	var err error
-	switch kind {
-	case "screening":
-		err = projectScreenings(ctx, tx, b, es)
-	case "sale":
-		err = projectSales(b, es)
-	case "refund":
-		err = projectRefunds(b, es)
+	if len(r.screenings) > 0 {
+		// projectScreenings reads the versions it replaces before anything
+		// is queued.
+		err = projectScreenings(ctx, tx, b, r.screenings)
+	}
+	if err == nil {
+		err = projectSales(b, r.sales)
+	}
+	if err == nil {
+		err = projectRefunds(b, r.refunds)
 	}
 	if err == nil {
 		err = tx.SendBatch(ctx, b).Close()
 	}
 	if err != nil {
-		return fmt.Errorf("ingest: deep check: %s entries %d..%d: %w", kind, es[0].Seq, es[len(es)-1].Seq, err)
+		return fmt.Errorf("ingest: deep check: entries up to %d: %w", r.lastSeq(), err)
 	}
 	return nil
+}
+
+func (r *deepRun) lastSeq() int64 {
+	var m int64 = -1
+	for _, es := range [][]bodyEntry{r.screenings, r.sales, r.refunds} {
+		if len(es) > 0 && es[len(es)-1].Seq > m {
+			m = es[len(es)-1].Seq
+		}
+	}
+	return m
 }
 
 // Compare projects what is buffered, compares the rebuilt tables with the
 // stored ones and drops the temporary tables.
 func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
-	if err := d.Flush(ctx, tx); err != nil {
+	if err := d.flush(ctx, tx); err != nil {
 		return err
 	}
 	return ledger.CompareShadows(ctx, tx, deepTables)

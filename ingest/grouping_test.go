@@ -85,6 +85,21 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 	if !strings.Contains(dumpRows(t, group.pool, `SELECT flag FROM anomalies`), "night_high_occupancy") {
 		t.Error("the script should raise night_high_occupancy")
 	}
+	// verify --deep replays the same log (screenings, sales and refunds of
+	// one buffer, a refunded seat sold again among them) into the same rows.
+	_, vkey, err := ledger.GenerateKey("ecinema-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ledger.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*clockedWorld{single, group} {
+		if _, err := ledger.VerifyDB(ctx, w.pool, ledger.VerifyOptions{Verifier: v, Deep: []ledger.DeepCheck{ingest.NewDeepCheck()}}); err != nil {
+			t.Fatalf("verify --deep: %v", err)
+		}
+	}
 }
 
 type clockedWorld struct {

@@ -50,13 +50,15 @@ type DeepCheck interface {
 }
 
 // DeepFlusher may be implemented by a DeepCheck that buffers entries and
-// projects them in runs: VerifyDB calls Flush on every such check before
-// it hands any check an entry whose kind differs from the previous entry's
-// kind, so that a check reading another's rebuilt tables at some entry
-// (settlement's at a period_close reads ingest's sales_daily) sees them as
-// of that entry, whatever the order of the checks.
+// projects them in runs: VerifyDB calls FlushBefore(kind) on every such
+// check before it hands any check an entry whose kind differs from the
+// previous entry's kind. A check that buffers must project what it holds
+// unless kind is one of its own, so that a check reading another's
+// rebuilt tables at some entry (settlement's at a period_close reads
+// ingest's sales_daily) sees them as of that entry, whatever the order of
+// the checks.
 type DeepFlusher interface {
-	Flush(ctx context.Context, tx pgx.Tx) error
+	FlushBefore(ctx context.Context, tx pgx.Tx, kind string) error
 }
 
 // ProjectionMismatch is a difference between a stored projection row and
@@ -336,7 +338,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 				if p.Kind != prevKind {
 					for _, d := range opts.Deep {
 						if f, ok := d.(DeepFlusher); ok {
-							if err := f.Flush(ctx, tx); err != nil {
+							if err := f.FlushBefore(ctx, tx, p.Kind); err != nil {
 								return rep, deepErr(d, r.seq, err)
 							}
 						}

@@ -51,6 +51,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	dur := fs.Duration("duration", 20*time.Second, "how long each load row runs")
 	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale")
 	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
+	demoDays := fs.Int("demo-days", 30, "load the demo data set of this many days first (0: none), timed, with the server's build (make run loads 30)")
 	compareBin := fs.String("verify-compare", "", "another ecinema build whose verify and verify --deep run on the same data, for a before/after row")
 	serverBin := fs.String("server", "", "ecinema binary to run as the server (default this one), e.g. a build of an older commit for a before/after run")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -72,6 +73,13 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	defer p.stop(env)
 	out := &perfTable{w: env.stdout}
 	out.header()
+	if *demoDays > 0 {
+		s, err := p.demo(ctx, env, *demoDays)
+		if err != nil {
+			return err
+		}
+		out.row(fmt.Sprintf("demo load, %d days (make run loads 30)", *demoDays), s)
+	}
 
 	load := func(name string, workers, tmin, tmax int) (*loadgen.Result, error) {
 		cfg := loadgen.Config{URL: p.url, AdminKey: p.adminKey, Duration: *dur, Workers: workers, Tickets: tmin, TicketsMax: tmax,
@@ -498,6 +506,23 @@ func (p *perfServer) verify(ctx context.Context, env *cmdEnv, deep bool) (string
 	}
 	d := time.Since(start)
 	return fmt.Sprintf("%d entries in %.1f s: %.0f entries/s", n, d.Seconds(), float64(n)/d.Seconds()), nil
+}
+
+// demo loads the demo data set with the server's build and times it.
+func (p *perfServer) demo(ctx context.Context, env *cmdEnv, days int) (string, error) {
+	cmd := exec.CommandContext(ctx, p.cmd.Path, "demo", "--days", strconv.Itoa(days))
+	cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile)
+	cmd.Stderr = env.stderr
+	start := time.Now()
+	if out, err := cmd.Output(); err != nil {
+		return "", fmt.Errorf("demo: %v\n%s", err, out)
+	}
+	d := time.Since(start)
+	var entries, tickets int64
+	if err := p.pool.QueryRow(ctx, "SELECT (SELECT size FROM ledger_heads WHERE log_id = 'main'), (SELECT count(*) FROM tickets)").Scan(&entries, &tickets); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%.1f s: %d entries, %d tickets (%.0f entries/s)", d.Seconds(), entries, tickets, float64(entries)/d.Seconds()), nil
 }
 
 // verifyWith runs another build's verify on the same database.
