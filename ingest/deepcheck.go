@@ -124,9 +124,7 @@ func (d DeepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
 	var err error
 	if len(r.screenings) > 0 {
-		// projectScreenings reads the versions it replaces before anything
-		// is queued.
-		err = projectScreenings(ctx, tx, b, r.screenings)
+		err = projectScreenings(b, r.screenings)
 	}
 	if err == nil {
 		err = projectSales(b, r.sales)

@@ -95,7 +95,7 @@ type storedTicket struct {
 
 // Prepare reads the state of the run in one round trip and decides each
 // refund in order.
-func (rb *refundsBatcher) Prepare(ctx context.Context, tx pgx.Tx, in []any) ([]ledger.Prepared, error) {
+func (rb *refundsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
 	reqs := make([]*refundReq, len(in))
 	var keyIDs, keys, tc, ti []string
 	scr := newScreeningSet()
@@ -110,7 +110,6 @@ func (rb *refundsBatcher) Prepare(ctx context.Context, tx pgx.Tx, in []any) ([]l
 	}
 	idem := newIdemSet()
 	tickets := map[cinemaKey]*storedTicket{}
-	b := &pgx.Batch{}
 	idem.queue(b, keyIDs, keys)
 	scr.queue(b)
 	b.Queue(sqlRefundTicketsFind, tc, ti).Query(func(rows pgx.Rows) error {

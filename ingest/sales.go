@@ -132,10 +132,11 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 // salesBatcher decides and projects runs of sales.
 type salesBatcher struct{ s *Service }
 
-// Prepare reads the state of the whole run in one round trip and decides
+// Prepare reads the state of the whole run in one round trip (with the
+// group's pending writes) and decides
 // each sale in order, each seeing the seats, ticket ids, screening totals
 // and idempotency keys of the ones accepted before it.
-func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, in []any) ([]ledger.Prepared, error) {
+func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
 	reqs := make([]*saleReq, len(in))
 	var keyIDs, keys, tkCinema, tkID, stCinema, stScreening, stSeat []string
 	scr := newScreeningSet()
@@ -154,7 +155,6 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, in []any) ([]led
 	idem := newIdemSet()
 	idsTaken := map[cinemaKey]bool{}
 	seatsTaken := map[[3]string]bool{}
-	b := &pgx.Batch{}
 	idem.queue(b, keyIDs, keys)
 	scr.queue(b)
 	b.Queue(sqlTicketIDsTaken, tkCinema, tkID).Query(func(rows pgx.Rows) error {

@@ -20,15 +20,24 @@ FROM films WHERE id = $1`
 
 	sqlScreeningPrev = `SELECT version, tickets_sold FROM screenings WHERE cinema_id = $1 AND id = $2`
 
-	// sqlScreeningOverlap finds a screening of the same hall whose
-	// [starts_at, ends_at) meets [$4, $5). $6 bounds the index range scan:
+	// sqlScreeningOverlapFilm finds a screening of the same hall whose
+	// [starts_at, ends_at) meets [$4, $4 + the runtime of film $5), in the
+	// same round trip as the film itself. $6 bounds the index range scan:
 	// no screening lasts longer than maxRuntime.
-	sqlScreeningOverlap = `SELECT id, starts_at, ends_at FROM screenings
-WHERE cinema_id = $1 AND hall_id = $2 AND id <> $3 AND starts_at > $6 AND starts_at < $5 AND ends_at > $4
-ORDER BY starts_at LIMIT 1`
+	sqlScreeningOverlapFilm = `SELECT s.id, s.starts_at, s.ends_at FROM screenings s, films f
+WHERE f.id = $5 AND s.cinema_id = $1 AND s.hall_id = $2 AND s.id <> $3 AND s.starts_at > $6
+  AND s.starts_at < $4::timestamptz + f.runtime_min * interval '1 minute' AND s.ends_at > $4
+ORDER BY s.starts_at LIMIT 1`
 
-	sqlScreeningsPrevMany = `SELECT s.cinema_id, s.id, s.film_id, s.box_office_day
-FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id) JOIN screenings s ON s.cinema_id = u.cinema_id AND s.id = u.id`
+	// sqlScreeningsDailyLeaveMany takes the stored versions that a run of
+	// screening entries replaces off screenings_daily (counted per row, as
+	// several may share one), before the upsert overwrites them.
+	sqlScreeningsDailyLeaveMany = `UPDATE screenings_daily d SET screenings = d.screenings - x.n
+FROM (SELECT s.cinema_id, s.film_id, s.box_office_day, count(*)::int AS n
+      FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+      JOIN screenings s ON s.cinema_id = u.cinema_id AND s.id = u.id
+      GROUP BY 1, 2, 3) x
+WHERE d.cinema_id = x.cinema_id AND d.film_id = x.film_id AND d.box_office_day = x.box_office_day`
 
 	sqlScreeningsUpsertMany = `INSERT INTO screenings AS s (cinema_id, id, hall_id, film_id, starts_at, ends_at, box_office_day,
   format, language, entry_seq, seats, version)
@@ -132,7 +141,7 @@ type prevScreening struct {
 
 // Prepare decides one screening at a time (returning a prefix of one), so
 // that the next one's overlap check sees it: screenings are few.
-func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any) ([]ledger.Prepared, error) {
+func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, reqs []any) ([]ledger.Prepared, error) {
 	r := reqs[0].(*screeningReq)
 	c, in := r.c, r.in
 	var (
@@ -142,7 +151,6 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 		overlapID                string
 		overlapStart, overlapEnd time.Time
 	)
-	b := &pgx.Batch{}
 	b.Queue(sqlFilmForScreening, in.FilmID).QueryRow(func(row pgx.Row) error {
 		var fr filmRow
 		err := row.Scan(&fr.runtime, &fr.ageRating, &fr.certNumber, &fr.certFrom, &fr.certTo)
@@ -161,6 +169,9 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 			prev = &ps
 		}
 		return ignoreNoRows(err)
+	})
+	b.Queue(sqlScreeningOverlapFilm, c.CinemaID, in.HallID, in.ID, in.StartsAt, in.FilmID, in.StartsAt.Add(-maxRuntime)).QueryRow(func(row pgx.Row) error {
+		return ignoreNoRows(row.Scan(&overlapID, &overlapStart, &overlapEnd))
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("ingest: read screening state: %w", err)
@@ -186,11 +197,6 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 		return reject(newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
 			in.ID, prev.sold, ReasonScreeningCancelled))
 	}
-	err := tx.QueryRow(ctx, sqlScreeningOverlap, c.CinemaID, in.HallID, in.ID, in.StartsAt, ends, in.StartsAt.Add(-maxRuntime)).
-		Scan(&overlapID, &overlapStart, &overlapEnd)
-	if err := ignoreNoRows(err); err != nil {
-		return nil, fmt.Errorf("ingest: read overlapping screenings: %w", err)
-	}
 	if overlapID != "" {
 		return reject(newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",
 			overlapID, in.HallID, overlapStart.In(kztime.Location).Format(time.RFC3339), overlapEnd.In(kztime.Location).Format(time.RFC3339),
@@ -213,7 +219,7 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, reqs []any)
 // Project writes the projections of the accepted screenings from their
 // entry bodies (projectScreenings).
 func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
-	if err := projectScreenings(ctx, tx, b, bodyEntries(acc)); err != nil {
+	if err := projectScreenings(b, bodyEntries(acc)); err != nil {
 		return err
 	}
 	for _, a := range acc {
@@ -226,46 +232,20 @@ func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batc
 
 // projectScreenings queues the projection writes of screening entries from
 // their bodies: the screenings (the last version of each, one upsert) and
-// the screenings_daily counts (a replaced version leaves its day and film,
-// summed per row). It reads the stored versions the entries replace
-// through tx first. Live writes and verify --deep both call it.
-func projectScreenings(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []bodyEntry) error {
+// the screenings_daily counts (a replaced version leaves its day and film).
+// The versions stored before the run are taken off screenings_daily by a
+// statement that reads them server-side, before the upsert replaces them;
+// versions replaced within the run are counted here. Live writes and
+// verify --deep both call it.
+func projectScreenings(b *pgx.Batch, es []bodyEntry) error {
 	type cur struct {
 		film string
 		bod  time.Time
 	}
-	state := map[cinemaKey]*cur{}
+	state := map[cinemaKey]*cur{} // versions written by this run
 	last := map[cinemaKey]*screeningBody{}
 	lastSeq := map[cinemaKey]int64{}
 	var order []cinemaKey
-	bodies := make([]screeningBody, len(es))
-	for i, e := range es {
-		if err := decodeBody(e.Body, &bodies[i]); err != nil {
-			return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
-		}
-		k := cinemaKey{bodies[i].CinemaID, bodies[i].ID}
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-			last[k] = nil
-		}
-	}
-	cs, ids := splitKeys(order)
-	rows, err := tx.Query(ctx, sqlScreeningsPrevMany, cs, ids)
-	if err != nil {
-		return fmt.Errorf("ingest: read replaced screenings: %w", err)
-	}
-	for rows.Next() {
-		var k cinemaKey
-		var c cur
-		if err := rows.Scan(&k[0], &k[1], &c.film, &c.bod); err != nil {
-			rows.Close()
-			return fmt.Errorf("ingest: read replaced screenings: %w", err)
-		}
-		state[k] = &c
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("ingest: read replaced screenings: %w", err)
-	}
 	type dayKey struct {
 		cinema, film string
 		bod          time.Time
@@ -278,12 +258,19 @@ func projectScreenings(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []bodyEn
 		}
 		deltas[k] += d
 	}
-	for i := range bodies {
+	bodies := make([]screeningBody, len(es))
+	for i, e := range es {
 		body := &bodies[i]
-		k := cinemaKey{body.CinemaID, body.ID}
+		if err := decodeBody(e.Body, body); err != nil {
+			return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
+		}
 		bod, err := parseDate(body.BoxOfficeDay)
 		if err != nil {
-			return fmt.Errorf("ingest: screening entry %d: %w", es[i].Seq, err)
+			return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
+		}
+		k := cinemaKey{body.CinemaID, body.ID}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
 		}
 		if c := state[k]; c != nil {
 			bump(dayKey{body.CinemaID, c.film, c.bod}, -1)
@@ -291,7 +278,7 @@ func projectScreenings(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []bodyEn
 		bump(dayKey{body.CinemaID, body.FilmID, bod}, 1)
 		state[k] = &cur{film: body.FilmID, bod: bod}
 		last[k] = body
-		lastSeq[k] = es[i].Seq
+		lastSeq[k] = e.Seq
 	}
 	var a struct {
 		cinema, id, hall, film, format, language []string
@@ -319,6 +306,7 @@ func projectScreenings(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []bodyEn
 		a.seats = append(a.seats, int32(body.Seats))
 		a.version = append(a.version, int32(body.Version))
 	}
+	b.Queue(sqlScreeningsDailyLeaveMany, a.cinema, a.id)
 	b.Queue(sqlScreeningsUpsertMany, a.cinema, a.id, a.hall, a.film, a.starts, a.ends, a.bod, a.format, a.language, a.seq, a.seats, a.version)
 	dc, df := make([]string, len(dayOrder)), make([]string, len(dayOrder))
 	dd, dn := make([]time.Time, len(dayOrder)), make([]int32, len(dayOrder))

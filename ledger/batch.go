@@ -17,13 +17,15 @@ import (
 // The writer calls the Batcher for each run of consecutive records of a
 // group that name it (the same Batcher value), in queue order:
 //
-//  1. Prepare(ctx, tx, requests) with the Request of each record of the
-//     run. It reads what it needs (in as few round trips as it can), applies
+//  1. Prepare(ctx, tx, pending, requests) with the Request of each record
+//     of the run. pending holds the writes of the group's earlier runs, not
+//     sent yet: Prepare queues its reads after them and sends pending with
+//     tx.SendBatch (one round trip for both) before it decides. It applies
 //     the rules to the records in order, each seeing the effects of the
 //     ones before it in the run, and returns one Prepared per record for a
 //     prefix of the run (at least one). A Prepared with Err set rejects
 //     that record alone: it gets no seq and Append returns Err wrapped
-//     with %w. Prepare must not write. An error fails the whole group.
+//     with %w. Prepare queues no writes. An error fails the whole group.
 //  2. The writer assigns seqs and encodes the accepted entries.
 //  3. Project(ctx, tx, b, accepted) queues the projection writes of the
 //     accepted entries into b, which the writer sends together with the
@@ -38,7 +40,7 @@ import (
 // the transaction commits, so a caller told "rejected" can read everything
 // the group committed.
 type Batcher interface {
-	Prepare(ctx context.Context, tx pgx.Tx, requests []any) ([]Prepared, error)
+	Prepare(ctx context.Context, tx pgx.Tx, pending *pgx.Batch, requests []any) ([]Prepared, error)
 	Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, accepted []Accepted) error
 }
 
@@ -66,13 +68,13 @@ type Sizer interface{ Size() int }
 // errBatchPanic wraps a panic of a Batcher into the group's error.
 var errBatchPanic = errors.New("ledger: batcher panicked")
 
-func safePrepare(ctx context.Context, bt Batcher, tx pgx.Tx, reqs []any) (p []Prepared, err error) {
+func safePrepare(ctx context.Context, bt Batcher, tx pgx.Tx, pending *pgx.Batch, reqs []any) (p []Prepared, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: prepare: %v", errBatchPanic, r)
 		}
 	}()
-	p, err = bt.Prepare(ctx, tx, reqs)
+	p, err = bt.Prepare(ctx, tx, pending, reqs)
 	if err == nil && (len(p) == 0 || len(p) > len(reqs)) {
 		err = fmt.Errorf("ledger: batcher prepared %d of %d records", len(p), len(reqs))
 	}

@@ -481,15 +481,15 @@ func (g *groupTx) plain(req *request) error {
 // run prepares and projects a prefix of a run of records that share bt and
 // returns its length.
 func (g *groupTx) run(bt Batcher, run []*request) (int, error) {
-	if err := g.flush(); err != nil {
-		return 0, err
-	}
 	in := make([]any, len(run))
 	for i, r := range run {
 		in[i] = r.rec.Request
 	}
 	mark := time.Now()
-	preps, err := safePrepare(context.WithoutCancel(g.ctx), bt, g.tx, in)
+	// The writes queued so far go with Prepare's reads.
+	pending := g.b
+	g.b = &pgx.Batch{}
+	preps, err := safePrepare(context.WithoutCancel(g.ctx), bt, g.tx, pending, in)
 	mark = g.w.metrics.observe(phasePrepare, mark)
 	if err != nil {
 		return 0, fmt.Errorf("prepare %s: %w", run[0].rec.Kind, err)
