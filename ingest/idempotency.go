@@ -24,9 +24,11 @@ const (
 	sqlIdemGet = `SELECT request_hash, status, body FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2`
 
 	// sqlIdemFind reads the stored keys of a run of requests.
-	sqlIdemFind = `SELECT i.key_id, i.idem_key, i.request_hash, i.body
+	// (A LATERAL probe per key: a plain join was planned as a hash join.)
+	sqlIdemFind = `SELECT u.key_id, u.idem_key, i.request_hash, i.body
 FROM unnest($1::text[], $2::text[]) AS u(key_id, idem_key)
-JOIN idempotency_keys i ON i.key_id = u.key_id AND i.idem_key = u.idem_key`
+CROSS JOIN LATERAL (SELECT request_hash, body FROM idempotency_keys k
+  WHERE k.key_id = u.key_id AND k.idem_key = u.idem_key LIMIT 1) i`
 
 	// sqlIdemInsertMany stores the keys of a run's accepted requests.
 	sqlIdemInsertMany = `INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, entry_seq)

@@ -15,13 +15,20 @@ import (
 
 const (
 	// sqlRefundTicketsFind reads the tickets a run of refunds names: one
-	// primary-key probe per id.
-	sqlRefundTicketsFind = `SELECT t.cinema_id, t.id, t.screening_id, t.price, t.sold_at, t.sale_date, t.refunded_at
-FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id) JOIN tickets t ON t.cinema_id = u.cinema_id AND t.id = u.id`
+	// primary-key probe per id (LATERAL: a plain join was planned as a
+	// hash join over tickets, 8 ms a run).
+	sqlRefundTicketsFind = `SELECT u.cinema_id, u.id, t.screening_id, t.price, t.sold_at, t.sale_date, t.refunded_at
+FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.cinema_id = u.cinema_id AND t.id = u.id LIMIT 1) t`
 
-	sqlRefundApplyMany = `UPDATE tickets t SET refunded_at = u.refunded_at, refund_seq = u.seq
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[]) AS u(cinema_id, screening_id, id, refunded_at, seq)
-WHERE t.cinema_id = u.cinema_id AND t.screening_id = u.screening_id AND t.id = u.id AND t.refunded_at IS NULL`
+	// sqlRefundApply marks one refund entry's tickets refunded. It is one
+	// statement per entry with the cinema and screening as constants, so
+	// that the plan is a primary-key probe per id (the same UPDATE over
+	// the whole run with the cinema from an array was planned as a hash
+	// join over tickets: 31 ms a refund in the demo load).
+	sqlRefundApply = `UPDATE tickets t SET refunded_at = u.refunded_at, refund_seq = $3
+FROM unnest($4::text[], $5::timestamptz[]) AS u(id, refunded_at)
+WHERE t.cinema_id = $1 AND t.screening_id = $2 AND t.id = u.id AND t.refunded_at IS NULL`
 
 	sqlSalesDailySubMany = `UPDATE sales_daily d SET gross = d.gross - u.gross::numeric, admissions = d.admissions - u.admissions
 FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::bigint[])
@@ -77,13 +84,13 @@ func (s *Service) Refund(ctx context.Context, c Caller, id Idem, ref *Refund) (*
 		return nil, err
 	}
 	req := &refundReq{c: c, id: id, ref: ref, now: s.cfg.Now()}
-	if _, err := s.app.Append(ctx, ledger.Record{Kind: "refund", Actor: c.KeyID, Batch: s.refunds, Request: req}); err != nil {
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: "refund", Actor: c.KeyID, Batch: refundsRun, Request: req}); err != nil {
 		return settle[RefundResult](ctx, s, c.KeyID, id, err)
 	}
 	return req.result, nil
 }
 
-type refundsBatcher struct{ s *Service }
+type refundsBatcher struct{}
 
 type storedTicket struct {
 	screening  string
@@ -206,9 +213,14 @@ func (rb *refundsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, 
 // be sold and not refunded), the sales_daily rows and the screening totals
 // taken from (summed per row). Live writes and verify --deep both call it.
 func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
-	var tc, ts, ti []string
-	var tat []time.Time
-	var tseq []int64
+	type apply struct {
+		cinema, screening string
+		seq               int64
+		ids               []string
+		at                []time.Time
+	}
+	var applies []apply
+	total := 0
 	type scrKey struct{ cinema, id string }
 	type scrSum struct {
 		n     int32
@@ -231,28 +243,32 @@ func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
 			sum = &scrSum{}
 			scr[k] = sum
 		}
+		ap := apply{cinema: body.CinemaID, screening: body.ScreeningID, seq: e.Seq}
 		for _, t := range body.Tickets {
 			at, sd, price, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price)
 			if err != nil {
 				return fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
 			}
-			tc, ts, ti = append(tc, body.CinemaID), append(ts, body.ScreeningID), append(ti, t.ID)
-			tat, tseq = append(tat, at), append(tseq, e.Seq)
+			ap.ids, ap.at = append(ap.ids, t.ID), append(ap.at, at)
+			total++
 			sum.n++
 			sum.gross = sum.gross.Add(price)
 			days.add(dailyKey{body.CinemaID, body.FilmID, bod, sd}, price)
 		}
+		applies = append(applies, ap)
 	}
-	if len(ti) == 0 {
+	if total == 0 {
 		return nil
 	}
-	want := int64(len(ti))
-	b.Queue(sqlRefundApplyMany, tc, ts, ti, tat, tseq).Exec(func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() != want {
-			return fmt.Errorf("ingest: %d of %d refunded tickets were not sold or already refunded", want-tag.RowsAffected(), want)
-		}
-		return nil
-	})
+	for _, ap := range applies {
+		want, seq := int64(len(ap.ids)), ap.seq
+		b.Queue(sqlRefundApply, ap.cinema, ap.screening, ap.seq, ap.ids, ap.at).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != want {
+				return fmt.Errorf("ingest: refund entry %d: %d of %d tickets were not sold or already refunded", seq, want-tag.RowsAffected(), want)
+			}
+			return nil
+		})
+	}
 	d := days.totals()
 	b.Queue(sqlSalesDailySubMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
 	keys := make([]scrKey, 0, len(scr))

@@ -122,7 +122,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 		}
 	}
 	req := &saleReq{c: c, id: id, sale: sale, now: now}
-	if _, err := s.app.Append(ctx, ledger.Record{Kind: "sale", Actor: c.KeyID, Batch: s.sales, Request: req}); err != nil {
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: "sale", Actor: c.KeyID, Batch: salesRun, Request: req}); err != nil {
 		return settle[SaleResult](ctx, s, c.KeyID, id, err)
 	}
 	s.metrics.sale(req.result)
@@ -130,7 +130,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 }
 
 // salesBatcher decides and projects runs of sales.
-type salesBatcher struct{ s *Service }
+type salesBatcher struct{}
 
 // Prepare reads the state of the whole run in one round trip (with the
 // group's pending writes) and decides

@@ -119,13 +119,13 @@ type screeningReq struct {
 // cinema.
 func (s *Service) PutScreening(ctx context.Context, c Caller, in *Screening) (*ScreeningResult, error) {
 	req := &screeningReq{c: c, in: in}
-	if _, err := s.app.Append(ctx, ledger.Record{Kind: "screening", Actor: c.KeyID, FilmID: in.FilmID, Batch: s.screenings, Request: req}); err != nil {
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: "screening", Actor: c.KeyID, FilmID: in.FilmID, Batch: screeningsRun, Request: req}); err != nil {
 		return nil, asRuleError(err)
 	}
 	return req.result, nil
 }
 
-type screeningsBatcher struct{ s *Service }
+type screeningsBatcher struct{}
 
 type filmRow struct {
 	runtime          int

@@ -47,14 +47,21 @@ type Config struct {
 // that decides a run of requests under the head lock and projects the
 // accepted entries from their encoded bodies.
 type Service struct {
-	pool       *pgxpool.Pool
-	app        ledger.Appender
-	cfg        Config
-	sales      *salesBatcher
-	refunds    *refundsBatcher
-	screenings *screeningsBatcher
-	metrics    *metrics
+	pool    *pgxpool.Pool
+	app     ledger.Appender
+	cfg     Config
+	metrics *metrics
 }
+
+// The Batchers are shared by every Service of the process (they keep no
+// state; a request carries its caller and clock), so that the writer
+// gathers the requests of several services, like demo's workers with
+// their own clocks, into one run.
+var (
+	salesRun      = &salesBatcher{}
+	refundsRun    = &refundsBatcher{}
+	screeningsRun = &screeningsBatcher{}
+)
 
 // NewService returns a service that reads projections from pool and writes
 // every record through app.
@@ -73,9 +80,6 @@ func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
 		cfg.Logger = slog.Default()
 	}
 	s := &Service{pool: pool, app: app, cfg: cfg, metrics: newMetrics(cfg.Metrics)}
-	s.sales = &salesBatcher{s}
-	s.refunds = &refundsBatcher{s}
-	s.screenings = &screeningsBatcher{s}
 	return s
 }
 
@@ -107,9 +111,9 @@ type screeningState struct {
 
 // sqlScreeningsFind reads the screenings of a run of requests in one
 // statement (a primary-key probe each).
-const sqlScreeningsFind = `SELECT s.cinema_id, s.id, s.hall_id, s.film_id, s.starts_at, s.ends_at, s.box_office_day, s.seats, s.tickets_active
+const sqlScreeningsFind = `SELECT u.cinema_id, u.id, s.hall_id, s.film_id, s.starts_at, s.ends_at, s.box_office_day, s.seats, s.tickets_active
 FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
-JOIN screenings s ON s.cinema_id = u.cinema_id AND s.id = u.id`
+CROSS JOIN LATERAL (SELECT * FROM screenings s WHERE s.cinema_id = u.cinema_id AND s.id = u.id LIMIT 1) s`
 
 // sqlScreeningsElsewhere tells, for screenings not found in the key's
 // cinema, which exist in another one (403 rather than 404).
