@@ -272,6 +272,7 @@ func perfMS(d time.Duration) string {
 type perfServer struct {
 	cluster   *pgcluster.Cluster
 	dir       string
+	socketDir string
 	dbURL     string
 	url       string
 	pprofAddr string
@@ -304,8 +305,9 @@ func startPerfServer(ctx context.Context, env *cmdEnv, exe string, pprof bool) (
 		}
 	}()
 	sum := sha256.Sum256([]byte(dir))
+	p.socketDir = "/tmp/ecperf-" + hex.EncodeToString(sum[:4])
 	p.cluster, err = pgcluster.Start(ctx, pgcluster.Options{
-		DataDir: filepath.Join(dir, "pg"), SocketDir: "/tmp/ecperf-" + hex.EncodeToString(sum[:4]),
+		DataDir: filepath.Join(dir, "pg"), SocketDir: p.socketDir,
 		LogFile:  filepath.Join(dir, "postgres.log"),
 		Settings: []string{"shared_preload_libraries=pg_stat_statements", "shared_buffers=256MB", "max_wal_size=4GB"},
 	})
@@ -416,6 +418,9 @@ func (p *perfServer) stop(env *cmdEnv) {
 		}
 	}
 	os.RemoveAll(p.dir)
+	if p.socketDir != "" {
+		os.RemoveAll(p.socketDir)
+	}
 }
 
 // rss reads the server's peak resident set.
