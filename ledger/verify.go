@@ -101,15 +101,9 @@ func (c *chain) expect(rs ...signedRoot) {
 	sort.SliceStable(c.want, func(i, j int) bool { return c.want[i].Size < c.want[j].Size })
 }
 
-// add checks one entry. storedLeaf and storedTree are what the store claims
-// (nil when the source has none).
-func (c *chain) add(seq int64, b, storedLeaf, storedTree []byte) *VerifyError {
-	ck := checkOne(b)
-	return c.addChecked(seq, &ck, storedLeaf, storedTree)
-}
-
-// addChecked is add for an entry whose own checks (checkOne) ran already,
-// perhaps on another core.
+// addChecked checks one entry in order: its own checks (checkOne) ran
+// already, perhaps on another core. storedLeaf and storedTree are what the
+// store claims (nil when the source has none).
 func (c *chain) addChecked(seq int64, ck *checked, storedLeaf, storedTree []byte) *VerifyError {
 	n := c.f.size
 	switch {
