@@ -130,12 +130,13 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 // sqlLateSince tells whether entries in [$2, $3) could change a close of
 // the month ending $4: registry and settlement entries, and sales or
 // refunds of a box-office day up to the month's end (later days are not
-// read by the close). Sales of the current month, the bulk of the traffic
+// read by the close); a sale or refund whose body names no box-office day
+// counts as late. Sales of the current month, the bulk of the traffic
 // while a past month closes, are not late.
 const sqlLateSince = `SELECT EXISTS (SELECT 1 FROM ledger_entries
 WHERE log_id = $1 AND seq >= $2 AND seq < $3
   AND (kind IN ('party', 'cinema', 'film', 'rental_terms', 'period_close')
-    OR (kind IN ('sale', 'refund') AND (convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date <= $4)))`
+    OR (kind IN ('sale', 'refund') AND coalesce((convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date <= $4, true))))`
 
 func lateSince(ctx context.Context, q querier, from, to int64, period time.Time) (bool, error) {
 	var late bool
