@@ -304,41 +304,85 @@ func (s *Service) storedScan(ctx context.Context, venueID, device, nonce string)
 // first; the caller waits for it and answers its result.
 var errNonceTaken = errors.New("ticketing: nonce already recorded")
 
-func insertScans(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody) error {
-	for _, sc := range b.Scans {
+const (
+	// sqlScansIns records a batch's scans; a nonce already recorded is
+	// skipped, and the caller compares the count.
+	sqlScansIns = `INSERT INTO ticketing_scans (venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq)
+SELECT $1, $2, u.nonce, u.ticket, u.gate, u.at, u.result, $3
+FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) AS u(nonce, ticket, gate, at, result)
+ON CONFLICT DO NOTHING RETURNING 1`
+	// sqlAdmitMany admits each ticket n more times, with its last scan's
+	// time and gate, while that fits its admissions and it is not refunded;
+	// it returns the tickets it admitted.
+	sqlAdmitMany = `UPDATE ticketing_tickets t SET admitted = t.admitted + u.n, last_admitted_at = u.at, last_gate = u.gate
+FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[]) AS u(id, n, at, gate)
+WHERE t.id = u.id AND t.admitted + u.n <= t.admissions AND t.refunded_at IS NULL
+RETURNING t.id`
+)
+
+// applyCheckins writes a check-in or gate batch entry (the live batch and
+// the rebuild of both kinds) set-based, in one round trip: every scan
+// recorded, the admitted ones counted on their tickets. A nonce already
+// recorded is errNonceTaken; an admission that no longer fits is stale.
+func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody) error {
+	n := len(b.Scans)
+	nonces, tickets, gates, results, ats := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	type adm struct {
+		n    int32
+		at   time.Time
+		gate string
+	}
+	byTicket := map[string]*adm{}
+	var order []string
+	for i, sc := range b.Scans {
 		at, err := time.Parse(time.RFC3339Nano, sc.ScannedAt)
 		if err != nil {
 			return err
 		}
-		var one int
-		err = tx.QueryRow(ctx, sqlScanIns, b.VenueID, b.Device, sc.Nonce, sc.TicketID, sc.Gate, at, sc.Result, e.Seq).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errNonceTaken
-		}
-		if err != nil {
-			return fmt.Errorf("record scan: %w", err)
-		}
-	}
-	return nil
-}
-
-// applyCheckins is the rebuild of a check-in or batch entry: every scan
-// recorded, every admitted one counted on its ticket.
-func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody) error {
-	for _, sc := range b.Scans {
+		nonces[i], tickets[i], gates[i], results[i], ats[i] = sc.Nonce, sc.TicketID, sc.Gate, sc.Result, at
 		if sc.Result != ResultAdmitted {
 			continue
 		}
-		at, err := time.Parse(time.RFC3339Nano, sc.ScannedAt)
-		if err != nil {
-			return err
+		a := byTicket[sc.TicketID]
+		if a == nil {
+			a = &adm{}
+			byTicket[sc.TicketID] = a
+			order = append(order, sc.TicketID)
 		}
-		var n int
-		if err := tx.QueryRow(ctx, sqlAdmit, sc.TicketID, at, sc.Gate).Scan(&n); err != nil {
-			return fmt.Errorf("admit %s: %w", sc.TicketID, err)
-		}
+		a.n++
+		a.at, a.gate = at, sc.Gate
 	}
-	return insertScans(ctx, tx, e, b)
+	ids, ns, lastAt, lastGate := make([]string, len(order)), make([]int32, len(order)), make([]time.Time, len(order)), make([]string, len(order))
+	for i, id := range order {
+		a := byTicket[id]
+		ids[i], ns[i], lastAt[i], lastGate[i] = id, a.n, a.at, a.gate
+	}
+	recorded, admitted := 0, 0
+	batch := &pgx.Batch{}
+	batch.Queue(sqlScansIns, b.VenueID, b.Device, e.Seq, nonces, tickets, gates, ats, results).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			recorded++
+		}
+		return rows.Err()
+	})
+	if len(ids) > 0 {
+		batch.Queue(sqlAdmitMany, ids, ns, lastAt, lastGate).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				admitted++
+			}
+			return rows.Err()
+		})
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("record scans: %w", err)
+	}
+	if recorded != n {
+		return errNonceTaken
+	}
+	if admitted != len(ids) {
+		return &errStale{why: "a ticket's admissions changed"}
+	}
+	return nil
 }
 
 // planned is a batch scan on its way: its stateless verdict (a refusal,

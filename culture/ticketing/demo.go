@@ -27,7 +27,7 @@ type DemoConfig struct {
 	Days     int       // days of sessions, default 30
 	Last     time.Time // last day (a date, midnight UTC); default yesterday (local)
 	Seed     uint64    // default 1
-	Workers  int       // concurrent sellers, default 8
+	Workers  int       // concurrent sellers, default 32
 	Progress io.Writer // a line per loaded week; nil for none
 }
 
@@ -109,7 +109,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 		cfg.Seed = 1
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 32
 	}
 	if err := VenueExists(ctx, pool, demoVenues[0].id); err == nil {
 		return DemoStats{}, ErrDemoLoaded
