@@ -185,3 +185,57 @@ func TestXLSXInOpenpyxl(t *testing.T) {
 		t.Errorf("summary sheet lacks the total or the BIN: %+v", d.Sheets[0].Rows)
 	}
 }
+
+// TestCSVInGnumeric opens the CSV in a real spreadsheet program: Gnumeric's
+// ssconvert (Debian gnumeric, installed by scripts/ensure-test-tools.sh)
+// converts it, BOM and quoting included, to XLSX, which openpyxl reads back:
+// numbers are numbers and Cyrillic and Kazakh text is intact. (BINs in CSV
+// are quoted text; a spreadsheet keeps their leading zero only when the
+// column is imported as text, as the README says.)
+func TestCSVInGnumeric(t *testing.T) {
+	ssconvert, err := exec.LookPath("ssconvert")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ssconvert (Debian gnumeric) is not installed")
+		}
+		t.Skip("ssconvert (Debian gnumeric) is not installed")
+	}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := sample().WriteCSV(&buf, CSVOptions{Delimiter: ','}); err != nil {
+		t.Fatal(err)
+	}
+	in, out := filepath.Join(dir, "export.csv"), filepath.Join(dir, "export.xlsx")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ssconvert, "--export-type=Gnumeric_Excel:xlsx2", in, out)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ssconvert: %v\n%s", err, b)
+	}
+	x, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := openWithOpenpyxl(t, x)
+	if len(d.Sheets) != 1 || len(d.Sheets[0].Rows) != 3 {
+		t.Fatalf("sheets: %+v", d.Sheets)
+	}
+	h, r := d.Sheets[0].Rows[0], d.Sheets[0].Rows[1]
+	if h[0].V != "bin" {
+		t.Errorf("header %+v (a BOM left in the first cell?)", h[0])
+	}
+	if r[1].V != "Кинотеатр «Арман»; ұлт" {
+		t.Errorf("text cell %+v", r[1])
+	}
+	if r[4].T != "n" || r[4].V != float64(1465) {
+		t.Errorf("admissions %+v, want the number 1465", r[4])
+	}
+	if r[5].T != "n" || r[5].V != 272909100.10 {
+		t.Errorf("gross %+v, want the number 272909100.10", r[5])
+	}
+	if d.Sheets[0].Rows[2][5].V != -0.01 {
+		t.Errorf("negative money %+v", d.Sheets[0].Rows[2][5])
+	}
+}
