@@ -133,6 +133,7 @@ func (s *Server) routes() {
 	page(e.GET("/archive", pages.Archive()))
 	page(e.GET("/library", pages.Library()))
 	page(e.GET("/museums", pages.Museums()))
+	page(e.GET("/museums/:mid/:inv", pages.MuseumObject()))
 	page(e.GET("/creative", pages.Creative()))
 	page(e.GET("/ngos", pages.NGOs()))
 	page(e.GET("/grants", pages.Grants()))

@@ -108,6 +108,7 @@ func New(d Deps) *Pages {
 		"langs": func() []string { return Langs },
 		"deref": func(p *int) int { return *p },
 		"neg":   func(n int) int { return -n },
+		"inc":   func(n int) int { return n + 1 },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
