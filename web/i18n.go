@@ -181,6 +181,8 @@ var catalog = map[string][3]string{
 	"mo.description":      {"Сипаттамасы", "Описание", "Description"},
 	"mo.rights":           {"Құқықтар", "Права", "Rights"},
 	"mo.open":             {"Экспонат беті", "Страница предмета", "Object page"},
+	"lib.listen":          {"Тыңдау", "Слушать", "Listen"},
+	"lib.loan_audio":      {"аудиокітапты оқу қосымшасында кітапхана билетімен алып тыңдаңыз", "возьмите аудиокнигу по читательскому билету в приложении для чтения", "borrow the audiobook with a reader's card in a reading app"},
 	"home.modules":        {"Мәдениет жүйелері", "Системы культуры", "Culture systems"},
 	"home.open_data":      {"Ашық деректер мен API", "Открытые данные и API", "Open data and API"},
 	"home.no_data":        {"Бұл кезеңде деректер жоқ.", "За этот период данных нет.", "No data for this period."},

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -25,7 +27,12 @@ type libraryBook struct {
 	ID, Title, Authors, Language, Format, Access, Publisher, Issued string
 	Thumbnail, Download, DownloadType                               string
 	Copies, Available                                               int
+	// Tracks are an open-access audiobook's tracks, played in the page.
+	Tracks []libraryTrack
 }
+
+// libraryTrack is one audiobook track the page plays with <audio controls>.
+type libraryTrack struct{ Src, Type, Title string }
 
 // Library is /library: the e-Library for anyone, in kk, ru or en: how to
 // add the catalogue to a reading app (OPDS 1.2 and 2.0 addresses), and the
@@ -82,6 +89,12 @@ func libraryBookOf(it library.Item, lang string) libraryBook {
 		Format: ed.Format, Access: ed.Access, Publisher: ed.Publisher, Issued: ed.Issued, Copies: ed.Copies, Available: it.Available}
 	if _, ok := it.File(library.RoleThumbnail); ok {
 		b.Thumbnail = "/library/editions/" + ed.ID + "/thumbnail"
+	}
+	if ed.Format == library.FormatAudiobook && ed.Access == library.AccessOpen {
+		for _, tr := range it.Tracks() {
+			b.Tracks = append(b.Tracks, libraryTrack{Src: "/library/editions/" + url.PathEscape(ed.ID) + "/tracks/" + strconv.Itoa(tr.N),
+				Type: tr.MediaType, Title: tr.Title})
+		}
 	}
 	for _, l := range library.AcquisitionLinks(it, nil) {
 		if l.Rel == library.RelOpenAccess {
