@@ -165,6 +165,12 @@ func TestRoundingTieOrder(t *testing.T) {
 	if !s.ProducerGross.Equal(d("0.01")) || !s.ExhibitorShare.IsZero() {
 		t.Fatalf("producer before exhibitor: %+v", s)
 	}
+	// Fee and exhibitor tie (0.5 tiyn each, all rental to the fee): the fee wins.
+	s = SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
+		Terms{RoyaltyPct: d("0"), DistributorPct: d("50"), DistributionFeePct: d("100")})
+	if !s.DistributionFee.Equal(d("0.01")) || !s.ExhibitorShare.IsZero() {
+		t.Fatalf("fee before exhibitor: %+v", s)
+	}
 	// royalty holders tie: by party id.
 	sh := SplitRoyalty(d("0.01"), []Holder{{PartyID: "z", SharePct: d("50")}, {PartyID: "a", SharePct: d("50")}})
 	if sh[0].PartyID != "a" || !sh[0].Amount.Equal(d("0.01")) || !sh[1].Amount.IsZero() {
