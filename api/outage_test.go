@@ -64,7 +64,8 @@ func TestDatabaseDown(t *testing.T) {
 // deadline; posclient retries the 503 and its sale lands once the database
 // answers again.
 func TestDatabaseFrozen(t *testing.T) {
-	const timeout = 300 * time.Millisecond
+	// Long enough that setting up the world on a busy machine stays inside it.
+	const timeout = 1500 * time.Millisecond
 	w := newStWorldWith(t, func(c *app.Config) { c.DBTimeout = timeout })
 	w.screening(t, "s1", "film-a", w.at(2026, 1, 9, 19, 0))
 	owner := pgtest.OwnerPool(t, w.DBURL)
