@@ -6,6 +6,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
+
+	"ecinema/i18n"
 )
 
 // Langs are the page languages, in fallback order (CULTURE.md section 0:
@@ -306,27 +308,12 @@ func pct(lang string, d decimal.Decimal) string {
 	return group(lang, d.StringFixed(1))
 }
 
+// group groups the digits of a decimal text as i18n does for the
+// language, with a typographic minus for negative figures on pages.
 func group(lang, s string) string {
-	sep, dot := "\u00a0", ","
-	if lang == "en" {
-		sep, dot = ",", "."
+	out := i18n.Lang(lang).FormatMoney(s)
+	if rest, ok := strings.CutPrefix(out, "-"); ok {
+		return "−" + rest
 	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteString("−")
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	if hasFrac {
-		b.WriteString(dot)
-		b.WriteString(frac)
-	}
-	return b.String()
+	return out
 }
