@@ -311,12 +311,11 @@ func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope)
 	return e
 }
 
-// commitTx runs the group's transaction. Records are taken in queue order:
-// a plain record (Project func) runs its projection inside a savepoint; a
-// run of records sharing a Batcher is prepared with one call and projected
-// with one call (see Batcher). Rejected records are marked and answered by
-// the caller after the transaction; on error the caller answers every
-// record not yet answered.
+// commitTx runs the group's transaction: lock the head, decide the live
+// records in queue order, then write their entries with the head move and
+// commit. Rejected records are marked and answered by the caller after
+// the transaction; on error the caller answers every record not yet
+// answered.
 func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, error) {
 	t0 := time.Now()
 	conn, err := w.pool.Acquire(ctx)
@@ -327,28 +326,53 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 	tx := &groupConn{c: conn}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	// BEGIN and the head lock in one round trip.
+	size, err := w.lockHead(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	g := &groupTx{w: w, ctx: ctx, tx: tx, t: w.tree.clone(), b: &pgx.Batch{}}
+	w.metrics.observe(phaseLock, t0)
+
+	if err := g.decide(liveRequests(reqs)); err != nil {
+		return nil, err
+	}
+	if len(g.ok) == 0 {
+		return nil, nil // the deferred ROLLBACK ends the transaction
+	}
+	if err := g.commit(size); err != nil {
+		return nil, err
+	}
+	return g.ok, nil
+}
+
+// lockHead sends BEGIN and the head lock in one round trip and returns the
+// log's size, reloading the writer's frontier when the head is not the one
+// it holds (another writer appended, or the last group failed).
+func (w *Writer) lockHead(ctx context.Context, tx *groupConn) (int64, error) {
 	var size int64
 	var last, root []byte
 	start := &pgx.Batch{}
 	start.Queue("BEGIN")
 	start.Queue(sqlLockHead, w.cfg.LogID).QueryRow(func(r pgx.Row) error { return r.Scan(&size, &last, &root) })
-	if err := conn.SendBatch(ctx, start).Close(); err != nil {
-		return nil, fmt.Errorf("begin and lock head %q: %w", w.cfg.LogID, err)
+	if err := tx.c.SendBatch(ctx, start).Close(); err != nil {
+		return 0, fmt.Errorf("begin and lock head %q: %w", w.cfg.LogID, err)
 	}
 	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
 		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
 		if err != nil {
-			return nil, fmt.Errorf("load head: %w", err)
+			return 0, fmt.Errorf("load head: %w", err)
 		}
 		if r := t.root(); !bytes.Equal(r[:], root) || !bytes.Equal(t.last[:], last) {
-			return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
+			return 0, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
 		}
 		w.tree = t
 	}
-	g := &groupTx{w: w, ctx: ctx, tx: tx, t: w.tree.clone(), b: &pgx.Batch{}}
-	w.metrics.observe(phaseLock, t0)
+	return size, nil
+}
 
+// liveRequests answers the records whose caller has given up and returns
+// the rest, in queue order.
+func liveRequests(reqs []*request) []*request {
 	live := make([]*request, 0, len(reqs))
 	for _, req := range reqs {
 		if req.answered {
@@ -360,6 +384,14 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 		}
 		live = append(live, req)
 	}
+	return live
+}
+
+// decide takes the records in queue order: a plain record (Project func)
+// runs its projection inside a savepoint; a run of records sharing a
+// Batcher is prepared with one call and projected with one call (see
+// Batcher).
+func (g *groupTx) decide(live []*request) error {
 	for i := 0; i < len(live); {
 		req := live[i]
 		if bt := req.rec.Batch; bt != nil {
@@ -369,40 +401,41 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 			}
 			n, err := g.run(bt, live[i:j])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			i += n
 			continue
 		}
 		if err := g.plain(req); err != nil {
-			return nil, err
+			return err
 		}
 		i++
 	}
-	if len(g.ok) == 0 {
-		return nil, nil // the deferred ROLLBACK ends the transaction
-	}
+	return nil
+}
 
+// commit writes the entries not inserted yet, moves the head from size
+// and commits. They go with the last queued projection writes: one round
+// trip. A failed statement skips the rest of the pipeline, COMMIT included.
+func (g *groupTx) commit(size int64) error {
+	w := g.w
 	n := len(g.ok)
 	rest := g.ok[g.inserted:]
 	args := entryArgs(rest)
 	t := g.t
 	newRoot := t.root()
-	// The entries, the head move and COMMIT go with the last queued
-	// projection writes: one round trip. A failed statement skips the rest
-	// of the pipeline, COMMIT included.
 	g.b.Queue(sqlInsertBatch, append(append([]any{w.cfg.LogID}, args...), t.size, t.last[:], newRoot[:], size, len(rest))...)
 	g.b.Queue("COMMIT")
 	if err := g.flush(); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "22012" {
-			return nil, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+			return fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
 		}
-		return nil, fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
+		return fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
 	}
-	tx.done = true
+	g.tx.done = true
 	w.tree = t
-	return g.ok, nil
+	return nil
 }
 
 // entryArgs are the arrays sqlInsertEntries and sqlInsertBatch take.
