@@ -20,10 +20,15 @@
 // (F > 1, up to the halls' seats).
 //
 // POS behaviour: one sales request per screening with all its tickets (as a
-// POS batches them), then one refund request for its refunds. Each cinema's
-// requests are sent in order by one worker whose ingest.Service has a
-// simulated clock (the time the POS would send them; never later than the
-// real clock), so historical days are not all flagged late.
+// POS batches them; a screening whose sales span more than BatchWindow
+// sends several, in order), then one refund request for its refunds. The
+// load is shaped like production traffic, many concurrent requests of one
+// kind at a time (Config.Workers, 128 by default), so that the ledger
+// writer decides and projects them in long runs of one kind: each day's
+// screenings, then its sales (every screening's first batch, then the
+// second, …), then its refunds. Each request carries the time the POS
+// would send it (a simulated clock, never later than the real clock), so
+// historical days are not all flagged late.
 //
 // Determinism: the registry, every screening, ticket (id, time, price,
 // seat, category, channel) and refund depend only on the seed, the span and

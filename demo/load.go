@@ -33,10 +33,15 @@ type Config struct {
 	Last time.Time
 	// Now is the real clock, default time.Now; no sale is reported after it.
 	Now func() time.Time
-	// Workers posting POS requests at once (group commit gathers them), default 16.
+	// Workers posting POS requests at once (group commit gathers them into
+	// runs of one kind), default 128.
 	Workers int
 	// Progress receives one line per loaded day; nil for none.
 	Progress io.Writer
+	// Claimed, when set, is called once the data set is claimed in the
+	// database (a new one, or an interrupted one to finish), before
+	// anything else is written; not for a refused load.
+	Claimed func()
 }
 
 // Stats count what a load wrote.
@@ -80,7 +85,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		cfg.Now = time.Now
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = 128
 	}
 	realNow := cfg.Now()
 	if cfg.Last.IsZero() {
@@ -96,6 +101,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	resume, err := claimDataset(ctx, pool, dataset{seed: cfg.Seed, scale: cfg.Scale, first: first, last: cfg.Last})
 	if err != nil {
 		return Stats{}, err
+	}
+	if cfg.Claimed != nil {
+		cfg.Claimed()
 	}
 
 	w := NewWorld(cfg.Seed, first, cfg.Last)
@@ -167,58 +175,82 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 
 	var screenings, tickets, refunds, lateN, resumed atomic.Int64
 	grossTiyn := atomic.Int64{}
+	posters := newPosters(pool, app, realNow, cfg.Workers)
 	for d := 0; d < cfg.Days; d++ {
 		day := first.AddDate(0, 0, d)
 		dayStart := time.Now()
-		var dayTickets atomic.Int64
+		// The day's plan, every cinema's (and what an interrupted run left).
+		plans := make([][]Screening, len(w.Cinemas))
+		loaded := make([]map[string]loadedScreening, len(w.Cinemas))
 		err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(ci int) error {
-			isLate := late[[2]int{d, ci}]
-			plan := PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, isLate)
-			wk := &worker{cinema: w.Cinemas[ci].ID, realNow: realNow}
-			svc := ingest.NewService(pool, app, ingest.Config{Now: wk.clock})
-			var loaded map[string]loadedScreening
+			plans[ci] = PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, late[[2]int{d, ci}])
 			if resume {
-				var err error
-				if loaded, err = loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plan); err != nil {
+				l, err := loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plans[ci])
+				if err != nil {
 					return err
 				}
-				resumed.Add(int64(len(loaded)))
-			}
-			for i := range plan {
-				s := &plan[i]
-				if err := wk.load(ctx, svc, s, loaded[s.ID]); err != nil {
-					return fmt.Errorf("cinema %s screening %s: %w", s.CinemaID, s.ID, err)
-				}
-				screenings.Add(1)
-				tickets.Add(int64(len(s.Tickets)))
-				dayTickets.Add(int64(len(s.Tickets)))
-				refunds.Add(int64(len(s.Refunds)))
-				if isLate {
-					lateN.Add(int64(len(s.Batches)))
-				}
-				var g int64
-				refunded := map[string]bool{}
-				for _, r := range s.Refunds {
-					refunded[r.TicketID] = true
-				}
-				for _, t := range s.Tickets {
-					if !refunded[t.ID] {
-						g += t.Price.Shift(2).IntPart()
-					}
-				}
-				grossTiyn.Add(g)
+				loaded[ci] = l
+				resumed.Add(int64(len(l)))
 			}
 			return nil
 		})
 		if err != nil {
 			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
 		}
+		var all []dayScreening
+		for ci := range plans {
+			for i := range plans[ci] {
+				s := &plans[ci][i]
+				all = append(all, dayScreening{s: s, done: loaded[ci][s.ID]})
+			}
+		}
+		// Shaped like production: many concurrent requests of one kind at a
+		// time, so the writer decides and projects them in long runs: the
+		// day's screenings, then its sales (the first batch of every
+		// screening, then the second, …: a screening's batches stay in
+		// order, which resuming relies on), then its refunds.
+		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.screening(ctx, all[i]) }); err != nil {
+			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+		}
+		var dayTickets int64
+		rounds := 0
+		for _, x := range all {
+			rounds = max(rounds, len(x.s.Batches))
+			dayTickets += int64(len(x.s.Tickets))
+		}
+		for k := 0; k < rounds; k++ {
+			var these []dayScreening
+			for _, x := range all {
+				if k < len(x.s.Batches) {
+					these = append(these, x)
+				}
+			}
+			if err := posters.run(ctx, len(these), func(p *poster, i int) error { return p.sale(ctx, these[i], k) }); err != nil {
+				return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+			}
+		}
+		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.refund(ctx, all[i]) }); err != nil {
+			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+		}
+		for ci := range plans {
+			isLate := late[[2]int{d, ci}]
+			for i := range plans[ci] {
+				s := &plans[ci][i]
+				screenings.Add(1)
+				tickets.Add(int64(len(s.Tickets)))
+				refunds.Add(int64(len(s.Refunds)))
+				if isLate {
+					lateN.Add(int64(len(s.Batches)))
+				}
+				grossTiyn.Add(netGross(s))
+			}
+		}
 		el := time.Since(dayStart)
 		// ETA: the mean time per day so far times the days left (later days
 		// are busier, so it errs on the short side).
 		eta := time.Duration(float64(time.Since(start)) / float64(d+1) * float64(cfg.Days-d-1)).Round(time.Second)
 		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s), about %s left", d+1, cfg.Days, day.Format("2006-01-02"),
-			dayTickets.Load(), el.Round(time.Millisecond), float64(dayTickets.Load())/el.Seconds(), eta)
+			dayTickets, el.Round(time.Millisecond), float64(dayTickets)/el.Seconds(), eta)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE demo_datasets SET completed_at = now()"); err != nil {
 		return st, fmt.Errorf("demo: %w", err)
@@ -265,22 +297,89 @@ func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
 	return first
 }
 
-// worker posts one cinema's requests with a simulated POS clock: the
-// screening is published a day before it starts, the sales arrive at
-// ReportAt, the refunds with their time. The clock never passes realNow.
-type worker struct {
-	cinema  string
+// netGross is a screening's tickets not refunded, in tiyn.
+func netGross(s *Screening) int64 {
+	refunded := make(map[string]bool, len(s.Refunds))
+	for _, r := range s.Refunds {
+		refunded[r.TicketID] = true
+	}
+	var g int64
+	for _, t := range s.Tickets {
+		if !refunded[t.ID] {
+			g += t.Price.Shift(2).IntPart()
+		}
+	}
+	return g
+}
+
+// dayScreening is a planned screening with what an interrupted earlier
+// run already wrote of it (the zero value when nothing).
+type dayScreening struct {
+	s    *Screening
+	done loadedScreening
+}
+
+// posters are the demo's concurrent POS request senders: each has its own
+// ingest.Service whose clock it moves to the time the POS would send the
+// request (never later than the real clock), so historical days are not
+// all flagged late.
+type posters struct {
+	list []*poster
+}
+
+type poster struct {
+	svc     *ingest.Service
 	now     time.Time
 	realNow time.Time
 }
 
-func (w *worker) clock() time.Time { return w.now }
-
-func (w *worker) at(t time.Time) {
-	if t.After(w.realNow) {
-		t = w.realNow
+func newPosters(pool *pgxpool.Pool, app ledger.Appender, realNow time.Time, n int) *posters {
+	ps := &posters{list: make([]*poster, n)}
+	for i := range ps.list {
+		p := &poster{realNow: realNow}
+		p.svc = ingest.NewService(pool, app, ingest.Config{Now: func() time.Time { return p.now }})
+		ps.list[i] = p
 	}
-	w.now = t
+	return ps
+}
+
+// run calls fn(poster, 0..n-1) on every poster at once and returns the
+// first error.
+func (ps *posters) run(ctx context.Context, n int, fn func(p *poster, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for _, p := range ps.list[:min(len(ps.list), n)] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(p, i); err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
+}
+
+func (p *poster) at(t time.Time) {
+	if t.After(p.realNow) {
+		t = p.realNow
+	}
+	p.now = t
 }
 
 // sec is a time as the demo plan states it, to the second, in UTC.
@@ -296,42 +395,52 @@ func idem(key, endpoint string, req any) ingest.Idem {
 	return ingest.Idem{Key: key, Hash: ingest.RequestHash(endpoint, b)}
 }
 
-// load sends one screening's requests to the typed services, skipping what
-// an interrupted earlier run already wrote (done; the zero value for a
-// screening not yet there): sales batches are sent in order, each one
-// entry, so the tickets sold say how many batches are in; the refunds are
-// one request.
-func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening, done loadedScreening) error {
-	caller := ingest.Caller{KeyID: "demo-pos-" + s.CinemaID, CinemaID: s.CinemaID}
-	w.at(s.StartsAt.Add(-4 * 24 * time.Hour))
-	if !done.exists {
-		in := &ingest.Screening{ID: s.ID, HallID: s.HallID, FilmID: s.FilmID, StartsAt: sec(s.StartsAt), Format: s.Format, Language: s.Language}
-		if _, err := svc.PutScreening(ctx, caller, in); err != nil {
-			return fmt.Errorf("put screening: %w", err)
-		}
-	}
-	if len(s.Tickets) == 0 {
+func caller(s *Screening) ingest.Caller {
+	return ingest.Caller{KeyID: "demo-pos-" + s.CinemaID, CinemaID: s.CinemaID}
+}
+
+// screening publishes a screening, four days before it starts, unless an
+// interrupted earlier run did.
+func (p *poster) screening(ctx context.Context, x dayScreening) error {
+	s := x.s
+	if x.done.exists {
 		return nil
 	}
-	var reported time.Time
-	for k, bt := range s.Batches {
-		if bt.To <= done.sold {
-			reported = later(reported, bt.ReportAt)
-			continue
-		}
-		sale := &ingest.Sale{ScreeningID: s.ID, Tickets: make([]ingest.Ticket, 0, bt.To-bt.From)}
-		for _, t := range s.Tickets[bt.From:bt.To] {
-			sale.Tickets = append(sale.Tickets, ingest.Ticket{ID: t.ID, SoldAt: sec(t.SoldAt), Price: t.Price,
-				Category: t.Category, Seat: t.Seat, Channel: t.Channel})
-		}
-		w.at(bt.ReportAt)
-		reported = later(reported, bt.ReportAt)
-		key := fmt.Sprintf("sale-%s-%d", s.ID, k+1)
-		if _, err := svc.Sell(ctx, caller, idem(key, "demo sale", sale), sale); err != nil {
-			return fmt.Errorf("post sales: %w", err)
-		}
+	p.at(s.StartsAt.Add(-4 * 24 * time.Hour))
+	in := &ingest.Screening{ID: s.ID, HallID: s.HallID, FilmID: s.FilmID, StartsAt: sec(s.StartsAt), Format: s.Format, Language: s.Language}
+	if _, err := p.svc.PutScreening(ctx, caller(s), in); err != nil {
+		return fmt.Errorf("cinema %s screening %s: put screening: %w", s.CinemaID, s.ID, err)
 	}
-	if len(s.Refunds) == 0 || done.refunded > 0 {
+	return nil
+}
+
+// sale posts a screening's k-th sales batch (one entry) at its report
+// time, unless an interrupted earlier run did: batches are posted in
+// order, so the tickets sold say how many are in.
+func (p *poster) sale(ctx context.Context, x dayScreening, k int) error {
+	s := x.s
+	bt := s.Batches[k]
+	if bt.To <= x.done.sold {
+		return nil
+	}
+	sale := &ingest.Sale{ScreeningID: s.ID, Tickets: make([]ingest.Ticket, 0, bt.To-bt.From)}
+	for _, t := range s.Tickets[bt.From:bt.To] {
+		sale.Tickets = append(sale.Tickets, ingest.Ticket{ID: t.ID, SoldAt: sec(t.SoldAt), Price: t.Price,
+			Category: t.Category, Seat: t.Seat, Channel: t.Channel})
+	}
+	p.at(bt.ReportAt)
+	key := fmt.Sprintf("sale-%s-%d", s.ID, k+1)
+	if _, err := p.svc.Sell(ctx, caller(s), idem(key, "demo sale", sale), sale); err != nil {
+		return fmt.Errorf("cinema %s screening %s: post sales: %w", s.CinemaID, s.ID, err)
+	}
+	return nil
+}
+
+// refund posts a screening's refunds (one request) a minute after the
+// last of them and of its sales batches, unless an earlier run did.
+func (p *poster) refund(ctx context.Context, x dayScreening) error {
+	s := x.s
+	if len(s.Refunds) == 0 || x.done.refunded > 0 {
 		return nil
 	}
 	ref := &ingest.Refund{ScreeningID: s.ID, Tickets: make([]ingest.RefundTicket, len(s.Refunds))}
@@ -342,12 +451,12 @@ func (w *worker) load(ctx context.Context, svc *ingest.Service, s *Screening, do
 			last = r.RefundedAt
 		}
 	}
-	if reported.After(last) {
-		last = reported
+	for _, bt := range s.Batches {
+		last = later(last, bt.ReportAt)
 	}
-	w.at(last.Add(time.Minute))
-	if _, err := svc.Refund(ctx, caller, idem("refund-"+s.ID, "demo refund", ref), ref); err != nil {
-		return fmt.Errorf("post refunds: %w", err)
+	p.at(last.Add(time.Minute))
+	if _, err := p.svc.Refund(ctx, caller(s), idem("refund-"+s.ID, "demo refund", ref), ref); err != nil {
+		return fmt.Errorf("cinema %s screening %s: post refunds: %w", s.CinemaID, s.ID, err)
 	}
 	return nil
 }

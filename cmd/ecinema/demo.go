@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,7 +25,7 @@ import (
 
 // cmdDemo loads the demo data set through the real write path:
 //
-//	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 16]
+//	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 128]
 //
 // Progress goes to stderr, the summary to stdout. Running it again with the
 // same flags finishes an interrupted load (what is there is skipped); a
@@ -36,7 +39,7 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	scale := fs.Float64("scale", 1, "share of Kazakhstan's volume (1 = about 60k tickets and 2,700 screenings a day)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data set")
 	last := fs.String("last", "", "last box-office day YYYY-MM-DD (default: yesterday, local time)")
-	workers := fs.Int("workers", 16, "concurrent POS request senders")
+	workers := fs.Int("workers", 128, "concurrent POS request senders")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
@@ -78,32 +81,101 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	go func() { done <- w.Run(wctx) }()
 	defer func() { stop(); <-done }()
 
-	st, err := demo.Load(ctx, pool, w, cfg)
+	// The culture modules' data does not depend on the cinemas': it loads
+	// at the same time, through a writer of its own (two writers on one log
+	// are safe), so that the cinema load's groups stay runs of one kind.
+	// It starts once the cinema data set is claimed (a refused one starts
+	// nothing new), and its summaries follow the cinema's on stdout.
+	type loaded struct {
+		st  demo.Stats
+		err error
+	}
+	claimed := make(chan struct{})
+	cfg.Claimed = func() { close(claimed) }
+	cinema := make(chan loaded, 1)
+	go func() {
+		st, err := demo.Load(ctx, pool, w, cfg)
+		cinema <- loaded{st, err}
+	}()
+	var res loaded
+	got := false
+	select {
+	case <-claimed:
+	case res = <-cinema:
+		got = true
+	}
+	fatal := func(err error) bool {
+		return err != nil && !errors.Is(err, demo.ErrAlreadyLoaded) && !errors.Is(err, demo.ErrNotEmpty)
+	}
+	if got && fatal(res.err) {
+		return res.err
+	}
+	cctx, cancelCulture := context.WithCancel(ctx)
+	defer cancelCulture()
+	cw := ledger.NewWriter(pool, ledger.WriterConfig{})
+	cwDone := make(chan error, 1)
+	go func() { cwDone <- cw.Run(cctx) }()
+	defer func() { cancelCulture(); <-cwDone }()
+	stderr := &syncWriter{w: env.stderr}
+	parts := make([]bytes.Buffer, 5)
+	penv := func(i int) *cmdEnv { return &cmdEnv{getenv: env.getenv, stdout: &parts[i], stderr: stderr} }
+	culture := make(chan error, 4)
+	go func() {
+		err := loadTicketingDemo(cctx, penv(0), pool, cw, *days, cfg.Last)
+		if err == nil {
+			err = loadMuseumDemo(cctx, penv(2), pool, cw, cfg)
+		}
+		culture <- err
+	}()
+	go func() { culture <- loadArchiveDemo(cctx, penv(1), pool, cw) }()
+	go func() { culture <- loadLibraryDemo(cctx, penv(3), pool, cw, cfg.Last) }()
+	go func() { culture <- loadNGOFundHubsDemo(cctx, penv(4), pool, cw) }()
+	waitCulture := func() error {
+		var first error
+		for range 4 {
+			if err := <-culture; err != nil && first == nil {
+				first = err
+				cancelCulture()
+			}
+		}
+		return first
+	}
+
+	if !got {
+		res = <-cinema
+	}
+	st, err := res.st, res.err
 	switch {
 	case errors.Is(err, demo.ErrAlreadyLoaded) || errors.Is(err, demo.ErrNotEmpty):
-		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
+		fmt.Fprintf(stderr, "%v; nothing loaded\n", err)
 	case err != nil:
+		cancelCulture()
+		waitCulture()
 		return err
 	default:
 		if st.Resumed > 0 {
-			fmt.Fprintf(env.stderr, "demo: finished an interrupted load (%d screenings were already there)\n", st.Resumed)
+			fmt.Fprintf(stderr, "demo: finished an interrupted load (%d screenings were already there)\n", st.Resumed)
 		}
 		fmt.Fprintf(env.stdout, "demo loaded: %d cinemas, %d halls, %d films, %d screenings, %d tickets, %d refunds, %d late batches, net gross %s KZT in %s\n",
 			st.Cinemas, st.Halls, st.Films, st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))
 	}
-	if err := loadTicketingDemo(ctx, env, pool, w, *days, cfg.Last); err != nil {
-		return err
+	err = waitCulture()
+	for i := range parts {
+		env.stdout.Write(parts[i].Bytes())
 	}
-	if err := loadArchiveDemo(ctx, env, pool, w); err != nil {
-		return err
-	}
-	if err := loadMuseumDemo(ctx, env, pool, w, cfg); err != nil {
-		return err
-	}
-	if err := loadLibraryDemo(ctx, env, pool, w, cfg.Last); err != nil {
-		return err
-	}
-	return loadNGOFundHubsDemo(ctx, env, pool, w)
+	return err
+}
+
+// syncWriter serialises the writes of concurrent loaders.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 // loadTicketingDemo loads the culture ticketing demo (theatres, concert
