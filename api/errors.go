@@ -186,7 +186,6 @@ var errorTable = []struct {
 	{hubs.ErrNotAMatch, http.StatusUnprocessableEntity, "not_a_match"},
 	{hubs.ErrIntroductionOpen, http.StatusConflict, "introduction_exists"},
 	{hubs.ErrIntroductionEnded, http.StatusConflict, "introduction_closed"},
-	// ERRORS-MARKER: helpers add their domain errors above this line.
 }
 
 // errorBody is the shape of every error answer (SPEC 4). A refused gate

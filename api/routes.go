@@ -284,8 +284,6 @@ func (s *Server) routes() {
 	v1.POST("/hubs/:id/pitches/:pid/introductions/:iid/outcome", handleIntroductionOutcome(d.Hubs), allow(hubOperators))
 	e.GET("/open-data/hubs.geojson", handleHubsGeoJSON(d.Hubs))
 	e.GET("/hubs/:id/events.ics", handleHubICal(d.Hubs))
-
-	// ROUTES-MARKER: helpers add their routes above this line.
 }
 
 // PageRoute is the name of every web page route: pages are for people and

@@ -70,7 +70,6 @@ type Deps struct {
 	Archive     *archive.Service
 	Library     *library.Service
 	Hubs        *hubs.Service
-	// DEPS-MARKER: helpers add their services above this line.
 }
 
 // uploadRoutes take file bodies over MaxBodyBytes: their services stream

@@ -56,7 +56,7 @@ verification could not run; 4 verified, but entries after the latest signed
 checkpoint are covered by no signature (see --allow-unsigned-tail).`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
-// per domain package. DEEPCHECKS-MARKER: add yours to the list.
+// per domain package.
 var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck, boxoffice.NewDeepCheck, ticketing.NewDeepCheck, museum.NewDeepCheck, fund.NewDeepCheck, archive.NewDeepCheck,
 	library.NewDeepCheck, hubs.NewDeepCheck}
 

@@ -100,7 +100,6 @@ type App struct {
 	cfg     Config
 	Library *library.Service
 	Hubs    *hubs.Service
-	// APP-MARKER: helpers add their services above this line.
 }
 
 // New wires every service on pool. Call Run to start the background work.
@@ -149,7 +148,6 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Library = library.NewService(pool, a.Writer, a.Blobs, library.Config{PasswordCost: cfg.LibraryPasswordCost})
 	a.OAI.Register(library.NewOAISource(a.Library, a.OAI.Identifier("library", "")))
 	a.Hubs = hubs.NewService(pool, a.Writer, nil)
-	// SERVICES-MARKER: helpers construct their services above this line.
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
@@ -168,7 +166,6 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Library:     a.Library,
 		Hubs:        a.Hubs,
 		Investments: a.Hubs.Investments,
-		// DEPS-MARKER: helpers pass their services above this line.
 	})
 	return a, nil
 }
@@ -225,7 +222,6 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 		}
 		return nil
 	})
-	// SCOPES-MARKER: modules register their scope checks above this line.
 	return keys
 }
 
