@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,15 +210,40 @@ func TestTicketCodeAndQR(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.GetText() != sold[0].Code {
-		t.Fatalf("QR decodes to %q, want %q", res.GetText(), sold[0].Code)
-	}
-	if ec := res.GetResultMetadata()[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL]; ec != "M" {
-		t.Fatalf("error correction %v, want M", ec)
+	switch {
+	case err == nil:
+		if res.GetText() != sold[0].Code {
+			t.Fatalf("QR decodes to %q, want %q", res.GetText(), sold[0].Code)
+		}
+		if ec := res.GetResultMetadata()[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL]; ec != "M" {
+			t.Fatalf("error correction %v, want M", ec)
+		}
+	default:
+		// gozxing's finder-pattern search misses about 1 code in 130 that
+		// other readers decode (seen as a flaky NotFoundException on random
+		// codes): then the code must decode with ZBar, a second reader.
+		t.Logf("gozxing: %v; reading the code with zbarimg", err)
+		if got := zbarDecode(t, r.Body); got != sold[0].Code {
+			t.Fatalf("QR decodes to %q with zbarimg, want %q", got, sold[0].Code)
+		}
 	}
 	// Another venue's key (admin sees all) cannot read the ticket.
 	w.must("GET", "/v1/tickets/q1", w.env.AdminKey, nil, 200)
+}
+
+// zbarDecode reads the one QR code of a PNG with zbarimg (zbar-tools).
+func zbarDecode(t *testing.T, pngBytes []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("zbarimg"); err != nil {
+		t.Fatal("zbarimg (zbar-tools) is not installed: make test installs it")
+	}
+	f := filepath.Join(t.TempDir(), "code.png")
+	if err := os.WriteFile(f, pngBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("zbarimg", "--quiet", "--raw", f).Output()
+	if err != nil {
+		t.Fatalf("zbarimg: %v", err)
+	}
+	return strings.TrimSuffix(string(out), "\n")
 }

@@ -14,6 +14,7 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)           # OAI-PMH,
 command -v jing >/dev/null 2>&1 || need+=(jing)                       # OPDS 1.2 against its RELAX NG
 command -v sha512sum >/dev/null 2>&1 || need+=(coreutils)             # DIP manifests checked by sha512sum -c
 command -v chromium >/dev/null 2>&1 || need+=(chromium)               # the pages in a real browser
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)            # ticket QR codes read by a second decoder
 command -v ssconvert >/dev/null 2>&1 || need+=(gnumeric)             # CSV exports opened by a spreadsheet
 command -v node >/dev/null 2>&1 || need+=(nodejs)                     # the testdata/*/ scripts
 command -v npm >/dev/null 2>&1 || need+=(npm)
