@@ -8,6 +8,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/archive"
+	"ecinema/registry"
 )
 
 // Roles of the e-Archive (CULTURE 2).
@@ -23,105 +24,46 @@ func archivePrivileged(c echo.Context) bool {
 }
 
 func handleArchiveUnitPut(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		var in archive.UnitRecord
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		u, err := svc.PutUnit(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, u)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in archive.UnitRecord) (archive.Unit, error) {
+		return svc.PutUnit(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+	})
 }
 
 func handleArchiveUnitDelete(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		u, err := svc.WithdrawUnit(c.Request().Context(), principal(c).KeyID, c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, u)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (archive.Unit, error) {
+		return svc.WithdrawUnit(c.Request().Context(), principal(c).KeyID, c.Param("id"))
+	})
 }
 
 func handleArchiveUnitGet(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		u, err := svc.Unit(c.Request().Context(), c.Param("id"), archivePrivileged(c))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, u)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (archive.Unit, error) {
+		return svc.Unit(c.Request().Context(), c.Param("id"), archivePrivileged(c))
+	})
 }
 
 func handleArchiveUnitVersions(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		vs, err := svc.UnitVersions(c.Request().Context(), c.Param("id"), archivePrivileged(c))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[archive.Version]{Items: vs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[archive.Version], error) {
+		return listOf(svc.UnitVersions(c.Request().Context(), c.Param("id"), archivePrivileged(c)))
+	})
 }
 
 func handleArchiveUnitEvents(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		evs, err := svc.Events(c.Request().Context(), c.Param("id"), archivePrivileged(c))
-		if err != nil {
-			return err
-		}
-		if evs == nil {
-			evs = []archive.Event{}
-		}
-		return c.JSON(http.StatusOK, listResponse[archive.Event]{Items: evs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[archive.Event], error) {
+		return listOf(svc.Events(c.Request().Context(), c.Param("id"), archivePrivileged(c)))
+	})
 }
 
 func handleArchiveUnits(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		p, err := pageParams(c)
-		if err != nil {
-			return err
-		}
-		units, next, err := svc.Units(c.Request().Context(), archive.Query{Q: c.QueryParam("q"), Fond: c.QueryParam("fond"),
+	return replyPage(func(c echo.Context, p registry.Page) ([]archive.Unit, string, error) {
+		return svc.Units(c.Request().Context(), archive.Query{Q: c.QueryParam("q"), Fond: c.QueryParam("fond"),
 			Person: c.QueryParam("person"), Cursor: p.Cursor, Limit: p.Limit, Privileged: archivePrivileged(c)})
-		if err != nil {
-			return err
-		}
-		if units == nil {
-			units = []archive.Unit{}
-		}
-		return c.JSON(http.StatusOK, listResponse[archive.Unit]{Items: units, NextCursor: next})
-	}
+	})
 }
 
 // handleArchiveDeposit streams the bag (zip or tar) to the archive, which
 // spools, checks and stores it; the body is limited by ECINEMA_MAX_UPLOAD.
 func handleArchiveDeposit(svc *archive.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		format, err := archive.FormatOf(c.Request().Header.Get(echo.HeaderContentType))
 		if err != nil {
 			return err
@@ -139,9 +81,6 @@ func handleArchiveDeposit(svc *archive.Service) echo.HandlerFunc {
 
 func handleArchiveDIP(svc *archive.Service, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		name, write, err := svc.DIP(c.Request().Context(), c.Param("id"), archivePrivileged(c))
 		if err != nil {
 			return err
@@ -161,94 +100,41 @@ func handleArchiveDIP(svc *archive.Service, log *slog.Logger) echo.HandlerFunc {
 }
 
 func handleArchivePersonPut(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		var in archive.PersonRecord
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		p, err := svc.PutPerson(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, p)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in archive.PersonRecord) (archive.Person, error) {
+		return svc.PutPerson(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+	})
 }
 
 func handleArchivePersonGet(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		p, err := svc.Person(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, p)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (archive.Person, error) {
+		return svc.Person(c.Request().Context(), c.Param("id"))
+	})
 }
 
 func handleArchivePersonVersions(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		vs, err := svc.PersonVersions(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[archive.Version]{Items: vs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[archive.Version], error) {
+		return listOf(svc.PersonVersions(c.Request().Context(), c.Param("id")))
+	})
 }
 
 func handleArchivePersons(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		p, err := pageParams(c)
-		if err != nil {
-			return err
-		}
-		ps, next, err := svc.Persons(c.Request().Context(), c.QueryParam("q"), p.Cursor, p.Limit)
-		if err != nil {
-			return err
-		}
-		if ps == nil {
-			ps = []archive.Person{}
-		}
-		return c.JSON(http.StatusOK, listResponse[archive.Person]{Items: ps, NextCursor: next})
-	}
+	return replyPage(func(c echo.Context, p registry.Page) ([]archive.Person, string, error) {
+		return svc.Persons(c.Request().Context(), c.QueryParam("q"), p.Cursor, p.Limit)
+	})
 }
 
 func handleArchiveSyncStatus(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+	return reply(http.StatusOK, func(c echo.Context) (archive.SyncStatus, error) {
 		p, err := pageParams(c)
 		if err != nil {
-			return err
+			return archive.SyncStatus{}, err
 		}
-		st, err := svc.Status(c.Request().Context(), c.QueryParam("state"), p.Cursor, p.Limit)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, st)
-	}
+		return svc.Status(c.Request().Context(), c.QueryParam("state"), p.Cursor, p.Limit)
+	})
 }
 
 func handleArchiveSyncRetry(svc *archive.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		row, err := svc.Retry(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, row)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (archive.SyncRow, error) {
+		return svc.Retry(c.Request().Context(), c.Param("id"))
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/fund"
+	"ecinema/registry"
 )
 
 // Roles of the fund.
@@ -28,173 +29,93 @@ var (
 // fund's stats; the hubs module provides it.
 type Investments func(ctx context.Context, year int) ([]fund.Investment, error)
 
-// fundHandler answers 503 when the fund is not wired, else runs h.
-func fundHandler(svc *fund.Service, h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		return h(c)
-	}
-}
-
 func handleFundCallPut(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		var in fund.Call
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		out, err := svc.PutCall(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
+	return replyBody(http.StatusOK, func(c echo.Context, in fund.Call) (fund.Call, error) {
+		return svc.PutCall(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
 	})
 }
 
 func handleFundCallGet(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		out, err := svc.Call(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
+	return reply(http.StatusOK, func(c echo.Context) (fund.Call, error) {
+		return svc.Call(c.Request().Context(), c.Param("id"))
 	})
 }
 
 func handleFundCallList(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		p, err := pageParams(c)
-		if err != nil {
-			return err
-		}
-		items, next, err := svc.Calls(c.Request().Context(), fund.Page{Limit: p.Limit, Cursor: p.Cursor})
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[fund.Call]{Items: items, NextCursor: next})
+	return replyPage(func(c echo.Context, p registry.Page) ([]fund.Call, string, error) {
+		return svc.Calls(c.Request().Context(), fund.Page{Limit: p.Limit, Cursor: p.Cursor})
 	})
 }
 
 func handleFundApply(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		var in fund.ApplicationInput
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
+	return replyBody(http.StatusCreated, func(c echo.Context, in fund.ApplicationInput) (fund.Application, error) {
 		p := principal(c)
 		kind := fund.ApplicantKind(p.Role == apikey.RoleNGO, p.Scope)
-		out, err := svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, out)
+		return svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in)
 	})
 }
 
 func handleFundApplications(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		p, err := pageParams(c)
-		if err != nil {
-			return err
-		}
-		items, next, err := svc.Applications(c.Request().Context(), c.Param("id"), fund.Page{Limit: p.Limit, Cursor: p.Cursor})
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[fund.Application]{Items: items, NextCursor: next})
+	return replyPage(func(c echo.Context, p registry.Page) ([]fund.Application, string, error) {
+		return svc.Applications(c.Request().Context(), c.Param("id"), fund.Page{Limit: p.Limit, Cursor: p.Cursor})
 	})
 }
 
 func handleFundApplicationGet(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (fund.Application, error) {
 		a, err := svc.Application(c.Request().Context(), c.Param("id"))
 		if err != nil {
-			return err
+			return a, err
 		}
-		if err := ownBIN(c, a.BIN); err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, a)
+		return a, ownBIN(c, a.BIN)
 	})
 }
 
 func handleFundReviewPut(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
+	return replyBody(http.StatusOK, func(c echo.Context, in fund.ReviewInput) (fund.Review, error) {
 		p, expert := principal(c), c.Param("expert")
 		if p.Scope != expert {
-			return errForbidden
+			return fund.Review{}, errForbidden
 		}
-		var in fund.ReviewInput
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		out, err := svc.PutReview(c.Request().Context(), p.KeyID, c.Param("id"), expert, in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
+		return svc.PutReview(c.Request().Context(), p.KeyID, c.Param("id"), expert, in)
 	})
 }
 
 func handleFundReviews(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		rs, err := svc.Reviews(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[fund.Review]{Items: rs})
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[fund.Review], error) {
+		return listOf(svc.Reviews(c.Request().Context(), c.Param("id")))
 	})
 }
 
 func handleFundDecision(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		var in fund.DecisionInput
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		out, err := svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, out)
+	return replyBody(http.StatusCreated, func(c echo.Context, in fund.DecisionInput) (fund.Decision, error) {
+		return svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
 	})
 }
 
 func handleFundGrantGet(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (fund.Grant, error) {
 		g, err := svc.Grant(c.Request().Context(), c.Param("id"))
 		if err != nil {
-			return err
+			return g, err
 		}
-		if err := ownBIN(c, g.BIN); err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, g)
+		return g, ownBIN(c, g.BIN)
 	})
 }
 
 func handleFundDisburse(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
-		var in fund.DisbursementInput
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		out, err := svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, out)
+	return replyBody(http.StatusCreated, func(c echo.Context, in fund.DisbursementInput) (fund.Disbursement, error) {
+		return svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
 	})
 }
 
 func handleFundStats(svc *fund.Service, deals Investments) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (fund.Stats, error) {
 		year := time.Now().Year()
 		if s := c.QueryParam("year"); s != "" {
 			y, err := strconv.Atoi(s)
 			if err != nil || y < 1991 || y > 9999 {
-				return badQuery("year", "must be a year like 2026")
+				return fund.Stats{}, badQuery("year", "must be a year like 2026")
 			}
 			year = y
 		}
@@ -202,19 +123,15 @@ func handleFundStats(svc *fund.Service, deals Investments) echo.HandlerFunc {
 		if deals != nil {
 			var err error
 			if inv, err = deals(c.Request().Context(), year); err != nil {
-				return err
+				return fund.Stats{}, err
 			}
 		}
-		st, err := svc.Stats(c.Request().Context(), year, inv)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, st)
+		return svc.Stats(c.Request().Context(), year, inv)
 	})
 }
 
 func handleFundGiving(svc *fund.Service) echo.HandlerFunc {
-	return fundHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		p, err := svc.Giving(c.Request().Context())
 		if err != nil {
 			return err
@@ -222,5 +139,5 @@ func handleFundGiving(svc *fund.Service) echo.HandlerFunc {
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		c.Response().WriteHeader(http.StatusOK)
 		return fund.WriteGiving(c.Response(), p)
-	})
+	}
 }

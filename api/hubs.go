@@ -8,6 +8,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/culture/hubs"
 	"ecinema/culture/langmap"
+	"ecinema/registry"
 )
 
 // Roles of the hubs.
@@ -26,121 +27,90 @@ func ownHub(c echo.Context) error {
 	return nil
 }
 
-// hubsHandler answers 503 when hubs are not wired, checks the hub scope,
-// runs h and answers its value with status.
-func hubsHandler(svc *hubs.Service, status int, h func(c echo.Context) (any, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+// hubReply is reply on a route of one hub (/hubs/:id/…): a hub_operator
+// key acts for its own hub only.
+func hubReply[T any](status int, act func(c echo.Context) (T, error)) echo.HandlerFunc {
+	return reply(status, func(c echo.Context) (T, error) {
 		if err := ownHub(c); err != nil {
-			return err
+			var zero T
+			return zero, err
 		}
-		out, err := h(c)
-		if err != nil {
-			return err
-		}
-		return c.JSON(status, out)
-	}
+		return act(c)
+	})
+}
+
+// hubBody is hubReply with the JSON body decoded into an In.
+func hubBody[In, T any](status int, act func(c echo.Context, in In) (T, error)) echo.HandlerFunc {
+	return hubReply(status, withBody(act))
 }
 
 func handleHubPut(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		var in hubs.Hub
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return hubBody(http.StatusOK, func(c echo.Context, in hubs.Hub) (hubs.Hub, error) {
 		return svc.PutHub(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
 	})
 }
 
 func handleHubGet(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
+	return hubReply(http.StatusOK, func(c echo.Context) (hubs.Hub, error) {
 		return svc.Hub(c.Request().Context(), c.Param("id"))
 	})
 }
 
+// handleHubList lists every hub, to any key (a hub_operator's too: the
+// list is of no one hub).
 func handleHubList(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		p, err := pageParams(c)
-		if err != nil {
-			return nil, err
-		}
-		items, next, err := svc.Hubs(c.Request().Context(), hubs.Page{Limit: p.Limit, Cursor: p.Cursor})
-		return listResponse[hubs.Hub]{Items: items, NextCursor: next}, err
+	return replyPage(func(c echo.Context, p registry.Page) ([]hubs.Hub, string, error) {
+		return svc.Hubs(c.Request().Context(), hubs.Page{Limit: p.Limit, Cursor: p.Cursor})
 	})
 }
 
 func handleHubEventPut(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		var in hubs.EventInput
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return hubBody(http.StatusOK, func(c echo.Context, in hubs.EventInput) (hubs.Event, error) {
 		return svc.PutEvent(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("eid"), in)
 	})
 }
 
 func handleHubEventGet(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
+	return hubReply(http.StatusOK, func(c echo.Context) (hubs.Event, error) {
 		return svc.Event(c.Request().Context(), c.Param("id"), c.Param("eid"))
 	})
 }
 
+// Investors are no hub's: their routes' :id is the investor.
+
 func handleInvestorPut(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		var in hubs.Investor
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return replyBody(http.StatusOK, func(c echo.Context, in hubs.Investor) (hubs.Investor, error) {
 		return svc.PutInvestor(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
 	})
 }
 
 func handleInvestorGet(svc *hubs.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		in, err := svc.Investor(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, in)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (hubs.Investor, error) {
+		return svc.Investor(c.Request().Context(), c.Param("id"))
+	})
 }
 
 func handleInvestorList(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		p, err := pageParams(c)
-		if err != nil {
-			return nil, err
-		}
-		items, next, err := svc.Investors(c.Request().Context(), hubs.Page{Limit: p.Limit, Cursor: p.Cursor})
-		return listResponse[hubs.Investor]{Items: items, NextCursor: next}, err
+	return replyPage(func(c echo.Context, p registry.Page) ([]hubs.Investor, string, error) {
+		return svc.Investors(c.Request().Context(), hubs.Page{Limit: p.Limit, Cursor: p.Cursor})
 	})
 }
 
 func handlePitchPut(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		var in hubs.Pitch
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return hubBody(http.StatusOK, func(c echo.Context, in hubs.Pitch) (hubs.Pitch, error) {
 		return svc.PutPitch(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in)
 	})
 }
 
 func handlePitchGet(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
+	return hubReply(http.StatusOK, func(c echo.Context) (hubs.Pitch, error) {
 		return svc.Pitch(c.Request().Context(), c.Param("id"), c.Param("pid"))
 	})
 }
 
 func handlePitchMatches(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		ms, err := svc.Matches(c.Request().Context(), c.Param("id"), c.Param("pid"))
-		return listResponse[hubs.Match]{Items: ms}, err
+	return hubReply(http.StatusOK, func(c echo.Context) (listResponse[hubs.Match], error) {
+		return listOf(svc.Matches(c.Request().Context(), c.Param("id"), c.Param("pid")))
 	})
 }
 
@@ -150,28 +120,19 @@ type introductionRequest struct {
 }
 
 func handleIntroduce(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusCreated, func(c echo.Context) (any, error) {
-		var in introductionRequest
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return hubBody(http.StatusCreated, func(c echo.Context, in introductionRequest) (hubs.Introduction, error) {
 		return svc.Introduce(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in.InvestorID)
 	})
 }
 
 func handleIntroductions(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		is, err := svc.Introductions(c.Request().Context(), c.Param("id"), c.Param("pid"))
-		return listResponse[hubs.Introduction]{Items: is}, err
+	return hubReply(http.StatusOK, func(c echo.Context) (listResponse[hubs.Introduction], error) {
+		return listOf(svc.Introductions(c.Request().Context(), c.Param("id"), c.Param("pid")))
 	})
 }
 
 func handleIntroductionOutcome(svc *hubs.Service) echo.HandlerFunc {
-	return hubsHandler(svc, http.StatusOK, func(c echo.Context) (any, error) {
-		var in hubs.OutcomeInput
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
+	return hubBody(http.StatusOK, func(c echo.Context, in hubs.OutcomeInput) (hubs.Introduction, error) {
 		return svc.Outcome(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), c.Param("iid"), in)
 	})
 }
@@ -182,9 +143,6 @@ func hubLang(c echo.Context) string {
 
 func handleHubsGeoJSON(svc *hubs.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		all, err := svc.All(c.Request().Context())
 		if err != nil {
 			return err
@@ -197,9 +155,6 @@ func handleHubsGeoJSON(svc *hubs.Service) echo.HandlerFunc {
 
 func handleHubICal(svc *hubs.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		h, events, err := svc.Events(c.Request().Context(), c.Param("id"))
 		if err != nil {
 			return err

@@ -85,6 +85,10 @@ func TestHubsWorkflow(t *testing.T) {
 	expect(t, "i4 wrong region", env.Do("PUT", "/v1/investors/i4", admin, investorBody("1000000", "90000000", []string{"film"}, []string{"KZ-75"}, []string{"equity"})), 200, "")
 	expect(t, "i5 ticket too small", env.Do("PUT", "/v1/investors/i5", admin, investorBody("1000000", "5000000", []string{"film"}, []string{"KZ-71"}, []string{"equity"})), 200, "")
 	expect(t, "i6 loans only", env.Do("PUT", "/v1/investors/i6", admin, investorBody("1000000", "90000000", []string{"film"}, []string{"KZ-71"}, []string{"loan"})), 200, "")
+	// The lists are of no one hub: a hub_operator reads them too (the hub
+	// scope once refused it, for want of an :id).
+	expect(t, "operator lists investors", env.Do("GET", "/v1/investors", op, nil), 200, "")
+	expect(t, "operator lists hubs", env.Do("GET", "/v1/hubs", op, nil), 200, "")
 	expect(t, "pitch for another hub", env.Do("PUT", "/v1/hubs/astana/pitches/p1", other, pitchBody("15000000", "equity")), 403, "forbidden")
 	p := pitchBody("15000000", "equity")
 	p["export_markets"] = []string{"KZ"}

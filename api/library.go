@@ -307,41 +307,21 @@ func (s *Server) readerOrKey(svc *library.Service) echo.MiddlewareFunc {
 // Catalogue writes (librarian).
 
 func handleLibraryWorkPut(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		var w library.Work
-		if err := decodeJSON(c, &w); err != nil {
-			return err
-		}
-		out, err := svc.PutWork(c.Request().Context(), principal(c).KeyID, c.Param("id"), w)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in library.Work) (library.Work, error) {
+		return svc.PutWork(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+	})
 }
 
 func handleLibraryWorkGet(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		w, err := svc.Work(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, w)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (library.Work, error) {
+		return svc.Work(c.Request().Context(), c.Param("id"))
+	})
 }
 
 func handleLibraryEditionPut(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		var e library.Edition
-		if err := decodeJSON(c, &e); err != nil {
-			return err
-		}
-		out, err := svc.PutEdition(c.Request().Context(), principal(c).KeyID, c.Param("id"), e)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in library.Edition) (library.Edition, error) {
+		return svc.PutEdition(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+	})
 }
 
 type editionView struct {
@@ -370,13 +350,9 @@ func handleLibraryEditionGet(svc *library.Service) echo.HandlerFunc {
 }
 
 func handleLibraryVersions(svc *library.Service, kind string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		vs, err := svc.Versions(c.Request().Context(), kind, c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]any{"items": vs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[library.Version], error) {
+		return listOf(svc.Versions(c.Request().Context(), kind, c.Param("id")))
+	})
 }
 
 // handleLibraryUpload streams a book file, cover or track into the blob
@@ -555,13 +531,9 @@ func handleLibraryBorrow(svc *library.Service) echo.HandlerFunc {
 }
 
 func handleLibraryHold(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h, err := svc.PlaceHold(c.Request().Context(), reader(c).CardNumber, c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, h)
-	}
+	return reply(http.StatusCreated, func(c echo.Context) (library.Hold, error) {
+		return svc.PlaceHold(c.Request().Context(), reader(c).CardNumber, c.Param("id"))
+	})
 }
 
 func handleLibraryReturn(svc *library.Service) echo.HandlerFunc {
@@ -582,30 +554,21 @@ func handleLibraryReturn(svc *library.Service) echo.HandlerFunc {
 
 // Public lending right.
 
+// rateRequest is the body of a lending right rate.
+type rateRequest struct {
+	PerLoan string `json:"per_loan"`
+}
+
 func handleLibraryRatePut(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		var req struct {
-			PerLoan string `json:"per_loan"`
-		}
-		if err := decodeJSON(c, &req); err != nil {
-			return err
-		}
-		r, err := svc.PutRate(c.Request().Context(), principal(c).KeyID, c.Param("from"), req.PerLoan)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, r)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in rateRequest) (library.RateBody, error) {
+		return svc.PutRate(c.Request().Context(), principal(c).KeyID, c.Param("from"), in.PerLoan)
+	})
 }
 
 func handleLibraryRates(svc *library.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		rs, err := svc.Rates(c.Request().Context())
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]any{"items": rs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[library.RateBody], error) {
+		return listOf(svc.Rates(c.Request().Context()))
+	})
 }
 
 // handleLibraryRemuneration serves the lending right per rights holder; a

@@ -81,118 +81,78 @@ func lang(c echo.Context) string {
 	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
 }
 
-func handleMuseumObjectPut(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+// museumWrite is reply on a write to museum :mid's catalogue: its
+// curator's or an admin's.
+func museumWrite[T any](status int, act func(c echo.Context, mid string) (T, error)) echo.HandlerFunc {
+	return reply(status, func(c echo.Context) (T, error) {
 		mid := c.Param("mid")
 		if err := museumWriter(principal(c), mid); err != nil {
-			return err
+			var zero T
+			return zero, err
 		}
-		var in museum.Object
-		if err := decodeJSON(c, &in); err != nil {
-			return err
+		return act(c, mid)
+	})
+}
+
+// museumPrivate is reply on what only those who see museum :mid's
+// unpublished objects may read (an object's versions and events).
+func museumPrivate[T any](act func(c echo.Context, mid string) (T, error)) echo.HandlerFunc {
+	return reply(http.StatusOK, func(c echo.Context) (T, error) {
+		mid := c.Param("mid")
+		if !seesUnpublished(c, mid) {
+			var zero T
+			return zero, errForbidden
 		}
-		out, err := svc.PutObject(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+		return act(c, mid)
+	})
+}
+
+func handleMuseumObjectPut(svc *museum.Service) echo.HandlerFunc {
+	return museumWrite(http.StatusOK, func(c echo.Context, mid string) (museum.ObjectView, error) {
+		return withBody(func(c echo.Context, in museum.Object) (museum.ObjectView, error) {
+			return svc.PutObject(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
+		})(c)
+	})
 }
 
 func handleMuseumObjectGet(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+	return reply(http.StatusOK, func(c echo.Context) (museum.ObjectView, error) {
 		mid := c.Param("mid")
-		out, err := svc.Object(c.Request().Context(), mid, c.Param("inv"), seesUnpublished(c, mid))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+		return svc.Object(c.Request().Context(), mid, c.Param("inv"), seesUnpublished(c, mid))
+	})
 }
 
 func handleMuseumObjectVersions(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		mid := c.Param("mid")
-		if !seesUnpublished(c, mid) {
-			return errForbidden
-		}
-		vs, err := svc.Versions(c.Request().Context(), mid, c.Param("inv"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[museum.Version]{Items: vs})
-	}
+	return museumPrivate(func(c echo.Context, mid string) (listResponse[museum.Version], error) {
+		return listOf(svc.Versions(c.Request().Context(), mid, c.Param("inv")))
+	})
 }
 
 func handleMuseumEventCreate(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		mid := c.Param("mid")
-		if err := museumWriter(principal(c), mid); err != nil {
-			return err
-		}
-		var in museum.Event
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		if in.MuseumID != "" || in.ObjectID != "" {
-			return &codedError{http.StatusBadRequest, "invalid_request", "museum_id and object_id come from the path", nil}
-		}
-		out, err := svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, out)
-	}
+	return museumWrite(http.StatusCreated, func(c echo.Context, mid string) (museum.EventResult, error) {
+		return withBody(func(c echo.Context, in museum.Event) (museum.EventResult, error) {
+			if in.MuseumID != "" || in.ObjectID != "" {
+				return museum.EventResult{}, &codedError{http.StatusBadRequest, "invalid_request", "museum_id and object_id come from the path", nil}
+			}
+			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
+		})(c)
+	})
 }
 
 func handleMuseumEventList(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		mid := c.Param("mid")
-		if !seesUnpublished(c, mid) {
-			return errForbidden
-		}
-		evs, err := svc.Events(c.Request().Context(), mid, c.Param("inv"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[museum.EventView]{Items: evs})
-	}
+	return museumPrivate(func(c echo.Context, mid string) (listResponse[museum.EventView], error) {
+		return listOf(svc.Events(c.Request().Context(), mid, c.Param("inv")))
+	})
 }
 
 func handleMuseumImagePut(svc *museum.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		mid := c.Param("mid")
-		if err := museumWriter(principal(c), mid); err != nil {
-			return err
-		}
+	return museumWrite(http.StatusOK, func(c echo.Context, mid string) (museum.ImageRef, error) {
 		n, err := strconv.Atoi(c.Param("n"))
 		if err != nil {
-			return &codedError{http.StatusBadRequest, "invalid_request", "n must be an image number 1..999", nil}
+			return museum.ImageRef{}, &codedError{http.StatusBadRequest, "invalid_request", "n must be an image number 1..999", nil}
 		}
-		ref, err := svc.PutImage(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), n, c.Request().Body)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, ref)
-	}
+		return svc.PutImage(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), n, c.Request().Body)
+	})
 }
 
 // museumSearchResponse is a page of search hits with a title in the
@@ -206,9 +166,6 @@ type museumSearchHit struct {
 
 func handleMuseumSearch(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		page, err := pageParams(c)
 		if err != nil {
 			return err
@@ -253,9 +210,6 @@ type museumView struct {
 
 func handleMuseumGet(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		m, err := svc.Museum(c.Request().Context(), c.Param("mid"))
 		if err != nil {
 			return err
@@ -287,9 +241,6 @@ func handleIIIFBase() echo.HandlerFunc {
 
 func handleIIIFInfo(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		id := c.Param("image")
 		mid, _, _, _ := museum.ParseImageID(id)
 		info, err := svc.Image(c.Request().Context(), id, seesUnpublished(c, mid))
@@ -305,9 +256,6 @@ func handleIIIFInfo(svc *museum.Service) echo.HandlerFunc {
 // format jpg.
 func handleIIIFImage(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		id := c.Param("image")
 		if c.Param("region") != "full" || c.Param("rotation") != "0" || c.Param("file") != "default.jpg" {
 			return &codedError{http.StatusBadRequest, "invalid_iiif_request",
@@ -360,9 +308,6 @@ func parseIIIFSize(s string) (w, h int, ok bool) {
 
 func handleIIIFManifest(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		mid := c.Param("mid")
 		m, o, images, err := svc.ManifestData(c.Request().Context(), mid, c.Param("inv"), seesUnpublished(c, mid))
 		if err != nil {
@@ -374,9 +319,6 @@ func handleIIIFManifest(svc *museum.Service) echo.HandlerFunc {
 
 func handleIIIFCollection(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		m, items, err := svc.CollectionData(c.Request().Context(), c.Param("mid"))
 		if err != nil {
 			return err
@@ -387,9 +329,6 @@ func handleIIIFCollection(svc *museum.Service) echo.HandlerFunc {
 
 func handleLIDO(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		mid := c.Param("mid")
 		m, o, images, err := svc.LIDOData(c.Request().Context(), mid, c.Param("inv"), seesUnpublished(c, mid))
 		if err != nil {

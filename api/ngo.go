@@ -9,6 +9,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/ngo"
+	"ecinema/registry"
 )
 
 // Roles of the NGO database beside the ngo key of one BIN.
@@ -36,129 +37,80 @@ func reportYear(c echo.Context) (int, error) {
 }
 
 func handleNGOPut(svc *ngo.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		var in ngo.NGO
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		out, err := svc.PutNGO(c.Request().Context(), principal(c).KeyID, c.Param("bin"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+	return replyBody(http.StatusOK, func(c echo.Context, in ngo.NGO) (ngo.NGO, error) {
+		return svc.PutNGO(c.Request().Context(), principal(c).KeyID, c.Param("bin"), in)
+	})
 }
 
 func handleNGOGet(svc *ngo.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		n, err := svc.NGO(c.Request().Context(), c.Param("bin"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, n)
-	}
+	return reply(http.StatusOK, func(c echo.Context) (ngo.NGO, error) {
+		return svc.NGO(c.Request().Context(), c.Param("bin"))
+	})
 }
 
 func handleNGOVersions(svc *ngo.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		vs, err := svc.NGOVersions(c.Request().Context(), c.Param("bin"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[ngo.NGOVersion]{Items: vs})
-	}
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[ngo.NGOVersion], error) {
+		return listOf(svc.NGOVersions(c.Request().Context(), c.Param("bin")))
+	})
 }
 
 func handleNGOList(svc *ngo.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		p, err := pageParams(c)
-		if err != nil {
-			return err
-		}
-		items, next, err := svc.NGOs(c.Request().Context(), ngo.Page{Limit: p.Limit, Cursor: p.Cursor})
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[ngo.NGO]{Items: items, NextCursor: next})
-	}
+	return replyPage(func(c echo.Context, p registry.Page) ([]ngo.NGO, string, error) {
+		return svc.NGOs(c.Request().Context(), ngo.Page{Limit: p.Limit, Cursor: p.Cursor})
+	})
 }
 
 func handleNGOEligibility(svc *ngo.Service) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+	return reply(http.StatusOK, func(c echo.Context) (ngo.Eligibility, error) {
 		bin := c.Param("bin")
 		if !ngo.ValidBIN(bin) {
-			return badQuery("bin", "must be 12 digits with a valid check digit")
+			return ngo.Eligibility{}, badQuery("bin", "must be 12 digits with a valid check digit")
 		}
-		e, err := svc.Eligibility(c.Request().Context(), bin)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, e)
-	}
+		return svc.Eligibility(c.Request().Context(), bin)
+	})
 }
 
-// reportAction wraps the report routes: service, scope and year.
-func reportAction(svc *ngo.Service, act func(c echo.Context, bin string, year int) (any, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
+// reportAction is the shape of the report routes: the BIN in scope, the
+// year, then act.
+func reportAction[T any](act func(c echo.Context, bin string, year int) (T, error)) echo.HandlerFunc {
+	return reply(http.StatusOK, func(c echo.Context) (T, error) {
+		var zero T
 		bin := c.Param("bin")
 		if err := ownBIN(c, bin); err != nil {
-			return err
+			return zero, err
 		}
 		year, err := reportYear(c)
 		if err != nil {
-			return err
+			return zero, err
 		}
-		out, err := act(c, bin, year)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
+		return act(c, bin, year)
+	})
 }
 
 func handleNGOReportPut(svc *ngo.Service) echo.HandlerFunc {
-	return reportAction(svc, func(c echo.Context, bin string, year int) (any, error) {
+	return reportAction(func(c echo.Context, bin string, year int) (ngo.Report, error) {
 		var in ngo.ReportInput
 		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
+			return ngo.Report{}, err
 		}
 		return svc.PutReport(c.Request().Context(), principal(c).KeyID, bin, year, in)
 	})
 }
 
 func handleNGOReportGet(svc *ngo.Service) echo.HandlerFunc {
-	return reportAction(svc, func(c echo.Context, bin string, year int) (any, error) {
+	return reportAction(func(c echo.Context, bin string, year int) (ngo.Report, error) {
 		return svc.Report(c.Request().Context(), bin, year)
 	})
 }
 
 func handleNGOReportVersions(svc *ngo.Service) echo.HandlerFunc {
-	return reportAction(svc, func(c echo.Context, bin string, year int) (any, error) {
-		vs, err := svc.ReportVersions(c.Request().Context(), bin, year)
-		return listResponse[ngo.ReportVersion]{Items: vs}, err
+	return reportAction(func(c echo.Context, bin string, year int) (listResponse[ngo.ReportVersion], error) {
+		return listOf(svc.ReportVersions(c.Request().Context(), bin, year))
 	})
 }
 
 func handleNGOReportSubmit(svc *ngo.Service) echo.HandlerFunc {
-	return reportAction(svc, func(c echo.Context, bin string, year int) (any, error) {
+	return reportAction(func(c echo.Context, bin string, year int) (ngo.Report, error) {
 		return svc.Submit(c.Request().Context(), principal(c).KeyID, bin, year)
 	})
 }
@@ -169,11 +121,11 @@ type decisionRequest struct {
 }
 
 func handleNGOReportDecide(svc *ngo.Service, accept bool) echo.HandlerFunc {
-	return reportAction(svc, func(c echo.Context, bin string, year int) (any, error) {
+	return reportAction(func(c echo.Context, bin string, year int) (ngo.Report, error) {
 		var in decisionRequest
 		if c.Request().ContentLength != 0 {
 			if err := decodeJSON(c, &in); err != nil {
-				return nil, err
+				return ngo.Report{}, err
 			}
 		}
 		return svc.Decide(c.Request().Context(), principal(c).KeyID, bin, year, accept, in.Comment)
@@ -182,9 +134,6 @@ func handleNGOReportDecide(svc *ngo.Service, accept bool) echo.HandlerFunc {
 
 func handleNGOOpenData(svc *ngo.Service, format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		ngos, err := svc.OpenData(c.Request().Context())
 		if err != nil {
 			return err

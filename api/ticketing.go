@@ -14,6 +14,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/culture/langmap"
 	"ecinema/culture/ticketing"
+	"ecinema/registry"
 )
 
 // Unified e-ticketing (CULTURE.md section 1). A venue key acts for its
@@ -63,195 +64,110 @@ func ticketCaller(c echo.Context) ticketing.Caller {
 	return tc
 }
 
-func ticketPage(c echo.Context) (ticketing.Page, error) {
-	p := ticketing.Page{Cursor: c.QueryParam("cursor")}
-	if s := c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return p, badQuery("limit", "must be an integer 1..500")
-		}
-		p.Limit = n
-	}
-	return p, nil
-}
-
-// ticketHandler guards every ticketing handler against a missing service.
-func ticketHandler(svc *ticketing.Service, h func(c echo.Context) error) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
-		return h(c)
-	}
-}
-
 func handleVenuePut(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		var in ticketing.Venue
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		v, err := svc.PutVenue(c.Request().Context(), ticketCaller(c), c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, v)
+	return replyBody(http.StatusOK, func(c echo.Context, in ticketing.Venue) (ticketing.Venue, error) {
+		return svc.PutVenue(c.Request().Context(), ticketCaller(c), c.Param("id"), in)
 	})
 }
 
 func handleVenueGet(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (venueView, error) {
 		v, err := svc.Venue(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, viewVenue(c, v))
+		return viewVenue(c, v), err
 	})
 }
 
 func handleVenueList(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		p, err := ticketPage(c)
-		if err != nil {
-			return err
-		}
-		vs, next, err := svc.Venues(c.Request().Context(), c.QueryParam("kind"), p)
-		if err != nil {
-			return err
-		}
+	return replyPage(func(c echo.Context, p registry.Page) ([]venueView, string, error) {
+		vs, next, err := svc.Venues(c.Request().Context(), c.QueryParam("kind"), ticketing.Page(p))
 		items := make([]venueView, len(vs))
 		for i, v := range vs {
 			items[i] = viewVenue(c, v)
 		}
-		return c.JSON(http.StatusOK, listResponse[venueView]{Items: items, NextCursor: next})
+		return items, next, err
 	})
 }
 
 func handleTicketingVersions(svc *ticketing.Service, kind string) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (listResponse[ticketing.Version], error) {
 		id := c.Param("id")
 		if kind == "session" {
 			id = c.Param("sid")
 		}
-		vs, err := svc.Versions(c.Request().Context(), kind, id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[ticketing.Version]{Items: vs})
+		return listOf(svc.Versions(c.Request().Context(), kind, id))
 	})
 }
 
 func handleVenueKeyRotate(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		k, err := svc.RotateKey(c.Request().Context(), ticketCaller(c), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, k)
+	return reply(http.StatusCreated, func(c echo.Context) (ticketing.PublicKey, error) {
+		return svc.RotateKey(c.Request().Context(), ticketCaller(c), c.Param("id"))
 	})
 }
 
+// trustList is the answer of the venue keys route.
+type trustList struct {
+	Keys []ticketing.PublicKey `json:"keys"`
+}
+
 func handleTicketKeys(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (trustList, error) {
 		ks, err := svc.TrustList(c.Request().Context(), c.QueryParam("venue"))
-		if err != nil {
-			return err
-		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=60")
-		return c.JSON(http.StatusOK, struct {
-			Keys []ticketing.PublicKey `json:"keys"`
-		}{ks})
+		return trustList{ks}, err
 	})
 }
 
 func handleEventPut(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		var in ticketing.Event
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		ev, err := svc.PutEvent(c.Request().Context(), ticketCaller(c), c.Param("id"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, ev)
+	return replyBody(http.StatusOK, func(c echo.Context, in ticketing.Event) (ticketing.Event, error) {
+		return svc.PutEvent(c.Request().Context(), ticketCaller(c), c.Param("id"), in)
 	})
 }
 
 func handleEventGet(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (eventView, error) {
 		ev, err := svc.Event(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, viewEvent(c, ev))
+		return viewEvent(c, ev), err
 	})
 }
 
 func handleEventList(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		p, err := ticketPage(c)
-		if err != nil {
-			return err
-		}
-		evs, next, err := svc.Events(c.Request().Context(), c.QueryParam("venue"), p)
-		if err != nil {
-			return err
-		}
+	return replyPage(func(c echo.Context, p registry.Page) ([]eventView, string, error) {
+		evs, next, err := svc.Events(c.Request().Context(), c.QueryParam("venue"), ticketing.Page(p))
 		items := make([]eventView, len(evs))
 		for i, ev := range evs {
 			items[i] = viewEvent(c, ev)
 		}
-		return c.JSON(http.StatusOK, listResponse[eventView]{Items: items, NextCursor: next})
+		return items, next, err
 	})
 }
 
 func handleSessionPut(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		var in ticketing.Session
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		s, err := svc.PutSession(c.Request().Context(), ticketCaller(c), c.Param("id"), c.Param("sid"), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, s)
+	return replyBody(http.StatusOK, func(c echo.Context, in ticketing.Session) (ticketing.Session, error) {
+		return svc.PutSession(c.Request().Context(), ticketCaller(c), c.Param("id"), c.Param("sid"), in)
 	})
 }
 
 func handleSessionGet(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return reply(http.StatusOK, func(c echo.Context) (ticketing.Session, error) {
 		s, err := svc.Session(c.Request().Context(), c.Param("sid"))
-		if err != nil {
-			return err
+		if err == nil && s.EventID != c.Param("id") {
+			err = &codedError{http.StatusNotFound, "not_found", "session " + s.ID + " is not a session of event " + c.Param("id"), nil}
 		}
-		if s.EventID != c.Param("id") {
-			return &codedError{http.StatusNotFound, "not_found", "session " + s.ID + " is not a session of event " + c.Param("id"), nil}
-		}
-		return c.JSON(http.StatusOK, s)
+		return s, err
 	})
 }
 
 func handleSessionList(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		p, err := ticketPage(c)
-		if err != nil {
-			return err
-		}
+	return replyPage(func(c echo.Context, p registry.Page) ([]ticketing.Session, string, error) {
 		if _, err := svc.Event(c.Request().Context(), c.Param("id")); err != nil {
-			return err
+			return nil, "", err
 		}
-		ss, next, err := svc.Sessions(c.Request().Context(), c.Param("id"), p)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, listResponse[ticketing.Session]{Items: ss, NextCursor: next})
+		return svc.Sessions(c.Request().Context(), c.Param("id"), ticketing.Page(p))
 	})
 }
 
 func handleTicketSales(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		var in ticketing.SaleRequest
 		if err := decodeJSON(c, &in); err != nil {
 			return err
@@ -261,11 +177,11 @@ func handleTicketSales(svc *ticketing.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.Blob(resp.Status, echo.MIMEApplicationJSON, resp.Body)
-	})
+	}
 }
 
 func handleTicketRefunds(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		var in ticketing.RefundRequest
 		if err := decodeJSON(c, &in); err != nil {
 			return err
@@ -275,42 +191,26 @@ func handleTicketRefunds(svc *ticketing.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.Blob(resp.Status, echo.MIMEApplicationJSON, resp.Body)
-	})
+	}
 }
 
 // handleTicketCheckin answers 200 admitted, or the refusal in the error
 // shape with result, ticket_id and, for already_admitted, admitted_at and
 // gate beside it (errors.go).
 func handleTicketCheckin(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		var in ticketing.CheckinRequest
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		res, err := svc.Checkin(c.Request().Context(), ticketCaller(c), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, res)
+	return replyBody(http.StatusOK, func(c echo.Context, in ticketing.CheckinRequest) (ticketing.CheckinResult, error) {
+		return svc.Checkin(c.Request().Context(), ticketCaller(c), in)
 	})
 }
 
 func handleTicketCheckinBatch(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		var in ticketing.BatchRequest
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-		res, err := svc.CheckinBatch(c.Request().Context(), ticketCaller(c), in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, res)
+	return replyBody(http.StatusOK, func(c echo.Context, in ticketing.BatchRequest) (ticketing.BatchResult, error) {
+		return svc.CheckinBatch(c.Request().Context(), ticketCaller(c), in)
 	})
 }
 
 func handleTicketRevocations(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		limit := 0
 		if s := c.QueryParam("limit"); s != "" {
 			n, err := strconv.Atoi(s)
@@ -327,23 +227,19 @@ func handleTicketRevocations(svc *ticketing.Service) echo.HandlerFunc {
 			Items []ticketing.Revocation `json:"items"`
 			Next  string                 `json:"next"`
 		}{items, next})
-	})
+	}
 }
 
 func handleTicketGet(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
-		t, err := svc.Ticket(c.Request().Context(), ticketCaller(c), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, t)
+	return reply(http.StatusOK, func(c echo.Context) (ticketing.Ticket, error) {
+		return svc.Ticket(c.Request().Context(), ticketCaller(c), c.Param("id"))
 	})
 }
 
 // handleTicketQR renders a ticket's code as a QR code PNG (error
 // correction M; the code is Base45, so the symbol is in alphanumeric mode).
 func handleTicketQR(svc *ticketing.Service) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		t, err := svc.Ticket(c.Request().Context(), ticketCaller(c), c.Param("id"))
 		if err != nil {
 			return err
@@ -353,14 +249,14 @@ func handleTicketQR(svc *ticketing.Service) echo.HandlerFunc {
 			return fmt.Errorf("api: render QR of ticket %s: %w", t.ID, err)
 		}
 		return c.Blob(http.StatusOK, "image/png", png)
-	})
+	}
 }
 
 // handleTicketStats serves the statistics: with a key of an allowed role
 // grouped as asked (a venue key sees its venue), without a key the public
 // view by kind, region and month without money.
 func handleTicketStats(svc *ticketing.Service, keys *apikey.Store) echo.HandlerFunc {
-	return ticketHandler(svc, func(c echo.Context) error {
+	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		from, to, err := statsPeriod(c)
 		if err != nil {
@@ -408,7 +304,7 @@ func handleTicketStats(svc *ticketing.Service, keys *apikey.Store) echo.HandlerF
 			return attachment(c, contentTypeCSV, "ticket-stats-"+q.GroupBy+".csv", st.WriteCSV)
 		}
 		return c.JSON(http.StatusOK, st)
-	})
+	}
 }
 
 func statsPeriod(c echo.Context) (time.Time, time.Time, error) {
