@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -25,6 +26,15 @@ type LedgerDeps struct {
 	// embeds them.
 	WitnessKeys   []string
 	WitnessQuorum int
+	// Grants resolves party keys' read scopes (the registry: who operates
+	// which cinema, who produces or distributes which film, and when).
+	Grants GrantSource
+}
+
+// GrantSource resolves parties to the ledger grants of their read scope.
+type GrantSource interface {
+	CinemaGrants(ctx context.Context, exhibitorID string) ([]ledger.Grant, error)
+	FilmGrants(ctx context.Context, partyID string) ([]ledger.Grant, error)
 }
 
 func (d *LedgerDeps) reader() *ledger.Reader {
@@ -50,22 +60,26 @@ func (d *LedgerDeps) witnessQuorum() int {
 
 // ledgerScope maps a principal to the entries it may read (SPEC 4): admin
 // and auditor all; pos its cinema; exhibitor its cinema or the cinemas it
-// operates; producer and distributor the entries of their films; others none.
-func ledgerScope(p apikey.Principal) ledger.Scope {
+// operates, on the days it operates them; producer and distributor the
+// entries of their films, on the days they hold them; others none. A
+// failure to resolve is a real failure (500), never a 403.
+func (d *LedgerDeps) ledgerScope(ctx context.Context, p apikey.Principal) (ledger.Scope, error) {
 	switch p.Role {
 	case apikey.RoleAdmin, apikey.RoleAuditor:
-		return ledger.Scope{All: true}
+		return ledger.Scope{All: true}, nil
 	case apikey.RolePOS:
-		return ledger.Scope{CinemaID: p.CinemaID}
+		return ledger.Scope{Cinemas: []ledger.Grant{{ID: p.CinemaID}}}, nil
 	case apikey.RoleExhibitor:
 		if p.CinemaID != "" {
-			return ledger.Scope{CinemaID: p.CinemaID}
+			return ledger.Scope{Cinemas: []ledger.Grant{{ID: p.CinemaID}}}, nil
 		}
-		return ledger.Scope{ExhibitorID: p.PartyID}
+		gs, err := d.Grants.CinemaGrants(ctx, p.PartyID)
+		return ledger.Scope{Cinemas: gs}, err
 	case apikey.RoleProducer, apikey.RoleDistributor:
-		return ledger.Scope{FilmPartyID: p.PartyID}
+		gs, err := d.Grants.FilmGrants(ctx, p.PartyID)
+		return ledger.Scope{Films: gs}, err
 	}
-	return ledger.Scope{}
+	return ledger.Scope{}, nil
 }
 
 // queryInt64 reads a required (or, with def >= 0, optional) non-negative
@@ -168,7 +182,12 @@ func handleLedgerEntry(d *LedgerDeps) echo.HandlerFunc {
 			return &codedError{http.StatusBadRequest, "invalid_request", "seq must be a non-negative integer",
 				[]validate.FieldError{{Field: "seq", Code: "invalid", Message: "must be a non-negative integer"}}}
 		}
-		e, err := d.Reader.EntryIn(c.Request().Context(), seq, ledgerScope(principal(c)))
+		ctx := c.Request().Context()
+		scope, err := d.ledgerScope(ctx, principal(c))
+		if err != nil {
+			return err
+		}
+		e, err := d.Reader.EntryIn(ctx, seq, scope)
 		if err != nil {
 			return err
 		}
@@ -193,7 +212,11 @@ func handleLedgerInclusion(d *LedgerDeps) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		if _, err := d.Reader.EntryIn(ctx, seq, ledgerScope(principal(c))); err != nil {
+		scope, err := d.ledgerScope(ctx, principal(c))
+		if err != nil {
+			return err
+		}
+		if _, err := d.Reader.EntryIn(ctx, seq, scope); err != nil {
 			return err
 		}
 		p, err := d.Reader.InclusionProof(ctx, seq, size)
@@ -253,7 +276,10 @@ func handleLedgerExport(d *LedgerDeps) echo.HandlerFunc {
 			}
 		}
 		ctx := c.Request().Context()
-		scope := ledgerScope(principal(c))
+		scope, err := d.ledgerScope(ctx, principal(c))
+		if err != nil {
+			return err
+		}
 		if to >= 0 && from > to {
 			return badQuery("from", "must not exceed to")
 		}

@@ -118,7 +118,7 @@ func (s *Server) routes() {
 			StatementScope: func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error {
 				return statementScope(ctx, d.Settlement, p, q)
 			},
-			LedgerScope: ledgerScope},
+			LedgerScope: d.Ledger.ledgerScope},
 	})
 	page(e.GET("/", pages.Home()))
 	page(e.GET("/login", pages.LoginForm()))

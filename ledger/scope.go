@@ -4,32 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
+// sqlEntryDay is an entry's business day (see Scope): the box-office day
+// its body names, else the Kazakhstan date of at. It reads the hashed
+// bytes, so the day cannot disagree with what was signed.
+const sqlEntryDay = `coalesce((convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date,
+  (at AT TIME ZONE 'Asia/Almaty')::date)`
+
 const (
-	sqlEntryScopeBySeq = `SELECT seq, leaf_hash, bytes, kind, actor, at, coalesce(cinema_id, ''), coalesce(film_id, ''), flags
+	sqlEntryScopeBySeq = `SELECT seq, leaf_hash, bytes, kind, actor, at, coalesce(cinema_id, ''), coalesce(film_id, ''), flags,
+  ` + sqlEntryDay + `
 FROM ledger_entries WHERE log_id = $1 AND seq = $2`
-	sqlCinemaOfExhibitor  = `SELECT EXISTS (SELECT 1 FROM cinemas WHERE id = $1 AND exhibitor_id = $2)`
-	sqlFilmOfParty        = `SELECT EXISTS (SELECT 1 FROM films WHERE id = $1 AND (producer_id = $2 OR distributor_id = $2))`
-	sqlCinemasOfExhibitor = `SELECT id FROM cinemas WHERE exhibitor_id = $1`
-	sqlFilmsOfParty       = `SELECT id FROM films WHERE producer_id = $1 OR distributor_id = $1`
 
 	sqlExportAll = `SELECT seq, leaf_hash, bytes, kind, actor, at FROM ledger_entries
 WHERE log_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4`
-	// sqlExportScoped reads one page of the entries of some cinemas or
-	// films: one index range scan per id (LATERAL ... LIMIT), merged by seq,
-	// so a page costs O(ids × page) however long the log.
+	// sqlExportScoped reads one page of the entries a scope's grants cover:
+	// one index range scan per grant (LATERAL ... LIMIT), merged by seq, so
+	// a page costs O(grants × page) however long the log. The business day
+	// is read (a JSON parse) only for grants bounded in time.
 	sqlExportScoped = `SELECT seq, leaf_hash, bytes, kind, actor, at FROM ledger_entries
 WHERE log_id = $1 AND seq = ANY (ARRAY(
-  SELECT x.seq FROM unnest($5::text[]) AS c(id) CROSS JOIN LATERAL (
+  SELECT x.seq FROM unnest($5::text[], $6::date[], $7::date[]) AS g(id, f, t) CROSS JOIN LATERAL (
     SELECT seq FROM ledger_entries
-    WHERE log_id = $1 AND cinema_id = c.id AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4) x
+    WHERE log_id = $1 AND cinema_id = g.id AND seq >= $2 AND seq < $3
+      AND CASE WHEN g.f IS NULL AND g.t IS NULL THEN true
+          ELSE ` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity') END
+    ORDER BY seq LIMIT $4) x
   UNION
-  SELECT x.seq FROM unnest($6::text[]) AS f(id) CROSS JOIN LATERAL (
+  SELECT x.seq FROM unnest($8::text[], $9::date[], $10::date[]) AS g(id, f, t) CROSS JOIN LATERAL (
     SELECT seq FROM ledger_entries
-    WHERE log_id = $1 AND film_id = f.id AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4) x
+    WHERE log_id = $1 AND film_id = g.id AND seq >= $2 AND seq < $3
+      AND CASE WHEN g.f IS NULL AND g.t IS NULL THEN true
+          ELSE ` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity') END
+    ORDER BY seq LIMIT $4) x
   ORDER BY 1 LIMIT $4))
 ORDER BY seq`
 )
@@ -39,14 +50,29 @@ ORDER BY seq`
 var ErrOutOfScope = errors.New("ledger: entry outside the key's scope")
 
 // Scope says which entries a caller may read. The zero Scope reads nothing.
-// The API maps roles to it: admin and auditor All; pos CinemaID; exhibitor
-// ExhibitorID; producer and distributor FilmPartyID; every other role the
-// zero Scope.
+//
+// The ledger knows no parties: who owns which cinema or film, and since
+// when, is the registry's. The layer above (api, through the registry)
+// resolves a key to grants, and the ledger filters its scope columns
+// (cinema_id, film_id) and each entry's business day by them. The business
+// day of an entry is the box_office_day its body names (sales, refunds,
+// screenings), else the Kazakhstan (Asia/Almaty) date of its at.
 type Scope struct {
-	All         bool   // every entry
-	CinemaID    string // entries scoped to this cinema
-	ExhibitorID string // entries scoped to a cinema this party operates (cinemas.exhibitor_id)
-	FilmPartyID string // entries scoped to a film this party produces or distributes (films.producer_id / distributor_id)
+	All     bool    // every entry
+	Cinemas []Grant // entries scoped to these cinemas, on the grants' days
+	Films   []Grant // entries scoped to these films, on the grants' days
+}
+
+// Grant is one cinema or film id with the business days [From, To) it is
+// readable on; a zero From or To leaves that side open.
+type Grant struct {
+	ID       string
+	From, To time.Time
+}
+
+// covers reports whether g grants entry day d of id.
+func (g Grant) covers(id string, d time.Time) bool {
+	return g.ID == id && (g.From.IsZero() || !d.Before(g.From)) && (g.To.IsZero() || d.Before(g.To))
 }
 
 // ScopedEntry is an entry with its read scope and anomaly flags.
@@ -55,6 +81,26 @@ type ScopedEntry struct {
 	CinemaID string
 	FilmID   string
 	Flags    []string
+	Day      time.Time // business day (see Scope)
+}
+
+// Allows reports whether s may read an entry of this cinema and film on
+// business day day.
+func (s Scope) Allows(cinemaID, filmID string, day time.Time) bool {
+	if s.All {
+		return true
+	}
+	for _, g := range s.Cinemas {
+		if cinemaID != "" && g.covers(cinemaID, day) {
+			return true
+		}
+	}
+	for _, g := range s.Films {
+		if filmID != "" && g.covers(filmID, day) {
+			return true
+		}
+	}
+	return false
 }
 
 // EntryIn returns entry seq if scope may read it: ErrNotFound when there is
@@ -62,7 +108,7 @@ type ScopedEntry struct {
 func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEntry, error) {
 	var e ScopedEntry
 	var leaf []byte
-	err := r.pool.QueryRow(ctx, sqlEntryScopeBySeq, r.logID, seq).Scan(&e.Seq, &leaf, &e.Bytes, &e.Kind, &e.Actor, &e.At, &e.CinemaID, &e.FilmID, &e.Flags)
+	err := r.pool.QueryRow(ctx, sqlEntryScopeBySeq, r.logID, seq).Scan(&e.Seq, &leaf, &e.Bytes, &e.Kind, &e.Actor, &e.At, &e.CinemaID, &e.FilmID, &e.Flags, &e.Day)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ScopedEntry{}, fmt.Errorf("ledger: entry %d: %w", seq, ErrNotFound)
 	}
@@ -70,41 +116,26 @@ func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEnt
 		return ScopedEntry{}, fmt.Errorf("ledger: read entry %d: %w", seq, err)
 	}
 	e.complete(leaf)
-	ok, err := r.allows(ctx, scope, e.CinemaID, e.FilmID)
-	if err != nil {
-		return ScopedEntry{}, err
-	}
-	if !ok {
+	e.Day = time.Date(e.Day.Year(), e.Day.Month(), e.Day.Day(), 0, 0, 0, 0, time.UTC)
+	if !scope.Allows(e.CinemaID, e.FilmID, e.Day) {
 		return ScopedEntry{}, fmt.Errorf("ledger: entry %d: %w", seq, ErrOutOfScope)
 	}
 	return e, nil
 }
 
-func (r *Reader) allows(ctx context.Context, s Scope, cinemaID, filmID string) (bool, error) {
-	switch {
-	case s.All:
-		return true, nil
-	case s.CinemaID != "" && cinemaID == s.CinemaID:
-		return true, nil
-	}
-	var ok bool
-	if s.ExhibitorID != "" && cinemaID != "" {
-		if err := r.pool.QueryRow(ctx, sqlCinemaOfExhibitor, cinemaID, s.ExhibitorID).Scan(&ok); err != nil {
-			return false, fmt.Errorf("ledger: scope: %w", err)
+// grantColumns turns grants into the three arrays sqlExportScoped unnests.
+func grantColumns(gs []Grant) (ids []string, from, to []*time.Time) {
+	ids, from, to = make([]string, len(gs)), make([]*time.Time, len(gs)), make([]*time.Time, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+		if !g.From.IsZero() {
+			from[i] = &gs[i].From
 		}
-		if ok {
-			return true, nil
+		if !g.To.IsZero() {
+			to[i] = &gs[i].To
 		}
 	}
-	if s.FilmPartyID != "" && filmID != "" {
-		if err := r.pool.QueryRow(ctx, sqlFilmOfParty, filmID, s.FilmPartyID).Scan(&ok); err != nil {
-			return false, fmt.Errorf("ledger: scope: %w", err)
-		}
-		if ok {
-			return true, nil
-		}
-	}
-	return false, nil
+	return ids, from, to
 }
 
 // Export calls fn for every entry with from <= seq < to that scope may
@@ -123,23 +154,19 @@ func (r *Reader) Export(ctx context.Context, from, to int64, scope Scope, fn fun
 		return fmt.Errorf("%w: export from %d to %d (tree size %d)", ErrBadRange, from, to, h.Size)
 	}
 	query := sqlExportAll
-	var cinemas, films []string
+	var scoped []any
 	if !scope.All {
-		cinemas, films, err = r.scopeIDs(ctx, scope)
-		if err != nil {
-			return err
-		}
-		if len(cinemas)+len(films) == 0 {
+		if len(scope.Cinemas)+len(scope.Films) == 0 {
 			return nil // nothing readable
 		}
+		ci, cf, ct := grantColumns(scope.Cinemas)
+		fi, ff, ft := grantColumns(scope.Films)
+		scoped = []any{ci, cf, ct, fi, ff, ft}
 		query = sqlExportScoped
 	}
 	const page = 1000
 	for from < to {
-		args := []any{r.logID, from, to, page}
-		if !scope.All {
-			args = append(args, cinemas, films)
-		}
+		args := append([]any{r.logID, from, to, page}, scoped...)
 		rows, err := r.pool.Query(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("ledger: export: %w", err)
@@ -169,37 +196,4 @@ func (r *Reader) Export(ctx context.Context, from, to int64, scope Scope, fn fun
 		from = es[len(es)-1].Seq + 1
 	}
 	return nil
-}
-
-// scopeIDs lists the cinemas or films a non-All scope covers.
-func (r *Reader) scopeIDs(ctx context.Context, s Scope) (cinemas, films []string, err error) {
-	if s.CinemaID != "" {
-		cinemas = append(cinemas, s.CinemaID)
-	}
-	if s.ExhibitorID != "" {
-		ids, err := r.ids(ctx, sqlCinemasOfExhibitor, s.ExhibitorID)
-		if err != nil {
-			return nil, nil, err
-		}
-		cinemas = append(cinemas, ids...)
-	}
-	if s.FilmPartyID != "" {
-		films, err = r.ids(ctx, sqlFilmsOfParty, s.FilmPartyID)
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	return cinemas, films, nil
-}
-
-func (r *Reader) ids(ctx context.Context, query, arg string) ([]string, error) {
-	rows, err := r.pool.Query(ctx, query, arg)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: scope: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("ledger: scope: %w", err)
-	}
-	return ids, nil
 }

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
@@ -11,54 +12,58 @@ import (
 func TestReadScopes(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	owner := pgtest.OwnerPool(t, url)
 	ctx := t.Context()
-	for _, s := range []string{
-		`INSERT INTO parties (id, version, kind, name, bin, entry_seq) VALUES
-		  ('exh1', 1, 'exhibitor', 'Kinopark', '000000000000', 0), ('exh2', 1, 'exhibitor', 'Chaplin', '000000000000', 0),
-		  ('prod1', 1, 'producer', 'Qazaqfilm', '000000000000', 0), ('dist1', 1, 'distributor', 'Dist', '000000000000', 0),
-		  ('prod2', 1, 'producer', 'Other', '000000000000', 0)`,
-		`INSERT INTO cinemas (id, version, name, exhibitor_id, region, city, vat_payer, entry_seq) VALUES
-		  ('c1', 1, 'A', 'exh1', 'KZ-75', 'Almaty', true, 0), ('c2', 1, 'B', 'exh1', 'KZ-71', 'Astana', true, 0),
-		  ('c3', 1, 'C', 'exh2', 'KZ-79', 'Shymkent', true, 0)`,
-		`INSERT INTO films (id, version, title_kk, title_ru, title_en, origin, countries, release_date, runtime_min, age_rating,
-		  certificate_number, certificate_valid_from, certificate_valid_to, producer_id, distributor_id,
-		  distribution_fee_pct, recoupable_expenses, royalty_pct, entry_seq) VALUES
-		  ('f1', 1, 'a', 'a', 'a', 'national', '{KZ}', '2026-01-01', 90, '12+', 'N1', '2026-01-01', '2027-01-01', 'prod1', 'dist1', 15, 0, 1, 0),
-		  ('f2', 1, 'b', 'b', 'b', 'foreign', '{US}', '2026-01-01', 90, '12+', 'N2', '2026-01-01', '2027-01-01', 'prod2', 'dist1', 15, 0, 1, 0)`,
-	} {
-		if _, err := owner.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
 	pool := pgtest.Pool(t, url)
 	w := startWriter(t, pool, ledger.WriterConfig{})
-	// seq: 0 party (no scope), 1 c1/f1, 2 c2/f2, 3 c3/f1, 4 film f2 (no cinema), 5 cinema c3
+	// The ledger knows no parties: a scope is a list of grants the layer
+	// above resolved (exhibitor exh1 operates c1 and c2, exh2 c3; prod1
+	// produces f1, prod2 f2, dist1 distributes both).
+	// seq: 0 party (no scope), 1 c1/f1, 2 c2/f2, 3 c3/f1, 4 film f2 (no cinema), 5 cinema c3;
+	// the sales' business days are their bodies' box_office_day.
+	days := []string{"", "2026-01-10", "2026-02-10", "2026-03-10", "", ""}
 	recs := []ledger.Record{
 		{Kind: "party"}, {Kind: "sale", CinemaID: "c1", FilmID: "f1", Flags: []string{"late_report", "sold_after_start"}}, {Kind: "sale", CinemaID: "c2", FilmID: "f2"},
 		{Kind: "sale", CinemaID: "c3", FilmID: "f1"}, {Kind: "film", FilmID: "f2"}, {Kind: "cinema", CinemaID: "c3"},
 	}
 	for i, r := range recs {
-		r.Actor, r.Body = "system", map[string]int{"i": i}
+		body := map[string]any{"i": i}
+		if days[i] != "" {
+			body["box_office_day"] = days[i]
+		}
+		r.Actor, r.Body = "system", body
 		if e, err := w.Append(ctx, r); err != nil || e.Seq != int64(i) {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
 	rd := ledger.NewReader(pool, "")
+	g := func(ids ...string) []ledger.Grant {
+		var gs []ledger.Grant
+		for _, id := range ids {
+			gs = append(gs, ledger.Grant{ID: id})
+		}
+		return gs
+	}
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	for _, tc := range []struct {
 		name  string
 		scope ledger.Scope
 		want  []int64
 	}{
 		{"admin/auditor", ledger.Scope{All: true}, []int64{0, 1, 2, 3, 4, 5}},
-		{"pos c1", ledger.Scope{CinemaID: "c1"}, []int64{1}},
-		{"exhibitor exh1", ledger.Scope{ExhibitorID: "exh1"}, []int64{1, 2}},
-		{"exhibitor exh2", ledger.Scope{ExhibitorID: "exh2"}, []int64{3, 5}},
-		{"producer prod1", ledger.Scope{FilmPartyID: "prod1"}, []int64{1, 3}},
-		{"distributor dist1", ledger.Scope{FilmPartyID: "dist1"}, []int64{1, 2, 3, 4}},
-		{"producer prod2", ledger.Scope{FilmPartyID: "prod2"}, []int64{2, 4}},
-		{"exhibitor exh1 as producer", ledger.Scope{FilmPartyID: "exh1"}, nil},
-		{"analyst (none)", ledger.Scope{}, nil},
+		{"pos c1", ledger.Scope{Cinemas: g("c1")}, []int64{1}},
+		{"exhibitor exh1", ledger.Scope{Cinemas: g("c1", "c2")}, []int64{1, 2}},
+		{"exhibitor exh2", ledger.Scope{Cinemas: g("c3")}, []int64{3, 5}},
+		{"producer prod1", ledger.Scope{Films: g("f1")}, []int64{1, 3}},
+		{"distributor dist1", ledger.Scope{Films: g("f1", "f2")}, []int64{1, 2, 3, 4}},
+		{"producer prod2", ledger.Scope{Films: g("f2")}, []int64{2, 4}},
+		{"no grants (analyst)", ledger.Scope{}, nil},
+		// Dated grants: the days are the sales' box-office days, and an
+		// entry without one (the cinema entry 5, written today) counts on
+		// the Kazakhstan date of its at.
+		{"c3 until 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", To: day("2026-03-10")}}}, nil},
+		{"c3 from 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-10")}}}, []int64{3, 5}},
+		{"c3 on 2026-03-10 only", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-10"), To: day("2026-03-11")}}}, []int64{3}},
+		{"f1 in January, f2 from February", ledger.Scope{Films: []ledger.Grant{{ID: "f1", To: day("2026-02-01")}, {ID: "f2", From: day("2026-02-01")}}}, []int64{1, 2, 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []int64

@@ -3,6 +3,7 @@ package settlement
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -30,15 +31,13 @@ WHERE sd.box_office_day <= $1 AND ($2::text[] IS NULL OR sd.film_id = ANY($2))
   AND ($3::text[] IS NULL OR sd.cinema_id = ANY($3))`
 
 	// sqlOpenRowsAfterClose reads the rows of open months ($5 = first open
-	// day .. $1) and, for closed days, only the rows of cinema × film pairs
-	// that received a sale or refund entry with seq in [$4, $7) of log $3,
-	// $4 being the ledger size the latest close was computed at: every
-	// other closed row is settled exactly. Those rows come with what closes
-	// settled of them.
+	// day .. $1) and, for closed days, only the rows of the cinema × film
+	// pairs $3 × $4 (those that received a sale or refund entry since the
+	// ledger size the latest close was computed at, as ledger.Changes says):
+	// every other closed row is settled exactly. Those rows come with what
+	// closes settled of them.
 	sqlOpenRowsAfterClose = `WITH cand AS (
-  SELECT DISTINCT cinema_id, film_id FROM ledger_entries
-  WHERE log_id = $3 AND seq >= $4 AND seq < $7 AND kind IN ('sale', 'refund') AND cinema_id IS NOT NULL AND film_id IS NOT NULL
-    AND ($2::text[] IS NULL OR film_id = ANY($2)) AND ($6::text[] IS NULL OR cinema_id = ANY($6))
+  SELECT DISTINCT c.cinema_id, c.film_id FROM unnest($3::text[], $4::text[]) AS c(cinema_id, film_id)
 ), st AS (
   SELECT s.cinema_id, s.film_id, s.box_office_day, s.sale_date, sum(s.gross) AS gross, sum(s.admissions) AS admissions
   FROM settlement_settled s JOIN cand USING (cinema_id, film_id)
@@ -452,7 +451,11 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 		if err := q.QueryRow(ctx, sqlLastClose).Scan(&candFrom); err != nil {
 			return nil, fmt.Errorf("settlement: last close: %w", err)
 		}
-		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, ledger.DefaultLogID, candFrom, res.firstOpen, cinemas, candTo)
+		candCinemas, candFilms, err := latePairs(ctx, q, candFrom, candTo, films, cinemas)
+		if err != nil {
+			return nil, err
+		}
+		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, candCinemas, candFilms, res.firstOpen, cinemas)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
@@ -529,6 +532,25 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 		l.ProducerShare = l.ProducerGross.Sub(l.Recoupment)
 	}
 	return res, nil
+}
+
+// latePairs returns the cinema × film pairs (as two parallel lists) that
+// received a sale or refund entry with seq in [from, to), within the films
+// and cinemas given (nil for all): the only pairs whose closed days can
+// differ from what the closes settled.
+func latePairs(ctx context.Context, q querier, from, to int64, films, cinemas []string) (cs, fs []string, err error) {
+	changes, err := ledger.Changes(ctx, q, ledger.ChangeQuery{From: from, To: to, Kinds: []string{"sale", "refund"}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("settlement: late data: %w", err)
+	}
+	in := func(list []string, id string) bool { return list == nil || slices.Contains(list, id) }
+	cs, fs = []string{}, []string{}
+	for _, c := range changes {
+		if c.CinemaID != "" && c.FilmID != "" && in(films, c.FilmID) && in(cinemas, c.CinemaID) {
+			cs, fs = append(cs, c.CinemaID), append(fs, c.FilmID)
+		}
+	}
+	return cs, fs, nil
 }
 
 func keys(m map[string]bool) []string {

@@ -127,23 +127,32 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 	}
 }
 
-// sqlLateSince tells whether entries in [$2, $3) could change a close of
-// the month ending $4: registry and settlement entries, and sales or
-// refunds of a box-office day up to the month's end (later days are not
-// read by the close); a sale or refund whose body names no box-office day
-// counts as late. Sales of the current month, the bulk of the traffic
-// while a past month closes, are not late.
-const sqlLateSince = `SELECT EXISTS (SELECT 1 FROM ledger_entries
-WHERE log_id = $1 AND seq >= $2 AND seq < $3
-  AND (kind IN ('party', 'cinema', 'film', 'rental_terms', 'period_close')
-    OR (kind IN ('sale', 'refund') AND coalesce((convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date <= $4, true))))`
+// lateKinds are the entry kinds that can change a close: registry and
+// settlement entries always, sales and refunds of a box-office day up to
+// the month's end (later days are not read by the close). Sales of the
+// current month, the bulk of the traffic while a past month closes, are
+// not late.
+var lateKinds = []string{"party", "cinema", "film", "rental_terms", "period_close", "sale", "refund"}
 
+// lateSince tells whether entries in [from, to) could change a close of
+// period (see lateKinds), from the ledger's reader of changes.
 func lateSince(ctx context.Context, q querier, from, to int64, period time.Time) (bool, error) {
-	var late bool
-	if err := q.QueryRow(ctx, sqlLateSince, ledger.DefaultLogID, from, to, monthEnd(period)).Scan(&late); err != nil {
+	changes, err := ledger.Changes(ctx, q, ledger.ChangeQuery{From: from, To: to, Kinds: lateKinds, Days: true})
+	if err != nil {
 		return false, fmt.Errorf("settlement: late data since the close snapshot: %w", err)
 	}
-	return late, nil
+	end := monthEnd(period)
+	for _, c := range changes {
+		switch c.Kind {
+		case "sale", "refund":
+			if !c.FirstDay.After(end) {
+				return true, nil
+			}
+		default:
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // closeCaughtUp computes the close in a snapshot at ledger size N, then,

@@ -47,15 +47,6 @@ const (
 	sqlExhibitorCinemas = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
 	sqlCinemaExhibitor  = `SELECT exhibitor_id FROM cinemas WHERE id = $1`
 	sqlClosedList       = `SELECT period, entry_seq, closed_at, lines, body FROM settlement_periods ORDER BY period`
-	// sqlExhibitorFilms lists the films an exhibitor's cinemas showed on
-	// box-office days $2..$3, and those with sale or refund entries from
-	// seq $5 of log $4 on (late data for closed days).
-	sqlExhibitorFilms = `SELECT DISTINCT film_id FROM sales_daily
-WHERE cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1) AND box_office_day BETWEEN $2 AND $3
-UNION
-SELECT DISTINCT film_id FROM ledger_entries
-WHERE log_id = $4 AND seq >= $5 AND kind IN ('sale', 'refund') AND film_id IS NOT NULL
-  AND cinema_id IN (SELECT id FROM cinemas WHERE exhibitor_id = $1)`
 )
 
 // Party is the party a statement is for.
@@ -83,21 +74,10 @@ func partyByID(ctx context.Context, q querier, id string) (Party, error) {
 	return p, nil
 }
 
-// FilmsOf returns the films a producer produces, a distributor distributes or
-// a rights holder holds rights in (for scope checks and statement queries).
-func (s *Service) FilmsOf(ctx context.Context, p Party) ([]string, error) {
-	return filmsOf(ctx, s.pool, p, time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), 0)
-}
-
-// CinemasOf returns the cinemas an exhibitor owns.
-func (s *Service) CinemasOf(ctx context.Context, exhibitorID string) ([]string, error) {
-	return strings1(ctx, s.pool, sqlExhibitorCinemas, exhibitorID)
-}
-
-// filmsOf returns the films whose lines may appear on p's statement. For an
-// exhibitor: films its cinemas showed from..through, plus films with sale or
-// refund entries from seq fromSeq on (adjustments).
-func filmsOf(ctx context.Context, q querier, p Party, from, through time.Time, fromSeq int64) ([]string, error) {
+// filmsOf returns the films whose lines may appear on the statement of a
+// producer, distributor or rights holder (an exhibitor's statement is read
+// by its cinemas instead).
+func filmsOf(ctx context.Context, q querier, p Party) ([]string, error) {
 	switch p.Kind {
 	case "producer":
 		return strings1(ctx, q, sqlProducerFilms, p.ID)
@@ -105,10 +85,8 @@ func filmsOf(ctx context.Context, q querier, p Party, from, through time.Time, f
 		return strings1(ctx, q, sqlDistributorFilms, p.ID)
 	case "rights_holder":
 		return strings1(ctx, q, sqlHolderFilms, p.ID)
-	case "exhibitor":
-		return strings1(ctx, q, sqlExhibitorFilms, p.ID, from, through, ledger.DefaultLogID, fromSeq)
 	}
-	return nil, fmt.Errorf("settlement: unknown party kind %q", p.Kind)
+	return nil, fmt.Errorf("settlement: no films for party kind %q", p.Kind)
 }
 
 func strings1(ctx context.Context, q querier, sql string, args ...any) ([]string, error) {

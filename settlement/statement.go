@@ -299,19 +299,12 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 	}
 	// Open months.
 	if h.IsZero() || toM.After(h) {
-		from, fromSeq := time.Time{}, int64(math.MaxInt64)
-		if !h.IsZero() {
-			from = h.AddDate(0, 1, 0)
-			if err := q.QueryRow(ctx, sqlLastClose).Scan(&fromSeq); err != nil {
-				return nil, fmt.Errorf("settlement: last close: %w", err)
-			}
-		}
 		var films, cinemas []string
 		if p.Kind == "exhibitor" {
 			// Only its cinemas' rows: no cross-cinema recoupment to compute.
 			cinemas, err = strings1(ctx, q, sqlExhibitorCinemas, p.ID)
 		} else {
-			films, err = filmsOf(ctx, q, p, from, monthEnd(toM), fromSeq)
+			films, err = filmsOf(ctx, q, p)
 		}
 		if err != nil {
 			return nil, err

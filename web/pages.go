@@ -415,7 +415,12 @@ func (p *Pages) VerifyEntry() echo.HandlerFunc {
 		if err != nil || seq < 0 {
 			return &badInput{"seq"}
 		}
-		e, err := p.d.Ledger.EntryIn(c.Request().Context(), seq, p.d.Access.LedgerScope(s.principal))
+		ctx := c.Request().Context()
+		scope, err := p.d.Access.LedgerScope(ctx, s.principal)
+		if err != nil {
+			return err
+		}
+		e, err := p.d.Ledger.EntryIn(ctx, seq, scope)
 		switch {
 		case errors.Is(err, ledger.ErrOutOfScope):
 			return c.NoContent(http.StatusForbidden)

@@ -47,7 +47,7 @@ type Access struct {
 	// (the API's statement scope decision).
 	StatementScope func(ctx context.Context, p apikey.Principal, q *settlement.StatementQuery) error
 	// LedgerScope is what entries a principal may read.
-	LedgerScope func(p apikey.Principal) ledger.Scope
+	LedgerScope func(ctx context.Context, p apikey.Principal) (ledger.Scope, error)
 }
 
 // Deps are what the pages read.

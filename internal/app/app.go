@@ -153,7 +153,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
 		Ingest: a.Ingest,
-		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Publisher: a.Publisher, PublicKey: cfg.Verifier,
+		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Grants: a.Registry, Publisher: a.Publisher, PublicKey: cfg.Verifier,
 			WitnessKeys: witnessKeys(cfg.Witnesses), WitnessQuorum: witnessQuorum(cfg)},
 		BoxOffice:   a.BoxOffice,
 		Settlement:  a.Settlement,
