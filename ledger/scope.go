@@ -10,10 +10,9 @@ import (
 )
 
 // sqlEntryDay is an entry's business day (see Scope): the box-office day
-// its body names, else the Kazakhstan date of at. It reads the hashed
-// bytes, so the day cannot disagree with what was signed.
-const sqlEntryDay = `coalesce((convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date,
-  (at AT TIME ZONE 'Asia/Almaty')::date)`
+// its body names, NULL when it names none. It reads the hashed bytes, so
+// the day cannot disagree with what was signed.
+const sqlEntryDay = `(convert_from(bytes, 'UTF8')::jsonb #>> '{body,box_office_day}')::date`
 
 const (
 	sqlEntryScopeBySeq = `SELECT seq, leaf_hash, bytes, kind, actor, at, coalesce(cinema_id, ''), coalesce(film_id, ''), flags,
@@ -32,14 +31,14 @@ WHERE log_id = $1 AND seq = ANY (ARRAY(
     SELECT seq FROM ledger_entries
     WHERE log_id = $1 AND cinema_id = g.id AND seq >= $2 AND seq < $3
       AND CASE WHEN g.f IS NULL AND g.t IS NULL THEN true
-          ELSE ` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity') END
+          ELSE coalesce(` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity'), true) END
     ORDER BY seq LIMIT $4) x
   UNION
   SELECT x.seq FROM unnest($8::text[], $9::date[], $10::date[]) AS g(id, f, t) CROSS JOIN LATERAL (
     SELECT seq FROM ledger_entries
     WHERE log_id = $1 AND film_id = g.id AND seq >= $2 AND seq < $3
       AND CASE WHEN g.f IS NULL AND g.t IS NULL THEN true
-          ELSE ` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity') END
+          ELSE coalesce(` + sqlEntryDay + ` >= coalesce(g.f, '-infinity') AND ` + sqlEntryDay + ` < coalesce(g.t, 'infinity'), true) END
     ORDER BY seq LIMIT $4) x
   ORDER BY 1 LIMIT $4))
 ORDER BY seq`
@@ -56,7 +55,9 @@ var ErrOutOfScope = errors.New("ledger: entry outside the key's scope")
 // resolves a key to grants, and the ledger filters its scope columns
 // (cinema_id, film_id) and each entry's business day by them. The business
 // day of an entry is the box_office_day its body names (sales, refunds,
-// screenings), else the Kazakhstan (Asia/Almaty) date of its at.
+// screenings): a grant covers it when the day is in the grant's range. An
+// entry without one (the cinema's or film's own registry entries) is a fact
+// about the object, not revenue, and any grant of its id covers it.
 type Scope struct {
 	All     bool    // every entry
 	Cinemas []Grant // entries scoped to these cinemas, on the grants' days
@@ -70,9 +71,10 @@ type Grant struct {
 	From, To time.Time
 }
 
-// covers reports whether g grants entry day d of id.
+// covers reports whether g grants an entry of id on business day d (zero:
+// the entry has none).
 func (g Grant) covers(id string, d time.Time) bool {
-	return g.ID == id && (g.From.IsZero() || !d.Before(g.From)) && (g.To.IsZero() || d.Before(g.To))
+	return g.ID == id && (d.IsZero() || (g.From.IsZero() || !d.Before(g.From)) && (g.To.IsZero() || d.Before(g.To)))
 }
 
 // ScopedEntry is an entry with its read scope and anomaly flags.
@@ -81,11 +83,11 @@ type ScopedEntry struct {
 	CinemaID string
 	FilmID   string
 	Flags    []string
-	Day      time.Time // business day (see Scope)
+	Day      time.Time // business day (see Scope); zero when none
 }
 
 // Allows reports whether s may read an entry of this cinema and film on
-// business day day.
+// business day day (zero when the entry has none).
 func (s Scope) Allows(cinemaID, filmID string, day time.Time) bool {
 	if s.All {
 		return true
@@ -108,7 +110,8 @@ func (s Scope) Allows(cinemaID, filmID string, day time.Time) bool {
 func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEntry, error) {
 	var e ScopedEntry
 	var leaf []byte
-	err := r.pool.QueryRow(ctx, sqlEntryScopeBySeq, r.logID, seq).Scan(&e.Seq, &leaf, &e.Bytes, &e.Kind, &e.Actor, &e.At, &e.CinemaID, &e.FilmID, &e.Flags, &e.Day)
+	var day *time.Time
+	err := r.pool.QueryRow(ctx, sqlEntryScopeBySeq, r.logID, seq).Scan(&e.Seq, &leaf, &e.Bytes, &e.Kind, &e.Actor, &e.At, &e.CinemaID, &e.FilmID, &e.Flags, &day)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ScopedEntry{}, fmt.Errorf("ledger: entry %d: %w", seq, ErrNotFound)
 	}
@@ -116,7 +119,9 @@ func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEnt
 		return ScopedEntry{}, fmt.Errorf("ledger: read entry %d: %w", seq, err)
 	}
 	e.complete(leaf)
-	e.Day = time.Date(e.Day.Year(), e.Day.Month(), e.Day.Day(), 0, 0, 0, 0, time.UTC)
+	if day != nil {
+		e.Day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	if !scope.Allows(e.CinemaID, e.FilmID, e.Day) {
 		return ScopedEntry{}, fmt.Errorf("ledger: entry %d: %w", seq, ErrOutOfScope)
 	}

@@ -57,12 +57,12 @@ func TestReadScopes(t *testing.T) {
 		{"distributor dist1", ledger.Scope{Films: g("f1", "f2")}, []int64{1, 2, 3, 4}},
 		{"producer prod2", ledger.Scope{Films: g("f2")}, []int64{2, 4}},
 		{"no grants (analyst)", ledger.Scope{}, nil},
-		// Dated grants: the days are the sales' box-office days, and an
-		// entry without one (the cinema entry 5, written today) counts on
-		// the Kazakhstan date of its at.
-		{"c3 until 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", To: day("2026-03-10")}}}, nil},
-		{"c3 from 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-10")}}}, []int64{3, 5}},
-		{"c3 on 2026-03-10 only", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-10"), To: day("2026-03-11")}}}, []int64{3}},
+		// Dated grants: the days are the sales' box-office days; an entry
+		// without one (the cinema entry 5) is covered by any grant of its id.
+		{"c3 until 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", To: day("2026-03-10")}}}, []int64{5}},
+		{"c3 from 2026-03-11", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-11")}}}, []int64{5}},
+		{"c3 on 2026-03-10 only", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c3", From: day("2026-03-10"), To: day("2026-03-11")}}}, []int64{3, 5}},
+		{"c1 and c3 before 2026-03-10", ledger.Scope{Cinemas: []ledger.Grant{{ID: "c1"}, {ID: "c3", To: day("2026-03-10")}}}, []int64{1, 5}},
 		{"f1 in January, f2 from February", ledger.Scope{Films: []ledger.Grant{{ID: "f1", To: day("2026-02-01")}, {ID: "f2", From: day("2026-02-01")}}}, []int64{1, 2, 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,5 +109,54 @@ func TestReadScopes(t *testing.T) {
 	}
 	if err := rd.Export(ctx, 7, -1, ledger.Scope{All: true}, func(ledger.Entry) error { return nil }); !errors.Is(err, ledger.ErrBadRange) {
 		t.Fatalf("export from 7: %v", err)
+	}
+}
+
+// TestChanges: the reader of what changed since a seq groups entries by
+// kind, cinema and film, and with Days gives the earliest box-office day
+// and whether some entry names none.
+func TestChanges(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	pool := pgtest.Pool(t, url)
+	ctx := t.Context()
+	w := startWriter(t, pool, ledger.WriterConfig{})
+	recs := []ledger.Record{
+		{Kind: "sale", CinemaID: "c1", FilmID: "f1", Body: map[string]any{"box_office_day": "2026-02-03"}},
+		{Kind: "sale", CinemaID: "c1", FilmID: "f1", Body: map[string]any{"box_office_day": "2026-01-31"}},
+		{Kind: "refund", CinemaID: "c2", FilmID: "f1", Body: map[string]any{}},
+		{Kind: "film", FilmID: "f2", Body: map[string]any{}},
+		{Kind: "sale", CinemaID: "c2", FilmID: "f2", Body: map[string]any{"box_office_day": "2026-03-01"}},
+	}
+	for i, r := range recs {
+		r.Actor = "system"
+		if _, err := w.Append(ctx, r); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	d := func(s string) time.Time { x, _ := time.Parse(time.DateOnly, s); return x }
+	got, err := ledger.Changes(ctx, pool, ledger.ChangeQuery{From: 0, To: 4, Kinds: []string{"sale", "refund"}, Days: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ledger.Change{
+		{Kind: "refund", CinemaID: "c2", FilmID: "f1", Entries: 1, Undated: true},
+		{Kind: "sale", CinemaID: "c1", FilmID: "f1", Entries: 2, FirstDay: d("2026-01-31")},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("changes = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("change %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	got, err = ledger.Changes(ctx, pool, ledger.ChangeQuery{From: 3})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("empty range: %+v, %v", got, err)
+	}
+	got, err = ledger.Changes(ctx, pool, ledger.ChangeQuery{From: 2, To: 5})
+	if err != nil || len(got) != 3 || got[0].Kind != "film" || got[0].FilmID != "f2" || got[0].CinemaID != "" || !got[0].FirstDay.IsZero() {
+		t.Fatalf("every kind, no days: %+v, %v", got, err)
 	}
 }

@@ -24,14 +24,17 @@ type ChangeQuery struct {
 type Change struct {
 	Kind, CinemaID, FilmID string
 	Entries                int64
-	FirstDay               time.Time // earliest business day; only with ChangeQuery.Days
+	// With ChangeQuery.Days: the earliest business day of the entries
+	// (zero when none has one), and whether some entry has none.
+	FirstDay time.Time
+	Undated  bool
 }
 
 const (
-	sqlChanges = `SELECT kind, coalesce(cinema_id, ''), coalesce(film_id, ''), count(*), NULL::date
+	sqlChanges = `SELECT kind, coalesce(cinema_id, ''), coalesce(film_id, ''), count(*), NULL::date, false
 FROM ledger_entries WHERE log_id = $1 AND seq >= $2 AND seq < $3 AND (cardinality($4::text[]) = 0 OR kind = ANY($4))
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
-	sqlChangesDays = `SELECT kind, coalesce(cinema_id, ''), coalesce(film_id, ''), count(*), min(` + sqlEntryDay + `)
+	sqlChangesDays = `SELECT kind, coalesce(cinema_id, ''), coalesce(film_id, ''), count(*), min(` + sqlEntryDay + `), bool_or(` + sqlEntryDay + ` IS NULL)
 FROM ledger_entries WHERE log_id = $1 AND seq >= $2 AND seq < $3 AND (cardinality($4::text[]) = 0 OR kind = ANY($4))
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 )
@@ -67,7 +70,7 @@ func Changes(ctx context.Context, q Queryer, cq ChangeQuery) ([]Change, error) {
 	for rows.Next() {
 		var c Change
 		var day *time.Time
-		if err := rows.Scan(&c.Kind, &c.CinemaID, &c.FilmID, &c.Entries, &day); err != nil {
+		if err := rows.Scan(&c.Kind, &c.CinemaID, &c.FilmID, &c.Entries, &day, &c.Undated); err != nil {
 			return nil, fmt.Errorf("ledger: changes: %w", err)
 		}
 		if day != nil {

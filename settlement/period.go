@@ -129,7 +129,8 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 
 // lateKinds are the entry kinds that can change a close: registry and
 // settlement entries always, sales and refunds of a box-office day up to
-// the month's end (later days are not read by the close). Sales of the
+// the month's end (later days are not read by the close; one whose body
+// names no box-office day counts as late). Sales of the
 // current month, the bulk of the traffic while a past month closes, are
 // not late.
 var lateKinds = []string{"party", "cinema", "film", "rental_terms", "period_close", "sale", "refund"}
@@ -145,7 +146,7 @@ func lateSince(ctx context.Context, q querier, from, to int64, period time.Time)
 	for _, c := range changes {
 		switch c.Kind {
 		case "sale", "refund":
-			if !c.FirstDay.After(end) {
+			if c.Undated || !c.FirstDay.After(end) {
 				return true, nil
 			}
 		default:
