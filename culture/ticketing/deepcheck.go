@@ -72,12 +72,12 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 	case KindSale:
 		var b saleBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
-			err = applySale(ctx, tx, e, b, -1, nil)
+			err = applySale(ctx, tx, e, b)
 		}
 	case KindRefund:
 		var b refundBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
-			_, err = applyRefund(ctx, tx, e, b)
+			err = applyRefund(ctx, tx, e, b)
 		}
 	case KindCheckin, KindGateBatch:
 		var b checkinBody

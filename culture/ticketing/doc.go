@@ -64,9 +64,12 @@
 // price_mismatch; a tariff of 0.00 is free), when the session's capacity
 // would be exceeded (422 capacity_exceeded), a ticket id was ever sold
 // (ids are national, 409 duplicate_ticket) or a seat is sold and not
-// refunded (409 seat_already_sold). Every state rule is checked again
-// inside the writer's transaction after the head lock, so concurrent sales
-// cannot both take the last place. Refunds follow the cinema's rules: before
+// refunded (409 seat_already_sold). Sales and refunds are records on the
+// ledger writer's group path (ledger.Batcher, batch.go): every state rule
+// is decided once, inside the writer's transaction under the head lock,
+// for a whole run of requests in order, and the entry's body is computed
+// from the state seen there, so concurrent sales cannot both take the last
+// place, and nothing is re-checked or retried. Refunds follow the cinema's rules: before
 // the session starts, or after it only with reason session_cancelled;
 // a refunded ticket is revoked and appears in the venue's revocation feed.
 //
@@ -89,10 +92,11 @@
 // # Caches
 //
 // A server process keeps each venue's opened signing key and the trust
-// list in memory. A sale re-checks inside the writer's transaction that
-// its key is still the venue's current one (a rotation by another process
-// makes it retry with the new key), so no code is ever signed by a retired
-// key; the trust list used by the gates is re-read every TrustTTL (5 s) and
+// list in memory. A sale's codes are signed ahead with the cached key;
+// under the head lock they are kept only when that key is still the
+// venue's current one and the claims are what the session there gives,
+// and are signed again with the current key otherwise, so no code is ever
+// signed by a retired key; the trust list used by the gates is re-read every TrustTTL (5 s) and
 // at once after this process creates or rotates a key.
 //
 // # Demo

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"ecinema/ledger"
 	"ecinema/validate"
@@ -48,16 +47,19 @@ type refundBodyTicket struct {
 	RefundedAt string `json:"refunded_at"`
 }
 
-const (
-	sqlRefundTickets = `SELECT id, session_id, venue_id, sold_at, refunded_at FROM ticketing_tickets WHERE id = ANY ($1::text[])`
-	// sqlTicketsRefund revokes the tickets still active in the session and
-	// returns them with their prices.
-	sqlTicketsRefund = `UPDATE ticketing_tickets t SET refunded_at = u.at, refund_seq = $3
-FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
-WHERE t.id = u.id AND t.session_id = $4 AND t.refunded_at IS NULL
-RETURNING t.id, t.price`
-	sqlSessionRefunded = `UPDATE ticketing_sessions SET tickets_active = tickets_active - $2, gross = gross - $3::numeric WHERE id = $1`
-)
+// sqlRefundApply revokes the tickets of a refund entry still active in its
+// session and takes them off the session totals, in one statement; it
+// returns how many tickets it revoked and whether the session was there.
+const sqlRefundApply = `WITH r AS (
+  UPDATE ticketing_tickets t SET refunded_at = u.at, refund_seq = $3
+  FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+  WHERE t.id = u.id AND t.session_id = $4 AND t.refunded_at IS NULL
+  RETURNING t.price),
+s AS (
+  UPDATE ticketing_sessions SET tickets_active = tickets_active - (SELECT count(*) FROM r),
+    gross = gross - (SELECT coalesce(sum(price), 0) FROM r)
+  WHERE id = $4 RETURNING 1)
+SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM s)`
 
 // Refund revokes tickets (one ticketing_refund entry): before the session
 // starts, or after it only with reason session_cancelled. Idempotent like
@@ -95,116 +97,48 @@ func (s *Service) Refund(ctx context.Context, c Caller, idemKey string, req Refu
 	if resp, err := s.idemLookup(ctx, id); resp != nil || err != nil {
 		return resp, err
 	}
-	sr, err := s.sessionFor(ctx, c, req.SessionID)
-	if err != nil {
-		return nil, err
+	r := &refundReq{c: c, id: id, req: req, ats: ats, now: s.cfg.Now()}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindRefund, Actor: c.KeyID, Batch: refundsRun, Request: r}); err != nil {
+		return s.settle(ctx, id, err)
 	}
-	body, err := s.planRefund(ctx, sr, req, ats)
-	if err != nil {
-		return nil, err
-	}
-	for range maxAttempts {
-		var resp []byte
-		var n int
-		_, err = s.app.Append(ctx, ledger.Record{Kind: KindRefund, Actor: c.KeyID, Body: body,
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				gross, err := applyRefund(ctx, tx, e, body)
-				if err != nil {
-					return err
-				}
-				n = len(body.Tickets)
-				resp = mustJSON(RefundResult{Entry: entryRef(e), Refunded: n, Gross: gross.StringFixed(2)})
-				return idemStore(ctx, tx, id, 201, resp, e.Seq)
-			}})
-		if err == nil {
-			s.metrics.refunds.Add(float64(n))
-			return &Response{Status: 201, Body: resp}, nil
-		}
-		if resp, retry, err := s.afterFailedAppend(ctx, id, err); !retry {
-			return resp, err
-		}
-		if body, err = s.planRefund(ctx, sr, req, ats); err != nil {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("ticketing: refund for session %s: premises kept changing", req.SessionID)
+	s.metrics.refunds.Add(float64(len(req.Tickets)))
+	return &Response{Status: 201, Body: r.resp}, nil
 }
 
-func (s *Service) planRefund(ctx context.Context, sr sessionRow, req RefundRequest, ats []time.Time) (refundBody, error) {
-	now := s.cfg.Now()
-	ids := make([]string, len(req.Tickets))
-	for i, t := range req.Tickets {
-		ids[i] = t.ID
-	}
-	type tk struct {
-		session, venue string
-		soldAt         time.Time
-		refundedAt     *time.Time
-	}
-	found := map[string]tk{}
-	rows, err := s.pool.Query(ctx, sqlRefundTickets, ids)
-	if err != nil {
-		return refundBody{}, fmt.Errorf("ticketing: read tickets: %w", err)
-	}
-	var tid string
-	var t tk
-	if _, err := pgx.ForEachRow(rows, []any{&tid, &t.session, &t.venue, &t.soldAt, &t.refundedAt}, func() error {
-		found[tid] = t
-		return nil
-	}); err != nil {
-		return refundBody{}, fmt.Errorf("ticketing: read tickets: %w", err)
-	}
-	b := refundBody{VenueID: sr.VenueID, SessionID: sr.ID, Reason: req.Reason, Tickets: make([]refundBodyTicket, len(req.Tickets))}
-	for i, rt := range req.Tickets {
-		f := fmt.Sprintf("tickets[%d]", i)
-		t, ok := found[rt.ID]
-		switch {
-		case !ok || t.venue != sr.VenueID:
-			return refundBody{}, fieldErr(f+".id", ErrTicketNotSold, "ticket %q was not sold by venue %q", rt.ID, sr.VenueID)
-		case t.session != sr.ID:
-			return refundBody{}, fieldErr(f+".id", ErrTicketNotInSession, "ticket %q belongs to session %q, not %q", rt.ID, t.session, sr.ID)
-		case t.refundedAt != nil:
-			return refundBody{}, fieldErr(f+".id", ErrTicketAlreadyRefunded, "ticket %q was refunded at %s", rt.ID, fmtTime(*t.refundedAt))
-		case ats[i].After(now.Add(ClockSkew)):
-			return refundBody{}, fieldErr(f+".refunded_at", ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", rt.ID, fmtTime(ats[i]))
-		case ats[i].Before(t.soldAt):
-			return refundBody{}, fieldErr(f+".refunded_at", ErrRefundedBeforeSale, "ticket %q: refunded_at %s is before its sale at %s", rt.ID, fmtTime(ats[i]), fmtTime(t.soldAt))
-		case !ats[i].Before(sr.startsAt) && req.Reason != ReasonSessionCancelled:
-			return refundBody{}, fieldErr(f+".refunded_at", ErrRefundAfterStart,
-				"ticket %q: session %q started at %s; a later refund needs reason %q", rt.ID, sr.ID, fmtTime(sr.startsAt), ReasonSessionCancelled)
-		}
-		b.Tickets[i] = refundBodyTicket{ID: rt.ID, RefundedAt: ats[i].UTC().Format(time.RFC3339Nano)}
-	}
-	return b, nil
-}
-
-// applyRefund revokes the tickets of a refund entry and returns the gross
-// refunded; a ticket no longer active means the premise changed.
-func applyRefund(ctx context.Context, tx pgx.Tx, e ledger.Entry, b refundBody) (decimal.Decimal, error) {
-	ids, ats := make([]string, len(b.Tickets)), make([]time.Time, len(b.Tickets))
-	for i, t := range b.Tickets {
+// queueRefund queues a refund entry's projection write (sqlRefundApply):
+// the live write and the rebuild both use it. A ticket no longer active
+// in its session, or a missing session, fails it.
+func queueRefund(b *pgx.Batch, e ledger.Entry, body refundBody) error {
+	ids, ats := make([]string, len(body.Tickets)), make([]time.Time, len(body.Tickets))
+	for i, t := range body.Tickets {
 		at, err := time.Parse(time.RFC3339Nano, t.RefundedAt)
 		if err != nil {
-			return decimal.Zero, err
+			return fmt.Errorf("ticketing: refund entry %d: %w", e.Seq, err)
 		}
 		ids[i], ats[i] = t.ID, at
 	}
-	rows, err := tx.Query(ctx, sqlTicketsRefund, ids, ats, e.Seq, b.SessionID)
-	if err != nil {
-		return decimal.Zero, fmt.Errorf("refund tickets: %w", err)
+	want := int64(len(ids))
+	b.Queue(sqlRefundApply, ids, ats, e.Seq, body.SessionID).QueryRow(func(r pgx.Row) error {
+		var n, sessions int64
+		if err := r.Scan(&n, &sessions); err != nil {
+			return err
+		}
+		if n != want || sessions != 1 {
+			return fmt.Errorf("ticketing: refund entry %d: %d of %d tickets active in session %s (found %d)", e.Seq, n, want, body.SessionID, sessions)
+		}
+		return nil
+	})
+	return nil
+}
+
+// applyRefund writes a refund entry's projection in the rebuild.
+func applyRefund(ctx context.Context, tx pgx.Tx, e ledger.Entry, body refundBody) error {
+	batch := &pgx.Batch{}
+	if err := queueRefund(batch, e, body); err != nil {
+		return err
 	}
-	gross := decimal.Zero
-	n := 0
-	var id string
-	var price decimal.Decimal
-	if _, err := pgx.ForEachRow(rows, []any{&id, &price}, func() error { gross = gross.Add(price); n++; return nil }); err != nil {
-		return decimal.Zero, fmt.Errorf("refund tickets: %w", err)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("refund tickets: %w", err)
 	}
-	if n != len(b.Tickets) {
-		return decimal.Zero, &errStale{why: "a ticket was refunded meanwhile"}
-	}
-	if _, err := tx.Exec(ctx, sqlSessionRefunded, b.SessionID, n, gross.StringFixed(2)); err != nil {
-		return decimal.Zero, fmt.Errorf("update session totals: %w", err)
-	}
-	return gross, nil
+	return nil
 }

@@ -199,15 +199,10 @@ func (s *Service) Versions(ctx context.Context, kind, id string) ([]Version, err
 
 // Idempotency of sales and refunds as in package ingest: (key id,
 // Idempotency-Key) → SHA-256 of the endpoint and the exact body, and the
-// exact response, stored by the record's Project func with its entry.
+// exact response, stored by the kind's Batcher with its entry (batch.go).
 
 const (
-	sqlIdemGet       = `SELECT request_hash, status, body FROM ticketing_idempotency WHERE key_id = $1 AND idem_key = $2`
-	sqlIdemInsertNew = `INSERT INTO ticketing_idempotency (key_id, idem_key, request_hash, status, body, entry_seq)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`
-	// sqlIdemWait blocks while a twin's transaction holding the key is open.
-	sqlIdemWait = `INSERT INTO ticketing_idempotency (key_id, idem_key, request_hash, status, body, entry_seq)
-VALUES ($1, $2, '', 0, '', -1) ON CONFLICT DO NOTHING`
+	sqlIdemGet   = `SELECT request_hash, status, body FROM ticketing_idempotency WHERE key_id = $1 AND idem_key = $2`
 	sqlIdemPurge = `DELETE FROM ticketing_idempotency WHERE created_at < $1`
 )
 
@@ -240,8 +235,6 @@ func newIdem(c Caller, endpoint, key string, body []byte) (idem, error) {
 	return idem{keyID: c.KeyID, key: key, hash: h.Sum(nil)}, nil
 }
 
-var errTwin = errors.New("ticketing: idempotency key already recorded")
-
 func (s *Service) idemLookup(ctx context.Context, id idem) (*Response, error) {
 	var hash, body []byte
 	var status int
@@ -256,48 +249,6 @@ func (s *Service) idemLookup(ctx context.Context, id idem) (*Response, error) {
 		return nil, newErr(ErrIdempotencyKeyReused, "Idempotency-Key %q was already used with another request", id.key)
 	}
 	return &Response{Status: status, Body: body}, nil
-}
-
-// idemStore inserts the key in the writer's transaction: errTwin when a
-// twin with the same request got there first, a reuse error otherwise.
-func idemStore(ctx context.Context, tx pgx.Tx, id idem, status int, resp []byte, seq int64) error {
-	var one int
-	err := tx.QueryRow(ctx, sqlIdemInsertNew, id.keyID, id.key, id.hash, status, resp, seq).Scan(&one)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("store idempotency key: %w", err)
-	}
-	var hash, body []byte
-	var st int
-	if err := tx.QueryRow(ctx, sqlIdemGet, id.keyID, id.key).Scan(&hash, &st, &body); err != nil {
-		return fmt.Errorf("read idempotency key: %w", err)
-	}
-	if !bytes.Equal(hash, id.hash) {
-		return newErr(ErrIdempotencyKeyReused, "Idempotency-Key %q was already used with another request", id.key)
-	}
-	return errTwin
-}
-
-// afterFailedAppend decides what a failed idempotent Append means: retry
-// (stale premise, or a twin that rolled back), the twin's response, or the
-// error for the client.
-func (s *Service) afterFailedAppend(ctx context.Context, id idem, err error) (*Response, bool, error) {
-	if isStale(err) {
-		return nil, true, nil
-	}
-	if errors.Is(err, errTwin) {
-		if werr := s.awaitTx(ctx, sqlIdemWait, id.keyID, id.key); werr != nil {
-			return nil, false, werr
-		}
-		resp, lerr := s.idemLookup(ctx, id)
-		if lerr != nil || resp != nil {
-			return resp, false, lerr
-		}
-		return nil, true, nil
-	}
-	return nil, false, asRuleError(err)
 }
 
 // awaitTx runs a placeholder insert that conflicts with a row another
