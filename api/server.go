@@ -128,9 +128,8 @@ func New(d Deps) *Server {
 		s.accessLog,
 		m.middleware,
 		// Large JSON, CSV and export answers are compressed when the client
-		// accepts gzip; /metrics negotiates its own compression.
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
-			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}),
+		// accepts gzip (gzip.go); /metrics negotiates its own compression.
+		compressLarge(1024, func(c echo.Context) bool { return c.Path() == "/metrics" }),
 		middleware.Recover(),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(MaxBodyBytes) + "B",
 			Skipper: func(c echo.Context) bool { return uploadRoutes[c.Path()] }}),
