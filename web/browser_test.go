@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,47 +97,13 @@ func TestBrowser(t *testing.T) {
 	tp := &tamperer{next: env.App.API}
 	srv := httptest.NewServer(tp)
 	t.Cleanup(srv.Close)
-	shots := os.Getenv("ECINEMA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	ctx := chromeContext(t, chromium, 3*time.Minute)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(cancel)
-
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 is a PNG
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	axe := axeChecker(t)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
 
 	// Home, in English: the weekend's number one is the API's.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#weekend"))); err != nil {
-		t.Fatal(err)
-	}
-	shot("home")
+	openPage(t, ctx, srv.URL+"/?lang=en", "#weekend")
+	screenshot(t, ctx, "home.png")
 	axe(ctx, "/")
 	var weekend struct {
 		Items []struct {
@@ -153,11 +118,11 @@ func TestBrowser(t *testing.T) {
 	if len(weekend.Items) == 0 {
 		t.Fatal("the API ranks no film for the last weekend; the fixture is too small")
 	}
-	row := text("section[aria-labelledby=weekend] tbody tr:first-child")
+	row := tabText(t, ctx, "section[aria-labelledby=weekend] tbody tr:first-child")
 	if !strings.Contains(row, weekend.Items[0].Title.EN) || !strings.Contains(row, enMoney(weekend.Items[0].Gross)) {
 		t.Errorf("home weekend #1 row %q, API: %q %s", row, weekend.Items[0].Title.EN, weekend.Items[0].Gross)
 	}
-	if h1 := text("h1"); h1 != "National e-cinema ledger" {
+	if h1 := tabText(t, ctx, "h1"); h1 != "National e-cinema ledger" {
 		t.Errorf("home h1 = %q", h1)
 	}
 	// The language switch keeps the choice.
@@ -165,7 +130,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/verify")); err != nil {
 		t.Fatal(err)
 	}
-	if h1 := text("h1"); h1 != "Проверка билета в реестре" {
+	if h1 := tabText(t, ctx, "h1"); h1 != "Проверка билета в реестре" {
 		t.Errorf("/verify after choosing ru: h1 = %q", h1)
 	}
 
@@ -176,21 +141,21 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#result.ok, #result.bad"))); err != nil {
 			t.Fatal(err)
 		}
-		res := text("#result")
+		res := tabText(t, ctx, "#result")
 		if got := strings.HasPrefix(res, "Verified"); got != wantOK {
-			t.Errorf("verify result %q, want ok=%v; steps: %s", res, wantOK, text("#steps"))
+			t.Errorf("verify result %q, want ok=%v; steps: %s", res, wantOK, tabText(t, ctx, "#steps"))
 		}
-		return text("#steps")
+		return tabText(t, ctx, "#steps")
 	}
 	steps := verify(true)
 	if !strings.Contains(steps, "Content not checked") {
 		t.Errorf("anonymous verify steps do not say the content was not checked: %s", steps)
 	}
-	shot("verify-public")
+	screenshot(t, ctx, "verify-public.png")
 	axe(ctx, "/verify")
 	tp.proof.Store(true)
 	verify(false)
-	shot("verify-tampered-proof")
+	screenshot(t, ctx, "verify-tampered-proof.png")
 	tp.proof.Store(false)
 	tp.root.Store(true)
 	verify(false)
@@ -207,19 +172,15 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(steps, "Hash of the entry bytes") || !strings.Contains(steps, `"kind":"sale"`) {
 		t.Errorf("signed-in verify did not hash the entry: %s", steps)
 	}
-	shot("verify")
+	screenshot(t, ctx, "verify.png")
 
 	// /boxoffice and /statements as the producer.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/boxoffice?lang=en&period=week"), chromedp.WaitVisible(chromedp.CSS("#total-gross"))); err != nil {
-		t.Fatal(err)
-	}
-	shot("boxoffice")
+	openPage(t, ctx, srv.URL+"/boxoffice?lang=en&period=week", "#total-gross")
+	screenshot(t, ctx, "boxoffice.png")
 	axe(ctx, "/boxoffice")
 	month := time.Now().AddDate(0, 0, -1).Format("2006-01")
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/statements?lang=en&month="+month), chromedp.WaitVisible(chromedp.CSS("#st-gross"))); err != nil {
-		t.Fatal(err)
-	}
-	shot("statements")
+	openPage(t, ctx, srv.URL+"/statements?lang=en&month="+month, "#st-gross")
+	screenshot(t, ctx, "statements.png")
 	axe(ctx, "/statements")
 	from := month + "-01"
 	first, _ := time.Parse("2006-01-02", from)
@@ -229,7 +190,7 @@ func TestBrowser(t *testing.T) {
 		} `json:"totals"`
 	}
 	env.Do("GET", fmt.Sprintf("/v1/statements?party=%s&from=%s&to=%s", f.producer, from, first.AddDate(0, 1, -1).Format("2006-01-02")), producer, nil).JSON(t, &st)
-	if got := text("#st-gross"); got != enMoney(st.Totals.Gross) {
+	if got := tabText(t, ctx, "#st-gross"); got != enMoney(st.Totals.Gross) {
 		t.Errorf("statement page gross %q, API %q", got, st.Totals.Gross)
 	}
 	// The XLSX download link answers with a spreadsheet (fetched by the page itself, with its session).
@@ -256,7 +217,6 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("after sign-out /statements went to %s, want /login", loc)
 	}
 	axe(ctx, "/login")
-	t.Logf("screenshots in %s", shots)
 }
 
 func lastSunday() time.Time {

@@ -2,13 +2,9 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"ecinema/culture/fund"
 	"ecinema/culture/hubs"
@@ -20,19 +16,18 @@ import (
 // fund's call with its awards and payments, the ten hubs.
 func creativeFixture(t *testing.T) *apptest.Env {
 	t.Helper()
-	env := apptest.New(t)
-	ctx, now := context.Background(), time.Now()
-	ns, err := ngo.LoadDemo(ctx, env.App.Pool, 40, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fund.LoadDemo(ctx, env.App.Pool, env.App.Writer, env.App.NGO, ns.Eligible, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hubs.LoadDemo(ctx, env.App.Pool, env.App.Writer, now); err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return demoEnv(t, func(ctx context.Context, env *apptest.Env) error {
+		now := time.Now()
+		ns, err := ngo.LoadDemo(ctx, env.App.Pool, 40, now)
+		if err != nil {
+			return err
+		}
+		if _, err := fund.LoadDemo(ctx, env.App.Pool, env.App.Writer, env.App.NGO, ns.Eligible, now); err != nil {
+			return err
+		}
+		_, err = hubs.LoadDemo(ctx, env.App.Pool, env.App.Writer, now)
+		return err
+	})
 }
 
 // TestCreativePage: /creative is public and shows the NGO counts, the 12
@@ -41,16 +36,8 @@ func creativeFixture(t *testing.T) *apptest.Env {
 func TestCreativePage(t *testing.T) {
 	env := creativeFixture(t)
 	c := browserClient(t)
-	status, body, _ := get(t, c, env.URL+"/creative?lang=ru")
-	if status != 200 {
-		t.Fatalf("/creative = %d", status)
-	}
-	for _, want := range []string{"Гранты Фонда развития креативных индустрий", "Креативный хаб Уральск", "/hubs/astana/events.ics?lang=ru",
-		"/open-data/360giving.json", "/open-data/hubs.geojson", "/open-data/ngos.csv", "Зарегистрировано: <strong>40</strong>"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/creative?lang=ru lacks %q", want)
-		}
-	}
+	body := pageHas(t, c, env.URL+"/creative?lang=ru", "Гранты Фонда развития креативных индустрий", "Креативный хаб Уральск", "/hubs/astana/events.ics?lang=ru",
+		"/open-data/360giving.json", "/open-data/hubs.geojson", "/open-data/ngos.csv", "Зарегистрировано: <strong>40</strong>")
 	if n := strings.Count(body, `class="hub-name"`); n != 10 {
 		t.Errorf("%d hubs listed, want 10", n)
 	}
@@ -66,36 +53,12 @@ func TestCreativePage(t *testing.T) {
 func TestCreativeBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	env := creativeFixture(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/creative?lang=en"), chromedp.WaitVisible(chromedp.CSS("#cr-hub-list"))); err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
-	h1, hubsText, awards := text("h1"), text("#cr-hub-list tbody"), text("#cr-awards tbody")
+	ctx := chromeContext(t, chromium, 2*time.Minute)
+	openPage(t, ctx, env.URL+"/creative?lang=en", "#cr-hub-list")
+	h1, hubsText, awards := tabText(t, ctx, "h1"), tabText(t, ctx, "#cr-hub-list tbody"), tabText(t, ctx, "#cr-awards tbody")
 	if !strings.Contains(h1, "Creative Industry Development Fund") || !strings.Contains(hubsText, "Oral Creative Hub") || awards == "" {
 		t.Errorf("h1 %q, hubs %q, awards %d chars", h1, hubsText, len(awards))
 	}
-	shots := os.Getenv("ECINEMA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	os.MkdirAll(shots, 0o755)
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
-		os.WriteFile(filepath.Join(shots, "creative.png"), png, 0o644)
-	}
+	screenshot(t, ctx, "creative.png")
 	axeChecker(t)(ctx, "/creative")
 }

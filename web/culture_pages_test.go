@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,7 +74,7 @@ func TestNGOsGrantsHubsPages(t *testing.T) {
 func TestNGOsGrantsHubsBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	env := creativeFixture(t)
-	ctx := chromeContext(t, chromium)
+	ctx := chromeContext(t, chromium, 2*time.Minute)
 	axe := axeChecker(t)
 	for _, pg := range []struct{ path, sel string }{
 		{"/ngos?lang=en", "#ngo-list tbody tr"},
@@ -99,39 +96,5 @@ func TestNGOsGrantsHubsBrowser(t *testing.T) {
 	screenshot(t, ctx, "hubs.png")
 	if txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#hub-list tbody"))); err != nil || !strings.Contains(txt, "Oral Creative Hub") {
 		t.Errorf("/hubs table %q, %v", txt, err)
-	}
-}
-
-// chromeContext is a headless Chromium tab for the test, closed with it.
-func chromeContext(t *testing.T, chromium string) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// screenshot saves the tab's full page under $ECINEMA_SCREENSHOTS (or the
-// test's temp dir).
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("ECINEMA_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

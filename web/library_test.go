@@ -2,13 +2,9 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
@@ -17,11 +13,10 @@ import (
 // libraryFixture is a service with the e-Library demo loaded.
 func libraryFixture(t *testing.T) *apptest.Env {
 	t.Helper()
-	env := apptest.New(t, func(c *app.Config) { c.LibraryPasswordCost = 4 })
-	if _, err := env.App.Library.LoadDemo(context.Background(), env.App.Registry, time.Now().UTC(), nil); err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return demoEnv(t, func(ctx context.Context, env *apptest.Env) error {
+		_, err := env.App.Library.LoadDemo(ctx, env.App.Registry, time.Now().UTC(), nil)
+		return err
+	}, func(c *app.Config) { c.LibraryPasswordCost = 4 })
 }
 
 // TestLibraryPage: /library is public, tells how to add the catalogue to
@@ -30,17 +25,9 @@ func libraryFixture(t *testing.T) *apptest.Env {
 func TestLibraryPage(t *testing.T) {
 	env := libraryFixture(t)
 	c := browserClient(t)
-	status, body, _ := get(t, c, env.URL+"/library?lang=ru")
-	if status != 200 {
-		t.Fatalf("/library = %d", status)
-	}
-	for _, want := range []string{"Электронная библиотека", "Добавьте этот адрес", env.URL + "/opds", env.URL + "/opds/v2",
-		"Путь Абая", "Мухтар Ауэзов", "/library/editions/abai-kara-sozder-kk/thumbnail", `href="/library/editions/abai-kara-sozder-kk/file"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/library?lang=ru lacks %q", want)
-		}
-	}
-	_, body, _ = get(t, c, env.URL+"/library?lang=en&q=auezov")
+	pageHas(t, c, env.URL+"/library?lang=ru", "Электронная библиотека", "Добавьте этот адрес", env.URL+"/opds", env.URL+"/opds/v2",
+		"Путь Абая", "Мухтар Ауэзов", "/library/editions/abai-kara-sozder-kk/thumbnail", `href="/library/editions/abai-kara-sozder-kk/file"`)
+	_, body, _ := get(t, c, env.URL+"/library?lang=en&q=auezov")
 	if n := strings.Count(body, `class="book-title"`); n != 4 || !strings.Contains(body, "The Path of Abai") {
 		t.Errorf("search auezov: %d books", n)
 	}
@@ -59,53 +46,15 @@ func TestLibraryPage(t *testing.T) {
 func TestLibraryBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	env := libraryFixture(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/library?lang=kk"), chromedp.WaitVisible(chromedp.CSS("#library-books"))); err != nil {
-		t.Fatal(err)
-	}
-	if h1, url := text("h1"), text("#opds-url"); h1 != "Электрондық кітапхана" || url != env.URL+"/opds" {
+	ctx := chromeContext(t, chromium, 2*time.Minute)
+	openPage(t, ctx, env.URL+"/library?lang=kk", "#library-books")
+	if h1, url := tabText(t, ctx, "h1"), tabText(t, ctx, "#opds-url"); h1 != "Электрондық кітапхана" || url != env.URL+"/opds" {
 		t.Errorf("h1 %q, OPDS URL %q", h1, url)
 	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#q"), "Жұмабаев"), chromedp.Submit(chromedp.CSS("#q"))); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err == nil && strings.Contains(loc, "q=") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the search form did not navigate (at %q, %v)", loc, err)
-		}
-	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#library-books"))); err != nil {
-		t.Fatal(err)
-	}
-	if books := text("#library-books"); strings.Count(books, "Батыр Баян") != 3 || strings.Contains(books, "Абай жолы") {
+	searchFor(t, ctx, "Жұмабаев", "#library-books")
+	if books := tabText(t, ctx, "#library-books"); strings.Count(books, "Батыр Баян") != 3 || strings.Contains(books, "Абай жолы") {
 		t.Errorf("search Жұмабаев: %q", books)
 	}
-	shots := os.Getenv("ECINEMA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	os.MkdirAll(shots, 0o755)
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		os.WriteFile(filepath.Join(shots, "library.png"), png, 0o644)
-	}
+	screenshot(t, ctx, "library.png")
 	axeChecker(t)(ctx, "/library")
 }

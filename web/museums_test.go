@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,16 +61,8 @@ func museumsFixture(t *testing.T) *apptest.Env {
 func TestMuseumsPage(t *testing.T) {
 	env := museumsFixture(t)
 	c := browserClient(t)
-	status, body, _ := get(t, c, env.URL+"/museums?lang=ru&q=домбра")
-	if status != 200 {
-		t.Fatalf("/museums = %d", status)
-	}
-	for _, want := range []string{"Музейные собрания", "Домбра Курмангазы", "Национальный музей Республики Казахстан",
-		`src="/iiif/3/national-museum~kp-1~1/full/200,/0/default.jpg"`, `href="/iiif/3/manifests/national-museum/kp-1"`, `href="/lido/national-museum/kp-1"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/museums?lang=ru lacks %q", want)
-		}
-	}
+	body := pageHas(t, c, env.URL+"/museums?lang=ru&q=домбра", "Музейные собрания", "Домбра Курмангазы", "Национальный музей Республики Казахстан",
+		`src="/iiif/3/national-museum~kp-1~1/full/200,/0/default.jpg"`, `href="/iiif/3/manifests/national-museum/kp-1"`, `href="/lido/national-museum/kp-1"`)
 	if strings.Contains(body, "Секретная") || strings.Contains(body, "kp-2") {
 		t.Error("the public page shows an unpublished object")
 	}
@@ -90,17 +80,8 @@ func TestMuseumsPage(t *testing.T) {
 func TestMuseumsBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	env := museumsFixture(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/museums?lang=en"), chromedp.WaitVisible(chromedp.CSS("#museum-objects img"))); err != nil {
-		t.Fatal(err)
-	}
+	ctx := chromeContext(t, chromium, 2*time.Minute)
+	openPage(t, ctx, env.URL+"/museums?lang=en", "#museum-objects img")
 	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(async () => { const i = document.querySelector("#museum-objects img"); await i.decode(); return i.naturalWidth; })()`, chromedp.EvalAwaitPromise))
 	if err != nil || width != 200 {
 		t.Fatalf("thumbnail natural width %d (%v), want 200", width, err)
@@ -109,13 +90,6 @@ func TestMuseumsBrowser(t *testing.T) {
 	if err != nil || strings.TrimSpace(title) != "Dombra of Kurmangazy" {
 		t.Fatalf("object title %q (%v)", title, err)
 	}
-	shots := os.Getenv("ECINEMA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	os.MkdirAll(shots, 0o755)
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		os.WriteFile(filepath.Join(shots, "museums.png"), png, 0o644)
-	}
+	screenshot(t, ctx, "museums.png")
 	axeChecker(t)(ctx, "/museums")
 }

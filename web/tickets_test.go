@@ -2,15 +2,11 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"ecinema/culture/ticketing"
 	"ecinema/internal/app"
@@ -47,15 +43,7 @@ var nonDigits = regexp.MustCompile(`[^0-9]`)
 func TestTicketsPage(t *testing.T) {
 	env, st := ticketsFixture(t)
 	c := browserClient(t)
-	status, body, _ := get(t, c, env.URL+"/tickets?lang=ru")
-	if status != 200 {
-		t.Fatalf("/tickets = %d", status)
-	}
-	for _, want := range []string{"Единый электронный билет организаций культуры", "Казахский национальный театр оперы и балета имени Абая", "Спектакль"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/tickets?lang=ru lacks %q", want)
-		}
-	}
+	body := pageHas(t, c, env.URL+"/tickets?lang=ru", "Единый электронный билет организаций культуры", "Казахский национальный театр оперы и балета имени Абая", "Спектакль")
 	m := regexp.MustCompile(`id="tk-total-sold">([^<]*)<`).FindStringSubmatch(body)
 	if m == nil || nonDigits.ReplaceAllString(m[1], "") != strconv.FormatInt(st.Totals.Sold, 10) {
 		t.Errorf("page total sold %v, API %d", m, st.Totals.Sold)
@@ -74,26 +62,9 @@ func TestTicketsPage(t *testing.T) {
 func TestTicketsBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	env, st := ticketsFixture(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/tickets?lang=en"), chromedp.WaitVisible(chromedp.CSS("#ticket-stats"))); err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	sold, admitted, venues, h1 := text("#tk-total-sold"), text("#tk-total-admitted"), text("ul.venues"), text("h1")
+	ctx := chromeContext(t, chromium, 2*time.Minute)
+	openPage(t, ctx, env.URL+"/tickets?lang=en", "#ticket-stats")
+	sold, admitted, venues, h1 := tabText(t, ctx, "#tk-total-sold"), tabText(t, ctx, "#tk-total-admitted"), tabText(t, ctx, "ul.venues"), tabText(t, ctx, "h1")
 	if nonDigits.ReplaceAllString(sold, "") != strconv.FormatInt(st.Totals.Sold, 10) ||
 		nonDigits.ReplaceAllString(admitted, "") != strconv.FormatInt(st.Totals.Admitted, 10) {
 		t.Errorf("page totals sold %q admitted %q, API %d %d", sold, admitted, st.Totals.Sold, st.Totals.Admitted)
@@ -101,13 +72,6 @@ func TestTicketsBrowser(t *testing.T) {
 	if h1 != "Unified e-ticketing for culture" || !strings.Contains(venues, "Astana Opera") || !strings.Contains(venues, "National Museum of Kazakhstan") {
 		t.Errorf("h1 %q, venues %q", h1, venues)
 	}
-	shots := os.Getenv("ECINEMA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	os.MkdirAll(shots, 0o755)
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		os.WriteFile(filepath.Join(shots, "tickets.png"), png, 0o644)
-	}
+	screenshot(t, ctx, "tickets.png")
 	axeChecker(t)(ctx, "/tickets")
 }
