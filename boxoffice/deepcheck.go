@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,6 +23,63 @@ FROM public.boxoffice_daily
 WHERE gross <> 0 OR admissions <> 0`
 )
 
+// The rollups of migration 0019 as their sources imply them, and as stored
+// (bitmaps padded to the numbering's current length). Sales rollups derive
+// from boxoffice_daily (checked against sales_daily above); screenings
+// rollups from screenings_daily, screenings and the cinemas' current region.
+const (
+	qDeepFilmDaily = `
+SELECT film_id, box_office_day, sum(gross) AS gross, sum(admissions) AS admissions
+FROM public.boxoffice_daily GROUP BY 1, 2 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
+	qDeepFilmDailyStored = `
+SELECT film_id, box_office_day, gross, admissions FROM public.boxoffice_film_daily WHERE gross <> 0 OR admissions <> 0`
+	qDeepFilmMonthly = `
+SELECT film_id, date_trunc('month', box_office_day)::date AS month, sum(gross) AS gross, sum(admissions) AS admissions
+FROM public.boxoffice_daily GROUP BY 1, 2 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
+	qDeepFilmMonthlyStored = `
+SELECT film_id, month, gross, admissions FROM public.boxoffice_film_monthly WHERE gross <> 0 OR admissions <> 0`
+	qDeepMonthly = `
+SELECT film_id, date_trunc('month', box_office_day)::date AS month, region, sum(gross) AS gross, sum(admissions) AS admissions
+FROM public.boxoffice_daily GROUP BY 1, 2, 3 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
+	qDeepMonthlyStored = `
+SELECT film_id, month, region, gross, admissions FROM public.boxoffice_monthly WHERE gross <> 0 OR admissions <> 0`
+
+	// $1 is 'day' or 'month': the grain of the key.
+	qDeepScreens = `
+WITH l AS (SELECT (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers) AS lc,
+                  (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers) AS lh),
+c AS (
+  SELECT d.film_id, date_trunc($1, d.box_office_day)::date AS k, sum(d.screenings) AS n,
+         bit_or(public.boxoffice_bit(n.no, l.lc)) FILTER (WHERE d.screenings > 0) AS bits
+  FROM public.screenings_daily d LEFT JOIN public.boxoffice_cinema_numbers n ON n.cinema_id = d.cinema_id CROSS JOIN l
+  GROUP BY 1, 2),
+h AS (
+  SELECT s.film_id, date_trunc($1, s.box_office_day)::date AS k, bit_or(public.boxoffice_bit(n.no, l.lh)) AS bits
+  FROM public.screenings s LEFT JOIN public.boxoffice_hall_numbers n ON n.cinema_id = s.cinema_id AND n.hall_id = s.hall_id CROSS JOIN l
+  GROUP BY 1, 2)
+SELECT film_id, k, coalesce(c.n, 0) AS screenings,
+       coalesce(c.bits, public.boxoffice_pad(B'', l.lc)) AS cinemas, coalesce(h.bits, public.boxoffice_pad(B'', l.lh)) AS halls
+FROM c FULL JOIN h USING (film_id, k) CROSS JOIN l`
+	qDeepScreensDailyStored = `
+SELECT film_id, box_office_day AS k, screenings,
+       public.boxoffice_pad(cinemas, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers)) AS cinemas,
+       public.boxoffice_pad(halls, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers)) AS halls
+FROM public.screens_daily`
+	qDeepScreensMonthlyStored = `
+SELECT film_id, month AS k, screenings,
+       public.boxoffice_pad(cinemas, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers)) AS cinemas,
+       public.boxoffice_pad(halls, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers)) AS halls
+FROM public.screens_monthly`
+	qDeepScreeningsRegion = `
+SELECT d.film_id, date_trunc($1, d.box_office_day)::date AS k, coalesce(c.region, '') AS region, sum(d.screenings) AS screenings
+FROM public.screenings_daily d LEFT JOIN public.cinemas c ON c.id = d.cinema_id
+GROUP BY 1, 2, 3`
+	qDeepScreeningsRegionDailyStored = `
+SELECT film_id, box_office_day AS k, region, screenings FROM public.screenings_region_daily`
+	qDeepScreeningsRegionMonthlyStored = `
+SELECT film_id, month AS k, region, screenings FROM public.screenings_region_monthly`
+)
+
 // DeepCheck checks, for `ecinema verify --deep`, that the derived rollup
 // boxoffice_daily equals sales_daily summed per film, box-office day and
 // region (ingest's deep check rebuilds sales_daily itself from the log).
@@ -39,7 +97,30 @@ func (DeepCheck) Begin(context.Context, pgx.Tx) error { return nil }
 // Entry does nothing.
 func (DeepCheck) Entry(context.Context, pgx.Tx, ledger.Entry, ledger.ParsedEntry) error { return nil }
 
-// Compare reports the first differing row of boxoffice_daily.
+// Compare reports the first differing row of boxoffice_daily, then of each
+// rollup of migration 0019.
 func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
-	return ledger.CompareQueries(ctx, tx, "boxoffice_daily", qDeepRebuilt, qDeepStored, "")
+	return compareRollups(ctx, tx, deepChecks)
+}
+
+type deepQuery struct{ table, rebuilt, stored string }
+
+var deepChecks = []deepQuery{
+	{"boxoffice_daily", qDeepRebuilt, qDeepStored},
+	{"boxoffice_film_daily", qDeepFilmDaily, qDeepFilmDailyStored},
+	{"boxoffice_film_monthly", qDeepFilmMonthly, qDeepFilmMonthlyStored},
+	{"boxoffice_monthly", qDeepMonthly, qDeepMonthlyStored},
+	{"screens_daily", strings.ReplaceAll(qDeepScreens, "$1", "'day'"), qDeepScreensDailyStored},
+	{"screens_monthly", strings.ReplaceAll(qDeepScreens, "$1", "'month'"), qDeepScreensMonthlyStored},
+	{"screenings_region_daily", strings.ReplaceAll(qDeepScreeningsRegion, "$1", "'day'"), qDeepScreeningsRegionDailyStored},
+	{"screenings_region_monthly", strings.ReplaceAll(qDeepScreeningsRegion, "$1", "'month'"), qDeepScreeningsRegionMonthlyStored},
+}
+
+func compareRollups(ctx context.Context, tx pgx.Tx, checks []deepQuery) error {
+	for _, c := range checks {
+		if err := ledger.CompareQueries(ctx, tx, c.table, c.rebuilt, c.stored, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }

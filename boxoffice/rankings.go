@@ -6,82 +6,111 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"ecinema/kztime"
 )
 
-// Net gross and admissions per film in a period ($1..$2), from the derived
-// rollup boxoffice_daily (per film, box-office day and region; migration
-// 0005 keeps it in step with sales_daily), optionally in region $3 and of
-// origin $4. Films with no positive net admissions are returned too (their
-// gross counts in the totals; ranking drops them).
+// A period is read from the monthly rollups for its whole calendar months
+// ($1..$2, first days) and from the daily ones for the days outside them
+// ($3..$4 and $5..$6); an absent range is NULL and matches nothing (see
+// splitMonths). Migration 0019 keeps the rollups.
+
+// Net gross and admissions per film in a period, optionally in region $7
+// (the cinema's region when the sale was written) and of origin $8. Films
+// with no positive net admissions are returned too (their gross counts in
+// the totals; ranking drops them).
 const (
 	qPeriodSales = `
-SELECT b.film_id, sum(b.gross), sum(b.admissions)
-FROM boxoffice_daily b
-WHERE b.box_office_day BETWEEN $1 AND $2
-GROUP BY b.film_id`
-	qPeriodSalesFiltered = `
-SELECT b.film_id, sum(b.gross), sum(b.admissions)
-FROM boxoffice_daily b
-JOIN films f ON f.id = b.film_id
-WHERE b.box_office_day BETWEEN $1 AND $2
-  AND ($3 = '' OR b.region = $3) AND ($4 = '' OR f.origin = $4)
-GROUP BY b.film_id`
+SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
+  SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $3 AND $4
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $5 AND $6) x
+GROUP BY x.film_id`
+	qPeriodSalesOrigin = `
+SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
+  SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $3 AND $4
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $5 AND $6) x
+JOIN films f ON f.id = x.film_id
+WHERE $7 = '' AND f.origin = $8
+GROUP BY x.film_id`
+	qPeriodSalesRegion = `
+SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $7 AND month BETWEEN $1 AND $2
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $7 AND box_office_day BETWEEN $3 AND $4
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $7 AND box_office_day BETWEEN $5 AND $6) x
+JOIN films f ON f.id = x.film_id
+WHERE $8 = '' OR f.origin = $8
+GROUP BY x.film_id`
 )
 
-// Screenings per film and cinema in a period; Go sums them per film and
-// counts the distinct cinemas per film and over all films.
+// Screenings per film in a period with the bitmaps of the cinemas with
+// screenings and of the halls with a screening (numbered by
+// boxoffice_cinema_numbers and boxoffice_hall_numbers), one row per month
+// or day; Go unites them. Filtered, only films of origin $7 (any when ”)
+// are read, and the bitmaps are masked by the cinemas of the region.
 const (
-	qPeriodScreenings = `
-SELECT d.film_id, d.cinema_id, sum(d.screenings)
-FROM screenings_daily d
-WHERE d.box_office_day BETWEEN $1 AND $2
-GROUP BY 1, 2`
-	qPeriodScreeningsFiltered = `
-SELECT d.film_id, d.cinema_id, sum(d.screenings)
-FROM screenings_daily d
-JOIN cinemas c ON c.id = d.cinema_id
-JOIN films f ON f.id = d.film_id
-WHERE d.box_office_day BETWEEN $1 AND $2
-  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-GROUP BY 1, 2`
+	qPeriodScreens = `
+SELECT film_id, screenings, cinemas, halls FROM screens_monthly WHERE month BETWEEN $1 AND $2
+UNION ALL
+SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $3 AND $4
+UNION ALL
+SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $5 AND $6`
+	qPeriodScreensFiltered = `
+SELECT x.film_id, x.screenings, x.cinemas, x.halls FROM (
+  SELECT film_id, screenings, cinemas, halls FROM screens_monthly WHERE month BETWEEN $1 AND $2
+  UNION ALL
+  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $3 AND $4
+  UNION ALL
+  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $5 AND $6) x
+JOIN films f ON f.id = x.film_id
+WHERE $7 = '' OR f.origin = $7`
+	// Screenings per film in region $7 (the cinema's current region), of
+	// origin $8 (any when '').
+	qPeriodScreeningsRegion = `
+SELECT x.film_id, sum(x.screenings) FROM (
+  SELECT film_id, screenings FROM screenings_region_monthly WHERE region = $7 AND month BETWEEN $1 AND $2
+  UNION ALL
+  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $7 AND box_office_day BETWEEN $3 AND $4
+  UNION ALL
+  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $7 AND box_office_day BETWEEN $5 AND $6) x
+JOIN films f ON f.id = x.film_id
+WHERE $8 = '' OR f.origin = $8
+GROUP BY x.film_id`
+	// The numbers of the registered cinemas and of their halls in region $1
+	// (every registered one when '').
+	qMaskNumbers = `
+SELECT false, n.no FROM boxoffice_cinema_numbers n JOIN cinemas c ON c.id = n.cinema_id WHERE $1 = '' OR c.region = $1
+UNION ALL
+SELECT true, n.no FROM boxoffice_hall_numbers n JOIN cinemas c ON c.id = n.cinema_id WHERE $1 = '' OR c.region = $1`
 )
 
 // Cumulative net gross and admissions of the given films ($1) over every
-// box-office day up to $2 (previews included), in the whole country or in
-// region $3, through the primary key (film_id, box_office_day, region).
+// box-office day up to $3 (previews included): the months before $2 (the
+// first day of $3's month) and the days $2..$3, in the whole country or in
+// region $4.
 const (
 	qCumulative = `
-SELECT b.film_id, sum(b.gross), sum(b.admissions)
-FROM boxoffice_daily b
-WHERE b.film_id = ANY($1) AND b.box_office_day <= $2
-GROUP BY b.film_id`
+SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
+  SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE film_id = ANY($1) AND month < $2
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3) x
+GROUP BY x.film_id`
 	qCumulativeRegion = `
-SELECT b.film_id, sum(b.gross), sum(b.admissions)
-FROM boxoffice_daily b
-WHERE b.film_id = ANY($1) AND b.box_office_day <= $2 AND b.region = $3
-GROUP BY b.film_id`
-)
-
-// Screens (distinct halls) per film in a period, from the screenings table
-// through its (box_office_day, film_id) index.
-const (
-	qPeriodScreens = `
-SELECT s.film_id, count(DISTINCT (s.cinema_id, s.hall_id))
-FROM screenings s
-WHERE s.box_office_day BETWEEN $1 AND $2
-GROUP BY 1`
-	qPeriodScreensFiltered = `
-SELECT s.film_id, count(DISTINCT (s.cinema_id, s.hall_id))
-FROM screenings s
-JOIN cinemas c ON c.id = s.cinema_id
-JOIN films f ON f.id = s.film_id
-WHERE s.box_office_day BETWEEN $1 AND $2
-  AND ($3 = '' OR c.region = $3) AND ($4 = '' OR f.origin = $4)
-GROUP BY 1`
+SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE film_id = ANY($1) AND month < $2 AND region = $4
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3 AND region = $4) x
+GROUP BY x.film_id`
 )
 
 const qFilmInfo = `
@@ -242,7 +271,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	if err != nil {
 		return Rankings{}, err
 	}
-	scr, total, err := periodScreenings(ctx, tx, q.Period, q.Region, q.Origin)
+	scr, total, screens, err := periodScreenings(ctx, tx, q.Period, q.Region, q.Origin)
 	if err != nil {
 		return Rankings{}, err
 	}
@@ -254,10 +283,6 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	prevFigs := make(map[string]Figures, len(prev))
 	for _, f := range prev {
 		prevFigs[f.FilmID] = f
-	}
-	screens, err := periodScreens(ctx, tx, q.Period, q.Region, q.Origin)
-	if err != nil {
-		return Rankings{}, err
 	}
 	cur, prev = ranked(cur), ranked(prev)
 	for i := range cur {
@@ -339,13 +364,17 @@ func ranked(figs []Figures) []Figures {
 }
 
 func periodSales(ctx context.Context, tx pgx.Tx, p Period, region, origin string) ([]Figures, error) {
-	var rows pgx.Rows
-	var err error
-	if region == "" && origin == "" {
-		rows, err = tx.Query(ctx, qPeriodSales, p.From, p.To)
-	} else {
-		rows, err = tx.Query(ctx, qPeriodSalesFiltered, p.From, p.To, region, origin)
+	args := append(splitMonths(p.From, p.To).args(), region, origin)
+	q := qPeriodSales
+	switch {
+	case region != "":
+		q = qPeriodSalesRegion
+	case origin != "":
+		q = qPeriodSalesOrigin
+	default:
+		args = args[:6]
 	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 	}
@@ -364,67 +393,120 @@ func periodSales(ctx context.Context, tx pgx.Tx, p Period, region, origin string
 	return out, nil
 }
 
-// periodScreenings returns screenings and cinemas per film and over all films.
-func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]Figures, Figures, error) {
-	var rows pgx.Rows
-	var err error
-	if region == "" && origin == "" {
-		rows, err = tx.Query(ctx, qPeriodScreenings, p.From, p.To)
-	} else {
-		rows, err = tx.Query(ctx, qPeriodScreeningsFiltered, p.From, p.To, region, origin)
-	}
-	if err != nil {
-		return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]Figures{}
-	var total Figures
-	cinemas := map[string]bool{}
-	for rows.Next() {
-		var film, cinema string
-		var n int64
-		if err := rows.Scan(&film, &cinema, &n); err != nil {
-			return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
-		}
-		f := out[film]
-		f.FilmID = film
-		f.Screenings += n
-		total.Screenings += n
-		if n > 0 {
-			f.Cinemas++
-			cinemas[cinema] = true
-		}
-		out[film] = f
-	}
-	if err := rows.Err(); err != nil {
-		return nil, Figures{}, fmt.Errorf("boxoffice: period screenings: %w", err)
-	}
-	total.Cinemas = int64(len(cinemas))
-	return out, total, nil
+// screensFilm is one film's screenings and its bitmaps united over a period.
+type screensFilm struct {
+	screenings     int64
+	cinemas, halls bitmap
 }
 
-func periodScreens(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]int64, error) {
+// periodScreenings returns per film the screenings, the distinct cinemas
+// with screenings and the distinct halls with a screening (screens), and
+// the screenings and distinct cinemas over all films, in the filter.
+func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]Figures, Figures, map[string]int64, error) {
+	sp := splitMonths(p.From, p.To)
+	filtered := region != "" || origin != ""
 	var rows pgx.Rows
 	var err error
-	if region == "" && origin == "" {
-		rows, err = tx.Query(ctx, qPeriodScreens, p.From, p.To)
+	if filtered {
+		rows, err = tx.Query(ctx, qPeriodScreensFiltered, append(sp.args(), origin)...)
 	} else {
-		rows, err = tx.Query(ctx, qPeriodScreensFiltered, p.From, p.To, region, origin)
+		rows, err = tx.Query(ctx, qPeriodScreens, sp.args()...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("boxoffice: period screens: %w", err)
+		return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int64{}
+	films := map[string]*screensFilm{}
 	for rows.Next() {
 		var film string
 		var n int64
-		if err := rows.Scan(&film, &n); err != nil {
-			return nil, fmt.Errorf("boxoffice: period screens: %w", err)
+		var c, h pgtype.Bits
+		if err := rows.Scan(&film, &n, &c, &h); err != nil {
+			rows.Close()
+			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
-		out[film] = n
+		f := films[film]
+		if f == nil {
+			f = &screensFilm{}
+			films[film] = f
+		}
+		f.screenings += n
+		f.cinemas.or(c.Bytes)
+		f.halls.or(h.Bytes)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+	}
+	var cinemaMask, hallMask bitmap
+	if filtered {
+		if region != "" {
+			// Screenings per film in the region.
+			for _, f := range films {
+				f.screenings = 0
+			}
+			rows, err := tx.Query(ctx, qPeriodScreeningsRegion, append(sp.args(), region, origin)...)
+			if err != nil {
+				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			}
+			for rows.Next() {
+				var film string
+				var n int64
+				if err := rows.Scan(&film, &n); err != nil {
+					rows.Close()
+					return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+				}
+				f := films[film]
+				if f == nil {
+					f = &screensFilm{}
+					films[film] = f
+				}
+				f.screenings = n
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			}
+		}
+		rows, err := tx.Query(ctx, qMaskNumbers, region)
+		if err != nil {
+			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+		}
+		for rows.Next() {
+			var hall bool
+			var no int
+			if err := rows.Scan(&hall, &no); err != nil {
+				rows.Close()
+				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			}
+			if hall {
+				hallMask.set(no)
+			} else {
+				cinemaMask.set(no)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+		}
+	}
+	out := make(map[string]Figures, len(films))
+	screens := make(map[string]int64, len(films))
+	var total Figures
+	var all bitmap
+	for id, f := range films {
+		if filtered {
+			f.cinemas.and(cinemaMask)
+			f.halls.and(hallMask)
+		}
+		all.or(f.cinemas)
+		out[id] = Figures{FilmID: id, Screenings: f.screenings, Cinemas: int64(f.cinemas.count())}
+		total.Screenings += f.screenings
+		if n := f.halls.count(); n > 0 {
+			screens[id] = int64(n)
+		}
+	}
+	total.Cinemas = int64(all.count())
+	return out, total, screens, nil
 }
 
 type cumRow struct {
@@ -435,10 +517,11 @@ type cumRow struct {
 func cumulative(ctx context.Context, tx pgx.Tx, ids []string, to time.Time, region string) (map[string]cumRow, error) {
 	var rows pgx.Rows
 	var err error
+	to = truncDate(to)
 	if region == "" {
-		rows, err = tx.Query(ctx, qCumulative, ids, to)
+		rows, err = tx.Query(ctx, qCumulative, ids, monthStart(to), to)
 	} else {
-		rows, err = tx.Query(ctx, qCumulativeRegion, ids, to, region)
+		rows, err = tx.Query(ctx, qCumulativeRegion, ids, monthStart(to), to, region)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
