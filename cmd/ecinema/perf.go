@@ -49,10 +49,11 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	dur := fs.Duration("duration", 20*time.Second, "how long each load row runs")
-	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale")
+	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale, yearranking, close")
 	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
 	demoDays := fs.Int("demo-days", 30, "load the demo data set of this many days first (0: none), timed, with the server's build (make run loads 30)")
 	compareBin := fs.String("verify-compare", "", "another ecinema build whose verify and verify --deep run on the same data, for a before/after row")
+	rankingRequests := fs.Int("ranking-requests", 20, "yearranking: requests of each period kind and filter")
 	serverBin := fs.String("server", "", "ecinema binary to run as the server (default this one), e.g. a build of an older commit for a before/after run")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("perf takes only flags")
@@ -190,6 +191,22 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 				}
 				out.row(label+", by "+filepath.Base(*compareBin), s)
 			}
+		}
+	}
+	// Last: the rows below write projection rows outside the ledger, which
+	// verify --deep would then report.
+	if rows["yearranking"] {
+		s, err := p.buildPerfYear(ctx, env)
+		if err != nil {
+			return err
+		}
+		out.row("year ranking data (set-based, see perf_yearranking.go)", s)
+		res, err := p.rankings(ctx, *rankingRequests)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			out.row(r[0], r[1])
 		}
 	}
 	return nil
