@@ -90,6 +90,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 	if s.now().Before(ends) {
 		return nil, fmt.Errorf("%w: the last box-office day of %s ends %s", ErrPeriodNotEnded, month(period), ends.Format(time.RFC3339))
 	}
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		snap, from, err := s.closeCaughtUp(ctx, period)
 		if err == nil {
@@ -97,6 +98,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 			e, err = s.app.Append(ctx, ledger.Record{
 				Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
 				Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+					defer s.metrics.observe("locked", time.Now())
 					// Under the head lock only the entries since the
 					// last catch-up are looked at (a few): the close itself
 					// was computed without the lock.
@@ -111,6 +113,7 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 				},
 			})
 			if err == nil {
+				s.metrics.observe("total", start)
 				return &CloseResult{Entry: e, Body: snap.body}, nil
 			}
 		}

@@ -24,9 +24,10 @@ var (
 
 // Service computes statements, closes periods and reconciles tax data.
 type Service struct {
-	pool *pgxpool.Pool
-	app  ledger.Appender
-	now  func() time.Time
+	pool    *pgxpool.Pool
+	app     ledger.Appender
+	now     func() time.Time
+	metrics *closeMetrics // nil: not measured (SetMetrics)
 }
 
 // NewService returns a settlement service. now is the clock (time.Now in

@@ -128,6 +128,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.BoxOffice = boxoffice.NewService(pool)
 	a.Settlement = settlement.NewService(pool, a.Writer, nil)
+	a.Settlement.SetMetrics(cfg.Registry)
 	a.NGO = ngo.NewService(pool, nil)
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
 	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museum.Directory(a.Ticketing)}
