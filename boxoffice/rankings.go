@@ -252,26 +252,33 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	if q.Origin != "" && !validOrigins[q.Origin] {
 		return Rankings{}, invalid("origin", "invalid", "origin must be national, coproduction or foreign")
 	}
-	if err := s.checkRegion(ctx, q.Region); err != nil {
-		return Rankings{}, err
-	}
 	out := Rankings{Query: q, Previous: q.Period.Previous(), AsOf: AsOf(s.now())}
 
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// Two round trips: the period's reads in one pipelined batch, inside a
+	// repeatable-read transaction it opens, then the cumulative figures and
+	// titles of the films ranked, with the COMMIT.
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return Rankings{}, fmt.Errorf("boxoffice: begin: %w", err)
+		return Rankings{}, fmt.Errorf("boxoffice: acquire: %w", err)
 	}
-	defer tx.Rollback(ctx)
-
-	cur, err := periodSales(ctx, tx, q.Period, q.Region, q.Origin)
-	if err != nil {
-		return Rankings{}, err
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+	b.Queue(qRegionExists, q.Region)
+	queueSales(b, q.Period, q.Region, q.Origin)
+	queueSales(b, out.Previous, q.Region, q.Origin)
+	queueScreenings(b, q.Period, q.Region, q.Origin)
+	br := conn.SendBatch(ctx, b)
+	cur, prev, scr, total, screens, err := readPeriod(br, q.Region, q.Origin)
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("boxoffice: rankings: %w", cerr)
 	}
-	prev, err := periodSales(ctx, tx, out.Previous, q.Region, q.Origin)
-	if err != nil {
-		return Rankings{}, err
-	}
-	scr, total, screens, err := periodScreenings(ctx, tx, q.Period, q.Region, q.Origin)
 	if err != nil {
 		return Rankings{}, err
 	}
@@ -313,14 +320,19 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	for i, f := range cur {
 		ids[i] = f.FilmID
 	}
-	cum, err := cumulative(ctx, tx, ids, q.Period.To, q.Region)
+	b = &pgx.Batch{}
+	queueCumulative(b, ids, q.Period.To, q.Region)
+	b.Queue(qFilmInfo, ids)
+	b.Queue("COMMIT")
+	br = conn.SendBatch(ctx, b)
+	cum, info, err := readCumulative(br)
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("boxoffice: rankings: %w", cerr)
+	}
 	if err != nil {
 		return Rankings{}, err
 	}
-	info, err := filmInfo(ctx, tx, ids)
-	if err != nil {
-		return Rankings{}, err
-	}
+	committed = true
 	out.Items = make([]RankItem, len(cur))
 	for i, f := range cur {
 		c := cum[f.FilmID]
@@ -363,18 +375,21 @@ func ranked(figs []Figures) []Figures {
 	return out
 }
 
-func periodSales(ctx context.Context, tx pgx.Tx, p Period, region, origin string) ([]Figures, error) {
+// queueSales queues the net figures per film of p.
+func queueSales(b *pgx.Batch, p Period, region, origin string) {
 	args := append(splitMonths(p.From, p.To).args(), region, origin)
-	q := qPeriodSales
 	switch {
 	case region != "":
-		q = qPeriodSalesRegion
+		b.Queue(qPeriodSalesRegion, args...)
 	case origin != "":
-		q = qPeriodSalesOrigin
+		b.Queue(qPeriodSalesOrigin, args...)
 	default:
-		args = args[:6]
+		b.Queue(qPeriodSales, args[:6]...)
 	}
-	rows, err := tx.Query(ctx, q, args...)
+}
+
+func readSales(br pgx.BatchResults) ([]Figures, error) {
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 	}
@@ -393,25 +408,56 @@ func periodSales(ctx context.Context, tx pgx.Tx, p Period, region, origin string
 	return out, nil
 }
 
+// readPeriod reads what Rankings queued: BEGIN, the region check, the sales
+// of the period and of the previous one, and the screenings.
+func readPeriod(br pgx.BatchResults, region, origin string) (cur, prev []Figures, scr map[string]Figures, total Figures, screens map[string]int64, err error) {
+	if _, err = br.Exec(); err != nil {
+		return nil, nil, nil, Figures{}, nil, fmt.Errorf("boxoffice: begin: %w", err)
+	}
+	var ok bool
+	if err = br.QueryRow().Scan(&ok); err != nil {
+		return nil, nil, nil, Figures{}, nil, fmt.Errorf("boxoffice: region: %w", err)
+	}
+	if region != "" && !ok {
+		return nil, nil, nil, Figures{}, nil, invalid("region", "unknown", "unknown region code "+region)
+	}
+	if cur, err = readSales(br); err != nil {
+		return nil, nil, nil, Figures{}, nil, err
+	}
+	if prev, err = readSales(br); err != nil {
+		return nil, nil, nil, Figures{}, nil, err
+	}
+	scr, total, screens, err = readScreenings(br, region, origin)
+	return cur, prev, scr, total, screens, err
+}
+
 // screensFilm is one film's screenings and its bitmaps united over a period.
 type screensFilm struct {
 	screenings     int64
 	cinemas, halls bitmap
 }
 
-// periodScreenings returns per film the screenings, the distinct cinemas
+// queueScreenings queues the screenings reads of p: the bitmaps per film,
+// and when filtered the screenings in the region and the mask numbers.
+func queueScreenings(b *pgx.Batch, p Period, region, origin string) {
+	sp := splitMonths(p.From, p.To)
+	if region == "" && origin == "" {
+		b.Queue(qPeriodScreens, sp.args()...)
+		return
+	}
+	b.Queue(qPeriodScreensFiltered, append(sp.args(), origin)...)
+	if region != "" {
+		b.Queue(qPeriodScreeningsRegion, append(sp.args(), region, origin)...)
+	}
+	b.Queue(qMaskNumbers, region)
+}
+
+// readScreenings returns per film the screenings, the distinct cinemas
 // with screenings and the distinct halls with a screening (screens), and
 // the screenings and distinct cinemas over all films, in the filter.
-func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin string) (map[string]Figures, Figures, map[string]int64, error) {
-	sp := splitMonths(p.From, p.To)
+func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figures, Figures, map[string]int64, error) {
 	filtered := region != "" || origin != ""
-	var rows pgx.Rows
-	var err error
-	if filtered {
-		rows, err = tx.Query(ctx, qPeriodScreensFiltered, append(sp.args(), origin)...)
-	} else {
-		rows, err = tx.Query(ctx, qPeriodScreens, sp.args()...)
-	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 	}
@@ -444,7 +490,7 @@ func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin s
 			for _, f := range films {
 				f.screenings = 0
 			}
-			rows, err := tx.Query(ctx, qPeriodScreeningsRegion, append(sp.args(), region, origin)...)
+			rows, err := br.Query()
 			if err != nil {
 				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 			}
@@ -467,7 +513,7 @@ func periodScreenings(ctx context.Context, tx pgx.Tx, p Period, region, origin s
 				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 			}
 		}
-		rows, err := tx.Query(ctx, qMaskNumbers, region)
+		rows, err := br.Query()
 		if err != nil {
 			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
@@ -514,32 +560,48 @@ type cumRow struct {
 	admissions int64
 }
 
-func cumulative(ctx context.Context, tx pgx.Tx, ids []string, to time.Time, region string) (map[string]cumRow, error) {
-	var rows pgx.Rows
-	var err error
+func queueCumulative(b *pgx.Batch, ids []string, to time.Time, region string) {
 	to = truncDate(to)
 	if region == "" {
-		rows, err = tx.Query(ctx, qCumulative, ids, monthStart(to), to)
+		b.Queue(qCumulative, ids, monthStart(to), to)
 	} else {
-		rows, err = tx.Query(ctx, qCumulativeRegion, ids, monthStart(to), to, region)
+		b.Queue(qCumulativeRegion, ids, monthStart(to), to, region)
 	}
+}
+
+// readCumulative reads the cumulative figures, the films' registry rows and
+// the COMMIT queued after them.
+func readCumulative(br pgx.BatchResults) (map[string]cumRow, map[string]filmRow, error) {
+	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+		return nil, nil, fmt.Errorf("boxoffice: cumulative: %w", err)
 	}
-	defer rows.Close()
-	out := make(map[string]cumRow, len(ids))
+	out := map[string]cumRow{}
 	for rows.Next() {
 		var id string
 		var c cumRow
 		if err := rows.Scan(&id, &c.gross, &c.admissions); err != nil {
-			return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+			rows.Close()
+			return nil, nil, fmt.Errorf("boxoffice: cumulative: %w", err)
 		}
 		out[id] = c
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("boxoffice: cumulative: %w", err)
+		return nil, nil, fmt.Errorf("boxoffice: cumulative: %w", err)
 	}
-	return out, nil
+	rows, err = br.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("boxoffice: films: %w", err)
+	}
+	info, err := scanFilmInfo(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, fmt.Errorf("boxoffice: commit: %w", err)
+	}
+	return out, info, nil
 }
 
 type filmRow struct {
@@ -553,8 +615,12 @@ func filmInfo(ctx context.Context, tx pgx.Tx, ids []string) (map[string]filmRow,
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: films: %w", err)
 	}
+	return scanFilmInfo(rows)
+}
+
+func scanFilmInfo(rows pgx.Rows) (map[string]filmRow, error) {
 	defer rows.Close()
-	out := make(map[string]filmRow, len(ids))
+	out := map[string]filmRow{}
 	for rows.Next() {
 		var id string
 		var f filmRow
