@@ -17,16 +17,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -36,8 +32,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/internal/harness"
 	"ecinema/internal/pgtest"
-	"ecinema/registry"
 )
 
 func main() {
@@ -53,10 +49,6 @@ func run() error {
 	load := flag.Duration("load", 3*time.Second, "load before each kill")
 	workers := flag.Int("workers", 48, "concurrent writers")
 	flag.Parse()
-	binPath, err := filepath.Abs(*bin)
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
 
 	cluster, root, err := pgtest.StartCluster(ctx)
@@ -65,14 +57,9 @@ func run() error {
 	}
 	defer os.RemoveAll(root)
 	defer cluster.Stop()
-	conn, err := pgx.Connect(ctx, cluster.URL("postgres"))
-	if err != nil {
+	if err := harness.CreateDatabase(ctx, cluster.URL("postgres"), "crash"); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE crash"); err != nil {
-		return err
-	}
-	conn.Close(ctx)
 	dbURL := cluster.URL("crash")
 
 	dir, err := os.MkdirTemp("", "ecinema-crash")
@@ -80,31 +67,16 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	keyFile := filepath.Join(dir, "log.key")
-	addr, err := freeAddr()
+	ec, err := harness.Setup(*bin, dbURL, dir, "crashtest")
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(),
-		"ECINEMA_DATABASE_URL="+dbURL, "ECINEMA_ADDR="+addr, "ECINEMA_LOG_KEY_FILE="+keyFile,
-		"ECINEMA_RATE_LIMIT=0", "ECINEMA_CHECKPOINT_INTERVAL=500ms", "ECINEMA_LOG_LEVEL=warn")
-	if _, err := runBin(binPath, env, "logkey", "generate", keyFile); err != nil {
-		return err
-	}
-	if _, err := runBin(binPath, env, "migrate"); err != nil {
-		return err
-	}
-	admin, err := runBin(binPath, env, "apikey", "create", "--role", "admin", "--name", "crashtest")
-	if err != nil {
-		return err
-	}
-	admin = strings.TrimSpace(admin)
+	admin, base := ec.Admin, ec.Base
 
 	var acked sync.Map
-	var nAcked, nFailed atomic.Int64
-	base := "http://" + addr
+	var nAcked, nFailed, nBIN atomic.Int64
 	for round := 1; round <= *rounds+1; round++ {
-		srv, err := startServer(binPath, env, base, filepath.Join(dir, fmt.Sprintf("server-%d.log", round)))
+		srv, err := ec.Serve(filepath.Join(dir, fmt.Sprintf("server-%d.log", round)))
 		if err != nil {
 			return err
 		}
@@ -122,7 +94,7 @@ func run() error {
 					default:
 					}
 					id := fmt.Sprintf("r%d-w%d-%d", round, w, i)
-					body := fmt.Sprintf(`{"kind":"producer","name":"Crash %s","bin":"%s"}`, id, bin12())
+					body := fmt.Sprintf(`{"kind":"producer","name":"Crash %s","bin":"%s"}`, id, harness.BIN(int(nBIN.Add(1))))
 					req, _ := http.NewRequest(http.MethodPut, base+"/v1/parties/"+id, strings.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+admin)
 					req.Header.Set("Content-Type", "application/json")
@@ -168,7 +140,7 @@ func run() error {
 	// Every acknowledged append is in the ledger with its projection.
 	var ids []string
 	acked.Range(func(k, _ any) bool { ids = append(ids, k.(string)); return true })
-	conn, err = pgx.Connect(ctx, dbURL)
+	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -195,71 +167,11 @@ WHERE v.kind = 'party' AND v.id = ANY($1) AND position(convert_to('"' || v.id ||
 	if len(ids) == 0 {
 		return errors.New("no append was acknowledged: the load did not run")
 	}
-	out, err := runBin(binPath, env, "verify", "--deep", "--allow-unsigned-tail")
+	out, err := ec.Run("verify", "--deep", "--allow-unsigned-tail")
 	if err != nil {
 		return fmt.Errorf("ecinema verify: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "ecinema verify: %s", out)
 	fmt.Println("crashtest: PASS")
 	return nil
-}
-
-func runBin(bin string, env []string, args ...string) (string, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%s %s: %v\n%s%s", filepath.Base(bin), strings.Join(args, " "), err, out.String(), errb.String())
-	}
-	return out.String(), nil
-}
-
-func startServer(bin string, env []string, base, logFile string) (*exec.Cmd, error) {
-	lf, err := os.Create(logFile)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return cmd, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	b, _ := os.ReadFile(logFile)
-	return nil, fmt.Errorf("server not ready after 30 s:\n%s", b)
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// bin12 returns a random valid BIN.
-func bin12() string {
-	for {
-		b := []byte(fmt.Sprintf("%011d0", rand.Int64N(1e11)))
-		for c := byte('0'); c <= '9'; c++ {
-			b[11] = c
-			if registry.ValidBIN(string(b)) {
-				return string(b)
-			}
-		}
-	}
 }

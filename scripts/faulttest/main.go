@@ -26,10 +26,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -41,8 +39,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/internal/harness"
 	"ecinema/internal/pgcluster"
-	"ecinema/validate"
 )
 
 var (
@@ -96,10 +94,6 @@ func (s *stats) add(status string, tickets []string, took time.Duration) {
 }
 
 func run() error {
-	binPath, err := filepath.Abs(*binFlag)
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
 	root, err := os.MkdirTemp("/tmp", "ecft")
 	if err != nil {
@@ -113,39 +107,19 @@ func run() error {
 		return fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	defer func() { cluster.Stop() }()
-	conn, err := pgx.Connect(ctx, cluster.URL("postgres"))
-	if err != nil {
+	if err := harness.CreateDatabase(ctx, cluster.URL("postgres"), "fault"); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE fault"); err != nil {
-		return err
-	}
-	conn.Close(ctx)
 	dbURL := cluster.URL("fault")
 
-	keyFile := filepath.Join(root, "log.key")
-	addr, err := freeAddr()
+	ec, err := harness.Setup(*binFlag, dbURL, root, "faulttest", "ECINEMA_LOG_ORIGIN=ecinema-fault",
+		"ECINEMA_CHECKPOINT_INTERVAL=1s", "ECINEMA_DB_TIMEOUT="+dbTimout.String(), "ECINEMA_BLOB_DIR="+filepath.Join(root, "blobs"))
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(),
-		"ECINEMA_DATABASE_URL="+dbURL, "ECINEMA_ADDR="+addr, "ECINEMA_LOG_KEY_FILE="+keyFile, "ECINEMA_LOG_ORIGIN=ecinema-fault",
-		"ECINEMA_RATE_LIMIT=0", "ECINEMA_CHECKPOINT_INTERVAL=1s", "ECINEMA_LOG_LEVEL=warn", "ECINEMA_DB_TIMEOUT="+dbTimout.String(),
-		"ECINEMA_BLOB_DIR="+filepath.Join(root, "blobs"))
-	if _, err := runBin(binPath, env, "logkey", "generate", keyFile); err != nil {
-		return err
-	}
-	if _, err := runBin(binPath, env, "migrate"); err != nil {
-		return err
-	}
-	admin, err := runBin(binPath, env, "apikey", "create", "--role", "admin", "--name", "faulttest")
-	if err != nil {
-		return err
-	}
-	admin = strings.TrimSpace(admin)
-	base := "http://" + addr
+	admin, base := ec.Admin, ec.Base
 	logs := filepath.Join(root, "server-%d.log")
-	srv, err := startServer(binPath, env, base, fmt.Sprintf(logs, 1))
+	srv, err := ec.Serve(fmt.Sprintf(logs, 1))
 	if err != nil {
 		return err
 	}
@@ -154,11 +128,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	pos, err := runBin(binPath, env, "apikey", "create", "--role", "pos", "--cinema", "ft-cin", "--name", "faulttest pos")
+	pos, err := ec.Key("--role", "pos", "--cinema", "ft-cin", "--name", "faulttest pos")
 	if err != nil {
 		return err
 	}
-	pos = strings.TrimSpace(pos)
 	var screenings []string
 	start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Hour)
 	for h := range 20 {
@@ -234,7 +207,7 @@ func run() error {
 	srv.Process.Kill()
 	srv.Wait()
 	time.Sleep(300 * time.Millisecond)
-	if srv, err = startServer(binPath, env, base, fmt.Sprintf(logs, 2)); err != nil {
+	if srv, err = ec.Serve(fmt.Sprintf(logs, 2)); err != nil {
 		return err
 	}
 
@@ -285,7 +258,7 @@ func run() error {
 
 	// Every acknowledged ticket exactly once.
 	acked := st.snapshot()
-	conn, err = pgx.Connect(ctx, dbURL)
+	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -347,7 +320,7 @@ FROM ledger_entries WHERE kind = 'sale') s WHERE id = ANY($1)`, acked).Scan(&inL
 	if len(acked) == 0 {
 		problems = append(problems, "no ticket was acknowledged: the load did not run")
 	}
-	out, err := runBin(binPath, env, "verify", "--deep")
+	out, err := ec.Run("verify", "--deep")
 	if err != nil {
 		problems = append(problems, fmt.Sprintf("ecinema verify --deep: %v", err))
 	} else {
@@ -397,7 +370,7 @@ func fixture(base, admin string) (func(method, path, key string, body any) error
 		return nil
 	}
 	for i, p := range []struct{ id, kind string }{{"ft-prod", "producer"}, {"ft-dist", "distributor"}, {"ft-exh", "exhibitor"}} {
-		if err := do("PUT", "/v1/parties/"+p.id, admin, map[string]string{"kind": p.kind, "name": "Fault " + p.id, "bin": bin(i)}); err != nil {
+		if err := do("PUT", "/v1/parties/"+p.id, admin, map[string]string{"kind": p.kind, "name": "Fault " + p.id, "bin": harness.BIN(i)}); err != nil {
 			return nil, err
 		}
 	}
@@ -454,62 +427,4 @@ func postgresPIDs(dataDir string) ([]int, error) {
 		}
 	}
 	return pids, nil
-}
-
-func runBin(bin string, env []string, args ...string) (string, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%s %s: %v\n%s%s", filepath.Base(bin), strings.Join(args, " "), err, out.String(), errb.String())
-	}
-	return out.String(), nil
-}
-
-func startServer(bin string, env []string, base, logFile string) (*exec.Cmd, error) {
-	lf, err := os.Create(logFile)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return cmd, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	b, _ := os.ReadFile(logFile)
-	return nil, fmt.Errorf("server not ready after 60 s:\n%s", b)
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// bin returns a valid BIN numbered n.
-func bin(n int) string {
-	prefix := fmt.Sprintf("%011d", 30000000000+n*7907)
-	for c := '0'; c <= '9'; c++ {
-		if b := prefix + string(c); validate.BIN(b) {
-			return b
-		}
-	}
-	return bin(n + 100)
 }
