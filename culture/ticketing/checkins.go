@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"ecinema/ledger"
 	"ecinema/validate"
@@ -79,16 +80,7 @@ type checkinBody struct {
 }
 
 const (
-	sqlScanGet  = `SELECT result, ticket_id FROM ticketing_scans WHERE venue_id = $1 AND device = $2 AND nonce = $3`
-	sqlScansGet = `SELECT nonce, result, ticket_id FROM ticketing_scans WHERE venue_id = $1 AND device = $2 AND nonce = ANY ($3::text[])`
-	sqlScanIns  = `INSERT INTO ticketing_scans (venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`
-	sqlScanWait = `INSERT INTO ticketing_scans (venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq)
-VALUES ($1, $2, $3, '', '', now(), '', -1) ON CONFLICT DO NOTHING`
-	// sqlAdmit admits a ticket once more while it has admissions left and
-	// is not refunded: the one statement that makes admission exactly-once.
-	sqlAdmit = `UPDATE ticketing_tickets SET admitted = admitted + 1, last_admitted_at = $2, last_gate = $3
-WHERE id = $1 AND admitted < admissions AND refunded_at IS NULL RETURNING admitted`
+	sqlScanGet   = `SELECT result, ticket_id FROM ticketing_scans WHERE venue_id = $1 AND device = $2 AND nonce = $3`
 	sqlGateState = `SELECT id, admissions, admitted, refunded_at IS NOT NULL, last_admitted_at, last_gate
 FROM ticketing_tickets WHERE id = ANY ($1::text[])`
 )
@@ -112,27 +104,6 @@ type gateTicket struct {
 	revoked              bool
 	lastAt               *time.Time
 	lastGate             *string
-}
-
-func readGateState(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, ids []string) (map[string]*gateTicket, error) {
-	rows, err := q.Query(ctx, sqlGateState, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read tickets: %w", err)
-	}
-	out := map[string]*gateTicket{}
-	var id string
-	var t gateTicket
-	_, err = pgx.ForEachRow(rows, []any{&id, &t.admissions, &t.admitted, &t.revoked, &t.lastAt, &t.lastGate}, func() error {
-		c := t
-		out[id] = &c
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read tickets: %w", err)
-	}
-	return out, nil
 }
 
 func (t *gateTicket) refusal(ticketID string) *Refusal {
@@ -183,7 +154,9 @@ type trustCache struct {
 
 // Checkin checks a code online for the caller's venue and admits it
 // (a ticketing_checkin entry) or refuses it with a *Refusal, storing
-// nothing. A repeated (device, nonce) answers its first result.
+// nothing. A repeated (device, nonce) answers its first result. The code
+// is verified before the append (a pure check); the admission is decided
+// under the head lock (checkinsBatcher), once.
 func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (CheckinResult, error) {
 	var errs validate.Errors
 	scannedAt := checkScanFields(&errs, "", req.Code, req.Gate, req.ScannedAt, req.Nonce)
@@ -198,82 +171,31 @@ func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (Ch
 		errs.Add("scanned_at", "in_future", "is after the server's clock")
 		return CheckinResult{}, errs.Err()
 	}
-	for range maxAttempts {
-		if res, err, ok := s.storedScan(ctx, c.VenueID, req.Device, req.Nonce); ok {
-			return res, err
-		}
-		lookup, err := s.verifier(ctx)
-		if err != nil {
-			return CheckinResult{}, err
-		}
-		cl, err := Verify(req.Code, c.VenueID, scannedAt, lookup)
-		if err != nil {
-			s.metrics.checkins.WithLabelValues(resultOf(err), "online").Inc()
-			return CheckinResult{}, err
-		}
-		state, err := readGateState(ctx, s.pool, []string{cl.TicketID})
-		if err != nil {
-			return CheckinResult{}, err
-		}
-		t, ok := state[cl.TicketID]
-		if !ok {
-			return CheckinResult{}, refuse(ResultInvalidCode, cl.TicketID, "invalid code: ticket %q is not in the register", cl.TicketID)
-		}
-		if t.revoked || t.admitted >= t.admissions {
-			r := t.refusal(cl.TicketID)
-			s.metrics.checkins.WithLabelValues(r.Result, "online").Inc()
-			return CheckinResult{}, r
-		}
-		body := checkinBody{VenueID: c.VenueID, Device: req.Device, Amount: "0.00", Scans: []scanBody{{
-			Nonce: req.Nonce, Gate: req.Gate, ScannedAt: scannedAt.UTC().Format(time.RFC3339Nano), TicketID: cl.TicketID, Result: ResultAdmitted}}}
-		_, err = s.app.Append(ctx, ledger.Record{Kind: KindCheckin, Actor: c.KeyID, Body: body,
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				// One round trip: the conditional admission (the
-				// exactly-once rule) and the scan row.
-				var admitted, recorded bool
-				b := &pgx.Batch{}
-				b.Queue(sqlAdmit, cl.TicketID, scannedAt, req.Gate).QueryRow(func(r pgx.Row) error {
-					var n int
-					err := r.Scan(&n)
-					admitted = err == nil
-					return ignoreNoRows(err)
-				})
-				b.Queue(sqlScanIns, c.VenueID, req.Device, req.Nonce, cl.TicketID, req.Gate, scannedAt, ResultAdmitted, e.Seq).QueryRow(func(r pgx.Row) error {
-					var one int
-					err := r.Scan(&one)
-					recorded = err == nil
-					return ignoreNoRows(err)
-				})
-				if err := tx.SendBatch(ctx, b).Close(); err != nil {
-					return fmt.Errorf("admit: %w", err)
-				}
-				if !recorded {
-					return errNonceTaken
-				}
-				if !admitted {
-					st, err := readGateState(ctx, tx, []string{cl.TicketID})
-					if err != nil {
-						return err
-					}
-					return st[cl.TicketID].refusal(cl.TicketID)
-				}
-				return nil
-			}})
-		if err == nil {
-			s.metrics.checkins.WithLabelValues(ResultAdmitted, "online").Inc()
-			return CheckinResult{Result: ResultAdmitted, TicketID: cl.TicketID}, nil
-		}
-		if errors.Is(err, errNonceTaken) {
-			if werr := s.awaitTx(ctx, sqlScanWait, c.VenueID, req.Device, req.Nonce); werr != nil {
-				return CheckinResult{}, werr
-			}
-			continue
+	if res, err, ok := s.storedScan(ctx, c.VenueID, req.Device, req.Nonce); ok {
+		return res, err
+	}
+	lookup, err := s.verifier(ctx)
+	if err != nil {
+		return CheckinResult{}, err
+	}
+	cl, err := Verify(req.Code, c.VenueID, scannedAt, lookup)
+	if err != nil {
+		s.metrics.checkins.WithLabelValues(resultOf(err), "online").Inc()
+		return CheckinResult{}, err
+	}
+	r := &checkinReq{venueID: c.VenueID, device: req.Device, online: true,
+		scans: []*planned{{scan: BatchScan{Code: req.Code, Gate: req.Gate, ScannedAt: req.ScannedAt, Nonce: req.Nonce}, at: scannedAt, ticketID: cl.TicketID}}}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindCheckin, Actor: c.KeyID, Batch: checkinsRun, Request: r}); err != nil {
+		var rp *scanReplay
+		if errors.As(err, &rp) {
+			return rp.answer()
 		}
 		err = asRuleError(err)
 		s.metrics.checkins.WithLabelValues(resultOf(err), "online").Inc()
 		return CheckinResult{}, err
 	}
-	return CheckinResult{}, fmt.Errorf("ticketing: check-in: premises kept changing")
+	s.metrics.checkins.WithLabelValues(ResultAdmitted, "online").Inc()
+	return CheckinResult{Result: ResultAdmitted, TicketID: cl.TicketID}, nil
 }
 
 func resultOf(err error) string {
@@ -294,38 +216,51 @@ func (s *Service) storedScan(ctx context.Context, venueID, device, nonce string)
 	if err != nil {
 		return CheckinResult{}, fmt.Errorf("ticketing: read scan: %w", err), true
 	}
-	if result == ResultAdmitted {
-		return CheckinResult{Result: result, TicketID: ticketID}, nil, true
-	}
-	return CheckinResult{}, refuse(result, ticketID, "nonce %q of device %q was answered %s", nonce, device, result), true
+	res, err := (&scanReplay{result: result, ticketID: ticketID, nonce: nonce, device: device}).answer()
+	return res, err, true
 }
 
-// errNonceTaken: a twin scan with the same (device, nonce) was recorded
-// first; the caller waits for it and answers its result.
-var errNonceTaken = errors.New("ticketing: nonce already recorded")
+// scanReplay: an online scan's (device, nonce) was recorded (before, or
+// earlier in the same group); its first result is the answer.
+type scanReplay struct {
+	result, ticketID, nonce, device string
+}
+
+func (r *scanReplay) Error() string { return "ticketing: scan already recorded" }
+
+func (r *scanReplay) answer() (CheckinResult, error) {
+	if r.result == ResultAdmitted {
+		return CheckinResult{Result: r.result, TicketID: r.ticketID}, nil
+	}
+	return CheckinResult{}, refuse(r.result, r.ticketID, "nonce %q of device %q was answered %s", r.nonce, r.device, r.result)
+}
+
+// errNothingNew: every scan of a gate batch was recorded before; the
+// batch answers their results and appends no entry.
+var errNothingNew = errors.New("ticketing: every scan of the batch was recorded before")
 
 const (
-	// sqlScansIns records a batch's scans; a nonce already recorded is
-	// skipped, and the caller compares the count.
+	// sqlScansIns records the scans of a check-in or gate batch entry.
 	sqlScansIns = `INSERT INTO ticketing_scans (venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq)
 SELECT $1, $2, u.nonce, u.ticket, u.gate, u.at, u.result, $3
-FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) AS u(nonce, ticket, gate, at, result)
-ON CONFLICT DO NOTHING RETURNING 1`
+FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) AS u(nonce, ticket, gate, at, result)`
 	// sqlAdmitMany admits each ticket n more times, with its last scan's
-	// time and gate, while that fits its admissions and it is not refunded;
-	// it returns the tickets it admitted.
+	// time and gate, while that fits its admissions and it is not refunded.
 	sqlAdmitMany = `UPDATE ticketing_tickets t SET admitted = t.admitted + u.n, last_admitted_at = u.at, last_gate = u.gate
 FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[]) AS u(id, n, at, gate)
-WHERE t.id = u.id AND t.admitted + u.n <= t.admissions AND t.refunded_at IS NULL
-RETURNING t.id`
+WHERE t.id = u.id AND t.admitted + u.n <= t.admissions AND t.refunded_at IS NULL`
+	// sqlScansFind reads the recorded scans of a run's (venue, device, nonce).
+	sqlScansFind = `SELECT u.venue_id, u.device, u.nonce, s.result, s.ticket_id
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(venue_id, device, nonce)
+JOIN ticketing_scans s ON s.venue_id = u.venue_id AND s.device = u.device AND s.nonce = u.nonce`
 )
 
-// applyCheckins writes a check-in or gate batch entry (the live batch and
-// the rebuild of both kinds) set-based, in one round trip: every scan
-// recorded, the admitted ones counted on their tickets. A nonce already
-// recorded is errNonceTaken; an admission that no longer fits is stale.
-func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody) error {
-	n := len(b.Scans)
+// queueCheckins queues a check-in or gate batch entry's projection writes
+// (the live write and the rebuild of both kinds): every scan recorded, the
+// admitted ones counted on their tickets. A nonce recorded twice, or an
+// admission that does not fit, fails them.
+func queueCheckins(b *pgx.Batch, e ledger.Entry, body checkinBody) error {
+	n := len(body.Scans)
 	nonces, tickets, gates, results, ats := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
 	type adm struct {
 		n    int32
@@ -334,10 +269,10 @@ func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody
 	}
 	byTicket := map[string]*adm{}
 	var order []string
-	for i, sc := range b.Scans {
+	for i, sc := range body.Scans {
 		at, err := time.Parse(time.RFC3339Nano, sc.ScannedAt)
 		if err != nil {
-			return err
+			return fmt.Errorf("ticketing: entry %d: %w", e.Seq, err)
 		}
 		nonces[i], tickets[i], gates[i], results[i], ats[i] = sc.Nonce, sc.TicketID, sc.Gate, sc.Result, at
 		if sc.Result != ResultAdmitted {
@@ -357,30 +292,27 @@ func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, b checkinBody
 		a := byTicket[id]
 		ids[i], ns[i], lastAt[i], lastGate[i] = id, a.n, a.at, a.gate
 	}
-	recorded, admitted := 0, 0
-	batch := &pgx.Batch{}
-	batch.Queue(sqlScansIns, b.VenueID, b.Device, e.Seq, nonces, tickets, gates, ats, results).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			recorded++
-		}
-		return rows.Err()
-	})
+	b.Queue(sqlScansIns, body.VenueID, body.Device, e.Seq, nonces, tickets, gates, ats, results)
 	if len(ids) > 0 {
-		batch.Queue(sqlAdmitMany, ids, ns, lastAt, lastGate).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				admitted++
+		want := int64(len(ids))
+		b.Queue(sqlAdmitMany, ids, ns, lastAt, lastGate).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != want {
+				return fmt.Errorf("ticketing: entry %d: %d of %d admissions fit their tickets", e.Seq, tag.RowsAffected(), want)
 			}
-			return rows.Err()
+			return nil
 		})
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	return nil
+}
+
+// applyCheckins writes a check-in or gate batch entry in the rebuild.
+func applyCheckins(ctx context.Context, tx pgx.Tx, e ledger.Entry, body checkinBody) error {
+	b := &pgx.Batch{}
+	if err := queueCheckins(b, e, body); err != nil {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record scans: %w", err)
-	}
-	if recorded != n {
-		return errNonceTaken
-	}
-	if admitted != len(ids) {
-		return &errStale{why: "a ticket's admissions changed"}
 	}
 	return nil
 }
@@ -416,6 +348,8 @@ func decide(ps []*planned, state map[string]*gateTicket) []string {
 			out[i] = ResultRevoked
 		case t.admitted < t.admissions:
 			t.admitted++
+			at, gate := p.at, p.scan.Gate
+			t.lastAt, t.lastGate = &at, &gate
 			out[i] = ResultAdmitted
 		default:
 			out[i] = ResultDuplicateOffline
@@ -428,7 +362,8 @@ func decide(ps []*planned, state map[string]*gateTicket) []string {
 // ticketing_gate_batch entry for the scans not seen before) and returns a
 // result per scan. A replayed nonce answers its first result and is not
 // recorded again; a ticket already admitted is recorded as
-// duplicate_offline.
+// duplicate_offline. Codes are verified before the append (a pure check);
+// the scans are decided under the head lock (checkinsBatcher), once.
 func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) (BatchResult, error) {
 	if len(req.Scans) > MaxScans {
 		return BatchResult{}, newErr(ErrTooManyTickets, "%d scans in one batch; at most %d", len(req.Scans), MaxScans)
@@ -460,118 +395,163 @@ func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) 
 	if err != nil {
 		return BatchResult{}, err
 	}
-	for range maxAttempts {
-		ps, fresh, err := s.planBatch(ctx, c.VenueID, req, ats, lookup)
-		if err != nil {
-			return BatchResult{}, err
-		}
-		if len(fresh) > 0 {
-			ids := make([]string, 0, len(fresh))
-			for _, p := range fresh {
-				if p.ticketID != "" {
-					ids = append(ids, p.ticketID)
-				}
-			}
-			body := checkinBody{VenueID: c.VenueID, Device: req.Device, Amount: "0.00", Scans: make([]scanBody, len(fresh))}
-			for i, p := range fresh {
-				body.Scans[i] = scanBody{Nonce: p.scan.Nonce, Gate: p.scan.Gate, ScannedAt: p.at.UTC().Format(time.RFC3339Nano),
-					TicketID: p.ticketID, Result: p.result}
-			}
-			_, err = s.app.Append(ctx, ledger.Record{Kind: KindGateBatch, Actor: c.KeyID, Body: body,
-				Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-					state, err := readGateState(ctx, tx, ids)
-					if err != nil {
-						return err
-					}
-					again := make([]*planned, len(fresh))
-					for i, p := range fresh {
-						q := *p
-						if q.result == ResultAdmitted || q.result == ResultDuplicateOffline || q.result == ResultRevoked {
-							q.result = ""
-						}
-						again[i] = &q
-					}
-					for i, r := range decide(again, state) {
-						if r != body.Scans[i].Result {
-							return &errStale{why: "ticket state changed"}
-						}
-					}
-					return applyCheckins(ctx, tx, e, body)
-				}})
-			if isStale(err) || errors.Is(err, errNonceTaken) {
-				continue
-			}
-			if err != nil {
-				return BatchResult{}, asRuleError(err)
-			}
-			for _, p := range fresh {
-				s.metrics.checkins.WithLabelValues(p.result, "offline").Inc()
-			}
-		}
-		out := BatchResult{Results: make([]ScanResult, len(ps))}
-		for i, p := range ps {
-			out.Results[i] = ScanResult{Nonce: p.scan.Nonce, Result: p.result, TicketID: p.ticketID}
-		}
-		return out, nil
-	}
-	return BatchResult{}, fmt.Errorf("ticketing: gate batch: premises kept changing")
-}
-
-// planBatch decides every scan as the register stands: stored nonces
-// replay, codes are verified, the rest decided in order. fresh are the
-// scans to record.
-func (s *Service) planBatch(ctx context.Context, venueID string, req BatchRequest, ats []time.Time,
-	lookup func(string) (TrustedKey, bool)) (ps, fresh []*planned, err error) {
-	nonces := make([]string, len(req.Scans))
-	for i, sc := range req.Scans {
-		nonces[i] = sc.Nonce
-	}
-	rows, err := s.pool.Query(ctx, sqlScansGet, venueID, req.Device, nonces)
-	if err != nil {
-		return nil, nil, fmt.Errorf("ticketing: read scans: %w", err)
-	}
-	stored := map[string][2]string{}
-	var n, r, t string
-	if _, err := pgx.ForEachRow(rows, []any{&n, &r, &t}, func() error { stored[n] = [2]string{r, t}; return nil }); err != nil {
-		return nil, nil, fmt.Errorf("ticketing: read scans: %w", err)
-	}
-	first := map[string]*planned{}
-	var ids []string
-	ps = make([]*planned, len(req.Scans))
+	r := &checkinReq{venueID: c.VenueID, device: req.Device, scans: make([]*planned, len(req.Scans))}
 	for i, sc := range req.Scans {
 		p := &planned{scan: sc, at: ats[i]}
-		ps[i] = p
-		if st, ok := stored[sc.Nonce]; ok {
-			p.result, p.ticketID, p.replay = st[0], st[1], true
-			continue
-		}
-		if f, ok := first[sc.Nonce]; ok { // the same nonce twice in one batch: one scan
-			ps[i] = f
-			continue
-		}
-		first[sc.Nonce] = p
-		cl, err := Verify(sc.Code, venueID, ats[i], lookup)
+		cl, err := Verify(sc.Code, c.VenueID, ats[i], lookup)
 		p.ticketID = cl.TicketID
 		if err != nil {
 			var rf *Refusal
 			if !errors.As(err, &rf) {
-				return nil, nil, err
+				return BatchResult{}, err
 			}
 			p.result = rf.Result
 		}
-		if p.ticketID != "" {
-			ids = append(ids, p.ticketID)
+		r.scans[i] = p
+	}
+	_, err = s.app.Append(ctx, ledger.Record{Kind: KindGateBatch, Actor: c.KeyID, Batch: checkinsRun, Request: r})
+	if err != nil && !errors.Is(err, errNothingNew) {
+		return BatchResult{}, asRuleError(err)
+	}
+	for _, p := range r.fresh {
+		s.metrics.checkins.WithLabelValues(p.result, "offline").Inc()
+	}
+	out := BatchResult{Results: make([]ScanResult, len(r.answers))}
+	for i, p := range r.answers {
+		out.Results[i] = ScanResult{Nonce: p.scan.Nonce, Result: p.result, TicketID: p.ticketID}
+	}
+	return out, nil
+}
+
+// checkinReq is an online check-in (one scan that must be admitted) or a
+// gate batch (every new scan recorded with its result) on its way through
+// the writer.
+type checkinReq struct {
+	venueID, device string
+	online          bool
+	scans           []*planned // in request order, verified
+	answers         []*planned // per scan: its result (set by Prepare)
+	fresh           []*planned // the scans the entry records
+}
+
+func (r *checkinReq) Size() int { return 200*len(r.scans) + 200 }
+
+var checkinsRun = &checkinsBatcher{}
+
+type checkinsBatcher struct{}
+
+// Prepare reads the run's recorded scans and its tickets' admission state
+// in one round trip and decides each request in order, each seeing the
+// scans and admissions of the ones before it.
+func (cb *checkinsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
+	reqs := make([]*checkinReq, len(in))
+	var venues, devices, nonces, ids []string
+	for i, x := range in {
+		r := x.(*checkinReq)
+		reqs[i] = r
+		for _, p := range r.scans {
+			venues, devices, nonces = append(venues, r.venueID), append(devices, r.device), append(nonces, p.scan.Nonce)
+			if p.ticketID != "" {
+				ids = append(ids, p.ticketID)
+			}
 		}
-		fresh = append(fresh, p)
 	}
-	state, err := readGateState(ctx, s.pool, ids)
-	if err != nil {
-		return nil, nil, err
+	stored := map[[3]string][2]string{}
+	b.Queue(sqlScansFind, venues, devices, nonces).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k [3]string
+			var v [2]string
+			if err := rows.Scan(&k[0], &k[1], &k[2], &v[0], &v[1]); err != nil {
+				return err
+			}
+			stored[k] = v
+		}
+		return rows.Err()
+	})
+	state := map[string]*gateTicket{}
+	b.Queue(sqlGateState, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			t := &gateTicket{}
+			if err := rows.Scan(&id, &t.admissions, &t.admitted, &t.revoked, &t.lastAt, &t.lastGate); err != nil {
+				return err
+			}
+			state[id] = t
+		}
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("ticketing: read gate state: %w", err)
 	}
-	for i, r := range decide(fresh, state) {
-		fresh[i].result = r
+	out := make([]ledger.Prepared, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.decide(stored, state)
 	}
-	return ps, fresh, nil
+	return out, nil
+}
+
+// decide decides a request's scans against the run's state: a recorded
+// nonce answers its first result, the same nonce twice in a batch is one
+// scan, the rest are decided in order (decide). An online scan that is not
+// admitted is refused and records nothing.
+func (r *checkinReq) decide(stored map[[3]string][2]string, state map[string]*gateTicket) ledger.Prepared {
+	r.answers, r.fresh = make([]*planned, len(r.scans)), nil
+	first := map[string]*planned{}
+	for i, p := range r.scans {
+		if st, ok := stored[[3]string{r.venueID, r.device, p.scan.Nonce}]; ok {
+			r.answers[i] = &planned{scan: p.scan, at: p.at, result: st[0], ticketID: st[1], replay: true}
+			continue
+		}
+		if f, ok := first[p.scan.Nonce]; ok {
+			r.answers[i] = f
+			continue
+		}
+		q := *p
+		first[p.scan.Nonce] = &q
+		r.answers[i] = &q
+		r.fresh = append(r.fresh, &q)
+	}
+	if r.online {
+		p := r.answers[0]
+		if p.replay {
+			return ledger.Prepared{Err: &scanReplay{result: p.result, ticketID: p.ticketID, nonce: p.scan.Nonce, device: r.device}}
+		}
+		t, ok := state[p.ticketID]
+		switch {
+		case !ok:
+			return ledger.Prepared{Err: refuse(ResultInvalidCode, p.ticketID, "invalid code: ticket %q is not in the register", p.ticketID)}
+		case t.revoked || t.admitted >= t.admissions:
+			return ledger.Prepared{Err: t.refusal(p.ticketID)}
+		}
+	}
+	if len(r.fresh) == 0 {
+		return ledger.Prepared{Err: errNothingNew}
+	}
+	for i, res := range decide(r.fresh, state) {
+		r.fresh[i].result = res
+	}
+	body := checkinBody{VenueID: r.venueID, Device: r.device, Amount: "0.00", Scans: make([]scanBody, len(r.fresh))}
+	for i, p := range r.fresh {
+		body.Scans[i] = scanBody{Nonce: p.scan.Nonce, Gate: p.scan.Gate, ScannedAt: p.at.UTC().Format(time.RFC3339Nano),
+			TicketID: p.ticketID, Result: p.result}
+		stored[[3]string{r.venueID, r.device, p.scan.Nonce}] = [2]string{p.result, p.ticketID}
+	}
+	return ledger.Prepared{Body: body}
+}
+
+// Project writes the accepted check-ins and gate batches from their entry
+// bodies (queueCheckins, which DeepCheck replays).
+func (cb *checkinsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
+	for _, a := range acc {
+		var body checkinBody
+		if err := decodeEntryBody(a.Entry, &body); err != nil {
+			return err
+		}
+		if err := queueCheckins(b, a.Entry, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Revocation is a refunded ticket in the revocation feed.

@@ -2,6 +2,7 @@ package ticketing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -36,7 +37,8 @@ func (a *countingAppender) Append(ctx context.Context, r ledger.Record) (ledger.
 // twice, every refused sale is refused with the rule (capacity_exceeded,
 // seat_already_sold) and stores nothing, and every request appended exactly
 // once (no retry: the sale is decided under the head lock). Concurrent
-// refunds of one ticket revoke it once. verify --deep rebuilds it all.
+// refunds of one ticket revoke it once, concurrent online scans of one
+// ticket admit it once. verify --deep rebuilds it all.
 func TestLastSeatsConcurrent(t *testing.T) {
 	mk, _ := ticketing.GenerateMasterKey()
 	sealer, _ := ticketing.NewSealer(mk)
@@ -165,6 +167,38 @@ func TestLastSeatsConcurrent(t *testing.T) {
 	pgtest.Row(t, env.App.Pool, `SELECT tickets_active FROM ticketing_sessions WHERE id = 'free'`).Scan(&active)
 	if refunded.Load() != 1 || already.Load() != 9 || active != capacity-1 || app.n[ticketing.KindRefund] != 10 {
 		t.Errorf("refunds: %d revoked, %d already refunded, %d active, %d appends", refunded.Load(), already.Load(), active, app.n[ticketing.KindRefund])
+	}
+
+	// Ten gates scan the other ticket online at once: exactly one admits it.
+	var sale ticketing.SaleResult
+	if err := json.Unmarshal(r1.Body, &sale); err != nil {
+		t.Fatal(err)
+	}
+	var admitted, refused atomic.Int64
+	errs = make(chan error, 10)
+	for k := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Checkin(ctx, c, ticketing.CheckinRequest{Code: sale.Tickets[1].Code, Gate: fmt.Sprintf("g%d", k),
+				ScannedAt: now.Format(time.RFC3339), Device: fmt.Sprintf("d%d", k), Nonce: "n1"})
+			switch {
+			case err == nil:
+				admitted.Add(1)
+			case errors.Is(err, ticketing.ErrAlreadyAdmitted):
+				refused.Add(1)
+			default:
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if admitted.Load() != 1 || refused.Load() != 9 || app.n[ticketing.KindCheckin] != 10 {
+		t.Errorf("check-ins: %d admitted, %d refused, %d appends", admitted.Load(), refused.Load(), app.n[ticketing.KindCheckin])
 	}
 
 	if _, err := env.App.Publisher.Publish(ctx); err != nil {

@@ -251,22 +251,6 @@ func (s *Service) idemLookup(ctx context.Context, id idem) (*Response, error) {
 	return &Response{Status: status, Body: body}, nil
 }
 
-// awaitTx runs a placeholder insert that conflicts with a row another
-// transaction may hold uncommitted, which blocks until that transaction
-// ends, and rolls it back.
-func (s *Service) awaitTx(ctx context.Context, sql string, args ...any) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("ticketing: wait for twin: %w", err)
-	}
-	_, err = tx.Exec(ctx, sql, args...)
-	tx.Rollback(context.WithoutCancel(ctx))
-	if err != nil {
-		return fmt.Errorf("ticketing: wait for twin: %w", err)
-	}
-	return nil
-}
-
 // RunJanitor purges idempotency keys older than the retention every
 // interval until ctx ends.
 func (s *Service) RunJanitor(ctx context.Context, interval time.Duration) {
