@@ -19,9 +19,6 @@ var anomalyRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAnalyst}
 // (dates are local YYYY-MM-DD, inclusive; the last 30 days by default).
 func handleAnomalies(svc *ingest.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		f := ingest.AnomalyFilter{CinemaID: c.QueryParam("cinema"), Flag: c.QueryParam("flag"), Cursor: c.QueryParam("cursor")}
 		var err error
 		today := kztime.LocalDate(time.Now())

@@ -30,9 +30,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			return errNoKey
 		}
-		if s.deps.Keys == nil {
-			return errNotWired
-		}
 		p, err := s.deps.Keys.Resolve(c.Request().Context(), strings.TrimSpace(secret))
 		if err != nil {
 			return err

@@ -118,9 +118,6 @@ func queryFormat(c echo.Context, ve *validate.Errors) string {
 // handleBoxOfficeRankings answers GET /v1/boxoffice/rankings (SPEC 6).
 func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		var ve validate.Errors
 		kind := boxoffice.Kind(c.QueryParam("period"))
 		if kind == "" {
@@ -219,9 +216,6 @@ type shareJSON struct {
 // handleBoxOfficeShare answers GET /v1/boxoffice/share (SPEC 6).
 func handleBoxOfficeShare(svc *boxoffice.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		var ve validate.Errors
 		from := queryDate(c, &ve, "from", true)
 		to := queryDate(c, &ve, "to", true)
@@ -289,9 +283,6 @@ type dailyPointJSON struct {
 // first day.
 func handleFilmDaily(svc *boxoffice.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		var ve validate.Errors
 		from := queryDate(c, &ve, "from", true)
 		to := queryDate(c, &ve, "to", true)

@@ -28,9 +28,6 @@ import (
 	"ecinema/validate"
 )
 
-// errNotWired answers routes whose service the binary was built without.
-var errNotWired = errors.New("service not available")
-
 // errorTable is the one place where domain errors become HTTP statuses and
 // codes. The first entry that errors.Is matches wins; the message is the
 // error's own text, which domain packages write for the client.
@@ -42,7 +39,6 @@ var errorTable = []struct {
 	{errNoKey, http.StatusUnauthorized, "unauthenticated"},
 	{apikey.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
-	{errNotWired, http.StatusServiceUnavailable, "not_available"},
 	{errDBTimeout, http.StatusServiceUnavailable, "database_timeout"},
 	{errDBUnavailable, http.StatusServiceUnavailable, "database_unavailable"},
 	{errBulkBusy, http.StatusServiceUnavailable, "bulk_readers_busy"},

@@ -110,9 +110,6 @@ func hexList(hs [][32]byte) []string {
 // handleLedgerCheckpoint serves the latest signed checkpoint (public).
 func handleLedgerCheckpoint(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		cp, err := d.Reader.LatestCheckpoint(c.Request().Context())
 		if err != nil {
 			return err
@@ -125,9 +122,6 @@ func handleLedgerCheckpoint(d *LedgerDeps) echo.HandlerFunc {
 // GET /v1/ledger/checkpoints?size=N, with its cosignatures.
 func handleLedgerCheckpointAt(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		size, err := strconv.ParseInt(c.QueryParam("size"), 10, 64)
 		if err != nil || size < 1 {
 			return badQuery("size", "must be a tree size ≥ 1 at which a checkpoint was published")
@@ -143,9 +137,6 @@ func handleLedgerCheckpointAt(d *LedgerDeps) echo.HandlerFunc {
 // handleLedgerPublicKey serves the note verifier key (public).
 func handleLedgerPublicKey(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.PublicKey == "" {
-			return errNotWired
-		}
 		return c.String(http.StatusOK, d.PublicKey+"\n")
 	}
 }
@@ -154,9 +145,6 @@ func handleLedgerPublicKey(d *LedgerDeps) echo.HandlerFunc {
 // the latest checkpoint (admin).
 func handleLedgerPublish(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Publisher == nil {
-			return errNotWired
-		}
 		cp, err := d.Publisher.Publish(c.Request().Context())
 		if err != nil {
 			return err
@@ -174,9 +162,6 @@ type ledgerEntryJSON struct {
 // handleLedgerEntry serves one entry within the key's read scope.
 func handleLedgerEntry(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		seq, err := strconv.ParseInt(c.Param("seq"), 10, 64)
 		if err != nil || seq < 0 {
 			return &codedError{http.StatusBadRequest, "invalid_request", "seq must be a non-negative integer",
@@ -200,9 +185,6 @@ func handleLedgerEntry(d *LedgerDeps) echo.HandlerFunc {
 // read in the tree of the given size.
 func handleLedgerInclusion(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		seq, err := queryInt64(c, "seq", -1)
 		if err != nil {
 			return err
@@ -235,9 +217,6 @@ func handleLedgerInclusion(d *LedgerDeps) echo.HandlerFunc {
 // sizes.
 func handleLedgerConsistency(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		from, err := queryInt64(c, "from", -1)
 		if err != nil {
 			return err
@@ -262,9 +241,6 @@ func handleLedgerConsistency(d *LedgerDeps) echo.HandlerFunc {
 // the current tree size) that the key may read, as NDJSON.
 func handleLedgerExport(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if d == nil || d.Reader == nil {
-			return errNotWired
-		}
 		from, err := queryInt64(c, "from", 0)
 		if err != nil {
 			return err

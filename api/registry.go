@@ -31,9 +31,6 @@ func pageParams(c echo.Context) (registry.Page, error) {
 
 func handleRegionsList(reg *registry.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if reg == nil {
-			return errNotWired
-		}
 		rs, err := reg.Regions(c.Request().Context())
 		if err != nil {
 			return err
@@ -46,9 +43,6 @@ func handleRegionsList(reg *registry.Service) echo.HandlerFunc {
 // stored (its new version included).
 func putHandler[T any](reg *registry.Service, put func(c echo.Context, actor string, in T) (T, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if reg == nil {
-			return errNotWired
-		}
 		var in T
 		if err := decodeJSON(c, &in); err != nil {
 			return err
@@ -63,9 +57,6 @@ func putHandler[T any](reg *registry.Service, put func(c echo.Context, actor str
 
 func getHandler[T any](reg *registry.Service, get func(c echo.Context) (T, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if reg == nil {
-			return errNotWired
-		}
 		out, err := get(c)
 		if err != nil {
 			return err
@@ -76,9 +67,6 @@ func getHandler[T any](reg *registry.Service, get func(c echo.Context) (T, error
 
 func listHandler[T any](reg *registry.Service, list func(c echo.Context, p registry.Page) ([]T, string, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if reg == nil {
-			return errNotWired
-		}
 		p, err := pageParams(c)
 		if err != nil {
 			return err

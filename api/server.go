@@ -30,8 +30,9 @@ import (
 // MaxBodyBytes is the largest request body accepted (SPEC 4: 1 MiB).
 const MaxBodyBytes = 1 << 20
 
-// Deps are the services the API serves. Nil services leave their routes
-// answering 503, so a partial wiring fails loudly instead of panicking.
+// Deps are the services the API serves. internal/app wires every one of
+// them (tests get the same wiring through internal/apptest); the handlers
+// do not check for a missing service.
 type Deps struct {
 	Logger   *slog.Logger
 	Metrics  prometheus.Registerer

@@ -19,9 +19,6 @@ import (
 // or, when scoped to one cinema, that cinema's lines of its owner.
 func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if svc == nil {
-			return errNotWired
-		}
 		var ve validate.Errors
 		party := c.QueryParam("party")
 		ve.ID("party", party)
