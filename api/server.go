@@ -25,10 +25,8 @@ import (
 	"ecinema/ingest"
 	"ecinema/registry"
 	"ecinema/settlement"
+	"ecinema/validate"
 )
-
-// MaxBodyBytes is the largest request body accepted (SPEC 4: 1 MiB).
-const MaxBodyBytes = 1 << 20
 
 // Deps are the services the API serves. internal/app wires every one of
 // them (tests get the same wiring through internal/apptest); the handlers
@@ -73,7 +71,7 @@ type Deps struct {
 	Hubs        *hubs.Service
 }
 
-// uploadRoutes take file bodies over MaxBodyBytes: their services stream
+// uploadRoutes take file bodies over validate.MaxBodyBytes: their services stream
 // the body and apply the upload limit (ECINEMA_MAX_UPLOAD) themselves.
 var uploadRoutes = map[string]bool{
 	"/v1/museums/:mid/objects/:inv/images/:n": true,
@@ -132,7 +130,7 @@ func New(d Deps) *Server {
 		// accepts gzip (gzip.go); /metrics negotiates its own compression.
 		compressLarge(1024, func(c echo.Context) bool { return c.Path() == "/metrics" }),
 		middleware.Recover(),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(MaxBodyBytes) + "B",
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(validate.MaxBodyBytes) + "B",
 			Skipper: func(c echo.Context) bool { return uploadRoutes[c.Path()] }}),
 		cleanInput,
 		s.requestDeadline,

@@ -15,13 +15,9 @@ import (
 	"ecinema/validate"
 )
 
-// Limits of one request.
-const (
-	// MaxTickets is the most tickets one sales or refund request may carry (more → 413).
-	MaxTickets = 1000
-	// MaxBodyBytes is the largest request body accepted (the API enforces it too).
-	MaxBodyBytes = 1 << 20
-)
+// MaxTickets is the most tickets one sales or refund request may carry
+// (more → 413). A body is at most validate.MaxBodyBytes.
+const MaxTickets = 1000
 
 // Categories of ticket prices.
 var Categories = []string{"adult", "child", "student", "senior", "discount", "complimentary"}
@@ -31,7 +27,6 @@ var Categories = []string{"adult", "child", "student", "senior", "discount", "co
 const ReasonScreeningCancelled = "screening_cancelled"
 
 var (
-	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 	pricePattern   = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$`)
 	seatPattern    = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$`)
 	channelPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
@@ -44,7 +39,7 @@ var (
 )
 
 // ValidID reports whether s is a valid client-chosen id.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+func ValidID(s string) bool { return validate.IDPattern.MatchString(s) }
 
 // ValidIdempotencyKey reports whether s is an acceptable Idempotency-Key:
 // 1 to 255 printable ASCII characters without spaces.
@@ -125,8 +120,8 @@ type screeningJSON struct {
 // decodeStrict decodes exactly one JSON value into v, rejecting unknown
 // fields, wrong types and trailing data.
 func decodeStrict(data []byte, v any) error {
-	if len(data) > MaxBodyBytes {
-		return newErr(ErrMalformed, "the body is over %d bytes", MaxBodyBytes)
+	if len(data) > validate.MaxBodyBytes {
+		return newErr(ErrMalformed, "the body is over %d bytes", validate.MaxBodyBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -290,7 +285,7 @@ func requireID(v *fieldErrs, field string, s *string) string {
 		v.add(field, "required", "required")
 		return ""
 	}
-	if !idPattern.MatchString(*s) {
+	if !validate.IDPattern.MatchString(*s) {
 		v.add(field, "invalid_id", "an id is 1 to 64 characters A-Z a-z 0-9 . _ : - starting with a letter or digit")
 		return ""
 	}

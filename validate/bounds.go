@@ -32,6 +32,10 @@ var (
 	MaxOperational = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// MaxBodyBytes is the largest request body accepted (SPEC 4: 1 MiB): the
+// API's body limit, and the limit of the parsers that take a body.
+const MaxBodyBytes = 1 << 20
+
 // InRange reports whether min <= t < max.
 func InRange(t, min, max time.Time) bool { return !t.Before(min) && t.Before(max) }
 
