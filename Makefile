@@ -29,11 +29,13 @@ lint:
 # The write-path table of docs/PERFORMANCE.md in one run: its own durable
 # PostgreSQL (fsync on) and server, the 30-day demo load, real-time and batch
 # sales through HTTP beside a raw COPY baseline, verify and verify --deep, and
-# the scaling rows. About 10 minutes on 2 cores. BENCH_FLAGS adds flags, e.g.
+# the scaling rows, then the year ranking on a national year (written
+# set-based, ~16 minutes on a busy machine) and a period close during the
+# real-time load. About 30 minutes on 2 cores. BENCH_FLAGS adds flags, e.g.
 # BENCH_FLAGS='--profile /tmp/prof --server /path/to/older/ecinema'.
 bench: build
 	@./scripts/ensure-postgres.sh
-	./$(BIN) perf --demo-days 30 --rows realtime,batch,copy,verify,scale $(BENCH_FLAGS)
+	./$(BIN) perf --demo-days 30 --rows realtime,batch,copy,verify,scale,yearranking,close $(BENCH_FLAGS)
 
 # The Go benchmarks of every package.
 bench-go:

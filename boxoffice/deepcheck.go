@@ -28,11 +28,6 @@ WHERE gross <> 0 OR admissions <> 0`
 // from boxoffice_daily (checked against sales_daily above); screenings
 // rollups from screenings_daily, screenings and the cinemas' current region.
 const (
-	qDeepFilmDaily = `
-SELECT film_id, box_office_day, sum(gross) AS gross, sum(admissions) AS admissions
-FROM public.boxoffice_daily GROUP BY 1, 2 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
-	qDeepFilmDailyStored = `
-SELECT film_id, box_office_day, gross, admissions FROM public.boxoffice_film_daily WHERE gross <> 0 OR admissions <> 0`
 	qDeepFilmMonthly = `
 SELECT film_id, date_trunc('month', box_office_day)::date AS month, sum(gross) AS gross, sum(admissions) AS admissions
 FROM public.boxoffice_daily GROUP BY 1, 2 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
@@ -107,7 +102,6 @@ type deepQuery struct{ table, rebuilt, stored string }
 
 var deepChecks = []deepQuery{
 	{"boxoffice_daily", qDeepRebuilt, qDeepStored},
-	{"boxoffice_film_daily", qDeepFilmDaily, qDeepFilmDailyStored},
 	{"boxoffice_film_monthly", qDeepFilmMonthly, qDeepFilmMonthlyStored},
 	{"boxoffice_monthly", qDeepMonthly, qDeepMonthlyStored},
 	{"screens_daily", strings.ReplaceAll(qDeepScreens, "$1", "'day'"), qDeepScreensDailyStored},

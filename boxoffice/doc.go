@@ -28,7 +28,7 @@
 // calendar months and the days outside them (splitMonths); the months are
 // read from boxoffice_film_monthly / boxoffice_monthly (sales, all regions
 // / per region) and screens_monthly / screenings_region_monthly
-// (screenings), the days from boxoffice_film_daily / boxoffice_daily and
+// (screenings), the days from boxoffice_daily and
 // screens_daily / screenings_region_daily, so a year is a few thousand rows.
 // The sales rollups are kept by deltas in the same statement as
 // boxoffice_daily; the screenings rollups are recomputed, per (film, day)

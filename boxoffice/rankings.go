@@ -27,17 +27,17 @@ const (
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $5 AND $6) x
 GROUP BY x.film_id`
 	qPeriodSalesOrigin = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $5 AND $6) x
 JOIN films f ON f.id = x.film_id
 WHERE $7 = '' AND f.origin = $8
 GROUP BY x.film_id`
@@ -103,7 +103,7 @@ const (
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE film_id = ANY($1) AND month < $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3) x
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3) x
 GROUP BY x.film_id`
 	qCumulativeRegion = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (

@@ -200,7 +200,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		if yearBuilt {
 			return nil
 		}
-		s, err := p.buildPerfYear(ctx, env)
+		s, err := p.buildPerfYear(ctx, env, rows["yearranking"])
 		if err != nil {
 			return err
 		}
