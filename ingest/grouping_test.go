@@ -35,14 +35,25 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 	ops := groupScript(now)
 	single := newClockedWorld(t, clock, 1)
 	group := newClockedWorld(t, clock, 1000)
+	// Alone again, never staying careful: every request that meets a row
+	// it did not read (a seat, a ticket id, a key) fails optimistic and is
+	// run again careful (ledger.Careful).
+	retried := newClockedWorld(t, clock, 1)
+	retried.w = ledger.NewWriter(retried.pool, ledger.WriterConfig{Now: clock, MaxBatch: 1, CarefulFor: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	retried.svc = ingest.NewService(retried.pool, retried.w, ingest.Config{Now: clock})
 
 	// Single path: each request its own transaction, in order.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go single.w.Run(ctx)
+	go retried.w.Run(ctx)
 	singleAns := make([]string, len(ops))
 	for i, op := range ops {
 		singleAns[i] = op(ctx, single.svc)
+		if a := op(ctx, retried.svc); a != singleAns[i] {
+			t.Errorf("request %d: alone %s, alone and retried %s", i, singleAns[i], a)
+		}
 	}
 
 	// Group path: every request queued before the writer starts.
@@ -62,6 +73,11 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 	go group.w.Run(ctx)
 	wg.Wait()
 
+	// The script's seat, ticket id and key of earlier requests: each made
+	// an optimistic request fail and run again careful.
+	if n := retried.w.CarefulRetries(); n < 4 {
+		t.Errorf("%d requests retried careful, want at least 4", n)
+	}
 	for i := range ops {
 		if singleAns[i] != groupAns[i] {
 			t.Errorf("request %d: alone %s, in a group %s", i, singleAns[i], groupAns[i])
@@ -77,6 +93,9 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 		a, b := dumpRows(t, single.pool, q), dumpRows(t, group.pool, q)
 		if a != b {
 			t.Errorf("%s\nalone:\n%s\nin a group:\n%s", q, a, b)
+		}
+		if r := dumpRows(t, retried.pool, q); r != a {
+			t.Errorf("%s\nalone:\n%s\nalone and retried:\n%s", q, a, r)
 		}
 		if a == "" && !strings.Contains(q, "anomalies") {
 			t.Errorf("%s: no rows", q)
@@ -95,7 +114,7 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []*clockedWorld{single, group} {
+	for _, w := range []*clockedWorld{single, group, retried} {
 		if _, err := ledger.VerifyDB(ctx, w.pool, ledger.VerifyOptions{Verifier: v, Deep: []ledger.DeepCheck{ingest.NewDeepCheck()}}); err != nil {
 			t.Fatalf("verify --deep: %v", err)
 		}

@@ -133,7 +133,8 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 type salesBatcher struct{}
 
 // Prepare reads the state of the whole run in one round trip (with the
-// group's pending writes) and decides
+// group's pending writes; optimistic, only the screenings: see
+// ledger.Careful) and decides
 // each sale in order, each seeing the seats, ticket ids, screening totals
 // and idempotency keys of the ones accepted before it.
 func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
@@ -155,8 +156,17 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in
 	idem := newIdemSet()
 	idsTaken := map[cinemaKey]bool{}
 	seatsTaken := map[[3]string]bool{}
-	idem.queue(b, keyIDs, keys)
 	scr.queue(b)
+	if !ledger.Careful(ctx) {
+		// Optimistic: the keys, ticket ids and seats taken before this run
+		// are left to the unique indexes of idempotency_keys and tickets
+		// (see ledger.Careful): the run's own twins are still found below.
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("ingest: read sales state: %w", err)
+		}
+		return decideSales(ctx, tx, reqs, idem, scr, idsTaken, seatsTaken)
+	}
+	idem.queue(b, keyIDs, keys)
 	b.Queue(sqlTicketIDsTaken, tkCinema, tkID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k cinemaKey
@@ -182,6 +192,12 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("ingest: read sales state: %w", err)
 	}
+	return decideSales(ctx, tx, reqs, idem, scr, idsTaken, seatsTaken)
+}
+
+// decideSales decides a run of sales in order against the state read.
+func decideSales(ctx context.Context, tx pgx.Tx, reqs []*saleReq, idem *idemSet, scr *screeningSet,
+	idsTaken map[cinemaKey]bool, seatsTaken map[[3]string]bool) ([]ledger.Prepared, error) {
 	if err := scr.resolveMissing(ctx, tx); err != nil {
 		return nil, err
 	}

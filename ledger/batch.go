@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -18,9 +19,11 @@ import (
 // group that name it (the same Batcher value), in queue order:
 //
 //  1. Prepare(ctx, tx, pending, requests) with the Request of each record
-//     of the run. pending holds the writes of the group's earlier runs, not
-//     sent yet: Prepare queues its reads after them and sends pending with
-//     tx.SendBatch (one round trip for both) before it decides. It applies
+//     of the run. pending holds what the group queued before, not sent
+//     yet (for the group's first run: BEGIN and the head lock; later: the
+//     writes of the earlier runs): Prepare queues its reads after them and
+//     must send pending with tx.SendBatch (one round trip for all) before
+//     it decides. Its reads run after the head lock is granted. It applies
 //     the rules to the records in order, each seeing the effects of the
 //     ones before it in the run, and returns one Prepared per record for a
 //     prefix of the run (at least one). A Prepared with Err set rejects
@@ -42,6 +45,32 @@ import (
 type Batcher interface {
 	Prepare(ctx context.Context, tx pgx.Tx, pending *pgx.Batch, requests []any) ([]Prepared, error)
 	Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, accepted []Accepted) error
+}
+
+// Optimistic and careful runs. A group is careful when Careful(ctx) is
+// true for the ctx its Batchers get. In a group that is not careful, a
+// Prepare may skip the reads whose only use is to find rows that a unique
+// index of a table its Project inserts into would reject (an id or a key
+// already taken), and decide as if there were none. If there was one, the
+// insert fails (SQLSTATE 23505), the whole group is rolled back and the
+// writer runs it again, careful, and keeps running groups careful for
+// WriterConfig.CarefulFor. So every answer is the answer of a careful run: an
+// optimistic run commits only when none of its skipped reads would have
+// found a row. Prepare and Project may therefore run twice for the same
+// records (the first run's writes are rolled back; Project must set its
+// results on each run). A group that holds a plain record (Project func)
+// is always careful, so a Project func runs once.
+type carefulKey struct{}
+
+// DefaultCarefulFor is how long the writer runs every group careful after
+// an optimistic group failed on a unique index (WriterConfig.CarefulFor).
+const DefaultCarefulFor = time.Second
+
+// Careful reports whether a Batcher must read every premise of its
+// decisions (see Batcher).
+func Careful(ctx context.Context) bool {
+	c, _ := ctx.Value(carefulKey{}).(bool)
+	return c
 }
 
 // Prepared is what a Batcher decided about one record.

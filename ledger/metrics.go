@@ -9,7 +9,7 @@ import (
 
 // writerMetrics are the writer's Prometheus metrics; nil-safe.
 type writerMetrics struct {
-	appends *prometheus.CounterVec // by result: ok, rejected (projection error), error (transaction failed)
+	appends *prometheus.CounterVec // by result: ok, rejected (projection error), error (transaction failed), retried (records of a group run again careful)
 	batch   prometheus.Histogram   // records per committed transaction
 	commit  prometheus.Histogram   // seconds per group commit transaction
 	size    *prometheus.GaugeVec   // committed entries by log
@@ -39,7 +39,7 @@ func newWriterMetrics(reg prometheus.Registerer) *writerMetrics {
 	m := &writerMetrics{
 		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecinema_ledger_appends_total",
-			Help: "Appends answered by the ledger writer, by result (ok, rejected by the projection, error).",
+			Help: "Appends answered by the ledger writer, by result (ok, rejected by the projection, error); retried counts the records of groups run again careful after an optimistic run met a unique index.",
 		}, []string{"result"}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ecinema_ledger_group_commit_records",

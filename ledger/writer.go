@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,7 +68,12 @@ type WriterConfig struct {
 	MaxBatchBytes int              // entry bytes per transaction, default 4 MiB
 	QueueSize     int              // waiting appends before Append blocks, default 8192
 	Now           func() time.Time // clock for "at", default time.Now
-	Logger        *slog.Logger     // default slog.Default()
+	// CarefulFor is how long every group runs careful after an optimistic
+	// group failed on a unique index (see Careful); default
+	// DefaultCarefulFor, negative: not at all (each such group is run
+	// again careful, alone).
+	CarefulFor time.Duration
+	Logger     *slog.Logger // default slog.Default()
 	// Metrics, when set, receives ecinema_ledger_appends_total,
 	// ecinema_ledger_group_commit_records, ecinema_ledger_group_commit_duration_seconds
 	// and ecinema_ledger_entries.
@@ -88,7 +94,15 @@ type Writer struct {
 
 	// owned by the Run goroutine
 	tree *frontier
+	// carefulUntil: groups run careful (see Careful) until then, after an
+	// optimistic group failed on a unique index.
+	carefulUntil time.Time
+	retries      atomic.Int64 // groups run again careful
 }
+
+// CarefulRetries is how many groups this writer ran again careful after
+// an optimistic run met a unique index (see Careful).
+func (w *Writer) CarefulRetries() int64 { return w.retries.Load() }
 
 type request struct {
 	ctx      context.Context
@@ -126,6 +140,9 @@ func NewWriter(pool *pgxpool.Pool, cfg WriterConfig) *Writer {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CarefulFor == 0 {
+		cfg.CarefulFor = DefaultCarefulFor
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -223,7 +240,24 @@ func (w *Writer) Pending() int { return len(w.queue) }
 // after it ends.
 func (w *Writer) commit(ctx context.Context, reqs []*request) {
 	start := time.Now()
-	ok, err := w.commitTx(ctx, reqs)
+	careful := start.Before(w.carefulUntil)
+	ok, err := w.commitTx(ctx, reqs, careful)
+	if err != nil && !careful && isUniqueViolation(err) {
+		// An optimistic decision met a row it did not read: run the group
+		// again, careful, and stay careful for a while (a client that
+		// repeats a ticket id or a key must not make every group run twice).
+		w.cfg.Logger.Debug("ledger: optimistic group met a unique index; running it careful", "log", w.cfg.LogID, "records", len(reqs), "err", err)
+		w.tree = nil
+		w.retries.Add(1)
+		if m := w.metrics; m != nil {
+			m.appends.WithLabelValues("retried").Add(float64(len(reqs)))
+		}
+		w.carefulUntil = time.Now().Add(w.cfg.CarefulFor)
+		for _, r := range reqs {
+			r.rejected = nil
+		}
+		ok, err = w.commitTx(ctx, reqs, true)
+	}
 	if err != nil {
 		w.tree = nil // reload the head next time
 		w.cfg.Logger.Error("ledger: group commit failed", "log", w.cfg.LogID, "records", len(reqs), "err", err)
@@ -239,10 +273,15 @@ func (w *Writer) commit(ctx context.Context, reqs []*request) {
 		}
 		return
 	}
+	rejected := 0
 	for _, r := range reqs {
 		if r.rejected != nil && !r.answered {
 			r.answer(Entry{}, r.rejected)
+			rejected++
 		}
+	}
+	if m := w.metrics; m != nil && rejected > 0 {
+		m.appends.WithLabelValues("rejected").Add(float64(rejected))
 	}
 	for _, p := range ok {
 		p.req.answer(p.e, nil)
@@ -273,9 +312,13 @@ type groupTx struct {
 	w   *Writer
 	ctx context.Context
 	tx  *groupConn
-	t   *frontier
-	b   *pgx.Batch // writes queued, not sent yet
+	t   *frontier  // nil until the head lock's answer is checked (head)
+	b   *pgx.Batch // statements queued, not sent yet (BEGIN and the head lock first)
 	ok  []pending
+	// The head row as the lock read it (set once the batch holding the
+	// lock was sent).
+	size       int64
+	last, root []byte
 	// inserted counts the entries of ok already in ledger_entries (the
 	// rest go with the head move at the end).
 	inserted int
@@ -296,6 +339,41 @@ func (g *groupTx) flush() error {
 	return nil
 }
 
+// head checks the head row the lock read (sent by now, with the first
+// run's reads or on its own) against the cached tree, reloading the tree
+// from the stored hashes when another writer moved the head (or after an
+// error).
+func (g *groupTx) head() error {
+	if g.t != nil {
+		return nil
+	}
+	w := g.w
+	if g.last == nil && g.b.Len() > 0 && g.b.QueuedQueries[0].SQL == "BEGIN" {
+		// Nothing sent the lock yet (a plain record came first).
+		mark := time.Now()
+		if err := g.tx.SendBatch(g.ctx, g.b).Close(); err != nil {
+			return fmt.Errorf("begin and lock head %q: %w", w.cfg.LogID, err)
+		}
+		g.b = &pgx.Batch{}
+		w.metrics.observe(phaseLock, mark)
+	}
+	if g.last == nil {
+		return fmt.Errorf("ledger: the head lock of log %q was not sent (a Batcher's Prepare must send its pending batch)", w.cfg.LogID)
+	}
+	if w.tree == nil || w.tree.size != g.size || !bytes.Equal(w.tree.last[:], g.last) {
+		t, err := loadFrontier(g.size, &dbHashReader{ctx: g.ctx, q: g.tx, logID: w.cfg.LogID})
+		if err != nil {
+			return fmt.Errorf("load head: %w", err)
+		}
+		if r := t.root(); !bytes.Equal(r[:], g.root) || !bytes.Equal(t.last[:], g.last) {
+			return fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, g.size)
+		}
+		w.tree = t
+	}
+	g.t = w.tree.clone()
+	return nil
+}
+
 // entry assigns the next seq to a body and appends its leaf to the tree.
 func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope) Entry {
 	e := Entry{
@@ -311,12 +389,13 @@ func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope)
 	return e
 }
 
-// commitTx runs the group's transaction: lock the head, decide the live
-// records in queue order, then write their entries with the head move and
-// commit. Rejected records are marked and answered by the caller after
-// the transaction; on error the caller answers every record not yet
-// answered.
-func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, error) {
+// commitTx runs the group's transaction: lock the head (the lock goes with
+// the first run's reads), decide the live records in queue order, then
+// write their entries with the head move and commit. Rejected records are
+// marked and answered by the caller after the transaction; on error the
+// caller answers every record not yet answered. A careful group's Batchers
+// read every premise (see Careful).
+func (w *Writer) commitTx(ctx context.Context, reqs []*request, careful bool) ([]pending, error) {
 	t0 := time.Now()
 	conn, err := w.pool.Acquire(ctx)
 	if err != nil {
@@ -326,54 +405,42 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request) ([]pending, erro
 	tx := &groupConn{c: conn}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	size, err := w.lockHead(ctx, tx)
-	if err != nil {
-		return nil, err
+	live, plain := liveRequests(reqs)
+	// A plain Project func runs exactly once: a group holding one is
+	// never run optimistic (and so never run twice).
+	if careful || plain {
+		ctx = context.WithValue(ctx, carefulKey{}, true)
 	}
-	g := &groupTx{w: w, ctx: ctx, tx: tx, t: w.tree.clone(), b: &pgx.Batch{}}
-	w.metrics.observe(phaseLock, t0)
+	g := &groupTx{w: w, ctx: ctx, tx: tx, b: &pgx.Batch{}}
+	g.lockHead()
+	w.metrics.observe(phaseLock, t0) // the connection; the lock goes with the first reads
 
-	if err := g.decide(liveRequests(reqs)); err != nil {
+	if err := g.decide(live); err != nil {
 		return nil, err
 	}
 	if len(g.ok) == 0 {
 		return nil, nil // the deferred ROLLBACK ends the transaction
 	}
-	if err := g.commit(size); err != nil {
+	if err := g.commit(); err != nil {
 		return nil, err
 	}
 	return g.ok, nil
 }
 
-// lockHead sends BEGIN and the head lock in one round trip and returns the
-// log's size, reloading the writer's frontier when the head is not the one
-// it holds (another writer appended, or the last group failed).
-func (w *Writer) lockHead(ctx context.Context, tx *groupConn) (int64, error) {
-	var size int64
-	var last, root []byte
-	start := &pgx.Batch{}
-	start.Queue("BEGIN")
-	start.Queue(sqlLockHead, w.cfg.LogID).QueryRow(func(r pgx.Row) error { return r.Scan(&size, &last, &root) })
-	if err := tx.c.SendBatch(ctx, start).Close(); err != nil {
-		return 0, fmt.Errorf("begin and lock head %q: %w", w.cfg.LogID, err)
-	}
-	if w.tree == nil || w.tree.size != size || !bytes.Equal(w.tree.last[:], last) {
-		t, err := loadFrontier(size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
-		if err != nil {
-			return 0, fmt.Errorf("load head: %w", err)
-		}
-		if r := t.root(); !bytes.Equal(r[:], root) || !bytes.Equal(t.last[:], last) {
-			return 0, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, size)
-		}
-		w.tree = t
-	}
-	return size, nil
+// lockHead queues BEGIN and the head lock. They are sent with the first
+// run's reads (Prepare sends its pending batch), one round trip, or alone
+// before a plain record; the reads run after the lock is granted, so they
+// see every committed group. head checks the head row the lock read
+// before the first seq is assigned.
+func (g *groupTx) lockHead() {
+	g.b.Queue("BEGIN")
+	g.b.Queue(sqlLockHead, g.w.cfg.LogID).QueryRow(func(r pgx.Row) error { return r.Scan(&g.size, &g.last, &g.root) })
 }
 
 // liveRequests answers the records whose caller has given up and returns
-// the rest, in queue order.
-func liveRequests(reqs []*request) []*request {
-	live := make([]*request, 0, len(reqs))
+// the rest, in queue order, and whether one of them is a plain record.
+func liveRequests(reqs []*request) (live []*request, plain bool) {
+	live = make([]*request, 0, len(reqs))
 	for _, req := range reqs {
 		if req.answered {
 			continue
@@ -383,8 +450,9 @@ func liveRequests(reqs []*request) []*request {
 			continue
 		}
 		live = append(live, req)
+		plain = plain || req.rec.Batch == nil
 	}
-	return live
+	return live, plain
 }
 
 // decide takes the records in queue order: a plain record (Project func)
@@ -414,12 +482,14 @@ func (g *groupTx) decide(live []*request) error {
 	return nil
 }
 
-// commit writes the entries not inserted yet, moves the head from size
-// and commits. They go with the last queued projection writes: one round
-// trip. A failed statement skips the rest of the pipeline, COMMIT included.
-func (g *groupTx) commit(size int64) error {
+// commit writes the entries not inserted yet, moves the head from the
+// size the lock read and commits. They go with the last queued projection
+// writes: one round trip. A failed statement skips the rest of the
+// pipeline, COMMIT included.
+func (g *groupTx) commit() error {
 	w := g.w
 	n := len(g.ok)
+	size := g.size
 	rest := g.ok[g.inserted:]
 	args := entryArgs(rest)
 	t := g.t
@@ -475,6 +545,9 @@ func entryArgs(ps []pending) []any {
 // Project sees every earlier entry, not only its projections (a period
 // close asks which entries came after its snapshot).
 func (g *groupTx) plain(req *request) error {
+	if err := g.head(); err != nil {
+		return err
+	}
 	if len(g.ok) > g.inserted {
 		g.b.Queue(sqlInsertEntries, append([]any{g.w.cfg.LogID}, entryArgs(g.ok[g.inserted:])...)...)
 		g.inserted = len(g.ok)
@@ -527,6 +600,9 @@ func (g *groupTx) run(bt Batcher, run []*request) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("prepare %s: %w", run[0].rec.Kind, err)
 	}
+	if err := g.head(); err != nil {
+		return 0, err
+	}
 	var acc []Accepted
 	for i, p := range preps {
 		req := run[i]
@@ -575,9 +651,13 @@ func project(req *request, tx pgx.Tx, e Entry) (err error) {
 // transaction.
 func (w *Writer) reject(req *request, kind string, perr error) {
 	req.rejected = fmt.Errorf("ledger: append %s: %w", kind, perr)
-	if w.metrics != nil {
-		w.metrics.appends.WithLabelValues("rejected").Inc()
-	}
+}
+
+// isUniqueViolation tells whether a group failed on a unique index
+// (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // Appender is the write path of the ledger as the domain packages use it;

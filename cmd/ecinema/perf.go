@@ -94,12 +94,14 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 				time.Sleep(*dur / 3)
 				p.profile(ctx, env, filepath.Join(*profDir, name+".cpu.pprof"), 10)
 			}()
+			defer profileSelf(env, filepath.Join(*profDir, name+".loadgen.cpu.pprof"))()
 			p.resetStatements(ctx)
 		}
-		before := p.writerPhases()
+		before, cpu0 := p.writerPhases(), p.cpu()
 		res, err := loadgen.Run(ctx, cfg)
 		if err == nil {
 			out.row("… writer, during it", p.writerPhases().since(before))
+			out.row("… CPU, during it", p.cpu().perTicket(cpu0, res.Tickets))
 		}
 		prof.Wait()
 		if err == nil && *profDir != "" {
