@@ -39,7 +39,44 @@ import (
 var (
 	salesRun   = &salesBatcher{}
 	refundsRun = &refundsBatcher{}
+	serialRun  = &oneByOne{}
 )
+
+// serialReq is a rarely written record (a venue version, a key rotation)
+// decided alone under the head lock from what it reads there.
+type serialReq interface {
+	// decide returns the record's body, or a rejection in Prepared.Err; an
+	// error fails the group.
+	decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error)
+	// project writes the accepted entry's projections from its body.
+	project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error
+}
+
+// oneByOne decides the first record of a run alone (the writer calls it
+// again for the rest, each seeing the writes of the ones before).
+type oneByOne struct{}
+
+func (oneByOne) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("ticketing: pending writes: %w", err)
+		}
+	}
+	p, err := in[0].(serialReq).decide(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return []ledger.Prepared{p}, nil
+}
+
+func (oneByOne) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
+	for _, a := range acc {
+		if err := a.Request.(serialReq).project(ctx, tx, a.Entry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 const (
 	sqlIdemFind = `SELECT u.key_id, u.idem_key, i.request_hash FROM unnest($1::text[], $2::text[]) AS u(key_id, idem_key)

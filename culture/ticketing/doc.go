@@ -76,10 +76,13 @@
 // # Exactly once at the gate
 //
 // A ticket admits at most `admissions` times (1 for a ticket, more for a
-// pass). An online check-in is admitted by one conditional UPDATE
-// (admitted < admissions, not refunded) inside the writer's transaction,
-// which holds the ledger head lock: of any number of concurrent scans of a
-// one-admission ticket exactly one commits an entry and answers admitted,
+// pass). Check-ins and gate batches are decided on the writer's group path
+// (checkinsBatcher): the code is verified before (a pure check), the
+// admission under the ledger head lock against the register as it stands
+// there, scans of a run in order, and the admission is written with a
+// conditional UPDATE that fails the group if it did not fit: of any number
+// of concurrent scans of a one-admission ticket exactly one commits an
+// entry and answers admitted,
 // the others 409 already_admitted naming when and at which gate, and store
 // nothing. Scans carry (device, nonce): a replayed nonce answers the first
 // result without a new entry. An offline batch is one entry whose body
@@ -88,6 +91,12 @@
 // earlier in the batch) is recorded as duplicate_offline, never admitted
 // twice, and never dropped. The gate tool (ecinema gate) uploads only the
 // scans it admitted; the ones it refused let nobody in.
+//
+// Venue versions and key rotations are decided alone under the head lock
+// (oneByOne): whether a venue is new (and so gets the key generated with
+// the request), whether its body is unchanged, and which key a rotation
+// retires are read there. No write of this package plans outside the lock
+// and re-checks or retries.
 //
 // # Caches
 //

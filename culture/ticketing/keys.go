@@ -82,42 +82,50 @@ func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (Publ
 	if s.cfg.Sealer == nil {
 		return PublicKey{}, ErrNoSigningKey
 	}
-	if _, err := s.Venue(ctx, venueID); err != nil {
+	kb, sealed, err := s.newKey(venueID)
+	if err != nil {
 		return PublicKey{}, err
 	}
-	for range maxAttempts {
-		var old string
-		if err := s.pool.QueryRow(ctx, sqlVenueKeyOf, venueID).Scan(&old); err != nil {
-			return PublicKey{}, fmt.Errorf("ticketing: current key of %s: %w", venueID, err)
-		}
-		kb, sealed, err := s.newKey(venueID)
-		if err != nil {
-			return PublicKey{}, err
-		}
-		kb.Retires = old
-		_, err = s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Body: kb,
-			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				var cur string
-				if err := tx.QueryRow(ctx, sqlVenueKeyOf, venueID).Scan(&cur); err != nil || cur != old {
-					return &errStale{why: "key rotated meanwhile"}
-				}
-				if _, err := tx.Exec(ctx, sqlKeySecret, kb.KID, sealed); err != nil {
-					return fmt.Errorf("store sealed key: %w", err)
-				}
-				return applyKey(ctx, tx, e, kb)
-			}})
-		if isStale(err) {
-			continue
-		}
-		if err != nil {
-			return PublicKey{}, asRuleError(err)
-		}
-		s.keyCache.Delete("venue:" + venueID)
-		s.trust.Store(nil)
-		from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
-		return PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}, nil
+	r := &keyReq{venueID: venueID, body: kb, sealed: sealed}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Batch: serialRun, Request: r}); err != nil {
+		return PublicKey{}, asRuleError(err)
 	}
-	return PublicKey{}, fmt.Errorf("ticketing: rotate key of %s: premises kept changing", venueID)
+	s.keyCache.Delete("venue:" + venueID)
+	s.trust.Store(nil)
+	from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
+	return PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}, nil
+}
+
+// keyReq is a key rotation on its way through the writer: the key it
+// retires is the venue's current one under the head lock.
+type keyReq struct {
+	venueID string
+	body    keyBody
+	sealed  []byte
+}
+
+func (r *keyReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	var cur string
+	err := tx.QueryRow(ctx, sqlVenueKeyOf, r.venueID).Scan(&cur)
+	if errors.Is(err, pgx.ErrNoRows) { // every venue is created with a key
+		return ledger.Prepared{Err: newErr(ErrNotFound, "venue %q not found", r.venueID)}, nil
+	}
+	if err != nil {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: current key of %s: %w", r.venueID, err)
+	}
+	r.body.Retires = cur
+	return ledger.Prepared{Body: r.body}, nil
+}
+
+func (r *keyReq) project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	var body keyBody
+	if err := decodeEntryBody(e, &body); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, sqlKeySecret, body.KID, r.sealed); err != nil {
+		return fmt.Errorf("store sealed key: %w", err)
+	}
+	return applyKey(ctx, tx, e, body)
 }
 
 // signingKey is a venue's current private key, opened once and cached.

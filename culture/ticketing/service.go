@@ -116,20 +116,6 @@ const (
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// maxAttempts bounds the retries of an append whose premises changed
-// between the read and the writer's transaction.
-const maxAttempts = 5
-
-// errStale asks the caller to read again and retry.
-type errStale struct{ why string }
-
-func (e *errStale) Error() string { return "ticketing: stale premise: " + e.why }
-
-func isStale(err error) bool {
-	var s *errStale
-	return errors.As(err, &s)
-}
-
 // --- versions -------------------------------------------------------------
 
 const (

@@ -141,57 +141,81 @@ func (s *Service) PutVenue(ctx context.Context, c Caller, id string, v Venue) (V
 		v.Version = ver
 		return v, err
 	}
-	body := venueBody{Venue: v}
-	_, err := s.Venue(ctx, id)
-	var sealed []byte
-	switch {
-	case errors.Is(err, ErrNotFound):
-		if s.cfg.Sealer == nil {
-			return Venue{}, ErrNoSigningKey
-		}
-		kb, sl, err := s.newKey(id)
+	r := &venueReq{svc: s, id: id, body: venueBody{Venue: v}}
+	if s.cfg.Sealer != nil {
+		kb, sealed, err := s.newKey(id)
 		if err != nil {
 			return Venue{}, err
 		}
-		body.SigningKey, sealed = &kb, sl
-	case err != nil:
-		return Venue{}, err
+		r.key, r.sealed = &kb, sealed
 	}
-	var version int
-	rec := ledger.Record{Kind: KindVenue, Actor: c.KeyID, Body: body,
-		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			if body.SigningKey != nil {
-				var kid string
-				err := tx.QueryRow(ctx, sqlVenueKeyOf, id).Scan(&kid)
-				if err == nil {
-					return &errStale{why: "venue created meanwhile"}
-				}
-				if !errors.Is(err, pgx.ErrNoRows) {
-					return err
-				}
-				if _, err := tx.Exec(ctx, sqlKeySecret, body.SigningKey.KID, sealed); err != nil {
-					return fmt.Errorf("store sealed key: %w", err)
-				}
-			}
-			var err error
-			version, err = applyVenue(ctx, tx, e, body)
-			return err
-		}}
-	for range maxAttempts {
-		_, err := s.app.Append(ctx, rec)
-		if err == nil {
-			s.trust.Store(nil)
-			v.Version = version
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindVenue, Actor: c.KeyID, Batch: serialRun, Request: r}); err != nil {
+		var u *errUnchanged
+		if errors.As(err, &u) {
+			v.Version = u.version
 			return v, nil
 		}
-		if !isStale(err) {
-			return Venue{}, asRuleError(err)
-		}
-		// Created by a concurrent PUT: append as a new version without a key.
-		body.SigningKey = nil
-		rec.Body = body
+		return Venue{}, asRuleError(err)
 	}
-	return Venue{}, fmt.Errorf("ticketing: venue %s: premises kept changing", id)
+	s.trust.Store(nil)
+	v.Version = r.version
+	return v, nil
+}
+
+// venueReq is a venue version on its way through the writer: a new venue
+// gets the key generated beside the request, decided under the head lock.
+type venueReq struct {
+	svc     *Service
+	id      string
+	body    venueBody
+	key     *keyBody // generated before the append; used only for a new venue
+	sealed  []byte
+	version int // set by project
+}
+
+// errUnchanged: the venue's current version has this body; nothing is written.
+type errUnchanged struct{ version int }
+
+func (e *errUnchanged) Error() string { return "ticketing: unchanged" }
+
+func (r *venueReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	var v int
+	err := tx.QueryRow(ctx, sqlLatestSame, "venue", r.id, mustJSON(r.body.Venue)).Scan(&v)
+	if err == nil {
+		return ledger.Prepared{Err: &errUnchanged{version: v}}, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: compare version: %w", err)
+	}
+	var kid string
+	err = tx.QueryRow(ctx, sqlVenueKeyOf, r.id).Scan(&kid)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		if r.key == nil {
+			return ledger.Prepared{Err: ErrNoSigningKey}, nil
+		}
+		r.body.SigningKey = r.key
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("ticketing: current key of %s: %w", r.id, err)
+	default:
+		r.body.SigningKey = nil
+	}
+	return ledger.Prepared{Body: r.body}, nil
+}
+
+func (r *venueReq) project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	var body venueBody
+	if err := decodeEntryBody(e, &body); err != nil {
+		return err
+	}
+	if body.SigningKey != nil {
+		if _, err := tx.Exec(ctx, sqlKeySecret, body.SigningKey.KID, r.sealed); err != nil {
+			return fmt.Errorf("store sealed key: %w", err)
+		}
+	}
+	var err error
+	r.version, err = applyVenue(ctx, tx, e, body)
+	return err
 }
 
 // newKey generates a signing key for venueID valid from now (whole seconds,
