@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 // deepTables are the settlement projections DeepCheck rebuilds from the
@@ -215,7 +216,7 @@ func checkFrozen(ctx context.Context, tx pgx.Tx) error {
 	}
 	type stored struct {
 		period     time.Time
-		party      Party
+		party      registry.Party
 		js, hash   string
 		kind, name *string
 		bin        *string

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ecinema/i18n"
+	"ecinema/registry"
 )
 
 // label is the readable name of a column or a phrase of the documents, in
@@ -74,10 +75,10 @@ var labels = map[string]i18n.Text{
 	"pay_rh":         {KK: "Құқық иесіне төленетін сома", RU: "Сумма к выплате правообладателю", EN: "Amount payable to the rights holder"},
 	"pay_rh_n":       {KK: "авторлық сыйақы қорындағы үлесі", RU: "доля в фонде роялти", EN: "its share of the royalty pools"},
 
-	"producer":      {KK: "продюсер", RU: "продюсер", EN: "producer"},
-	"distributor":   {KK: "прокатшы", RU: "прокатчик", EN: "distributor"},
-	"exhibitor":     {KK: "кинотеатр", RU: "кинотеатр", EN: "exhibitor"},
-	"rights_holder": {KK: "құқық иесі", RU: "правообладатель", EN: "rights holder"},
+	registry.KindProducer:     {KK: "продюсер", RU: "продюсер", EN: "producer"},
+	registry.KindDistributor:  {KK: "прокатшы", RU: "прокатчик", EN: "distributor"},
+	registry.KindExhibitor:    {KK: "кинотеатр", RU: "кинотеатр", EN: "exhibitor"},
+	registry.KindRightsHolder: {KK: "құқық иесі", RU: "правообладатель", EN: "rights holder"},
 }
 
 // tr returns the label of key in l (the key itself when unknown).

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 
 	"ecinema/i18n"
+	"ecinema/registry"
 )
 
 // Page geometry of the PDF statement: A4 landscape, mm.
@@ -151,11 +152,11 @@ func (d *pdfDoc) header() {
 // payable is the headline amount of the statement and its explanation.
 func (d *pdfDoc) payable(t Totals) (label string, amount decimal.Decimal, note string) {
 	switch d.st.Party.Kind {
-	case "rights_holder":
+	case registry.KindRightsHolder:
 		return tr(d.l, "pay_rh"), t.RoyaltyAmount, tr(d.l, "pay_rh_n")
-	case "exhibitor":
+	case registry.KindExhibitor:
 		return tr(d.l, "pay_exh"), t.Rental(), fmt.Sprintf(tr(d.l, "pay_exh_n"), d.money(t.Royalty))
-	case "distributor":
+	case registry.KindDistributor:
 		return tr(d.l, "pay_dist"), t.ProducerShare,
 			fmt.Sprintf(tr(d.l, "pay_dist_n"), d.money(t.Rental()), d.money(t.DistributionFee.Add(t.Recoupment)))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"ecinema/kztime"
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 const (
@@ -252,8 +253,8 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time, ledgerS
 	if err != nil {
 		return nil, fmt.Errorf("settlement: parties: %w", err)
 	}
-	parties, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Party, error) {
-		var p Party
+	parties, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Party, error) {
+		var p registry.Party
 		err := r.Scan(&p.ID, &p.Kind, &p.Name, &p.BIN)
 		return p, err
 	})
@@ -261,7 +262,7 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time, ledgerS
 		return nil, fmt.Errorf("settlement: parties: %w", err)
 	}
 	sort.Slice(parties, func(i, j int) bool { return parties[i].ID < parties[j].ID })
-	gross := totalsOf(&Statement{Party: Party{Kind: "all"}, Lines: res.lines})
+	gross := totalsOf(&Statement{Party: registry.Party{Kind: "all"}, Lines: res.lines})
 	snap.body = CloseBody{Period: month(period), LedgerSize: ledgerSize, Lines: len(res.lines), Gross: money(gross.Gross), Parties: []PartyTotal{}}
 	for _, p := range parties {
 		st := &Statement{Party: p, From: period, To: monthEnd(period)}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 // Errors of settlement; api/errors.go maps them.
@@ -50,27 +51,19 @@ const (
 	sqlClosedList       = `SELECT period, entry_seq, closed_at, lines, body FROM settlement_periods ORDER BY period`
 )
 
-// Party is the party a statement is for.
-type Party struct {
-	ID   string
-	Kind string
-	Name string
-	BIN  string
-}
-
 // PartyByID reads a party.
-func (s *Service) PartyByID(ctx context.Context, id string) (Party, error) {
+func (s *Service) PartyByID(ctx context.Context, id string) (registry.Party, error) {
 	return partyByID(ctx, s.pool, id)
 }
 
-func partyByID(ctx context.Context, q querier, id string) (Party, error) {
-	var p Party
+func partyByID(ctx context.Context, q querier, id string) (registry.Party, error) {
+	var p registry.Party
 	err := q.QueryRow(ctx, sqlParty, id).Scan(&p.ID, &p.Kind, &p.Name, &p.BIN)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Party{}, fmt.Errorf("%w: %s", ErrPartyNotFound, id)
+		return registry.Party{}, fmt.Errorf("%w: %s", ErrPartyNotFound, id)
 	}
 	if err != nil {
-		return Party{}, fmt.Errorf("settlement: party %s: %w", id, err)
+		return registry.Party{}, fmt.Errorf("settlement: party %s: %w", id, err)
 	}
 	return p, nil
 }
@@ -78,13 +71,13 @@ func partyByID(ctx context.Context, q querier, id string) (Party, error) {
 // filmsOf returns the films whose lines may appear on the statement of a
 // producer, distributor or rights holder (an exhibitor's statement is read
 // by its cinemas instead).
-func filmsOf(ctx context.Context, q querier, p Party) ([]string, error) {
+func filmsOf(ctx context.Context, q querier, p registry.Party) ([]string, error) {
 	switch p.Kind {
-	case "producer":
+	case registry.KindProducer:
 		return strings1(ctx, q, sqlProducerFilms, p.ID)
-	case "distributor":
+	case registry.KindDistributor:
 		return strings1(ctx, q, sqlDistributorFilms, p.ID)
-	case "rights_holder":
+	case registry.KindRightsHolder:
 		return strings1(ctx, q, sqlHolderFilms, p.ID)
 	}
 	return nil, fmt.Errorf("settlement: no films for party kind %q", p.Kind)

@@ -13,6 +13,7 @@ import (
 
 	"ecinema/i18n"
 	"ecinema/ledger"
+	"ecinema/registry"
 	"ecinema/validate"
 )
 
@@ -107,7 +108,7 @@ func (t Totals) Rental() decimal.Decimal { return t.DistributionFee.Add(t.Produc
 // Statement is a party's settlement over whole months. A rights holder's
 // statement holds royalty lines only; everyone else's holds full lines.
 type Statement struct {
-	Party        Party
+	Party        registry.Party
 	From, To     time.Time // first day of the first month, last day of the last
 	Periods      []PeriodStatus
 	Lines        []Line
@@ -157,10 +158,10 @@ func (f FilmRef) Remaining() decimal.Decimal {
 // ShowsRecoupment reports whether the statement shows recoupment and
 // producer_share: the distributor's recovery is between distributor and
 // producer, so exhibitor statements leave it out.
-func (st *Statement) ShowsRecoupment() bool { return st.Party.Kind != "exhibitor" }
+func (st *Statement) ShowsRecoupment() bool { return st.Party.Kind != registry.KindExhibitor }
 
 // IsRoyalty reports whether this is a rights holder's royalty statement.
-func (st *Statement) IsRoyalty() bool { return st.Party.Kind == "rights_holder" }
+func (st *Statement) IsRoyalty() bool { return st.Party.Kind == registry.KindRightsHolder }
 
 // ValidateStatementQuery checks the query's dates.
 func ValidateStatementQuery(q StatementQuery) error {
@@ -252,7 +253,7 @@ func (st *Statement) addRefs(ctx context.Context, q querier) error {
 	return rows.Err()
 }
 
-func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, cinemaID string) (*Statement, error) {
+func statement(ctx context.Context, q querier, p registry.Party, fromM, toM time.Time, cinemaID string) (*Statement, error) {
 	st := &Statement{Party: p, From: fromM, To: monthEnd(toM)}
 	h, err := horizon(ctx, q)
 	if err != nil {
@@ -300,7 +301,7 @@ func statement(ctx context.Context, q querier, p Party, fromM, toM time.Time, ci
 	// Open months.
 	if h.IsZero() || toM.After(h) {
 		var films, cinemas []string
-		if p.Kind == "exhibitor" {
+		if p.Kind == registry.KindExhibitor {
 			// Only its cinemas' rows: no cross-cinema recoupment to compute.
 			cinemas, err = strings1(ctx, q, sqlExhibitorCinemas, p.ID)
 		} else {
@@ -358,15 +359,15 @@ func (st *Statement) finish() {
 }
 
 // partyLine reports whether a line belongs on p's statement.
-func partyLine(p Party, l *Line) bool {
+func partyLine(p registry.Party, l *Line) bool {
 	switch p.Kind {
-	case "producer":
+	case registry.KindProducer:
 		return l.ProducerID == p.ID
-	case "distributor":
+	case registry.KindDistributor:
 		return l.DistributorID == p.ID
-	case "exhibitor":
+	case registry.KindExhibitor:
 		return l.ExhibitorID == p.ID
-	case "rights_holder":
+	case registry.KindRightsHolder:
 		for _, r := range l.Royalties {
 			if r.PartyID == p.ID {
 				return true
@@ -376,7 +377,7 @@ func partyLine(p Party, l *Line) bool {
 	return false
 }
 
-func frozenLines(ctx context.Context, q querier, p Party, fromM, toM time.Time) ([]Line, error) {
+func frozenLines(ctx context.Context, q querier, p registry.Party, fromM, toM time.Time) ([]Line, error) {
 	rows, err := q.Query(ctx, sqlFrozenLines, fromM, toM, p.Kind, p.ID)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: frozen lines: %w", err)
@@ -596,7 +597,7 @@ func lineJSON(l *Line, recoupment bool) LineJSON {
 // totalsJSON is the totals object; its canonical encoding is what a
 // period_close entry hashes.
 func totalsJSON(kind string, t Totals) map[string]any {
-	if kind == "rights_holder" {
+	if kind == registry.KindRightsHolder {
 		return map[string]any{"lines": t.Lines, "royalty": money(t.RoyaltyAmount)}
 	}
 	m := map[string]any{
@@ -604,7 +605,7 @@ func totalsJSON(kind string, t Totals) map[string]any {
 		"royalty": money(t.Royalty), "exhibitor_share": money(t.ExhibitorShare), "distribution_fee": money(t.DistributionFee),
 		"producer_gross": money(t.ProducerGross), "recoupment": money(t.Recoupment), "producer_share": money(t.ProducerShare),
 	}
-	if kind == "exhibitor" {
+	if kind == registry.KindExhibitor {
 		delete(m, "recoupment")
 		delete(m, "producer_share")
 	}

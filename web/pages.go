@@ -204,7 +204,7 @@ func (p *Pages) BoxOfficeCSV() echo.HandlerFunc {
 func containsRole(roles []apikey.Role, r apikey.Role) bool { return slices.Contains(roles, r) }
 
 type statementsData struct {
-	Parties   []settlement.Party
+	Parties   []registry.Party
 	Party     string
 	Month     string
 	Statement *settlement.Statement
@@ -214,7 +214,7 @@ type statementsData struct {
 // statementParties lists the parties a principal may pick: its own party
 // (or, for a cinema-scoped exhibitor key, its cinema's owner); every party
 // for the national roles.
-func (p *Pages) statementParties(ctx context.Context, pr apikey.Principal) ([]settlement.Party, error) {
+func (p *Pages) statementParties(ctx context.Context, pr apikey.Principal) ([]registry.Party, error) {
 	own := pr.PartyID
 	if pr.Role == apikey.RoleExhibitor && own == "" {
 		owner, err := p.d.Settlement.ExhibitorOf(ctx, pr.CinemaID)
@@ -228,18 +228,16 @@ func (p *Pages) statementParties(ctx context.Context, pr apikey.Principal) ([]se
 		if err != nil {
 			return nil, err
 		}
-		return []settlement.Party{party}, nil
+		return []registry.Party{party}, nil
 	}
-	var out []settlement.Party
+	var out []registry.Party
 	page := registry.Page{Limit: 500}
 	for {
 		ps, next, err := p.d.Registry.Parties(ctx, page)
 		if err != nil {
 			return nil, err
 		}
-		for _, rp := range ps {
-			out = append(out, settlement.Party{ID: rp.ID, Kind: rp.Kind, Name: rp.Name, BIN: rp.BIN})
-		}
+		out = append(out, ps...)
 		if next == "" {
 			return out, nil
 		}
@@ -248,7 +246,7 @@ func (p *Pages) statementParties(ctx context.Context, pr apikey.Principal) ([]se
 }
 
 // statementQuery reads party and month and applies the API's scope rule.
-func (p *Pages) statementQuery(c echo.Context, pr apikey.Principal, parties []settlement.Party) (statementsData, *settlement.StatementQuery, error) {
+func (p *Pages) statementQuery(c echo.Context, pr apikey.Principal, parties []registry.Party) (statementsData, *settlement.StatementQuery, error) {
 	d := statementsData{Parties: parties, Party: c.QueryParam("party"), Month: c.QueryParam("month")}
 	if d.Party == "" && len(parties) == 1 {
 		d.Party = parties[0].ID
