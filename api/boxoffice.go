@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -78,16 +77,6 @@ func optional(s string) *string {
 	return &s
 }
 
-// boxofficeQueryError turns the service's parameter error into the common
-// 400 shape with the field named.
-func boxofficeQueryError(err error) error {
-	var qe *boxoffice.QueryError
-	if errors.As(err, &qe) {
-		return &validate.Errors{Fields: []validate.FieldError{{Field: qe.Field, Code: qe.Code, Message: qe.Message}}}
-	}
-	return err
-}
-
 func queryDate(c echo.Context, ve *validate.Errors, field string, required bool) time.Time {
 	s := c.QueryParam(field)
 	if s == "" {
@@ -144,14 +133,14 @@ func handleBoxOfficeRankings(svc *boxoffice.Service) echo.HandlerFunc {
 		}
 		p, err := boxoffice.NewPeriod(kind, day, from, to)
 		if err != nil {
-			return boxofficeQueryError(err)
+			return err
 		}
 		r, err := svc.Rankings(c.Request().Context(), boxoffice.RankingsQuery{
 			Period: p, By: boxoffice.By(c.QueryParam("by")), Limit: limit,
 			Region: c.QueryParam("region"), Origin: c.QueryParam("origin"),
 		})
 		if err != nil {
-			return boxofficeQueryError(err)
+			return err
 		}
 		if format != "json" {
 			l := requestLang(c)
@@ -229,7 +218,7 @@ func handleBoxOfficeShare(svc *boxoffice.Service) echo.HandlerFunc {
 		}
 		r, err := svc.Share(c.Request().Context(), boxoffice.ShareQuery{From: from, To: to, GroupBy: groupBy, Region: c.QueryParam("region")})
 		if err != nil {
-			return boxofficeQueryError(err)
+			return err
 		}
 		if format != "json" {
 			l := requestLang(c)
@@ -291,7 +280,7 @@ func handleFilmDaily(svc *boxoffice.Service) echo.HandlerFunc {
 		}
 		d, err := svc.FilmDaily(c.Request().Context(), boxoffice.DailyQuery{FilmID: c.Param("id"), From: from, To: to, Region: c.QueryParam("region")})
 		if err != nil {
-			return boxofficeQueryError(err)
+			return err
 		}
 		out := struct {
 			FilmID string           `json:"film_id"`

@@ -12,6 +12,10 @@
 //   - Every /v1 route except the public ledger checkpoint and public key needs
 //     a Bearer API key; allow() checks the role, handlers check the object
 //     scope (a pos key's cinema, a producer key's party).
+//   - Every refusal is a *validate.Errors (the one error type of bad input)
+//     or a domain error class, mapped by the one table in errors.go; no
+//     handler translates a domain error itself.
 //   - A 5xx never leaks internals: the client gets the request id, the log
-//     gets the error.
+//     gets the error (TestInternalErrorsDoNotLeak). A failed lookup behind a
+//     scope decision is a failure, not a 403 (TestScopeLookupFailureIsNotForbidden).
 package api

@@ -28,9 +28,23 @@ import (
 	"ecinema/validate"
 )
 
+// Errors of the API itself; each has its row in errorTable.
+var (
+	// errRateLimited is a key over its request rate.
+	errRateLimited = errors.New("too many requests for this API key; retry after the Retry-After seconds")
+	// errNotReady is /readyz refusing: draining, or a failed check.
+	errNotReady = errors.New("not ready")
+	// errInvalidIIIF is a IIIF Image API request outside what is served.
+	errInvalidIIIF = errors.New("invalid IIIF request")
+)
+
 // errorTable is the one place where domain errors become HTTP statuses and
 // codes. The first entry that errors.Is matches wins; the message is the
-// error's own text, which domain packages write for the client.
+// error's own text, which domain packages write for the client. A refusal
+// is a *validate.Errors (the one error type of bad input): it unwraps to its
+// class, which finds its row, and its fields become the details (a field
+// without a code takes the row's). Anything no row matches is a real
+// failure: 500, logged, never shown.
 var errorTable = []struct {
 	err    error
 	status int
@@ -43,7 +57,12 @@ var errorTable = []struct {
 	{errDBUnavailable, http.StatusServiceUnavailable, "database_unavailable"},
 	{errBulkBusy, http.StatusServiceUnavailable, "bulk_readers_busy"},
 	{ledger.ErrWriterClosed, http.StatusServiceUnavailable, "shutting_down"},
+	{validate.ErrInvalid, http.StatusBadRequest, "invalid_request"},
+	{validate.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json"},
+	{errRateLimited, http.StatusTooManyRequests, "rate_limited"},
+	{errNotReady, http.StatusServiceUnavailable, "not_ready"},
+	{errInvalidIIIF, http.StatusBadRequest, "invalid_iiif_request"},
 	{registry.ErrNotFound, http.StatusNotFound, "not_found"},
 	{archive.ErrNotFound, http.StatusNotFound, "not_found"},
 	{archive.ErrWithdrawn, http.StatusConflict, "withdrawn"},
@@ -56,7 +75,6 @@ var errorTable = []struct {
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{registry.ErrHallInUse, http.StatusConflict, "hall_in_use"},
 	{registry.ErrPartyInUse, http.StatusConflict, "party_in_use"},
-	{boxoffice.ErrInvalidQuery, http.StatusBadRequest, "invalid_query"},
 	{ingest.ErrMalformed, http.StatusBadRequest, "malformed_json"},
 	{ingest.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},
 	{ingest.ErrBadAnomalyQuery, http.StatusBadRequest, "invalid_query"},
@@ -202,9 +220,17 @@ type scanRefusal struct {
 }
 
 type errorDetail struct {
-	Code    string                `json:"code"`
-	Message string                `json:"message"`
-	Details []validate.FieldError `json:"details"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Details []errorField `json:"details"`
+}
+
+// errorField is one detail of an error answer: a validate.FieldError on
+// the wire.
+type errorField struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // handleError writes err in the error shape and logs server faults.
@@ -248,38 +274,36 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 func (s *Server) classify(err error) (int, errorBody) {
-	body := func(code, msg string, details []validate.FieldError) errorBody {
+	body := func(code, msg string, details []errorField) errorBody {
 		if details == nil {
-			details = []validate.FieldError{}
+			details = []errorField{}
 		}
 		return errorBody{Error: errorDetail{Code: code, Message: msg, Details: details}}
 	}
-	var verr *validate.Errors
-	if errors.As(err, &verr) {
-		return http.StatusBadRequest, body("invalid_request", "the request has invalid fields", verr.Fields)
-	}
-	var coded *codedError
-	if errors.As(err, &coded) {
-		return coded.status, body(coded.code, coded.msg, coded.details)
-	}
 	for _, row := range errorTable {
-		if errors.Is(err, row.err) {
-			var details []validate.FieldError
-			var f fielded
-			var dd detailed
-			if errors.As(err, &dd) && len(dd.Details()) > 0 {
-				details = dd.Details()
-			} else if errors.As(err, &f) && f.FieldName() != "" {
-				details = []validate.FieldError{{Field: f.FieldName(), Code: row.code, Message: err.Error()}}
-			}
-			b := body(row.code, err.Error(), details)
-			var r *ticketing.Refusal
-			if errors.As(err, &r) {
-				b.Error.Code = r.Result
-				b.scanRefusal = &scanRefusal{Result: r.Result, TicketID: r.TicketID, AdmittedAt: r.AdmittedAt, Gate: r.Gate}
-			}
-			return row.status, b
+		if !errors.Is(err, row.err) {
+			continue
 		}
+		msg, details := err.Error(), []errorField(nil)
+		var ve *validate.Errors
+		if errors.As(err, &ve) {
+			if ve.Message == "" {
+				msg = "the request has invalid fields"
+			}
+			for _, f := range ve.Fields {
+				if f.Code == "" {
+					f.Code = row.code
+				}
+				details = append(details, errorField(f))
+			}
+		}
+		b := body(row.code, msg, details)
+		var r *ticketing.Refusal
+		if errors.As(err, &r) {
+			b.Error.Code = r.Result
+			b.scanRefusal = &scanRefusal{Result: r.Result, TicketID: r.TicketID, AdmittedAt: r.AdmittedAt, Gate: r.Gate}
+		}
+		return row.status, b
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -303,31 +327,12 @@ func (s *Server) classify(err error) (int, errorBody) {
 	return http.StatusInternalServerError, body("internal", "internal error; the request id identifies it in the logs", nil)
 }
 
-// fielded is a domain error that names the request field at fault; the
-// field goes into the error's details.
-type fielded interface{ FieldName() string }
-
-// detailed is a domain error that lists several reasons (each a field, a
-// code and a message), such as the reasons an applicant is not eligible.
-type detailed interface {
-	Details() []validate.FieldError
-}
-
-// badQuery is a 400 invalid_query naming the query parameter at fault.
+// badQuery is a 400 invalid_query naming the query (or path) parameter at
+// fault.
 func badQuery(field, msg string) error {
-	return &codedError{http.StatusBadRequest, "invalid_query", field + " " + msg,
-		[]validate.FieldError{{Field: field, Code: "invalid", Message: msg}}}
+	return &validate.Errors{Class: validate.ErrInvalidQuery, Message: field + " " + msg,
+		Fields: []validate.FieldError{{Field: field, Code: "invalid", Message: msg}}}
 }
-
-// codedError is an error a handler builds with its own status and code.
-type codedError struct {
-	status  int
-	code    string
-	msg     string
-	details []validate.FieldError
-}
-
-func (e *codedError) Error() string { return e.msg }
 
 // errMalformedJSON is a body that cannot be decoded.
 var errMalformedJSON = errors.New("the body is not valid JSON of the expected shape")
@@ -347,7 +352,7 @@ func decodeJSON(c echo.Context, v any) error {
 		if errors.As(err, &he) {
 			return he // the body is over the limit: 413
 		}
-		return &codedError{http.StatusBadRequest, "malformed_json", "trailing data after the JSON body", nil}
+		return &validate.Errors{Class: errMalformedJSON, Message: "trailing data after the JSON body"}
 	}
 	return nil
 }
@@ -359,8 +364,8 @@ func decodeError(err error) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return &codedError{http.StatusBadRequest, "invalid_request", "a field has the wrong type",
-			[]validate.FieldError{{Field: typeErr.Field, Code: "wrong_type", Message: "must be " + typeErr.Type.String()}}}
+		return &validate.Errors{Message: "a field has the wrong type",
+			Fields: []validate.FieldError{{Field: typeErr.Field, Code: "wrong_type", Message: "must be " + typeErr.Type.String()}}}
 	}
 	const unknown = "json: unknown field "
 	if msg := err.Error(); len(msg) > len(unknown) && msg[:len(unknown)] == unknown {
@@ -368,8 +373,8 @@ func decodeError(err error) error {
 		if len(field) >= 2 {
 			field = field[1 : len(field)-1]
 		}
-		return &codedError{http.StatusBadRequest, "invalid_request", "unknown field " + field,
-			[]validate.FieldError{{Field: field, Code: "unknown_field", Message: "is not a field of this request"}}}
+		return &validate.Errors{Message: "unknown field " + field,
+			Fields: []validate.FieldError{{Field: field, Code: "unknown_field", Message: "is not a field of this request"}}}
 	}
 	return fmt.Errorf("%w: %v", errMalformedJSON, err)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"ecinema/ledger"
+	"ecinema/validate"
 )
 
 func handleLivez() echo.HandlerFunc {
@@ -27,7 +28,7 @@ func handleLivez() echo.HandlerFunc {
 func (s *Server) handleReadyz() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		notReady := func(msg string) error {
-			return &codedError{http.StatusServiceUnavailable, "not_ready", msg, nil}
+			return validate.Refuse(errNotReady, "", "%s", msg)
 		}
 		if s.draining.Load() {
 			return notReady("draining: the server is shutting down")

@@ -64,8 +64,8 @@ func cleanInput(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func inputError(field, problem string) error {
-	return &codedError{http.StatusBadRequest, "invalid_request", field + " " + problem,
-		[]validate.FieldError{{Field: field, Code: "invalid_text", Message: problem}}}
+	return &validate.Errors{Message: field + " " + problem,
+		Fields: []validate.FieldError{{Field: field, Code: "invalid_text", Message: problem}}}
 }
 
 // escapedControl returns the first \u escape in a JSON text that decodes to

@@ -164,8 +164,8 @@ func handleLedgerEntry(d *LedgerDeps) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		seq, err := strconv.ParseInt(c.Param("seq"), 10, 64)
 		if err != nil || seq < 0 {
-			return &codedError{http.StatusBadRequest, "invalid_request", "seq must be a non-negative integer",
-				[]validate.FieldError{{Field: "seq", Code: "invalid", Message: "must be a non-negative integer"}}}
+			return &validate.Errors{Message: "seq must be a non-negative integer",
+				Fields: []validate.FieldError{{Field: "seq", Code: "invalid", Message: "must be a non-negative integer"}}}
 		}
 		ctx := c.Request().Context()
 		scope, err := d.ledgerScope(ctx, principal(c))

@@ -12,6 +12,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
+	"ecinema/validate"
 )
 
 // Museum routes (CULTURE 4). Writes are the curator's of that museum (or
@@ -132,7 +133,7 @@ func handleMuseumEventCreate(svc *museum.Service) echo.HandlerFunc {
 	return museumWrite(http.StatusCreated, func(c echo.Context, mid string) (museum.EventResult, error) {
 		return withBody(func(c echo.Context, in museum.Event) (museum.EventResult, error) {
 			if in.MuseumID != "" || in.ObjectID != "" {
-				return museum.EventResult{}, &codedError{http.StatusBadRequest, "invalid_request", "museum_id and object_id come from the path", nil}
+				return museum.EventResult{}, &validate.Errors{Message: "museum_id and object_id come from the path"}
 			}
 			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
 		})(c)
@@ -149,7 +150,7 @@ func handleMuseumImagePut(svc *museum.Service) echo.HandlerFunc {
 	return museumWrite(http.StatusOK, func(c echo.Context, mid string) (museum.ImageRef, error) {
 		n, err := strconv.Atoi(c.Param("n"))
 		if err != nil {
-			return museum.ImageRef{}, &codedError{http.StatusBadRequest, "invalid_request", "n must be an image number 1..999", nil}
+			return museum.ImageRef{}, &validate.Errors{Message: "n must be an image number 1..999"}
 		}
 		return svc.PutImage(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), n, c.Request().Body)
 	})
@@ -258,12 +259,11 @@ func handleIIIFImage(svc *museum.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Param("image")
 		if c.Param("region") != "full" || c.Param("rotation") != "0" || c.Param("file") != "default.jpg" {
-			return &codedError{http.StatusBadRequest, "invalid_iiif_request",
-				"this level 0 service serves region full, rotation 0 and default.jpg only", nil}
+			return validate.Refuse(errInvalidIIIF, "", "this level 0 service serves region full, rotation 0 and default.jpg only")
 		}
 		width, height, ok := parseIIIFSize(c.Param("size"))
 		if !ok {
-			return &codedError{http.StatusBadRequest, "invalid_iiif_request", "size must be max, w, or w,h of a listed size", nil}
+			return validate.Refuse(errInvalidIIIF, "", "size must be max, w, or w,h of a listed size")
 		}
 		mid, _, _, _ := museum.ParseImageID(id)
 		ctx := c.Request().Context()

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/ingest"
+	"ecinema/validate"
 )
 
 // The POS writes: api decodes and validates the body once (ingest.Parse*),
@@ -100,8 +101,8 @@ func posIdempotent(c echo.Context, svc *ingest.Service, endpoint string) (ingest
 	}
 	key := c.Request().Header.Get("Idempotency-Key")
 	if !ingest.ValidIdempotencyKey(key) {
-		return caller, ingest.Idem{}, nil, &ingest.Error{Class: ingest.ErrIdempotencyKeyRequired,
-			Message: "the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces"}
+		return caller, ingest.Idem{}, nil, validate.Refuse(ingest.ErrIdempotencyKeyRequired, "",
+			"the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -58,7 +57,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 			if d := r.DelayFrom(now); d > 0 {
 				r.CancelAt(now)
 				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-				return &codedError{http.StatusTooManyRequests, "rate_limited", "too many requests for this API key; retry after the Retry-After seconds", nil}
+				return errRateLimited
 			}
 			return next(c)
 		}

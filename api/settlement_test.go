@@ -22,6 +22,7 @@ import (
 	"ecinema/i18n"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
+	"ecinema/internal/pgtest"
 	"ecinema/registry"
 )
 
@@ -560,6 +561,43 @@ func TestTaxReconciliationAPI(t *testing.T) {
 			if l["cinema_id"] != cinema {
 				t.Errorf("statement for a key scoped to %s has a line of %v", cinema, l["cinema_id"])
 			}
+		}
+	}
+}
+
+// TestScopeLookupFailureIsNotForbidden (issue 11): a cinema-scoped exhibitor
+// key's statement and VAT summary look up the cinema's owner; when that
+// read failed (here the service's role lost SELECT on cinemas) the answer
+// was 403 forbidden, as if the key were out of scope. A database failure
+// is a 500 that names no internals; another party is still 403.
+func TestScopeLookupFailureIsNotForbidden(t *testing.T) {
+	e := apptest.New(t)
+	if r := e.Do("PUT", "/v1/parties/exh", e.AdminKey, map[string]any{"kind": "exhibitor", "name": "Chaplin Cinemas", "bin": stBIN(t, 4)}); r.Status != 200 {
+		t.Fatalf("party: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("PUT", "/v1/cinemas/cin", e.AdminKey, map[string]any{"name": "Chaplin Mega", "exhibitor_id": "exh",
+		"region": "KZ-75", "city": "Almaty", "vat_payer": true,
+		"halls": []map[string]any{{"id": "h1", "name": "Зал 1", "seats": 150}}}); r.Status != 200 {
+		t.Fatalf("cinema: %d %s", r.Status, r.Body)
+	}
+	exh := e.Key(apikey.RoleExhibitor, "cin", "")
+	paths := []string{"/v1/statements?party=exh&from=2026-01-01&to=2026-01-31", "/v1/tax/vat-summary?period=2026-01"}
+	for _, p := range paths {
+		if r := e.Do("GET", p, exh, nil); r.Status != 200 {
+			t.Fatalf("%s before the failure: %d %s", p, r.Status, r.Body)
+		}
+		if r := e.Do("GET", strings.Replace(p, "party=exh", "party=other", 1), exh, nil); strings.Contains(p, "party=") && r.Status != 403 {
+			t.Errorf("%s for another party: %d %s, want 403", p, r.Status, r.Body)
+		}
+	}
+	owner := pgtest.OwnerPool(t, e.DBURL)
+	if _, err := owner.Exec(t.Context(), "REVOKE SELECT ON cinemas FROM ecinema_app"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		r := e.Do("GET", p, exh, nil)
+		if r.Status != 500 || r.ErrorCode() != "internal" || strings.Contains(string(r.Body), "permission") {
+			t.Errorf("%s with cinemas unreadable: %d %s, want 500 internal", p, r.Status, r.Body)
 		}
 	}
 }

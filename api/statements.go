@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -94,7 +95,13 @@ func statementScope(ctx context.Context, svc *settlement.Service, p apikey.Princ
 			return errForbidden
 		}
 		owner, err := svc.ExhibitorOf(ctx, p.CinemaID)
-		if err != nil || owner != q.PartyID {
+		if errors.Is(err, settlement.ErrCinemaNotFound) {
+			return errForbidden // the key's cinema is gone: it reads nothing
+		}
+		if err != nil {
+			return err // a database failure is a 500 or 503, not a refusal
+		}
+		if owner != q.PartyID {
 			return errForbidden
 		}
 		q.CinemaID = p.CinemaID

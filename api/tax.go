@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/hex"
+	"errors"
 	"mime"
 	"net/http"
 	"time"
@@ -149,8 +150,10 @@ func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 			owner := p.PartyID
 			if owner == "" {
 				var err error
-				if owner, err = svc.ExhibitorOf(c.Request().Context(), p.CinemaID); err != nil {
+				if owner, err = svc.ExhibitorOf(c.Request().Context(), p.CinemaID); errors.Is(err, settlement.ErrCinemaNotFound) {
 					return errForbidden
+				} else if err != nil {
+					return err
 				}
 			}
 			q.ExhibitorID, q.CinemaID = owner, p.CinemaID

@@ -15,6 +15,7 @@ import (
 	"ecinema/culture/langmap"
 	"ecinema/culture/ticketing"
 	"ecinema/registry"
+	"ecinema/validate"
 )
 
 // Unified e-ticketing (CULTURE.md section 1). A venue key acts for its
@@ -151,7 +152,7 @@ func handleSessionGet(svc *ticketing.Service) echo.HandlerFunc {
 	return reply(http.StatusOK, func(c echo.Context) (ticketing.Session, error) {
 		s, err := svc.Session(c.Request().Context(), c.Param("sid"))
 		if err == nil && s.EventID != c.Param("id") {
-			err = &codedError{http.StatusNotFound, "not_found", "session " + s.ID + " is not a session of event " + c.Param("id"), nil}
+			err = validate.Refuse(ticketing.ErrNotFound, "", "session %s is not a session of event %s", s.ID, c.Param("id"))
 		}
 		return s, err
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/internal/pgtest"
+	"ecinema/validate"
 )
 
 // TestRankingsKOBIS: changes against the previous week, admissions shares,
@@ -122,7 +123,7 @@ INSERT INTO screenings (cinema_id, id, hall_id, film_id, starts_at, ends_at, box
 	if _, err := svc.FilmDaily(ctx, DailyQuery{FilmID: "nope", From: date(2026, 1, 7), To: date(2026, 1, 9)}); !errors.Is(err, ErrFilmNotFound) {
 		t.Errorf("unknown film: %v", err)
 	}
-	if _, err := svc.FilmDaily(ctx, DailyQuery{FilmID: "A", From: date(2026, 1, 7), To: date(2027, 3, 9)}); !errors.Is(err, ErrInvalidQuery) {
+	if _, err := svc.FilmDaily(ctx, DailyQuery{FilmID: "A", From: date(2026, 1, 7), To: date(2027, 3, 9)}); !errors.Is(err, validate.ErrInvalid) {
 		t.Errorf("too long: %v", err)
 	}
 }

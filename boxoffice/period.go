@@ -1,9 +1,10 @@
 package boxoffice
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"ecinema/validate"
 )
 
 // Kind is the kind of a box-office period.
@@ -26,26 +27,10 @@ const DateLayout = "2006-01-02"
 // MaxCustomDays bounds a custom period and a share query's span.
 const MaxCustomDays = 3700
 
-// ErrInvalidQuery is wrapped by every *QueryError.
-var ErrInvalidQuery = errors.New("boxoffice: invalid query")
-
-// QueryError reports one invalid query parameter. It unwraps to ErrInvalidQuery.
-type QueryError struct {
-	Field   string
-	Code    string
-	Message string
-}
-
-// Error implements error.
-func (e *QueryError) Error() string {
-	return fmt.Sprintf("boxoffice: %s: %s", e.Field, e.Message)
-}
-
-// Unwrap returns ErrInvalidQuery.
-func (e *QueryError) Unwrap() error { return ErrInvalidQuery }
-
+// invalid is a query parameter at fault: a *validate.Errors, the one error
+// of bad input, which the API answers with 400 invalid_query.
 func invalid(field, code, msg string) error {
-	return &QueryError{Field: field, Code: code, Message: msg}
+	return &validate.Errors{Fields: []validate.FieldError{{Field: field, Code: code, Message: msg}}}
 }
 
 // Period is an inclusive range of box-office days. From and To are dates

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"ecinema/validate"
 )
 
 func d(s string) time.Time {
@@ -87,8 +89,8 @@ func TestNewPeriodErrors(t *testing.T) {
 			from, to = d(tt.from), d(tt.to)
 		}
 		_, err := NewPeriod(tt.kind, d("2026-01-01"), from, to)
-		var qe *QueryError
-		if !errors.As(err, &qe) || qe.Field != tt.field || qe.Code != tt.code || !errors.Is(err, ErrInvalidQuery) {
+		var qe *validate.Errors
+		if !errors.As(err, &qe) || len(qe.Fields) != 1 || qe.Fields[0].Field != tt.field || qe.Fields[0].Code != tt.code || !errors.Is(err, validate.ErrInvalid) {
 			t.Errorf("%s %s..%s: err = %v, want %s/%s", tt.kind, tt.from, tt.to, err, tt.field, tt.code)
 		}
 	}
@@ -112,7 +114,7 @@ func TestGroups(t *testing.T) {
 	if err != nil || len(g) != 2 || g[0].To != d("2025-12-31") || g[1].From != d("2026-01-01") {
 		t.Fatalf("year groups = %v, %v", g, err)
 	}
-	if _, err := Groups(Week, d("2025-06-01"), d("2026-02-03")); !errors.Is(err, ErrInvalidQuery) {
+	if _, err := Groups(Week, d("2025-06-01"), d("2026-02-03")); !errors.Is(err, validate.ErrInvalid) {
 		t.Errorf("week grouping: err = %v", err)
 	}
 }

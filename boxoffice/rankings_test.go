@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/internal/pgtest"
+	"ecinema/validate"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -221,8 +222,8 @@ func TestRankingsTitlesAndErrors(t *testing.T) {
 		{RankingsQuery{Period: r.Query.Period, Limit: MaxLimit + 1}, "limit"},
 	} {
 		_, err := svc.Rankings(t.Context(), tt.q)
-		qe, ok := err.(*QueryError)
-		if !ok || qe.Field != tt.field {
+		qe, ok := err.(*validate.Errors)
+		if !ok || qe.Field() != tt.field {
 			t.Errorf("%+v: err = %v, want field %s", tt.q, err, tt.field)
 		}
 	}

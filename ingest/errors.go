@@ -3,12 +3,14 @@ package ingest
 import (
 	"errors"
 	"fmt"
+
+	"ecinema/validate"
 )
 
 // Errors of the ingest rules. Each is a class the API maps to one HTTP
-// status and code (api/errors.go); the service returns them wrapped in an
-// *Error whose message is written for the client. Invalid fields are
-// reported as *validate.Errors (400) instead.
+// status and code (api/errors.go); the service returns them as the Class of
+// a *validate.Errors whose message is written for the client. Invalid fields
+// are a *validate.Errors without a class (400).
 var (
 	// ErrMalformed: the body is not JSON of the expected shape (400 malformed_json).
 	ErrMalformed = errors.New("malformed request body")
@@ -64,42 +66,22 @@ var (
 	ErrBadAnomalyQuery = errors.New("invalid anomaly query")
 )
 
-// Error is a rejected request: one of the Err* classes above with a message
-// for the client (which names the ticket, seat or screening at fault).
-type Error struct {
-	Class   error
-	Message string
-	Field   string // the request field at fault, when one is
-}
-
-// Error returns the client message.
-func (e *Error) Error() string { return e.Message }
-
-// FieldName names the request field at fault ("" when none is).
-func (e *Error) FieldName() string { return e.Field }
-
-// Unwrap returns the class, so errors.Is(err, ErrSeatAlreadySold) works.
-func (e *Error) Unwrap() error { return e.Class }
-
-func newErr(class error, format string, args ...any) *Error {
-	return &Error{Class: class, Message: fmt.Sprintf(format, args...)}
+// newErr is a rejected request: one of the Err* classes above with a
+// message for the client (which names the ticket, seat or screening at
+// fault), as the one error type of bad input.
+func newErr(class error, format string, args ...any) *validate.Errors {
+	return validate.Refuse(class, "", format, args...)
 }
 
 // fieldErr names the request field an error is about.
-func fieldErr(e *Error, field string) *Error {
-	e.Field = field
+func fieldErr(e *validate.Errors, field string) *validate.Errors {
+	e.Fields = []validate.FieldError{{Field: field, Message: e.Message}}
 	return e
 }
 
 // ticketField names the id of the request's i-th ticket.
 func ticketField(i int) string { return fmt.Sprintf("tickets[%d].id", i) }
 
-// asRuleError returns the *Error inside err (dropping the ledger's
+// asRuleError returns the refusal inside err (dropping the ledger's
 // wrapping, whose prefix is not for clients), or err itself.
-func asRuleError(err error) error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return err
-}
+func asRuleError(err error) error { return validate.Cause(err) }

@@ -20,6 +20,7 @@ import (
 	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
+	"ecinema/validate"
 )
 
 // TestGroupPathEqualsSinglePath sends the same requests, in the same order,
@@ -198,8 +199,8 @@ func groupScript(now time.Time) []groupOp {
 	c2 := ingest.Caller{KeyID: "pos2", CinemaID: "c2"}
 	answer := func(v any, err error) string {
 		if err != nil {
-			var e *ingest.Error
-			if errors.As(err, &e) {
+			var e *validate.Errors
+			if errors.As(err, &e) && e.Class != nil {
 				return "error " + e.Class.Error() + ": " + e.Message
 			}
 			return "error " + err.Error()

@@ -34,7 +34,7 @@ func TestParseSalesErrors(t *testing.T) {
 	cases := []struct {
 		name  string
 		body  string
-		class error  // nil: a *validate.Errors
+		class error  // nil: invalid fields (validate.ErrInvalid)
 		field string // first invalid field
 	}{
 		{"missing screening", `{"tickets":[{"id":"t1","sold_at":"2026-03-01T19:30:00Z","price":"1.00","category":"adult","channel":"web"}]}`, nil, "screening_id"},
@@ -56,7 +56,7 @@ func TestParseSalesErrors(t *testing.T) {
 				return
 			}
 			var ve *validate.Errors
-			if !errors.As(err, &ve) || ve.Fields[0].Field != tc.field {
+			if !errors.As(err, &ve) || !errors.Is(err, validate.ErrInvalid) || ve.Fields[0].Field != tc.field {
 				t.Fatalf("err = %v, want invalid field %s", err, tc.field)
 			}
 		})

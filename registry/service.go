@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ledger"
+	"ecinema/validate"
 )
 
 // Service reads and writes the registry.
@@ -49,9 +50,9 @@ func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
 		k, ok := kinds[r.id]
 		switch {
 		case !ok:
-			return &ReferenceError{Field: r.field, Message: fmt.Sprintf("%s: party %q is not registered", r.field, r.id)}
+			return validate.Refuse(ErrUnknownReference, r.field, "%s: party %q is not registered", r.field, r.id)
 		case r.kind != "" && k != r.kind:
-			return &ReferenceError{Field: r.field, Message: fmt.Sprintf("%s: party %q is a %s, not a %s", r.field, r.id, k, r.kind)}
+			return validate.Refuse(ErrUnknownReference, r.field, "%s: party %q is a %s, not a %s", r.field, r.id, k, r.kind)
 		}
 	}
 	return nil

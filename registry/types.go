@@ -18,13 +18,6 @@ const (
 	KindRightsHolder = "rights_holder"
 )
 
-// ReferenceError is an ErrUnknownReference naming the field at fault.
-type ReferenceError struct{ Field, Message string }
-
-func (e *ReferenceError) Error() string     { return e.Message }
-func (e *ReferenceError) Unwrap() error     { return ErrUnknownReference }
-func (e *ReferenceError) FieldName() string { return e.Field }
-
 // Party is a producer, distributor, exhibitor or rights holder.
 type Party struct {
 	ID      string `json:"id"`

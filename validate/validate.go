@@ -1,9 +1,14 @@
 // Package validate checks request fields and collects every problem, so a
-// client learns about all invalid fields of a request at once.
+// client learns about all invalid fields of a request at once, and holds
+// the one error type of a refused request (*Errors) that every domain
+// package returns for bad input and api/errors.go maps to a status, a code
+// and field details.
 //
 // Invariants: money is parsed from decimal strings with at most two
 // fraction digits (tiyn) and never passes through a float; identifiers match
-// IDPattern; an *Errors value with no fields is never returned as an error.
+// IDPattern; a collector (an *Errors without a Class) with no fields is never
+// returned as an error (Err); an *Errors unwraps to its Class, or to
+// ErrInvalid when it has none, so errors.Is finds the row of the API's table.
 package validate
 
 import (
@@ -17,27 +22,6 @@ import (
 
 // IDPattern is the shape of every client-chosen identifier.
 var IDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-
-// FieldError names one invalid field.
-type FieldError struct {
-	Field   string `json:"field"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// Errors is a list of invalid fields; the API answers it with 400.
-type Errors struct {
-	Fields []FieldError
-}
-
-// Error lists every invalid field with its message.
-func (e *Errors) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
 
 // Add records an invalid field.
 func (e *Errors) Add(field, code, format string, args ...any) {

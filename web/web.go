@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,6 +30,7 @@ import (
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/settlement"
+	"ecinema/validate"
 )
 
 //go:embed templates/*.html
@@ -205,7 +207,7 @@ func (p *Pages) fail(c echo.Context, lang string, err error) error {
 	}
 	status, msg := http.StatusInternalServerError, T(lang, "err.internal")
 	var bad *badInput
-	var qe *boxoffice.QueryError
+	var invalid *validate.Errors
 	switch {
 	case errors.Is(err, errForbidden):
 		status, msg = http.StatusForbidden, T(lang, "err.forbidden")
@@ -215,12 +217,21 @@ func (p *Pages) fail(c echo.Context, lang string, err error) error {
 		status, msg = http.StatusNotFound, T(lang, "err.notfound")
 	case errors.As(err, &bad):
 		status, msg = http.StatusBadRequest, T(lang, "err.bad")+bad.msg
-	case errors.As(err, &qe):
-		status, msg = http.StatusBadRequest, T(lang, "err.bad")+qe.Field+": "+qe.Message
+	case errors.As(err, &invalid) && errors.Is(err, validate.ErrInvalid):
+		status, msg = http.StatusBadRequest, T(lang, "err.bad")+fieldsText(invalid)
 	default:
 		p.d.Logger.ErrorContext(c.Request().Context(), "page failed", slog.String("path", c.Request().URL.Path), slog.Any("err", err))
 	}
 	return p.render(c, status, "error.html", &view{Lang: lang, Path: c.Request().URL.Path, Title: T(lang, "err.title"), Data: msg})
+}
+
+// fieldsText lists the fields at fault as "field: message; …".
+func fieldsText(e *validate.Errors) string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (p *Pages) render(c echo.Context, status int, name string, v *view) error {

@@ -67,14 +67,14 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 		inv, err = bagit.ReadTar(io.NewSectionReader(spool, 0, n))
 	}
 	if errors.Is(err, bagit.ErrContainer) {
-		return DepositResult{}, &BagError{Problems: []bagit.Problem{{Check: bagit.CheckContainer, Message: fmt.Sprintf("not a readable %s file: %v", format, err)}}}
+		return DepositResult{}, bagError([]bagit.Problem{{Check: bagit.CheckContainer, Message: fmt.Sprintf("not a readable %s file: %v", format, err)}})
 	}
 	if err != nil {
 		return DepositResult{}, err
 	}
 	res := bagit.Check(inv, RequiredBagInfo...)
 	if !res.OK() {
-		return DepositResult{}, &BagError{Problems: res.Problems}
+		return DepositResult{}, bagError(res.Problems)
 	}
 	// Second pass: store each file by its hash, checking the bytes stored
 	// are the bytes checked.

@@ -37,7 +37,7 @@ var (
 	// ErrUnsupportedMedia is a deposit that is neither zip nor tar.
 	ErrUnsupportedMedia = errors.New("a deposit is application/zip or application/x-tar")
 	// ErrInvalidBag is a deposit that is not a complete and valid bag; the
-	// error is a *BagError with the problems.
+	// error is a *validate.Errors with a field per problem (bagError).
 	ErrInvalidBag = errors.New("the bag is not complete and valid (RFC 8493)")
 	// ErrBadQuery is a bad list or search parameter.
 	ErrBadQuery = errors.New("invalid query")
@@ -46,16 +46,6 @@ var (
 	// ErrSyncState is a retry of a row that is not dead or in reconcile.
 	ErrSyncState = errors.New("only dead or reconcile rows can be retried")
 )
-
-// BagError lists why a deposit was refused.
-type BagError struct{ Problems []bagit.Problem }
-
-func (e *BagError) Error() string {
-	return fmt.Sprintf("the bag is not complete and valid (RFC 8493): %d problems", len(e.Problems))
-}
-
-// Unwrap makes errors.Is(err, ErrInvalidBag) true.
-func (e *BagError) Unwrap() error { return ErrInvalidBag }
 
 // Config configures the archive service.
 type Config struct {
@@ -109,14 +99,16 @@ func NewService(pool *pgxpool.Pool, w *ledger.Writer, cfg Config) *Service {
 // MaxUpload is the largest deposit accepted, in bytes.
 func (s *Service) MaxUpload() int64 { return s.cfg.MaxUpload }
 
-// Details lists the problems as the API's error details: the file as
-// field, the check as code.
-func (e *BagError) Details() []validate.FieldError {
-	out := make([]validate.FieldError, len(e.Problems))
-	for i, p := range e.Problems {
-		out[i] = validate.FieldError{Field: p.File, Code: p.Check, Message: p.Message}
+// bagError is a refused deposit (ErrInvalidBag) with every problem as a
+// field at fault: the file as field, the check as code.
+func bagError(problems []bagit.Problem) error {
+	e := &validate.Errors{Class: ErrInvalidBag,
+		Message: fmt.Sprintf("the bag is not complete and valid (RFC 8493): %d problems", len(problems)),
+		Fields:  make([]validate.FieldError, len(problems))}
+	for i, p := range problems {
+		e.Fields[i] = validate.FieldError{Field: p.File, Code: p.Check, Message: p.Message}
 	}
-	return out
+	return e
 }
 
 type metrics struct {

@@ -90,7 +90,7 @@ func (s *Service) Apply(ctx context.Context, actor, callID, bin, kind string, in
 		for i, r := range reasons {
 			msgs[i] = r.Message
 		}
-		return Application{}, &RuleError{Err: ErrNotEligible, Message: "not eligible: " + strings.Join(msgs, "; "), Reasons: reasons}
+		return Application{}, &validate.Errors{Class: ErrNotEligible, Message: "not eligible: " + strings.Join(msgs, "; "), Fields: reasons}
 	}
 	if in.ApplicantName == "" {
 		in.ApplicantName = name

@@ -193,9 +193,8 @@ func weight(c Criterion) decimal.Decimal {
 
 // wrap prefixes infrastructure errors and passes domain errors through.
 func wrap(what string, err error) error {
-	var re *RuleError
 	var ve *validate.Errors
-	if errors.As(err, &re) || errors.As(err, &ve) || errors.Is(err, ErrNotFound) {
+	if errors.As(err, &ve) || errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return fmt.Errorf("fund: %s: %w", what, err)

@@ -25,24 +25,9 @@ var (
 	ErrBudgetBelow      = errors.New("budget below the awarded total")
 )
 
-// RuleError is a refusal that names the field at fault and, for
-// ErrNotEligible, every reason.
-type RuleError struct {
-	Err     error
-	Field   string
-	Message string
-	Reasons []validate.FieldError
-}
-
-func (e *RuleError) Error() string     { return e.Message }
-func (e *RuleError) Unwrap() error     { return e.Err }
-func (e *RuleError) FieldName() string { return e.Field }
-
-// Details lists the reasons of a refusal (each a field, code and message).
-func (e *RuleError) Details() []validate.FieldError { return e.Reasons }
-
+// refuse is a refusal of class err naming the field at fault.
 func refuse(err error, field, msg string) error {
-	return &RuleError{Err: err, Field: field, Message: msg}
+	return validate.Refuse(err, field, "%s", msg)
 }
 
 // Applicant kinds and instruments.

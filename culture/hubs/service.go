@@ -75,9 +75,8 @@ func (s *Service) putVersion(ctx context.Context, actor, kind, key, lock string,
 }
 
 func wrap(what string, err error) error {
-	var fe *FieldError
 	var ve *validate.Errors
-	if errors.As(err, &fe) || errors.As(err, &ve) || errors.Is(err, ErrNotFound) {
+	if errors.As(err, &ve) || errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return fmt.Errorf("hubs: %s: %w", what, err)

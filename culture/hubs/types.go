@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ecinema/culture/langmap"
+	"ecinema/validate"
 )
 
 // Errors of the hubs; api/errors.go maps them.
@@ -17,19 +18,9 @@ var (
 	ErrIntroductionEnded = errors.New("introduction already has an outcome")
 )
 
-// FieldError is a refusal that names the request field at fault.
-type FieldError struct {
-	Err     error
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string     { return e.Message }
-func (e *FieldError) Unwrap() error     { return e.Err }
-func (e *FieldError) FieldName() string { return e.Field }
-
+// refuse is a refusal of class err naming the request field at fault.
 func refuse(err error, field, msg string) error {
-	return &FieldError{Err: err, Field: field, Message: msg}
+	return validate.Refuse(err, field, "%s", msg)
 }
 
 // Hub statuses and instruments.

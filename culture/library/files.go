@@ -15,6 +15,8 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+
+	"ecinema/validate"
 )
 
 // File roles.
@@ -230,15 +232,7 @@ func Thumbnail(img image.Image, w int) image.Image {
 	return out
 }
 
-// QueryError is a 400 naming the query parameter at fault.
-type QueryError struct{ Field, Message string }
-
-func (e *QueryError) Error() string { return e.Field + " " + e.Message }
-
-// Unwrap makes errors.Is(err, ErrInvalidQuery) true.
-func (e *QueryError) Unwrap() error { return ErrInvalidQuery }
-
-// FieldName names the query parameter.
-func (e *QueryError) FieldName() string { return e.Field }
-
-func badQuery(field, msg string) error { return &QueryError{Field: field, Message: msg} }
+// badQuery is a 400 invalid_query naming the query parameter at fault.
+func badQuery(field, msg string) error {
+	return validate.Refuse(ErrInvalidQuery, field, "%s %s", field, msg)
+}

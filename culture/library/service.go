@@ -15,6 +15,7 @@ import (
 
 	"ecinema/culture/blobstore"
 	"ecinema/ledger"
+	"ecinema/validate"
 )
 
 // Appender appends ledger entries; *ledger.Writer is the implementation.
@@ -163,7 +164,7 @@ func (s *Service) PutWork(ctx context.Context, actor, id string, w Work) (Work, 
 		for i, r := range w.RightsHolders {
 			if !have[r.PartyID] {
 				f := fmt.Sprintf("rights_holders[%d].party_id", i)
-				return Work{}, &ReferenceError{Field: f, Message: fmt.Sprintf("%s: party %q is not registered", f, r.PartyID)}
+				return Work{}, validate.Refuse(ErrUnknownReference, f, "%s: party %q is not registered", f, r.PartyID)
 			}
 		}
 	}
@@ -187,7 +188,7 @@ func (s *Service) PutEdition(ctx context.Context, actor, id string, ed Edition) 
 			return err
 		}
 		if !ok {
-			return &ReferenceError{Field: "work_id", Message: fmt.Sprintf("work_id: work %q is not in the catalogue", ed.WorkID)}
+			return validate.Refuse(ErrUnknownReference, "work_id", "work_id: work %q is not in the catalogue", ed.WorkID)
 		}
 		if ed.ISBN != "" {
 			var other string

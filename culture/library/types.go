@@ -30,17 +30,6 @@ var (
 	ErrInvalidQuery     = errors.New("invalid query")
 )
 
-// ReferenceError is an ErrUnknownReference naming the request field.
-type ReferenceError struct{ Field, Message string }
-
-func (e *ReferenceError) Error() string { return e.Message }
-
-// Unwrap makes errors.Is(err, ErrUnknownReference) true.
-func (e *ReferenceError) Unwrap() error { return ErrUnknownReference }
-
-// FieldName names the request field at fault.
-func (e *ReferenceError) FieldName() string { return e.Field }
-
 // Contributor is a person with a role in a work.
 type Contributor struct {
 	Name LangMap `json:"name"`

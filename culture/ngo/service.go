@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/validate"
 )
 
 // Service is the NGO database.
@@ -52,7 +54,7 @@ func (s *Service) PutNGO(ctx context.Context, actor, bin string, n NGO) (NGO, er
 			return err
 		}
 		if !ok {
-			return &FieldError{ErrUnknownRegion, "region", fmt.Sprintf("region %q is not an ISO 3166-2:KZ code of the regions table", n.Region)}
+			return validate.Refuse(ErrUnknownRegion, "region", "region %q is not an ISO 3166-2:KZ code of the regions table", n.Region)
 		}
 		// Serialise versions of one NGO: the row lock, or for a new NGO the
 		// primary key of its first version.
@@ -72,7 +74,7 @@ func (s *Service) PutNGO(ctx context.Context, actor, bin string, n NGO) (NGO, er
 		return err
 	})
 	if err != nil {
-		var fe *FieldError
+		var fe *validate.Errors
 		if errors.As(err, &fe) {
 			return NGO{}, err
 		}

@@ -15,17 +15,6 @@ var (
 	ErrInvalidTransition = errors.New("invalid report transition")
 )
 
-// FieldError is a domain error that names the request field at fault.
-type FieldError struct {
-	Err     error
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string     { return e.Message }
-func (e *FieldError) Unwrap() error     { return e.Err }
-func (e *FieldError) FieldName() string { return e.Field }
-
 // Legal forms and statuses of a registered NGO.
 var (
 	LegalForms = []string{"public_association", "foundation", "institution", "association", "branch", "other"}

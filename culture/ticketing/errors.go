@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"ecinema/validate"
 )
 
 // Errors of the ticketing rules. Each is a class that api/errors.go maps to
-// one HTTP status and code; the service returns them wrapped in an *Error
-// (or, for gates, a *Refusal) whose message is written for the client.
-// Invalid fields are *validate.Errors (400) instead.
+// one HTTP status and code; the service returns them as the Class of a
+// *validate.Errors (or, for gates, a *Refusal, which carries the scan's
+// result beside the error) whose message is written for the client.
+// Invalid fields are a *validate.Errors without a class (400).
 var (
 	// ErrNotFound: no such venue, event, session or ticket (404 not_found).
 	ErrNotFound = errors.New("not found")
@@ -76,29 +79,15 @@ var (
 	ErrAlreadyAdmitted = errors.New("ticket already admitted")
 )
 
-// Error is a rejected request: one of the Err* classes above with a message
-// for the client naming what is at fault.
-type Error struct {
-	Class   error
-	Message string
-	Field   string // the request field at fault, when one is
+// newErr is a rejected request: one of the Err* classes above with a
+// message for the client naming what is at fault.
+func newErr(class error, format string, args ...any) *validate.Errors {
+	return validate.Refuse(class, "", format, args...)
 }
 
-// Error returns the client message.
-func (e *Error) Error() string { return e.Message }
-
-// FieldName names the request field at fault ("" when none is).
-func (e *Error) FieldName() string { return e.Field }
-
-// Unwrap returns the class, so errors.Is(err, ErrSeatAlreadySold) works.
-func (e *Error) Unwrap() error { return e.Class }
-
-func newErr(class error, format string, args ...any) *Error {
-	return &Error{Class: class, Message: fmt.Sprintf(format, args...)}
-}
-
-func fieldErr(field string, class error, format string, args ...any) *Error {
-	return &Error{Class: class, Message: fmt.Sprintf(format, args...), Field: field}
+// fieldErr is a rejected request naming the request field at fault.
+func fieldErr(field string, class error, format string, args ...any) *validate.Errors {
+	return validate.Refuse(class, field, format, args...)
 }
 
 // Scan results: "admitted" or the code of a refusal.
@@ -144,10 +133,11 @@ func refuse(result, ticketID, format string, args ...any) *Refusal {
 	return &Refusal{Result: result, TicketID: ticketID, Message: fmt.Sprintf(format, args...)}
 }
 
-// asRuleError returns the *Error or *Refusal inside err (dropping the
-// ledger's wrapping, whose prefix is not for clients), or err itself.
+// asRuleError returns the *validate.Errors or *Refusal inside err
+// (dropping the ledger's wrapping, whose prefix is not for clients), or err
+// itself.
 func asRuleError(err error) error {
-	var e *Error
+	var e *validate.Errors
 	if errors.As(err, &e) {
 		return e
 	}
