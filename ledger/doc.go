@@ -121,6 +121,18 @@
 //     migrations/0002_ledger.sql), so a proof reads O(log n) rows by primary
 //     key. Scope columns (cinema_id, film_id) and anomaly flags sit beside
 //     the bytes and are not hashed.
+//   - The ledger reads only its own tables (ledger_entries, ledger_heads,
+//     ledger_checkpoints, …). A read Scope is All or a list of Grants —
+//     cinema or film ids with a range of business days — that the layer
+//     above resolves (the registry knows who held which cinema or film and
+//     when); an entry's business day is the box_office_day its body names
+//     (sales, refunds, screenings), read from the hashed bytes, so no second
+//     copy can disagree with what was signed and entries written before
+//     dated ownership need no backfill. An entry without one (a cinema's or
+//     film's registry entry) is covered by any grant of its id. Packages
+//     that keep projections ask Changes what entries of some kinds touched
+//     which cinema × film since a seq (settlement's late data after a
+//     close) instead of querying ledger_entries.
 //   - Append-only: the service role holds only SELECT and INSERT on entries
 //     and checkpoints (and may only move the head row forward); triggers
 //     reject UPDATE, DELETE and TRUNCATE and are ENABLE ALWAYS, so

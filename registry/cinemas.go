@@ -42,8 +42,21 @@ func (s *Service) PutCinema(ctx context.Context, actor, id string, c Cinema) (Ci
 	if err := s.checkParties(ctx, []partyRef{{"exhibitor_id", c.ExhibitorID, KindExhibitor}}); err != nil {
 		return Cinema{}, err
 	}
+	parties := [2]string{c.ExhibitorID}
+	// effective_from is recorded only with a change of exhibitor (checked
+	// again under the head lock).
+	if cur, found, err := cinemaOwnership.current(ctx, s.pool, id); err != nil {
+		return Cinema{}, err
+	} else if !found || cur.parties == parties {
+		c.EffectiveFrom = ""
+	}
 	c.Version, err = s.appendVersion(ctx, actor, "cinema", c, ledger.Record{CinemaID: id},
-		func(ctx context.Context, tx pgx.Tx) error { return checkHallsUnused(ctx, tx, c) })
+		func(ctx context.Context, tx pgx.Tx) error {
+			if err := s.checkChange(ctx, tx, cinemaOwnership, id, parties, c.EffectiveFrom); err != nil {
+				return err
+			}
+			return checkHallsUnused(ctx, tx, c)
+		})
 	return c, err
 }
 

@@ -19,6 +19,8 @@ var registryTables = []ledger.ShadowTable{
 	{Name: "films", Columns: filmColumns + ", entry_seq", SeqColumn: "entry_seq"},
 	{Name: "film_rights_holders", Columns: "film_id, party_id, role, share_pct"},
 	{Name: "film_rental_terms", Columns: "film_id, from_week, distributor_pct"},
+	{Name: "cinema_ownership", Columns: "cinema_id, exhibitor_id, valid_from, valid_to, entry_seq", SeqColumn: "entry_seq"},
+	{Name: "film_ownership", Columns: "film_id, producer_id, distributor_id, valid_from, valid_to, entry_seq", SeqColumn: "entry_seq"},
 	{Name: "rental_term_overrides", Columns: "film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq", SeqColumn: "entry_seq"},
 }
 

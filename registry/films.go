@@ -52,7 +52,18 @@ func (s *Service) PutFilm(ctx context.Context, actor, id string, f Film) (Film, 
 	if err := s.checkParties(ctx, refs); err != nil {
 		return Film{}, err
 	}
-	f.Version, err = s.appendVersion(ctx, actor, "film", f, ledger.Record{FilmID: id}, nil)
+	parties := [2]string{f.ProducerID, f.DistributorID}
+	// effective_from is recorded only with a change of producer or
+	// distributor (checked again under the head lock).
+	if cur, found, err := filmOwnership.current(ctx, s.pool, id); err != nil {
+		return Film{}, err
+	} else if !found || cur.parties == parties {
+		f.EffectiveFrom = ""
+	}
+	f.Version, err = s.appendVersion(ctx, actor, "film", f, ledger.Record{FilmID: id},
+		func(ctx context.Context, tx pgx.Tx) error {
+			return s.checkChange(ctx, tx, filmOwnership, id, parties, f.EffectiveFrom)
+		})
 	return f, err
 }
 

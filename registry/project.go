@@ -43,14 +43,24 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return 0, errors.New("registry: cinema body: no vat_payer")
 		}
 		id = c.ID
-		write = func(v int) error { return writeCinema(ctx, tx, c, v, e.Seq) }
+		write = func(v int) error {
+			if err := writeCinema(ctx, tx, c, v, e.Seq); err != nil {
+				return err
+			}
+			return cinemaOwnership.project(ctx, tx, c.ID, [2]string{c.ExhibitorID}, c.EffectiveFrom, e.Seq)
+		}
 	case "film":
 		var f Film
 		if err := json.Unmarshal(body, &f); err != nil {
 			return 0, fmt.Errorf("registry: film body: %w", err)
 		}
 		id = f.ID
-		write = func(v int) error { return writeFilm(ctx, tx, f, v, e.Seq) }
+		write = func(v int) error {
+			if err := writeFilm(ctx, tx, f, v, e.Seq); err != nil {
+				return err
+			}
+			return filmOwnership.project(ctx, tx, f.ID, [2]string{f.ProducerID, f.DistributorID}, f.EffectiveFrom, e.Seq)
+		}
 	case "rental_terms":
 		var t RentalTerms
 		if err := json.Unmarshal(body, &t); err != nil {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,8 +11,9 @@ import (
 )
 
 const (
-	sqlExhibitorGrants = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
-	sqlFilmGrants      = `SELECT id FROM films WHERE producer_id = $1 OR distributor_id = $1 ORDER BY id`
+	sqlExhibitorGrants = `SELECT cinema_id, valid_from, valid_to FROM cinema_ownership WHERE exhibitor_id = $1 ORDER BY cinema_id, entry_seq`
+	sqlFilmGrants      = `SELECT film_id, valid_from, valid_to FROM film_ownership
+WHERE producer_id = $1 OR distributor_id = $1 ORDER BY film_id, entry_seq`
 )
 
 // CinemaGrants resolves an exhibitor's ledger read scope: the cinemas it
@@ -33,7 +35,14 @@ func (s *Service) grants(ctx context.Context, query, partyID string) ([]ledger.G
 	}
 	gs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ledger.Grant, error) {
 		var g ledger.Grant
-		err := r.Scan(&g.ID)
+		var from, to *time.Time
+		err := r.Scan(&g.ID, &from, &to)
+		if from != nil {
+			g.From = *from
+		}
+		if to != nil {
+			g.To = *to
+		}
 		return g, err
 	})
 	if err != nil {

@@ -16,8 +16,9 @@ import (
 
 // Service reads and writes the registry.
 type Service struct {
-	pool *pgxpool.Pool
-	app  ledger.Appender
+	pool          *pgxpool.Pool
+	app           ledger.Appender
+	closedThrough func(ctx context.Context, tx pgx.Tx) (time.Time, error)
 }
 
 // NewService returns a registry on pool whose writes go through app.

@@ -37,6 +37,9 @@ type Cinema struct {
 	City        string `json:"city"`
 	VATPayer    *bool  `json:"vat_payer"`
 	Halls       []Hall `json:"halls"`
+	// EffectiveFrom is the first box-office day of a new exhibitor: required
+	// when a PUT changes exhibitor_id, ignored (and not recorded) otherwise.
+	EffectiveFrom string `json:"effective_from,omitempty"`
 }
 
 // Hall is a screening room of a cinema.
@@ -65,6 +68,10 @@ type Film struct {
 	RoyaltyPct         string        `json:"royalty_pct"`
 	RightsHolders      []RightsShare `json:"rights_holders"`
 	RentalTerms        []RentalStep  `json:"rental_terms"`
+	// EffectiveFrom is the first box-office day of a new producer or
+	// distributor: required when a PUT changes producer_id or
+	// distributor_id, ignored (and not recorded) otherwise.
+	EffectiveFrom string `json:"effective_from,omitempty"`
 }
 
 // Title is a film's title in Kazakh, Russian and English.

@@ -43,6 +43,9 @@ func normaliseCinema(id string, c Cinema) (Cinema, error) {
 	if c.VATPayer == nil {
 		v.Add("vat_payer", "required", "is required (true or false)")
 	}
+	if c.EffectiveFrom != "" {
+		v.OperationalDate("effective_from", c.EffectiveFrom)
+	}
 	if len(c.Halls) == 0 {
 		v.Add("halls", "required", "a cinema has at least one hall")
 	}
@@ -75,6 +78,9 @@ func normaliseFilm(id string, f Film) (Film, error) {
 	v.Required("title.ru", f.Title.RU)
 	v.Required("title.en", f.Title.EN)
 	v.OneOf("origin", f.Origin, Origins...)
+	if f.EffectiveFrom != "" {
+		v.OperationalDate("effective_from", f.EffectiveFrom)
+	}
 	if len(f.Countries) == 0 {
 		v.Add("countries", "required", "at least one ISO 3166-1 alpha-2 country code")
 	}

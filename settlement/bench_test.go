@@ -24,6 +24,7 @@ func BenchmarkStatementAndClose(b *testing.B) {
 	for c := 0; c < 40; c++ {
 		f.exec(`INSERT INTO cinemas (id, version, name, exhibitor_id, region, city, vat_payer, entry_seq)
 		  VALUES ($1,1,$1,'exh-1','KZ-75','Алматы',$2,0)`, fmt.Sprintf("bc-%02d", c), c%5 != 0)
+		f.exec(`INSERT INTO cinema_ownership (cinema_id, exhibitor_id, entry_seq) VALUES ($1,'exh-1',0)`, fmt.Sprintf("bc-%02d", c))
 	}
 	for fi := 0; fi < 20; fi++ {
 		f.film(fmt.Sprintf("bf-%02d", fi), "prod-a", "2026-01-01", "100000.00")

@@ -63,6 +63,13 @@ FROM rental_term_overrides WHERE film_id = ANY($1)`
 	sqlFilmHolders = `SELECT film_id, party_id, role, share_pct FROM film_rights_holders WHERE film_id = ANY($1)`
 	sqlCinemas     = `SELECT id, name, exhibitor_id, vat_payer FROM cinemas WHERE id = ANY($1)`
 
+	// Dated ownership (registry/ownership.go): the holders of the films
+	// and cinemas by box-office day.
+	sqlFilmOwners = `SELECT film_id, producer_id, distributor_id, valid_from, valid_to FROM film_ownership
+WHERE film_id = ANY($1) ORDER BY film_id, entry_seq`
+	sqlCinemaOwners = `SELECT cinema_id, exhibitor_id, '', valid_from, valid_to FROM cinema_ownership
+WHERE cinema_id = ANY($1) ORDER BY cinema_id, entry_seq`
+
 	sqlFrozenRecoupment = `SELECT film_id, sum(producer_gross), sum(recoupment)
 FROM settlement_lines WHERE film_id = ANY($1) GROUP BY film_id`
 )
@@ -120,11 +127,68 @@ type filmInfo struct {
 	Scale                     Scale
 	Overrides                 []Override
 	Holders                   []Holder
+	Owners                    []owner // producer and distributor by day
 }
 
 type cinemaInfo struct {
 	ID, Name, ExhibitorID string
 	VATPayer              bool
+	Owners                []owner // exhibitor by day
+}
+
+// owner is one row of an ownership history: the parties (exhibitor; or
+// producer and distributor) on box-office days [from, to), a zero bound
+// open.
+type owner struct {
+	parties  [2]string
+	from, to time.Time
+}
+
+// ownerOn returns the parties in force on day, or current when the
+// history has no row for it (a registry written before dated ownership).
+func ownerOn(os []owner, day time.Time, current [2]string) [2]string {
+	for _, o := range os {
+		if (o.from.IsZero() || !day.Before(o.from)) && (o.to.IsZero() || day.Before(o.to)) {
+			return o.parties
+		}
+	}
+	return current
+}
+
+// exhibitorOn returns the cinema's exhibitor on box-office day day.
+func (c *cinemaInfo) exhibitorOn(day time.Time) string {
+	return ownerOn(c.Owners, day, [2]string{c.ExhibitorID})[0]
+}
+
+// partiesOn returns the film's producer and distributor on box-office day day.
+func (f *filmInfo) partiesOn(day time.Time) (producer, distributor string) {
+	p := ownerOn(f.Owners, day, [2]string{f.ProducerID, f.DistributorID})
+	return p[0], p[1]
+}
+
+// loadOwners reads an ownership history into add(id, owner).
+func loadOwners(ctx context.Context, q querier, query string, ids []string, add func(string, owner)) error {
+	rows, err := q.Query(ctx, query, ids)
+	if err != nil {
+		return fmt.Errorf("settlement: ownership: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var o owner
+		var from, to *time.Time
+		if err := rows.Scan(&id, &o.parties[0], &o.parties[1], &from, &to); err != nil {
+			return fmt.Errorf("settlement: ownership: %w", err)
+		}
+		if from != nil {
+			o.from = dateOf(*from)
+		}
+		if to != nil {
+			o.to = dateOf(*to)
+		}
+		add(id, o)
+	}
+	return rows.Err()
 }
 
 // world is the registry and rate context lines are computed in.
@@ -277,7 +341,24 @@ func loadWorld(ctx context.Context, q querier, films, cinemas []string) (*world,
 		w.cinemas[c.ID] = c
 	}
 	rows.Close()
-	return w, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := loadOwners(ctx, q, sqlFilmOwners, films, func(id string, o owner) {
+		if f := w.films[id]; f != nil {
+			f.Owners = append(f.Owners, o)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := loadOwners(ctx, q, sqlCinemaOwners, cinemas, func(id string, o owner) {
+		if c := w.cinemas[id]; c != nil {
+			c.Owners = append(c.Owners, o)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 type lineKey struct {
@@ -287,6 +368,9 @@ type lineKey struct {
 	cinema     string
 	week       int
 	pct        string
+	// The holders on the line's days: a change of exhibitor, producer or
+	// distributor inside a week splits the line.
+	exhibitor, producer, distributor string
 }
 
 // buildLines groups rows into lines and splits each line. Lines come back
@@ -319,11 +403,13 @@ func buildLines(rows []dailyRow, w *world) ([]Line, error) {
 		if f == nil || c == nil {
 			return nil, fmt.Errorf("settlement: sales of film %q in cinema %q have no registry rows", r.FilmID, r.CinemaID)
 		}
-		tk := termsKey{f.ID, c.ExhibitorID, r.Day}
+		exhibitor := c.exhibitorOn(r.Day)
+		producer, distributor := f.partiesOn(r.Day)
+		tk := termsKey{f.ID, exhibitor, r.Day}
 		po, ok := pcts[tk]
 		if !ok {
 			po.week = ReleaseWeek(f.Release, r.Day)
-			p, err := ScaleFor(f.Scale, f.Overrides, c.ExhibitorID, r.Day).PctFor(po.week)
+			p, err := ScaleFor(f.Scale, f.Overrides, exhibitor, r.Day).PctFor(po.week)
 			if err != nil {
 				return nil, fmt.Errorf("film %s: %w", f.ID, err)
 			}
@@ -342,13 +428,13 @@ func buildLines(rows []dailyRow, w *world) ([]Line, error) {
 				rates[r.SaleDate] = ro
 			}
 		}
-		k := lineKey{r.Period, r.Adjustment, f.ID, c.ID, week, po.key}
+		k := lineKey{r.Period, r.Adjustment, f.ID, c.ID, week, po.key, exhibitor, producer, distributor}
 		a := groups[k]
 		if a == nil {
 			a = &acc{line: &Line{
 				Period: r.Period, Adjustment: r.Adjustment, FilmID: f.ID, FilmTitle: f.Title,
-				CinemaID: c.ID, CinemaName: c.Name, ExhibitorID: c.ExhibitorID,
-				ProducerID: f.ProducerID, DistributorID: f.DistributorID, Week: week,
+				CinemaID: c.ID, CinemaName: c.Name, ExhibitorID: exhibitor,
+				ProducerID: producer, DistributorID: distributor, Week: week,
 				FirstDay: r.Day, LastDay: r.Day, VATPayer: c.VATPayer,
 				RoyaltyPct: f.RoyaltyPct, DistributorPct: pct, DistributionFeePct: f.FeePct,
 			}, rates: map[string]decimal.Decimal{}}

@@ -43,10 +43,12 @@ func NewService(pool *pgxpool.Pool, app ledger.Appender, now func() time.Time) *
 const (
 	sqlParty = `SELECT id, kind, name, bin FROM parties WHERE id = $1`
 
-	sqlProducerFilms    = `SELECT id FROM films WHERE producer_id = $1`
-	sqlDistributorFilms = `SELECT id FROM films WHERE distributor_id = $1`
+	// A party's films and cinemas are those it ever held (dated ownership,
+	// registry/ownership.go); its lines are those of the days it held them.
+	sqlProducerFilms    = `SELECT DISTINCT film_id FROM film_ownership WHERE producer_id = $1`
+	sqlDistributorFilms = `SELECT DISTINCT film_id FROM film_ownership WHERE distributor_id = $1`
 	sqlHolderFilms      = `SELECT DISTINCT film_id FROM film_rights_holders WHERE party_id = $1`
-	sqlExhibitorCinemas = `SELECT id FROM cinemas WHERE exhibitor_id = $1 ORDER BY id`
+	sqlExhibitorCinemas = `SELECT DISTINCT cinema_id FROM cinema_ownership WHERE exhibitor_id = $1 ORDER BY 1`
 	sqlCinemaExhibitor  = `SELECT exhibitor_id FROM cinemas WHERE id = $1`
 	sqlClosedList       = `SELECT period, entry_seq, closed_at, lines, body FROM settlement_periods ORDER BY period`
 )
@@ -96,6 +98,17 @@ func strings1(ctx context.Context, q querier, sql string, args ...any) ([]string
 		out = []string{}
 	}
 	return out, nil
+}
+
+// ClosedThrough returns the last day of the latest closed month (zero when
+// none is closed), read through tx: the registry's bound for a change of
+// cinema or film holder (registry.Service.SetClosedThrough).
+func ClosedThrough(ctx context.Context, tx pgx.Tx) (time.Time, error) {
+	h, err := horizon(ctx, tx)
+	if err != nil || h.IsZero() {
+		return time.Time{}, err
+	}
+	return monthEnd(h), nil
 }
 
 // ErrCinemaNotFound is returned for an unknown cinema.

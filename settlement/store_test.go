@@ -91,6 +91,7 @@ func newFixture(t testing.TB) *fixture {
 	f.exec(`INSERT INTO cinemas (id, version, name, exhibitor_id, region, city, vat_payer, entry_seq) VALUES
 	  ('cin-1',1,'Арман Алматы','exh-1','KZ-75','Алматы',true,0),
 	  ('cin-2',1,'Small','exh-2','KZ-71','Астана',false,0)`)
+	f.exec(`INSERT INTO cinema_ownership (cinema_id, exhibitor_id, entry_seq) VALUES ('cin-1','exh-1',0), ('cin-2','exh-2',0)`)
 	f.film("film-1", "prod-a", "2026-01-08", "5000.00")
 	f.film("film-b", "prod-b", "2026-01-08", "0.00")
 	f.exec(`INSERT INTO film_rights_holders VALUES ('film-1','rh-composer','composer',60), ('film-1','rh-writer','writer',40)`)
@@ -104,6 +105,7 @@ func (f *fixture) film(id, producer, release, expenses string) {
 	  VALUES ($1,1,'Фильм '||$1,'Фильм '||$1,'Film '||$1,'national','{KZ}',$2,100,'12+','C-1','2025-01-01','2030-01-01',$3,'dist-1',15,$4,1,0)`,
 		id, release, producer, expenses)
 	f.exec(`INSERT INTO film_rental_terms VALUES ($1,1,55), ($1,3,50)`, id)
+	f.exec(`INSERT INTO film_ownership (film_id, producer_id, distributor_id, entry_seq) VALUES ($1,$2,'dist-1',0)`, id, producer)
 }
 
 func (f *fixture) exec(sql string, args ...any) {

@@ -12,11 +12,15 @@ import (
 )
 
 const (
-	// sqlLedgerByDay is ledger gross per exhibitor BIN, cinema and sale date.
+	// sqlLedgerByDay is ledger gross per exhibitor BIN, cinema and sale date;
+	// the exhibitor is the one operating the cinema on the box-office day
+	// (dated ownership, registry/ownership.go).
 	sqlLedgerByDay = `SELECT p.bin, p.id, p.name, sd.cinema_id, c.vat_payer, sd.sale_date, sum(sd.gross), sum(sd.admissions)
 FROM sales_daily sd
 JOIN cinemas c ON c.id = sd.cinema_id
-JOIN parties p ON p.id = c.exhibitor_id
+JOIN cinema_ownership o ON o.cinema_id = sd.cinema_id
+  AND sd.box_office_day >= coalesce(o.valid_from, '-infinity') AND sd.box_office_day < coalesce(o.valid_to, 'infinity')
+JOIN parties p ON p.id = o.exhibitor_id
 WHERE sd.sale_date BETWEEN $1 AND $2 AND ($3 = '' OR p.bin = $3) AND ($4 = '' OR p.id = $4) AND ($5 = '' OR sd.cinema_id = $5)
 GROUP BY p.bin, p.id, p.name, sd.cinema_id, c.vat_payer, sd.sale_date`
 )

@@ -129,6 +129,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.BoxOffice = boxoffice.NewService(pool)
 	a.Settlement = settlement.NewService(pool, a.Writer, nil)
 	a.Settlement.SetMetrics(cfg.Registry)
+	a.Registry.SetClosedThrough(settlement.ClosedThrough)
 	a.NGO = ngo.NewService(pool, nil)
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
 	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museum.Directory(a.Ticketing)}
