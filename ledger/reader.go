@@ -42,11 +42,21 @@ type Head struct {
 
 // Head returns the number of committed entries and the current root hash.
 func (r *Reader) Head(ctx context.Context) (Head, error) {
+	return ReadHead(ctx, r.pool, r.logID)
+}
+
+// ReadHead is Head through q, a pool or a transaction, so that a package
+// reading in its own snapshot (settlement's statements and closes) names the
+// tree it read without querying the ledger's tables. A log without a head
+// row (nothing ever appended) is ErrNotFound.
+func ReadHead(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}, logID string) (Head, error) {
 	var h Head
 	var root []byte
-	err := r.pool.QueryRow(ctx, sqlHead, r.logID).Scan(&h.Size, &root)
+	err := q.QueryRow(ctx, sqlHead, logID).Scan(&h.Size, &root)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return h, fmt.Errorf("ledger: log %q: %w", r.logID, ErrNotFound)
+		return h, fmt.Errorf("ledger: log %q: %w", logID, ErrNotFound)
 	}
 	if err != nil {
 		return h, fmt.Errorf("ledger: read head: %w", err)

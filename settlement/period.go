@@ -22,7 +22,6 @@ const (
 	sqlParties      = `SELECT id, kind, name, bin FROM parties WHERE id = ANY($1)`
 	sqlInsertPeriod = `INSERT INTO settlement_periods (period, entry_seq, ledger_size, closed_at, lines, body)
 VALUES ($1, $2, $3, $4, $5, $6)`
-	sqlLedgerSize  = `SELECT coalesce((SELECT size FROM ledger_heads WHERE log_id = $1), 0)`
 	sqlSettleMonth = `INSERT INTO settlement_settled (cinema_id, film_id, box_office_day, sale_date, period, gross, admissions)
 SELECT cinema_id, film_id, box_office_day, sale_date, $1, gross, admissions FROM sales_daily
 WHERE box_office_day BETWEEN $1 AND $2 AND (gross <> 0 OR admissions <> 0)`
@@ -160,6 +159,18 @@ func lateSince(ctx context.Context, q querier, from, to int64, period time.Time)
 	return false, nil
 }
 
+// ledgerSize is the ledger's size in q's snapshot (0 before the first entry).
+func ledgerSize(ctx context.Context, q querier) (int64, error) {
+	h, err := ledger.ReadHead(ctx, q, ledger.DefaultLogID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("settlement: ledger size: %w", err)
+	}
+	return h.Size, nil
+}
+
 // closeCaughtUp computes the close in a snapshot at ledger size N, then,
 // still outside the ledger lock, checks the entries appended meanwhile
 // (lateSince) until few remain unchecked: it returns the close and the
@@ -172,9 +183,9 @@ func (s *Service) closeCaughtUp(ctx context.Context, period time.Time) (*closeSn
 	}
 	from := snap.body.LedgerSize
 	for range 10 {
-		var size int64
-		if err := s.pool.QueryRow(ctx, sqlLedgerSize, ledger.DefaultLogID).Scan(&size); err != nil {
-			return nil, 0, fmt.Errorf("settlement: ledger size: %w", err)
+		size, err := ledgerSize(ctx, s.pool)
+		if err != nil {
+			return nil, 0, err
 		}
 		if size-from <= 256 {
 			break
@@ -202,9 +213,9 @@ func (s *Service) closeSnapshot(ctx context.Context, period time.Time) (*closeSn
 		return nil, fmt.Errorf("settlement: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	var size int64
-	if err := tx.QueryRow(ctx, sqlLedgerSize, ledger.DefaultLogID).Scan(&size); err != nil {
-		return nil, fmt.Errorf("settlement: ledger size: %w", err)
+	size, err := ledgerSize(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
 	return takeCloseSnapshot(ctx, tx, period, size)
 }

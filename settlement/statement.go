@@ -35,8 +35,6 @@ ORDER BY period, line_no`
 FROM settlement_royalty_lines WHERE period BETWEEN $1 AND $2 AND party_id = $3
 ORDER BY period, line_no, party_id, role`
 
-	sqlLedgerHead = `SELECT size, root_hash FROM ledger_heads WHERE log_id = $1`
-
 	// The films of a statement: titles, expenses, and the recoupment of
 	// their frozen lines through the statement's end.
 	sqlStatementFilms = `SELECT f.id, f.title_kk, f.title_ru, f.title_en, f.recoupable_expenses,
@@ -214,11 +212,11 @@ func (s *Service) Statement(ctx context.Context, q StatementQuery) (*Statement, 
 // addRefs reads, in the statement's snapshot, the ledger head and the
 // films' titles and recoupment, for the documents (PDF, XLSX).
 func (st *Statement) addRefs(ctx context.Context, q querier) error {
-	var root []byte
-	if err := q.QueryRow(ctx, sqlLedgerHead, ledger.DefaultLogID).Scan(&st.Ledger.Size, &root); err != nil {
-		return fmt.Errorf("settlement: ledger head: %w", err)
+	h, err := ledger.ReadHead(ctx, q, ledger.DefaultLogID)
+	if err != nil {
+		return fmt.Errorf("settlement: %w", err)
 	}
-	copy(st.Ledger.Root[:], root)
+	st.Ledger = LedgerRef{Size: h.Size, Root: h.Root}
 	seen := map[string]bool{}
 	var ids []string
 	add := func(id string) {

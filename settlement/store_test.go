@@ -467,8 +467,8 @@ func TestLateDataAfterCloseSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.addSales("cin-1", "film-1", "2026-02-02", "2026-02-02", "1000.00", 1)
-	var size int64
-	if err := f.pool.QueryRow(ctx, sqlLedgerSize, ledger.DefaultLogID).Scan(&size); err != nil {
+	size, err := ledgerSize(ctx, f.pool)
+	if err != nil {
 		t.Fatal(err)
 	}
 	snap, err := takeCloseSnapshot(ctx, f.pool, date(2026, 2, 1), size)
