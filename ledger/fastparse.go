@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"encoding/json"
 	"runtime"
 	"strconv"
 	"sync"
@@ -87,7 +86,7 @@ func parseEntryFast(b []byte) (p ParsedEntry, prev [32]byte, ok bool) {
 		return p, prev, false
 	}
 	body := rest[:len(rest)-1]
-	if body[len(body)-1] != '}' || !json.Valid(body) {
+	if body[len(body)-1] != '}' || !validJSON(body) {
 		return p, prev, false
 	}
 	return ParsedEntry{V: FormatVersion, Seq: seq, Prev: prevHex, At: at, Kind: kind, Actor: actor, Body: body}, prev, true

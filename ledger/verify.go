@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -10,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
+	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -60,7 +62,10 @@ type VerifyReport struct {
 	CheckpointSize int64    // size of the latest checkpoint checked (0 when none)
 	Consistency    int      // consistency proofs checked
 	Deep           []string // names of the projection checks that passed
-	Witnessed      int      // valid witness cosignatures checked (verify --witness)
+	// DeepTime is the time each check of Deep took (its Begin, Entry,
+	// FlushBefore and Compare calls), in the same order.
+	DeepTime  []time.Duration
+	Witnessed int // valid witness cosignatures checked (verify --witness)
 }
 
 // String is the one-line summary ecinema verify prints.
@@ -178,9 +183,12 @@ func NewExportLine(e Entry) ExportLine {
 
 // OfflineOptions configures VerifyExport.
 type OfflineOptions struct {
-	Verifier note.Verifier       // the log's public key; required
-	Origin   string              // expected origin; "" means the key's name
-	Progress func(entries int64) // called every 100,000 entries, may be nil
+	Verifier note.Verifier // the log's public key; required
+	Origin   string        // expected origin; "" means the key's name
+	// Progress is called about every 2 seconds with the entries verified
+	// and the bytes of the export read so far (for an ETA against the
+	// file's size); may be nil.
+	Progress func(entries, bytesRead int64)
 	Extra    [][]byte            // further signed checkpoints to check against the entries
 	Check    func(e Entry) error // optional per-entry hook
 }
@@ -190,6 +198,14 @@ type OfflineOptions struct {
 // the chain holds, seqs have no gap, and the root of the first size entries
 // equals the checkpoint's. Entries after the checkpoint are checked for
 // chain and hashes too. It returns a *VerifyError for a ledger failure.
+//
+// The export is exact, as ledger/doc.go says: every line is the canonical
+// {"seq","leaf_hash","bytes"} object ending in "\n" — no blank lines, no
+// CR, lowercase hex, exact key case and order. The file is read in large
+// blocks; each block's lines are decoded, scanned and hashed on their own
+// on every core (a strict scanner of the canonical line, falling back to
+// the JSON decoder, which names what is wrong, for any other line); the
+// chain and the tree then go through the blocks in order.
 func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts OfflineOptions) (VerifyReport, error) {
 	var rep VerifyReport
 	c := newChain()
@@ -204,102 +220,54 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 			rep.CheckpointSize = size
 		}
 	}
-	// The export is exact, as ledger/doc.go says: every line is the
-	// canonical {"seq","leaf_hash","bytes"} object ending in "\n" — no blank
-	// lines, no CR, lowercase hex, exact key case and order. Lines are
-	// taken in batches: decoding them and each entry's own checks run on
-	// every core, then the chain and the tree go through the batch in order.
-	const batch = 2000
-	type decoded struct {
-		seq  int64
-		b    []byte
-		leaf [32]byte
-		err  *VerifyError // seq -2: the position it is found at
-	}
-	var texts [][]byte
-	var lines []int
-	flush := func() error {
-		ds := make([]decoded, len(texts))
-		parallel(len(texts), func(i int) {
-			text, line := texts[i], lines[i]
-			d := &ds[i]
-			var l ExportLine
-			dec := json.NewDecoder(bytes.NewReader(text))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&l); err != nil {
-				d.err = verr(-2, ReasonBadEntry, "export line %d: %v", line, err)
-				return
-			}
-			if canon, _ := json.Marshal(l); !bytes.Equal(canon, text) {
-				d.err = verr(-2, ReasonBadEntry, "export line %d is not the canonical line %s (blank line, CR, white space, key case or order, upper-case hex?)", line, canon)
-				return
-			}
-			d.seq = l.Seq
-			var err error
-			if d.b, err = base64.StdEncoding.Strict().DecodeString(l.Bytes); err != nil {
-				d.err = verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
-				return
-			}
-			if d.leaf, err = parseHex32(l.LeafHash); err != nil {
-				d.err = verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
-			}
-		})
-		bs := make([][]byte, len(ds))
-		for i := range ds {
-			bs[i] = ds[i].b
+	ctx, cancel := context.WithCancel(ctx)
+	blocks, done := readExportBlocks(ctx, export)
+	// The reader and its workers are gone before VerifyExport returns.
+	defer func() { cancel(); <-done }()
+	line := 0
+	lastProgress := time.Now()
+	for blk := range blocks {
+		var res exportBlockResult
+		select {
+		case res = <-blk:
+		case <-ctx.Done():
+			return rep, ctx.Err()
 		}
-		cks := checkAll(bs)
-		for i := range ds {
-			d := &ds[i]
-			if d.err != nil {
-				if d.err.Seq == -2 {
-					d.err.Seq = c.f.size
+		if res.err != nil {
+			return rep, fmt.Errorf("ledger: read export: %w", res.err)
+		}
+		for i := range res.lines {
+			d := &res.lines[i]
+			line++
+			if d.text != nil { // not the canonical line: decode it the slow way
+				var ve *VerifyError
+				if d.seq, d.b, d.leaf, ve = decodeExportLine(d.text, line); ve != nil {
+					if ve.Seq == -2 {
+						ve.Seq = c.f.size
+					}
+					return rep, ve
 				}
-				return d.err
+				d.ck = checkOne(d.b)
 			}
-			if ve := c.addChecked(d.seq, &cks[i], d.leaf[:], nil); ve != nil {
-				return ve
+			if ve := c.addChecked(d.seq, &d.ck, d.leaf[:], nil); ve != nil {
+				return rep, ve
 			}
 			if opts.Check != nil {
 				if err := opts.Check(Entry{Seq: d.seq, LeafHash: d.leaf, Bytes: d.b}); err != nil {
-					return err
+					return rep, err
 				}
 			}
-			if opts.Progress != nil && c.f.size%100000 == 0 {
-				opts.Progress(c.f.size)
-			}
 		}
-		texts, lines = texts[:0], lines[:0]
-		return ctx.Err()
-	}
-	rd := bufio.NewReaderSize(export, 64<<10)
-	line := 0
-	for {
-		raw, err := rd.ReadBytes('\n')
-		if len(raw) == 0 && errors.Is(err, io.EOF) {
-			break
+		if res.unterminated {
+			return rep, verr(c.f.size, ReasonBadEntry, "export line %d does not end with a newline", line+1)
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return rep, fmt.Errorf("ledger: read export: %w", err)
+		if opts.Progress != nil && time.Since(lastProgress) > 2*time.Second {
+			lastProgress = time.Now()
+			opts.Progress(c.f.size, res.end)
 		}
-		line++
-		text, ok := bytes.CutSuffix(raw, []byte("\n"))
-		if !ok {
-			if err := flush(); err != nil {
-				return rep, err
-			}
-			return rep, verr(c.f.size, ReasonBadEntry, "export line %d does not end with a newline", line)
+		if err := ctx.Err(); err != nil {
+			return rep, err
 		}
-		texts = append(texts, text)
-		lines = append(lines, line)
-		if len(texts) == batch {
-			if err := flush(); err != nil {
-				return rep, err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return rep, err
 	}
 	if ve := c.finish(); ve != nil {
 		return rep, ve
@@ -307,4 +275,205 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 	rep.Entries = c.f.size
 	rep.Root = c.f.root()
 	return rep, nil
+}
+
+// exportLine is one line of an export block, decoded and checked.
+type exportLine struct {
+	seq  int64
+	b    []byte
+	leaf [32]byte
+	ck   checked
+	text []byte // set when the line is not canonical: decode it again, slowly
+}
+
+type exportBlockResult struct {
+	lines        []exportLine
+	unterminated bool  // the export ends after these lines without a newline
+	end          int64 // bytes of the export up to the end of this block
+	err          error
+}
+
+// exportBlockSize is how many bytes of an export one block holds (whole
+// lines; a longer line makes a longer block).
+var exportBlockSize = 4 << 20
+
+// readExportBlocks reads the export in blocks of whole lines and decodes
+// each block on a worker; it returns, in export order, one channel per
+// block that delivers the block's result, and a channel closed when the
+// reader and its workers have stopped. A few blocks are read ahead.
+func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlockResult, <-chan struct{}) {
+	workers := runtime.GOMAXPROCS(0)
+	order := make(chan chan exportBlockResult, 2*workers)
+	type job struct {
+		data         []byte
+		unterminated bool
+		end          int64
+		res          chan exportBlockResult
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.res <- exportBlockResult{lines: decodeExportBlock(j.data), unterminated: j.unterminated, end: j.end}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(order)
+		defer func() { close(jobs); wg.Wait() }()
+		var pending []byte
+		var read int64
+		for {
+			data := make([]byte, len(pending), len(pending)+exportBlockSize)
+			copy(data, pending)
+			n, err := io.ReadFull(r, data[len(pending):cap(data)])
+			data = data[:len(pending)+n]
+			read += int64(n)
+			eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+			if err != nil && !eof {
+				res := make(chan exportBlockResult, 1)
+				res <- exportBlockResult{err: err}
+				select {
+				case order <- res:
+				case <-ctx.Done():
+				}
+				return
+			}
+			j := job{res: make(chan exportBlockResult, 1)}
+			if i := bytes.LastIndexByte(data, '\n'); i >= 0 || eof {
+				j.data, pending = data[:i+1], append([]byte(nil), data[i+1:]...)
+				if eof && len(pending) > 0 {
+					j.data, j.unterminated, pending = data, true, nil
+				}
+				j.end = read - int64(len(pending))
+				select {
+				case order <- j.res:
+				case <-ctx.Done():
+					return
+				}
+				select {
+				case jobs <- j:
+				case <-ctx.Done():
+					return
+				}
+			} else {
+				pending = data // one line longer than a block: read on
+			}
+			if eof {
+				return
+			}
+		}
+	}()
+	return order, done
+}
+
+// decodeExportBlock decodes and checks the lines of a block: every line
+// ends with "\n" except, in the last block of an unterminated export, the
+// last, which is left out (the caller reports it).
+func decodeExportBlock(data []byte) []exportLine {
+	lines := make([]exportLine, 0, bytes.Count(data, []byte{'\n'}))
+	// One arena for the decoded entries of the block.
+	arena := make([]byte, 0, len(data)*3/4)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return lines
+		}
+		text := data[:i]
+		data = data[i+1:]
+		var l exportLine
+		var ok bool
+		if l.seq, l.leaf, arena, l.b, ok = scanExportLine(text, arena); ok {
+			l.ck = checkOne(l.b)
+		} else {
+			l.text = text
+		}
+		lines = append(lines, l)
+	}
+}
+
+var (
+	lineSeq  = []byte(`{"seq":`)
+	lineLeaf = []byte(`,"leaf_hash":"`)
+	lineB64  = []byte(`","bytes":"`)
+	lineEnd  = []byte(`"}`)
+)
+
+// scanExportLine decodes a canonical export line (exactly what
+// json.Marshal of its ExportLine gives, with lowercase hex and strict
+// base64), appending the entry bytes to arena; ok is false for any other
+// line.
+func scanExportLine(text, arena []byte) (seq int64, leaf [32]byte, _ []byte, b []byte, ok bool) {
+	rest, ok := bytes.CutPrefix(text, lineSeq)
+	if !ok {
+		return 0, leaf, arena, nil, false
+	}
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		seq = seq*10 + int64(rest[i]-'0')
+		i++
+	}
+	if i == 0 || i > 18 || (rest[0] == '0' && i > 1) {
+		return 0, leaf, arena, nil, false
+	}
+	if rest, ok = bytes.CutPrefix(rest[i:], lineLeaf); !ok || len(rest) < 64 {
+		return 0, leaf, arena, nil, false
+	}
+	for j := 0; j < 32; j++ {
+		hi, ok1 := unhex(rest[2*j])
+		lo, ok2 := unhex(rest[2*j+1])
+		if !ok1 || !ok2 {
+			return 0, leaf, arena, nil, false
+		}
+		leaf[j] = hi<<4 | lo
+	}
+	if rest, ok = bytes.CutPrefix(rest[64:], lineB64); !ok {
+		return 0, leaf, arena, nil, false
+	}
+	b64, ok := bytes.CutSuffix(rest, lineEnd)
+	if !ok {
+		return 0, leaf, arena, nil, false
+	}
+	n := base64.StdEncoding.DecodedLen(len(b64))
+	if cap(arena)-len(arena) < n {
+		arena = make([]byte, 0, max(n, 1<<20))
+	}
+	dst := arena[len(arena) : len(arena)+n]
+	// Strict: no padding bits set, no new lines; a character outside the
+	// alphabet (an escape, a quote) fails the decode too.
+	m, err := base64.StdEncoding.Strict().Decode(dst, b64)
+	if err != nil || bytes.IndexByte(b64, '\r') >= 0 || bytes.IndexByte(b64, '\n') >= 0 {
+		return 0, leaf, arena, nil, false
+	}
+	b = dst[:m:m]
+	return seq, leaf, arena[:len(arena)+m], b, true
+}
+
+// decodeExportLine decodes an export line that is not canonical with the
+// JSON decoder and reports what is wrong with it (seq -2 in the error: the
+// position it is found at).
+func decodeExportLine(text []byte, line int) (int64, []byte, [32]byte, *VerifyError) {
+	var leaf [32]byte
+	var l ExportLine
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return 0, nil, leaf, verr(-2, ReasonBadEntry, "export line %d: %v", line, err)
+	}
+	if canon, _ := json.Marshal(l); !bytes.Equal(canon, text) {
+		return 0, nil, leaf, verr(-2, ReasonBadEntry, "export line %d is not the canonical line %s (blank line, CR, white space, key case or order, upper-case hex?)", line, canon)
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(l.Bytes)
+	if err != nil {
+		return 0, nil, leaf, verr(l.Seq, ReasonBadEntry, "export line %d: bytes: %v", line, err)
+	}
+	if leaf, err = parseHex32(l.LeafHash); err != nil {
+		return 0, nil, leaf, verr(l.Seq, ReasonBadEntry, "export line %d: leaf_hash %q", line, l.LeafHash)
+	}
+	return l.Seq, b, leaf, nil
 }

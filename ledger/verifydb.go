@@ -18,9 +18,7 @@ import (
 )
 
 const (
-	sqlVerifyHead    = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1`
-	sqlVerifyEntries = `SELECT seq, leaf_hash, tree_hashes, bytes FROM ledger_entries
-WHERE log_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`
+	sqlVerifyHead = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1`
 )
 
 // DeepCheck rebuilds one family of projection tables from the entries and
@@ -158,34 +156,9 @@ func CompareShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error 
 	return nil
 }
 
-// verifyPage is how many entries VerifyDB reads at a time.
-const verifyPage = 2000
-
 type entryRow struct {
 	seq              int64
 	leaf, tree, byts []byte
-}
-
-type entryPage struct {
-	rows []entryRow
-	err  error
-}
-
-func readEntryPage(ctx context.Context, tx pgx.Tx, logID string, next int64) entryPage {
-	rows, err := tx.Query(ctx, sqlVerifyEntries, logID, next, verifyPage)
-	if err != nil {
-		return entryPage{err: err}
-	}
-	defer rows.Close()
-	rs := make([]entryRow, 0, verifyPage)
-	for rows.Next() {
-		var r entryRow
-		if err := rows.Scan(&r.seq, &r.leaf, &r.tree, &r.byts); err != nil {
-			return entryPage{err: err}
-		}
-		rs = append(rs, r)
-	}
-	return entryPage{rows: rs, err: rows.Err()}
 }
 
 // VerifyOptions configures VerifyDB.
@@ -260,68 +233,33 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		rep.CheckpointSize = cps[len(cps)-1].Size
 	}
 
-	for _, d := range opts.Deep {
+	took := make([]time.Duration, len(opts.Deep))
+	for i, d := range opts.Deep {
+		t0 := time.Now()
 		if err := d.Begin(ctx, tx); err != nil {
 			return rep, fmt.Errorf("ledger: verify: %s: begin: %w", d.Name(), err)
 		}
+		took[i] += time.Since(t0)
 	}
 
-	// Pages of entries are read in order; each page's own checks (header,
-	// leaf hash) run on every core (checkAll), then the chain, the tree and
-	// the deep checks go through it in order. Without deep checks the next
-	// page is read while this one is checked.
-	pages := make(chan entryPage, 2)
-	readCtx, stopRead := context.WithCancel(ctx)
-	defer stopRead()
-	readPage := func(next int64) entryPage { return readEntryPage(readCtx, tx, opts.LogID, next) }
-	readerDone := make(chan struct{})
-	// The reader must be gone before anything else uses tx (the deferred
+	// Ranges of entries are read and checked on their own by several
+	// readers (verifyread.go); the chain, the tree and the deep checks then
+	// go through them in seq order.
+	rr := startRangeReaders(ctx, pool, tx, opts.LogID, headSize)
+	// The readers must be gone before anything else uses tx (the deferred
 	// Rollback included: this defer runs first).
-	stopReader := func() { stopRead(); <-readerDone }
-	defer stopReader()
-	if len(opts.Deep) == 0 {
-		go func() {
-			defer close(readerDone)
-			defer close(pages)
-			var next int64
-			for {
-				pg := readPage(next)
-				select {
-				case pages <- pg:
-				case <-readCtx.Done():
-					return
-				}
-				if pg.err != nil || len(pg.rows) < verifyPage {
-					return
-				}
-				next = pg.rows[len(pg.rows)-1].seq + 1
-			}
-		}()
-	} else {
-		close(readerDone)
-	}
+	defer rr.stop()
 	prevKind := ""
 	lastProgress := time.Now()
-	var next int64
 	for {
-		var pg entryPage
-		if len(opts.Deep) == 0 {
-			var ok bool
-			if pg, ok = <-pages; !ok {
-				break
-			}
-		} else {
-			pg = readPage(next)
+		pg, ok := rr.next()
+		if !ok {
+			break
 		}
 		if pg.err != nil {
 			return rep, fmt.Errorf("ledger: verify: read entries: %w", pg.err)
 		}
-		rs := pg.rows
-		bs := make([][]byte, len(rs))
-		for i := range rs {
-			bs[i] = rs[i].byts
-		}
-		cks := checkAll(bs)
+		rs, cks := pg.rows, pg.cks
 		for i, r := range rs {
 			if r.seq >= headSize && r.seq == c.f.size {
 				return rep, verr(r.seq, ReasonUnexpected, "entry beyond the head row's size %d", headSize)
@@ -336,19 +274,25 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 					e.At = at
 				}
 				if p.Kind != prevKind {
-					for _, d := range opts.Deep {
+					for i, d := range opts.Deep {
 						if f, ok := d.(DeepFlusher); ok {
+							t0 := time.Now()
 							if err := f.FlushBefore(ctx, tx, p.Kind); err != nil {
 								return rep, deepErr(d, r.seq, err)
 							}
+							took[i] += time.Since(t0)
 						}
 					}
 					prevKind = p.Kind
 				}
-				for _, d := range opts.Deep {
+				t0 := time.Now()
+				for i, d := range opts.Deep {
 					if err := d.Entry(ctx, tx, e, p); err != nil {
 						return rep, deepErr(d, r.seq, err)
 					}
+					t1 := time.Now()
+					took[i] += t1.Sub(t0)
+					t0 = t1
 				}
 			}
 			if opts.Progress != nil && c.f.size%1000 == 0 && time.Since(lastProgress) > 2*time.Second {
@@ -356,12 +300,8 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 				opts.Progress(c.f.size, headSize)
 			}
 		}
-		if len(rs) < verifyPage {
-			break
-		}
-		next = rs[len(rs)-1].seq + 1
 	}
-	stopReader()
+	rr.stop()
 	if c.f.size < headSize {
 		return rep, verr(c.f.size, ReasonMissingSeq, "head row says %d entries, the ledger ends after %d", headSize, c.f.size)
 	}
@@ -389,12 +329,15 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		rep.Consistency++
 	}
 
-	for _, d := range opts.Deep {
+	for i, d := range opts.Deep {
+		t0 := time.Now()
 		if err := d.Compare(ctx, tx); err != nil {
 			return rep, deepErr(d, -1, err)
 		}
+		took[i] += time.Since(t0)
 		rep.Deep = append(rep.Deep, d.Name())
 	}
+	rep.DeepTime = took
 	rep.Entries = c.f.size
 	rep.Root = root
 	return rep, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ import (
 
 const verifyUsage = `usage:
   ecinema verify [--deep] [--checkpoint FILE]... [--public-key KEY|FILE] [--log ID]
-                 [--origin ORIGIN] [--witness KEY|FILE]... [--quorum N] [--allow-unsigned-tail]
+                 [--origin ORIGIN] [--witness KEY|FILE]... [--quorum N] [--allow-unsigned-tail] [--cpuprofile FILE]
       online: streams every entry of the database at ECINEMA_DATABASE_URL and
       checks bytes, leaf hashes, chain, tree hashes, the root against every
       stored signed checkpoint (and each --checkpoint you hold), consistency
@@ -50,6 +51,7 @@ options:
   --allow-unsigned-tail  exit 0 even when entries after the latest signed
                          checkpoint exist (they are checked, but no signature
                          covers them)
+  --cpuprofile FILE      write a CPU profile of the verification (go tool pprof)
 exit status: 0 verified; 1 the ledger failed verification (the first failing
 seq and the reason are printed) or lacks the witness quorum; 2 usage; 3
 verification could not run; 4 verified, but entries after the latest signed
@@ -89,6 +91,7 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	origin := fs.String("origin", "", "expected checkpoint origin (default ECINEMA_LOG_ORIGIN, else the public key's name)")
 	allowTail := fs.Bool("allow-unsigned-tail", false, "exit 0 although entries after the latest checkpoint are unsigned")
 	quorum := fs.Int("quorum", 0, "witness cosignatures required (default all --witness)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verification to FILE")
 	var cps, witnessKeys stringsFlag
 	fs.Var(&cps, "checkpoint", "signed checkpoint file (repeatable)")
 	fs.Var(&witnessKeys, "witness", "witness verifier key or file (repeatable)")
@@ -98,6 +101,17 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 			return nil
 		}
 		return usagef("%s", verifyUsage)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return &verifyBroken{fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return &verifyBroken{fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var witnesses []note.Verifier
 	for _, k := range witnessKeys {
@@ -167,9 +181,21 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 			return &verifyBroken{fmt.Errorf("--export: %w", err)}
 		}
 		defer f.Close()
+		var size int64
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
 		rep, err := ledger.VerifyExport(ctx, f, notes[0], ledger.OfflineOptions{
 			Verifier: v, Origin: *origin, Extra: notes[1:],
-			Progress: func(n int64) { progress(n, 0) },
+			Progress: func(n, read int64) {
+				if size <= 0 || read <= 0 {
+					progress(n, 0)
+					return
+				}
+				// The entries in the whole file, estimated from the bytes
+				// read so far, give the rate's ETA.
+				progress(n, max(n, int64(float64(n)*float64(size)/float64(read))))
+			},
 		})
 		return finish(rep, err, notes[0], v)
 	}
@@ -267,6 +293,13 @@ func verifyResult(env *cmdEnv, rep ledger.VerifyReport, err error, allowTail boo
 		return &verifyBroken{err}
 	}
 	fmt.Fprintln(env.stdout, rep.String())
+	if len(rep.DeepTime) == len(rep.Deep) && len(rep.Deep) > 0 {
+		var b strings.Builder
+		for i, n := range rep.Deep {
+			fmt.Fprintf(&b, " %s %.1fs", n, rep.DeepTime[i].Seconds())
+		}
+		fmt.Fprintf(env.stderr, "verify: time of each projection check:%s\n", b.String())
+	}
 	if tail := rep.Entries - rep.CheckpointSize; tail > 0 && !allowTail {
 		return &unsignedTail{tail, rep.CheckpointSize}
 	}
