@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 )
 
 const (
-	sqlVerifyHead = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1`
+	sqlVerifyHead      = `SELECT size, last_leaf, root_hash FROM ledger_heads WHERE log_id = $1`
+	sqlDeepWorkMem     = `SET LOCAL work_mem = '128MB'`
+	sqlDeepTempBuffers = `SET LOCAL temp_buffers = '1GB'`
 )
 
 // DeepCheck rebuilds one family of projection tables from the entries and
@@ -83,6 +86,12 @@ SELECT 'stored' AS side, to_jsonb(d) FROM ((SELECT * FROM s) EXCEPT ALL (SELECT 
 UNION ALL
 SELECT 'rebuilt', to_jsonb(d) FROM ((SELECT * FROM r) EXCEPT ALL (SELECT * FROM s)) d
 LIMIT 2`, rebuilt, stored)
+	return diffRows(ctx, tx, table, q, seqColumn)
+}
+
+// diffRows runs a query of differing rows (side, row as jsonb) and
+// returns them as a *ProjectionMismatch, or nil when there are none.
+func diffRows(ctx context.Context, tx pgx.Tx, table, q, seqColumn string) error {
 	rows, err := tx.Query(ctx, q)
 	if err != nil {
 		return fmt.Errorf("ledger: compare %s: %w", table, err)
@@ -139,11 +148,25 @@ func CreateShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error {
 // table with the stored one (CompareQueries, on Columns) and returns the
 // first *ProjectionMismatch; when all agree it drops the temporary tables,
 // so that later checks see the stored ones again.
+//
+// A table whose primary key columns are all among Columns is compared by
+// joining the two on the key (both have the key, so each row meets at most
+// one): the same answer as the multiset difference, without sorting or
+// hashing both tables twice (for the demo's 1.6 M tickets, 13 s instead of
+// 72 s on a busy machine).
 func CompareShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error {
 	for _, t := range tables {
-		err := CompareQueries(ctx, tx, t.Name,
-			fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.Columns, t.Name),
-			fmt.Sprintf("SELECT %s FROM public.%s", t.Columns, t.Name), t.SeqColumn)
+		key, err := primaryKey(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		rebuilt := fmt.Sprintf("SELECT %s FROM pg_temp.%s", t.Columns, t.Name)
+		stored := fmt.Sprintf("SELECT %s FROM public.%s", t.Columns, t.Name)
+		if len(key) > 0 {
+			err = compareByKey(ctx, tx, t.Name, rebuilt, stored, key, t.SeqColumn)
+		} else {
+			err = CompareQueries(ctx, tx, t.Name, rebuilt, stored, t.SeqColumn)
+		}
 		if err != nil {
 			return err
 		}
@@ -154,6 +177,62 @@ func CompareShadows(ctx context.Context, tx pgx.Tx, tables []ShadowTable) error 
 		}
 	}
 	return nil
+}
+
+const sqlPrimaryKey = `SELECT a.attname FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+WHERE i.indrelid = $1::regclass AND i.indisprimary`
+
+// primaryKey returns the primary key columns of the stored table when the
+// rebuilt one has the same primary key and every key column is compared;
+// otherwise nil.
+func primaryKey(ctx context.Context, tx pgx.Tx, t ShadowTable) ([]string, error) {
+	var key []string
+	for i, rel := range []string{"public." + t.Name, "pg_temp." + t.Name} {
+		rows, err := tx.Query(ctx, sqlPrimaryKey, rel)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: compare %s: primary key: %w", t.Name, err)
+		}
+		cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("ledger: compare %s: primary key: %w", t.Name, err)
+		}
+		slices.Sort(cols)
+		if len(cols) == 0 || (i > 0 && !slices.Equal(key, cols)) {
+			return nil, nil
+		}
+		key = cols
+	}
+	compared := map[string]bool{}
+	for _, c := range strings.Split(t.Columns, ",") {
+		compared[strings.TrimSpace(c)] = true
+	}
+	for _, k := range key {
+		if !compared[k] {
+			return nil, nil
+		}
+	}
+	return key, nil
+}
+
+// compareByKey is CompareQueries for two SELECTs whose rows are unique on
+// the key columns: a full join on the key finds the first row that is
+// missing on one side or differs in any column.
+func compareByKey(ctx context.Context, tx pgx.Tx, table, rebuilt, stored string, key []string, seqColumn string) error {
+	on := make([]string, len(key))
+	for i, k := range key {
+		id := pgx.Identifier{k}.Sanitize()
+		on[i] = "r." + id + " = s." + id
+	}
+	k0 := pgx.Identifier{key[0]}.Sanitize()
+	q := fmt.Sprintf(`WITH r AS (%s), s AS (%s), d AS (
+SELECT CASE WHEN s.%s IS NULL THEN NULL ELSE to_jsonb(s) END AS s, CASE WHEN r.%s IS NULL THEN NULL ELSE to_jsonb(r) END AS r
+FROM r FULL JOIN s ON %s
+WHERE (r.*) IS DISTINCT FROM (s.*) LIMIT 1)
+SELECT 'stored' AS side, s FROM d WHERE s IS NOT NULL
+UNION ALL
+SELECT 'rebuilt', r FROM d WHERE r IS NOT NULL`, rebuilt, stored, k0, k0, strings.Join(on, " AND "))
+	return diffRows(ctx, tx, table, q, seqColumn)
 }
 
 type entryRow struct {
@@ -233,6 +312,33 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		rep.CheckpointSize = cps[len(cps)-1].Size
 	}
 
+	// Ranges of entries are read and checked on their own by several
+	// readers (verifyread.go); the chain, the tree and the deep checks then
+	// go through them in seq order.
+	rr := startRangeReaders(ctx, pool, tx, opts.LogID, headSize)
+	// The readers are gone before the deferred Rollback (this defer runs
+	// first). They export the snapshot before any deep check writes.
+	defer rr.stop()
+	if len(opts.Deep) > 0 {
+		// The rebuilds and comparisons sort, hash and join whole tables:
+		// give them memory (for this transaction only) instead of files.
+		if _, err := tx.Exec(ctx, sqlDeepWorkMem); err != nil {
+			return rep, fmt.Errorf("ledger: verify: %w", err)
+		}
+		// The shadow tables are temporary: their pages live in the
+		// session's temp_buffers (8 MB by default), and inserting the
+		// demo's 1.6 M tickets into the shadow's primary key evicted and
+		// re-read pages all the time. PostgreSQL allows the change only
+		// before the session's first temporary table, so it is tried in a
+		// savepoint and skipped when refused (a reused connection).
+		if sp, err := tx.Begin(ctx); err == nil {
+			if _, err := sp.Exec(ctx, sqlDeepTempBuffers); err != nil {
+				sp.Rollback(ctx)
+			} else if err := sp.Commit(ctx); err != nil {
+				return rep, fmt.Errorf("ledger: verify: %w", err)
+			}
+		}
+	}
 	took := make([]time.Duration, len(opts.Deep))
 	for i, d := range opts.Deep {
 		t0 := time.Now()
@@ -242,13 +348,6 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		took[i] += time.Since(t0)
 	}
 
-	// Ranges of entries are read and checked on their own by several
-	// readers (verifyread.go); the chain, the tree and the deep checks then
-	// go through them in seq order.
-	rr := startRangeReaders(ctx, pool, tx, opts.LogID, headSize)
-	// The readers must be gone before anything else uses tx (the deferred
-	// Rollback included: this defer runs first).
-	defer rr.stop()
 	prevKind := ""
 	lastProgress := time.Now()
 	for {
