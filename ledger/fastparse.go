@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // The writer's bytes always have the canonical layout of EncodeEntry, so
@@ -57,10 +56,10 @@ func parseEntryFast(b []byte) (p ParsedEntry, prev [32]byte, ok bool) {
 	if rest, ok = bytes.CutPrefix(rest[64:], hdrAt); !ok || len(rest) < len(TimeLayout) {
 		return p, prev, false
 	}
-	at := string(rest[:len(TimeLayout)])
-	if t, err := time.Parse(TimeLayout, at); err != nil || t.Format(TimeLayout) != at {
+	if !validAt(rest[:len(TimeLayout)]) {
 		return p, prev, false
 	}
+	at := string(rest[:len(TimeLayout)])
 	if rest, ok = bytes.CutPrefix(rest[len(TimeLayout):], hdrKind); !ok {
 		return p, prev, false
 	}
@@ -139,4 +138,57 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// validAt reports whether b is a time in TimeLayout that time.Parse
+// accepts (a real calendar day, hours 00–23, minutes and seconds 00–59):
+// exactly the times whose Format gives b back, without parsing.
+func validAt(b []byte) bool {
+	if len(b) != len(TimeLayout) {
+		return false
+	}
+	for i, c := range b {
+		switch i {
+		case 4, 7:
+			if c != '-' {
+				return false
+			}
+		case 10:
+			if c != 'T' {
+				return false
+			}
+		case 13, 16:
+			if c != ':' {
+				return false
+			}
+		case 19:
+			if c != '.' {
+				return false
+			}
+		case 26:
+			if c != 'Z' {
+				return false
+			}
+		default:
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range b[i : i+n] {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	if month < 1 || month > 12 || day < 1 || num(11, 2) > 23 || num(14, 2) > 59 || num(17, 2) > 59 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
 }

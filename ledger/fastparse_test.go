@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -55,5 +56,29 @@ func TestParseEntryFast(t *testing.T) {
 	}
 	if accepted == 0 {
 		t.Fatal("no mutation was accepted; the comparison checked nothing")
+	}
+}
+
+// TestValidAt checks validAt against time.Parse and Format on every day of
+// a few years and on malformed times.
+func TestValidAt(t *testing.T) {
+	check := func(s string) {
+		tm, err := time.Parse(TimeLayout, s)
+		want := err == nil && tm.Format(TimeLayout) == s
+		if got := validAt([]byte(s)); got != want {
+			t.Errorf("validAt(%q) = %v, time.Parse agrees: %v", s, got, want)
+		}
+	}
+	for _, y := range []int{0, 1900, 2000, 2024, 2026, 2100, 9999} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				check(fmt.Sprintf("%04d-%02d-%02dT23:59:59.999999Z", y, m, d))
+			}
+		}
+	}
+	for _, s := range []string{"2026-11-29T24:00:00.000000Z", "2026-11-29T10:60:00.000000Z", "2026-11-29T10:00:60.000000Z",
+		"2026-11-29T10:00:00.00000Z", "2026-11-29 10:00:00.000000Z", "2026-11-29T10:00:00.000000z", "2026-11-29T10:00:00,000000Z",
+		"+026-11-29T10:00:00.000000Z", "2026-1a-29T10:00:00.000000Z", "2026-11-29T10:00:00.0000000"} {
+		check(s)
 	}
 }
