@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,7 +32,7 @@ WHERE log_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq < $3) ORDER BY se
 )
 
 // verifyRange is how many seqs one read covers.
-const verifyRange = 4000
+var verifyRange int64 = 4000
 
 // verifyReaders is the most reader connections a verification opens.
 func verifyReaders() int { return min(8, max(2, 2*runtime.GOMAXPROCS(0))) }
@@ -117,14 +118,29 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 		}
 		return k * verifyRange, (k + 1) * verifyRange
 	}
-	readers := min(verifyReaders(), int(pool.Config().MaxConns)-1, int(last+1))
+	// The readers' transactions are begun here, before any range is
+	// read, each waiting at most a moment for a connection: a pool that
+	// others use too gives fewer readers (or none: tx reads), never a
+	// reader that waits forever while the verification waits for it.
+	want := min(verifyReaders(), int(pool.Stat().MaxConns()-pool.Stat().AcquiredConns()), int(last+1))
 	var snap string
-	if readers > 0 {
-		if err := tx.QueryRow(ctx, sqlExportSnapshot).Scan(&snap); err != nil {
-			readers = 0
+	var rtxs []pgx.Tx
+	if want > 0 && tx.QueryRow(ctx, sqlExportSnapshot).Scan(&snap) == nil {
+		for range want {
+			actx, cancel := context.WithTimeout(ctx, time.Second)
+			rtx, err := pool.BeginTx(actx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+			cancel()
+			if err != nil {
+				break
+			}
+			if _, err := rtx.Exec(ctx, fmt.Sprintf(sqlSetSnapshot, snap)); err != nil {
+				rtx.Rollback(context.WithoutCancel(ctx))
+				break
+			}
+			rtxs = append(rtxs, rtx)
 		}
 	}
-	if readers <= 0 {
+	if len(rtxs) == 0 {
 		var k int64
 		return rangeReader{
 			next: func() (entryChunk, bool) {
@@ -146,7 +162,7 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 	ctx, cancel := context.WithCancel(ctx)
 	// slots[k] receives range k; at most window ranges are read ahead of
 	// the one being verified.
-	window := int64(2 * readers)
+	window := int64(2 * len(rtxs))
 	slots := make([]chan entryChunk, last+1)
 	for k := range slots {
 		slots[k] = make(chan entryChunk, 1)
@@ -158,15 +174,11 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 	var mu sync.Mutex
 	var taken int64
 	var wg sync.WaitGroup
-	for range readers {
+	for _, rtx := range rtxs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rtx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-			if err == nil {
-				defer rtx.Rollback(context.WithoutCancel(ctx))
-				_, err = rtx.Exec(ctx, fmt.Sprintf(sqlSetSnapshot, snap))
-			}
+			defer rtx.Rollback(context.WithoutCancel(ctx))
 			for {
 				select {
 				case <-tokens:
@@ -181,16 +193,12 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 					return
 				}
 				var c entryChunk
-				if err != nil {
-					c.err = fmt.Errorf("reader: %w", err)
-				} else {
-					from, to := bounds(k)
-					c.rows, c.err = readRange(ctx, rtx, logID, from, to)
-					if c.err == nil {
-						c.cks = make([]checked, len(c.rows))
-						for i := range c.rows {
-							c.cks[i] = checkOne(c.rows[i].byts)
-						}
+				from, to := bounds(k)
+				c.rows, c.err = readRange(ctx, rtx, logID, from, to)
+				if c.err == nil {
+					c.cks = make([]checked, len(c.rows))
+					for i := range c.rows {
+						c.cks[i] = checkOne(c.rows[i].byts)
 					}
 				}
 				slots[k] <- c
