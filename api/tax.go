@@ -21,15 +21,6 @@ var fiscalRoles = []apikey.Role{apikey.RoleTax}
 // vatSummaryRoles may read VAT summaries; an exhibitor only its own.
 var vatSummaryRoles = []apikey.Role{apikey.RoleAdmin, apikey.RoleAuditor, apikey.RoleTax, apikey.RoleExhibitor}
 
-type fiscalUploadJSON struct {
-	Entry struct {
-		Seq      int64  `json:"seq"`
-		LeafHash string `json:"leaf_hash"`
-	} `json:"entry"`
-	Accepted   int `json:"accepted"`
-	Superseded int `json:"superseded"`
-}
-
 // handleFiscalTotals answers POST /v1/tax/fiscal-totals with JSON
 // {"records":[{"bin","date","amount","receipts"}]} or text/csv with the
 // header bin,date,amount,receipts. One upload is one fiscal_totals entry.
@@ -41,13 +32,15 @@ func handleFiscalTotals(svc *settlement.Service) echo.HandlerFunc {
 		if mt == "text/csv" {
 			recs, err = settlement.ParseFiscalCSV(c.Request().Body)
 		} else {
-			var in struct {
-				Records []settlement.FiscalRecordJSON `json:"records"`
-			}
+			var in fiscalUploadRequest
 			if err := decodeJSON(c, &in); err != nil {
 				return err
 			}
-			recs, err = settlement.ParseFiscalRecords(in.Records)
+			raw := make([]settlement.FiscalRecordBody, len(in.Records))
+			for i, r := range in.Records {
+				raw[i] = settlement.FiscalRecordBody(r)
+			}
+			recs, err = settlement.ParseFiscalRecords(raw)
 		}
 		if err != nil {
 			return err
@@ -84,21 +77,6 @@ func taxQuery(c echo.Context, ve *validate.Errors) settlement.TaxQuery {
 	return q
 }
 
-type reconJSON struct {
-	From      string                    `json:"from"`
-	To        string                    `json:"to"`
-	BIN       *string                   `json:"bin"`
-	Tolerance string                    `json:"tolerance"`
-	Items     []settlement.ReconRowJSON `json:"items"`
-	Totals    struct {
-		LedgerGross  string         `json:"ledger_gross"`
-		LedgerVAT    string         `json:"ledger_vat"`
-		FiscalAmount string         `json:"fiscal_amount"`
-		Difference   string         `json:"difference"`
-		Statuses     map[string]int `json:"statuses"`
-	} `json:"totals"`
-}
-
 // handleReconciliation answers GET /v1/tax/reconciliation (SPEC 7).
 func handleReconciliation(svc *settlement.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -108,29 +86,17 @@ func handleReconciliation(svc *settlement.Service) echo.HandlerFunc {
 		if err := ve.Err(); err != nil {
 			return err
 		}
-		rows, err := svc.Reconciliation(c.Request().Context(), q)
+		rec, err := svc.Reconciliation(c.Request().Context(), q)
 		if err != nil {
 			return err
 		}
 		if format != "json" {
 			l := requestLang(c)
-			return tableFile(c, settlement.ReconTable(rows, q, l),
+			return tableFile(c, settlement.ReconTable(rec, q, l),
 				"reconciliation_"+q.From.Format(time.DateOnly)+"_"+q.To.Format(time.DateOnly), format,
 				l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("Салыстыру", "Сверка", "Reconciliation"))
 		}
-		out := reconJSON{From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), BIN: optional(q.BIN),
-			Tolerance: q.Tolerance.StringFixed(2), Items: make([]settlement.ReconRowJSON, 0, len(rows))}
-		lg, lv, fa := decimal.Zero, decimal.Zero, decimal.Zero
-		out.Totals.Statuses = map[string]int{settlement.StatusMatch: 0, settlement.StatusUnderReported: 0,
-			settlement.StatusOverReported: 0, settlement.StatusNoLedgerData: 0, settlement.StatusNoFiscalData: 0}
-		for _, r := range rows {
-			out.Items = append(out.Items, r.JSON())
-			lg, lv, fa = lg.Add(r.LedgerGross), lv.Add(r.LedgerVAT), fa.Add(r.FiscalAmount)
-			out.Totals.Statuses[r.Status]++
-		}
-		out.Totals.LedgerGross, out.Totals.LedgerVAT = lg.StringFixed(2), lv.StringFixed(2)
-		out.Totals.FiscalAmount, out.Totals.Difference = fa.StringFixed(2), fa.Sub(lg).StringFixed(2)
-		return c.JSON(http.StatusOK, out)
+		return c.JSON(http.StatusOK, reconWire(rec, q))
 	}
 }
 
@@ -168,14 +134,14 @@ func handleVATSummary(svc *settlement.Service) echo.HandlerFunc {
 				"vat_summary_"+q.From.Format(time.DateOnly)+"_"+q.To.Format(time.DateOnly), format,
 				l.Pick("Жиынтық", "Итоги", "Summary"), l.Pick("ҚҚС", "НДС", "VAT"))
 		}
-		items := make([]settlement.VATSummaryJSON, 0, len(sums))
+		items := make([]vatSummaryJSON, 0, len(sums))
 		for _, s := range sums {
-			items = append(items, s.JSON())
+			items = append(items, vatSummaryWire(s))
 		}
 		return c.JSON(http.StatusOK, struct {
-			From  string                      `json:"from"`
-			To    string                      `json:"to"`
-			Items []settlement.VATSummaryJSON `json:"items"`
+			From  string           `json:"from"`
+			To    string           `json:"to"`
+			Items []vatSummaryJSON `json:"items"`
 		}{q.From.Format(time.DateOnly), q.To.Format(time.DateOnly), items})
 	}
 }

@@ -25,7 +25,7 @@ func TestDeepCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := int64(4)
-	recs, _ := ParseFiscalRecords([]FiscalRecordJSON{{BIN: f.bins["exh-1"], Date: "2026-01-09", Amount: "9300.00", Receipts: &n}})
+	recs, _ := ParseFiscalRecords([]FiscalRecordBody{{BIN: f.bins["exh-1"], Date: "2026-01-09", Amount: "9300.00", Receipts: &n}})
 	if _, err := f.svc.UploadFiscalTotals(ctx, "system", recs); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func ParseFiscalCSV(r io.Reader) ([]FiscalRecord, error) {
 	if len(recs)-1 > MaxFiscalRecords {
 		return nil, fmt.Errorf("%w: %d > %d", ErrTooManyRecords, len(recs)-1, MaxFiscalRecords)
 	}
-	in := make([]FiscalRecordJSON, 0, len(recs)-1)
+	in := make([]FiscalRecordBody, 0, len(recs)-1)
 	for line, rec := range recs[1:] {
 		get := func(h string) string {
 			if i := idx[h]; i < len(rec) {
@@ -80,7 +80,7 @@ func ParseFiscalCSV(r io.Reader) ([]FiscalRecord, error) {
 			}
 			return ""
 		}
-		fr := FiscalRecordJSON{BIN: fiscalBIN(get("bin")), Date: fiscalDate(get("date")), Amount: fiscalNumber(get("amount"), comma)}
+		fr := FiscalRecordBody{BIN: fiscalBIN(get("bin")), Date: fiscalDate(get("date")), Amount: fiscalNumber(get("amount"), comma)}
 		if n, err := strconv.ParseInt(fiscalNumber(get("receipts"), comma), 10, 64); err == nil {
 			fr.Receipts = &n
 		} else {

@@ -36,8 +36,11 @@ type FiscalRecord struct {
 	Receipts int64
 }
 
-// FiscalRecordJSON is the wire form of a fiscal record.
-type FiscalRecordJSON struct {
+// FiscalRecordBody is a fiscal record as written: a record of a
+// fiscal_totals entry's body (canonical JSON hashed into the chain, its
+// encoding fixed), and the unparsed fields of an upload, which the API
+// decodes into its own request type and ParseFiscalRecords checks.
+type FiscalRecordBody struct {
 	BIN      string `json:"bin"`
 	Date     string `json:"date"`
 	Amount   string `json:"amount"`
@@ -47,7 +50,7 @@ type FiscalRecordJSON struct {
 // ParseFiscalRecords validates wire records: BINs (check digit), dates,
 // amounts with at most two decimals, receipts >= 0, one record per BIN
 // and date.
-func ParseFiscalRecords(in []FiscalRecordJSON) ([]FiscalRecord, error) {
+func ParseFiscalRecords(in []FiscalRecordBody) ([]FiscalRecord, error) {
 	var errs validate.Errors
 	if len(in) == 0 {
 		errs.Add("records", "required", "at least one record is required")
@@ -96,16 +99,16 @@ type FiscalUpload struct {
 
 // fiscalBody is the body of a fiscal_totals entry.
 type fiscalBody struct {
-	Records []FiscalRecordJSON `json:"records"`
+	Records []FiscalRecordBody `json:"records"`
 }
 
 // UploadFiscalTotals records the records as one fiscal_totals ledger
 // entry. A record for a BIN and date already uploaded supersedes the old one.
 func (s *Service) UploadFiscalTotals(ctx context.Context, actor string, recs []FiscalRecord) (*FiscalUpload, error) {
-	body := fiscalBody{Records: make([]FiscalRecordJSON, len(recs))}
+	body := fiscalBody{Records: make([]FiscalRecordBody, len(recs))}
 	for i, r := range recs {
 		n := r.Receipts
-		body.Records[i] = FiscalRecordJSON{BIN: r.BIN, Date: day(r.Date), Amount: money(r.Amount), Receipts: &n}
+		body.Records[i] = FiscalRecordBody{BIN: r.BIN, Date: day(r.Date), Amount: money(r.Amount), Receipts: &n}
 	}
 	res := &FiscalUpload{Accepted: len(recs)}
 	e, err := s.app.Append(ctx, ledger.Record{

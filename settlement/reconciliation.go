@@ -48,7 +48,44 @@ type ReconRow struct {
 // the fiscal-receipt totals. Status: match when |fiscal - ledger| is within
 // the tolerance, under_reported when fiscal is lower, over_reported when
 // higher, no_ledger_data / no_fiscal_data when one side is missing.
-func (s *Service) Reconciliation(ctx context.Context, q TaxQuery) ([]ReconRow, error) {
+func (s *Service) Reconciliation(ctx context.Context, q TaxQuery) (Reconciliation, error) {
+	rows, err := s.reconRows(ctx, q)
+	if err != nil {
+		return Reconciliation{}, err
+	}
+	return Reconciliation{Rows: rows, Totals: reconTotals(rows)}, nil
+}
+
+// Reconciliation is the rows of a reconciliation, by BIN and date, with
+// their totals.
+type Reconciliation struct {
+	Rows   []ReconRow
+	Totals ReconTotals
+}
+
+// ReconTotals sums a reconciliation: the ledger's gross and VAT, the fiscal
+// amount, their difference (fiscal − ledger gross) and the number of rows
+// of each status (every status present, zeros included).
+type ReconTotals struct {
+	LedgerGross  decimal.Decimal
+	LedgerVAT    decimal.Decimal
+	FiscalAmount decimal.Decimal
+	Difference   decimal.Decimal
+	Statuses     map[string]int
+}
+
+func reconTotals(rows []ReconRow) ReconTotals {
+	t := ReconTotals{LedgerGross: decimal.Zero, LedgerVAT: decimal.Zero, FiscalAmount: decimal.Zero,
+		Statuses: map[string]int{StatusMatch: 0, StatusUnderReported: 0, StatusOverReported: 0, StatusNoLedgerData: 0, StatusNoFiscalData: 0}}
+	for _, r := range rows {
+		t.LedgerGross, t.LedgerVAT, t.FiscalAmount = t.LedgerGross.Add(r.LedgerGross), t.LedgerVAT.Add(r.LedgerVAT), t.FiscalAmount.Add(r.FiscalAmount)
+		t.Statuses[r.Status]++
+	}
+	t.Difference = t.FiscalAmount.Sub(t.LedgerGross)
+	return t
+}
+
+func (s *Service) reconRows(ctx context.Context, q TaxQuery) ([]ReconRow, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}

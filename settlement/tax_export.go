@@ -38,9 +38,9 @@ func taxCol(key string, k tabular.Kind) tabular.Column {
 	return tabular.Column{Key: key, Label: taxLabels[key], Kind: k}
 }
 
-// ReconTable returns reconciliation rows as a table: one row per BIN and
-// date, the query as facts and the sums apart.
-func ReconTable(rows []ReconRow, q TaxQuery, l i18n.Lang) *tabular.Table {
+// ReconTable returns a reconciliation as a table: one row per BIN and
+// date, the query as facts and the totals apart.
+func ReconTable(rec Reconciliation, q TaxQuery, l i18n.Lang) *tabular.Table {
 	t := &tabular.Table{Lang: l,
 		Title: l.Pick("Фискалдық деректермен салыстыру", "Сверка с фискальными данными", "Reconciliation with fiscal totals"),
 		Facts: [][2]string{{taxLabels["from"].In(l), day(q.From)}, {taxLabels["to"].In(l), day(q.To)},
@@ -50,23 +50,21 @@ func ReconTable(rows []ReconRow, q TaxQuery, l i18n.Lang) *tabular.Table {
 			taxCol("ledger_vat", tabular.Money), taxCol("ledger_admissions", tabular.Int), taxCol("fiscal_amount", tabular.Money),
 			taxCol("fiscal_receipts", tabular.Int), taxCol("difference", tabular.Money), taxCol("status", tabular.Text)},
 	}
-	lg, lv, fa := decimal.Zero, decimal.Zero, decimal.Zero
-	for _, r := range rows {
-		j := r.JSON()
+	for _, r := range rec.Rows {
 		fam, frc := "", ""
-		if j.FiscalAmount != nil {
-			fam, frc = *j.FiscalAmount, strconv.FormatInt(*j.FiscalReceipts, 10)
+		if r.HasFiscal {
+			fam, frc = money(r.FiscalAmount), strconv.FormatInt(r.FiscalReceipts, 10)
 		}
-		t.Rows = append(t.Rows, []string{j.BIN, j.ExhibitorIDs, j.ExhibitorName, j.Date, j.LedgerGross, j.LedgerVAT,
-			strconv.FormatInt(j.LedgerAdmissions, 10), fam, frc, j.Difference, j.Status})
-		lg, lv, fa = lg.Add(r.LedgerGross), lv.Add(r.LedgerVAT), fa.Add(r.FiscalAmount)
+		t.Rows = append(t.Rows, []string{r.BIN, r.ExhibitorIDs, r.ExhibitorName, day(r.Date), money(r.LedgerGross), money(r.LedgerVAT),
+			strconv.FormatInt(r.LedgerAdmissions, 10), fam, frc, money(r.Difference), r.Status})
 	}
+	tot := rec.Totals
 	t.Totals = []tabular.Total{
-		{Key: "rows", Label: taxLabels["rows"], Kind: tabular.Int, Value: strconv.Itoa(len(rows))},
-		{Key: "ledger_gross", Label: taxLabels["ledger_gross"], Kind: tabular.Money, Value: money(lg)},
-		{Key: "ledger_vat", Label: taxLabels["ledger_vat"], Kind: tabular.Money, Value: money(lv)},
-		{Key: "fiscal_amount", Label: taxLabels["fiscal_amount"], Kind: tabular.Money, Value: money(fa)},
-		{Key: "difference", Label: taxLabels["difference"], Kind: tabular.Money, Value: money(fa.Sub(lg))},
+		{Key: "rows", Label: taxLabels["rows"], Kind: tabular.Int, Value: strconv.Itoa(len(rec.Rows))},
+		{Key: "ledger_gross", Label: taxLabels["ledger_gross"], Kind: tabular.Money, Value: money(tot.LedgerGross)},
+		{Key: "ledger_vat", Label: taxLabels["ledger_vat"], Kind: tabular.Money, Value: money(tot.LedgerVAT)},
+		{Key: "fiscal_amount", Label: taxLabels["fiscal_amount"], Kind: tabular.Money, Value: money(tot.FiscalAmount)},
+		{Key: "difference", Label: taxLabels["difference"], Kind: tabular.Money, Value: money(tot.Difference)},
 	}
 	return t
 }

@@ -3,6 +3,7 @@ package settlement
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ func TestFiscalParsing(t *testing.T) {
 	good := validBIN("10010000004")
 	bad := good[:11] + string('0'+(good[11]-'0'+1)%10)
 	n := int64(3)
-	_, err := ParseFiscalRecords([]FiscalRecordJSON{
+	_, err := ParseFiscalRecords([]FiscalRecordBody{
 		{BIN: bad, Date: "2026-01-09", Amount: "100.00", Receipts: &n},
 		{BIN: good, Date: "2026-13-01", Amount: "1.234", Receipts: nil},
 		{BIN: good, Date: "2026-01-09", Amount: "1.00", Receipts: &n},
@@ -61,7 +62,7 @@ func TestReconciliation(t *testing.T) {
 	f.addSales("cin-2", "film-1", "2026-01-09", "2026-01-09", "4000.00", 2) // exh-2, non-payer
 	f.addSales("cin-1", "film-1", "2026-01-14", "2025-12-31", "2500.00", 1) // presale at 12%
 	n := func(v int64) *int64 { return &v }
-	recs, err := ParseFiscalRecords([]FiscalRecordJSON{
+	recs, err := ParseFiscalRecords([]FiscalRecordBody{
 		{BIN: b1, Date: "2026-01-09", Amount: "9300.00", Receipts: n(4)}, // match
 		{BIN: b1, Date: "2026-01-10", Amount: "4000.00", Receipts: n(1)}, // under (superseded below)
 		{BIN: b1, Date: "2026-01-11", Amount: "2600.00", Receipts: n(2)}, // over
@@ -77,7 +78,7 @@ func TestReconciliation(t *testing.T) {
 		t.Fatalf("upload: %+v %v", up, err)
 	}
 	// A new upload for the same BIN and date supersedes: now 4999.00, under by 1.00.
-	recs2, _ := ParseFiscalRecords([]FiscalRecordJSON{{BIN: b1, Date: "2026-01-10", Amount: "4999.00", Receipts: n(2)}})
+	recs2, _ := ParseFiscalRecords([]FiscalRecordBody{{BIN: b1, Date: "2026-01-10", Amount: "4999.00", Receipts: n(2)}})
 	up2, err := f.svc.UploadFiscalTotals(ctx, "system", recs2)
 	if err != nil || up2.Superseded != 1 || up2.Entry.Seq <= up.Entry.Seq {
 		t.Fatalf("second upload: %+v %v", up2, err)
@@ -89,10 +90,11 @@ func TestReconciliation(t *testing.T) {
 	}
 
 	q := TaxQuery{From: date(2025, 12, 1), To: date(2026, 1, 31), Tolerance: decimal.Zero}
-	rows, err := f.svc.Reconciliation(ctx, q)
+	rec, err := f.svc.Reconciliation(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows := rec.Rows
 	type want struct{ ledger, vat, fiscal, diff, status string }
 	expect := map[string]want{
 		b1 + " 2025-12-31": {"2500.00", "267.86", "2500.00", "0.00", StatusMatch},
@@ -114,22 +116,29 @@ func TestReconciliation(t *testing.T) {
 			t.Errorf("unexpected row %s", k)
 			continue
 		}
-		j := r.JSON()
 		fa := ""
-		if j.FiscalAmount != nil {
-			fa = *j.FiscalAmount
+		if r.HasFiscal {
+			fa = money(r.FiscalAmount)
 		}
-		if j.LedgerGross != w.ledger || j.LedgerVAT != w.vat || fa != w.fiscal || j.Difference != w.diff || j.Status != w.status {
-			t.Errorf("%s: %+v want %+v", k, j, w)
+		if money(r.LedgerGross) != w.ledger || money(r.LedgerVAT) != w.vat || fa != w.fiscal || money(r.Difference) != w.diff || r.Status != w.status {
+			t.Errorf("%s: %+v want %+v", k, r, w)
 		}
 		statuses[r.Status] = true
 	}
 	if len(statuses) != 5 {
 		t.Errorf("statuses seen: %v", statuses)
 	}
+	// The totals are the reconciliation's, computed with its rows.
+	tot := rec.Totals
+	if money(tot.LedgerGross) != "25100.00" || money(tot.LedgerVAT) != "2833.39" || money(tot.FiscalAmount) != "24099.01" ||
+		money(tot.Difference) != "-1000.99" || !maps.Equal(tot.Statuses, map[string]int{StatusMatch: 2, StatusUnderReported: 1,
+		StatusOverReported: 2, StatusNoFiscalData: 1, StatusNoLedgerData: 1}) {
+		t.Errorf("totals %+v", tot)
+	}
 	// A tolerance of 1.00 turns the 1.00 and 0.01 differences into matches.
 	q.Tolerance = d("1.00")
-	rows, _ = f.svc.Reconciliation(ctx, q)
+	rec, _ = f.svc.Reconciliation(ctx, q)
+	rows = rec.Rows
 	for _, r := range rows {
 		k := r.BIN + " " + day(r.Date)
 		if (k == b1+" 2026-01-10" || k == b2+" 2026-01-09") && r.Status != StatusMatch {
@@ -141,12 +150,13 @@ func TestReconciliation(t *testing.T) {
 	}
 	// One BIN only.
 	q.BIN, q.Tolerance = b2, decimal.Zero
-	rows, _ = f.svc.Reconciliation(ctx, q)
+	rec, _ = f.svc.Reconciliation(ctx, q)
+	rows = rec.Rows
 	if len(rows) != 1 || rows[0].BIN != b2 || rows[0].ExhibitorIDs != "exh-2" {
 		t.Fatalf("bin filter: %+v", rows)
 	}
 	var sb strings.Builder
-	if err := ReconTable(rows, q, i18n.RU).WriteCSV(&sb, tabular.CSVOptions{Delimiter: ';'}); err != nil ||
+	if err := ReconTable(rec, q, i18n.RU).WriteCSV(&sb, tabular.CSVOptions{Delimiter: ';'}); err != nil ||
 		!strings.Contains(sb.String(), `;"over_reported"`+"\r\n") || !strings.Contains(sb.String(), `"`+b2+`"`) {
 		t.Fatalf("csv: %q %v", sb.String(), err)
 	}
