@@ -39,8 +39,11 @@ import (
 // same ticket rows into a bare table with the tickets' primary key (same
 // concurrency, same rows a request, durable).
 //
-//	ecinema perf [--duration 20s] [--rows realtime,batch,copy,verify,scale]
-//	             [--profile DIR]
+//	ecinema perf [--duration 20s] [--rows realtime,batch,copy,verify,scale,yearranking,close]
+//	             [--profile DIR] [--ranking-requests 20]
+//
+// yearranking and close (perf_yearranking.go, perf_close.go) run last:
+// they write projection rows outside the ledger.
 //
 // With --profile, a 10-second CPU profile of the server is taken in the
 // middle of each load row (ECINEMA_PPROF_ADDR) and the top statements of
