@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,24 +66,11 @@ ORDER BY datestamp, id LIMIT $6`
 
 // List implements oaipmh.Source.
 func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, error) {
-	if q.Prefix != oaipmh.FormatOAIDC.Prefix {
+	fond, ok := q.Scope("archive", "archive:fond:")
+	if !ok || !oaipmh.Offers(o.Formats(), q.Prefix) {
 		return oaipmh.Page{}, nil
 	}
-	fond := ""
-	switch {
-	case q.Set == "" || q.Set == "archive":
-	case strings.HasPrefix(q.Set, "archive:fond:"):
-		fond = strings.TrimPrefix(q.Set, "archive:fond:")
-	default:
-		return oaipmh.Page{}, nil
-	}
-	var from, before *time.Time
-	if !q.From.IsZero() {
-		from = &q.From
-	}
-	if !q.Before.IsZero() {
-		before = &q.Before
-	}
+	from, before := q.Bounds()
 	var pg oaipmh.Page
 	if err := o.s.pool.QueryRow(ctx, oaiCount, fond, from, before).Scan(&pg.Total); err != nil {
 		return pg, fmt.Errorf("archive: oai count: %w", err)
@@ -92,16 +78,9 @@ func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	if q.Limit == 0 {
 		return pg, nil
 	}
-	var afterAt *time.Time
-	afterID := ""
-	if q.Cursor != "" {
-		micros, id, ok := strings.Cut(q.Cursor, "|")
-		us, err := strconv.ParseInt(micros, 10, 64)
-		if !ok || err != nil {
-			return pg, fmt.Errorf("archive: oai cursor %q", q.Cursor)
-		}
-		t := time.UnixMicro(us).UTC()
-		afterAt, afterID = &t, id
+	afterAt, afterID, err := q.After()
+	if err != nil {
+		return pg, err
 	}
 	rows, err := o.s.pool.Query(ctx, oaiList, fond, from, before, afterAt, afterID, q.Limit+1)
 	if err != nil {
@@ -111,11 +90,7 @@ func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	if err != nil {
 		return pg, fmt.Errorf("archive: oai list: %w", err)
 	}
-	if len(units) > q.Limit {
-		units = units[:q.Limit]
-		last := units[len(units)-1]
-		pg.Next = strconv.FormatInt(last.UpdatedAt.UnixMicro(), 10) + "|" + last.ID
-	}
+	units, pg.Next = oaipmh.Cut(units, q.Limit, func(u Unit) (time.Time, string) { return u.UpdatedAt, u.ID })
 	for _, u := range units {
 		pg.Records = append(pg.Records, o.record(u, !q.HeadersOnly))
 	}
@@ -144,8 +119,8 @@ func (o *OAISource) Get(ctx context.Context, identifier, prefix string) (oaipmh.
 	if err != nil {
 		return oaipmh.Record{}, err
 	}
-	if prefix != "" && prefix != oaipmh.FormatOAIDC.Prefix {
-		return oaipmh.Record{}, oaipmh.ErrCannotDisseminateFormat
+	if err := oaipmh.CheckFormat(o.Formats(), prefix); err != nil {
+		return oaipmh.Record{}, err
 	}
 	return o.record(u, prefix != ""), nil
 }

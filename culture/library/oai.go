@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,37 +45,24 @@ const oaiCount = `SELECT count(*) FROM library_editions e
 WHERE ($1::timestamptz IS NULL OR date_trunc('second', e.updated_at) >= $1)
   AND ($2::timestamptz IS NULL OR date_trunc('second', e.updated_at) < $2)`
 
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 // List returns the editions in (datestamp, id) order.
 func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, error) {
-	if (q.Set != "" && q.Set != SetSpec) || q.Prefix != oaipmh.FormatOAIDC.Prefix {
+	if _, ok := q.Scope(SetSpec, ""); !ok || !oaipmh.Offers(o.Formats(), q.Prefix) {
 		return oaipmh.Page{}, nil
 	}
+	from, before := q.Bounds()
 	var page oaipmh.Page
-	if err := o.s.pool.QueryRow(ctx, oaiCount, optTime(q.From), optTime(q.Before)).Scan(&page.Total); err != nil {
+	if err := o.s.pool.QueryRow(ctx, oaiCount, from, before).Scan(&page.Total); err != nil {
 		return oaipmh.Page{}, fmt.Errorf("library: oai count: %w", err)
 	}
 	if q.Limit <= 0 {
 		return page, nil
 	}
-	var after *time.Time
-	var afterID string
-	if q.Cursor != "" {
-		sec, id, ok := strings.Cut(q.Cursor, "|")
-		n, err := strconv.ParseInt(sec, 10, 64)
-		if !ok || err != nil {
-			return oaipmh.Page{}, errors.New("library: bad oai cursor")
-		}
-		t := time.Unix(n, 0).UTC()
-		after, afterID = &t, id
+	after, afterID, err := q.After()
+	if err != nil {
+		return oaipmh.Page{}, err
 	}
-	rows, err := o.s.pool.Query(ctx, oaiList, optTime(q.From), optTime(q.Before), after, afterID, q.Limit+1)
+	rows, err := o.s.pool.Query(ctx, oaiList, from, before, after, afterID, q.Limit+1)
 	if err != nil {
 		return oaipmh.Page{}, fmt.Errorf("library: oai list: %w", err)
 	}
@@ -92,11 +78,7 @@ func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	if err != nil {
 		return oaipmh.Page{}, fmt.Errorf("library: oai list: %w", err)
 	}
-	if len(rs) > q.Limit {
-		last := rs[q.Limit-1]
-		page.Next = strconv.FormatInt(last.at.Unix(), 10) + "|" + last.id
-		rs = rs[:q.Limit]
-	}
+	rs, page.Next = oaipmh.Cut(rs, q.Limit, func(r row) (time.Time, string) { return r.at, r.id })
 	ids := make([]string, len(rs))
 	for i, r := range rs {
 		ids[i] = r.id
@@ -128,13 +110,12 @@ func (o *OAISource) Get(ctx context.Context, identifier, prefix string) (oaipmh.
 	if err != nil {
 		return oaipmh.Record{}, err
 	}
+	if err := oaipmh.CheckFormat(o.Formats(), prefix); err != nil {
+		return oaipmh.Record{}, err
+	}
 	rec := oaipmh.Record{Header: o.header(it)}
-	switch prefix {
-	case "":
-	case oaipmh.FormatOAIDC.Prefix:
+	if prefix != "" {
 		rec.Metadata = DublinCore(it).XML()
-	default:
-		return oaipmh.Record{}, oaipmh.ErrCannotDisseminateFormat
 	}
 	return rec, nil
 }
@@ -159,8 +140,7 @@ func (o *OAISource) header(it Item) oaipmh.Header {
 func DublinCore(it Item) oaipmh.DC {
 	ed := it.Edition
 	langs := func(m LangMap) []oaipmh.Value {
-		keys := append([]string{}, Fallback...)
-		keys = append(keys, "kk-Latn")
+		keys := []string{"kk", "ru", "en", "kk-Latn"}
 		for k := range m {
 			if !strings.Contains(" kk ru en kk-Latn ", " "+k+" ") {
 				keys = append(keys, k)

@@ -2,7 +2,6 @@ package museum
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,7 +78,7 @@ func (s *OAISource) Sets(ctx context.Context) ([]oaipmh.Set, error) {
 	for _, id := range ids {
 		name := id
 		if m, err := s.svc.Museum(ctx, id); err == nil {
-			name = pick(m.Name, "kk")
+			name = m.Name.Pick("kk")
 		}
 		sets = append(sets, oaipmh.Set{Spec: oaiSetPrefix + id, Name: name})
 	}
@@ -99,24 +98,11 @@ type oaiRow struct {
 
 // List returns one page of records.
 func (s *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, error) {
-	if q.Prefix != oaipmh.FormatOAIDC.Prefix && q.Prefix != FormatLIDO.Prefix {
+	mid, ok := q.Scope(oaiSetAll, oaiSetPrefix)
+	if !ok || !oaipmh.Offers(s.Formats(), q.Prefix) {
 		return oaipmh.Page{}, nil
 	}
-	mid := ""
-	switch {
-	case q.Set == "" || q.Set == oaiSetAll:
-	case strings.HasPrefix(q.Set, oaiSetPrefix):
-		mid = strings.TrimPrefix(q.Set, oaiSetPrefix)
-	default:
-		return oaipmh.Page{}, nil
-	}
-	var from, before *time.Time
-	if !q.From.IsZero() {
-		from = &q.From
-	}
-	if !q.Before.IsZero() {
-		before = &q.Before
-	}
+	from, before := q.Bounds()
 	var pg oaipmh.Page
 	if err := s.svc.pool.QueryRow(ctx, sqlOAICount, mid, from, before).Scan(&pg.Total); err != nil {
 		return oaipmh.Page{}, fmt.Errorf("museum: oai count: %w", err)
@@ -124,14 +110,9 @@ func (s *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	if q.Limit <= 0 {
 		return pg, nil
 	}
-	var afterTS *time.Time
-	var afterLocal string
-	if q.Cursor != "" {
-		t, local, err := decodeOAICursor(q.Cursor)
-		if err != nil {
-			return oaipmh.Page{}, err
-		}
-		afterTS, afterLocal = &t, local
+	afterTS, afterLocal, err := q.After()
+	if err != nil {
+		return oaipmh.Page{}, err
 	}
 	rows, err := s.svc.pool.Query(ctx, sqlOAIList, mid, from, before, afterTS, afterLocal, q.Limit+1)
 	if err != nil {
@@ -142,11 +123,7 @@ func (s *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	if _, err := forEach(rows, []any{&r.mid, &r.id, &r.published, &r.body, &r.version, &r.ds}, func() { rs = append(rs, r) }); err != nil {
 		return oaipmh.Page{}, fmt.Errorf("museum: oai list: %w", err)
 	}
-	if len(rs) > q.Limit {
-		rs = rs[:q.Limit]
-		last := rs[len(rs)-1]
-		pg.Next = encodeOAICursor(last.ds, last.mid+"/"+last.id)
-	}
+	rs, pg.Next = oaipmh.Cut(rs, q.Limit, func(r oaiRow) (time.Time, string) { return r.ds, r.mid + "/" + r.id })
 	for _, r := range rs {
 		rec, err := s.record(ctx, r, q.Prefix, q.HeadersOnly)
 		if err != nil {
@@ -172,10 +149,8 @@ func (s *OAISource) Get(ctx context.Context, identifier, prefix string) (oaipmh.
 	if err != nil {
 		return oaipmh.Record{}, fmt.Errorf("museum: oai get: %w", err)
 	}
-	switch prefix {
-	case "", oaipmh.FormatOAIDC.Prefix, FormatLIDO.Prefix:
-	default:
-		return oaipmh.Record{}, oaipmh.ErrCannotDisseminateFormat
+	if err := oaipmh.CheckFormat(s.Formats(), prefix); err != nil {
+		return oaipmh.Record{}, err
 	}
 	return s.record(ctx, r, prefix, prefix == "")
 }
@@ -253,21 +228,4 @@ func DublinCore(l Links, m Museum, o ObjectView) oaipmh.DC {
 		dc.Date = oaipmh.Plain(o.Date.Display)
 	}
 	return dc
-}
-
-func encodeOAICursor(t time.Time, local string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339) + "|" + local))
-}
-
-func decodeOAICursor(c string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	ts, local, ok := strings.Cut(string(b), "|")
-	if err != nil || !ok {
-		return time.Time{}, "", ErrBadCursor
-	}
-	t, err := time.Parse(time.RFC3339, ts)
-	if err != nil {
-		return time.Time{}, "", ErrBadCursor
-	}
-	return t, local, nil
 }

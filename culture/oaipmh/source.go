@@ -3,6 +3,9 @@ package oaipmh
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -89,3 +92,77 @@ var (
 	// but cannot give in the requested format.
 	ErrCannotDisseminateFormat = errors.New("oaipmh: cannot disseminate format")
 )
+
+// What every source does with a Query, written once: the helpers below
+// scope the set, bound the datestamps, read and make the cursor, and check
+// the format. A source's own code is its SQL and its records.
+
+// Offers reports whether formats holds the metadataPrefix prefix.
+func Offers(formats []Format, prefix string) bool {
+	for _, f := range formats {
+		if f.Prefix == prefix {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckFormat is a Source.Get's answer for prefix: nil for "" (a header
+// only) or a prefix of formats, else ErrCannotDisseminateFormat.
+func CheckFormat(formats []Format, prefix string) error {
+	if prefix == "" || Offers(formats, prefix) {
+		return nil
+	}
+	return ErrCannotDisseminateFormat
+}
+
+// Scope reads the query's set for a source whose sets are all (every item)
+// and sub+key (a part of them; sub "" when there are none). It returns the
+// key ("" for the whole source) and whether the set is the source's at all.
+func (q Query) Scope(all, sub string) (key string, ok bool) {
+	if q.Set == "" || q.Set == all {
+		return "", true
+	}
+	if sub != "" && strings.HasPrefix(q.Set, sub) {
+		return strings.TrimPrefix(q.Set, sub), true
+	}
+	return "", false
+}
+
+// Bounds are From and Before as query parameters: nil for an open side.
+func (q Query) Bounds() (from, before *time.Time) {
+	if !q.From.IsZero() {
+		from = &q.From
+	}
+	if !q.Before.IsZero() {
+		before = &q.Before
+	}
+	return from, before
+}
+
+// After reads the query's cursor (made by Cut): the datestamp and local id
+// the list goes on after, or nil and "" from the start.
+func (q Query) After() (*time.Time, string, error) {
+	if q.Cursor == "" {
+		return nil, "", nil
+	}
+	micros, id, ok := strings.Cut(q.Cursor, "|")
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil {
+		return nil, "", fmt.Errorf("oaipmh: cursor %q is not a source's", q.Cursor)
+	}
+	t := time.UnixMicro(us).UTC()
+	return &t, id, nil
+}
+
+// Cut trims rows, read with a limit of limit+1 in (datestamp, local id)
+// order, to limit, and returns the cursor after the last row kept when
+// more follow ("" when none do); key gives a row's datestamp and id.
+func Cut[T any](rows []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	at, id := key(rows[limit-1])
+	return rows, strconv.FormatInt(at.UnixMicro(), 10) + "|" + id
+}
