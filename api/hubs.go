@@ -7,7 +7,6 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/hubs"
-	"ecinema/culture/langmap"
 	"ecinema/registry"
 )
 
@@ -137,10 +136,6 @@ func handleIntroductionOutcome(svc *hubs.Service) echo.HandlerFunc {
 	})
 }
 
-func hubLang(c echo.Context) string {
-	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
-}
-
 func handleHubsGeoJSON(svc *hubs.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		all, err := svc.All(c.Request().Context())
@@ -149,7 +144,7 @@ func handleHubsGeoJSON(svc *hubs.Service) echo.HandlerFunc {
 		}
 		c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 		c.Response().WriteHeader(http.StatusOK)
-		return hubs.WriteGeoJSON(c.Response(), all, hubLang(c), func(id string) string { return "/hubs/" + id + "/events.ics" })
+		return hubs.WriteGeoJSON(c.Response(), all, cultureLang(c), func(id string) string { return "/hubs/" + id + "/events.ics" })
 	}
 }
 
@@ -161,6 +156,6 @@ func handleHubICal(svc *hubs.Service) echo.HandlerFunc {
 		}
 		c.Response().Header().Set(echo.HeaderContentType, "text/calendar; charset=utf-8")
 		c.Response().WriteHeader(http.StatusOK)
-		return hubs.WriteICal(c.Response(), h, events, hubLang(c))
+		return hubs.WriteICal(c.Response(), h, events, cultureLang(c))
 	}
 }

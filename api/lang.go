@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/labstack/echo/v4"
 
+	"ecinema/culture/langmap"
 	"ecinema/i18n"
 	"ecinema/tabular"
 	"ecinema/validate"
@@ -12,6 +13,12 @@ import (
 // else Accept-Language, else English.
 func requestLang(c echo.Context) i18n.Lang {
 	return i18n.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+}
+
+// cultureLang is the display language of the culture modules' texts
+// (langmap.Negotiate: ?lang= wins over Accept-Language, else kk).
+func cultureLang(c echo.Context) string {
+	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
 }
 
 // csvOptions reads delimiter=comma|semicolon (semicolon for the Excel of

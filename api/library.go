@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/apikey"
+	"ecinema/culture/langmap"
 	"ecinema/culture/library"
 )
 
@@ -65,7 +66,7 @@ func feedParams(c echo.Context) (library.FeedParams, error) {
 		}
 		p.LangArg = l
 	}
-	p.Lang = library.Negotiate(p.LangArg, c.Request().Header.Get("Accept-Language"))
+	p.Lang = langmap.Negotiate(p.LangArg, c.Request().Header.Get("Accept-Language"))
 	if s := c.QueryParam("page"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100000 {
@@ -219,7 +220,7 @@ func handleOpenSearch(svc *library.Service) echo.HandlerFunc {
 // authDocument is the Authentication for OPDS 1.0 document: HTTP Basic
 // with the card number as login.
 func authDocument(c echo.Context) []byte {
-	lang := library.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+	lang := cultureLang(c)
 	labels := map[string][2]string{"kk": {"Оқырман билетінің нөмірі", "Құпиясөз"}, "kk-Latn": {"Oqyrman biletınıñ nömırı", "Qūpiiasöz"},
 		"ru": {"Номер читательского билета", "Пароль"}, "en": {"Library card number", "Password"}}[lang]
 	origin := c.Scheme() + "://" + c.Request().Host
@@ -433,7 +434,7 @@ func handleLibraryPublicFile(svc *library.Service, role string) echo.HandlerFunc
 
 func handleLibraryOpenManifest(svc *library.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		lang := library.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+		lang := cultureLang(c)
 		b, err := svc.OpenManifest(c.Request().Context(), c.Param("id"), lang)
 		if err != nil {
 			return err
@@ -456,7 +457,7 @@ func handleLibraryLoanFile(svc *library.Service, what string) echo.HandlerFunc {
 			return err
 		}
 		if what == "manifest.json" {
-			lang := library.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+			lang := cultureLang(c)
 			b, err := svc.LoanManifest(ctx, l, lang)
 			if err != nil {
 				return err
@@ -579,7 +580,7 @@ func handleLibraryRemuneration(svc *library.Service) echo.HandlerFunc {
 			}
 			party = p.PartyID
 		}
-		lang := library.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+		lang := cultureLang(c)
 		rep, err := svc.Remuneration(c.Request().Context(), c.QueryParam("from"), c.QueryParam("to"), party, lang)
 		if err != nil {
 			return err

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ecinema/apikey"
-	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
 	"ecinema/validate"
 )
@@ -74,12 +73,6 @@ func (s *Server) optionalKey(next echo.HandlerFunc) echo.HandlerFunc {
 // siteLinks builds absolute links from the URL the client reached.
 func siteLinks(c echo.Context) museum.Links {
 	return museum.Links{Base: c.Scheme() + "://" + c.Request().Host}
-}
-
-// lang is the language the client asks for: ?lang= wins over
-// Accept-Language (its first tag).
-func lang(c echo.Context) string {
-	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
 }
 
 // museumWrite is reply on a write to museum :mid's catalogue: its
@@ -188,10 +181,10 @@ func handleMuseumSearch(svc *museum.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		links, l := siteLinks(c), lang(c)
+		links, l := siteLinks(c), cultureLang(c)
 		out := make([]museumSearchHit, len(hits))
 		for i, h := range hits {
-			out[i] = museumSearchHit{Hit: h, DisplayTitle: museum.Pick(h.Title, l)}
+			out[i] = museumSearchHit{Hit: h, DisplayTitle: h.Title.Pick(l)}
 			if h.ImageID != "" {
 				out[i].Manifest = links.Manifest(h.MuseumID, h.ID)
 				out[i].Thumbnail = links.ImageURL(h.ImageID, 200)

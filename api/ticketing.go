@@ -12,7 +12,6 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"ecinema/apikey"
-	"ecinema/culture/langmap"
 	"ecinema/culture/ticketing"
 	"ecinema/registry"
 	"ecinema/validate"
@@ -43,16 +42,12 @@ type eventView struct {
 	DisplayTitle string `json:"display_title"`
 }
 
-func textLang(c echo.Context) string {
-	return langmap.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
-}
-
 func viewVenue(c echo.Context, v ticketing.Venue) venueView {
-	return venueView{v, v.Name.Pick(textLang(c))}
+	return venueView{v, v.Name.Pick(cultureLang(c))}
 }
 
 func viewEvent(c echo.Context, ev ticketing.Event) eventView {
-	return eventView{ev, ev.Title.Pick(textLang(c))}
+	return eventView{ev, ev.Title.Pick(cultureLang(c))}
 }
 
 // ticketCaller maps the principal to the service's caller.

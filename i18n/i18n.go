@@ -52,18 +52,26 @@ func Negotiate(query, acceptLanguage string) Lang {
 	if l, ok := Parse(query); ok {
 		return l
 	}
+	l, _ := Match(acceptLanguage)
+	return l
+}
+
+// Match returns the best of the three for an Accept-Language header (by
+// quality, a regional or related language matching its language) and
+// whether any matched; Default when none did.
+func Match(acceptLanguage string) (Lang, bool) {
 	if acceptLanguage == "" {
-		return Default
+		return Default, false
 	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
-		return Default
+		return Default, false
 	}
 	_, idx, conf := matcher.Match(tags...)
 	if conf == language.No {
-		return Default
+		return Default, false
 	}
-	return [...]Lang{EN, KK, RU}[idx]
+	return [...]Lang{EN, KK, RU}[idx], true
 }
 
 // Pick returns the text of l among the three (English when l's is empty).

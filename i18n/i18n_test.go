@@ -23,6 +23,27 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
+// TestMatch: the header alone, and whether it named a language the
+// service speaks (the pages fall back to kk, the API to en).
+func TestMatch(t *testing.T) {
+	for _, c := range []struct {
+		accept string
+		want   Lang
+		ok     bool
+	}{
+		{"", EN, false},
+		{"de-DE", EN, false},
+		{"*", EN, false},
+		{"de-DE,kk;q=0.5", KK, true},
+		{"en-US", EN, true},
+		{"be", RU, true}, // Belarusian readers read Russian
+	} {
+		if got, ok := Match(c.accept); got != c.want || ok != c.ok {
+			t.Errorf("Match(%q) = %s, %v; want %s, %v", c.accept, got, ok, c.want, c.ok)
+		}
+	}
+}
+
 func TestFormatMoney(t *testing.T) {
 	for _, c := range []struct {
 		l       Lang

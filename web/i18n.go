@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/language"
 
 	"ecinema/i18n"
 )
@@ -13,8 +12,6 @@ import (
 // Langs are the page languages, in fallback order (CULTURE.md section 0:
 // kk, then ru, then en).
 var Langs = []string{"kk", "ru", "en"}
-
-var langMatcher = language.NewMatcher([]language.Tag{language.Kazakh, language.Russian, language.English})
 
 // pickLang chooses the page language: ?lang= wins, then the lang cookie,
 // then Accept-Language, then kk.
@@ -25,14 +22,8 @@ func pickLang(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && isLang(c.Value) {
 		return c.Value
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
-		tags, _, err := language.ParseAcceptLanguage(al)
-		if err == nil && len(tags) > 0 {
-			_, i, conf := langMatcher.Match(tags...)
-			if conf != language.No {
-				return Langs[i]
-			}
-		}
+	if l, ok := i18n.Match(r.Header.Get("Accept-Language")); ok {
+		return string(l)
 	}
 	return "kk"
 }

@@ -8,8 +8,12 @@
 package langmap
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"golang.org/x/text/language"
 
 	"ecinema/validate"
 )
@@ -50,29 +54,63 @@ func Optional(errs *validate.Errors, field string, m Map) {
 	}
 }
 
-// Pick returns the text in lang, else falling back kk → kk-Latn → ru → en.
+// Pick returns the text in lang (In without the tag).
 func (m Map) Pick(lang string) string {
-	if s := m[lang]; s != "" {
-		return s
-	}
-	if base, _, ok := strings.Cut(lang, "-"); ok && m[base] != "" {
-		return m[base]
-	}
-	for _, k := range []string{"kk", "kk-Latn", "ru", "en"} {
-		if s := m[k]; s != "" {
-			return s
-		}
-	}
-	return ""
+	text, _ := m.In(lang)
+	return text
 }
 
-// Negotiate returns the language a request asks for: the query's lang
-// wins over the first tag of Accept-Language; "" when neither names one.
-func Negotiate(query, acceptLanguage string) string {
-	if query != "" {
-		return query
+// Fallback is the order in which a map is searched after the asked
+// language and its base language: Kazakh (Cyrillic, then Latin), Russian,
+// English (CULTURE.md section 0).
+var Fallback = []string{"kk", "kk-Latn", "ru", "en"}
+
+// In returns the text in lang, else in lang's base language (kk for
+// kk-Latn), else the first of Fallback, else in the first language by tag
+// order; and the tag it chose. An empty map gives "", "".
+func (m Map) In(lang string) (text, tag string) {
+	try := []string{lang}
+	if base, _, ok := strings.Cut(lang, "-"); ok {
+		try = append(try, base)
 	}
-	first, _, _ := strings.Cut(acceptLanguage, ",")
-	first, _, _ = strings.Cut(first, ";")
-	return strings.TrimSpace(first)
+	for _, k := range append(try, Fallback...) {
+		if v := m[k]; v != "" {
+			return v, k
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] != "" {
+			return m[k], k
+		}
+	}
+	return "", ""
+}
+
+// The display languages, in fallback order.
+var displayTags = []language.Tag{language.MustParse("kk"), language.MustParse("kk-Latn"), language.MustParse("ru"), language.MustParse("en")}
+
+var displayMatcher = language.NewMatcher(displayTags)
+
+// Negotiate picks the display language of a request: the lang query
+// parameter wins over the Accept-Language header (its best supported tag,
+// by quality); anything not spoken falls back to kk. It returns one of kk,
+// kk-Latn, ru, en.
+func Negotiate(query, acceptLanguage string) string {
+	var want []language.Tag
+	if query != "" {
+		if t, err := language.Parse(query); err == nil {
+			want = []language.Tag{t}
+		}
+	}
+	if want == nil && acceptLanguage != "" {
+		want, _, _ = language.ParseAcceptLanguage(acceptLanguage)
+	}
+	if len(want) == 0 {
+		return "kk"
+	}
+	_, i, conf := displayMatcher.Match(want...)
+	if conf == language.No {
+		return "kk"
+	}
+	return displayTags[i].String()
 }

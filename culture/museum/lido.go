@@ -67,22 +67,6 @@ func langs(o Object) []string {
 	return ls
 }
 
-// pick returns m's text in lang, else the kk → ru → en fallback, else
-// any text it has.
-func pick(m LangMap, lang string) string {
-	if s := m.Pick(lang); s != "" {
-		return s
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		return m[k]
-	}
-	return ""
-}
-
-// Pick returns the text of m for a client that asked for lang, falling
-// back kk → ru → en (CULTURE.md section 0).
-func Pick(m LangMap, lang string) string { return pick(m, lang) }
-
 // LIDORecord writes one object as a lido:lido element (without the XML
 // declaration or a wrapper), with one descriptiveMetadata and one
 // administrativeMetadata per language of its title.
@@ -95,7 +79,7 @@ func LIDORecord(l Links, m Museum, o ObjectView, images []ImageInfo, declareNS b
 	}
 	recID := o.MuseumID + "/" + o.ID
 	w.wrap("lido", func() {
-		w.text("lidoRecID", recID, "lido:type", lidoLocalID, "lido:source", pick(m.Name, "en"))
+		w.text("lidoRecID", recID, "lido:type", lidoLocalID, "lido:source", m.Name.Pick("en"))
 		w.wrap("category", func() {
 			w.text("conceptID", "http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object", "lido:type", "http://terminology.lido-schema.org/lido00099")
 			w.text("term", "Human-Made Object", "xml:lang", "en")
@@ -119,13 +103,13 @@ func lidoDescriptive(w *xw, m Museum, o ObjectView, lang string) {
 	w.wrap("objectIdentificationWrap", func() {
 		w.wrap("titleWrap", func() {
 			w.wrap("titleSet", func() {
-				w.text("appellationValue", pick(o.Title, lang), "lido:pref", "preferred")
+				w.text("appellationValue", o.Title.Pick(lang), "lido:pref", "preferred")
 			})
 		})
 		w.wrap("repositoryWrap", func() {
 			w.wrap("repositorySet", func() {
 				w.wrap("repositoryName", func() {
-					w.wrap("legalBodyName", func() { w.text("appellationValue", pick(m.Name, lang)) })
+					w.wrap("legalBodyName", func() { w.text("appellationValue", m.Name.Pick(lang)) })
 				})
 				w.text("workID", o.InventoryNumber, "lido:type", "inventory number")
 				if o.StateRegisterNo != "" {
@@ -138,7 +122,7 @@ func lidoDescriptive(w *xw, m Museum, o ObjectView, lang string) {
 				}
 			}, "lido:type", "current")
 		})
-		if d := pick(o.Description, lang); d != "" {
+		if d := o.Description.Pick(lang); d != "" {
 			w.wrap("objectDescriptionWrap", func() {
 				w.wrap("objectDescriptionSet", func() { w.text("descriptiveNoteValue", d) })
 			})
@@ -186,14 +170,14 @@ func lidoDescriptive(w *xw, m Museum, o ObjectView, lang string) {
 }
 
 func lidoAdministrative(w *xw, l Links, m Museum, o ObjectView, images []ImageInfo, lang string) {
-	museumName := pick(m.Name, lang)
+	museumName := m.Name.Pick(lang)
 	w.wrap("rightsWorkWrap", func() {
 		w.wrap("rightsWorkSet", func() {
 			w.wrap("rightsType", func() { w.text("conceptID", o.Rights, "lido:type", "URI") })
 			w.wrap("rightsHolder", func() {
 				w.wrap("legalBodyName", func() { w.text("appellationValue", museumName) })
 			})
-			if c := pick(o.CreditLine, lang); c != "" {
+			if c := o.CreditLine.Pick(lang); c != "" {
 				w.text("creditLine", c)
 			}
 		})
