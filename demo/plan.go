@@ -13,6 +13,7 @@ import (
 
 	"ecinema/kztime"
 	"ecinema/registry"
+	"ecinema/validate"
 )
 
 // World is the registry part of a demo data set: parties, cinemas with
@@ -34,41 +35,19 @@ type Film struct {
 	Adult21  bool
 }
 
-// ValidBIN-producing generator: 12 digits, the last the SPEC 2 check digit.
+// makeBIN generates a valid BIN: YYMM of registration, 4 = legal entity,
+// 0 = head office, a serial, and the SPEC 2 check digit.
 func makeBIN(r *rand.Rand) string {
 	for {
-		var d [12]int
-		// YYMM of registration, 4 = legal entity, 0 = head office, then serial.
-		yy, mm := 95+r.IntN(30), 1+r.IntN(12)
-		yy %= 100
-		d[0], d[1], d[2], d[3] = yy/10, yy%10, mm/10, mm%10
-		d[4], d[5] = 4, 0
-		for i := 6; i < 11; i++ {
-			d[i] = r.IntN(10)
+		yy, mm := (95+r.IntN(30))%100, 1+r.IntN(12)
+		serial := []byte(fmt.Sprintf("%02d%02d40", yy, mm))
+		for range 5 {
+			serial = append(serial, byte('0'+r.IntN(10)))
 		}
-		c := binCheck(d, 1)
-		if c == 10 {
-			c = binCheck(d, 3)
-			if c == 10 {
-				continue
-			}
+		if b, ok := validate.CompleteBIN(string(serial)); ok {
+			return b
 		}
-		d[11] = c
-		var b strings.Builder
-		for _, x := range d {
-			b.WriteByte(byte('0' + x))
-		}
-		return b.String()
 	}
-}
-
-func binCheck(d [12]int, first int) int {
-	sum := 0
-	for i := range 11 {
-		w := (first+i-1)%11 + 1
-		sum += w * d[i]
-	}
-	return sum % 11
 }
 
 func seededRand(seed uint64, parts ...uint64) *rand.Rand {

@@ -29,6 +29,20 @@ func TestBIN(t *testing.T) {
 	}
 }
 
+// TestCompleteBIN: the digit it appends is the one BIN accepts.
+func TestCompleteBIN(t *testing.T) {
+	for prefix, want := range map[string]string{"07044000009": "070440000096", "10000000000": "100000000001", "00000000010": "000000000101"} {
+		if got, ok := CompleteBIN(prefix); !ok || got != want {
+			t.Errorf("CompleteBIN(%s) = %s, %v; want %s", prefix, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "1234567890", "123456789012", "1234567890a"} {
+		if got, ok := CompleteBIN(bad); ok {
+			t.Errorf("CompleteBIN(%q) = %s", bad, got)
+		}
+	}
+}
+
 func TestBINBothWeightingsTen(t *testing.T) {
 	// Search for an 11-digit prefix where both weightings give 10: no check
 	// digit may make it valid.
@@ -57,6 +71,9 @@ func TestBINBothWeightingsTen(t *testing.T) {
 			if bin := string(prefix) + string(c); BIN(bin) {
 				t.Errorf("BIN(%s) = true, but both weightings give 10", bin)
 			}
+		}
+		if bin, ok := CompleteBIN(string(prefix)); ok {
+			t.Errorf("CompleteBIN(%s) = %s, but both weightings give 10", prefix, bin)
 		}
 	}
 	if found == 0 {

@@ -130,11 +130,8 @@ var demoWorks = []demoWork{
 // demoBIN returns a valid BIN derived from n.
 func demoBIN(n int) string {
 	for i := n; ; i += 7 {
-		prefix := fmt.Sprintf("%011d", 1900000000+i*7919)
-		for c := '0'; c <= '9'; c++ {
-			if validate.BIN(prefix + string(c)) {
-				return prefix + string(c)
-			}
+		if b, ok := validate.CompleteBIN(fmt.Sprintf("%011d", 1900000000+i*7919)); ok {
+			return b
 		}
 	}
 }

@@ -55,11 +55,8 @@ var (
 // digit of validate.BIN.
 func DemoBIN(r *rand.Rand, typ byte) string {
 	for {
-		b := []byte(fmt.Sprintf("%02d%02d%c%06d", 3+r.IntN(22), 1+r.IntN(12), typ, r.IntN(1000000)))
-		for c := byte('0'); c <= '9'; c++ {
-			if s := string(append(b, c)); validate.BIN(s) {
-				return s
-			}
+		if b, ok := validate.CompleteBIN(fmt.Sprintf("%02d%02d%c%06d", 3+r.IntN(22), 1+r.IntN(12), typ, r.IntN(1000000))); ok {
+			return b
 		}
 	}
 }

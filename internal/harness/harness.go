@@ -140,11 +140,8 @@ func FreeAddr() (string, error) {
 // (the registry does not ask a BIN to be unique).
 func BIN(n int) string {
 	for p := 30000000000 + n*7907; ; p++ {
-		prefix := fmt.Sprintf("%011d", p%100000000000)
-		for c := '0'; c <= '9'; c++ {
-			if b := prefix + string(c); validate.BIN(b) {
-				return b
-			}
+		if b, ok := validate.CompleteBIN(fmt.Sprintf("%011d", p%100000000000)); ok {
+			return b
 		}
 	}
 }
