@@ -26,6 +26,7 @@ import (
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/internal/tooltest"
 	"ecinema/ledger"
 )
 
@@ -282,24 +283,13 @@ func unzip(t *testing.T, b []byte) string {
 	return dir
 }
 
-// needTool skips (or fails under CI=true) without an external tool.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
 // checkWithSha512sum runs GNU sha512sum -c on both manifests. Manifest
 // paths are percent-encoded only for %, CR and LF; sha512sum wants them
 // raw, so a copy with the decoded names is checked (that decoding is the
 // one RFC 8493 2.1.3 defines).
 func checkWithSha512sum(t *testing.T, bagDir string) {
 	t.Helper()
-	needTool(t, "sha512sum")
+	tooltest.Need(t, "sha512sum", "Debian package coreutils")
 	for _, m := range []string{"manifest-sha512.txt", "tagmanifest-sha512.txt"} {
 		raw, err := os.ReadFile(filepath.Join(bagDir, m))
 		if err != nil {
@@ -348,7 +338,7 @@ func checkWithBagitPython(t *testing.T, bagDir, knownBug string) {
 
 func xmllintWellFormed(t *testing.T, file string) {
 	t.Helper()
-	needTool(t, "xmllint")
+	tooltest.Need(t, "xmllint", "Debian package libxml2-utils")
 	if out, err := exec.Command("xmllint", "--noout", file).CombinedOutput(); err != nil {
 		t.Fatalf("%s is not well-formed: %s", file, out)
 	}

@@ -17,6 +17,7 @@ import (
 	"ecinema/culture/oaipmh/oaipmhtest"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
+	"ecinema/internal/tooltest"
 )
 
 // libWorld is a running service with a small catalogue loaded through the API.
@@ -352,11 +353,11 @@ func TestLibraryLoansOverHTTP(t *testing.T) {
 func TestOPDSParsedByReaderApp(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "library")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "r2-opds-js")); err != nil {
-		opdstest.Missing(t, "r2-opds-js is not installed: run npm ci in testdata/library")
+		tooltest.Missing(t, "r2-opds-js is not installed: run npm ci in testdata/library")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		opdstest.Missing(t, "node is not installed")
+		tooltest.Missing(t, "node is not installed")
 	}
 	w := newLibWorld(t)
 	tmp := t.TempDir()

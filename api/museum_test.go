@@ -29,6 +29,7 @@ import (
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/internal/tooltest"
 	"ecinema/ledger"
 )
 
@@ -586,7 +587,7 @@ func TestMuseumManifestsLIDOAndOAI(t *testing.T) {
 	}
 
 	// LIDO, standalone and over OAI-PMH.
-	lidoXSD := filepath.Join(iiiftest.Root(t), "..", "shared", "schemas", "lido", "lido-v1.1.xsd")
+	lidoXSD := filepath.Join(tooltest.Root(t), "..", "shared", "schemas", "lido", "lido-v1.1.xsd")
 	for _, inv := range []string{"kp-1", "kp-2"} {
 		r := env.Do("GET", "/lido/nm-astana/"+inv, "", nil)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/xml") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ecinema/i18n"
+	"ecinema/internal/tooltest"
 )
 
 func sample() *Table {
@@ -193,13 +194,7 @@ func TestXLSXInOpenpyxl(t *testing.T) {
 // are quoted text; a spreadsheet keeps their leading zero only when the
 // column is imported as text, as the README says.)
 func TestCSVInGnumeric(t *testing.T) {
-	ssconvert, err := exec.LookPath("ssconvert")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ssconvert (Debian gnumeric) is not installed")
-		}
-		t.Skip("ssconvert (Debian gnumeric) is not installed")
-	}
+	ssconvert := tooltest.Need(t, "ssconvert", "Debian package gnumeric")
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	if err := sample().WriteCSV(&buf, CSVOptions{Delimiter: ','}); err != nil {

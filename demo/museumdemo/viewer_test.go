@@ -15,11 +15,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"ecinema/culture/blobstore"
-	"ecinema/culture/museum/iiiftest"
 	"ecinema/culture/ticketing"
 	"ecinema/demo/museumdemo"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
+	"ecinema/internal/tooltest"
 )
 
 // TestMiradorScreenshot opens a demo object's manifest in Mirador in
@@ -31,7 +31,7 @@ func TestMiradorScreenshot(t *testing.T) {
 	if out == "" {
 		t.Skip("set ECINEMA_MIRADOR_SCREENSHOT=FILE.png (and npm ci in testdata/museum/viewer) to take the Mirador screenshot")
 	}
-	viewer := filepath.Join(iiiftest.Root(t), "testdata", "museum", "viewer")
+	viewer := filepath.Join(tooltest.Root(t), "testdata", "museum", "viewer")
 	if _, err := os.Stat(filepath.Join(viewer, "node_modules", "mirador", "dist", "mirador.min.js")); err != nil {
 		t.Fatalf("Mirador is not installed: cd testdata/museum/viewer && npm ci (%v)", err)
 	}

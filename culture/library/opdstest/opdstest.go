@@ -17,40 +17,16 @@ import (
 	"sync"
 	"testing"
 
+	"ecinema/internal/tooltest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// SchemaDir returns ../shared/schemas seen from the module root.
+// SchemaDir returns ../shared/schemas seen from the module root, once the
+// official OPDS schemas are there.
 func SchemaDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("opdstest: go.mod not found above the test")
-		}
-		dir = parent
-	}
-	schemas := filepath.Join(dir, "..", "shared", "schemas")
-	if _, err := os.Stat(filepath.Join(schemas, "opds", "1.2", "opds.rnc")); err != nil {
-		Missing(t, "the official OPDS schemas ("+schemas+"/opds) are absent")
-	}
-	return schemas
-}
-
-// Missing skips the test, or fails it under CI=true.
-func Missing(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
+	return filepath.Dir(tooltest.Schemas(t, "opds", filepath.Join("1.2", "opds.rnc")))
 }
 
 // Doc is a named document to validate.
@@ -64,9 +40,7 @@ type Doc struct {
 func Jing(t testing.TB, docs ...Doc) {
 	t.Helper()
 	schemas := SchemaDir(t)
-	if _, err := exec.LookPath("jing"); err != nil {
-		Missing(t, "jing is not installed (Debian package jing)")
-	}
+	tooltest.Need(t, "jing", "Debian package jing")
 	dir := t.TempDir()
 	args := []string{"-c", filepath.Join(schemas, "opds", "1.2", "opds.rnc")}
 	for i, d := range docs {
@@ -105,9 +79,7 @@ func runJing(args []string) error {
 func JingFile(t testing.TB, files ...string) error {
 	t.Helper()
 	schemas := SchemaDir(t)
-	if _, err := exec.LookPath("jing"); err != nil {
-		Missing(t, "jing is not installed (Debian package jing)")
-	}
+	tooltest.Need(t, "jing", "Debian package jing")
 	return runJing(append([]string{"-c", filepath.Join(schemas, "opds", "1.2", "opds.rnc")}, files...))
 }
 

@@ -15,45 +15,19 @@ import (
 	"strings"
 	"testing"
 
+	"ecinema/internal/tooltest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
-
-// Root returns the repository root (the directory holding go.mod).
-func Root(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("iiiftest: go.mod not found above the test")
-		}
-		dir = parent
-	}
-}
-
-// Missing skips the test with why, or fails it under CI.
-func Missing(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
-}
 
 // Schema compiles the IIIF Presentation 3 JSON schema with format
 // assertions on.
 func Schema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join(Root(t), "..", "shared", "schemas", "iiif", "iiif_3_0.json")
+	path := filepath.Join(tooltest.Root(t), "..", "shared", "schemas", "iiif", "iiif_3_0.json")
 	f, err := os.Open(path)
 	if err != nil {
-		Missing(t, "the IIIF Presentation 3 schema is absent: "+err.Error())
+		tooltest.Missing(t, "the IIIF Presentation 3 schema is absent: "+err.Error())
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
@@ -101,12 +75,10 @@ func Validate(t testing.TB, docs map[string][]byte) []map[string]any {
 // Normalise runs testdata/museum/normalise.mjs on files.
 func Normalise(t testing.TB, files []string) []map[string]any {
 	t.Helper()
-	script := filepath.Join(Root(t), "testdata", "museum")
-	if _, err := exec.LookPath("node"); err != nil {
-		Missing(t, "node is not installed")
-	}
+	script := filepath.Join(tooltest.Root(t), "testdata", "museum")
+	tooltest.Need(t, "node", "Debian package nodejs")
 	if _, err := os.Stat(filepath.Join(script, "node_modules", "@iiif", "parser")); err != nil {
-		Missing(t, "run npm ci in testdata/museum for @iiif/parser")
+		tooltest.Missing(t, "run npm ci in testdata/museum for @iiif/parser")
 	}
 	cmd := exec.Command("node", append([]string{filepath.Join(script, "normalise.mjs")}, files...)...)
 	cmd.Dir = script

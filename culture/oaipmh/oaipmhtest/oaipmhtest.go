@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"ecinema/internal/tooltest"
 )
 
 // Driver schemas in ../shared/schemas/oai-pmh (see its README).
@@ -22,36 +24,9 @@ const (
 // where it fails.
 func SchemaDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("oaipmhtest: go.mod not found above the test")
-		}
-		dir = parent
-	}
-	schemas := filepath.Join(dir, "..", "shared", "schemas", "oai-pmh")
-	if _, err := os.Stat(filepath.Join(schemas, "OAI-PMH.xsd")); err != nil {
-		missing(t, "the official OAI-PMH schemas ("+schemas+") are absent")
-	}
-	if _, err := exec.LookPath("xmllint"); err != nil {
-		missing(t, "xmllint is not installed (Debian package libxml2-utils)")
-	}
+	schemas := tooltest.Schemas(t, "oai-pmh", "OAI-PMH.xsd")
+	tooltest.Need(t, "xmllint", "Debian package libxml2-utils")
 	return schemas
-}
-
-func missing(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
 }
 
 // Validate checks one response against OAI-PMH.xsd and oai_dc.xsd.
