@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/ngo"
 	"ecinema/kztime"
 	"ecinema/validate"
@@ -167,17 +168,6 @@ func (s *Service) Applications(ctx context.Context, callID string, p Page) ([]Ap
 			return nil, "", refuse(ErrNotFound, "cursor", "cursor names no application")
 		}
 	}
-	rows, err := s.pool.Query(ctx, selectApplications, callID, after, p.limit()+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("fund: applications: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Application, error) { return scanApplication(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("fund: applications: %w", err)
-	}
-	if len(items) <= p.limit() {
-		return items, "", nil
-	}
-	items = items[:p.limit()]
-	return items, items[len(items)-1].ID, nil
+	return keyset.Read(ctx, s.pool, "fund: applications", p, scanApplication, func(a Application) string { return a.ID },
+		selectApplications, callID, after, p.Fetch())
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/culture/ngo"
 	"ecinema/ledger"
@@ -225,17 +226,5 @@ func (s *Service) Call(ctx context.Context, id string) (Call, error) {
 
 // Calls returns a page of calls ordered by id.
 func (s *Service) Calls(ctx context.Context, p Page) ([]Call, string, error) {
-	rows, err := s.pool.Query(ctx, selectCalls, p.Cursor, p.limit()+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("fund: calls: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Call, error) { return scanCall(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("fund: calls: %w", err)
-	}
-	if len(items) <= p.limit() {
-		return items, "", nil
-	}
-	items = items[:p.limit()]
-	return items, items[len(items)-1].ID, nil
+	return keyset.Read(ctx, s.pool, "fund: calls", p, scanCall, func(c Call) string { return c.ID }, selectCalls, p.Cursor, p.Fetch())
 }

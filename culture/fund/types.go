@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/validate"
 )
@@ -173,15 +174,5 @@ type Org struct {
 	Name string
 }
 
-// Page selects one page of a list.
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 500 {
-		return 100
-	}
-	return p.Limit
-}
+// Page asks for one page of a list (keyset.Page).
+type Page = keyset.Page

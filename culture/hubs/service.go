@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/ledger"
 	"ecinema/validate"
@@ -202,21 +203,10 @@ func (s *Service) Hubs(ctx context.Context, p Page) ([]Hub, string, error) {
 	return page(ctx, s, selectHubs, p, scanHub, func(h Hub) string { return h.ID })
 }
 
-// page reads one page of a list ordered by id, asking for one row more.
+// page reads one page of a list ordered by id: args, then the cursor and
+// the row count.
 func page[T any](ctx context.Context, s *Service, query string, p Page, scan func(pgx.Row) (T, error), key func(T) string, args ...any) ([]T, string, error) {
-	rows, err := s.pool.Query(ctx, query, append(args, p.Cursor, p.limit()+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("hubs: list: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("hubs: list: %w", err)
-	}
-	if len(items) <= p.limit() {
-		return items, "", nil
-	}
-	items = items[:p.limit()]
-	return items, key(items[len(items)-1]), nil
+	return keyset.Read(ctx, s.pool, "hubs: list", p, scan, key, query, append(args, p.Cursor, p.Fetch())...)
 }
 
 const (

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/validate"
 )
@@ -129,15 +130,5 @@ type OutcomeInput struct {
 	Instrument string `json:"instrument"`
 }
 
-// Page selects one page of a list ordered by id.
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 500 {
-		return 100
-	}
-	return p.Limit
-}
+// Page asks for one page of a list (keyset.Page).
+type Page = keyset.Page

@@ -55,7 +55,7 @@ func (s *Service) Search(ctx context.Context, q Query, page Page) ([]Hit, string
 	if words == nil {
 		words = []string{}
 	}
-	limit := page.limit()
+	limit := page.Size()
 	rows, err := s.pool.Query(ctx, sqlSearch, words, q.Museum, strings.TrimSpace(q.ObjectName), q.FromYear, q.ToYear,
 		afterMuseum, afterID, limit+1)
 	if err != nil {

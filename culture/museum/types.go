@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 )
 
@@ -124,18 +125,8 @@ type Museum struct {
 	City string
 }
 
-// Page asks for one page of a list.
-type Page struct {
-	Limit  int    // 1..500; 0 means 100
-	Cursor string // next_cursor of the previous page
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 {
-		return 100
-	}
-	return min(p.Limit, 500)
-}
+// Page asks for one page of a list (keyset.Page).
+type Page = keyset.Page
 
 // Errors of this package. The API maps each to its status and code.
 var (

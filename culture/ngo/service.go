@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"ecinema/culture/keyset"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -109,19 +111,7 @@ func (s *Service) Exists(ctx context.Context, bin string) error {
 
 // NGOs returns a page of NGOs ordered by BIN and the cursor of the next page.
 func (s *Service) NGOs(ctx context.Context, p Page) ([]NGO, string, error) {
-	rows, err := s.pool.Query(ctx, selectNGOs, p.Cursor, p.limit()+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("ngo: list: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (NGO, error) { return scanNGO(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("ngo: list: %w", err)
-	}
-	if len(items) <= p.limit() {
-		return items, "", nil
-	}
-	items = items[:p.limit()]
-	return items, items[len(items)-1].BIN, nil
+	return keyset.Read(ctx, s.pool, "ngo: list", p, scanNGO, func(n NGO) string { return n.BIN }, selectNGOs, p.Cursor, p.Fetch())
 }
 
 // NGOVersion is one recorded registration of an NGO.

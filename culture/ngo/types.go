@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 )
 
@@ -127,15 +128,5 @@ type Eligibility struct {
 	DueYear int `json:"due_year,omitempty"`
 }
 
-// Page selects one page of a list ordered by key.
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 500 {
-		return 100
-	}
-	return p.Limit
-}
+// Page asks for one page of a list (keyset.Page).
+type Page = keyset.Page

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/kztime"
 	"ecinema/ledger"
@@ -191,20 +192,8 @@ func (s *Service) Event(ctx context.Context, id string) (Event, error) {
 
 // Events lists events by id, of one venue when venueID is not empty.
 func (s *Service) Events(ctx context.Context, venueID string, p Page) ([]Event, string, error) {
-	rows, err := s.pool.Query(ctx, sqlEventList, p.Cursor, venueID, p.limit()+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list events: %w", err)
-	}
-	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) { return scanEvent(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list events: %w", err)
-	}
-	next := ""
-	if len(evs) > p.limit() {
-		evs = evs[:p.limit()]
-		next = evs[len(evs)-1].ID
-	}
-	return evs, next, nil
+	return keyset.Read(ctx, s.pool, "ticketing: list events", p, scanEvent, func(ev Event) string { return ev.ID },
+		sqlEventList, p.Cursor, venueID, p.Fetch())
 }
 
 // sessionBody is the body of a ticketing_session entry.
@@ -412,22 +401,14 @@ func (s *Service) loadSession(ctx context.Context, id string) (sessionRow, error
 
 // Sessions lists the sessions of an event by id.
 func (s *Service) Sessions(ctx context.Context, eventID string, p Page) ([]Session, string, error) {
-	rows, err := s.pool.Query(ctx, sqlSessionList, eventID, p.Cursor, p.limit()+1)
+	srs, next, err := keyset.Read(ctx, s.pool, "ticketing: list sessions", p, scanSession, func(r sessionRow) string { return r.ID },
+		sqlSessionList, eventID, p.Cursor, p.Fetch())
 	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list sessions: %w", err)
-	}
-	srs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sessionRow, error) { return scanSession(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list sessions: %w", err)
+		return nil, "", err
 	}
 	ss := make([]Session, len(srs))
 	for i, r := range srs {
 		ss[i] = r.Session
-	}
-	next := ""
-	if len(ss) > p.limit() {
-		ss = ss[:p.limit()]
-		next = ss[len(ss)-1].ID
 	}
 	return ss, next, s.fillTariffs(ctx, ss)
 }

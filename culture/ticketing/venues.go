@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
 	"ecinema/ledger"
 	"ecinema/validate"
@@ -328,34 +329,16 @@ func VenueExists(ctx context.Context, pool *pgxpool.Pool, id string) error {
 	return nil
 }
 
-// Page is a page request: at most Limit items after Cursor.
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 500 {
-		return 100
-	}
-	return p.Limit
-}
+// Page asks for one page of a list (keyset.Page).
+type Page = keyset.Page
 
 // Venues lists venues by id (kind filters when not empty) and returns the
 // next page's cursor ("" on the last page).
 func (s *Service) Venues(ctx context.Context, kind string, p Page) ([]Venue, string, error) {
-	rows, err := s.pool.Query(ctx, sqlVenueList, p.Cursor, kind, p.limit()+1)
+	vs, next, err := keyset.Read(ctx, s.pool, "ticketing: list venues", p, scanVenue, func(v Venue) string { return v.ID },
+		sqlVenueList, p.Cursor, kind, p.Fetch())
 	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list venues: %w", err)
-	}
-	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Venue, error) { return scanVenue(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("ticketing: list venues: %w", err)
-	}
-	next := ""
-	if len(vs) > p.limit() {
-		vs = vs[:p.limit()]
-		next = vs[len(vs)-1].ID
+		return nil, "", err
 	}
 	return vs, next, s.fillZones(ctx, vs)
 }
