@@ -58,7 +58,11 @@ func (tp *tamperer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if json.Unmarshal(body, &leaf) == nil {
 			if p, ok := leaf["inclusion_proof"].([]any); ok && len(p) > 0 {
 				h := []byte(p[0].(string))
-				h[0] = "01"[h[0]&1] // flip the first digit's low bit
+				if h[0] == '0' { // change the first digit, whatever it is
+					h[0] = '1'
+				} else {
+					h[0] = '0'
+				}
 				p[0] = string(h)
 				body, _ = json.Marshal(leaf)
 			}
