@@ -52,7 +52,10 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if *scale <= 0 || *scale > 100 {
 		return usagef("--scale must be in (0, 100]")
 	}
-	cfg := demo.Config{Days: *days, Scale: *scale, Seed: *seed, Workers: *workers, Progress: env.stderr}
+	// The cinema load and the culture loads run at the same time and share
+	// stderr.
+	stderr := &syncWriter{w: env.stderr}
+	cfg := demo.Config{Days: *days, Scale: *scale, Seed: *seed, Workers: *workers, Progress: stderr}
 	if *last != "" {
 		t, err := boxoffice.ParseDate(*last)
 		if err != nil {
@@ -116,7 +119,6 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	cwDone := make(chan error, 1)
 	go func() { cwDone <- cw.Run(cctx) }()
 	defer func() { cancelCulture(); <-cwDone }()
-	stderr := &syncWriter{w: env.stderr}
 	parts := make([]bytes.Buffer, 5)
 	penv := func(i int) *cmdEnv { return &cmdEnv{getenv: env.getenv, stdout: &parts[i], stderr: stderr} }
 	culture := make(chan error, 4)
