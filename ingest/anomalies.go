@@ -20,8 +20,8 @@ WHERE recorded_at >= $1 AND recorded_at < $2
 ORDER BY entry_seq, flag
 LIMIT $7`
 
-// Flags lists the anomaly flags.
-var Flags = []string{FlagLateReport, FlagNightHighOccupancy, FlagSoldAfterStart}
+// anomalyFlags lists the anomaly flags.
+var anomalyFlags = []string{flagLateReport, flagNightHighOccupancy, flagSoldAfterStart}
 
 // AnomalyFilter selects anomalies: entries recorded on local dates From to
 // To inclusive, optionally of one cinema and one flag.
@@ -61,7 +61,7 @@ func (s *Service) Anomalies(ctx context.Context, f AnomalyFilter) (*AnomalyPage,
 		f.Limit = 1000
 	}
 	if f.Flag != "" && !validFlag(f.Flag) {
-		return nil, fieldErr(newErr(ErrBadAnomalyQuery, "flag must be one of %s", strings.Join(Flags, ", ")), "flag")
+		return nil, fieldErr(newErr(ErrBadAnomalyQuery, "flag must be one of %s", strings.Join(anomalyFlags, ", ")), "flag")
 	}
 	if f.To.Before(f.From) {
 		return nil, fieldErr(newErr(ErrBadAnomalyQuery, "to is before from"), "to")
@@ -103,7 +103,7 @@ func (s *Service) Anomalies(ctx context.Context, f AnomalyFilter) (*AnomalyPage,
 }
 
 func validFlag(f string) bool {
-	for _, x := range Flags {
+	for _, x := range anomalyFlags {
 		if f == x {
 			return true
 		}

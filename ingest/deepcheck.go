@@ -13,7 +13,7 @@ import (
 	"ecinema/ledger"
 )
 
-// deepTables are the ingest projections DeepCheck rebuilds from the
+// deepTables are the ingest projections deepCheck rebuilds from the
 // entries, with the columns compared. The anomalies table (flags are not
 // hashed) and idempotency keys (not facts of the log) are not rebuilt.
 var deepTables = []ledger.ShadowTable{
@@ -26,7 +26,7 @@ var deepTables = []ledger.ShadowTable{
 // deepFlushAt is how many entries the rebuild buffers before it projects.
 const deepFlushAt = 4000
 
-// DeepCheck rebuilds screenings, tickets, sales_daily and screenings_daily
+// deepCheck rebuilds screenings, tickets, sales_daily and screenings_daily
 // from the screening, sale and refund entries for `ecinema verify --deep`
 // and compares them with the stored tables. It replays through the same
 // projection functions the live writes use (projectScreenings,
@@ -42,7 +42,7 @@ const deepFlushAt = 4000
 // is full, before an entry of another kind (FlushBefore; VerifyDB calls it
 // before settlement's check reads sales_daily at a period_close), and
 // before Compare.
-type DeepCheck struct{ run *deepRun }
+type deepCheck struct{ run *deepRun }
 
 type deepRun struct {
 	screenings, sales, refunds []bodyEntry
@@ -51,10 +51,10 @@ type deepRun struct {
 func (r *deepRun) len() int { return len(r.screenings) + len(r.sales) + len(r.refunds) }
 
 // NewDeepCheck returns the ingest projection check.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{run: &deepRun{}} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{run: &deepRun{}} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "ingest" }
+func (deepCheck) Name() string { return "ingest" }
 
 // sqlSeatIndexOfShadow names the shadow's copy of tickets_active_seat.
 const sqlSeatIndexOfShadow = `SELECT i.relname FROM pg_index x
@@ -64,7 +64,7 @@ WHERE t.oid = 'pg_temp.tickets'::regclass AND x.indisunique AND NOT x.indisprima
 // Begin creates empty temporary copies (with the same indexes, but for
 // the active-seat one) that shadow the stored tables for the rest of the
 // transaction.
-func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	*d.run = deepRun{}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
@@ -86,7 +86,7 @@ func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry buffers screening, sale and refund entries.
-func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (d deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	var buf *[]bodyEntry
 	switch p.Kind {
 	case "screening":
@@ -107,7 +107,7 @@ func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledge
 
 // FlushBefore projects the buffer before an entry of another kind than
 // screening, sale or refund.
-func (d DeepCheck) FlushBefore(ctx context.Context, tx pgx.Tx, kind string) error {
+func (d deepCheck) FlushBefore(ctx context.Context, tx pgx.Tx, kind string) error {
 	switch kind {
 	case "screening", "sale", "refund":
 		return nil
@@ -115,7 +115,7 @@ func (d DeepCheck) FlushBefore(ctx context.Context, tx pgx.Tx, kind string) erro
 	return d.flush(ctx, tx)
 }
 
-func (d DeepCheck) flush(ctx context.Context, tx pgx.Tx) error {
+func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	r := d.run
 	if r.len() == 0 {
 		return nil
@@ -153,7 +153,7 @@ func (r *deepRun) lastSeq() int64 {
 
 // Compare projects what is buffered, compares the rebuilt tables with the
 // stored ones and drops the temporary tables.
-func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	if err := d.flush(ctx, tx); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@
 //     of the ones accepted before it. A rejected request writes nothing and
 //     consumes no seq. Nothing is read outside the lock and re-checked:
 //     no retries. Static checks (field formats, prices 0..1,000,000.00 with
-//     at most two decimals, categories, ids, at most MaxTickets tickets,
+//     at most two decimals, categories, ids, at most maxTickets tickets,
 //     duplicate ids or seats inside one request) run in Parse*; the clock
 //     rules (sold_at, refunded_at not in the future) against the
 //     service's clock.
@@ -30,7 +30,7 @@
 //     screenings_daily) are computed from the encoded entry bodies by one
 //     function per kind (projectSales, projectRefunds, projectScreenings),
 //     one set-based statement per table for a whole run, sent in one
-//     round trip with the entries. `ecinema verify --deep` (DeepCheck)
+//     round trip with the entries. `ecinema verify --deep` (deepCheck)
 //     replays the log through the same functions. The unique indexes of
 //     tickets remain the database's backstop: a violation fails the group.
 //     Idempotency rows and anomaly rows are written beside them by the

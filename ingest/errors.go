@@ -16,7 +16,7 @@ var (
 	ErrMalformed = errors.New("malformed request body")
 	// ErrIdempotencyKeyRequired: POST without a valid Idempotency-Key header (400).
 	ErrIdempotencyKeyRequired = errors.New("the Idempotency-Key header is required: 1 to 255 printable ASCII characters")
-	// ErrTooManyTickets: more than MaxTickets tickets in one request (413).
+	// ErrTooManyTickets: more than maxTickets tickets in one request (413).
 	ErrTooManyTickets = errors.New("too many tickets in one request")
 
 	// ErrScreeningNotFound: no such screening in the key's cinema (404).

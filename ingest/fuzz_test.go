@@ -46,10 +46,10 @@ func FuzzParseSales(f *testing.F) {
 			}
 			return
 		}
-		if len(sale.Tickets) == 0 || len(sale.Tickets) > MaxTickets {
+		if len(sale.Tickets) == 0 || len(sale.Tickets) > maxTickets {
 			t.Fatalf("accepted %d tickets", len(sale.Tickets))
 		}
-		if !ValidID(sale.ScreeningID) {
+		if !validID(sale.ScreeningID) {
 			t.Fatalf("accepted screening id %q", sale.ScreeningID)
 		}
 		// Independent re-decoding of the raw prices.
@@ -73,11 +73,11 @@ func FuzzParseSales(f *testing.F) {
 			if tk.Price.IsNegative() || !tk.Price.Equal(tk.Price.Truncate(2)) || tk.Price.GreaterThan(maxPrice) {
 				t.Fatalf("accepted price %s", tk.Price)
 			}
-			if !ValidID(tk.ID) || ids[tk.ID] {
+			if !validID(tk.ID) || ids[tk.ID] {
 				t.Fatalf("accepted ticket id %q (duplicate %v)", tk.ID, ids[tk.ID])
 			}
 			ids[tk.ID] = true
-			if !slices.Contains(Categories, tk.Category) {
+			if !slices.Contains(priceCategories, tk.Category) {
 				t.Fatalf("accepted category %q", tk.Category)
 			}
 			if tk.SoldAt.IsZero() || !validate.InRange(tk.SoldAt, validate.MinOperational, validate.MaxOperational) {

@@ -11,7 +11,7 @@ import (
 func TestAdultOnlyStartAllowed(t *testing.T) {
 	kz := time.FixedZone("UTC+5", 5*3600)
 	for h, want := range map[int]bool{21: false, 22: true, 23: true, 0: true, 5: true, 6: false, 12: false} {
-		if got := AdultOnlyStartAllowed(time.Date(2026, 3, 1, h, 0, 0, 0, kz)); got != want {
+		if got := adultOnlyStartAllowed(time.Date(2026, 3, 1, h, 0, 0, 0, kz)); got != want {
 			t.Errorf("21+ at %02d:00 = %v, want %v", h, got, want)
 		}
 	}
@@ -23,9 +23,9 @@ func TestParsePrice(t *testing.T) {
 		"-1.00": false, "-0": false, "100.005": false, "1000000.01": false, "1e3": false, "007": false,
 		"": false, " 1": false, "1.": false, ".5": false, "+1": false, "NaN": false, "0x10": false,
 	} {
-		d, err := ParsePrice(s)
+		d, err := parsePrice(s)
 		if (err == nil) != ok {
-			t.Errorf("ParsePrice(%q) = %s, %v; want ok=%v", s, d, err, ok)
+			t.Errorf("parsePrice(%q) = %s, %v; want ok=%v", s, d, err, ok)
 		}
 	}
 }

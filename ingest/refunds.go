@@ -166,14 +166,14 @@ func decideRefund(r *refundReq, idem *idemSet, scr *screeningSet, tickets map[ci
 			return reject(fieldErr(newErr(ErrTicketNotInScreening, "ticket %q belongs to screening %q, not %q", t.ID, st.screening, sc.id), ticketField(i)))
 		case st.refundedAt != nil:
 			return reject(fieldErr(newErr(ErrTicketAlreadyRefunded, "ticket %q was already refunded", t.ID), ticketField(i)))
-		case t.RefundedAt.After(r.now.Add(ClockSkew)):
+		case t.RefundedAt.After(r.now.Add(clockSkew)):
 			return reject(newErr(ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", t.ID, t.RefundedAt.Format(time.RFC3339)))
 		case t.RefundedAt.Before(st.soldAt):
 			return reject(newErr(ErrRefundedBeforeSale, "ticket %q: refunded_at %s is before its sale at %s", t.ID,
 				t.RefundedAt.Format(time.RFC3339), st.soldAt.Format(time.RFC3339)))
-		case t.RefundedAt.After(sc.startsAt) && ref.Reason != ReasonScreeningCancelled:
+		case t.RefundedAt.After(sc.startsAt) && ref.Reason != reasonScreeningCancelled:
 			return reject(newErr(ErrRefundAfterStart, "ticket %q: a refund after the screening started (%s) needs reason %q",
-				t.ID, sc.startsAt.Format(time.RFC3339), ReasonScreeningCancelled))
+				t.ID, sc.startsAt.Format(time.RFC3339), reasonScreeningCancelled))
 		}
 		amount = amount.Add(st.price)
 		body.Tickets[i] = refundBodyTicket{ID: t.ID, RefundedAt: fmtTime(t.RefundedAt), Price: st.price.StringFixed(2),

@@ -15,16 +15,16 @@ import (
 	"ecinema/validate"
 )
 
-// MaxTickets is the most tickets one sales or refund request may carry
+// maxTickets is the most tickets one sales or refund request may carry
 // (more → 413). A body is at most validate.MaxBodyBytes.
-const MaxTickets = 1000
+const maxTickets = 1000
 
-// Categories of ticket prices.
-var Categories = []string{"adult", "child", "student", "senior", "discount", "complimentary"}
+// priceCategories of ticket prices.
+var priceCategories = []string{"adult", "child", "student", "senior", "discount", "complimentary"}
 
-// ReasonScreeningCancelled is the refund reason that allows refunds after
+// reasonScreeningCancelled is the refund reason that allows refunds after
 // the screening started.
-const ReasonScreeningCancelled = "screening_cancelled"
+const reasonScreeningCancelled = "screening_cancelled"
 
 var (
 	pricePattern   = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$`)
@@ -38,8 +38,8 @@ var (
 	maxPrice = decimal.RequireFromString("1000000.00")
 )
 
-// ValidID reports whether s is a valid client-chosen id.
-func ValidID(s string) bool { return validate.IDPattern.MatchString(s) }
+// validID reports whether s is a valid client-chosen id.
+func validID(s string) bool { return validate.IDPattern.MatchString(s) }
 
 // ValidIdempotencyKey reports whether s is an acceptable Idempotency-Key:
 // 1 to 255 printable ASCII characters without spaces.
@@ -146,7 +146,7 @@ func malformed(err error) error {
 }
 
 func tooMany(n int) error {
-	return newErr(ErrTooManyTickets, "%d tickets in one request; at most %d", n, MaxTickets)
+	return newErr(ErrTooManyTickets, "%d tickets in one request; at most %d", n, maxTickets)
 }
 
 // fieldErrs collects invalid fields; a hostile request could name thousands,
@@ -168,7 +168,7 @@ func ParseSales(data []byte) (*Sale, error) {
 	if err := decodeStrict(data, &in); err != nil {
 		return nil, err
 	}
-	if len(in.Tickets) > MaxTickets {
+	if len(in.Tickets) > maxTickets {
 		return nil, tooMany(len(in.Tickets))
 	}
 	var v fieldErrs
@@ -223,7 +223,7 @@ func ParseRefunds(data []byte) (*Refund, error) {
 	if err := decodeStrict(data, &in); err != nil {
 		return nil, err
 	}
-	if len(in.Tickets) > MaxTickets {
+	if len(in.Tickets) > maxTickets {
 		return nil, tooMany(len(in.Tickets))
 	}
 	var v fieldErrs
@@ -309,12 +309,12 @@ func requireCategory(v *fieldErrs, field string, s *string) string {
 		v.add(field, "required", "required")
 		return ""
 	}
-	for _, c := range Categories {
+	for _, c := range priceCategories {
 		if *s == c {
 			return c
 		}
 	}
-	v.add(field, "invalid_value", "category must be one of %s", strings.Join(Categories, ", "))
+	v.add(field, "invalid_value", "category must be one of %s", strings.Join(priceCategories, ", "))
 	return ""
 }
 
@@ -335,9 +335,9 @@ func requireTime(v *fieldErrs, field string, s *string) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-// ParsePrice parses a price: a decimal string with at most two fraction
+// parsePrice parses a price: a decimal string with at most two fraction
 // digits, from 0 to 1,000,000.00.
-func ParsePrice(s string) (decimal.Decimal, error) {
+func parsePrice(s string) (decimal.Decimal, error) {
 	if strings.HasPrefix(s, "-") {
 		return decimal.Decimal{}, errors.New("a price cannot be negative")
 	}
@@ -362,7 +362,7 @@ func requirePrice(v *fieldErrs, field string, s *string) decimal.Decimal {
 		v.add(field, "required", "required")
 		return decimal.Decimal{}
 	}
-	d, err := ParsePrice(*s)
+	d, err := parsePrice(*s)
 	if err != nil {
 		v.add(field, "invalid_amount", "%s", err.Error())
 		return decimal.Decimal{}

@@ -117,7 +117,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 	}
 	now := s.cfg.Now()
 	for _, t := range sale.Tickets {
-		if t.SoldAt.After(now.Add(ClockSkew)) {
+		if t.SoldAt.After(now.Add(clockSkew)) {
 			return nil, newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339))
 		}
 	}
@@ -247,7 +247,7 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 	for i, t := range sale.Tickets {
 		body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: kztime.LocalDate(t.SoldAt).Format(dateLayout),
 			Price: t.Price.StringFixed(2), Category: t.Category, Seat: t.Seat, Channel: t.Channel}
-		if r.now.Sub(t.SoldAt) > LateAfter {
+		if r.now.Sub(t.SoldAt) > lateAfter {
 			st.late++
 		}
 		if t.SoldAt.After(sc.startsAt) {
@@ -256,13 +256,13 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 	}
 	st.flags = []string{}
 	if st.late > 0 {
-		st.flags = append(st.flags, FlagLateReport)
+		st.flags = append(st.flags, flagLateReport)
 	}
 	if isNightStart(sc.startsAt) && (sc.active+n)*5 > sc.seats*4 {
-		st.flags = append(st.flags, FlagNightHighOccupancy)
+		st.flags = append(st.flags, flagNightHighOccupancy)
 	}
 	if st.afterSta > 0 {
-		st.flags = append(st.flags, FlagSoldAfterStart)
+		st.flags = append(st.flags, flagSoldAfterStart)
 	}
 	slices.Sort(st.flags)
 
@@ -279,9 +279,9 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 
 func (st *saleState) flagTickets(flag string) int32 {
 	switch flag {
-	case FlagLateReport:
+	case flagLateReport:
 		return int32(st.late)
-	case FlagSoldAfterStart:
+	case flagSoldAfterStart:
 		return int32(st.afterSta)
 	}
 	return int32(st.n)

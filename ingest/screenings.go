@@ -189,13 +189,13 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batc
 		return reject(newErr(ErrCertificateNotValid, "film %q: certificate %s is valid %s to %s, not on the box-office day %s",
 			in.FilmID, f.certNumber, f.certFrom.Format(dateLayout), f.certTo.Format(dateLayout), bod.Format(dateLayout)))
 	}
-	if f.ageRating == "21+" && !AdultOnlyStartAllowed(in.StartsAt) {
+	if f.ageRating == "21+" && !adultOnlyStartAllowed(in.StartsAt) {
 		return reject(newErr(ErrAgeRestrictedTime, "film %q is rated 21+ and may start only between 22:00 and 06:00 local time, not at %s",
 			in.FilmID, in.StartsAt.In(kztime.Location).Format("15:04")))
 	}
 	if prev != nil && prev.sold > 0 {
 		return reject(newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
-			in.ID, prev.sold, ReasonScreeningCancelled))
+			in.ID, prev.sold, reasonScreeningCancelled))
 	}
 	if overlapID != "" {
 		return reject(newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",

@@ -15,21 +15,21 @@ import (
 	"ecinema/ledger"
 )
 
-// ClockSkew is how far a POS clock may run ahead: times up to this far
+// clockSkew is how far a POS clock may run ahead: times up to this far
 // ahead of the server's clock are accepted.
-const ClockSkew = 5 * time.Minute
+const clockSkew = 5 * time.Minute
 
-// LateAfter is how long after sold_at a sale must arrive to be flagged late_report.
-const LateAfter = 24 * time.Hour
+// lateAfter is how long after sold_at a sale must arrive to be flagged late_report.
+const lateAfter = 24 * time.Hour
 
-// MinIdempotencyRetention is the shortest time idempotency keys are kept.
-const MinIdempotencyRetention = 7 * 24 * time.Hour
+// minIdempotencyRetention is the shortest time idempotency keys are kept.
+const minIdempotencyRetention = 7 * 24 * time.Hour
 
 // Anomaly flags recorded with sale entries.
 const (
-	FlagLateReport         = "late_report"
-	FlagNightHighOccupancy = "night_high_occupancy"
-	FlagSoldAfterStart     = "sold_after_start"
+	flagLateReport         = "late_report"
+	flagNightHighOccupancy = "night_high_occupancy"
+	flagSoldAfterStart     = "sold_after_start"
 )
 
 // Config tunes a Service. Zero values take the defaults.
@@ -69,9 +69,9 @@ func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.IdempotencyRetention < MinIdempotencyRetention {
+	if cfg.IdempotencyRetention < minIdempotencyRetention {
 		if cfg.IdempotencyRetention != 0 {
-			cfg.IdempotencyRetention = MinIdempotencyRetention
+			cfg.IdempotencyRetention = minIdempotencyRetention
 		} else {
 			cfg.IdempotencyRetention = 8 * 24 * time.Hour
 		}

@@ -6,9 +6,9 @@ import (
 	"ecinema/kztime"
 )
 
-// AdultOnlyStartAllowed reports whether a 21+ film may start at start: only
+// adultOnlyStartAllowed reports whether a 21+ film may start at start: only
 // from 22:00 up to (not including) 06:00 local time.
-func AdultOnlyStartAllowed(start time.Time) bool {
+func adultOnlyStartAllowed(start time.Time) bool {
 	h := start.In(kztime.Location).Hour()
 	return h >= 22 || h < kztime.DayStartHour
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // registryTables are the projections of registry entries, each with the
-// columns compared by DeepCheck and the column naming the writing entry.
+// columns compared by deepCheck and the column naming the writing entry.
 var registryTables = []ledger.ShadowTable{
 	{Name: "registry_versions", Columns: "kind, id, version, entry_seq, body, recorded_at", SeqColumn: "entry_seq"},
 	{Name: "parties", Columns: "id, version, kind, name, bin, entry_seq", SeqColumn: "entry_seq"},
@@ -24,21 +24,21 @@ var registryTables = []ledger.ShadowTable{
 	{Name: "rental_term_overrides", Columns: "film_id, exhibitor_id, effective_from, from_week, distributor_pct, version, entry_seq", SeqColumn: "entry_seq"},
 }
 
-// DeepCheck rebuilds the registry tables from the ledger for
+// deepCheck rebuilds the registry tables from the ledger for
 // `ecinema verify --deep`. It creates empty temporary tables with the same
 // names, which PostgreSQL searches before the real ones, replays every
 // registry entry through the same project function the live write uses,
 // and compares each rebuilt table with the stored one.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the registry's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return &DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "registry" }
+func (deepCheck) Name() string { return "registry" }
 
 // Begin creates the temporary tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	if err := ledger.CreateShadows(ctx, tx, registryTables); err != nil {
 		return fmt.Errorf("registry: deep check: %w", err)
 	}
@@ -46,7 +46,7 @@ func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays a registry entry into the temporary tables.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
 	case "party", "cinema", "film", "rental_terms":
 		_, err := project(ctx, tx, p.Kind, p.Body, e)
@@ -57,6 +57,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 
 // Compare compares every rebuilt table with the stored one, then drops the
 // temporary tables so that later checks see the real ones again.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, registryTables)
 }

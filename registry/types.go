@@ -117,10 +117,10 @@ type Region struct {
 	Name Title  `json:"name"`
 }
 
-// Origins and age ratings of SPEC 2.
+// origins and age ratings of SPEC 2.
 var (
-	Origins    = []string{"national", "coproduction", "foreign"}
-	AgeRatings = []string{"0+", "6+", "12+", "14+", "16+", "18+", "21+"}
+	origins    = []string{"national", "coproduction", "foreign"}
+	ageRatings = []string{"0+", "6+", "12+", "14+", "16+", "18+", "21+"}
 )
 
 // Page asks for one page of a list.

@@ -77,7 +77,7 @@ func normaliseFilm(id string, f Film) (Film, error) {
 	v.Required("title.kk", f.Title.KK)
 	v.Required("title.ru", f.Title.RU)
 	v.Required("title.en", f.Title.EN)
-	v.OneOf("origin", f.Origin, Origins...)
+	v.OneOf("origin", f.Origin, origins...)
 	if f.EffectiveFrom != "" {
 		v.OperationalDate("effective_from", f.EffectiveFrom)
 	}
@@ -93,7 +93,7 @@ func normaliseFilm(id string, f Film) (Film, error) {
 	if f.RuntimeMin <= 0 || f.RuntimeMin > 1000 {
 		v.Add("runtime_min", "out_of_range", "must be between 1 and 1000 minutes")
 	}
-	v.OneOf("age_rating", f.AgeRating, AgeRatings...)
+	v.OneOf("age_rating", f.AgeRating, ageRatings...)
 	f.Certificate.Number = strings.TrimSpace(f.Certificate.Number)
 	v.Required("certificate.number", f.Certificate.Number)
 	from := v.Date("certificate.valid_from", f.Certificate.ValidFrom)
@@ -159,10 +159,10 @@ func samePath(v *validate.Errors, field, body, path string) {
 
 // normaliseScale checks a rental scale: it starts at week 1, from_week
 // ascends strictly and every percentage is within 0..100.
-// MaxFromWeek is the latest release week a rental step may start: ten
+// maxFromWeek is the latest release week a rental step may start: ten
 // years of weeks, beyond any theatrical run (and within PostgreSQL's int,
 // which a larger number overflowed with a 500).
-const MaxFromWeek = 520
+const maxFromWeek = 520
 
 func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []RentalStep {
 	if len(scale) == 0 {
@@ -174,8 +174,8 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 		switch {
 		case i == 0 && s.FromWeek != 1:
 			v.Add(p+".from_week", "must_start_at_1", "the first step starts at week 1")
-		case s.FromWeek < 1 || s.FromWeek > MaxFromWeek:
-			v.Add(p+".from_week", "out_of_range", "must be between 1 and %d", MaxFromWeek)
+		case s.FromWeek < 1 || s.FromWeek > maxFromWeek:
+			v.Add(p+".from_week", "out_of_range", "must be between 1 and %d", maxFromWeek)
 		case i > 0 && s.FromWeek <= scale[i-1].FromWeek:
 			v.Add(p+".from_week", "not_ascending", "must be greater than the previous step's from_week")
 		}

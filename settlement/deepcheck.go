@@ -15,9 +15,9 @@ import (
 	"ecinema/registry"
 )
 
-// deepTables are the settlement projections DeepCheck rebuilds from the
+// deepTables are the settlement projections deepCheck rebuilds from the
 // entries, with the columns compared. The frozen tables (full) are rebuilt
-// only when the sales rollup is rebuilt too (see DeepCheck).
+// only when the sales rollup is rebuilt too (see deepCheck).
 var deepTables = []struct {
 	name, columns, seq string
 	full               bool
@@ -43,7 +43,7 @@ FROM settlement_periods p LEFT JOIN settlement_lines l ON l.period = p.period
 GROUP BY p.period, p.lines, p.body ORDER BY p.period`
 )
 
-// DeepCheck rebuilds fiscal_totals and the period-close records from the
+// deepCheck rebuilds fiscal_totals and the period-close records from the
 // ledger for `ecinema verify --deep`, then checks that the frozen lines of
 // every closed period still reproduce the totals hashed into its
 // period_close entry (so a changed frozen line is found).
@@ -55,7 +55,7 @@ GROUP BY p.period, p.lines, p.body ORDER BY p.period`
 // (and the rebuilt registry, when the registry check runs too), compares
 // it with the entry's body and rebuilds the frozen lines, royalty lines
 // and settled rows, which are then compared with the stored ones.
-type DeepCheck struct{ mode *int }
+type deepCheck struct{ mode *int }
 
 const (
 	modeUndecided = iota
@@ -65,19 +65,19 @@ const (
 
 // NewDeepCheck returns the settlement projection check. With the ingest
 // check in the same run it rebuilds the frozen periods in full.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{mode: new(int)} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{mode: new(int)} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "settlement" }
+func (deepCheck) Name() string { return "settlement" }
 
 // Begin creates empty temporary copies that shadow the stored tables.
-func (d DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	*d.mode = modeUndecided
 	return d.createTables(ctx, tx, false)
 }
 
 // createTables creates the temporary tables of the light or the full part.
-func (d DeepCheck) createTables(ctx context.Context, tx pgx.Tx, full bool) error {
+func (d deepCheck) createTables(ctx context.Context, tx pgx.Tx, full bool) error {
 	for _, t := range deepTables {
 		if t.full != full {
 			continue
@@ -91,7 +91,7 @@ func (d DeepCheck) createTables(ctx context.Context, tx pgx.Tx, full bool) error
 }
 
 // Entry replays fiscal_totals and period_close entries.
-func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (d deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
 	case "fiscal_totals":
 		var b fiscalBody
@@ -153,7 +153,7 @@ func (d DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledge
 // Compare compares the rebuilt tables with the stored ones, drops the
 // temporary tables, and re-derives every stored party total from the
 // frozen lines.
-func (d DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range deepTables {
 		if t.full && *d.mode != modeFull {
 			continue

@@ -69,8 +69,8 @@ func ParseFiscalCSV(r io.Reader) ([]FiscalRecord, error) {
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	if len(recs)-1 > MaxFiscalRecords {
-		return nil, fmt.Errorf("%w: %d > %d", ErrTooManyRecords, len(recs)-1, MaxFiscalRecords)
+	if len(recs)-1 > maxFiscalRecords {
+		return nil, fmt.Errorf("%w: %d > %d", ErrTooManyRecords, len(recs)-1, maxFiscalRecords)
 	}
 	in := make([]FiscalRecordBody, 0, len(recs)-1)
 	for line, rec := range recs[1:] {

@@ -22,10 +22,10 @@ SET amount = EXCLUDED.amount, receipts = EXCLUDED.receipts, entry_seq = EXCLUDED
 RETURNING superseded_seq IS NOT NULL`
 )
 
-// MaxFiscalRecords bounds one fiscal-totals upload.
-const MaxFiscalRecords = 10000
+// maxFiscalRecords bounds one fiscal-totals upload.
+const maxFiscalRecords = 10000
 
-// ErrTooManyRecords is returned for an upload over MaxFiscalRecords.
+// ErrTooManyRecords is returned for an upload over maxFiscalRecords.
 var ErrTooManyRecords = errors.New("settlement: too many fiscal records in one upload")
 
 // FiscalRecord is one day's fiscal-receipt total of an exhibitor.
@@ -56,8 +56,8 @@ func ParseFiscalRecords(in []FiscalRecordBody) ([]FiscalRecord, error) {
 		errs.Add("records", "required", "at least one record is required")
 		return nil, errs.Err()
 	}
-	if len(in) > MaxFiscalRecords {
-		return nil, fmt.Errorf("%w: %d > %d", ErrTooManyRecords, len(in), MaxFiscalRecords)
+	if len(in) > maxFiscalRecords {
+		return nil, fmt.Errorf("%w: %d > %d", ErrTooManyRecords, len(in), maxFiscalRecords)
 	}
 	out := make([]FiscalRecord, 0, len(in))
 	seen := map[string]int{}

@@ -38,10 +38,10 @@ func (t RateTable) RateOn(d time.Time) (decimal.Decimal, error) {
 	return decimal.Zero, fmt.Errorf("%w: %s", ErrNoVATRate, d.Format(time.DateOnly))
 }
 
-// DefaultRates is the Kazakh VAT rate table as seeded by the migration
+// defaultRates is the Kazakh VAT rate table as seeded by the migration
 // (12% until 2025-12-31, 16% from 2026-01-01), for tests and tools; the
 // service reads the table from the database.
-func DefaultRates() RateTable {
+func defaultRates() RateTable {
 	return RateTable{
 		{From: date(2009, 1, 1), To: date(2025, 12, 31), Rate: decimal.NewFromInt(12)},
 		{From: date(2026, 1, 1), Rate: decimal.NewFromInt(16)},

@@ -32,7 +32,7 @@ func TestWorkedExample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rate, err := DefaultRates().RateOn(c.saleDate)
+			rate, err := defaultRates().RateOn(c.saleDate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,13 +272,13 @@ func TestReleaseWeekAndScale(t *testing.T) {
 			t.Errorf("%s on %s: %s want %s", c.ex, c.day.Format(time.DateOnly), p, c.want)
 		}
 	}
-	if r, _ := DefaultRates().RateOn(date(2025, 12, 31)); !r.Equal(d("12")) {
+	if r, _ := defaultRates().RateOn(date(2025, 12, 31)); !r.Equal(d("12")) {
 		t.Error("2025-12-31 rate")
 	}
-	if r, _ := DefaultRates().RateOn(date(2026, 1, 1)); !r.Equal(d("16")) {
+	if r, _ := defaultRates().RateOn(date(2026, 1, 1)); !r.Equal(d("16")) {
 		t.Error("2026-01-01 rate")
 	}
-	if _, err := DefaultRates().RateOn(date(2000, 1, 1)); err == nil {
+	if _, err := defaultRates().RateOn(date(2000, 1, 1)); err == nil {
 		t.Error("want ErrNoVATRate")
 	}
 }

@@ -44,8 +44,8 @@ FROM films f WHERE f.id = ANY($1)`
 	sqlClosedPeriods = `SELECT period, entry_seq FROM settlement_periods WHERE period BETWEEN $1 AND $2 ORDER BY period`
 )
 
-// MaxStatementMonths bounds the months one statement request may cover.
-const MaxStatementMonths = 36
+// maxStatementMonths bounds the months one statement request may cover.
+const maxStatementMonths = 36
 
 // StatementQuery asks for a party's statement over the months that overlap
 // From..To (statements are made of whole calendar months).
@@ -153,16 +153,16 @@ func (f FilmRef) Remaining() decimal.Decimal {
 	return r
 }
 
-// ShowsRecoupment reports whether the statement shows recoupment and
+// showsRecoupment reports whether the statement shows recoupment and
 // producer_share: the distributor's recovery is between distributor and
 // producer, so exhibitor statements leave it out.
-func (st *Statement) ShowsRecoupment() bool { return st.Party.Kind != registry.KindExhibitor }
+func (st *Statement) showsRecoupment() bool { return st.Party.Kind != registry.KindExhibitor }
 
 // IsRoyalty reports whether this is a rights holder's royalty statement.
 func (st *Statement) IsRoyalty() bool { return st.Party.Kind == registry.KindRightsHolder }
 
-// ValidateStatementQuery checks the query's dates.
-func ValidateStatementQuery(q StatementQuery) error {
+// validateStatementQuery checks the query's dates.
+func validateStatementQuery(q StatementQuery) error {
 	var errs validate.Errors
 	if q.From.IsZero() {
 		errs.Add("from", "required", "is required")
@@ -173,8 +173,8 @@ func ValidateStatementQuery(q StatementQuery) error {
 	if !q.From.IsZero() && !q.To.IsZero() {
 		if q.To.Before(q.From) {
 			errs.Add("to", "out_of_range", "must not be before from")
-		} else if monthOf(q.From).AddDate(0, MaxStatementMonths, 0).Before(monthOf(q.To).AddDate(0, 1, 0)) {
-			errs.Add("to", "out_of_range", "a statement covers at most %d months", MaxStatementMonths)
+		} else if monthOf(q.From).AddDate(0, maxStatementMonths, 0).Before(monthOf(q.To).AddDate(0, 1, 0)) {
+			errs.Add("to", "out_of_range", "a statement covers at most %d months", maxStatementMonths)
 		}
 	}
 	return errs.Err()
@@ -183,7 +183,7 @@ func ValidateStatementQuery(q StatementQuery) error {
 // Statement returns a party's statement. Closed months come from the frozen
 // rows; open months are computed from the sales rollup now.
 func (s *Service) Statement(ctx context.Context, q StatementQuery) (*Statement, error) {
-	if err := ValidateStatementQuery(q); err != nil {
+	if err := validateStatementQuery(q); err != nil {
 		return nil, err
 	}
 	p, err := partyByID(ctx, s.pool, q.PartyID)
@@ -566,7 +566,7 @@ func (st *Statement) JSON() StatementJSON {
 		}
 	} else {
 		for _, l := range st.Lines {
-			out.Lines = append(out.Lines, lineJSON(&l, st.ShowsRecoupment()))
+			out.Lines = append(out.Lines, lineJSON(&l, st.showsRecoupment()))
 		}
 	}
 	out.Totals = totalsJSON(st.Party.Kind, st.Totals)

@@ -25,8 +25,8 @@ WHERE sd.sale_date BETWEEN $1 AND $2 AND ($3 = '' OR p.bin = $3) AND ($4 = '' OR
 GROUP BY p.bin, p.id, p.name, sd.cinema_id, c.vat_payer, sd.sale_date`
 )
 
-// MaxTaxDays bounds the sale dates of one reconciliation or VAT summary.
-const MaxTaxDays = 366
+// maxTaxDays bounds the sale dates of one reconciliation or VAT summary.
+const maxTaxDays = 366
 
 // TaxQuery selects sale dates (and optionally one BIN) for reconciliation
 // and the VAT summary.
@@ -50,8 +50,8 @@ func (q TaxQuery) Validate() error {
 	if !q.From.IsZero() && !q.To.IsZero() {
 		if q.To.Before(q.From) {
 			errs.Add("to", "out_of_range", "must not be before from")
-		} else if q.To.Sub(q.From) > MaxTaxDays*24*time.Hour {
-			errs.Add("to", "out_of_range", "at most %d days", MaxTaxDays)
+		} else if q.To.Sub(q.From) > maxTaxDays*24*time.Hour {
+			errs.Add("to", "out_of_range", "at most %d days", maxTaxDays)
 		}
 	}
 	if q.BIN != "" && !registry.ValidBIN(q.BIN) {
