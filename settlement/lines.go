@@ -243,105 +243,23 @@ func loadRates(ctx context.Context, q querier) (RateTable, error) {
 	return t, rows.Err()
 }
 
-// loadWorld reads the registry rows of the given films and cinemas.
+// loadWorld reads the registry rows of the given films and cinemas: the
+// VAT rates, the films, their rental scales, exhibitor overrides and rights
+// holders, and the cinemas.
 func loadWorld(ctx context.Context, q querier, films, cinemas []string) (*world, error) {
 	w := &world{films: map[string]*filmInfo{}, cinemas: map[string]*cinemaInfo{}}
 	var err error
 	if w.rates, err = loadRates(ctx, q); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, sqlFilms, films)
-	if err != nil {
-		return nil, fmt.Errorf("settlement: films: %w", err)
-	}
-	for rows.Next() {
-		f := &filmInfo{}
-		if err := rows.Scan(&f.ID, &f.Title, &f.Release, &f.ProducerID, &f.DistributorID, &f.FeePct, &f.Expenses, &f.RoyaltyPct); err != nil {
-			rows.Close()
+	for _, step := range []func(context.Context, querier, []string) error{
+		w.loadFilms, w.loadScales, w.loadOverrides, w.loadHolders,
+	} {
+		if err := step(ctx, q, films); err != nil {
 			return nil, err
 		}
-		f.Release = dateOf(f.Release)
-		w.films[f.ID] = f
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = q.Query(ctx, sqlFilmTerms, films)
-	if err != nil {
-		return nil, fmt.Errorf("settlement: rental terms: %w", err)
-	}
-	for rows.Next() {
-		var id string
-		var st Step
-		if err := rows.Scan(&id, &st.FromWeek, &st.DistributorPct); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if f := w.films[id]; f != nil {
-			f.Scale = append(f.Scale, st)
-		}
-	}
-	rows.Close()
-	rows, err = q.Query(ctx, sqlFilmOverrides, films)
-	if err != nil {
-		return nil, fmt.Errorf("settlement: overrides: %w", err)
-	}
-	for rows.Next() {
-		var id, ex string
-		var from time.Time
-		var st Step
-		if err := rows.Scan(&id, &ex, &from, &st.FromWeek, &st.DistributorPct); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		f := w.films[id]
-		if f == nil {
-			continue
-		}
-		from = dateOf(from)
-		found := false
-		for i := range f.Overrides {
-			if f.Overrides[i].ExhibitorID == ex && f.Overrides[i].EffectiveFrom.Equal(from) {
-				f.Overrides[i].Scale = append(f.Overrides[i].Scale, st)
-				found = true
-			}
-		}
-		if !found {
-			f.Overrides = append(f.Overrides, Override{ExhibitorID: ex, EffectiveFrom: from, Scale: Scale{st}})
-		}
-	}
-	rows.Close()
-	rows, err = q.Query(ctx, sqlFilmHolders, films)
-	if err != nil {
-		return nil, fmt.Errorf("settlement: rights holders: %w", err)
-	}
-	for rows.Next() {
-		var id string
-		var h Holder
-		if err := rows.Scan(&id, &h.PartyID, &h.Role, &h.SharePct); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if f := w.films[id]; f != nil {
-			f.Holders = append(f.Holders, h)
-		}
-	}
-	rows.Close()
-	rows, err = q.Query(ctx, sqlCinemas, cinemas)
-	if err != nil {
-		return nil, fmt.Errorf("settlement: cinemas: %w", err)
-	}
-	for rows.Next() {
-		c := &cinemaInfo{}
-		if err := rows.Scan(&c.ID, &c.Name, &c.ExhibitorID, &c.VATPayer); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		w.cinemas[c.ID] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := w.loadCinemas(ctx, q, cinemas); err != nil {
 		return nil, err
 	}
 	if err := loadOwners(ctx, q, sqlFilmOwners, films, func(id string, o owner) {
@@ -361,6 +279,103 @@ func loadWorld(ctx context.Context, q querier, films, cinemas []string) (*world,
 	return w, nil
 }
 
+// eachRow runs sql with ids and calls scan for every row; what names the
+// query in the error of a failed query.
+func eachRow(ctx context.Context, q querier, sql string, ids []string, what string, scan func(pgx.Rows) error) error {
+	rows, err := q.Query(ctx, sql, ids)
+	if err != nil {
+		return fmt.Errorf("settlement: %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (w *world) loadFilms(ctx context.Context, q querier, films []string) error {
+	return eachRow(ctx, q, sqlFilms, films, "films", func(rows pgx.Rows) error {
+		f := &filmInfo{}
+		if err := rows.Scan(&f.ID, &f.Title, &f.Release, &f.ProducerID, &f.DistributorID, &f.FeePct, &f.Expenses, &f.RoyaltyPct); err != nil {
+			return err
+		}
+		f.Release = dateOf(f.Release)
+		w.films[f.ID] = f
+		return nil
+	})
+}
+
+// loadScales reads each film's rental scale (its steps in week order).
+func (w *world) loadScales(ctx context.Context, q querier, films []string) error {
+	return eachRow(ctx, q, sqlFilmTerms, films, "rental terms", func(rows pgx.Rows) error {
+		var id string
+		var st Step
+		if err := rows.Scan(&id, &st.FromWeek, &st.DistributorPct); err != nil {
+			return err
+		}
+		if f := w.films[id]; f != nil {
+			f.Scale = append(f.Scale, st)
+		}
+		return nil
+	})
+}
+
+// loadOverrides reads the exhibitor overrides of each film's scale, one
+// Override per exhibitor and effective date.
+func (w *world) loadOverrides(ctx context.Context, q querier, films []string) error {
+	return eachRow(ctx, q, sqlFilmOverrides, films, "overrides", func(rows pgx.Rows) error {
+		var id, ex string
+		var from time.Time
+		var st Step
+		if err := rows.Scan(&id, &ex, &from, &st.FromWeek, &st.DistributorPct); err != nil {
+			return err
+		}
+		f := w.films[id]
+		if f == nil {
+			return nil
+		}
+		from = dateOf(from)
+		found := false
+		for i := range f.Overrides {
+			if f.Overrides[i].ExhibitorID == ex && f.Overrides[i].EffectiveFrom.Equal(from) {
+				f.Overrides[i].Scale = append(f.Overrides[i].Scale, st)
+				found = true
+			}
+		}
+		if !found {
+			f.Overrides = append(f.Overrides, Override{ExhibitorID: ex, EffectiveFrom: from, Scale: Scale{st}})
+		}
+		return nil
+	})
+}
+
+func (w *world) loadHolders(ctx context.Context, q querier, films []string) error {
+	return eachRow(ctx, q, sqlFilmHolders, films, "rights holders", func(rows pgx.Rows) error {
+		var id string
+		var h Holder
+		if err := rows.Scan(&id, &h.PartyID, &h.Role, &h.SharePct); err != nil {
+			return err
+		}
+		if f := w.films[id]; f != nil {
+			f.Holders = append(f.Holders, h)
+		}
+		return nil
+	})
+}
+
+func (w *world) loadCinemas(ctx context.Context, q querier, cinemas []string) error {
+	return eachRow(ctx, q, sqlCinemas, cinemas, "cinemas", func(rows pgx.Rows) error {
+		c := &cinemaInfo{}
+		if err := rows.Scan(&c.ID, &c.Name, &c.ExhibitorID, &c.VATPayer); err != nil {
+			return err
+		}
+		w.cinemas[c.ID] = c
+		return nil
+	})
+}
+
 type lineKey struct {
 	period     time.Time
 	adjustment bool
@@ -376,107 +391,163 @@ type lineKey struct {
 // buildLines groups rows into lines and splits each line. Lines come back
 // in statement order: period, first day, film, cinema, week, adjustment.
 func buildLines(rows []dailyRow, w *world) ([]Line, error) {
-	type acc struct {
-		line  *Line
-		rates map[string]decimal.Decimal
+	groups, order, err := groupRows(rows, w)
+	if err != nil {
+		return nil, err
 	}
-	groups := map[lineKey]*acc{}
+	lines := make([]Line, 0, len(order))
+	for _, k := range order {
+		lines = append(lines, groups[k].split(w))
+	}
+	sortLines(lines)
+	return lines, nil
+}
+
+// lineAcc is a line in the making: its figures so far and its gross per
+// VAT rate (keyed by the rate's string).
+type lineAcc struct {
+	line  *Line
+	rates map[string]decimal.Decimal
+}
+
+// termsKey is a film at an exhibitor on a box-office day.
+type termsKey struct {
+	film, exhibitor string
+	day             time.Time
+}
+
+// pctOf is the release week and distributor share of a termsKey.
+type pctOf struct {
+	week int
+	pct  decimal.Decimal
+	key  string
+}
+
+// rateOf is the VAT rate of a sale date.
+type rateOf struct {
+	rate decimal.Decimal
+	key  string
+}
+
+// lineTerms finds the terms of a row, caching the terms of a film at an
+// exhibitor on a day and the rate of a sale date.
+type lineTerms struct {
+	w     *world
+	pcts  map[termsKey]pctOf
+	rates map[time.Time]rateOf
+}
+
+// pct is the release week of day and the distributor share of film f at
+// exhibitor (the cinema's exhibitor on that day) that week.
+func (t *lineTerms) pct(f *filmInfo, exhibitor string, day time.Time) (pctOf, error) {
+	tk := termsKey{f.ID, exhibitor, day}
+	po, ok := t.pcts[tk]
+	if !ok {
+		po.week = ReleaseWeek(f.Release, day)
+		p, err := ScaleFor(f.Scale, f.Overrides, exhibitor, day).PctFor(po.week)
+		if err != nil {
+			return pctOf{}, fmt.Errorf("film %s: %w", f.ID, err)
+		}
+		po.pct, po.key = p, p.String()
+		t.pcts[tk] = po
+	}
+	return po, nil
+}
+
+// rate is the VAT rate of a sale at cinema c on saleDate: zero when c's
+// exhibitor is not a VAT payer.
+func (t *lineTerms) rate(c *cinemaInfo, saleDate time.Time) (rateOf, error) {
+	if !c.VATPayer {
+		return rateOf{rate: decimal.Zero, key: "0"}, nil
+	}
+	ro, ok := t.rates[saleDate]
+	if !ok {
+		rate, err := t.w.rates.RateOn(saleDate)
+		if err != nil {
+			return rateOf{}, err
+		}
+		ro = rateOf{rate, rate.String()}
+		t.rates[saleDate] = ro
+	}
+	return ro, nil
+}
+
+// groupRows sums rows into lines: one per period, adjustment, film,
+// cinema, release week and distributor share, in the order first seen.
+func groupRows(rows []dailyRow, w *world) (map[lineKey]*lineAcc, []lineKey, error) {
+	groups := map[lineKey]*lineAcc{}
 	var order []lineKey
-	// Caches: the terms of a film at an exhibitor on a day, the rate of a sale date.
-	type termsKey struct {
-		film, exhibitor string
-		day             time.Time
-	}
-	type pctOf struct {
-		week int
-		pct  decimal.Decimal
-		key  string
-	}
-	pcts := map[termsKey]pctOf{}
-	type rateOf struct {
-		rate decimal.Decimal
-		key  string
-	}
-	rates := map[time.Time]rateOf{}
+	terms := &lineTerms{w: w, pcts: map[termsKey]pctOf{}, rates: map[time.Time]rateOf{}}
 	for _, r := range rows {
 		f, c := w.films[r.FilmID], w.cinemas[r.CinemaID]
 		if f == nil || c == nil {
-			return nil, fmt.Errorf("settlement: sales of film %q in cinema %q have no registry rows", r.FilmID, r.CinemaID)
+			return nil, nil, fmt.Errorf("settlement: sales of film %q in cinema %q have no registry rows", r.FilmID, r.CinemaID)
 		}
 		exhibitor := c.exhibitorOn(r.Day)
 		producer, distributor := f.partiesOn(r.Day)
-		tk := termsKey{f.ID, exhibitor, r.Day}
-		po, ok := pcts[tk]
-		if !ok {
-			po.week = ReleaseWeek(f.Release, r.Day)
-			p, err := ScaleFor(f.Scale, f.Overrides, exhibitor, r.Day).PctFor(po.week)
-			if err != nil {
-				return nil, fmt.Errorf("film %s: %w", f.ID, err)
-			}
-			po.pct, po.key = p, p.String()
-			pcts[tk] = po
+		po, err := terms.pct(f, exhibitor, r.Day)
+		if err != nil {
+			return nil, nil, err
 		}
-		week, pct := po.week, po.pct
-		ro := rateOf{rate: decimal.Zero, key: "0"}
-		if c.VATPayer {
-			if ro, ok = rates[r.SaleDate]; !ok {
-				rate, err := w.rates.RateOn(r.SaleDate)
-				if err != nil {
-					return nil, err
-				}
-				ro = rateOf{rate, rate.String()}
-				rates[r.SaleDate] = ro
-			}
+		ro, err := terms.rate(c, r.SaleDate)
+		if err != nil {
+			return nil, nil, err
 		}
-		k := lineKey{r.Period, r.Adjustment, f.ID, c.ID, week, po.key, exhibitor, producer, distributor}
+		k := lineKey{r.Period, r.Adjustment, f.ID, c.ID, po.week, po.key, exhibitor, producer, distributor}
 		a := groups[k]
 		if a == nil {
-			a = &acc{line: &Line{
+			a = &lineAcc{line: &Line{
 				Period: r.Period, Adjustment: r.Adjustment, FilmID: f.ID, FilmTitle: f.Title,
 				CinemaID: c.ID, CinemaName: c.Name, ExhibitorID: exhibitor,
-				ProducerID: producer, DistributorID: distributor, Week: week,
+				ProducerID: producer, DistributorID: distributor, Week: po.week,
 				FirstDay: r.Day, LastDay: r.Day, VATPayer: c.VATPayer,
-				RoyaltyPct: f.RoyaltyPct, DistributorPct: pct, DistributionFeePct: f.FeePct,
+				RoyaltyPct: f.RoyaltyPct, DistributorPct: po.pct, DistributionFeePct: f.FeePct,
 			}, rates: map[string]decimal.Decimal{}}
 			groups[k] = a
 			order = append(order, k)
 		}
-		l := a.line
-		if r.Day.Before(l.FirstDay) {
-			l.FirstDay = r.Day
-		}
-		if r.Day.After(l.LastDay) {
-			l.LastDay = r.Day
-		}
-		l.Admissions += r.Admissions
-		if g, ok := a.rates[ro.key]; ok {
-			a.rates[ro.key] = g.Add(r.Gross)
-		} else {
-			a.rates[ro.key] = r.Gross
-		}
+		a.add(r, ro.key)
 	}
-	lines := make([]Line, 0, len(order))
-	for _, k := range order {
-		a := groups[k]
-		rateKeys := make([]string, 0, len(a.rates))
-		for rk := range a.rates {
-			rateKeys = append(rateKeys, rk)
-		}
-		sort.Slice(rateKeys, func(i, j int) bool {
-			return decimal.RequireFromString(rateKeys[i]).LessThan(decimal.RequireFromString(rateKeys[j]))
-		})
-		parts := make([]VATPart, 0, len(rateKeys))
-		for _, rk := range rateKeys {
-			parts = append(parts, VATPart{Rate: decimal.RequireFromString(rk), Gross: a.rates[rk]})
-		}
-		l := a.line
-		l.Split = SplitLine(parts, Terms{RoyaltyPct: l.RoyaltyPct, DistributorPct: l.DistributorPct, DistributionFeePct: l.DistributionFeePct})
-		l.Royalties = SplitRoyalty(l.Royalty, w.films[l.FilmID].Holders)
-		l.Recoupment, l.ProducerShare = decimal.Zero, l.ProducerGross
-		lines = append(lines, *l)
+	return groups, order, nil
+}
+
+// add counts a row in the line, its gross at the rate keyed rateKey.
+func (a *lineAcc) add(r dailyRow, rateKey string) {
+	l := a.line
+	if r.Day.Before(l.FirstDay) {
+		l.FirstDay = r.Day
 	}
-	sortLines(lines)
-	return lines, nil
+	if r.Day.After(l.LastDay) {
+		l.LastDay = r.Day
+	}
+	l.Admissions += r.Admissions
+	if g, ok := a.rates[rateKey]; ok {
+		a.rates[rateKey] = g.Add(r.Gross)
+	} else {
+		a.rates[rateKey] = r.Gross
+	}
+}
+
+// split splits the line's gross (its parts by VAT rate, lowest rate first)
+// and its royalty among the film's rights holders; recoupment is applied
+// later (openLines), so the producer's share is its gross here.
+func (a *lineAcc) split(w *world) Line {
+	rateKeys := make([]string, 0, len(a.rates))
+	for rk := range a.rates {
+		rateKeys = append(rateKeys, rk)
+	}
+	sort.Slice(rateKeys, func(i, j int) bool {
+		return decimal.RequireFromString(rateKeys[i]).LessThan(decimal.RequireFromString(rateKeys[j]))
+	})
+	parts := make([]VATPart, 0, len(rateKeys))
+	for _, rk := range rateKeys {
+		parts = append(parts, VATPart{Rate: decimal.RequireFromString(rk), Gross: a.rates[rk]})
+	}
+	l := a.line
+	l.Split = SplitLine(parts, Terms{RoyaltyPct: l.RoyaltyPct, DistributorPct: l.DistributorPct, DistributionFeePct: l.DistributionFeePct})
+	l.Royalties = SplitRoyalty(l.Royalty, w.films[l.FilmID].Holders)
+	l.Recoupment, l.ProducerShare = decimal.Zero, l.ProducerGross
+	return *l
 }
 
 func sortLines(lines []Line) {
@@ -528,8 +599,32 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 	if !res.horizon.IsZero() {
 		res.firstOpen = res.horizon.AddDate(0, 1, 0)
 	}
-	lastMonth := monthOf(through)
+	filmSet, cinemaSet, err := res.readRows(ctx, q, films, cinemas, through, candTo)
+	if err != nil {
+		return nil, err
+	}
+	w, err := loadWorld(ctx, q, keys(filmSet), keys(cinemaSet))
+	if err != nil {
+		return nil, err
+	}
+	if res.lines, err = buildLines(res.rows, w); err != nil {
+		return nil, err
+	}
+	if cinemas != nil {
+		return res, nil
+	}
+	if err := recoup(ctx, q, w, keys(filmSet), res.lines); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// queryOpenRows runs the sales_daily query of the open periods through
+// lastMonth: every row when no month is closed, else the open months' rows
+// and the closed days of the cinema × film pairs with late entries.
+func (res *openResult) queryOpenRows(ctx context.Context, q querier, films, cinemas []string, lastMonth time.Time, candTo int64) (pgx.Rows, error) {
 	var rs pgx.Rows
+	var err error
 	if res.horizon.IsZero() {
 		rs, err = q.Query(ctx, sqlOpenRows, monthEnd(lastMonth), films, cinemas)
 	} else {
@@ -537,8 +632,8 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 		if err := q.QueryRow(ctx, sqlLastClose).Scan(&candFrom); err != nil {
 			return nil, fmt.Errorf("settlement: last close: %w", err)
 		}
-		candCinemas, candFilms, err := latePairs(ctx, q, candFrom, candTo, films, cinemas)
-		if err != nil {
+		var candCinemas, candFilms []string
+		if candCinemas, candFilms, err = latePairs(ctx, q, candFrom, candTo, films, cinemas); err != nil {
 			return nil, err
 		}
 		rs, err = q.Query(ctx, sqlOpenRowsAfterClose, monthEnd(lastMonth), films, candCinemas, candFilms, res.firstOpen, cinemas)
@@ -546,13 +641,26 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 	if err != nil {
 		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
 	}
-	filmSet, cinemaSet := map[string]bool{}, map[string]bool{}
+	return rs, nil
+}
+
+// readRows reads the open rows into res.rows: net of what the closes
+// settled, a closed day's difference as an adjustment row of the first
+// open month, fully refunded rows left out. It returns the films and
+// cinemas the rows name.
+func (res *openResult) readRows(ctx context.Context, q querier, films, cinemas []string, through time.Time, candTo int64) (filmSet, cinemaSet map[string]bool, err error) {
+	lastMonth := monthOf(through)
+	rs, err := res.queryOpenRows(ctx, q, films, cinemas, lastMonth, candTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	filmSet, cinemaSet = map[string]bool{}, map[string]bool{}
 	for rs.Next() {
 		var r dailyRow
 		var gross, sGross, sAdm int64 // money in tiyn: scanning integers is much cheaper than numeric
 		if err := rs.Scan(&r.CinemaID, &r.FilmID, &r.Day, &r.SaleDate, &gross, &r.Admissions, &sGross, &sAdm); err != nil {
-			rs.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		r.Gross = fromTiyn(gross - sGross)
 		r.Day, r.SaleDate = dateOf(r.Day), dateOf(r.SaleDate)
@@ -574,35 +682,29 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 		res.rows = append(res.rows, r)
 		filmSet[r.FilmID], cinemaSet[r.CinemaID] = true, true
 	}
-	rs.Close()
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("settlement: read sales_daily: %w", err)
+		return nil, nil, fmt.Errorf("settlement: read sales_daily: %w", err)
 	}
-	w, err := loadWorld(ctx, q, keys(filmSet), keys(cinemaSet))
-	if err != nil {
-		return nil, err
-	}
-	if res.lines, err = buildLines(res.rows, w); err != nil {
-		return nil, err
-	}
-	if cinemas != nil {
-		return res, nil
-	}
-	// Recoupment continues from the frozen lines.
+	return filmSet, cinemaSet, nil
+}
+
+// recoup applies recoupment to lines in order, continuing from the frozen
+// lines of each film (its producer gross and what was recovered so far).
+func recoup(ctx context.Context, q querier, w *world, films []string, lines []Line) error {
 	rec := map[string]*Recouper{}
 	for id, f := range w.films {
 		rec[id] = &Recouper{Expenses: f.Expenses, ProducerGross: decimal.Zero, Recovered: decimal.Zero}
 	}
-	fr, err := q.Query(ctx, sqlFrozenRecoupment, keys(filmSet))
+	fr, err := q.Query(ctx, sqlFrozenRecoupment, films)
 	if err != nil {
-		return nil, fmt.Errorf("settlement: frozen recoupment: %w", err)
+		return fmt.Errorf("settlement: frozen recoupment: %w", err)
 	}
 	for fr.Next() {
 		var id string
 		var pg, rc decimal.Decimal
 		if err := fr.Scan(&id, &pg, &rc); err != nil {
 			fr.Close()
-			return nil, err
+			return err
 		}
 		if r := rec[id]; r != nil {
 			r.ProducerGross, r.Recovered = pg, rc
@@ -610,14 +712,14 @@ func openLines(ctx context.Context, q querier, films, cinemas []string, through 
 	}
 	fr.Close()
 	if err := fr.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	for i := range res.lines {
-		l := &res.lines[i]
+	for i := range lines {
+		l := &lines[i]
 		l.Recoupment = rec[l.FilmID].Apply(l.ProducerGross)
 		l.ProducerShare = l.ProducerGross.Sub(l.Recoupment)
 	}
-	return res, nil
+	return nil
 }
 
 // latePairs returns the cinema × film pairs (as two parallel lists) that
