@@ -2,7 +2,6 @@ package ticketing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 
@@ -137,11 +136,4 @@ func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody) error
 		return fmt.Errorf("write sale: %w", err)
 	}
 	return nil
-}
-
-func ignoreNoRows(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	return err
 }
