@@ -108,7 +108,7 @@ func BenchmarkNationalMonth(b *testing.B) {
 	producer, exhibitor := top(prodGross), top(exhGross)
 	b.Logf("%d films, %d cinemas, %d sales_daily rows, %d admissions over %d days; top producer %s, top exhibitor %s",
 		len(w.Films), len(w.Cinemas), len(rows), tickets, days, producer, exhibitor)
-	svc := NewService(pool, wr, func() time.Time { return date(2026, 11, 25) })
+	svc := NewService(pool, wr, Config{Now: func() time.Time { return date(2026, 11, 25) }})
 	jan := StatementQuery{From: date(2026, 1, 1), To: date(2026, 1, 31)}
 	stmt := func(b *testing.B, party string) {
 		q := jan

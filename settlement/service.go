@@ -31,13 +31,20 @@ type Service struct {
 	metrics *closeMetrics // nil: not measured (SetMetrics)
 }
 
-// NewService returns a settlement service. now is the clock (time.Now in
-// production). Local dates are kztime's (Asia/Almaty).
-func NewService(pool *pgxpool.Pool, app ledger.Appender, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
+// Config is what a settlement Service takes beyond the pool and the ledger.
+type Config struct {
+	// Now is the clock (which periods have ended); time.Now when nil.
+	Now func() time.Time
+}
+
+// NewService returns a settlement service appending its entries (period
+// closes, fiscal totals) through app. Local dates are kztime's
+// (Asia/Almaty).
+func NewService(pool *pgxpool.Pool, app ledger.Appender, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Service{pool: pool, app: app, now: now}
+	return &Service{pool: pool, app: app, now: cfg.Now}
 }
 
 const (

@@ -74,7 +74,7 @@ func newFixture(t testing.TB) *fixture {
 	go func() { defer close(done); w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	f := &fixture{t: t, url: url, pool: pool, w: w, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), bins: map[string]string{}}
-	f.svc = NewService(pool, w, func() time.Time { return f.now })
+	f.svc = NewService(pool, w, Config{Now: func() time.Time { return f.now }})
 	parties := []struct{ id, kind, name, prefix string }{
 		{"prod-a", "producer", "Қазақфильм студиясы", "10010000001"},
 		{"prod-b", "producer", "Producer B", "10010000002"},

@@ -38,7 +38,7 @@ func loadNGOFundHubsDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w
 		if err != nil {
 			return err
 		}
-		svc := ngo.NewService(pool, nil)
+		svc := ngo.NewService(pool, ngo.Config{})
 		var bins []string
 		for rows.Next() {
 			var bin string
@@ -54,7 +54,7 @@ func loadNGOFundHubsDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w
 			}
 		}
 	}
-	fs, err := fund.LoadDemo(ctx, pool, w, ngo.NewService(pool, nil), ns.Eligible, now)
+	fs, err := fund.LoadDemo(ctx, pool, w, ngo.NewService(pool, ngo.Config{}), ns.Eligible, now)
 	switch {
 	case errors.Is(err, fund.ErrDemoLoaded):
 		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
@@ -87,7 +87,7 @@ func demoNGOFundHubsKeys(ctx context.Context, pool *pgxpool.Pool, store *apikey.
 	if ngoBIN != "" {
 		specs = append(specs, apikey.Spec{Role: apikey.RoleNGO, Scope: ngoBIN})
 	}
-	if hubs.NewService(pool, nil, nil).Exists(ctx, "astana") == nil {
+	if hubs.NewService(pool, nil, hubs.Config{}).Exists(ctx, "astana") == nil {
 		specs = append(specs, apikey.Spec{Role: apikey.RoleHubOperator, Scope: "astana"})
 	}
 	for _, sp := range specs {

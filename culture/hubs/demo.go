@@ -82,7 +82,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, now 
 		return DemoStats{}, ErrDemoLoaded
 	}
 	clock := now.AddDate(0, 0, -30)
-	s := NewService(pool, app, func() time.Time { return clock })
+	s := NewService(pool, app, Config{Now: func() time.Time { return clock }})
 	r := rand.New(rand.NewPCG(2026, 11))
 	var st DemoStats
 	for i, h := range demoHubs {

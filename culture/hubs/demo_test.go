@@ -35,7 +35,7 @@ func TestNGOFundHubsDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := fund.LoadDemo(ctx, pool, w, ngo.NewService(pool, nil), ns.Eligible, now)
+	fs, err := fund.LoadDemo(ctx, pool, w, ngo.NewService(pool, ngo.Config{}), ns.Eligible, now)
 	if err != nil {
 		t.Fatal(err)
 	}

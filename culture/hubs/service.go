@@ -33,12 +33,18 @@ type Service struct {
 	now  func() time.Time
 }
 
+// Config is what a hubs Service takes beyond the pool and the ledger.
+type Config struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
 // NewService returns the hubs on pool; deals go through app.
-func NewService(pool *pgxpool.Pool, app Appender, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
+func NewService(pool *pgxpool.Pool, app Appender, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Service{pool: pool, app: app, now: now}
+	return &Service{pool: pool, app: app, now: cfg.Now}
 }
 
 const (

@@ -84,7 +84,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, n int, now time.Time) (De
 		g.Go(func() error {
 			r := rand.New(rand.NewPCG(2026, uint64(i)))
 			clock := now
-			svc := NewService(pool, func() time.Time { return clock })
+			svc := NewService(pool, Config{Now: func() time.Time { return clock }})
 			bin := DemoBIN(r, '4')
 			w, f, reg := demoWords[i%len(demoWords)], demoForms[r.IntN(len(demoForms))], demoRegions[r.IntN(len(demoRegions))]
 			status := "active"

@@ -21,13 +21,19 @@ type Service struct {
 	now  func() time.Time
 }
 
-// NewService returns the NGO database on pool; now is its clock (the
-// submission time that decides the late flag).
-func NewService(pool *pgxpool.Pool, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
+// Config is what the NGO Service takes beyond the pool.
+type Config struct {
+	// Now is the clock (the submission time that decides the late flag);
+	// time.Now when nil.
+	Now func() time.Time
+}
+
+// NewService returns the NGO database on pool.
+func NewService(pool *pgxpool.Pool, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Service{pool: pool, now: now}
+	return &Service{pool: pool, now: cfg.Now}
 }
 
 const (

@@ -20,7 +20,7 @@ func TestLateAndEligibilityByClock(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	now := time.Date(2026, 3, 31, 23, 30, 0, 0, kztime.Location)
-	svc := ngo.NewService(pool, func() time.Time { return now })
+	svc := ngo.NewService(pool, ngo.Config{Now: func() time.Time { return now }})
 	staff := 3
 	in := ngo.ReportInput{Staff: &staff, Volunteers: &staff,
 		Funding: []ngo.Funding{{Source: "grant", Amount: "1000000.00"}}}

@@ -127,10 +127,10 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Registry = registry.NewService(pool, a.Writer)
 	a.Ingest = ingest.NewService(pool, a.Writer, ingest.Config{Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.BoxOffice = boxoffice.NewService(pool)
-	a.Settlement = settlement.NewService(pool, a.Writer, nil)
+	a.Settlement = settlement.NewService(pool, a.Writer, settlement.Config{})
 	a.Settlement.SetMetrics(cfg.Registry)
 	a.Registry.SetClosedThrough(settlement.ClosedThrough)
-	a.NGO = ngo.NewService(pool, nil)
+	a.NGO = ngo.NewService(pool, ngo.Config{})
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
 	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museum.Directory(a.Ticketing)}
 	if m, ok := cfg.Blobs.(interface{ MaxUpload() int64 }); ok {
@@ -149,7 +149,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.cfg = cfg
 	a.Library = library.NewService(pool, a.Writer, a.Blobs, library.Config{PasswordCost: cfg.LibraryPasswordCost})
 	a.OAI.Register(library.NewOAISource(a.Library, a.OAI.Identifier("library", "")))
-	a.Hubs = hubs.NewService(pool, a.Writer, nil)
+	a.Hubs = hubs.NewService(pool, a.Writer, hubs.Config{})
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
@@ -195,7 +195,7 @@ func witnessQuorum(cfg Config) int {
 func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 	keys := apikey.NewStore(pool)
 	keys.SetScopeTarget(apikey.RoleNGO, func(ctx context.Context, bin string) error {
-		if err := ngo.NewService(pool, nil).Exists(ctx, bin); errors.Is(err, ngo.ErrNotFound) {
+		if err := ngo.NewService(pool, ngo.Config{}).Exists(ctx, bin); errors.Is(err, ngo.ErrNotFound) {
 			return fmt.Errorf("%w: NGO %s is not registered", apikey.ErrInvalidScope, bin)
 		} else if err != nil {
 			return fmt.Errorf("app: check ngo scope: %w", err)
@@ -217,7 +217,7 @@ func NewKeyStore(pool *pgxpool.Pool) *apikey.Store {
 		return err
 	})
 	keys.SetScopeTarget(apikey.RoleHubOperator, func(ctx context.Context, id string) error {
-		if err := hubs.NewService(pool, nil, nil).Exists(ctx, id); errors.Is(err, hubs.ErrNotFound) {
+		if err := hubs.NewService(pool, nil, hubs.Config{}).Exists(ctx, id); errors.Is(err, hubs.ErrNotFound) {
 			return fmt.Errorf("%w: hub %q is not registered", apikey.ErrInvalidScope, id)
 		} else if err != nil {
 			return fmt.Errorf("app: check hub scope: %w", err)
