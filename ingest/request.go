@@ -27,19 +27,19 @@ var priceCategories = []string{"adult", "child", "student", "senior", "discount"
 const reasonScreeningCancelled = "screening_cancelled"
 
 var (
-	pricePattern   = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$`)
-	seatPattern    = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$`)
-	channelPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-	reasonPattern  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-	formatPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,15}$`)
-	langPattern    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
-	idemKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
+	pricePattern   matcher = priceMatcher{} // ^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$
+	seatPattern    matcher = seatMatcher{re: regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$`)}
+	channelPattern matcher = asciiPattern{first: lower, rest: wordRest, maxRest: 31} // ^[a-z][a-z0-9_]{0,31}$
+	reasonPattern  matcher = asciiPattern{first: lower, rest: wordRest, maxRest: 63} // ^[a-z][a-z0-9_]{0,63}$
+	formatPattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,15}$`)
+	langPattern            = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
+	idemKeyPattern matcher = asciiPattern{first: printable, rest: printable, maxRest: 254} // ^[\x21-\x7e]{1,255}$
 
 	maxPrice = decimal.RequireFromString("1000000.00")
 )
 
 // validID reports whether s is a valid client-chosen id.
-func validID(s string) bool { return validate.IDPattern.MatchString(s) }
+func validID(s string) bool { return validate.MatchID(s) }
 
 // ValidIdempotencyKey reports whether s is an acceptable Idempotency-Key:
 // 1 to 255 printable ASCII characters without spaces.
@@ -285,14 +285,14 @@ func requireID(v *fieldErrs, field string, s *string) string {
 		v.add(field, "required", "required")
 		return ""
 	}
-	if !validate.IDPattern.MatchString(*s) {
+	if !validate.MatchID(*s) {
 		v.add(field, "invalid_id", "an id is 1 to 64 characters A-Z a-z 0-9 . _ : - starting with a letter or digit")
 		return ""
 	}
 	return *s
 }
 
-func requirePattern(v *fieldErrs, field string, s *string, re *regexp.Regexp, want string) string {
+func requirePattern(v *fieldErrs, field string, s *string, re matcher, want string) string {
 	if s == nil || *s == "" {
 		v.add(field, "required", "required")
 		return ""

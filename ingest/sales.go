@@ -375,7 +375,7 @@ func projectSales(b *pgx.Batch, es []bodyEntry) error {
 	days := dailySums{}
 	for _, e := range es {
 		var body saleBody
-		if err := decodeBody(e.Body, &body); err != nil {
+		if err := decodeSaleBody(e.Body, &body); err != nil {
 			return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
 		}
 		bod, err := parseDate(body.BoxOfficeDay)

@@ -23,6 +23,22 @@ import (
 // IDPattern is the shape of every client-chosen identifier.
 var IDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 
+// MatchID is IDPattern.MatchString without the regexp engine (a sale
+// checks several ids a ticket); TestMatchID pins the two together.
+func MatchID(s string) bool {
+	if len(s) < 1 || len(s) > 64 || !idByte(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !idByte(c) && c != '.' && c != '_' && c != ':' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func idByte(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+
 // Add records an invalid field.
 func (e *Errors) Add(field, code, format string, args ...any) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -46,6 +47,22 @@ func TestID(t *testing.T) {
 		e.ID("id", in)
 		if (e.Err() == nil) != ok {
 			t.Errorf("ID(%q) err = %v, want ok=%v", in, e.Err(), ok)
+		}
+	}
+}
+
+// TestMatchID pins MatchID to IDPattern.
+func TestMatchID(t *testing.T) {
+	cases := []string{"", "a", "A", "0", "_", ".", "-a", "a-", "a.b:c_d-e", "a b", "a/b", "é", "aé", "a\n", "\n", "a\x00"}
+	for _, n := range []int{63, 64, 65} {
+		cases = append(cases, strings.Repeat("a", n), strings.Repeat("a", n-1)+"é")
+	}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, string([]byte{byte(c)}), "a"+string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		if MatchID(s) != IDPattern.MatchString(s) {
+			t.Errorf("%q: MatchID %v, IDPattern %v", s, MatchID(s), IDPattern.MatchString(s))
 		}
 	}
 }
