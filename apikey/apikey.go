@@ -142,6 +142,10 @@ type Store struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time // key id → when this process last wrote its last_used_at
+	// Lookups waiting for a batch (resolve.go), and how many batches are
+	// in flight; guarded by mu.
+	queue     []*resolveCall
+	resolving int
 }
 
 // UsedEvery is how often at most Resolve writes a key's last_used_at.
@@ -336,8 +340,6 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 }
 
 const (
-	resolveKey = `SELECT id, role, COALESCE(cinema_id, ''), COALESCE(party_id, ''), COALESCE(scope, '')
-FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`
 	touchKey = `UPDATE api_keys SET last_used_at = $2
 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - interval '1 minute')`
 )
@@ -350,13 +352,12 @@ func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
 		return Principal{}, ErrUnauthenticated
 	}
 	now := s.now()
-	var p Principal
-	err := s.pool.QueryRow(ctx, resolveKey, hash(secret), now).Scan(&p.KeyID, &p.Role, &p.CinemaID, &p.PartyID, &p.Scope)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Principal{}, ErrUnauthenticated
-	}
+	p, found, err := s.lookup(ctx, hash(secret), now)
 	if err != nil {
-		return Principal{}, fmt.Errorf("apikey: resolve: %w", err)
+		return Principal{}, err
+	}
+	if !found {
+		return Principal{}, ErrUnauthenticated
 	}
 	s.touch(ctx, p.KeyID, now)
 	return p, nil

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"ecinema/internal/pgtest"
 )
@@ -146,4 +148,63 @@ func TestCultureScope(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE scope IS NOT NULL`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("stored scoped keys = %d, %v; want 2", n, err)
 	}
+}
+
+// TestResolveBatched: lookups of many concurrent requests are read in
+// batches, and each still sees the database as of its own arrival — a key
+// revoked by another Store (another process) fails at once, an expired one
+// by each request's own clock, an unknown one is unauthenticated.
+func TestResolveBatched(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	s, other := NewStore(pool), NewStore(pool)
+	ctx := context.Background()
+	soon := time.Now().Add(time.Hour)
+	var secrets, ids []string
+	for i := 0; i < 8; i++ {
+		spec := Spec{Name: fmt.Sprintf("k%d", i), Role: RoleAnalyst}
+		if i == 7 {
+			spec.ExpiresAt = &soon
+		}
+		k, secret, err := s.Create(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets, ids = append(secrets, secret), append(ids, k.ID)
+	}
+	s.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) }) // key 7 has expired
+	check := func(revoked int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make(chan error, 400)
+		for n := 0; n < 400; n++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				i := n % 9
+				secret := "eck_unknown"
+				if i < 8 {
+					secret = secrets[i]
+				}
+				p, err := s.Resolve(ctx, secret)
+				switch {
+				case i == 8 || i == 7 || i == revoked:
+					if !errors.Is(err, ErrUnauthenticated) {
+						errs <- fmt.Errorf("secret %d: %+v, %v; want unauthenticated", i, p, err)
+					}
+				case err != nil || p.KeyID != ids[i]:
+					errs <- fmt.Errorf("secret %d: %+v, %v", i, p, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+	check(-1)
+	if err := other.Revoke(ctx, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	check(3)
 }
