@@ -144,7 +144,9 @@
 //     Record.Project in a savepoint of the same transaction, hands each run
 //     of group-path records (Record.Batch) to its Batcher (Prepare decides
 //     the run under the lock, Project queues set-based writes computed from
-//     the encoded bodies), inserts the entries and moves the head in one
+//     the encoded bodies; a group whose optimistic run meets a unique index
+//     is rolled back and run again careful, see Careful), inserts the
+//     entries and moves the head in one
 //     statement sent with the queued writes, commits, then answers every
 //     waiter. A rejected record consumes no seq and affects no other
 //     record; a failed transaction answers every waiter with an error and
