@@ -159,38 +159,32 @@ func TestSettlementScenario(t *testing.T) {
 	w.sell(t, "sb", stTicket("b1", w.at(2026, 1, 10, 10, 0), "1000.00", "B1"))
 
 	prodA := w.Key(apikey.RoleProducer, "", "prod-a")
-	r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
-	if r.Status != 200 {
-		t.Fatalf("statement: %d %s", r.Status, r.Body)
-	}
-	var jan stStatement
-	r.JSON(t, &jan)
-	if len(jan.Lines) != 1 {
-		t.Fatalf("january lines: %s", r.Body)
-	}
-	want := map[string]string{"gross": "9300.00", "vat": "1282.76", "net": "8017.24", "royalty": "80.17",
-		"exhibitor_share": "3571.68", "distribution_fee": "654.81", "producer_gross": "3710.58",
-		"recoupment": "3710.58", "producer_share": "0.00"}
-	for k, v := range want {
-		if jan.Lines[0][k] != v || jan.Totals[k] != v {
-			t.Errorf("%s: line %v total %v, want %s", k, jan.Lines[0][k], jan.Totals[k], v)
+	t.Run("january statement: the worked example split into its parts", func(t *testing.T) {
+		r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+		if r.Status != 200 {
+			t.Fatalf("statement: %d %s", r.Status, r.Body)
 		}
-	}
-	if jan.Lines[0]["rentable"] != "7937.07" || jan.Lines[0]["rental"] != "4365.39" {
-		t.Errorf("rentable %v rental %v, want 7937.07 (net − royalty) and 4365.39 (fee + producer gross)", jan.Lines[0]["rentable"], jan.Lines[0]["rental"])
-	}
-	if jan.Periods[0].Status != "open" {
-		t.Errorf("period status %s", jan.Periods[0].Status)
-	}
+		var jan stStatement
+		r.JSON(t, &jan)
+		if len(jan.Lines) != 1 {
+			t.Fatalf("january lines: %s", r.Body)
+		}
+		want := map[string]string{"gross": "9300.00", "vat": "1282.76", "net": "8017.24", "royalty": "80.17",
+			"exhibitor_share": "3571.68", "distribution_fee": "654.81", "producer_gross": "3710.58",
+			"recoupment": "3710.58", "producer_share": "0.00"}
+		for k, v := range want {
+			if jan.Lines[0][k] != v || jan.Totals[k] != v {
+				t.Errorf("%s: line %v total %v, want %s", k, jan.Lines[0][k], jan.Totals[k], v)
+			}
+		}
+		if jan.Lines[0]["rentable"] != "7937.07" || jan.Lines[0]["rental"] != "4365.39" {
+			t.Errorf("rentable %v rental %v, want 7937.07 (net − royalty) and 4365.39 (fee + producer gross)", jan.Lines[0]["rentable"], jan.Lines[0]["rental"])
+		}
+		if jan.Periods[0].Status != "open" {
+			t.Errorf("period status %s", jan.Periods[0].Status)
+		}
+	})
 
-	// Close January.
-	if r := w.Do("POST", "/v1/periods/2026-01/close", prodA, nil); r.Status != 403 {
-		t.Fatalf("producer closing: %d", r.Status)
-	}
-	r = w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil)
-	if r.Status != 201 {
-		t.Fatalf("close: %d %s", r.Status, r.Body)
-	}
 	var closed struct {
 		Period string `json:"period"`
 		Entry  struct {
@@ -203,41 +197,54 @@ func TestSettlementScenario(t *testing.T) {
 			TotalsHash string `json:"totals_hash"`
 		} `json:"parties"`
 	}
-	r.JSON(t, &closed)
-	if closed.Period != "2026-01" || closed.Lines != 2 || closed.Gross != "10300.00" || len(closed.Parties) != 6 {
-		t.Fatalf("close answer: %s", r.Body)
-	}
-	if r := w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil); r.Status != 409 || r.ErrorCode() != "period_closed" {
-		t.Fatalf("second close: %d %s", r.Status, r.Body)
-	}
-	if r := w.Do("POST", "/v1/periods/2099-01/close", w.AdminKey, nil); r.Status != 422 || r.ErrorCode() != "period_not_ended" {
-		t.Fatalf("future close: %d %s", r.Status, r.Body)
-	}
-	if r := w.Do("POST", "/v1/periods/2026-13/close", w.AdminKey, nil); r.Status != 400 {
-		t.Fatalf("bad period: %d %s", r.Status, r.Body)
-	}
-	// The entry is a period_close ledger entry.
-	var kind string
-	w.App.Pool.QueryRow(t.Context(), `SELECT kind FROM ledger_entries WHERE seq = $1`, closed.Entry.Seq).Scan(&kind)
-	if kind != "period_close" {
-		t.Fatalf("entry kind %q", kind)
-	}
-	janClosed := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
-	// Anyone holding the statement can recompute its totals hash from the entry.
-	var janDoc stStatement
-	janClosed.JSON(t, &janDoc)
-	canon, _ := json.Marshal(janDoc.Totals)
-	sum := sha256.Sum256(canon)
-	found := false
-	for _, p := range closed.Parties {
-		if p.PartyID == "prod-a" {
-			found = p.TotalsHash == hex.EncodeToString(sum[:])
+	t.Run("close: admin only, once, a month that has ended", func(t *testing.T) {
+		// Close January.
+		if r := w.Do("POST", "/v1/periods/2026-01/close", prodA, nil); r.Status != 403 {
+			t.Fatalf("producer closing: %d", r.Status)
 		}
-	}
-	if !found || janDoc.Periods[0].Status != "closed" || *janDoc.Periods[0].CloseEntrySeq != closed.Entry.Seq {
-		t.Fatalf("totals hash of %s not in the close entry %+v", canon, closed.Parties)
-	}
-	janCSV := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv")
+		r := w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil)
+		if r.Status != 201 {
+			t.Fatalf("close: %d %s", r.Status, r.Body)
+		}
+		r.JSON(t, &closed)
+		if closed.Period != "2026-01" || closed.Lines != 2 || closed.Gross != "10300.00" || len(closed.Parties) != 6 {
+			t.Fatalf("close answer: %s", r.Body)
+		}
+		if r := w.Do("POST", "/v1/periods/2026-01/close", w.AdminKey, nil); r.Status != 409 || r.ErrorCode() != "period_closed" {
+			t.Fatalf("second close: %d %s", r.Status, r.Body)
+		}
+		if r := w.Do("POST", "/v1/periods/2099-01/close", w.AdminKey, nil); r.Status != 422 || r.ErrorCode() != "period_not_ended" {
+			t.Fatalf("future close: %d %s", r.Status, r.Body)
+		}
+		if r := w.Do("POST", "/v1/periods/2026-13/close", w.AdminKey, nil); r.Status != 400 {
+			t.Fatalf("bad period: %d %s", r.Status, r.Body)
+		}
+	})
+	var janClosed, janCSV apptest.Response
+	t.Run("close entry: a period_close with the totals hash of each party", func(t *testing.T) {
+		// The entry is a period_close ledger entry.
+		var kind string
+		w.App.Pool.QueryRow(t.Context(), `SELECT kind FROM ledger_entries WHERE seq = $1`, closed.Entry.Seq).Scan(&kind)
+		if kind != "period_close" {
+			t.Fatalf("entry kind %q", kind)
+		}
+		janClosed = w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+		// Anyone holding the statement can recompute its totals hash from the entry.
+		var janDoc stStatement
+		janClosed.JSON(t, &janDoc)
+		canon, _ := json.Marshal(janDoc.Totals)
+		sum := sha256.Sum256(canon)
+		found := false
+		for _, p := range closed.Parties {
+			if p.PartyID == "prod-a" {
+				found = p.TotalsHash == hex.EncodeToString(sum[:])
+			}
+		}
+		if !found || janDoc.Periods[0].Status != "closed" || *janDoc.Periods[0].CloseEntrySeq != closed.Entry.Seq {
+			t.Fatalf("totals hash of %s not in the close entry %+v", canon, closed.Parties)
+		}
+		janCSV = w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv")
+	})
 
 	// A late January sale (POS was offline) for the January 9 show, and a
 	// February show.
@@ -245,192 +252,211 @@ func TestSettlementScenario(t *testing.T) {
 	w.screening(t, "s2", "film-a", w.at(2026, 2, 2, 19, 0))
 	w.sell(t, "s2", stTicket("f1", w.at(2026, 2, 2, 12, 0), "2500.00", "C1"))
 
-	janAfter := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
-	if !bytes.Equal(janAfter.Body, janClosed.Body) {
-		t.Fatalf("closed January changed:\n%s\n%s", janClosed.Body, janAfter.Body)
-	}
-	if c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv"); !bytes.Equal(c.Body, janCSV.Body) {
-		t.Fatal("closed January CSV changed")
-	}
-	r = w.statement(t, prodA, "prod-a", "2026-02-01", "2026-02-28", "json")
-	var feb stStatement
-	r.JSON(t, &feb)
-	if len(feb.Lines) != 2 {
-		t.Fatalf("february: %s", r.Body)
-	}
-	adj := feb.Lines[0]
-	if adj["adjustment"] != true || adj["first_day"] != "2026-01-09" || adj["period"] != "2026-02" || adj["gross"] != "1800.00" || adj["week"] != float64(1) {
-		t.Errorf("adjustment line: %v", adj)
-	}
-	if feb.Lines[1]["adjustment"] != false || feb.Lines[1]["first_day"] != "2026-02-02" || feb.Lines[1]["week"] != float64(4) {
-		t.Errorf("february line: %v", feb.Lines[1])
-	}
-	if feb.Periods[0].Status != "open" {
-		t.Errorf("feb status %v", feb.Periods)
-	}
+	t.Run("closed january: a late sale changes neither its JSON nor its CSV", func(t *testing.T) {
+		janAfter := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "json")
+		if !bytes.Equal(janAfter.Body, janClosed.Body) {
+			t.Fatalf("closed January changed:\n%s\n%s", janClosed.Body, janAfter.Body)
+		}
+		if c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-01-31", "csv"); !bytes.Equal(c.Body, janCSV.Body) {
+			t.Fatal("closed January CSV changed")
+		}
+	})
+	t.Run("february: the late sale is an adjustment line", func(t *testing.T) {
+		r := w.statement(t, prodA, "prod-a", "2026-02-01", "2026-02-28", "json")
+		var feb stStatement
+		r.JSON(t, &feb)
+		if len(feb.Lines) != 2 {
+			t.Fatalf("february: %s", r.Body)
+		}
+		adj := feb.Lines[0]
+		if adj["adjustment"] != true || adj["first_day"] != "2026-01-09" || adj["period"] != "2026-02" || adj["gross"] != "1800.00" || adj["week"] != float64(1) {
+			t.Errorf("adjustment line: %v", adj)
+		}
+		if feb.Lines[1]["adjustment"] != false || feb.Lines[1]["first_day"] != "2026-02-02" || feb.Lines[1]["week"] != float64(4) {
+			t.Errorf("february line: %v", feb.Lines[1])
+		}
+		if feb.Periods[0].Status != "open" {
+			t.Errorf("feb status %v", feb.Periods)
+		}
+	})
 
-	// Scope: producer A reading producer B is refused; B's own key works.
-	if r := w.statement(t, prodA, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 403 || r.ErrorCode() != "forbidden" {
-		t.Fatalf("producer A reading B: %d %s", r.Status, r.Body)
-	}
-	prodB := w.Key(apikey.RoleProducer, "", "prod-b")
-	if r := w.statement(t, prodB, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
-		t.Fatalf("producer B: %d %s", r.Status, r.Body)
-	}
-	// A rights holder sees only its royalty lines.
-	comp := w.Key(apikey.RoleRightsHolder, "", "composer")
-	if r := w.statement(t, comp, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
-		t.Fatalf("rights holder reading producer: %d", r.Status)
-	}
-	r = w.statement(t, comp, "composer", "2026-01-01", "2026-02-28", "json")
-	var roy stStatement
-	r.JSON(t, &roy)
-	if r.Status != 200 || roy.Kind != "royalty_statement" || len(roy.Lines) != 4 {
-		t.Fatalf("royalty statement: %d %s", r.Status, r.Body)
-	}
-	for _, l := range roy.Lines {
-		for _, k := range []string{"gross", "exhibitor_share", "producer_gross", "distribution_fee", "vat"} {
-			if _, ok := l[k]; ok {
-				t.Errorf("royalty line shows %s: %v", k, l)
+	t.Run("scope: a producer reads only its own statement", func(t *testing.T) {
+		// Scope: producer A reading producer B is refused; B's own key works.
+		if r := w.statement(t, prodA, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 403 || r.ErrorCode() != "forbidden" {
+			t.Fatalf("producer A reading B: %d %s", r.Status, r.Body)
+		}
+		prodB := w.Key(apikey.RoleProducer, "", "prod-b")
+		if r := w.statement(t, prodB, "prod-b", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
+			t.Fatalf("producer B: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("scope: a rights holder reads only its royalty lines", func(t *testing.T) {
+		// A rights holder sees only its royalty lines.
+		comp := w.Key(apikey.RoleRightsHolder, "", "composer")
+		if r := w.statement(t, comp, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
+			t.Fatalf("rights holder reading producer: %d", r.Status)
+		}
+		r := w.statement(t, comp, "composer", "2026-01-01", "2026-02-28", "json")
+		var roy stStatement
+		r.JSON(t, &roy)
+		if r.Status != 200 || roy.Kind != "royalty_statement" || len(roy.Lines) != 4 {
+			t.Fatalf("royalty statement: %d %s", r.Status, r.Body)
+		}
+		for _, l := range roy.Lines {
+			for _, k := range []string{"gross", "exhibitor_share", "producer_gross", "distribution_fee", "vat"} {
+				if _, ok := l[k]; ok {
+					t.Errorf("royalty line shows %s: %v", k, l)
+				}
+			}
+			if l["role"] != "composer" {
+				t.Errorf("role %v", l["role"])
 			}
 		}
-		if l["role"] != "composer" {
-			t.Errorf("role %v", l["role"])
+		if roy.Lines[0]["film_id"] != "film-a" || roy.Lines[0]["royalty_pool"] != "80.17" || roy.Lines[0]["amount"] != "48.10" {
+			t.Errorf("first royalty line: %v", roy.Lines[0])
 		}
-	}
-	if roy.Lines[0]["film_id"] != "film-a" || roy.Lines[0]["royalty_pool"] != "80.17" || roy.Lines[0]["amount"] != "48.10" {
-		t.Errorf("first royalty line: %v", roy.Lines[0])
-	}
-	// An exhibitor key scoped to the cinema reads its owner's statement.
-	exh := w.Key(apikey.RoleExhibitor, "cin", "")
-	if r := w.statement(t, exh, "exh", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
-		t.Fatalf("exhibitor: %d %s", r.Status, r.Body)
-	}
-	if r := w.statement(t, exh, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
-		t.Fatalf("exhibitor reading producer: %d", r.Status)
-	}
-	pos := w.statement(t, w.pos, "exh", "2026-01-01", "2026-01-31", "json")
-	if pos.Status != 403 {
-		t.Fatalf("pos reading statements: %d", pos.Status)
-	}
-	if r := w.statement(t, w.AdminKey, "nobody", "2026-01-01", "2026-01-31", "json"); r.Status != 404 {
-		t.Fatalf("unknown party: %d %s", r.Status, r.Body)
-	}
-	if r := w.statement(t, w.AdminKey, "prod-a", "2026-01-01", "x", "json"); r.Status != 400 {
-		t.Fatalf("bad date: %d %s", r.Status, r.Body)
-	}
+	})
+	t.Run("scope: exhibitor and pos keys; unknown party and bad dates", func(t *testing.T) {
+		// An exhibitor key scoped to the cinema reads its owner's statement.
+		exh := w.Key(apikey.RoleExhibitor, "cin", "")
+		if r := w.statement(t, exh, "exh", "2026-01-01", "2026-01-31", "json"); r.Status != 200 {
+			t.Fatalf("exhibitor: %d %s", r.Status, r.Body)
+		}
+		if r := w.statement(t, exh, "prod-a", "2026-01-01", "2026-01-31", "json"); r.Status != 403 {
+			t.Fatalf("exhibitor reading producer: %d", r.Status)
+		}
+		pos := w.statement(t, w.pos, "exh", "2026-01-01", "2026-01-31", "json")
+		if pos.Status != 403 {
+			t.Fatalf("pos reading statements: %d", pos.Status)
+		}
+		if r := w.statement(t, w.AdminKey, "nobody", "2026-01-01", "2026-01-31", "json"); r.Status != 404 {
+			t.Fatalf("unknown party: %d %s", r.Status, r.Body)
+		}
+		if r := w.statement(t, w.AdminKey, "prod-a", "2026-01-01", "x", "json"); r.Status != 400 {
+			t.Fatalf("bad date: %d %s", r.Status, r.Body)
+		}
+	})
 
 	// Exports over January + February: totals equal the JSON's.
-	r = w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "json")
+	r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "json")
 	var both stStatement
 	r.JSON(t, &both)
-	c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "csv")
-	if c.Status != 200 || !strings.HasPrefix(c.Header.Get("Content-Type"), "text/csv") ||
-		c.Header.Get("Content-Disposition") != `attachment; filename="statement_prod-a_2026-01-01_2026-02-28.csv"` {
-		t.Fatalf("csv headers: %d %v", c.Status, c.Header)
-	}
-	if !bytes.HasPrefix(c.Body, []byte("\ufeff")) {
-		t.Error("csv without a BOM")
-	}
-	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(c.Body, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if recs[0][0] != "period" || len(recs) != 1+len(both.Lines) {
-		t.Errorf("csv rows (lines only, no total row): %v", recs)
-	}
-	// The totals CSV, semicolon-separated, names the party and period.
-	tc := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&part=totals&delimiter=semicolon", prodA, nil)
-	if tc.Status != 200 || !strings.Contains(tc.Header.Get("Content-Disposition"), "_totals.csv") {
-		t.Fatalf("totals csv: %d %v %s", tc.Status, tc.Header, tc.Body)
-	}
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(tc.Body, []byte("\ufeff"))))
-	cr.Comma = ';'
-	trecs, err := cr.ReadAll()
-	if err != nil || len(trecs) != 2 {
-		t.Fatalf("totals csv: %v %v", trecs, err)
-	}
-	checked := 0
-	for i, h := range trecs[0] {
-		if v, ok := both.Totals[h].(string); ok {
-			if trecs[1][i] != v {
-				t.Errorf("csv total %s = %s, json %s", h, trecs[1][i], v)
-			}
-			checked++
+	t.Run("csv export: lines, and the totals equal the JSON's", func(t *testing.T) {
+		c := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "csv")
+		if c.Status != 200 || !strings.HasPrefix(c.Header.Get("Content-Type"), "text/csv") ||
+			c.Header.Get("Content-Disposition") != `attachment; filename="statement_prod-a_2026-01-01_2026-02-28.csv"` {
+			t.Fatalf("csv headers: %d %v", c.Status, c.Header)
 		}
-		if h == "party_id" && trecs[1][i] != "prod-a" || h == "from" && trecs[1][i] != "2026-01-01" || h == "to" && trecs[1][i] != "2026-02-28" {
-			t.Errorf("totals csv %s = %s", h, trecs[1][i])
+		if !bytes.HasPrefix(c.Body, []byte("\ufeff")) {
+			t.Error("csv without a BOM")
 		}
-	}
-	if checked < 9 {
-		t.Errorf("csv totals compared: %d", checked)
-	}
-	if r := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&delimiter=tab", prodA, nil); r.Status != 400 {
-		t.Errorf("delimiter=tab: %d", r.Status)
-	}
-	x := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "xlsx")
-	if x.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
-		!strings.Contains(x.Header.Get("Content-Disposition"), ".xlsx") {
-		t.Fatalf("xlsx headers: %v", x.Header)
-	}
-	book, err := excelize.OpenReader(bytes.NewReader(x.Body), excelize.Options{RawCellValue: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// English labels on the first sheet; the lines on the second.
-	rows, _ := book.GetRows("Statement", excelize.Options{RawCellValue: true})
-	got := map[string]string{}
-	for _, row := range rows {
-		if len(row) == 2 {
-			got[row[0]] = row[1]
-		}
-	}
-	checked = 0
-	for k, label := range map[string]string{"gross": "Gross", "vat": "VAT", "producer_share": "Producer share",
-		"royalty": "Royalty", "exhibitor_share": "Exhibitor share", "distribution_fee": "Distribution fee",
-		"producer_gross": "Producer gross", "recoupment": "Recoupment", "net": "Net"} {
-		want, _ := both.Totals[k].(string)
-		if g, err := decimal.NewFromString(got[label]); err != nil || !g.Equal(decimal.RequireFromString(want)) {
-			t.Errorf("xlsx total %s = %q, json %s", k, got[label], want)
-		}
-		checked++
-	}
-	if lines, _ := book.GetRows("Lines"); len(lines) != 1+len(both.Lines) {
-		t.Errorf("xlsx lines sheet: %d rows", len(lines))
-	}
-	if checked < 9 {
-		t.Errorf("xlsx totals compared: %d", checked)
-	}
-	p := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "pdf")
-	if p.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(p.Body, []byte("%PDF")) {
-		t.Fatalf("pdf: %v", p.Header)
-	}
-	if _, err := exec.LookPath("pdftotext"); err == nil {
-		f := filepath.Join(t.TempDir(), "s.pdf")
-		os.WriteFile(f, p.Body, 0o644)
-		out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(c.Body, []byte("\ufeff")))).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Figures are grouped as the language writes them (English by default).
-		for _, s := range []string{"Қазақфильм АҚ", i18n.EN.FormatMoney(both.Totals["gross"].(string)),
-			i18n.EN.FormatMoney(both.Totals["producer_share"].(string))} {
-			if !strings.Contains(string(out), s) {
-				t.Errorf("pdf text lacks %q", s)
+		if recs[0][0] != "period" || len(recs) != 1+len(both.Lines) {
+			t.Errorf("csv rows (lines only, no total row): %v", recs)
+		}
+		// The totals CSV, semicolon-separated, names the party and period.
+		tc := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&part=totals&delimiter=semicolon", prodA, nil)
+		if tc.Status != 200 || !strings.Contains(tc.Header.Get("Content-Disposition"), "_totals.csv") {
+			t.Fatalf("totals csv: %d %v %s", tc.Status, tc.Header, tc.Body)
+		}
+		cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(tc.Body, []byte("\ufeff"))))
+		cr.Comma = ';'
+		trecs, err := cr.ReadAll()
+		if err != nil || len(trecs) != 2 {
+			t.Fatalf("totals csv: %v %v", trecs, err)
+		}
+		checked := 0
+		for i, h := range trecs[0] {
+			if v, ok := both.Totals[h].(string); ok {
+				if trecs[1][i] != v {
+					t.Errorf("csv total %s = %s, json %s", h, trecs[1][i], v)
+				}
+				checked++
+			}
+			if h == "party_id" && trecs[1][i] != "prod-a" || h == "from" && trecs[1][i] != "2026-01-01" || h == "to" && trecs[1][i] != "2026-02-28" {
+				t.Errorf("totals csv %s = %s", h, trecs[1][i])
 			}
 		}
-	} else {
-		t.Log("pdftotext not installed; PDF text not checked")
-	}
-	if r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "doc"); r.Status != 400 {
-		t.Fatalf("bad format: %d", r.Status)
-	}
-
-	// Periods list.
-	r = w.Do("GET", "/v1/periods", w.AdminKey, nil)
-	if r.Status != 200 || !strings.Contains(string(r.Body), `"period":"2026-01"`) {
-		t.Fatalf("periods: %d %s", r.Status, r.Body)
-	}
+		if checked < 9 {
+			t.Errorf("csv totals compared: %d", checked)
+		}
+		if r := w.Do("GET", "/v1/statements?party=prod-a&from=2026-01-01&to=2026-02-28&format=csv&delimiter=tab", prodA, nil); r.Status != 400 {
+			t.Errorf("delimiter=tab: %d", r.Status)
+		}
+	})
+	t.Run("xlsx export: the totals equal the JSON's", func(t *testing.T) {
+		x := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "xlsx")
+		if x.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+			!strings.Contains(x.Header.Get("Content-Disposition"), ".xlsx") {
+			t.Fatalf("xlsx headers: %v", x.Header)
+		}
+		book, err := excelize.OpenReader(bytes.NewReader(x.Body), excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// English labels on the first sheet; the lines on the second.
+		rows, _ := book.GetRows("Statement", excelize.Options{RawCellValue: true})
+		got := map[string]string{}
+		for _, row := range rows {
+			if len(row) == 2 {
+				got[row[0]] = row[1]
+			}
+		}
+		checked := 0
+		for k, label := range map[string]string{"gross": "Gross", "vat": "VAT", "producer_share": "Producer share",
+			"royalty": "Royalty", "exhibitor_share": "Exhibitor share", "distribution_fee": "Distribution fee",
+			"producer_gross": "Producer gross", "recoupment": "Recoupment", "net": "Net"} {
+			want, _ := both.Totals[k].(string)
+			if g, err := decimal.NewFromString(got[label]); err != nil || !g.Equal(decimal.RequireFromString(want)) {
+				t.Errorf("xlsx total %s = %q, json %s", k, got[label], want)
+			}
+			checked++
+		}
+		if lines, _ := book.GetRows("Lines"); len(lines) != 1+len(both.Lines) {
+			t.Errorf("xlsx lines sheet: %d rows", len(lines))
+		}
+		if checked < 9 {
+			t.Errorf("xlsx totals compared: %d", checked)
+		}
+	})
+	t.Run("pdf export: the party and grouped totals in its text", func(t *testing.T) {
+		p := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "pdf")
+		if p.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(p.Body, []byte("%PDF")) {
+			t.Fatalf("pdf: %v", p.Header)
+		}
+		if _, err := exec.LookPath("pdftotext"); err == nil {
+			f := filepath.Join(t.TempDir(), "s.pdf")
+			os.WriteFile(f, p.Body, 0o644)
+			out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Figures are grouped as the language writes them (English by default).
+			for _, s := range []string{"Қазақфильм АҚ", i18n.EN.FormatMoney(both.Totals["gross"].(string)),
+				i18n.EN.FormatMoney(both.Totals["producer_share"].(string))} {
+				if !strings.Contains(string(out), s) {
+					t.Errorf("pdf text lacks %q", s)
+				}
+			}
+		} else {
+			t.Log("pdftotext not installed; PDF text not checked")
+		}
+	})
+	t.Run("an unknown format is 400", func(t *testing.T) {
+		if r := w.statement(t, prodA, "prod-a", "2026-01-01", "2026-02-28", "doc"); r.Status != 400 {
+			t.Fatalf("bad format: %d", r.Status)
+		}
+	})
+	t.Run("periods list: January is closed", func(t *testing.T) {
+		// Periods list.
+		r := w.Do("GET", "/v1/periods", w.AdminKey, nil)
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"period":"2026-01"`) {
+			t.Fatalf("periods: %d %s", r.Status, r.Body)
+		}
+	})
 }
 
 // TestTaxReconciliationAPI uploads fiscal totals as CSV and JSON and reads
