@@ -45,17 +45,6 @@ WHERE b.box_office_day <= $1 AND ($2 = '' OR b.region = $2)
 GROUP BY b.film_id`
 )
 
-type oracleFilm struct {
-	gross                  decimal.Decimal
-	admissions             int64
-	screenings, cinemas    int64
-	screens                int64
-	cumGross               decimal.Decimal
-	cumAdmissions          int64
-	prevGross              decimal.Decimal
-	prevAdmissions, prevRk int
-}
-
 func queryFilms(t *testing.T, pool *pgxpool.Pool, q string, args []any, scan func(id string, vals []any), vals ...any) {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), q, args...)

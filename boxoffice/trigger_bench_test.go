@@ -2,7 +2,6 @@ package boxoffice
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -63,6 +62,6 @@ SET gross = d.gross + EXCLUDED.gross, admissions = d.admissions + EXCLUDED.admis
 	for name, l := range lat {
 		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
 		b.ReportMetric(float64(l[len(l)/2].Microseconds())/1000, "ms-"+name)
-		b.Log(fmt.Sprintf("trigger of migration %s: median %.2f ms a 60-row statement over %d", name, float64(l[len(l)/2].Microseconds())/1000, len(l)))
+		b.Logf("trigger of migration %s: median %.2f ms a 60-row statement over %d", name, float64(l[len(l)/2].Microseconds())/1000, len(l))
 	}
 }
