@@ -400,7 +400,7 @@ func TestArchiveInvalidBags(t *testing.T) {
 		t.Fatalf("refused bags left %d blobs and %d entries", b-blobs, n-entries)
 	}
 	var aips int
-	e.App.Pool.QueryRow(context.Background(), `SELECT count(*) FROM archive_aips`).Scan(&aips)
+	pgtest.Row(t, e.App.Pool, `SELECT count(*) FROM archive_aips`).Scan(&aips)
 	if aips != 0 {
 		t.Fatalf("%d AIPs after refused bags", aips)
 	}
@@ -581,7 +581,7 @@ func TestArchiveOAIHarvest(t *testing.T) {
 	}
 	// Incremental: from the second after everything so far, only what changed since.
 	var last time.Time
-	e.App.Pool.QueryRow(context.Background(), `SELECT max(datestamp) FROM archive_units`).Scan(&last)
+	pgtest.Row(t, e.App.Pool, `SELECT max(datestamp) FROM archive_units`).Scan(&last)
 	from := last.UTC().Truncate(time.Second).Add(time.Second)
 	for time.Now().Before(from) {
 		time.Sleep(50 * time.Millisecond)

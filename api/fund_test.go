@@ -370,14 +370,14 @@ func TestFundConcurrentAwards(t *testing.T) {
 		t.Fatalf("%d fund_award entries", n)
 	}
 	var sum string
-	w.App.Pool.QueryRow(context.Background(), "SELECT sum(amount)::text FROM fund_grants WHERE call_id = 'c1'").Scan(&sum)
+	pgtest.Row(t, w.App.Pool, "SELECT sum(amount)::text FROM fund_grants WHERE call_id = 'c1'").Scan(&sum)
 	if sum != "5000000.00" {
 		t.Fatalf("awards add up to %s", sum)
 	}
 	// Disbursements of one grant under concurrency: 10 payments of 300,000
 	// against 1,000,000 → exactly 3 paid.
 	var g string
-	w.App.Pool.QueryRow(context.Background(), "SELECT id FROM fund_grants ORDER BY id LIMIT 1").Scan(&g)
+	pgtest.Row(t, w.App.Pool, "SELECT id FROM fund_grants ORDER BY id LIMIT 1").Scan(&g)
 	paid := make([]int, 10)
 	for i := range paid {
 		wg.Add(1)

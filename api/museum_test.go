@@ -233,13 +233,13 @@ func TestMuseumEventRules(t *testing.T) {
 		t.Helper()
 		size, events, state := ledgerSize(t, env), museumRows(t, env, "museum_events"), museumRows(t, env, "museum_object_state")
 		var before string
-		env.App.Pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(status||location, ','), '') FROM museum_object_state`).Scan(&before)
+		pgtest.Row(t, env.App.Pool, `SELECT coalesce(string_agg(status||location, ','), '') FROM museum_object_state`).Scan(&before)
 		r := event(inv, typ, loc)
 		if r.Status != status || r.ErrorCode() != code {
 			t.Fatalf("%s %s at %q: got %d %s, want %d %s", inv, typ, loc, r.Status, r.Body, status, code)
 		}
 		var after string
-		env.App.Pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(status||location, ','), '') FROM museum_object_state`).Scan(&after)
+		pgtest.Row(t, env.App.Pool, `SELECT coalesce(string_agg(status||location, ','), '') FROM museum_object_state`).Scan(&after)
 		if ledgerSize(t, env) != size || museumRows(t, env, "museum_events") != events || museumRows(t, env, "museum_object_state") != state || after != before {
 			t.Fatalf("%s %s: the refused event left something behind", inv, typ)
 		}

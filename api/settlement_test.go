@@ -224,7 +224,7 @@ func TestSettlementScenario(t *testing.T) {
 	t.Run("close entry: a period_close with the totals hash of each party", func(t *testing.T) {
 		// The entry is a period_close ledger entry.
 		var kind string
-		w.App.Pool.QueryRow(t.Context(), `SELECT kind FROM ledger_entries WHERE seq = $1`, closed.Entry.Seq).Scan(&kind)
+		pgtest.Row(t, w.App.Pool, `SELECT kind FROM ledger_entries WHERE seq = $1`, closed.Entry.Seq).Scan(&kind)
 		if kind != "period_close" {
 			t.Fatalf("entry kind %q", kind)
 		}

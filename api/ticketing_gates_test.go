@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"ecinema/internal/pgtest"
 	"fmt"
 	"strings"
 	"sync"
@@ -64,7 +65,7 @@ func TestTicketCheckinExactlyOnce(t *testing.T) {
 	}
 	// The admitting device's retry (same device and nonce) answers admitted again, with no new entry.
 	var admitter string
-	w.env.App.Pool.QueryRow(context.Background(), "SELECT device FROM ticketing_scans WHERE ticket_id = 'e1'").Scan(&admitter)
+	pgtest.Row(t, w.env.App.Pool, "SELECT device FROM ticketing_scans WHERE ticket_id = 'e1'").Scan(&admitter)
 	if st, res, _ := w.checkin(sold[0].Code, "gate-x", admitter, "n1", at); st != 200 || res != "admitted" {
 		t.Fatalf("nonce replay: %d %s", st, res)
 	}
@@ -119,8 +120,8 @@ func TestTicketOfflineBatch(t *testing.T) {
 		t.Fatalf("batch B = %+v", b)
 	}
 	var admitted, scans int
-	w.env.App.Pool.QueryRow(context.Background(), "SELECT admitted FROM ticketing_tickets WHERE id = 'o1'").Scan(&admitted)
-	w.env.App.Pool.QueryRow(context.Background(), "SELECT count(*) FROM ticketing_scans WHERE ticket_id = 'o1'").Scan(&scans)
+	pgtest.Row(t, w.env.App.Pool, "SELECT admitted FROM ticketing_tickets WHERE id = 'o1'").Scan(&admitted)
+	pgtest.Row(t, w.env.App.Pool, "SELECT count(*) FROM ticketing_scans WHERE ticket_id = 'o1'").Scan(&scans)
 	if admitted != 1 || scans != 2 {
 		t.Fatalf("o1: admitted %d, scans recorded %d; want 1 and 2", admitted, scans)
 	}

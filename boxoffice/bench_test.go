@@ -56,7 +56,7 @@ func benchPool(b *testing.B) *pgxpool.Pool {
 	}
 	if cinemas > 0 {
 		var rows int64
-		pool.QueryRow(ctx, "SELECT count(*) FROM sales_daily").Scan(&rows)
+		pgtest.Row(b, pool, "SELECT count(*) FROM sales_daily").Scan(&rows)
 		b.Logf("bench data: existing database, %d cinemas, %d sales_daily rows", cinemas, rows)
 		return pool
 	}

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"ecinema/internal/pgtest"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -85,7 +86,7 @@ func benchSales(b *testing.B, perRequest int) {
 		b.Fatal(firstErr)
 	}
 	var n int64
-	w.App.Pool.QueryRow(w.ctx, `SELECT count(*) FROM tickets WHERE cinema_id = 'cb'`).Scan(&n)
+	pgtest.Row(b, w.App.Pool, `SELECT count(*) FROM tickets WHERE cinema_id = 'cb'`).Scan(&n)
 	if n != int64(b.N*perRequest) {
 		b.Fatalf("tickets %d, want %d", n, b.N*perRequest)
 	}

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"ecinema/internal/pgtest"
 	"fmt"
 	"slices"
 	"sync"
@@ -67,7 +68,7 @@ func TestConcurrentSalesFlagsAndCapacity(t *testing.T) {
 		}
 	}
 	var n, anomalies int
-	w.App.Pool.QueryRow(w.ctx, `SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM anomalies WHERE flag = 'night_high_occupancy')`).Scan(&n, &anomalies)
+	pgtest.Row(t, w.App.Pool, `SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM anomalies WHERE flag = 'night_high_occupancy')`).Scan(&n, &anomalies)
 	if n != 200 || anomalies != 4 {
 		t.Fatalf("tickets %d, night_high_occupancy anomalies %d; want 200 and 4", n, anomalies)
 	}

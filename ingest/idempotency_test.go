@@ -56,7 +56,7 @@ func TestIdempotency(t *testing.T) {
 		r := w.Do("POST", "/v1/sales", w.pos, bad, "Idempotency-Key", "k-2")
 		w.expectReject(t, r, 409, "duplicate_ticket", e0, n0)
 		var n int
-		w.App.Pool.QueryRow(w.ctx, `SELECT count(*) FROM idempotency_keys WHERE idem_key = 'k-2'`).Scan(&n)
+		pgtest.Row(t, w.App.Pool, `SELECT count(*) FROM idempotency_keys WHERE idem_key = 'k-2'`).Scan(&n)
 		if n != 0 {
 			t.Fatalf("rejected request stored its key")
 		}

@@ -142,6 +142,6 @@ func TestConcurrentAppends(t *testing.T) {
 	wg.Wait()
 	checkAcked(t, pool, &acked, 64*200+2*32*100, vkey)
 	var cps int
-	pool.QueryRow(t.Context(), `SELECT count(*) FROM ledger_checkpoints`).Scan(&cps)
+	pgtest.Row(t, pool, `SELECT count(*) FROM ledger_checkpoints`).Scan(&cps)
 	t.Logf("%d checkpoints published during the two-writer run, all consistent", cps)
 }

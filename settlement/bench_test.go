@@ -2,6 +2,7 @@ package settlement
 
 import (
 	"context"
+	"ecinema/internal/pgtest"
 	"fmt"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func BenchmarkStatementAndClose(b *testing.B) {
 	  FROM cinemas c, films fl, generate_series('2026-01-01'::date, '2026-01-31', '1 day') d, generate_series(0,1) s
 	  WHERE c.id LIKE 'bc-%' AND fl.id LIKE 'bf-%'`)
 	var rows int
-	f.pool.QueryRow(ctx, `SELECT count(*) FROM sales_daily`).Scan(&rows)
+	pgtest.Row(b, f.pool, `SELECT count(*) FROM sales_daily`).Scan(&rows)
 	b.Run(fmt.Sprintf("statement_producer_%d_rows", rows), func(b *testing.B) {
 		for b.Loop() {
 			if _, err := f.svc.Statement(ctx, StatementQuery{PartyID: "prod-a", From: date(2026, 1, 1), To: date(2026, 1, 31)}); err != nil {

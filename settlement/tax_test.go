@@ -2,6 +2,7 @@ package settlement
 
 import (
 	"context"
+	"ecinema/internal/pgtest"
 	"errors"
 	"maps"
 	"strings"
@@ -84,7 +85,7 @@ func TestReconciliation(t *testing.T) {
 		t.Fatalf("second upload: %+v %v", up2, err)
 	}
 	var kind string
-	f.pool.QueryRow(ctx, `SELECT kind FROM ledger_entries WHERE seq = $1`, up2.Entry.Seq).Scan(&kind)
+	pgtest.Row(t, f.pool, `SELECT kind FROM ledger_entries WHERE seq = $1`, up2.Entry.Seq).Scan(&kind)
 	if kind != "fiscal_totals" {
 		t.Fatalf("entry kind %q", kind)
 	}

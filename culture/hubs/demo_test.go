@@ -56,7 +56,7 @@ func TestNGOFundHubsDemo(t *testing.T) {
 		t.Errorf("hubs demo %+v", hs)
 	}
 	var regions []string
-	pool.QueryRow(ctx, `SELECT array_agg(region ORDER BY region) FROM hubs`).Scan(&regions)
+	pgtest.Row(t, pool, `SELECT array_agg(region ORDER BY region) FROM hubs`).Scan(&regions)
 	want := []string{"KZ-11", "KZ-19", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39", "KZ-55", "KZ-71", "KZ-75"}
 	if len(regions) != len(want) {
 		t.Fatalf("hub regions %v", regions)
@@ -67,8 +67,8 @@ func TestNGOFundHubsDemo(t *testing.T) {
 		}
 	}
 	var overBudget, overAward int
-	pool.QueryRow(ctx, `SELECT count(*) FROM fund_calls c WHERE (SELECT sum(amount) FROM fund_grants g WHERE g.call_id = c.id) > c.budget`).Scan(&overBudget)
-	pool.QueryRow(ctx, `SELECT count(*) FROM fund_grants g WHERE (SELECT sum(amount) FROM fund_disbursements d WHERE d.grant_id = g.id) > g.amount`).Scan(&overAward)
+	pgtest.Row(t, pool, `SELECT count(*) FROM fund_calls c WHERE (SELECT sum(amount) FROM fund_grants g WHERE g.call_id = c.id) > c.budget`).Scan(&overBudget)
+	pgtest.Row(t, pool, `SELECT count(*) FROM fund_grants g WHERE (SELECT sum(amount) FROM fund_disbursements d WHERE d.grant_id = g.id) > g.amount`).Scan(&overAward)
 	if overBudget != 0 || overAward != 0 {
 		t.Fatalf("demo broke a budget (%d) or an award (%d)", overBudget, overAward)
 	}

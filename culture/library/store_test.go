@@ -135,7 +135,7 @@ func TestConcurrentBorrows(t *testing.T) {
 		t.Fatalf("the holder borrows the freed copy: %v", err)
 	}
 	var open int
-	w.App.Pool.QueryRow(ctx, `SELECT count(*) FROM library_holds WHERE closed_seq IS NULL`).Scan(&open)
+	pgtest.Row(t, w.App.Pool, `SELECT count(*) FROM library_holds WHERE closed_seq IS NULL`).Scan(&open)
 	if open != 0 {
 		t.Fatalf("%d open holds after the holder borrowed", open)
 	}

@@ -125,19 +125,19 @@ func TestMuseumDemo(t *testing.T) {
 		t.Fatalf("search for домбра: %s", r.Body)
 	}
 	var unpublished int
-	env.App.Pool.QueryRow(ctx, `SELECT count(*) FROM museum_objects WHERE NOT published`).Scan(&unpublished)
+	pgtest.Row(t, env.App.Pool, `SELECT count(*) FROM museum_objects WHERE NOT published`).Scan(&unpublished)
 	if unpublished == 0 {
 		t.Fatal("the demo should hold a few unpublished objects")
 	}
 
 	// A second run writes nothing.
 	var size1, size2 int64
-	env.App.Pool.QueryRow(ctx, `SELECT size FROM ledger_heads`).Scan(&size1)
+	pgtest.Row(t, env.App.Pool, `SELECT size FROM ledger_heads`).Scan(&size1)
 	st2, err := museumdemo.Load(ctx, env.App.Pool, env.App.Writer, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.App.Pool.QueryRow(ctx, `SELECT size FROM ledger_heads`).Scan(&size2)
+	pgtest.Row(t, env.App.Pool, `SELECT size FROM ledger_heads`).Scan(&size2)
 	if size2 != size1 || st2.Skipped != st.Objects || st2.Sessions != 0 || st2.Tickets != 0 {
 		t.Fatalf("second load: %+v, ledger %d → %d", st2, size1, size2)
 	}
