@@ -386,7 +386,9 @@ func TestArchiveInvalidBags(t *testing.T) {
 					Details []struct{ Field, Code, Message string }
 				}
 			}
-			json.Unmarshal(r.Body, &body)
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatal(err)
+			}
 			found := false
 			for _, d := range body.Error.Details {
 				found = found || (d.Field == c.file && d.Code == c.check && d.Message != "")

@@ -182,7 +182,9 @@ func TestOPDSLanguageNegotiation(t *testing.T) {
 				Title map[string]string `json:"title"`
 			} `json:"metadata"`
 		}
-		json.Unmarshal(body, &p)
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
 		return fmt.Sprint(p.Metadata.Title)
 	}
 	_ = title

@@ -571,7 +571,9 @@ func TestMuseumManifestsLIDOAndOAI(t *testing.T) {
 	summaries := iiiftest.Validate(t, docs)
 	t.Logf("@iiif/parser: %v", summaries)
 	var man map[string]any
-	json.Unmarshal(docs["/iiif/3/manifests/nm-astana/kp-1"], &man)
+	if err := json.Unmarshal(docs["/iiif/3/manifests/nm-astana/kp-1"], &man); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []string{"label", "summary", "metadata", "requiredStatement", "rights", "provider", "thumbnail", "seeAlso", "items"} {
 		if man[k] == nil {
 			t.Errorf("manifest lacks %s", k)
@@ -581,7 +583,9 @@ func TestMuseumManifestsLIDOAndOAI(t *testing.T) {
 		t.Errorf("manifest has %d canvases, want 2", len(items))
 	}
 	var coll struct{ Items []struct{ ID string } }
-	json.Unmarshal(docs["/iiif/3/collections/nm-astana"], &coll)
+	if err := json.Unmarshal(docs["/iiif/3/collections/nm-astana"], &coll); err != nil {
+		t.Fatal(err)
+	}
 	if len(coll.Items) != 2 { // kp-3 is unpublished
 		t.Fatalf("collection: %s", docs["/iiif/3/collections/nm-astana"])
 	}

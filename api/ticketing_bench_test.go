@@ -203,7 +203,9 @@ func BenchmarkTicketCheckins(b *testing.B) {
 			b.Fatal(err)
 		}
 		var r ticketing.SaleResult
-		json.Unmarshal(resp.Body, &r)
+		if err := json.Unmarshal(resp.Body, &r); err != nil {
+			b.Fatal(err)
+		}
 		for _, t := range r.Tickets {
 			codes = append(codes, t.Code)
 		}

@@ -126,7 +126,9 @@ func TestOfflineVerifyOfExport(t *testing.T) {
 		return err
 	}
 	whole := strings.Join(lines, "")
-	json.Unmarshal([]byte(lines[5]), &l)
+	if err := json.Unmarshal([]byte(lines[5]), &l); err != nil {
+		t.Fatal(err)
+	}
 	upper := strings.Replace(lines[5], l.LeafHash, strings.ToUpper(l.LeafHash), 1)
 	b5, _ := base64Decode(l.Bytes)
 	for name, export := range map[string]string{

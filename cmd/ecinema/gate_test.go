@@ -42,7 +42,9 @@ func TestGateOfflineThenUpload(t *testing.T) {
 		t.Fatalf("sale: %d %s", r.Status, r.Body)
 	}
 	var sale struct{ Tickets []struct{ ID, Code string } }
-	json.Unmarshal(r.Body, &sale)
+	if err := json.Unmarshal(r.Body, &sale); err != nil {
+		t.Fatal(err)
+	}
 	if r := env.Do("POST", "/v1/tickets/refunds", key, map[string]any{"session_id": "s",
 		"tickets": []map[string]string{{"id": "g3", "refunded_at": time.Now().Format(time.RFC3339)}}}, "Idempotency-Key", "gate-refund"); r.Status != 201 {
 		t.Fatalf("refund: %d %s", r.Status, r.Body)
@@ -68,7 +70,9 @@ func TestGateOfflineThenUpload(t *testing.T) {
 			Result   string
 			TicketID string `json:"ticket_id"`
 		}
-		json.Unmarshal([]byte(line), &r)
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, r.Result+":"+r.TicketID)
 	}
 	want := "admitted:g1 already_admitted:g1 revoked:g3 invalid_code: admitted:g2"
@@ -90,7 +94,9 @@ func TestGateOfflineThenUpload(t *testing.T) {
 			Result   string
 			TicketID string `json:"ticket_id"`
 		}
-		json.Unmarshal([]byte(line), &r)
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, r.Result+":"+r.TicketID)
 	}
 	want = "admitted:g1 duplicate_offline:g2"

@@ -95,7 +95,9 @@ func TestMuseumDemo(t *testing.T) {
 					} `json:"items"`
 				} `json:"items"`
 			}
-			json.Unmarshal(b, &man)
+			if err := json.Unmarshal(b, &man); err != nil {
+				t.Fatal(err)
+			}
 			infoURL = strings.TrimPrefix(man.Items[0].Items[0].Items[0].Body.Service[0].ID, env.URL)
 			break
 		}
