@@ -164,18 +164,8 @@ func (st *Statement) IsRoyalty() bool { return st.Party.Kind == registry.KindRig
 // validateStatementQuery checks the query's dates.
 func validateStatementQuery(q StatementQuery) error {
 	var errs validate.Errors
-	if q.From.IsZero() {
-		errs.Add("from", "required", "is required")
-	}
-	if q.To.IsZero() {
-		errs.Add("to", "required", "is required")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() {
-		if q.To.Before(q.From) {
-			errs.Add("to", "out_of_range", "must not be before from")
-		} else if monthOf(q.From).AddDate(0, maxStatementMonths, 0).Before(monthOf(q.To).AddDate(0, 1, 0)) {
-			errs.Add("to", "out_of_range", "a statement covers at most %d months", maxStatementMonths)
-		}
+	if errs.Period(q.From, q.To) && monthOf(q.From).AddDate(0, maxStatementMonths, 0).Before(monthOf(q.To).AddDate(0, 1, 0)) {
+		errs.Add("to", "out_of_range", "a statement covers at most %d months", maxStatementMonths)
 	}
 	return errs.Err()
 }

@@ -41,18 +41,8 @@ type TaxQuery struct {
 // Validate checks the query.
 func (q TaxQuery) Validate() error {
 	var errs validate.Errors
-	if q.From.IsZero() {
-		errs.Add("from", "required", "is required")
-	}
-	if q.To.IsZero() {
-		errs.Add("to", "required", "is required")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() {
-		if q.To.Before(q.From) {
-			errs.Add("to", "out_of_range", "must not be before from")
-		} else if q.To.Sub(q.From) > maxTaxDays*24*time.Hour {
-			errs.Add("to", "out_of_range", "at most %d days", maxTaxDays)
-		}
+	if errs.Period(q.From, q.To) && q.To.Sub(q.From) > maxTaxDays*24*time.Hour {
+		errs.Add("to", "out_of_range", "at most %d days", maxTaxDays)
 	}
 	if q.BIN != "" && !registry.ValidBIN(q.BIN) {
 		errs.Add("bin", "invalid_bin", "is not a valid 12-digit BIN (check digit)")

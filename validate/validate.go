@@ -61,6 +61,26 @@ func (e *Errors) Required(field, s string) bool {
 	return true
 }
 
+// Period checks a from..to query pair: both required, to not before from.
+// It reports whether both are present and in order, so that the caller
+// can check its own limit on the span.
+func (e *Errors) Period(from, to time.Time) bool {
+	if from.IsZero() {
+		e.Add("from", "required", "is required")
+	}
+	if to.IsZero() {
+		e.Add("to", "required", "is required")
+	}
+	if from.IsZero() || to.IsZero() {
+		return false
+	}
+	if to.Before(from) {
+		e.Add("to", "out_of_range", "must not be before from")
+		return false
+	}
+	return true
+}
+
 // ID checks a required identifier.
 func (e *Errors) ID(field, s string) {
 	if !e.Required(field, s) {
