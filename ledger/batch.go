@@ -62,9 +62,9 @@ type Batcher interface {
 // is always careful, so a Project func runs once.
 type carefulKey struct{}
 
-// DefaultCarefulFor is how long the writer runs every group careful after
+// defaultCarefulFor is how long the writer runs every group careful after
 // an optimistic group failed on a unique index (WriterConfig.CarefulFor).
-const DefaultCarefulFor = time.Second
+const defaultCarefulFor = time.Second
 
 // Careful reports whether a Batcher must read every premise of its
 // decisions (see Batcher).

@@ -15,10 +15,10 @@ import (
 // same name.
 const DefaultOrigin = "ecinema.kz/ledger/main"
 
-// ErrBadSignature reports a checkpoint whose note signature does not verify
+// errBadSignature reports a checkpoint whose note signature does not verify
 // with the given public key, or whose body is not a checkpoint of the
 // expected origin.
-var ErrBadSignature = errors.New("ledger: checkpoint signature or origin invalid")
+var errBadSignature = errors.New("ledger: checkpoint signature or origin invalid")
 
 // GenerateKey returns a new Ed25519 note signer key and its verifier key,
 // both named name (use the log origin).
@@ -49,10 +49,10 @@ func NewVerifier(verifierKey string) (note.Verifier, error) {
 	return v, nil
 }
 
-// SignCheckpoint returns the signed note of a C2SP tlog-checkpoint:
+// signCheckpoint returns the signed note of a C2SP tlog-checkpoint:
 //
 //	<origin>\n<size>\n<base64 root>\n\n— <key name> <base64 signature>\n
-func SignCheckpoint(origin string, size int64, root [32]byte, s note.Signer) ([]byte, error) {
+func signCheckpoint(origin string, size int64, root [32]byte, s note.Signer) ([]byte, error) {
 	body := log.Checkpoint{Origin: origin, Size: uint64(size), Hash: root[:]}.Marshal()
 	msg, err := note.Sign(&note.Note{Text: string(body)}, s)
 	if err != nil {
@@ -70,10 +70,10 @@ func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (size int64, roo
 	}
 	cp, _, _, err := log.ParseCheckpoint(msg, origin, v)
 	if err != nil {
-		return 0, root, fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return 0, root, fmt.Errorf("%w: %v", errBadSignature, err)
 	}
 	if len(cp.Hash) != 32 || cp.Size > 1<<62 {
-		return 0, root, fmt.Errorf("%w: root hash of %d bytes", ErrBadSignature, len(cp.Hash))
+		return 0, root, fmt.Errorf("%w: root hash of %d bytes", errBadSignature, len(cp.Hash))
 	}
 	copy(root[:], cp.Hash)
 	return int64(cp.Size), root, nil

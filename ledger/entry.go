@@ -17,12 +17,12 @@ import (
 	"ecinema/validate"
 )
 
-// FormatVersion is the value of "v" in every entry this package writes.
-const FormatVersion = 1
+// formatVersion is the value of "v" in every entry this package writes.
+const formatVersion = 1
 
-// TimeLayout is the layout of "at": RFC 3339 in UTC with exactly six
+// timeLayout is the layout of "at": RFC 3339 in UTC with exactly six
 // fraction digits (microseconds, PostgreSQL's resolution).
-const TimeLayout = "2006-01-02T15:04:05.000000Z"
+const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // Entry is one stored ledger entry.
 type Entry struct {
@@ -132,21 +132,21 @@ func checkScope(cinemaID, filmID string, flags []string) error {
 	return nil
 }
 
-// EncodeEntry returns the exact bytes of an entry:
+// encodeEntry returns the exact bytes of an entry:
 //
 //	{"v":1,"seq":N,"prev":"<hex>","at":"<time>","kind":"<kind>","actor":"<actor>","body":<body>}
 //
 // kind and actor are JSON strings; body must already be compact JSON.
-func EncodeEntry(seq int64, prev [32]byte, at time.Time, kind, actor string, body []byte) []byte {
+func encodeEntry(seq int64, prev [32]byte, at time.Time, kind, actor string, body []byte) []byte {
 	b := make([]byte, 0, 160+len(kind)+len(actor)+len(body))
 	b = append(b, `{"v":`...)
-	b = strconv.AppendInt(b, FormatVersion, 10)
+	b = strconv.AppendInt(b, formatVersion, 10)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendInt(b, seq, 10)
 	b = append(b, `,"prev":"`...)
 	b = hex.AppendEncode(b, prev[:])
 	b = append(b, `","at":"`...)
-	b = at.UTC().AppendFormat(b, TimeLayout)
+	b = at.UTC().AppendFormat(b, timeLayout)
 	b = append(b, `","kind":`...)
 	b = appendJSONString(b, kind)
 	b = append(b, `,"actor":`...)
@@ -177,7 +177,8 @@ type ParsedEntry struct {
 }
 
 // ParseEntry decodes entry bytes and checks their shape: version 1, a
-// 64-hex-digit prev, an "at" in TimeLayout, a kind and a JSON object body.
+// 64-hex-digit prev, an "at" in UTC with six fraction digits (timeLayout),
+// a kind and a JSON object body.
 // It does not check the chain; see Verify.
 func ParseEntry(b []byte) (ParsedEntry, error) {
 	var p ParsedEntry
@@ -189,13 +190,13 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 	if dec.More() {
 		return p, errors.New("not a ledger entry: trailing data")
 	}
-	if p.V != FormatVersion {
+	if p.V != formatVersion {
 		return p, fmt.Errorf("unknown version %d", p.V)
 	}
 	if _, err := parseHex32(p.Prev); err != nil {
 		return p, fmt.Errorf("prev: %v", err)
 	}
-	if _, err := time.Parse(TimeLayout, p.At); err != nil {
+	if _, err := time.Parse(timeLayout, p.At); err != nil {
 		return p, fmt.Errorf("at %q: %v", p.At, err)
 	}
 	if !kindRE.MatchString(p.Kind) {
@@ -206,20 +207,20 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 	}
 	// The bytes must be the one encoding of what they say: the members in
 	// order, their exact case, no white space, lowercase hex, the time in
-	// TimeLayout. A decoder alone would accept "SEQ" or an upper-case prev.
+	// timeLayout. A decoder alone would accept "SEQ" or an upper-case prev.
 	prev, _ := parseHex32(p.Prev)
-	at, _ := time.Parse(TimeLayout, p.At)
-	if !bytes.Equal(EncodeEntry(p.Seq, prev, at, p.Kind, p.Actor, p.Body), b) {
+	at, _ := time.Parse(timeLayout, p.At)
+	if !bytes.Equal(encodeEntry(p.Seq, prev, at, p.Kind, p.Actor, p.Body), b) {
 		return p, errors.New("not a ledger entry: the bytes are not the canonical encoding of their members (order, case, white space, hex digits or time layout)")
 	}
 	return p, nil
 }
 
-func parseAt(s string) (time.Time, error) { return time.Parse(TimeLayout, s) }
+func parseAt(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
 
 var bodyMarker = []byte(`,"body":`)
 
-// EntryBody returns the body of entry bytes written by EncodeEntry: the raw
+// EntryBody returns the body of entry bytes written by encodeEntry: the raw
 // JSON object after "body", without decoding the rest (kind and actor
 // cannot contain the marker, so its first occurrence starts the body).
 func EntryBody(b []byte) ([]byte, error) {

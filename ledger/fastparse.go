@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// The writer's bytes always have the canonical layout of EncodeEntry, so
+// The writer's bytes always have the canonical layout of encodeEntry, so
 // verification reads the header with a strict scanner instead of a JSON
 // decoder (the decoder took half the CPU of a verification): anything the
 // scanner does not recognise goes to ParseEntry, which accepts a superset
@@ -53,14 +53,14 @@ func parseEntryFast(b []byte) (p ParsedEntry, prev [32]byte, ok bool) {
 		prev[j] = hi<<4 | lo
 	}
 	prevHex := string(rest[:64])
-	if rest, ok = bytes.CutPrefix(rest[64:], hdrAt); !ok || len(rest) < len(TimeLayout) {
+	if rest, ok = bytes.CutPrefix(rest[64:], hdrAt); !ok || len(rest) < len(timeLayout) {
 		return p, prev, false
 	}
-	if !validAt(rest[:len(TimeLayout)]) {
+	if !validAt(rest[:len(timeLayout)]) {
 		return p, prev, false
 	}
-	at := string(rest[:len(TimeLayout)])
-	if rest, ok = bytes.CutPrefix(rest[len(TimeLayout):], hdrKind); !ok {
+	at := string(rest[:len(timeLayout)])
+	if rest, ok = bytes.CutPrefix(rest[len(timeLayout):], hdrKind); !ok {
 		return p, prev, false
 	}
 	k := bytes.IndexByte(rest, '"')
@@ -88,7 +88,7 @@ func parseEntryFast(b []byte) (p ParsedEntry, prev [32]byte, ok bool) {
 	if body[len(body)-1] != '}' || !validJSON(body) {
 		return p, prev, false
 	}
-	return ParsedEntry{V: FormatVersion, Seq: seq, Prev: prevHex, At: at, Kind: kind, Actor: actor, Body: body}, prev, true
+	return ParsedEntry{V: formatVersion, Seq: seq, Prev: prevHex, At: at, Kind: kind, Actor: actor, Body: body}, prev, true
 }
 
 // checked is one entry's part of verification that needs no other entry:
@@ -140,11 +140,11 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// validAt reports whether b is a time in TimeLayout that time.Parse
+// validAt reports whether b is a time in timeLayout that time.Parse
 // accepts (a real calendar day, hours 00–23, minutes and seconds 00–59):
 // exactly the times whose Format gives b back, without parsing.
 func validAt(b []byte) bool {
-	if len(b) != len(TimeLayout) {
+	if len(b) != len(timeLayout) {
 		return false
 	}
 	for i, c := range b {

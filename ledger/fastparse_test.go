@@ -15,7 +15,7 @@ func TestParseEntryFast(t *testing.T) {
 	var prev [32]byte
 	prev[3] = 0xab
 	at := time.Date(2026, 11, 29, 10, 0, 0, 123000, time.UTC)
-	b := EncodeEntry(4711, prev, at, "sale", "key_1.a:b-c", []byte(`{"cinema_id":"c1","n":[1,2,{"x":"\u0041"}]}`))
+	b := encodeEntry(4711, prev, at, "sale", "key_1.a:b-c", []byte(`{"cinema_id":"c1","n":[1,2,{"x":"\u0041"}]}`))
 	fast, fprev, ok := parseEntryFast(b)
 	if !ok {
 		t.Fatalf("canonical bytes declined: %s", b)
@@ -63,8 +63,8 @@ func TestParseEntryFast(t *testing.T) {
 // a few years and on malformed times.
 func TestValidAt(t *testing.T) {
 	check := func(s string) {
-		tm, err := time.Parse(TimeLayout, s)
-		want := err == nil && tm.Format(TimeLayout) == s
+		tm, err := time.Parse(timeLayout, s)
+		want := err == nil && tm.Format(timeLayout) == s
 		if got := validAt([]byte(s)); got != want {
 			t.Errorf("validAt(%q) = %v, time.Parse agrees: %v", s, got, want)
 		}

@@ -16,7 +16,7 @@ var ErrBadRange = errors.New("ledger: range outside the tree")
 // in the tree of the given size (0 <= seq < size <= current size), in the
 // order of RFC 6962 section 2.1.1 (leaf to root), as tlog.ProveRecord.
 func (r *Reader) InclusionProof(ctx context.Context, seq, size int64) ([][32]byte, error) {
-	h, err := r.Head(ctx)
+	h, err := r.head(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (r *Reader) InclusionProof(ctx context.Context, seq, size int64) ([][32]byt
 // of sizes from and to (1 <= from <= to <= current size), as tlog.ProveTree.
 // It is empty when from == to.
 func (r *Reader) ConsistencyProof(ctx context.Context, from, to int64) ([][32]byte, error) {
-	h, err := r.Head(ctx)
+	h, err := r.head(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,10 +48,10 @@ func (r *Reader) ConsistencyProof(ctx context.Context, from, to int64) ([][32]by
 	return hashes32(p), nil
 }
 
-// TreeHash returns the root hash of the tree of the given size
+// treeHash returns the root hash of the tree of the given size
 // (0 <= size <= current size), computed from the stored hashes.
-func (r *Reader) TreeHash(ctx context.Context, size int64) ([32]byte, error) {
-	h, err := r.Head(ctx)
+func (r *Reader) treeHash(ctx context.Context, size int64) ([32]byte, error) {
+	h, err := r.head(ctx)
 	if err != nil {
 		return [32]byte{}, err
 	}

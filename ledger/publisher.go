@@ -94,9 +94,6 @@ func NewPublisher(pool *pgxpool.Pool, cfg PublisherConfig) *Publisher {
 	return p
 }
 
-// Origin returns the origin line of this log's checkpoints.
-func (p *Publisher) Origin() string { return p.cfg.Origin }
-
 // Run publishes a checkpoint every Interval when the tree grew, until ctx
 // ends.
 func (p *Publisher) Run(ctx context.Context) error {
@@ -128,7 +125,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 // Publish signs and stores a checkpoint of the committed tree when it grew
 // since the latest checkpoint, and returns the latest checkpoint. Before
 // signing it recomputes the root from the stored tree hashes and refuses
-// (ErrCorrupt) when it differs from the head row. ErrNotFound: the log is
+// (errCorrupt) when it differs from the head row. ErrNotFound: the log is
 // empty and nothing was ever published.
 func (p *Publisher) Publish(ctx context.Context) (Checkpoint, error) {
 	var size int64
@@ -151,9 +148,9 @@ func (p *Publisher) Publish(ctx context.Context) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("ledger: tree hash at %d: %w", size, err)
 	}
 	if string(root[:]) != string(rootB) {
-		return Checkpoint{}, fmt.Errorf("%w: head root of log %q at size %d differs from its stored tree hashes", ErrCorrupt, p.cfg.LogID, size)
+		return Checkpoint{}, fmt.Errorf("%w: head root of log %q at size %d differs from its stored tree hashes", errCorrupt, p.cfg.LogID, size)
 	}
-	msg, err := SignCheckpoint(p.cfg.Origin, size, root, p.cfg.Signer)
+	msg, err := signCheckpoint(p.cfg.Origin, size, root, p.cfg.Signer)
 	if err != nil {
 		return Checkpoint{}, err
 	}
@@ -185,11 +182,6 @@ func latestCheckpoint(ctx context.Context, q querier, logID string) (Checkpoint,
 // none was published yet).
 func (r *Reader) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
 	return latestCheckpoint(ctx, r.pool, r.logID)
-}
-
-// Checkpoints calls fn for every stored checkpoint in increasing size.
-func (r *Reader) Checkpoints(ctx context.Context, fn func(Checkpoint) error) error {
-	return eachCheckpoint(ctx, r.pool, r.logID, fn)
 }
 
 func eachCheckpoint(ctx context.Context, q querier, logID string, fn func(Checkpoint) error) error {

@@ -31,17 +31,14 @@ func NewReader(pool *pgxpool.Pool, logID string) *Reader {
 	return &Reader{pool: pool, logID: logID}
 }
 
-// LogID returns the log this reader reads.
-func (r *Reader) LogID() string { return r.logID }
-
 // Head is the committed state of a log.
 type Head struct {
 	Size int64
 	Root [32]byte
 }
 
-// Head returns the number of committed entries and the current root hash.
-func (r *Reader) Head(ctx context.Context) (Head, error) {
+// head returns the number of committed entries and the current root hash.
+func (r *Reader) head(ctx context.Context) (Head, error) {
 	return ReadHead(ctx, r.pool, r.logID)
 }
 

@@ -86,9 +86,9 @@ type ScopedEntry struct {
 	Day      time.Time // business day (see Scope); zero when none
 }
 
-// Allows reports whether s may read an entry of this cinema and film on
+// allows reports whether s may read an entry of this cinema and film on
 // business day day (zero when the entry has none).
-func (s Scope) Allows(cinemaID, filmID string, day time.Time) bool {
+func (s Scope) allows(cinemaID, filmID string, day time.Time) bool {
 	if s.All {
 		return true
 	}
@@ -122,7 +122,7 @@ func (r *Reader) EntryIn(ctx context.Context, seq int64, scope Scope) (ScopedEnt
 	if day != nil {
 		e.Day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	if !scope.Allows(e.CinemaID, e.FilmID, e.Day) {
+	if !scope.allows(e.CinemaID, e.FilmID, e.Day) {
 		return ScopedEntry{}, fmt.Errorf("ledger: entry %d: %w", seq, ErrOutOfScope)
 	}
 	return e, nil
@@ -148,7 +148,7 @@ func grantColumns(gs []Grant) (ids []string, from, to []*time.Time) {
 // in pages of 1,000 so memory stays flat however long the log; fn may write
 // to a network stream.
 func (r *Reader) Export(ctx context.Context, from, to int64, scope Scope, fn func(Entry) error) error {
-	h, err := r.Head(ctx)
+	h, err := r.head(ctx)
 	if err != nil {
 		return err
 	}

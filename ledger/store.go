@@ -53,7 +53,7 @@ func (r *dbHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		seq, level := storedIndexRow(idx)
 		rw, ok := got[seq]
 		if !ok {
-			return nil, fmt.Errorf("%w: entry %d is missing", ErrCorrupt, seq)
+			return nil, fmt.Errorf("%w: entry %d is missing", errCorrupt, seq)
 		}
 		var b []byte
 		if level == 0 {
@@ -62,7 +62,7 @@ func (r *dbHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			b = rw.tree[32*(level-1) : 32*level]
 		}
 		if len(b) != 32 {
-			return nil, fmt.Errorf("%w: entry %d lacks its level-%d tree hash", ErrCorrupt, seq, level)
+			return nil, fmt.Errorf("%w: entry %d lacks its level-%d tree hash", errCorrupt, seq, level)
 		}
 		copy(out[i][:], b)
 	}

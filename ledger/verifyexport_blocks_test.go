@@ -32,12 +32,12 @@ func syntheticExport(t *testing.T, n int) (lines []string, cp []byte, v note.Ver
 	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
 		body := fmt.Sprintf(`{"cinema_id":"c%d","price":"%d.00","note":%q}`, i%7, 1000+i, strings.Repeat("x", i%300))
-		b := EncodeEntry(int64(i), f.last, at.Add(time.Duration(i)*time.Millisecond), "sale", "system", []byte(body))
+		b := encodeEntry(int64(i), f.last, at.Add(time.Duration(i)*time.Millisecond), "sale", "system", []byte(body))
 		leaf := LeafHash(b)
 		f.append(leaf)
 		lines = append(lines, fmt.Sprintf(`{"seq":%d,"leaf_hash":"%s","bytes":"%s"}`+"\n", i, hex.EncodeToString(leaf[:]), base64.StdEncoding.EncodeToString(b)))
 	}
-	if cp, err = SignCheckpoint(DefaultOrigin, int64(n), f.root(), s); err != nil {
+	if cp, err = signCheckpoint(DefaultOrigin, int64(n), f.root(), s); err != nil {
 		t.Fatal(err)
 	}
 	return lines, cp, v

@@ -189,7 +189,7 @@ func CheckWitnesses(msg []byte, logV note.Verifier, witnesses []note.Verifier, q
 	}
 	n, err := note.Open(msg, note.VerifierList(append([]note.Verifier{logV}, witnesses...)...))
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return 0, fmt.Errorf("%w: %v", errBadSignature, err)
 	}
 	logSigned, count := false, 0
 	for _, s := range n.Sigs {
@@ -202,7 +202,7 @@ func CheckWitnesses(msg []byte, logV note.Verifier, witnesses []note.Verifier, q
 		}
 	}
 	if !logSigned {
-		return count, fmt.Errorf("%w: no signature of the log key", ErrBadSignature)
+		return count, fmt.Errorf("%w: no signature of the log key", errBadSignature)
 	}
 	if count < quorum {
 		return count, fmt.Errorf("%w: %d of the %d required witness cosignatures", ErrQuorum, count, quorum)

@@ -56,10 +56,10 @@ const DefaultLogID = "main"
 // ErrWriterClosed is returned by Append when the writer's Run has ended.
 var ErrWriterClosed = errors.New("ledger: writer closed")
 
-// ErrCorrupt reports stored ledger state that contradicts itself (the head
+// errCorrupt reports stored ledger state that contradicts itself (the head
 // row and the stored tree hashes disagree). The writer refuses to append
 // on top of it.
-var ErrCorrupt = errors.New("ledger: stored state is inconsistent")
+var errCorrupt = errors.New("ledger: stored state is inconsistent")
 
 // WriterConfig tunes a Writer. Zero values take the defaults.
 type WriterConfig struct {
@@ -69,8 +69,8 @@ type WriterConfig struct {
 	QueueSize     int              // waiting appends before Append blocks, default 8192
 	Now           func() time.Time // clock for "at", default time.Now
 	// CarefulFor is how long every group runs careful after an optimistic
-	// group failed on a unique index (see Careful); default
-	// DefaultCarefulFor, negative: not at all (each such group is run
+	// group failed on a unique index (see Careful); default one second
+	// (defaultCarefulFor), negative: not at all (each such group is run
 	// again careful, alone).
 	CarefulFor time.Duration
 	Logger     *slog.Logger // default slog.Default()
@@ -142,7 +142,7 @@ func NewWriter(pool *pgxpool.Pool, cfg WriterConfig) *Writer {
 		cfg.Now = time.Now
 	}
 	if cfg.CarefulFor == 0 {
-		cfg.CarefulFor = DefaultCarefulFor
+		cfg.CarefulFor = defaultCarefulFor
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -155,9 +155,6 @@ func NewWriter(pool *pgxpool.Pool, cfg WriterConfig) *Writer {
 		metrics: newWriterMetrics(cfg.Metrics),
 	}
 }
-
-// LogID returns the log this writer appends to.
-func (w *Writer) LogID() string { return w.cfg.LogID }
 
 // Append appends one record and returns its entry once the transaction
 // holding it has committed. An error means the record was not written,
@@ -366,7 +363,7 @@ func (g *groupTx) head() error {
 			return fmt.Errorf("load head: %w", err)
 		}
 		if r := t.root(); !bytes.Equal(r[:], g.root) || !bytes.Equal(t.last[:], g.last) {
-			return fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, g.size)
+			return fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", errCorrupt, w.cfg.LogID, g.size)
 		}
 		w.tree = t
 	}
@@ -383,7 +380,7 @@ func (g *groupTx) entry(req *request, kind, actor string, body []byte, sc scope)
 		Kind:  kind,
 		Actor: actor,
 	}
-	e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, body)
+	e.Bytes = encodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, body)
 	e.LeafHash = LeafHash(e.Bytes)
 	g.ok = append(g.ok, pending{req: req, e: e, stored: g.t.append(e.LeafHash), scope: sc})
 	return e
@@ -499,7 +496,7 @@ func (g *groupTx) commit() error {
 	if err := g.flush(); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "22012" {
-			return fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, w.cfg.LogID)
+			return fmt.Errorf("%w: head of log %q moved during append", errCorrupt, w.cfg.LogID)
 		}
 		return fmt.Errorf("insert %d entries at seq %d and commit: %w", n, size, err)
 	}

@@ -59,7 +59,7 @@ func TestAppendSequentialBytesChainAndRoot(t *testing.T) {
 			t.Fatalf("seq %d prev = %x, want %x", i, e.Prev, prev)
 		}
 		want := fmt.Sprintf(`{"v":1,"seq":%d,"prev":"%x","at":"%s","kind":"sale","actor":"key-1","body":{"n":%d,"price":"2500.00"}}`,
-			i, prev, e.At.Format(ledger.TimeLayout), i)
+			i, prev, e.At.Format("2006-01-02T15:04:05.000000Z"), i)
 		if string(e.Bytes) != want {
 			t.Fatalf("bytes\n got %s\nwant %s", e.Bytes, want)
 		}
@@ -70,7 +70,7 @@ func TestAppendSequentialBytesChainAndRoot(t *testing.T) {
 		leaves = append(leaves, tlog.Hash(e.LeafHash))
 	}
 	r := ledger.NewReader(pool, "")
-	h, err := r.Head(ctx)
+	h, err := ledger.ReadHead(ctx, pool, ledger.DefaultLogID)
 	if err != nil {
 		t.Fatal(err)
 	}
