@@ -81,6 +81,10 @@ func ParsePeriod(s string) (time.Time, error) {
 // of every party's statement totals. Months close one after another, only
 // after their last box-office day has ended (06:00 local time on the first
 // of the next month).
+//
+// The ledger head lock is held only for a short check and one row (see
+// closeOnce); sales keep flowing while the close is computed and its frozen
+// rows are written.
 func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
 	period = monthOf(period)
 	// The month's last box-office day runs until 06:00 local time of the
@@ -92,30 +96,10 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 	}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
-		snap, from, err := s.closeCaughtUp(ctx, period)
+		res, err := s.closeOnce(ctx, actor, period)
 		if err == nil {
-			var e ledger.Entry
-			e, err = s.app.Append(ctx, ledger.Record{
-				Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
-				Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-					defer s.metrics.observe("locked", time.Now())
-					// Under the head lock only the entries since the
-					// last catch-up are looked at (a few): the close itself
-					// was computed without the lock.
-					late, err := lateSince(ctx, tx, from, e.Seq, period)
-					if err != nil {
-						return err
-					}
-					if late {
-						return ErrSnapshotChanged
-					}
-					return snap.write(ctx, tx, e)
-				},
-			})
-			if err == nil {
-				s.metrics.observe("total", start)
-				return &CloseResult{Entry: e, Body: snap.body}, nil
-			}
+			s.metrics.observe("total", start)
+			return res, nil
 		}
 		if errors.Is(err, ErrSnapshotChanged) && attempt < closeAttempts-1 {
 			// Late data for the month arrived meanwhile: let the burst pass.
@@ -128,6 +112,147 @@ func (s *Service) ClosePeriod(ctx context.Context, actor string, period time.Tim
 		}
 		return nil, err
 	}
+}
+
+// headLocker is the ledger writer's append inside a caller's transaction
+// (ledger.Writer.LockHead).
+type headLocker interface {
+	LockHead(ctx context.Context, tx pgx.Tx) (*ledger.TxHead, error)
+}
+
+// sqlCloseLock serialises closes (of any period, in every process) for the
+// length of one attempt's transaction.
+const sqlCloseLock = `SELECT pg_advisory_xact_lock(hashtext('ecinema.settlement.close'))`
+
+// closeHook, when set (tests), is called at each step of an attempt with
+// the attempt's transaction: "locked" (the close lock), "snapshot" (the
+// close computed), "staged" (the frozen rows written, the head not locked),
+// "appended" (the entry and the period row written, not committed).
+var closeHook func(ctx context.Context, step string, tx pgx.Tx) error
+
+func (s *Service) hook(ctx context.Context, step string, tx pgx.Tx) error {
+	if closeHook == nil {
+		return nil
+	}
+	return closeHook(ctx, step, tx)
+}
+
+// closeOnce is one attempt at a close, in one READ COMMITTED transaction
+// that nothing sees before it commits:
+//
+//  1. the close lock (other closes wait for this one and then see it);
+//  2. the close computed in a REPEATABLE READ snapshot at ledger size N
+//     (the body's LedgerSize), on another connection;
+//  3. the frozen rows written (stage), no ledger lock held;
+//  4. the entries appended since N checked for late data (lateSince) until
+//     few remain unchecked, still without the lock;
+//  5. the ledger head locked; the last few entries checked; the
+//     period_close entry appended with its period row; commit.
+//
+// Only step 5 holds the head lock. The month's own sales_daily rows that
+// stage copies are read after the snapshot, but every entry from N up to
+// the close entry is checked: none is late for the month, so they are the
+// snapshot's rows. A crash or an error anywhere rolls the whole attempt
+// back. Without a headLocker (an Appender that wraps the writer) the frozen
+// rows are written under the lock instead.
+func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
+	hl, ok := s.app.(headLocker)
+	if !ok {
+		return s.closeLocked(ctx, actor, period)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: begin close: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, sqlCloseLock); err != nil {
+		return nil, fmt.Errorf("settlement: close lock: %w", err)
+	}
+	if err := s.hook(ctx, "locked", tx); err != nil {
+		return nil, err
+	}
+	snap, err := s.closeSnapshot(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, "snapshot", tx); err != nil {
+		return nil, err
+	}
+	mark := time.Now()
+	if err := snap.stage(ctx, tx); err != nil {
+		return nil, err
+	}
+	s.metrics.observe("stage", mark)
+	from, err := catchUp(ctx, tx, snap.body.LedgerSize, period)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, "staged", tx); err != nil {
+		return nil, err
+	}
+	head, err := hl.LockHead(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("settlement: %w", err)
+	}
+	locked := time.Now()
+	e, err := head.Append(ctx, ledger.Record{
+		Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
+		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+			// Under the head lock only the entries since the last
+			// catch-up are looked at (a few).
+			late, err := lateSince(ctx, tx, from, e.Seq, period)
+			if err != nil {
+				return err
+			}
+			if late {
+				return ErrSnapshotChanged
+			}
+			return snap.finish(ctx, tx, e)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, "appended", tx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("settlement: commit close: %w", err)
+	}
+	s.metrics.observe("locked", locked)
+	return &CloseResult{Entry: e, Body: snap.body}, nil
+}
+
+// closeLocked is an attempt through the plain Appender: the close is
+// computed outside the lock, but its frozen rows are written in the
+// entry's Project, under the head lock.
+func (s *Service) closeLocked(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
+	snap, err := s.closeSnapshot(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	from, err := catchUp(ctx, s.pool, snap.body.LedgerSize, period)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.app.Append(ctx, ledger.Record{
+		Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
+		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+			defer s.metrics.observe("locked", time.Now())
+			late, err := lateSince(ctx, tx, from, e.Seq, period)
+			if err != nil {
+				return err
+			}
+			if late {
+				return ErrSnapshotChanged
+			}
+			return snap.write(ctx, tx, e)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CloseResult{Entry: e, Body: snap.body}, nil
 }
 
 // lateKinds are the entry kinds that can change a close: registry and
@@ -171,35 +296,29 @@ func ledgerSize(ctx context.Context, q querier) (int64, error) {
 	return h.Size, nil
 }
 
-// closeCaughtUp computes the close in a snapshot at ledger size N, then,
-// still outside the ledger lock, checks the entries appended meanwhile
-// (lateSince) until few remain unchecked: it returns the close and the
-// seq from which the append must still check. ErrSnapshotChanged means
-// late data arrived: compute again.
-func (s *Service) closeCaughtUp(ctx context.Context, period time.Time) (*closeSnapshot, int64, error) {
-	snap, err := s.closeSnapshot(ctx, period)
-	if err != nil {
-		return nil, 0, err
-	}
-	from := snap.body.LedgerSize
+// catchUp checks the entries appended since from (lateSince), through q
+// and without the ledger lock, until few remain unchecked, and returns the
+// seq from which the append must still check under the lock.
+// ErrSnapshotChanged means late data arrived: compute again.
+func catchUp(ctx context.Context, q querier, from int64, period time.Time) (int64, error) {
 	for range 10 {
-		size, err := ledgerSize(ctx, s.pool)
+		size, err := ledgerSize(ctx, q)
 		if err != nil {
-			return nil, 0, err
+			return 0, err
 		}
-		if size-from <= 256 {
+		if size-from <= 64 {
 			break
 		}
-		late, err := lateSince(ctx, s.pool, from, size, period)
+		late, err := lateSince(ctx, q, from, size, period)
 		if err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 		if late {
-			return nil, 0, ErrSnapshotChanged
+			return 0, ErrSnapshotChanged
 		}
 		from = size
 	}
-	return snap, from, nil
+	return from, nil
 }
 
 // closeSnapshot computes the close outside the ledger transaction, in one
@@ -297,10 +416,27 @@ func takeCloseSnapshot(ctx context.Context, q querier, period time.Time, ledgerS
 
 // write stores the frozen period in the period_close entry's transaction.
 func (snap *closeSnapshot) write(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-	p := snap.period
-	if _, err := tx.Exec(ctx, sqlInsertPeriod, p, e.Seq, snap.body.LedgerSize, e.At, len(snap.res.lines), snap.bytes); err != nil {
+	if err := snap.stage(ctx, tx); err != nil {
+		return err
+	}
+	return snap.finish(ctx, tx, e)
+}
+
+// finish writes the period row, the one row that needs the period_close
+// entry (its seq and time): with it the frozen rows written by stage in
+// the same transaction make the closed period.
+func (snap *closeSnapshot) finish(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	if _, err := tx.Exec(ctx, sqlInsertPeriod, snap.period, e.Seq, snap.body.LedgerSize, e.At, len(snap.res.lines), snap.bytes); err != nil {
 		return fmt.Errorf("settlement: insert period: %w", err)
 	}
+	return nil
+}
+
+// stage writes the frozen rows that do not depend on the period_close
+// entry: lines, royalty lines, settled rows and party totals. They belong
+// to the close's transaction, which writes the period row (finish) last.
+func (snap *closeSnapshot) stage(ctx context.Context, tx pgx.Tx) error {
+	p := snap.period
 	lineRows := make([][]any, 0, len(snap.res.lines))
 	var royRows [][]any
 	for _, l := range snap.res.lines {
@@ -344,8 +480,12 @@ func (snap *closeSnapshot) write(ctx context.Context, tx pgx.Tx, e ledger.Entry)
 		[]string{"cinema_id", "film_id", "box_office_day", "sale_date", "period", "gross", "admissions"}, pgx.CopyFromRows(settled)); err != nil {
 		return fmt.Errorf("settlement: insert settled: %w", err)
 	}
+	b := &pgx.Batch{}
 	for _, pt := range snap.body.Parties {
-		if _, err := tx.Exec(ctx, sqlInsertPartyTotals, p, pt.PartyID, pt.name, pt.totalsJSON, pt.totalsJSON, pt.TotalsHash); err != nil {
+		b.Queue(sqlInsertPartyTotals, p, pt.PartyID, pt.name, pt.totalsJSON, pt.totalsJSON, pt.TotalsHash)
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("settlement: insert party totals: %w", err)
 		}
 	}
