@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,7 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string) error {
 // address once the server accepts connections.
 func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)) error {
 	log := newLogger(env, cfg.LogLevel)
+	setServerGC()
 	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
@@ -139,6 +141,22 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serverGCPercent is the server's GOGC unless the environment sets GOGC:
+// the live heap under the POS load is small (tens of MB: requests,
+// the writer's group), so collecting at 4× it instead of 2× halves the
+// collector's CPU on the write path (about a sixth of the server's CPU
+// under the real-time load at the default 100) for a few tens of MB.
+const serverGCPercent = 400
+
+// setServerGC sets serverGCPercent when the process's environment has no
+// GOGC (the runtime reads GOGC itself; it and GOMEMLIMIT keep their
+// meaning for whoever sets them).
+func setServerGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(serverGCPercent)
+	}
 }
 
 // servePprof serves the net/http/pprof handlers on addr, on their own
