@@ -49,7 +49,7 @@ func (w *Writer) LockHead(ctx context.Context, tx pgx.Tx) (*TxHead, error) {
 		return nil, fmt.Errorf("ledger: load head: %w", err)
 	}
 	if r := t.root(); !bytes.Equal(r[:], h.root) || !bytes.Equal(t.last[:], h.last) {
-		return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", ErrCorrupt, w.cfg.LogID, h.size)
+		return nil, fmt.Errorf("%w: head of log %q at size %d does not match its stored tree hashes", errCorrupt, w.cfg.LogID, h.size)
 	}
 	h.t = t
 	return h, nil
@@ -76,7 +76,7 @@ func (h *TxHead) Append(ctx context.Context, r Record) (Entry, error) {
 	}
 	t := h.t.clone()
 	e := Entry{Seq: t.size, Prev: t.last, At: h.w.cfg.Now().UTC().Truncate(time.Microsecond), Kind: r.Kind, Actor: r.Actor}
-	e.Bytes = EncodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, body)
+	e.Bytes = encodeEntry(e.Seq, e.Prev, e.At, e.Kind, e.Actor, body)
 	e.LeafHash = LeafHash(e.Bytes)
 	p := pending{e: e, stored: t.append(e.LeafHash), scope: scope{cinema: r.CinemaID, film: r.FilmID, flags: r.Flags}}
 	if r.Project != nil {
@@ -90,7 +90,7 @@ func (h *TxHead) Append(ctx context.Context, r Record) (Entry, error) {
 	if _, err := h.tx.Exec(ctx, sqlInsertBatch, args...); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "22012" {
-			return Entry{}, fmt.Errorf("%w: head of log %q moved during append", ErrCorrupt, h.w.cfg.LogID)
+			return Entry{}, fmt.Errorf("%w: head of log %q moved during append", errCorrupt, h.w.cfg.LogID)
 		}
 		return Entry{}, fmt.Errorf("ledger: insert entry %d: %w", e.Seq, err)
 	}
