@@ -146,9 +146,7 @@ const MaxLimit = 1000
 
 // Title is a film's title in the three languages.
 type Title struct {
-	KK string `json:"kk"`
-	RU string `json:"ru"`
-	EN string `json:"en"`
+	KK, RU, EN string
 }
 
 // RankItem is one ranked film.
