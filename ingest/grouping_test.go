@@ -197,34 +197,11 @@ func groupScript(now time.Time) []groupOp {
 	}
 	c1 := ingest.Caller{KeyID: "pos1", CinemaID: "c1"}
 	c2 := ingest.Caller{KeyID: "pos2", CinemaID: "c2"}
-	answer := func(v any, err error) string {
-		if err != nil {
-			var e *validate.Errors
-			if errors.As(err, &e) && e.Class != nil {
-				return "error " + e.Class.Error() + ": " + e.Message
-			}
-			return "error " + err.Error()
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
+	answer := opAnswer
 	screening := func(c ingest.Caller, id, hall string, start time.Time) groupOp {
-		return func(ctx context.Context, svc *ingest.Service) string {
-			return answer(svc.PutScreening(ctx, c, &ingest.Screening{ID: id, HallID: hall, FilmID: "f1", StartsAt: start, Format: "2D", Language: "kk"}))
-		}
+		return screeningOp(c, id, hall, "f1", start)
 	}
-	price := decimal.RequireFromString("2500.00")
-	sale := func(c ingest.Caller, key, scr string, soldAt time.Time, tickets ...string) groupOp {
-		s := &ingest.Sale{ScreeningID: scr}
-		for _, t := range tickets {
-			id, seat, _ := strings.Cut(t, "@")
-			s.Tickets = append(s.Tickets, ingest.Ticket{ID: id, SoldAt: soldAt, Price: price, Category: "adult", Seat: seat, Channel: "web"})
-		}
-		b, _ := json.Marshal(s)
-		return func(ctx context.Context, svc *ingest.Service) string {
-			return answer(svc.Sell(ctx, c, ingest.Idem{Key: key, Hash: ingest.RequestHash("sale", b)}, s))
-		}
-	}
+	sale := saleOp
 	refund := func(c ingest.Caller, key, scr string, refundedAt time.Time, ids ...string) groupOp {
 		r := &ingest.Refund{ScreeningID: scr}
 		for _, id := range ids {
@@ -261,6 +238,160 @@ func groupScript(now time.Time) []groupOp {
 		refund(c1, "r3", "s2", sold.Add(time.Minute), "u1", "t1"),                  // t1 is of s1
 		screening(c1, "s1", "h2", at(1, 9)),                                        // s1 has sales
 		sale(c1, "k11", "s2", sold, "u9@5"),                                        // 5 of 5
+	}
+}
+
+// opAnswer is a request's answer as a string: the result JSON, or the
+// error class and message.
+func opAnswer(v any, err error) string {
+	if err != nil {
+		var e *validate.Errors
+		if errors.As(err, &e) && e.Class != nil {
+			return "error " + e.Class.Error() + ": " + e.Message
+		}
+		return "error " + err.Error()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func screeningOp(c ingest.Caller, id, hall, film string, start time.Time) groupOp {
+	return func(ctx context.Context, svc *ingest.Service) string {
+		return opAnswer(svc.PutScreening(ctx, c, &ingest.Screening{ID: id, HallID: hall, FilmID: film, StartsAt: start, Format: "2D", Language: "kk"}))
+	}
+}
+
+// saleOp sells tickets given as "id@seat" at 2,500.00 each.
+func saleOp(c ingest.Caller, key, scr string, soldAt time.Time, tickets ...string) groupOp {
+	s := &ingest.Sale{ScreeningID: scr}
+	for _, t := range tickets {
+		id, seat, _ := strings.Cut(t, "@")
+		s.Tickets = append(s.Tickets, ingest.Ticket{ID: id, SoldAt: soldAt, Price: decimal.RequireFromString("2500.00"), Category: "adult", Seat: seat, Channel: "web"})
+	}
+	b, _ := json.Marshal(s)
+	return func(ctx context.Context, svc *ingest.Service) string {
+		return opAnswer(svc.Sell(ctx, c, ingest.Idem{Key: key, Hash: ingest.RequestHash("sale", b)}, s))
+	}
+}
+
+// TestScreeningsGroupPathEqualsSinglePath runs a run of screenings decided
+// against stored screenings and against each other — overlaps with stored
+// and with earlier accepted ones, a stored screening moved away (it no
+// longer overlaps) or into another hall (it now does), a replacement that
+// excludes its own old version, a screening with sales, unknown hall and
+// film — once each request alone and once as one group after the same
+// committed first phase. Every answer (the overlapping screening named
+// included), the ledger, the projections and the box-office rollups the
+// screenings triggers keep must be identical, and verify --deep must pass.
+func TestScreeningsGroupPathEqualsSinglePath(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { return now }
+	day := now.In(kztime.Location)
+	at := func(days, hh, mm int) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day()+days, hh, mm, 0, 0, kztime.Location).UTC()
+	}
+	c1 := ingest.Caller{KeyID: "pos1", CinemaID: "c1"}
+	c2 := ingest.Caller{KeyID: "pos2", CinemaID: "c2"}
+	scr := func(c ingest.Caller, id, hall string, start time.Time) groupOp {
+		return screeningOp(c, id, hall, "f1", start)
+	}
+	// f1 runs 120 minutes.
+	first := []groupOp{
+		scr(c1, "A", "h2", at(1, 10, 0)), // 10:00–12:00
+		scr(c1, "B", "h2", at(1, 14, 0)), // 14:00–16:00
+		scr(c1, "C", "h1", at(1, 12, 0)), // 12:00–14:00
+		saleOp(c1, "k1", "B", now.Add(-time.Hour), "b1@A1"),
+	}
+	second := []struct {
+		op   groupOp
+		want string // a part of the answer
+	}{
+		{scr(c1, "D", "h2", at(1, 12, 0)), `"version":1`},                                            // between A and B
+		{scr(c1, "E", "h2", at(1, 11, 0)), `error overlapping screening in the hall: screening "A"`}, // A (stored) and D (run): A starts first
+		{scr(c1, "A", "h1", at(1, 16, 0)), `"version":2`},                                            // A moves to hall h1
+		{scr(c1, "E", "h2", at(1, 11, 0)), `error overlapping screening in the hall: screening "D"`}, // A is gone from h2
+		{scr(c1, "F", "h2", at(1, 9, 30)), `"version":1`},                                            // 9:30–11:30, where A was
+		{scr(c1, "B", "h2", at(1, 18, 0)), `error screening has sales`},
+		{scr(c1, "G", "h1", at(1, 15, 0)), `error overlapping screening in the hall: screening "A"`},  // A's new version
+		{scr(c1, "D", "h2", at(1, 12, 30)), `error overlapping screening in the hall: screening "B"`}, // not its own old version
+		{scr(c1, "D", "h2", at(1, 11, 30)), `"version":2`},                                            // F ends 11:30
+		{scr(c1, "H", "h9", at(1, 20, 0)), `error unknown hall`},
+		{screeningOp(c1, "I", "h1", "f9", at(1, 20, 0)), `error unknown film`},
+		{scr(c2, "A", "h1", at(1, 10, 0)), `"version":1`}, // another cinema's A
+		{scr(c1, "C", "h2", at(1, 16, 0)), `"version":2`}, // C moves to h2, after B
+		{scr(c1, "J", "h1", at(1, 12, 0)), `"version":1`}, // where C was
+		{saleOp(c1, "k2", "F", now.Add(-time.Hour), "f1@A1"), `"accepted":1`},
+		{scr(c1, "F", "h2", at(1, 9, 0)), `error screening has sales`},
+	}
+	single := newClockedWorld(t, clock, 1)
+	group := newClockedWorld(t, clock, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go single.w.Run(ctx)
+	gctx, gcancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); group.w.Run(gctx) }()
+	for i, op := range first {
+		if a, b := op(ctx, single.svc), op(ctx, group.svc); a != b || strings.HasPrefix(a, "error") {
+			t.Fatalf("first phase, request %d: alone %s, other world %s", i, a, b)
+		}
+	}
+	gcancel()
+	<-stopped
+	// A fresh writer finds the second phase queued: one group.
+	group.w = ledger.NewWriter(group.pool, ledger.WriterConfig{Now: clock, MaxBatch: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	group.svc = ingest.NewService(group.pool, group.w, ingest.Config{Now: clock})
+	groupAns := make([]string, len(second))
+	var wg sync.WaitGroup
+	for i, x := range second {
+		wg.Add(1)
+		go func() { defer wg.Done(); groupAns[i] = x.op(ctx, group.svc) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for group.w.Pending() < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("request %d did not reach the writer's queue", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	go group.w.Run(ctx)
+	wg.Wait()
+	for i, x := range second {
+		a := x.op(ctx, single.svc)
+		if !strings.Contains(a, x.want) {
+			t.Errorf("request %d alone: %s, want it to contain %s", i, a, x.want)
+		}
+		if a != groupAns[i] {
+			t.Errorf("request %d: alone %s, in a group %s", i, a, groupAns[i])
+		}
+	}
+	for _, q := range []string{
+		`SELECT seq, encode(bytes, 'escape'), encode(leaf_hash, 'hex'), encode(tree_hashes, 'hex'), cinema_id, film_id, flags FROM ledger_entries`,
+		`SELECT size, encode(root_hash, 'hex') FROM ledger_heads`,
+		`SELECT * FROM screenings`, `SELECT * FROM screenings_daily`, `SELECT * FROM tickets`, `SELECT * FROM sales_daily`,
+		`SELECT * FROM screens_daily`, `SELECT * FROM screens_monthly`, `SELECT * FROM screenings_region_daily`,
+		`SELECT * FROM screenings_region_monthly`, `SELECT * FROM boxoffice_hall_numbers`,
+	} {
+		a, b := dumpRows(t, single.pool, q), dumpRows(t, group.pool, q)
+		if a != b {
+			t.Errorf("%s\nalone:\n%s\nin a group:\n%s", q, a, b)
+		}
+		if a == "" {
+			t.Errorf("%s: no rows", q)
+		}
+	}
+	_, vkey, err := ledger.GenerateKey("ecinema-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ledger.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*clockedWorld{single, group} {
+		if _, err := ledger.VerifyDB(ctx, w.pool, ledger.VerifyOptions{Verifier: v, Deep: []ledger.DeepCheck{ingest.NewDeepCheck()}}); err != nil {
+			t.Fatalf("verify --deep: %v", err)
+		}
 	}
 }
 

@@ -13,21 +13,30 @@ import (
 )
 
 const (
-	sqlFilmForScreening = `SELECT runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to
-FROM films WHERE id = $1`
+	// The reads of a run of screenings, one round trip: the films, the
+	// halls and the stored versions named (a primary-key probe each), and
+	// for each request the screenings of its hall whose [starts_at,
+	// ends_at) meets [starts, starts + the film's runtime) (the hall's
+	// index, bounded below by starts - maxRuntime: no screening lasts
+	// longer). The run's own earlier records are applied in Go.
+	sqlFilmsForScreenings = `SELECT id, runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to
+FROM films WHERE id = ANY($1::text[])`
 
-	sqlHallSeats = `SELECT seats FROM halls WHERE cinema_id = $1 AND id = $2`
+	sqlHallsSeats = `SELECT u.cinema_id, u.id, h.seats
+FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+CROSS JOIN LATERAL (SELECT seats FROM halls h WHERE h.cinema_id = u.cinema_id AND h.id = u.id) h`
 
-	sqlScreeningPrev = `SELECT version, tickets_sold FROM screenings WHERE cinema_id = $1 AND id = $2`
+	sqlScreeningsPrev = `SELECT u.cinema_id, u.id, s.version, s.tickets_sold
+FROM unnest($1::text[], $2::text[]) AS u(cinema_id, id)
+CROSS JOIN LATERAL (SELECT version, tickets_sold FROM screenings s WHERE s.cinema_id = u.cinema_id AND s.id = u.id) s`
 
-	// sqlScreeningOverlapFilm finds a screening of the same hall whose
-	// [starts_at, ends_at) meets [$4, $4 + the runtime of film $5), in the
-	// same round trip as the film itself. $6 bounds the index range scan:
-	// no screening lasts longer than maxRuntime.
-	sqlScreeningOverlapFilm = `SELECT s.id, s.starts_at, s.ends_at FROM screenings s, films f
-WHERE f.id = $5 AND s.cinema_id = $1 AND s.hall_id = $2 AND s.id <> $3 AND s.starts_at > $6
-  AND s.starts_at < $4::timestamptz + f.runtime_min * interval '1 minute' AND s.ends_at > $4
-ORDER BY s.starts_at LIMIT 1`
+	sqlScreeningsOverlapping = `SELECT u.i, s.id, s.starts_at, s.ends_at
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[]) WITH ORDINALITY
+  AS u(cinema_id, hall_id, id, starts, film_id, after, i)
+JOIN films f ON f.id = u.film_id
+CROSS JOIN LATERAL (SELECT s.id, s.starts_at, s.ends_at FROM screenings s
+  WHERE s.cinema_id = u.cinema_id AND s.hall_id = u.hall_id AND s.id <> u.id AND s.starts_at > u.after
+    AND s.starts_at < u.starts + f.runtime_min * interval '1 minute' AND s.ends_at > u.starts) s`
 
 	// sqlScreeningsDailyLeaveMany takes the stored versions that a run of
 	// screening entries replaces off screenings_daily (counted per row, as
@@ -139,47 +148,140 @@ type prevScreening struct {
 	sold    int
 }
 
-// Prepare decides one screening at a time (returning a prefix of one), so
-// that the next one's overlap check sees it: screenings are few.
+// screeningSlot is a screening of a hall as the overlap rule sees it.
+type screeningSlot struct {
+	id           string
+	starts, ends time.Time
+}
+
+// overlaps tells whether slot x meets [starts, ends) as
+// sqlScreeningsOverlapping asks it (x is not the request's own screening).
+func (x screeningSlot) overlaps(starts, ends time.Time) bool {
+	return x.starts.After(starts.Add(-maxRuntime)) && x.starts.Before(ends) && x.ends.After(starts)
+}
+
+// runScreening is the latest version of a screening accepted earlier in
+// the run being decided.
+type runScreening struct {
+	hall    string
+	slot    screeningSlot
+	version int
+}
+
+// screeningsState is what a run of screenings is decided against: the
+// stored state read under the head lock and the run's accepted records.
+type screeningsState struct {
+	films    map[string]*filmRow
+	seats    map[cinemaKey]int
+	prev     map[cinemaKey]*prevScreening
+	stored   [][]screeningSlot           // per request: stored screenings of its hall meeting it
+	run      map[cinemaKey]*runScreening // cinema, screening id
+	runHalls map[cinemaKey][]string      // cinema, hall: screening ids the run placed there
+}
+
+// Prepare decides the whole run in one round trip of reads: each request
+// sees the stored state plus the screenings accepted before it in the run
+// (their new hall and times replace the stored ones), so the hall-overlap
+// rule, versions and every answer are those of the records decided one at
+// a time.
 func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, reqs []any) ([]ledger.Prepared, error) {
-	r := reqs[0].(*screeningReq)
-	c, in := r.c, r.in
-	var (
-		f                        *filmRow
-		seats                    int
-		prev                     *prevScreening
-		overlapID                string
-		overlapStart, overlapEnd time.Time
-	)
-	b.Queue(sqlFilmForScreening, in.FilmID).QueryRow(func(row pgx.Row) error {
-		var fr filmRow
-		err := row.Scan(&fr.runtime, &fr.ageRating, &fr.certNumber, &fr.certFrom, &fr.certTo)
-		if err == nil {
-			f = &fr
+	st := &screeningsState{films: map[string]*filmRow{}, seats: map[cinemaKey]int{}, prev: map[cinemaKey]*prevScreening{},
+		stored: make([][]screeningSlot, len(reqs)), run: map[cinemaKey]*runScreening{}, runHalls: map[cinemaKey][]string{}}
+	var films []string
+	var hallKeys, idKeys []cinemaKey
+	seenFilm, seenHall, seenID := map[string]bool{}, map[cinemaKey]bool{}, map[cinemaKey]bool{}
+	var o struct {
+		cinema, hall, id, film []string
+		starts, after          []time.Time
+	}
+	for _, q := range reqs {
+		r := q.(*screeningReq)
+		c, in := r.c, r.in
+		if !seenFilm[in.FilmID] {
+			seenFilm[in.FilmID] = true
+			films = append(films, in.FilmID)
 		}
-		return ignoreNoRows(err)
-	})
-	b.Queue(sqlHallSeats, c.CinemaID, in.HallID).QueryRow(func(row pgx.Row) error {
-		return ignoreNoRows(row.Scan(&seats))
-	})
-	b.Queue(sqlScreeningPrev, c.CinemaID, in.ID).QueryRow(func(row pgx.Row) error {
-		var ps prevScreening
-		err := row.Scan(&ps.version, &ps.sold)
-		if err == nil {
-			prev = &ps
+		if k := (cinemaKey{c.CinemaID, in.HallID}); !seenHall[k] {
+			seenHall[k] = true
+			hallKeys = append(hallKeys, k)
 		}
-		return ignoreNoRows(err)
+		if k := (cinemaKey{c.CinemaID, in.ID}); !seenID[k] {
+			seenID[k] = true
+			idKeys = append(idKeys, k)
+		}
+		o.cinema = append(o.cinema, c.CinemaID)
+		o.hall = append(o.hall, in.HallID)
+		o.id = append(o.id, in.ID)
+		o.film = append(o.film, in.FilmID)
+		o.starts = append(o.starts, in.StartsAt)
+		o.after = append(o.after, in.StartsAt.Add(-maxRuntime))
+	}
+	b.Queue(sqlFilmsForScreenings, films).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			var fr filmRow
+			if err := rows.Scan(&id, &fr.runtime, &fr.ageRating, &fr.certNumber, &fr.certFrom, &fr.certTo); err != nil {
+				return err
+			}
+			st.films[id] = &fr
+		}
+		return rows.Err()
 	})
-	b.Queue(sqlScreeningOverlapFilm, c.CinemaID, in.HallID, in.ID, in.StartsAt, in.FilmID, in.StartsAt.Add(-maxRuntime)).QueryRow(func(row pgx.Row) error {
-		return ignoreNoRows(row.Scan(&overlapID, &overlapStart, &overlapEnd))
+	hc, hh := splitKeys(hallKeys)
+	b.Queue(sqlHallsSeats, hc, hh).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k cinemaKey
+			var seats int
+			if err := rows.Scan(&k[0], &k[1], &seats); err != nil {
+				return err
+			}
+			st.seats[k] = seats
+		}
+		return rows.Err()
+	})
+	pc, pi := splitKeys(idKeys)
+	b.Queue(sqlScreeningsPrev, pc, pi).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k cinemaKey
+			var ps prevScreening
+			if err := rows.Scan(&k[0], &k[1], &ps.version, &ps.sold); err != nil {
+				return err
+			}
+			st.prev[k] = &ps
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlScreeningsOverlapping, o.cinema, o.hall, o.id, o.starts, o.film, o.after).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var i int64
+			var x screeningSlot
+			if err := rows.Scan(&i, &x.id, &x.starts, &x.ends); err != nil {
+				return err
+			}
+			st.stored[i-1] = append(st.stored[i-1], x)
+		}
+		return rows.Err()
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("ingest: read screening state: %w", err)
 	}
-	reject := func(err error) ([]ledger.Prepared, error) { return []ledger.Prepared{{Err: err}}, nil }
+	out := make([]ledger.Prepared, len(reqs))
+	for i, q := range reqs {
+		out[i] = st.decide(i, q.(*screeningReq))
+	}
+	return out, nil
+}
+
+// decide applies the rules to request i of the run and, when it is
+// accepted, records its effect for the requests after it.
+func (st *screeningsState) decide(i int, r *screeningReq) ledger.Prepared {
+	c, in := r.c, r.in
+	reject := func(err error) ledger.Prepared { return ledger.Prepared{Err: err} }
+	f := st.films[in.FilmID]
 	if f == nil {
 		return reject(newErr(ErrUnknownFilm, "film %q is not registered", in.FilmID))
 	}
+	seats := st.seats[cinemaKey{c.CinemaID, in.HallID}]
 	if seats == 0 {
 		return reject(newErr(ErrUnknownHall, "hall %q is not a hall of cinema %q", in.HallID, c.CinemaID))
 	}
@@ -193,27 +295,63 @@ func (sb *screeningsBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batc
 		return reject(newErr(ErrAgeRestrictedTime, "film %q is rated 21+ and may start only between 22:00 and 06:00 local time, not at %s",
 			in.FilmID, in.StartsAt.In(kztime.Location).Format("15:04")))
 	}
+	key := cinemaKey{c.CinemaID, in.ID}
+	prev := st.prev[key] // a screening with sales is never replaced, so the run's versions have none
 	if prev != nil && prev.sold > 0 {
 		return reject(newErr(ErrScreeningHasSales, "screening %q has %d tickets sold and cannot be replaced; refund them with reason %q to cancel it",
 			in.ID, prev.sold, reasonScreeningCancelled))
 	}
-	if overlapID != "" {
+	if x, ok := st.overlap(i, c.CinemaID, in, ends); ok {
 		return reject(newErr(ErrScreeningOverlap, "screening %q in hall %q runs %s to %s and overlaps %s to %s",
-			overlapID, in.HallID, overlapStart.In(kztime.Location).Format(time.RFC3339), overlapEnd.In(kztime.Location).Format(time.RFC3339),
+			x.id, in.HallID, x.starts.In(kztime.Location).Format(time.RFC3339), x.ends.In(kztime.Location).Format(time.RFC3339),
 			in.StartsAt.In(kztime.Location).Format(time.RFC3339), ends.In(kztime.Location).Format(time.RFC3339)))
 	}
-	version := 1
-	if prev != nil {
-		version = prev.version + 1
+	version, created := 1, true
+	if cur := st.run[key]; cur != nil {
+		version, created = cur.version+1, false
+	} else if prev != nil {
+		version, created = prev.version+1, false
 	}
+	hk := cinemaKey{c.CinemaID, in.HallID}
+	if cur := st.run[key]; cur == nil || cur.hall != in.HallID {
+		st.runHalls[hk] = append(st.runHalls[hk], in.ID)
+	}
+	st.run[key] = &runScreening{hall: in.HallID, slot: screeningSlot{id: in.ID, starts: in.StartsAt, ends: ends}, version: version}
+
 	view := ScreeningView{ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
 		StartsAt: fmtTime(in.StartsAt), EndsAt: fmtTime(ends), BoxOfficeDay: bod.Format(dateLayout),
 		Format: in.Format, Language: in.Language, Seats: seats}
 	body := screeningBody{CinemaID: c.CinemaID, ID: in.ID, Version: version, HallID: in.HallID, FilmID: in.FilmID,
 		StartsAt: view.StartsAt, EndsAt: view.EndsAt, BoxOfficeDay: view.BoxOfficeDay, Format: in.Format,
 		Language: in.Language, RuntimeMin: f.runtime, Seats: seats}
-	return []ledger.Prepared{{Body: body, CinemaID: c.CinemaID, FilmID: in.FilmID,
-		State: &ScreeningResult{Screening: view, Created: prev == nil}}}, nil
+	return ledger.Prepared{Body: body, CinemaID: c.CinemaID, FilmID: in.FilmID,
+		State: &ScreeningResult{Screening: view, Created: created}}
+}
+
+// overlap finds the screening of request i's hall, other than its own,
+// that meets [in.StartsAt, ends) and starts first, as the hall stands
+// after the run's earlier records: the stored ones not replaced in the
+// run, and the run's latest versions.
+func (st *screeningsState) overlap(i int, cinemaID string, in *Screening, ends time.Time) (screeningSlot, bool) {
+	var best screeningSlot
+	found := false
+	take := func(x screeningSlot) {
+		if !found || x.starts.Before(best.starts) {
+			best, found = x, true
+		}
+	}
+	for _, x := range st.stored[i] {
+		if st.run[cinemaKey{cinemaID, x.id}] == nil { // else the run moved it: its new version is below
+			take(x)
+		}
+	}
+	for _, id := range st.runHalls[cinemaKey{cinemaID, in.HallID}] {
+		cur := st.run[cinemaKey{cinemaID, id}]
+		if id != in.ID && cur.hall == in.HallID && cur.slot.overlaps(in.StartsAt, ends) {
+			take(cur.slot)
+		}
+	}
+	return best, found
 }
 
 // Project writes the projections of the accepted screenings from their

@@ -47,7 +47,8 @@ import (
 //
 // With --profile, a 10-second CPU profile of the server is taken in the
 // middle of each load row (ECINEMA_PPROF_ADDR) and the top statements of
-// pg_stat_statements are written beside it.
+// pg_stat_statements are written beside it (for the demo load too:
+// demo.statements.txt).
 func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -78,9 +79,15 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	out := &perfTable{w: env.stdout}
 	out.header()
 	if *demoDays > 0 {
+		if *profDir != "" {
+			p.resetStatements(ctx)
+		}
 		s, err := p.demo(ctx, env, *demoDays)
 		if err != nil {
 			return err
+		}
+		if *profDir != "" {
+			p.writeStatements(ctx, filepath.Join(*profDir, "demo.statements.txt"))
 		}
 		out.row(fmt.Sprintf("demo load, %d days (make run loads 30)", *demoDays), s)
 	}
