@@ -48,8 +48,8 @@ func col(key string, k tabular.Kind) tabular.Column {
 	return tabular.Column{Key: key, Label: colLabels[key], Kind: k}
 }
 
-// RankingsCSVHeader is the header row of the rankings CSV.
-var RankingsCSVHeader = []string{
+// rankingsCSVHeader is the header row of the rankings CSV.
+var rankingsCSVHeader = []string{
 	"period", "from", "to", "rank", "rank_change", "new", "film_id", "title_kk", "title_ru", "title_en", "origin",
 	"gross", "gross_share_pct", "admissions", "screenings", "cinemas", "cumulative_gross", "cumulative_admissions",
 	"screens", "gross_change", "gross_change_pct", "admissions_change", "admissions_change_pct", "admissions_share_pct",
@@ -90,7 +90,7 @@ func RankingsTable(r Rankings, l i18n.Lang) *tabular.Table {
 			{Key: "films", Label: colLabels["films"], Kind: tabular.Int, Value: strconv.Itoa(r.Totals.Films)},
 		},
 	}
-	for _, h := range RankingsCSVHeader {
+	for _, h := range rankingsCSVHeader {
 		t.Columns = append(t.Columns, col(h, rankingKinds[h]))
 	}
 	for _, it := range r.Items {
@@ -117,8 +117,8 @@ func WriteRankingsCSV(w io.Writer, r Rankings) error {
 	return RankingsTable(r, i18n.Default).WriteCSV(w, tabular.CSVOptions{})
 }
 
-// ShareCSVHeader is the header row of the share CSV.
-var ShareCSVHeader = []string{
+// shareCSVHeader is the header row of the share CSV.
+var shareCSVHeader = []string{
 	"group", "from", "to", "origin", "gross", "gross_share_pct", "admissions", "admissions_share_pct",
 	"films", "films_released", "national_in_top10",
 }
@@ -136,7 +136,7 @@ func ShareTable(r ShareReport, l i18n.Lang) *tabular.Table {
 		Facts: [][2]string{{colLabels["from"].In(l), r.Query.From.Format(DateLayout)}, {colLabels["to"].In(l), r.Query.To.Format(DateLayout)},
 			{colLabels["group"].In(l), string(r.Query.GroupBy)}, {colLabels["region"].In(l), r.Query.Region}},
 	}
-	for _, h := range ShareCSVHeader {
+	for _, h := range shareCSVHeader {
 		t.Columns = append(t.Columns, col(h, shareKinds[h]))
 	}
 	for _, g := range r.Groups {

@@ -73,14 +73,14 @@ func (s *Service) FilmDaily(ctx context.Context, q DailyQuery) (Daily, error) {
 	if err != nil {
 		return Daily{}, err
 	}
-	if p.Days() > 400 {
+	if p.days() > 400 {
 		return Daily{}, invalid("to", "too_long", "a daily series spans at most 400 days")
 	}
 	q.From, q.To = p.From, p.To
 	if err := s.checkRegion(ctx, q.Region); err != nil {
 		return Daily{}, err
 	}
-	out := Daily{Query: q, AsOf: AsOf(s.now())}
+	out := Daily{Query: q, AsOf: asOf(s.now())}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return Daily{}, fmt.Errorf("boxoffice: begin: %w", err)

@@ -75,26 +75,26 @@ SELECT film_id, box_office_day AS k, region, screenings FROM public.screenings_r
 SELECT film_id, month AS k, region, screenings FROM public.screenings_region_monthly`
 )
 
-// DeepCheck checks, for `ecinema verify --deep`, that the derived rollup
+// deepCheck checks, for `ecinema verify --deep`, that the derived rollup
 // boxoffice_daily equals sales_daily summed per film, box-office day and
 // region (ingest's deep check rebuilds sales_daily itself from the log).
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the box-office rollup check.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "boxoffice" }
+func (deepCheck) Name() string { return "boxoffice" }
 
 // Begin does nothing: the rollup derives from sales_daily, not from entries.
-func (DeepCheck) Begin(context.Context, pgx.Tx) error { return nil }
+func (deepCheck) Begin(context.Context, pgx.Tx) error { return nil }
 
 // Entry does nothing.
-func (DeepCheck) Entry(context.Context, pgx.Tx, ledger.Entry, ledger.ParsedEntry) error { return nil }
+func (deepCheck) Entry(context.Context, pgx.Tx, ledger.Entry, ledger.ParsedEntry) error { return nil }
 
 // Compare reports the first differing row of boxoffice_daily, then of each
 // rollup of migration 0019.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return compareRollups(ctx, tx, deepChecks)
 }
 

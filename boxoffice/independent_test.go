@@ -81,14 +81,14 @@ func plainAggregate(t *testing.T, pool *pgxpool.Pool, from, to time.Time, region
 
 // plainRanking ranks from the plain aggregate: films with positive net
 // admissions, by the same documented order.
-func plainRanking(m map[string]*plainFilm, by By) []Figures {
-	var out []Figures
+func plainRanking(m map[string]*plainFilm, by By) []figures {
+	var out []figures
 	for id, f := range m {
 		if f.admissions > 0 {
-			out = append(out, Figures{FilmID: id, Gross: f.gross, Admissions: f.admissions, Screenings: f.screenings, Cinemas: f.cinemas})
+			out = append(out, figures{FilmID: id, Gross: f.gross, Admissions: f.admissions, Screenings: f.screenings, Cinemas: f.cinemas})
 		}
 	}
-	Order(out, by)
+	order(out, by)
 	return out
 }
 
@@ -120,7 +120,7 @@ func TestRankingsEqualPlainAggregateOverTickets(t *testing.T) {
 
 	// The derived rollup boxoffice_daily (kept by the trigger of migration
 	// 0005) equals sales_daily summed per film, day and region.
-	diff, err := svc.CheckRollup(ctx)
+	diff, err := svc.checkRollup(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestRankingsEqualPlainAggregateOverTickets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (DeepCheck{}).Compare(ctx, tx); err != nil {
+	if err := (deepCheck{}).Compare(ctx, tx); err != nil {
 		t.Errorf("deep check of the demo's rollups: %v", err)
 	}
 	tx.Rollback(ctx)
@@ -165,7 +165,7 @@ func TestRankingsEqualPlainAggregateOverTickets(t *testing.T) {
 		}
 		cur := plainAggregate(t, pool, p.From, p.To, c.region, c.origin)
 		want := plainRanking(cur, c.by)
-		prevRanks := Ranks(plainRanking(plainAggregate(t, pool, p.Previous().From, p.Previous().To, c.region, c.origin), c.by))
+		prevRanks := ranks(plainRanking(plainAggregate(t, pool, p.previous().From, p.previous().To, c.region, c.origin), c.by))
 		cum := plainAggregate(t, pool, d("2000-01-01"), p.To, c.region, "")
 		if len(r.Items) != len(want) || len(want) == 0 {
 			t.Fatalf("%s: %d items, plain aggregate has %d", name, len(r.Items), len(want))
@@ -184,14 +184,14 @@ func TestRankingsEqualPlainAggregateOverTickets(t *testing.T) {
 		for i, f := range want {
 			gs[i] = f.Gross
 		}
-		shares := SharesPct(gs)
+		shares := sharesPct(gs)
 		sum := decimal.Zero
 		for i, it := range r.Items {
 			w := want[i]
 			cf := cum[w.FilmID]
 			before := cf.admissions - w.Admissions
 			wantNew := before == 0 && cf.gross.Sub(w.Gross).IsZero()
-			wantRC := RankChange(prevRanks, w.FilmID, i+1)
+			wantRC := rankChange(prevRanks, w.FilmID, i+1)
 			if it.FilmID != w.FilmID || !it.Gross.Equal(w.Gross) || it.Admissions != w.Admissions ||
 				it.Screenings != w.Screenings || it.Cinemas != w.Cinemas ||
 				!it.CumulativeGross.Equal(cf.gross) || it.CumulativeAdmissions != cf.admissions ||

@@ -28,7 +28,7 @@ INSERT INTO screenings (cinema_id, id, hall_id, film_id, starts_at, ends_at, box
 	}
 	svc := NewService(pgtest.Pool(t, url))
 	// 2026-01-13 07:00 in Almaty: the 12th is complete.
-	svc.SetClock(func() time.Time { return time.Date(2026, 1, 13, 2, 0, 0, 0, time.UTC) })
+	svc.setClock(func() time.Time { return time.Date(2026, 1, 13, 2, 0, 0, 0, time.UTC) })
 	ctx := t.Context()
 	r, err := svc.Rankings(ctx, RankingsQuery{Period: mustPeriod(t, Week, "2026-01-10")})
 	if err != nil {
@@ -80,7 +80,7 @@ INSERT INTO screenings (cinema_id, id, hall_id, film_id, starts_at, ends_at, box
 	}
 
 	// 05:00 in Almaty on the 13th: the 12th is not complete yet.
-	svc.SetClock(func() time.Time { return time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC) })
+	svc.setClock(func() time.Time { return time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC) })
 	if r, _ := svc.Rankings(ctx, RankingsQuery{Period: mustPeriod(t, Day, "2026-01-12")}); r.AsOf.Format(DateLayout) != "2026-01-11" {
 		t.Errorf("as_of before 06:00 = %s", r.AsOf.Format(DateLayout))
 	}
@@ -88,8 +88,8 @@ INSERT INTO screenings (cinema_id, id, hall_id, film_id, starts_at, ends_at, box
 	// Weekdays: a Saturday names the Monday–Thursday before it.
 	p := mustPeriod(t, Weekdays, "2026-01-10")
 	if p.From.Format(DateLayout) != "2026-01-05" || p.To.Format(DateLayout) != "2026-01-08" ||
-		p.Previous().From.Format(DateLayout) != "2025-12-29" {
-		t.Errorf("weekdays %v prev %v", p, p.Previous())
+		p.previous().From.Format(DateLayout) != "2025-12-29" {
+		t.Errorf("weekdays %v prev %v", p, p.previous())
 	}
 	if p := mustPeriod(t, Weekdays, "2026-01-07"); p.From.Format(DateLayout) != "2026-01-05" {
 		t.Errorf("weekdays of a Wednesday %v", p)

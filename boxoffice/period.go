@@ -41,8 +41,8 @@ type Period struct {
 	To   time.Time
 }
 
-// Days returns the number of box-office days in p.
-func (p Period) Days() int {
+// days returns the number of box-office days in p.
+func (p Period) days() int {
 	return int(p.To.Sub(p.From).Hours()/24) + 1
 }
 
@@ -112,7 +112,7 @@ func NewPeriod(kind Kind, day, from, to time.Time) (Period, error) {
 			return Period{}, invalid("to", "before_from", "to is before from")
 		}
 		p := Period{Kind: Custom, From: from, To: to}
-		if p.Days() > MaxCustomDays {
+		if p.days() > MaxCustomDays {
 			return Period{}, invalid("to", "too_long", fmt.Sprintf("a custom period spans at most %d days", MaxCustomDays))
 		}
 		return p, nil
@@ -120,11 +120,11 @@ func NewPeriod(kind Kind, day, from, to time.Time) (Period, error) {
 	return Period{}, invalid("period", "invalid", "period must be day, weekdays, weekend, week, month, year or custom")
 }
 
-// Previous returns the period of the same kind just before p: the day
+// previous returns the period of the same kind just before p: the day
 // before, the weekend, weekdays or week seven days earlier, the previous calendar
 // month or year, or for a custom period the span of the same length ending
 // the day before p starts.
-func (p Period) Previous() Period {
+func (p Period) previous() Period {
 	switch p.Kind {
 	case Day:
 		d := p.From.AddDate(0, 0, -1)
@@ -137,15 +137,15 @@ func (p Period) Previous() Period {
 	case Year:
 		return Period{Kind: Year, From: p.From.AddDate(-1, 0, 0), To: p.From.AddDate(0, 0, -1)}
 	default:
-		n := p.Days()
+		n := p.days()
 		to := p.From.AddDate(0, 0, -1)
 		return Period{Kind: p.Kind, From: to.AddDate(0, 0, -(n - 1)), To: to}
 	}
 }
 
-// Groups splits from..to into calendar months or years (kind Month or
+// groups splits from..to into calendar months or years (kind Month or
 // Year), the first and last clipped to from and to.
-func Groups(kind Kind, from, to time.Time) ([]Period, error) {
+func groups(kind Kind, from, to time.Time) ([]Period, error) {
 	from, to = truncDate(from), truncDate(to)
 	if kind != Month && kind != Year {
 		return nil, invalid("group_by", "invalid", "group_by must be month or year")

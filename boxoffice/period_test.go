@@ -59,7 +59,7 @@ func TestNewPeriod(t *testing.T) {
 			if got := p.From.Format(DateLayout) + ".." + p.To.Format(DateLayout); got != tt.wantFrom+".."+tt.wantTo {
 				t.Errorf("period = %s, want %s..%s", got, tt.wantFrom, tt.wantTo)
 			}
-			pp := p.Previous()
+			pp := p.previous()
 			if got := pp.From.Format(DateLayout) + ".." + pp.To.Format(DateLayout); got != tt.prevFrom+".."+tt.prevTo {
 				t.Errorf("previous = %s, want %s..%s", got, tt.prevFrom, tt.prevTo)
 			}
@@ -97,7 +97,7 @@ func TestNewPeriodErrors(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
-	g, err := Groups(Month, d("2025-11-15"), d("2026-02-03"))
+	g, err := groups(Month, d("2025-11-15"), d("2026-02-03"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +110,11 @@ func TestGroups(t *testing.T) {
 			t.Errorf("group %d = %s, want %s", i, got, want[i])
 		}
 	}
-	g, err = Groups(Year, d("2025-06-01"), d("2026-02-03"))
+	g, err = groups(Year, d("2025-06-01"), d("2026-02-03"))
 	if err != nil || len(g) != 2 || g[0].To != d("2025-12-31") || g[1].From != d("2026-01-01") {
 		t.Fatalf("year groups = %v, %v", g, err)
 	}
-	if _, err := Groups(Week, d("2025-06-01"), d("2026-02-03")); !errors.Is(err, validate.ErrInvalid) {
+	if _, err := groups(Week, d("2025-06-01"), d("2026-02-03")); !errors.Is(err, validate.ErrInvalid) {
 		t.Errorf("week grouping: err = %v", err)
 	}
 }

@@ -16,8 +16,8 @@ const (
 	ByAdmissions By = "admissions"
 )
 
-// Figures are one film's box-office figures in one period.
-type Figures struct {
+// figures are one film's box-office figures in one period.
+type figures struct {
 	FilmID     string
 	Gross      decimal.Decimal
 	Admissions int64
@@ -25,11 +25,11 @@ type Figures struct {
 	Cinemas    int64
 }
 
-// Order sorts figures in ranking order, in place: by the chosen figure
+// order sorts figures in ranking order, in place: by the chosen figure
 // descending, then by the other figure descending, then by film id
 // ascending, so that every film gets a distinct rank and the order is
 // deterministic.
-func Order(figs []Figures, by By) {
+func order(figs []figures, by By) {
 	sort.SliceStable(figs, func(i, j int) bool {
 		a, b := figs[i], figs[j]
 		gc := a.Gross.Cmp(b.Gross)
@@ -59,9 +59,9 @@ func cmp64(a, b int64) int {
 	return 0
 }
 
-// Ranks returns film id → rank (1-based) for figures already in ranking
+// ranks returns film id → rank (1-based) for figures already in ranking
 // order.
-func Ranks(ordered []Figures) map[string]int {
+func ranks(ordered []figures) map[string]int {
 	m := make(map[string]int, len(ordered))
 	for i, f := range ordered {
 		m[f.FilmID] = i + 1
@@ -69,9 +69,9 @@ func Ranks(ordered []Figures) map[string]int {
 	return m
 }
 
-// RankChange is the number of places a film moved up since the previous
+// rankChange is the number of places a film moved up since the previous
 // period (negative when it fell), or nil when it was not ranked then.
-func RankChange(prev map[string]int, filmID string, rank int) *int {
+func rankChange(prev map[string]int, filmID string, rank int) *int {
 	p, ok := prev[filmID]
 	if !ok {
 		return nil
@@ -82,14 +82,14 @@ func RankChange(prev map[string]int, filmID string, rank int) *int {
 
 var hundredPct = big.NewInt(10000) // 100.00 % in hundredths of a percent
 
-// SharesPct returns each value's share of the sum of values in percent with
+// sharesPct returns each value's share of the sum of values in percent with
 // two decimals, by the largest-remainder method: every share is first
 // floored to 0.01 %, then the hundredths still missing to reach exactly
 // 100.00 go one each to the largest remainders (ties to the earlier value).
 // So the shares of all values add up to exactly 100.00 whenever the sum is
 // positive. When the sum is zero (or negative, which net figures never are)
 // every share is 0.00. Values are treated at tiyn precision.
-func SharesPct(values []decimal.Decimal) []decimal.Decimal {
+func sharesPct(values []decimal.Decimal) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(values))
 	units := make([]*big.Int, len(values))
 	total := new(big.Int)
@@ -126,14 +126,4 @@ func SharesPct(values []decimal.Decimal) []decimal.Decimal {
 		out[i] = decimal.NewFromBigInt(f, -2)
 	}
 	return out
-}
-
-// ShareOf returns part's share of total in percent, rounded half-up to two
-// decimals (0.00 when total is not positive). Used for single figures that
-// are not part of a largest-remainder set.
-func ShareOf(part, total decimal.Decimal) decimal.Decimal {
-	if !total.IsPositive() {
-		return decimal.New(0, -2)
-	}
-	return part.Mul(decimal.NewFromInt(100)).DivRound(total, 2)
 }

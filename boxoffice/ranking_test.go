@@ -9,7 +9,7 @@ import (
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func TestOrder(t *testing.T) {
-	figs := []Figures{
+	figs := []figures{
 		{FilmID: "c", Gross: dec("1000.00"), Admissions: 10},
 		{FilmID: "a", Gross: dec("1000.00"), Admissions: 10}, // full tie with c: film id decides
 		{FilmID: "b", Gross: dec("1000.00"), Admissions: 12}, // gross tie: admissions decide
@@ -24,8 +24,8 @@ func TestOrder(t *testing.T) {
 		{ByAdmissions, "ebacd"},
 	}
 	for _, tt := range tests {
-		f := append([]Figures(nil), figs...)
-		Order(f, tt.by)
+		f := append([]figures(nil), figs...)
+		order(f, tt.by)
 		got := ""
 		for _, x := range f {
 			got += x.FilmID
@@ -33,7 +33,7 @@ func TestOrder(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("Order by %s = %s, want %s", tt.by, got, tt.want)
 		}
-		r := Ranks(f)
+		r := ranks(f)
 		if r[tt.want[:1]] != 1 || r[tt.want[4:]] != 5 {
 			t.Errorf("ranks %v", r)
 		}
@@ -42,13 +42,13 @@ func TestOrder(t *testing.T) {
 
 func TestRankChange(t *testing.T) {
 	prev := map[string]int{"a": 3, "b": 1}
-	if got := RankChange(prev, "a", 1); got == nil || *got != 2 {
+	if got := rankChange(prev, "a", 1); got == nil || *got != 2 {
 		t.Errorf("a: %v", got)
 	}
-	if got := RankChange(prev, "b", 4); got == nil || *got != -3 {
+	if got := rankChange(prev, "b", 4); got == nil || *got != -3 {
 		t.Errorf("b: %v", got)
 	}
-	if got := RankChange(prev, "c", 1); got != nil {
+	if got := rankChange(prev, "c", 1); got != nil {
 		t.Errorf("c: %v", *got)
 	}
 }
@@ -73,7 +73,7 @@ func TestSharesPct(t *testing.T) {
 		for i, s := range tt.in {
 			in[i] = dec(s)
 		}
-		got := SharesPct(in)
+		got := sharesPct(in)
 		sum := decimal.Zero
 		for i := range got {
 			if got[i].StringFixed(2) != tt.want[i] {
@@ -89,18 +89,18 @@ func TestSharesPct(t *testing.T) {
 
 func TestBuildShareGroup(t *testing.T) {
 	p := Period{Kind: Month, From: d("2026-01-01"), To: d("2026-01-31")}
-	var films []ShareInput
+	var films []shareInput
 	// 12 films: national n1..n6 earn 100..600, foreign f1..f5 earn 1000..5000,
 	// one coproduction 50; a film with zero net admissions is ignored.
 	for i := 1; i <= 6; i++ {
-		films = append(films, ShareInput{FilmID: "n" + string(rune('0'+i)), Origin: "national", Gross: decimal.NewFromInt(int64(100 * i)), Admissions: int64(i)})
+		films = append(films, shareInput{FilmID: "n" + string(rune('0'+i)), Origin: "national", Gross: decimal.NewFromInt(int64(100 * i)), Admissions: int64(i)})
 	}
 	for i := 1; i <= 5; i++ {
-		films = append(films, ShareInput{FilmID: "f" + string(rune('0'+i)), Origin: "foreign", Gross: decimal.NewFromInt(int64(1000 * i)), Admissions: int64(i)})
+		films = append(films, shareInput{FilmID: "f" + string(rune('0'+i)), Origin: "foreign", Gross: decimal.NewFromInt(int64(1000 * i)), Admissions: int64(i)})
 	}
-	films = append(films, ShareInput{FilmID: "c1", Origin: "coproduction", Gross: dec("50"), Admissions: 1})
-	films = append(films, ShareInput{FilmID: "z", Origin: "national", Gross: dec("0"), Admissions: 0})
-	g := BuildShareGroup(p, films, map[string]int{"national": 2, "foreign": 1})
+	films = append(films, shareInput{FilmID: "c1", Origin: "coproduction", Gross: dec("50"), Admissions: 1})
+	films = append(films, shareInput{FilmID: "z", Origin: "national", Gross: dec("0"), Admissions: 0})
+	g := buildShareGroup(p, films, map[string]int{"national": 2, "foreign": 1})
 	if g.Key != "2026-01" {
 		t.Errorf("key %s", g.Key)
 	}

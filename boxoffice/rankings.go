@@ -129,8 +129,8 @@ func NewService(pool *pgxpool.Pool) *Service {
 	return &Service{pool: pool, now: time.Now}
 }
 
-// SetClock replaces the service's clock (as_of in tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// setClock replaces the service's clock (as_of in tests).
+func (s *Service) setClock(now func() time.Time) { s.now = now }
 
 // RankingsQuery asks for a ranking.
 type RankingsQuery struct {
@@ -210,9 +210,9 @@ type Rankings struct {
 	AsOf time.Time
 }
 
-// AsOf returns the last complete box-office day at now: box-office day D
+// asOf returns the last complete box-office day at now: box-office day D
 // runs from 06:00 on D to 06:00 on D+1, local time.
-func AsOf(now time.Time) time.Time {
+func asOf(now time.Time) time.Time {
 	return truncDate(now.In(kztime.Location).Add(-6*time.Hour)).AddDate(0, 0, -1)
 }
 
@@ -250,7 +250,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	if q.Origin != "" && !validOrigins[q.Origin] {
 		return Rankings{}, invalid("origin", "invalid", "origin must be national, coproduction or foreign")
 	}
-	out := Rankings{Query: q, Previous: q.Period.Previous(), AsOf: AsOf(s.now())}
+	out := Rankings{Query: q, Previous: q.Period.previous(), AsOf: asOf(s.now())}
 
 	// Two round trips: the period's reads in one pipelined batch, inside a
 	// repeatable-read transaction it opens, then the cumulative figures and
@@ -285,7 +285,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 		out.Totals.Gross = out.Totals.Gross.Add(f.Gross)
 		out.Totals.Admissions += f.Admissions
 	}
-	prevFigs := make(map[string]Figures, len(prev))
+	prevFigs := make(map[string]figures, len(prev))
 	for _, f := range prev {
 		prevFigs[f.FilmID] = f
 	}
@@ -295,21 +295,21 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	}
 	out.Totals.Films = len(cur)
 
-	Order(cur, q.By)
-	Order(prev, q.By)
-	prevRanks := Ranks(prev)
+	order(cur, q.By)
+	order(prev, q.By)
+	prevRanks := ranks(prev)
 
 	// Shares over every ranked film, so that they add up to 100.00.
 	grosses := make([]decimal.Decimal, len(cur))
 	for i, f := range cur {
 		grosses[i] = f.Gross
 	}
-	shares := SharesPct(grosses)
+	shares := sharesPct(grosses)
 	adms := make([]decimal.Decimal, len(cur))
 	for i, f := range cur {
 		adms[i] = decimal.NewFromInt(f.Admissions)
 	}
-	admShares := SharesPct(adms)
+	admShares := sharesPct(adms)
 
 	if len(cur) > q.Limit {
 		cur = cur[:q.Limit]
@@ -338,7 +338,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 		pf := prevFigs[f.FilmID]
 		out.Items[i] = RankItem{
 			Rank:                 i + 1,
-			RankChange:           RankChange(prevRanks, f.FilmID, i+1),
+			RankChange:           rankChange(prevRanks, f.FilmID, i+1),
 			New:                  c.admissions-f.Admissions == 0 && c.gross.Sub(f.Gross).IsZero(),
 			FilmID:               f.FilmID,
 			Title:                fi.title,
@@ -363,7 +363,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 }
 
 // ranked keeps the films with positive net admissions.
-func ranked(figs []Figures) []Figures {
+func ranked(figs []figures) []figures {
 	out := figs[:0]
 	for _, f := range figs {
 		if f.Admissions > 0 {
@@ -386,15 +386,15 @@ func queueSales(b *pgx.Batch, p Period, region, origin string) {
 	}
 }
 
-func readSales(br pgx.BatchResults) ([]Figures, error) {
+func readSales(br pgx.BatchResults) ([]figures, error) {
 	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 	}
 	defer rows.Close()
-	var out []Figures
+	var out []figures
 	for rows.Next() {
-		var f Figures
+		var f figures
 		if err := rows.Scan(&f.FilmID, &f.Gross, &f.Admissions); err != nil {
 			return nil, fmt.Errorf("boxoffice: period sales: %w", err)
 		}
@@ -408,22 +408,22 @@ func readSales(br pgx.BatchResults) ([]Figures, error) {
 
 // readPeriod reads what Rankings queued: BEGIN, the region check, the sales
 // of the period and of the previous one, and the screenings.
-func readPeriod(br pgx.BatchResults, region, origin string) (cur, prev []Figures, scr map[string]Figures, total Figures, screens map[string]int64, err error) {
+func readPeriod(br pgx.BatchResults, region, origin string) (cur, prev []figures, scr map[string]figures, total figures, screens map[string]int64, err error) {
 	if _, err = br.Exec(); err != nil {
-		return nil, nil, nil, Figures{}, nil, fmt.Errorf("boxoffice: begin: %w", err)
+		return nil, nil, nil, figures{}, nil, fmt.Errorf("boxoffice: begin: %w", err)
 	}
 	var ok bool
 	if err = br.QueryRow().Scan(&ok); err != nil {
-		return nil, nil, nil, Figures{}, nil, fmt.Errorf("boxoffice: region: %w", err)
+		return nil, nil, nil, figures{}, nil, fmt.Errorf("boxoffice: region: %w", err)
 	}
 	if region != "" && !ok {
-		return nil, nil, nil, Figures{}, nil, invalid("region", "unknown", "unknown region code "+region)
+		return nil, nil, nil, figures{}, nil, invalid("region", "unknown", "unknown region code "+region)
 	}
 	if cur, err = readSales(br); err != nil {
-		return nil, nil, nil, Figures{}, nil, err
+		return nil, nil, nil, figures{}, nil, err
 	}
 	if prev, err = readSales(br); err != nil {
-		return nil, nil, nil, Figures{}, nil, err
+		return nil, nil, nil, figures{}, nil, err
 	}
 	scr, total, screens, err = readScreenings(br, region, origin)
 	return cur, prev, scr, total, screens, err
@@ -453,11 +453,11 @@ func queueScreenings(b *pgx.Batch, p Period, region, origin string) {
 // readScreenings returns per film the screenings, the distinct cinemas
 // with screenings and the distinct halls with a screening (screens), and
 // the screenings and distinct cinemas over all films, in the filter.
-func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figures, Figures, map[string]int64, error) {
+func readScreenings(br pgx.BatchResults, region, origin string) (map[string]figures, figures, map[string]int64, error) {
 	filtered := region != "" || origin != ""
 	rows, err := br.Query()
 	if err != nil {
-		return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+		return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 	}
 	films := map[string]*screensFilm{}
 	for rows.Next() {
@@ -466,7 +466,7 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 		var c, h pgtype.Bits
 		if err := rows.Scan(&film, &n, &c, &h); err != nil {
 			rows.Close()
-			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
 		f := films[film]
 		if f == nil {
@@ -479,7 +479,7 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+		return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 	}
 	var cinemaMask, hallMask bitmap
 	if filtered {
@@ -490,14 +490,14 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 			}
 			rows, err := br.Query()
 			if err != nil {
-				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+				return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 			}
 			for rows.Next() {
 				var film string
 				var n int64
 				if err := rows.Scan(&film, &n); err != nil {
 					rows.Close()
-					return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+					return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 				}
 				f := films[film]
 				if f == nil {
@@ -508,19 +508,19 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+				return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 			}
 		}
 		rows, err := br.Query()
 		if err != nil {
-			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
 		for rows.Next() {
 			var hall bool
 			var no int
 			if err := rows.Scan(&hall, &no); err != nil {
 				rows.Close()
-				return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+				return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 			}
 			if hall {
 				hallMask.set(no)
@@ -530,12 +530,12 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, Figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
+			return nil, figures{}, nil, fmt.Errorf("boxoffice: period screenings: %w", err)
 		}
 	}
-	out := make(map[string]Figures, len(films))
+	out := make(map[string]figures, len(films))
 	screens := make(map[string]int64, len(films))
-	var total Figures
+	var total figures
 	var all bitmap
 	for id, f := range films {
 		if filtered {
@@ -543,7 +543,7 @@ func readScreenings(br pgx.BatchResults, region, origin string) (map[string]Figu
 			f.halls.and(hallMask)
 		}
 		all.or(f.cinemas)
-		out[id] = Figures{FilmID: id, Screenings: f.screenings, Cinemas: int64(f.cinemas.count())}
+		out[id] = figures{FilmID: id, Screenings: f.screenings, Cinemas: int64(f.cinemas.count())}
 		total.Screenings += f.screenings
 		if n := f.halls.count(); n > 0 {
 			screens[id] = int64(n)

@@ -306,13 +306,13 @@ func TestCheckRollup(t *testing.T) {
 	if gross != "20100.00" || adm != 9 {
 		t.Errorf("A 01-08 KZ-75 = %s/%d, want 20100.00/9", gross, adm)
 	}
-	if n, err := svc.CheckRollup(ctx); err != nil || n != 0 {
+	if n, err := svc.checkRollup(ctx); err != nil || n != 0 {
 		t.Fatalf("CheckRollup = %d, %v", n, err)
 	}
 	if _, err := owner.Exec(ctx, `UPDATE boxoffice_daily SET gross = gross + 1 WHERE film_id = 'C'`); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := svc.CheckRollup(ctx); err != nil || n != 1 {
+	if n, err := svc.checkRollup(ctx); err != nil || n != 1 {
 		t.Fatalf("CheckRollup after tampering = %d, %v", n, err)
 	}
 }

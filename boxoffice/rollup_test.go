@@ -66,17 +66,17 @@ func queryFilms(t *testing.T, pool *pgxpool.Pool, q string, args []any, scan fun
 
 // oracleSales returns the films' net figures in from..to, ranked films only,
 // in ranking order.
-func oracleSales(t *testing.T, pool *pgxpool.Pool, from, to time.Time, region, origin string) (ranked []Figures, all map[string]Figures) {
-	all = map[string]Figures{}
+func oracleSales(t *testing.T, pool *pgxpool.Pool, from, to time.Time, region, origin string) (ranked []figures, all map[string]figures) {
+	all = map[string]figures{}
 	var g decimal.Decimal
 	var a int64
 	queryFilms(t, pool, qOracleSales, []any{from, to, region, origin}, func(id string, _ []any) {
-		all[id] = Figures{FilmID: id, Gross: g, Admissions: a}
+		all[id] = figures{FilmID: id, Gross: g, Admissions: a}
 		if a > 0 {
 			ranked = append(ranked, all[id])
 		}
 	}, &g, &a)
-	Order(ranked, ByGross)
+	order(ranked, ByGross)
 	return ranked, all
 }
 
@@ -184,8 +184,8 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 			t.Fatalf("%s: %v", name, err)
 		}
 		ranked, all := oracleSales(t, pool, p.From, p.To, region, origin)
-		prevRanked, prevAll := oracleSales(t, pool, p.Previous().From, p.Previous().To, region, origin)
-		prevRanks := Ranks(prevRanked)
+		prevRanked, prevAll := oracleSales(t, pool, p.previous().From, p.previous().To, region, origin)
+		prevRanks := ranks(prevRanked)
 		var wantTotals Totals
 		wantTotals.Gross = decimal.New(0, -2)
 		for _, f := range all {
@@ -202,11 +202,11 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 		pgtest.Row(t, pool, qOracleCinemas, p.From, p.To, region, origin).Scan(&wantTotals.Cinemas)
 		screens := map[string]int64{}
 		queryFilms(t, pool, qOracleScreens, []any{p.From, p.To, region, origin}, func(id string, _ []any) { screens[id] = n }, &n)
-		cum := map[string]Figures{}
+		cum := map[string]figures{}
 		var g decimal.Decimal
 		var a int64
 		queryFilms(t, pool, qOracleCumulative, []any{p.To, region}, func(id string, _ []any) {
-			cum[id] = Figures{Gross: g, Admissions: a}
+			cum[id] = figures{Gross: g, Admissions: a}
 		}, &g, &a)
 
 		if !got.Totals.Gross.Equal(wantTotals.Gross) || got.Totals.Admissions != wantTotals.Admissions ||
@@ -219,7 +219,7 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 		for i, it := range got.Items {
 			w := ranked[i]
 			cf, pf := cum[w.FilmID], prevAll[w.FilmID]
-			wantRC := RankChange(prevRanks, w.FilmID, i+1)
+			wantRC := rankChange(prevRanks, w.FilmID, i+1)
 			wantNew := cf.Admissions == w.Admissions && cf.Gross.Equal(w.Gross)
 			if it.FilmID != w.FilmID || !it.Gross.Equal(w.Gross) || it.Admissions != w.Admissions ||
 				it.Screenings != scr[w.FilmID][0] || it.Cinemas != scr[w.FilmID][1] || it.Screens != screens[w.FilmID] ||

@@ -73,7 +73,7 @@ type ShareReport struct {
 
 // Share computes per-group national/coproduction/foreign figures.
 func (s *Service) Share(ctx context.Context, q ShareQuery) (ShareReport, error) {
-	groups, err := Groups(q.GroupBy, q.From, q.To)
+	groups, err := groups(q.GroupBy, q.From, q.To)
 	if err != nil {
 		return ShareReport{}, err
 	}
@@ -87,7 +87,7 @@ func (s *Service) Share(ctx context.Context, q ShareQuery) (ShareReport, error) 
 	}
 	defer tx.Rollback(ctx)
 
-	byKey := map[time.Time][]ShareInput{}
+	byKey := map[time.Time][]shareInput{}
 	var rows pgx.Rows
 	if q.Region == "" {
 		rows, err = tx.Query(ctx, qShareFilms, q.From, q.To, string(q.GroupBy))
@@ -99,7 +99,7 @@ func (s *Service) Share(ctx context.Context, q ShareQuery) (ShareReport, error) 
 	}
 	for rows.Next() {
 		var g time.Time
-		var f ShareInput
+		var f shareInput
 		if err := rows.Scan(&g, &f.FilmID, &f.Origin, &f.Gross, &f.Admissions); err != nil {
 			rows.Close()
 			return ShareReport{}, fmt.Errorf("boxoffice: share: %w", err)
@@ -142,24 +142,24 @@ func (s *Service) Share(ctx context.Context, q ShareQuery) (ShareReport, error) 
 		} else {
 			start = date(start.Year(), 1, 1)
 		}
-		out.Groups[i] = BuildShareGroup(g, byKey[start], released[start])
+		out.Groups[i] = buildShareGroup(g, byKey[start], released[start])
 	}
 	return out, nil
 }
 
-// ShareInput is one film's net figures in a group.
-type ShareInput struct {
+// shareInput is one film's net figures in a group.
+type shareInput struct {
 	FilmID     string
 	Origin     string
 	Gross      decimal.Decimal
 	Admissions int64
 }
 
-// BuildShareGroup assembles a group: sums per origin, shares by the
-// largest-remainder rule of SharesPct (gross and admissions shares each add
+// buildShareGroup assembles a group: sums per origin, shares by the
+// largest-remainder rule of sharesPct (gross and admissions shares each add
 // up to exactly 100.00 when the group has any), and the number of national
-// films among the top 10 by gross (ranking order of Order).
-func BuildShareGroup(p Period, films []ShareInput, released map[string]int) ShareGroup {
+// films among the top 10 by gross (ranking order, as order sorts them).
+func buildShareGroup(p Period, films []shareInput, released map[string]int) ShareGroup {
 	g := ShareGroup{Period: p, Gross: decimal.New(0, -2), FilmsReleased: map[string]int{}}
 	if p.Kind == Month {
 		g.Key = p.From.Format("2006-01")
@@ -173,7 +173,7 @@ func BuildShareGroup(p Period, films []ShareInput, released map[string]int) Shar
 		g.FilmsReleased[o] = released[o]
 		g.FilmsReleasedN += released[o]
 	}
-	var ranked []Figures
+	var ranked []figures
 	origin := map[string]string{}
 	for _, f := range films {
 		if f.Admissions <= 0 {
@@ -189,7 +189,7 @@ func BuildShareGroup(p Period, films []ShareInput, released map[string]int) Shar
 		o.Films++
 		g.Gross = g.Gross.Add(f.Gross)
 		g.Admissions += f.Admissions
-		ranked = append(ranked, Figures{FilmID: f.FilmID, Gross: f.Gross, Admissions: f.Admissions})
+		ranked = append(ranked, figures{FilmID: f.FilmID, Gross: f.Gross, Admissions: f.Admissions})
 		origin[f.FilmID] = f.Origin
 	}
 	gs := make([]decimal.Decimal, len(g.Origins))
@@ -198,12 +198,12 @@ func BuildShareGroup(p Period, films []ShareInput, released map[string]int) Shar
 		gs[i] = o.Gross
 		as[i] = decimal.NewFromInt(o.Admissions)
 	}
-	gp, ap := SharesPct(gs), SharesPct(as)
+	gp, ap := sharesPct(gs), sharesPct(as)
 	for i := range g.Origins {
 		g.Origins[i].GrossSharePct = gp[i]
 		g.Origins[i].AdmissionsSharePct = ap[i]
 	}
-	Order(ranked, ByGross)
+	order(ranked, ByGross)
 	for i, f := range ranked {
 		if i >= 10 {
 			break
