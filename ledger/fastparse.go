@@ -2,12 +2,12 @@ package ledger
 
 import (
 	"bytes"
+	"encoding/hex"
 	"runtime"
-	"strconv"
 	"sync"
 )
 
-// The writer's bytes always have the canonical layout of encodeEntry, so
+// The writer's bytes always have the canonical layout of EncodeEntry, so
 // verification reads the header with a strict scanner instead of a JSON
 // decoder (the decoder took half the CPU of a verification): anything the
 // scanner does not recognise goes to ParseEntry, which accepts a superset
@@ -23,89 +23,175 @@ var (
 	hdrBody  = []byte(`","body":`)
 )
 
+// entryHeader is what the verifier reads from canonical entry bytes: seq
+// and prev decoded, and where at, kind, actor and body sit in the bytes
+// (no copies: the deep checks make their ParsedEntry from it on demand).
+type entryHeader struct {
+	seq             int64
+	prev            [32]byte
+	at              uint32 // offset of at; its length is len(timeLayout)
+	kind, kindEnd   uint32
+	actor, actorEnd uint32
+	body            uint32 // offset of the body; it ends before the final '}'
+}
+
+// parsed returns the ParsedEntry of the bytes h was scanned from.
+func (h *entryHeader) parsed(b []byte) ParsedEntry {
+	return ParsedEntry{V: formatVersion, Seq: h.seq, Prev: hex.EncodeToString(h.prev[:]),
+		At: string(b[h.at : h.at+uint32(len(timeLayout))]), Kind: string(b[h.kind:h.kindEnd]),
+		Actor: string(b[h.actor:h.actorEnd]), Body: b[h.body : len(b)-1]}
+}
+
 // parseEntryFast parses canonical entry bytes; ok is false when b is not
 // in the canonical layout (the caller then uses ParseEntry).
 func parseEntryFast(b []byte) (p ParsedEntry, prev [32]byte, ok bool) {
-	rest, ok := bytes.CutPrefix(b, hdrV)
+	h, ok := scanEntry(b)
 	if !ok {
 		return p, prev, false
 	}
-	i := 0
-	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+	return h.parsed(b), h.prev, true
+}
+
+// unhexTable maps a lowercase hex digit to its value and anything else to
+// 0xff.
+var unhexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+// unhex32 decodes 64 lowercase hex digits.
+func unhex32(s []byte) (h [32]byte, ok bool) {
+	if len(s) < 64 {
+		return h, false
+	}
+	s = s[:64]
+	var bad byte
+	for j := range 32 {
+		hi, lo := unhexTable[s[2*j]], unhexTable[s[2*j+1]]
+		bad |= hi | lo
+		h[j] = hi<<4 | lo&0x0f
+	}
+	return h, bad&0xf0 == 0
+}
+
+// validKind is kindRE.Match without the regexp: ^[a-z][a-z0-9_]{0,31}$.
+func validKind(k []byte) bool {
+	if len(k) == 0 || len(k) > 32 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for _, c := range k[1:] {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// scanEntry scans canonical entry bytes (EncodeEntry's layout with a
+// valid body); ok is false for anything else.
+func scanEntry(b []byte) (h entryHeader, ok bool) {
+	if !bytes.HasPrefix(b, hdrV) {
+		return h, false
+	}
+	i := len(hdrV)
+	d := i
+	var seq int64
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		seq = seq*10 + int64(b[i]-'0')
 		i++
 	}
-	if i == 0 || i > 18 || (rest[0] == '0' && i > 1) {
-		return p, prev, false
+	if n := i - d; n == 0 || n > 18 || (b[d] == '0' && n > 1) {
+		return h, false
 	}
-	seq, err := strconv.ParseInt(string(rest[:i]), 10, 64)
-	if err != nil {
-		return p, prev, false
+	h.seq = seq
+	if !bytes.HasPrefix(b[i:], hdrPrev) {
+		return h, false
 	}
-	if rest, ok = bytes.CutPrefix(rest[i:], hdrPrev); !ok || len(rest) < 64 {
-		return p, prev, false
+	i += len(hdrPrev)
+	if h.prev, ok = unhex32(b[i:]); !ok {
+		return h, false
 	}
-	for j := 0; j < 32; j++ {
-		hi, ok1 := unhex(rest[2*j])
-		lo, ok2 := unhex(rest[2*j+1])
-		if !ok1 || !ok2 {
-			return p, prev, false
-		}
-		prev[j] = hi<<4 | lo
+	i += 64
+	if !bytes.HasPrefix(b[i:], hdrAt) {
+		return h, false
 	}
-	prevHex := string(rest[:64])
-	if rest, ok = bytes.CutPrefix(rest[64:], hdrAt); !ok || len(rest) < len(timeLayout) {
-		return p, prev, false
+	i += len(hdrAt)
+	if len(b)-i < len(timeLayout) || !validAt(b[i:i+len(timeLayout)]) {
+		return h, false
 	}
-	if !validAt(rest[:len(timeLayout)]) {
-		return p, prev, false
+	h.at = uint32(i)
+	i += len(timeLayout)
+	if !bytes.HasPrefix(b[i:], hdrKind) {
+		return h, false
 	}
-	at := string(rest[:len(timeLayout)])
-	if rest, ok = bytes.CutPrefix(rest[len(timeLayout):], hdrKind); !ok {
-		return p, prev, false
+	i += len(hdrKind)
+	k := bytes.IndexByte(b[i:], '"')
+	if k < 0 || !validKind(b[i:i+k]) {
+		return h, false
 	}
-	k := bytes.IndexByte(rest, '"')
-	if k < 0 || !kindRE.Match(rest[:k]) {
-		return p, prev, false
+	h.kind, h.kindEnd = uint32(i), uint32(i+k)
+	i += k
+	if !bytes.HasPrefix(b[i:], hdrActor) {
+		return h, false
 	}
-	kind := string(rest[:k])
-	if rest, ok = bytes.CutPrefix(rest[k:], hdrActor); !ok {
-		return p, prev, false
-	}
-	a := bytes.IndexByte(rest, '"')
+	i += len(hdrActor)
+	a := bytes.IndexByte(b[i:], '"')
 	if a < 0 {
-		return p, prev, false
+		return h, false
 	}
-	for _, ch := range rest[:a] {
+	for _, ch := range b[i : i+a] {
 		if ch < 0x20 || ch > 0x7e || ch == '\\' { // plain printable ASCII only: a JSON string without escapes
-			return p, prev, false
+			return h, false
 		}
 	}
-	actor := string(rest[:a])
-	if rest, ok = bytes.CutPrefix(rest[a:], hdrBody); !ok || len(rest) < 3 || rest[0] != '{' || rest[len(rest)-1] != '}' {
-		return p, prev, false
+	h.actor, h.actorEnd = uint32(i), uint32(i+a)
+	i += a
+	if !bytes.HasPrefix(b[i:], hdrBody) {
+		return h, false
 	}
-	body := rest[:len(rest)-1]
-	if body[len(body)-1] != '}' || !validJSON(body) {
-		return p, prev, false
+	i += len(hdrBody)
+	// The body: one JSON object, then the entry's closing brace.
+	if len(b)-i < 3 || b[i] != '{' || b[len(b)-1] != '}' || b[len(b)-2] != '}' || !validJSON(b[i:len(b)-1]) {
+		return h, false
 	}
-	return ParsedEntry{V: formatVersion, Seq: seq, Prev: prevHex, At: at, Kind: kind, Actor: actor, Body: body}, prev, true
+	h.body = uint32(i)
+	return h, len(b) < 1<<32
 }
 
 // checked is one entry's part of verification that needs no other entry:
-// its parsed header and its leaf hash.
+// its header and its leaf hash.
 type checked struct {
-	p    ParsedEntry
-	prev [32]byte
+	h    entryHeader
 	leaf [32]byte
-	err  error // not a well-formed entry
+	slow *ParsedEntry // the header from ParseEntry when the bytes are not canonical
+	err  error        // not a well-formed entry
+}
+
+// parsed returns the entry's ParsedEntry (b: the bytes checked).
+func (c *checked) parsed(b []byte) ParsedEntry {
+	if c.slow != nil {
+		return *c.slow
+	}
+	return c.h.parsed(b)
 }
 
 func checkOne(b []byte) checked {
 	var c checked
 	var ok bool
-	if c.p, c.prev, ok = parseEntryFast(b); !ok {
-		if c.p, c.err = ParseEntry(b); c.err == nil {
-			c.prev, _ = parseHex32(c.p.Prev)
+	if c.h, ok = scanEntry(b); !ok {
+		p, err := ParseEntry(b)
+		if c.err = err; err == nil {
+			c.h.seq = p.Seq
+			c.h.prev, _ = parseHex32(p.Prev)
+			c.slow = &p
 		}
 	}
 	c.leaf = LeafHash(b)

@@ -1,10 +1,38 @@
 package ledger
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 const (
 	swarOnes = 0x0101010101010101
 	swarHigh = 0x8080808080808080
+)
+
+// jsonClass sorts the bytes that may start a JSON value or follow one.
+var jsonClass = func() (t [256]byte) {
+	for _, c := range " \t\n\r" {
+		t[c] = clsSpace
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsNumber
+	}
+	t['-'] = clsNumber
+	t['"'], t['{'], t['['], t['t'], t['f'], t['n'] = clsString, clsObject, clsArray, clsTrue, clsFalse, clsNull
+	return t
+}()
+
+const (
+	clsOther = iota
+	clsSpace
+	clsNumber
+	clsString
+	clsObject
+	clsArray
+	clsTrue
+	clsFalse
+	clsNull
 )
 
 // validJSON reports whether b is exactly one JSON value (RFC 8259), with
@@ -13,119 +41,105 @@ const (
 // every entry body with it; json.Valid's byte-at-a-time state machine was
 // the largest part of the verifier's own CPU after hashing.
 //
-// Like json.Valid it does not check UTF-8 inside strings, and it refuses
-// nesting deeper than 10,000 levels.
+// Strings, most of an entry's bytes, are skipped 8 bytes at a time up to
+// the first quote, backslash or control character (found by bit tricks on
+// a 64-bit word, not byte by byte). Like json.Valid it does not check
+// UTF-8 inside strings, and it refuses nesting deeper than 10,000 levels.
 func validJSON(b []byte) bool {
 	const maxDepth = 10000
 	// stack holds one bit per open container: 1 for an object, 0 for an
-	// array.
+	// array; obj is the innermost one's.
 	var stackBuf [8]uint64
 	stack := stackBuf[:0]
 	depth := 0
-	push := func(obj bool) bool {
-		if depth >= maxDepth {
-			return false
-		}
-		w, bit := depth/64, uint(depth%64)
-		if w == len(stack) {
-			stack = append(stack, 0)
-		}
-		if obj {
-			stack[w] |= 1 << bit
-		} else {
-			stack[w] &^= 1 << bit
-		}
-		depth++
-		return true
-	}
-	inObject := func() bool {
-		d := depth - 1
-		return stack[d/64]&(1<<uint(d%64)) != 0
-	}
-
+	obj := false
 	i, n := 0, len(b)
-	skipWS := func() {
-		for i < n {
-			switch b[i] {
-			case ' ', '\t', '\n', '\r':
-				i++
-			default:
-				return
-			}
-		}
-	}
-	// value parses one value at i; containers are opened and the caller's
-	// loop continues inside them.
 	for {
-		// Expect a value.
-		skipWS()
+		// A value at i.
+		for i < n && jsonClass[b[i]] == clsSpace {
+			i++
+		}
 		if i >= n {
 			return false
 		}
-		switch c := b[i]; {
-		case c == '{':
-			i++
-			if !push(true) {
+		switch jsonClass[b[i]] {
+		case clsString:
+			if i = scanString(b, i+1); i < 0 {
 				return false
 			}
-			skipWS()
-			if i < n && b[i] == '}' {
+		case clsNumber:
+			if i = scanNumber(b, i); i < 0 {
+				return false
+			}
+		case clsObject, clsArray:
+			isObj := b[i] == '{'
+			if depth >= maxDepth {
+				return false
+			}
+			w, bit := depth/64, uint(depth%64)
+			if w == len(stack) {
+				stack = append(stack, 0)
+			}
+			if isObj {
+				stack[w] |= 1 << bit
+			} else {
+				stack[w] &^= 1 << bit
+			}
+			depth++
+			obj = isObj
+			i++
+			for i < n && jsonClass[b[i]] == clsSpace {
+				i++
+			}
+			if i < n && (b[i] == '}' && obj || b[i] == ']' && !obj) {
 				i++
 				depth--
-				goto afterValue
+				if depth > 0 {
+					d := depth - 1
+					obj = stack[d/64]&(1<<uint(d%64)) != 0
+				}
+				break
 			}
-			// A key, then ':'.
-			if !scanString(b, &i) {
-				return false
-			}
-			skipWS()
-			if i >= n || b[i] != ':' {
-				return false
-			}
-			i++
-			continue
-		case c == '[':
-			i++
-			if !push(false) {
-				return false
-			}
-			skipWS()
-			if i < n && b[i] == ']' {
+			if obj {
+				// A key, then ':'.
+				if i >= n || b[i] != '"' {
+					return false
+				}
+				if i = scanString(b, i+1); i < 0 {
+					return false
+				}
+				for i < n && jsonClass[b[i]] == clsSpace {
+					i++
+				}
+				if i >= n || b[i] != ':' {
+					return false
+				}
 				i++
-				depth--
-				goto afterValue
 			}
 			continue
-		case c == '"':
-			if !scanString(b, &i) {
-				return false
-			}
-		case c == '-' || (c >= '0' && c <= '9'):
-			if !scanNumber(b, &i) {
-				return false
-			}
-		case c == 't':
-			if !hasLit(b, i, "true") {
+		case clsTrue:
+			if n-i < 4 || string(b[i:i+4]) != "true" {
 				return false
 			}
 			i += 4
-		case c == 'f':
-			if !hasLit(b, i, "false") {
+		case clsFalse:
+			if n-i < 5 || string(b[i:i+5]) != "false" {
 				return false
 			}
 			i += 5
-		case c == 'n':
-			if !hasLit(b, i, "null") {
+		case clsNull:
+			if n-i < 4 || string(b[i:i+4]) != "null" {
 				return false
 			}
 			i += 4
 		default:
 			return false
 		}
-	afterValue:
-		// After a value: close containers or go on to the next member.
+		// After a value: close containers, or go on to the next member.
 		for {
-			skipWS()
+			for i < n && jsonClass[b[i]] == clsSpace {
+				i++
+			}
 			if depth == 0 {
 				return i == n
 			}
@@ -133,118 +147,124 @@ func validJSON(b []byte) bool {
 				return false
 			}
 			c := b[i]
-			obj := inObject()
-			switch {
-			case c == ',':
-				i++
-				if obj {
-					skipWS()
-					if !scanString(b, &i) {
-						return false
-					}
-					skipWS()
-					if i >= n || b[i] != ':' {
-						return false
-					}
-					i++
-				}
-			case c == '}' && obj, c == ']' && !obj:
+			if c == '}' && obj || c == ']' && !obj {
 				i++
 				depth--
+				if depth > 0 {
+					d := depth - 1
+					obj = stack[d/64]&(1<<uint(d%64)) != 0
+				}
 				continue
-			default:
+			}
+			if c != ',' {
 				return false
+			}
+			i++
+			if obj {
+				for i < n && jsonClass[b[i]] == clsSpace {
+					i++
+				}
+				if i >= n || b[i] != '"' {
+					return false
+				}
+				if i = scanString(b, i+1); i < 0 {
+					return false
+				}
+				for i < n && jsonClass[b[i]] == clsSpace {
+					i++
+				}
+				if i >= n || b[i] != ':' {
+					return false
+				}
+				i++
 			}
 			break
 		}
 	}
 }
 
-func hasLit(b []byte, i int, lit string) bool {
-	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
-}
-
-// scanString moves *i past a JSON string starting at b[*i].
-func scanString(b []byte, i *int) bool {
-	j, n := *i, len(b)
-	if j >= n || b[j] != '"' {
-		return false
-	}
-	j++
-	for j < n {
-		// Skip 8 plain bytes at a time: no quote, no backslash, no
-		// control character among them (a false alarm only sends the
-		// bytes through the loop below).
+// scanString returns the index after the closing quote of a JSON string
+// whose content starts at b[j], or -1 when it is not a valid string.
+func scanString(b []byte, j int) int {
+	n := len(b)
+	for {
+		// Skip 8 plain bytes at a time up to the first quote, backslash
+		// or control character: each test below flags such a byte exactly
+		// when it is the lowest flagged one (a borrow only runs upward,
+		// from a flagged byte), so the lowest flag is the byte to look at.
 		for j+8 <= n {
 			v := binary.LittleEndian.Uint64(b[j:])
 			q, bs := v^(swarOnes*'"'), v^(swarOnes*'\\')
-			if ((q-swarOnes)&^q|(bs-swarOnes)&^bs|(v-swarOnes*0x20)&^v)&swarHigh != 0 {
+			if m := ((q-swarOnes)&^q | (bs-swarOnes)&^bs | (v-swarOnes*0x20)&^v) & swarHigh; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			j += 8
 		}
-		if j >= n {
-			break
+		for j < n && b[j] >= 0x20 && b[j] != '"' && b[j] != '\\' {
+			j++
 		}
-		c := b[j]
-		switch {
-		case c == '"':
-			*i = j + 1
-			return true
-		case c == '\\':
+		if j >= n {
+			return -1
+		}
+		switch b[j] {
+		case '"':
+			return j + 1
+		case '\\':
 			if j+1 >= n {
-				return false
+				return -1
 			}
 			switch b[j+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				j += 2
 			case 'u':
 				if j+6 > n {
-					return false
+					return -1
 				}
 				for _, h := range b[j+2 : j+6] {
 					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return false
+						return -1
 					}
 				}
 				j += 6
 			default:
-				return false
+				return -1
 			}
-		case c < 0x20:
-			return false
-		default:
-			j++
+		default: // a control character
+			return -1
 		}
 	}
-	return false
 }
 
-// scanNumber moves *i past a JSON number starting at b[*i].
-func scanNumber(b []byte, i *int) bool {
-	j, n := *i, len(b)
-	digits := func() int {
+// scanNumber returns the index after a JSON number starting at b[j], or
+// -1 when there is none.
+func scanNumber(b []byte, j int) int {
+	n := len(b)
+	if b[j] == '-' {
+		j++
+		if j >= n {
+			return -1
+		}
+	}
+	if b[j] == '0' {
+		j++
+	} else {
 		k := j
 		for j < n && b[j] >= '0' && b[j] <= '9' {
 			j++
 		}
-		return j - k
-	}
-	if j < n && b[j] == '-' {
-		j++
-	}
-	if j >= n {
-		return false
-	}
-	if b[j] == '0' {
-		j++
-	} else if digits() == 0 {
-		return false
+		if j == k {
+			return -1
+		}
 	}
 	if j < n && b[j] == '.' {
 		j++
-		if digits() == 0 {
-			return false
+		k := j
+		for j < n && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return -1
 		}
 	}
 	if j < n && (b[j] == 'e' || b[j] == 'E') {
@@ -252,10 +272,13 @@ func scanNumber(b []byte, i *int) bool {
 		if j < n && (b[j] == '+' || b[j] == '-') {
 			j++
 		}
-		if digits() == 0 {
-			return false
+		k := j
+		for j < n && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return -1
 		}
 	}
-	*i = j
-	return true
+	return j
 }

@@ -27,10 +27,15 @@ func (f *frontier) clone() *frontier {
 // layout: the leaf hash, then the hashes of levels 1..m where m is the number
 // of trailing one bits of the leaf's index. It matches tlog.StoredHashes.
 func (f *frontier) append(leaf tlog.Hash) []tlog.Hash {
-	n := f.size
-	m := bits.TrailingZeros64(^uint64(n))
-	stored := make([]tlog.Hash, 1, 1+m)
-	stored[0] = leaf
+	m := bits.TrailingZeros64(^uint64(f.size))
+	return f.appendTo(make([]tlog.Hash, 0, 1+m), leaf)
+}
+
+// appendTo is append writing the stored hashes into stored[:0] (reused
+// by the verifier: no allocation a leaf).
+func (f *frontier) appendTo(stored []tlog.Hash, leaf tlog.Hash) []tlog.Hash {
+	m := bits.TrailingZeros64(^uint64(f.size))
+	stored = append(stored[:0], leaf)
 	h := leaf
 	for i := 0; i < m; i++ {
 		left := f.nodes[len(f.nodes)-1]

@@ -94,8 +94,9 @@ type signedRoot struct {
 // chain is the streaming verifier: it checks each entry in order and
 // recomputes the tree.
 type chain struct {
-	f    *frontier
-	want []signedRoot // sorted by size, consumed from the front
+	f      *frontier
+	want   []signedRoot // sorted by size, consumed from the front
+	stored []tlog.Hash  // the stored hashes of the last leaf (reused)
 }
 
 func newChain() *chain { return &chain{f: &frontier{}} }
@@ -120,18 +121,18 @@ func (c *chain) addChecked(seq int64, ck *checked, storedLeaf, storedTree []byte
 	if ck.err != nil {
 		return verr(seq, ReasonBadEntry, "%v", ck.err)
 	}
-	p := &ck.p
-	if p.Seq != seq {
-		return verr(seq, ReasonSeqMismatch, "bytes say seq %d", p.Seq)
+	if ck.h.seq != seq {
+		return verr(seq, ReasonSeqMismatch, "bytes say seq %d", ck.h.seq)
 	}
-	if ck.prev != c.f.last {
-		return verr(seq, ReasonChainBreak, "prev %s, want leaf hash of seq %d %s", p.Prev, seq-1, hex.EncodeToString(c.f.last[:]))
+	if ck.h.prev != c.f.last {
+		return verr(seq, ReasonChainBreak, "prev %x, want leaf hash of seq %d %s", ck.h.prev[:], seq-1, hex.EncodeToString(c.f.last[:]))
 	}
 	leaf := ck.leaf
 	if storedLeaf != nil && !bytes.Equal(storedLeaf, leaf[:]) {
 		return verr(seq, ReasonLeafHash, "stored %x, bytes hash to %x", storedLeaf, leaf)
 	}
-	stored := c.f.append(leaf)
+	c.stored = c.f.appendTo(c.stored, leaf)
+	stored := c.stored
 	if storedTree != nil {
 		if len(storedTree) != 32*(len(stored)-1) {
 			return verr(seq, ReasonTreeHash, "stored tree hashes %x, recomputed %x", storedTree, treeBytes(stored))
@@ -189,8 +190,10 @@ type OfflineOptions struct {
 	// and the bytes of the export read so far (for an ETA against the
 	// file's size); may be nil.
 	Progress func(entries, bytesRead int64)
-	Extra    [][]byte            // further signed checkpoints to check against the entries
-	Check    func(e Entry) error // optional per-entry hook
+	Extra    [][]byte // further signed checkpoints to check against the entries
+	// Check is an optional per-entry hook; e.Bytes is valid only during
+	// the call (the memory holds later entries afterwards).
+	Check func(e Entry) error
 }
 
 // VerifyExport verifies a full NDJSON export (from seq 0) against a signed
@@ -221,7 +224,7 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	blocks, done := readExportBlocks(ctx, export)
+	blocks, free, done := readExportBlocks(ctx, export)
 	// The reader and its workers are gone before VerifyExport returns.
 	defer func() { cancel(); <-done }()
 	line := 0
@@ -265,6 +268,8 @@ func VerifyExport(ctx context.Context, export io.Reader, checkpoint []byte, opts
 			lastProgress = time.Now()
 			opts.Progress(c.f.size, res.end)
 		}
+		clear(res.lines) // no pointers into the block are kept while it waits
+		free <- res.buf
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -291,6 +296,17 @@ type exportBlockResult struct {
 	unterminated bool  // the export ends after these lines without a newline
 	end          int64 // bytes of the export up to the end of this block
 	err          error
+	buf          *exportBuf // to hand back (recycle) once the lines are used
+}
+
+// exportBuf holds one block's memory: the export's bytes, the decoded
+// entries and the lines. VerifyExport hands each back when it has gone
+// through the block, and the reader fills it again: a verification
+// allocates (and the runtime zeroes) a few blocks, not one per 4 MB read.
+type exportBuf struct {
+	data  []byte
+	arena []byte
+	lines []exportLine
 }
 
 // exportBlockSize is how many bytes of an export one block holds (whole
@@ -299,13 +315,19 @@ var exportBlockSize = 4 << 20
 
 // readExportBlocks reads the export in blocks of whole lines and decodes
 // each block on a worker; it returns, in export order, one channel per
-// block that delivers the block's result, and a channel closed when the
-// reader and its workers have stopped. A few blocks are read ahead.
-func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlockResult, <-chan struct{}) {
+// block that delivers the block's result, a channel on which the caller
+// hands back each result's buf when done with it, and a channel closed
+// when the reader and its workers have stopped. A few blocks are read
+// ahead.
+func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlockResult, chan<- *exportBuf, <-chan struct{}) {
 	workers := runtime.GOMAXPROCS(0)
 	order := make(chan chan exportBlockResult, 2*workers)
+	// Every block in flight (read ahead, being decoded, being verified)
+	// can be handed back without blocking.
+	free := make(chan *exportBuf, 4*workers+4)
 	type job struct {
-		data         []byte
+		buf          *exportBuf
+		n            int // bytes of buf.data that are whole lines (all of them when unterminated)
 		unterminated bool
 		end          int64
 		res          chan exportBlockResult
@@ -317,7 +339,8 @@ func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlock
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.res <- exportBlockResult{lines: decodeExportBlock(j.data), unterminated: j.unterminated, end: j.end}
+				decodeExportBlock(j.buf, j.n)
+				j.res <- exportBlockResult{lines: j.buf.lines, unterminated: j.unterminated, end: j.end, buf: j.buf}
 			}
 		}()
 	}
@@ -326,13 +349,22 @@ func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlock
 		defer close(done)
 		defer close(order)
 		defer func() { close(jobs); wg.Wait() }()
-		var pending []byte
+		var carry []byte // the start of a line the last block did not finish
 		var read int64
 		for {
-			data := make([]byte, len(pending), len(pending)+exportBlockSize)
-			copy(data, pending)
-			n, err := io.ReadFull(r, data[len(pending):cap(data)])
-			data = data[:len(pending)+n]
+			var buf *exportBuf
+			select {
+			case buf = <-free:
+			default:
+				buf = &exportBuf{}
+			}
+			if need := len(carry) + exportBlockSize; cap(buf.data) < need {
+				buf.data = make([]byte, need)
+			}
+			data := buf.data[:cap(buf.data)]
+			copy(data, carry)
+			n, err := io.ReadFull(r, data[len(carry):])
+			data = data[:len(carry)+n]
 			read += int64(n)
 			eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 			if err != nil && !eof {
@@ -344,45 +376,53 @@ func readExportBlocks(ctx context.Context, r io.Reader) (<-chan chan exportBlock
 				}
 				return
 			}
-			j := job{res: make(chan exportBlockResult, 1)}
-			if i := bytes.LastIndexByte(data, '\n'); i >= 0 || eof {
-				j.data, pending = data[:i+1], append([]byte(nil), data[i+1:]...)
-				if eof && len(pending) > 0 {
-					j.data, j.unterminated, pending = data, true, nil
-				}
-				j.end = read - int64(len(pending))
-				select {
-				case order <- j.res:
-				case <-ctx.Done():
-					return
-				}
-				select {
-				case jobs <- j:
-				case <-ctx.Done():
-					return
-				}
-			} else {
-				pending = data // one line longer than a block: read on
+			i := bytes.LastIndexByte(data, '\n')
+			if i < 0 && !eof {
+				// One line longer than a block: read on into a larger buffer.
+				carry = append(carry[:0], data...)
+				continue
+			}
+			j := job{buf: buf, n: i + 1, res: make(chan exportBlockResult, 1)}
+			carry = append(carry[:0], data[i+1:]...)
+			if eof && len(carry) > 0 {
+				j.n, j.unterminated, carry = len(data), true, carry[:0]
+			}
+			j.end = read - int64(len(carry))
+			select {
+			case order <- j.res:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return
 			}
 			if eof {
 				return
 			}
 		}
 	}()
-	return order, done
+	return order, free, done
 }
 
-// decodeExportBlock decodes and checks the lines of a block: every line
-// ends with "\n" except, in the last block of an unterminated export, the
-// last, which is left out (the caller reports it).
-func decodeExportBlock(data []byte) []exportLine {
-	lines := make([]exportLine, 0, bytes.Count(data, []byte{'\n'}))
+// decodeExportBlock decodes and checks the lines of buf.data[:n] into
+// buf.lines and buf.arena: every line ends with "\n" except, in the last
+// block of an unterminated export, the last, which is left out (the caller
+// reports it).
+func decodeExportBlock(buf *exportBuf, n int) {
+	data := buf.data[:n]
+	lines := buf.lines[:0]
 	// One arena for the decoded entries of the block.
-	arena := make([]byte, 0, len(data)*3/4)
+	arena := buf.arena[:0]
+	if want := n * 3 / 4; cap(arena) < want {
+		arena = make([]byte, 0, want)
+	}
 	for {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
-			return lines
+			buf.lines, buf.arena = lines, arena
+			return
 		}
 		text := data[:i]
 		data = data[i+1:]
@@ -421,16 +461,11 @@ func scanExportLine(text, arena []byte) (seq int64, leaf [32]byte, _ []byte, b [
 	if i == 0 || i > 18 || (rest[0] == '0' && i > 1) {
 		return 0, leaf, arena, nil, false
 	}
-	if rest, ok = bytes.CutPrefix(rest[i:], lineLeaf); !ok || len(rest) < 64 {
+	if rest, ok = bytes.CutPrefix(rest[i:], lineLeaf); !ok {
 		return 0, leaf, arena, nil, false
 	}
-	for j := 0; j < 32; j++ {
-		hi, ok1 := unhex(rest[2*j])
-		lo, ok2 := unhex(rest[2*j+1])
-		if !ok1 || !ok2 {
-			return 0, leaf, arena, nil, false
-		}
-		leaf[j] = hi<<4 | lo
+	if leaf, ok = unhex32(rest); !ok {
+		return 0, leaf, arena, nil, false
 	}
 	if rest, ok = bytes.CutPrefix(rest[64:], lineB64); !ok {
 		return 0, leaf, arena, nil, false
@@ -446,8 +481,8 @@ func scanExportLine(text, arena []byte) (seq int64, leaf [32]byte, _ []byte, b [
 	dst := arena[len(arena) : len(arena)+n]
 	// Strict: no padding bits set, no new lines; a character outside the
 	// alphabet (an escape, a quote) fails the decode too.
-	m, err := base64.StdEncoding.Strict().Decode(dst, b64)
-	if err != nil || bytes.IndexByte(b64, '\r') >= 0 || bytes.IndexByte(b64, '\n') >= 0 {
+	m, ok := decodeBase64(dst, b64)
+	if !ok {
 		return 0, leaf, arena, nil, false
 	}
 	b = dst[:m:m]

@@ -315,7 +315,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 	// Ranges of entries are read and checked on their own by several
 	// readers (verifyread.go); the chain, the tree and the deep checks then
 	// go through them in seq order.
-	rr := startRangeReaders(ctx, pool, tx, opts.LogID, headSize)
+	rr := startRangeReaders(ctx, pool, tx, opts.LogID, headSize, len(opts.Deep) > 0)
 	// The readers are gone before the deferred Rollback (this defer runs
 	// first). They export the snapshot before any deep check writes.
 	defer rr.stop()
@@ -367,8 +367,8 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 				return rep, ve
 			}
 			if len(opts.Deep) > 0 {
-				p := cks[i].p
-				e := Entry{Seq: r.seq, LeafHash: cks[i].leaf, Prev: cks[i].prev, Bytes: r.byts, Kind: p.Kind, Actor: p.Actor}
+				p := cks[i].parsed(r.byts)
+				e := Entry{Seq: r.seq, LeafHash: cks[i].leaf, Prev: cks[i].h.prev, Bytes: r.byts, Kind: p.Kind, Actor: p.Actor}
 				if at, err := parseAt(p.At); err == nil {
 					e.At = at
 				}

@@ -17,10 +17,12 @@ import (
 // SNAPSHOT), so every reader sees exactly what the verification's own
 // transaction sees. Each reader takes the next range of seqs, reads it,
 // and runs the per-entry checks (header scan, body validity, leaf hash) on
-// the rows it read; the verification then takes the ranges in seq order
-// for the chain, the tree and the deep checks. Reading, scanning and
-// hashing thus run on every core, beside PostgreSQL's own work, and the
-// verification's transaction stays free for the deep checks.
+// each row as it arrives, in the connection's buffer, keeping only the
+// stored hashes (and the entry bytes only for the deep checks); the
+// verification then takes the ranges in seq order for the chain, the tree
+// and the deep checks. Reading, scanning and hashing thus run on every
+// core, beside PostgreSQL's own work, and the verification's transaction
+// stays free for the deep checks.
 
 const (
 	sqlExportSnapshot = `SELECT pg_export_snapshot()`
@@ -44,21 +46,30 @@ type entryChunk struct {
 	err  error
 }
 
-// readRange reads the entries of seqs [from, to) (to < 0: to the end) into
-// one arena, without an allocation per value.
+// readRange reads the entries of seqs [from, to) (to < 0: to the end).
+// With check, each row is checked (checkOne) as it arrives, straight from
+// the connection's buffer; the entry bytes are then copied only when keep
+// is set (the deep checks need them), and only the stored hashes
+// otherwise. Without check, everything is copied and cks is nil. Copies go
+// into one arena per range: no allocation per value.
 func readRange(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, logID string, from, to int64) ([]entryRow, error) {
+}, logID string, from, to int64, check, keep bool) ([]entryRow, []checked, error) {
+	keep = keep || !check
 	var upper any
 	if to >= 0 {
 		upper = to
 	}
 	rows, err := q.Query(ctx, sqlVerifyRange, logID, from, upper)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	rs := make([]entryRow, 0, verifyRange)
+	var cks []checked
+	if check {
+		cks = make([]checked, 0, verifyRange)
+	}
 	var arena []byte
 	binary := true
 	for i, fd := range rows.FieldDescriptions() {
@@ -70,31 +81,44 @@ func readRange(ctx context.Context, q interface {
 		var r entryRow
 		if !binary {
 			if err := rows.Scan(&r.seq, &r.leaf, &r.tree, &r.byts); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			rs = append(rs, r)
+			if check {
+				cks = append(cks, checkOne(r.byts))
+			}
 			continue
 		}
 		raw := rows.RawValues()
 		if len(raw) != 4 || len(raw[0]) != 8 || raw[1] == nil || raw[3] == nil {
-			return nil, fmt.Errorf("ledger: verify: unexpected entry row")
+			return nil, nil, fmt.Errorf("ledger: verify: unexpected entry row")
 		}
 		r.seq = int64(binaryBE.Uint64(raw[0]))
-		need := len(raw[1]) + len(raw[2]) + len(raw[3])
+		need := len(raw[1]) + len(raw[2])
+		if keep {
+			need += len(raw[3])
+		}
 		if cap(arena)-len(arena) < need {
 			arena = make([]byte, 0, max(need, 1<<20))
 		}
 		off := len(arena)
 		arena = append(arena, raw[1]...)
 		arena = append(arena, raw[2]...)
-		arena = append(arena, raw[3]...)
+		if keep {
+			arena = append(arena, raw[3]...)
+		}
 		a := arena[off:len(arena):len(arena)]
 		r.leaf = a[:len(raw[1]):len(raw[1])]
 		r.tree = a[len(raw[1]) : len(raw[1])+len(raw[2]) : len(raw[1])+len(raw[2])]
-		r.byts = a[len(raw[1])+len(raw[2]):]
+		if keep {
+			r.byts = a[len(raw[1])+len(raw[2]):]
+		}
 		rs = append(rs, r)
+		if check {
+			cks = append(cks, checkOne(raw[3]))
+		}
 	}
-	return rs, rows.Err()
+	return rs, cks, rows.Err()
 }
 
 var binaryBE = binary.BigEndian
@@ -109,8 +133,8 @@ type rangeReader struct {
 // (k+1)·verifyRange) for k = 0 … size/verifyRange, the last one open. When
 // the pool cannot spare a connection beside tx's, or the snapshot cannot
 // be exported, the ranges are read through tx itself, in order, when next
-// is called.
-func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID string, size int64) rangeReader {
+// is called. keep: the chunks carry the entry bytes (for the deep checks).
+func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID string, size int64, keep bool) rangeReader {
 	last := size / verifyRange // the index of the open range
 	bounds := func(k int64) (int64, int64) {
 		if k == last {
@@ -149,7 +173,7 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 				}
 				from, to := bounds(k)
 				k++
-				rs, err := readRange(ctx, tx, logID, from, to)
+				rs, _, err := readRange(ctx, tx, logID, from, to, false, true)
 				if err != nil {
 					return entryChunk{err: err}, true
 				}
@@ -194,13 +218,7 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 				}
 				var c entryChunk
 				from, to := bounds(k)
-				c.rows, c.err = readRange(ctx, rtx, logID, from, to)
-				if c.err == nil {
-					c.cks = make([]checked, len(c.rows))
-					for i := range c.rows {
-						c.cks[i] = checkOne(c.rows[i].byts)
-					}
-				}
+				c.rows, c.cks, c.err = readRange(ctx, rtx, logID, from, to, true, keep)
 				slots[k] <- c
 				if c.err != nil {
 					return
