@@ -28,7 +28,8 @@ lint:
 
 # The write-path table of docs/PERFORMANCE.md in one run: its own durable
 # PostgreSQL (fsync on) and server, the 30-day demo load, real-time and batch
-# sales through HTTP beside a raw COPY baseline, verify and verify --deep, and
+# sales through HTTP beside a raw COPY baseline, verify (online, then offline
+# of the run's export fetched through HTTP) and verify --deep, and
 # the scaling rows, then the year ranking on a national year (written
 # set-based, ~16 minutes on a busy machine) and a period close during the
 # real-time load. About 30 minutes on 2 cores. BENCH_FLAGS adds flags, e.g.

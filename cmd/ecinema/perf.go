@@ -42,6 +42,10 @@ import (
 //	ecinema perf [--duration 20s] [--rows realtime,batch,copy,verify,scale,yearranking,close]
 //	             [--profile DIR] [--ranking-requests 20]
 //
+// verify times `ecinema verify` online, then exports the ledger through
+// HTTP as an auditor would (perf_offline.go) and times `ecinema verify
+// --export` of that file, then `verify --deep`.
+//
 // yearranking and close (perf_yearranking.go, perf_close.go) run last:
 // they write projection rows outside the ledger.
 //
@@ -56,7 +60,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	rowsFlag := fs.String("rows", "realtime,batch,copy,verify", "rows to run: realtime, batch, copy, verify, scale, yearranking, close")
 	profDir := fs.String("profile", "", "directory for CPU profiles and pg_stat_statements of each load row")
 	demoDays := fs.Int("demo-days", 30, "load the demo data set of this many days first (0: none), timed, with the server's build (make run loads 30)")
-	compareBin := fs.String("verify-compare", "", "another ecinema build whose verify and verify --deep run on the same data, for a before/after row")
+	compareBin := fs.String("verify-compare", "", "another ecinema build whose verify, verify --export and verify --deep run on the same data, for a before/after row")
 	rankingRequests := fs.Int("ranking-requests", 20, "yearranking: requests of each period kind and filter")
 	serverBin := fs.String("server", "", "ecinema binary to run as the server (default this one), e.g. a build of an older commit for a before/after run")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -165,29 +169,32 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 	}
 	if rows["verify"] {
+		// profiled runs the verification run under the name's CPU profile
+		// and pg_stat_statements when --profile is set.
+		profiled := func(name string, run func() (string, error)) (string, error) {
+			if *profDir == "" {
+				return run()
+			}
+			p.resetStatements(ctx)
+			f, err := os.Create(filepath.Join(*profDir, name+".cpu.pprof"))
+			if err != nil {
+				return "", err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return "", err
+			}
+			s, err := run()
+			pprof.StopCPUProfile()
+			p.writeStatements(ctx, filepath.Join(*profDir, name+".statements.txt"))
+			return s, err
+		}
 		for _, deep := range []bool{false, true} {
 			name := "verify"
 			if deep {
 				name = "verify-deep"
 			}
-			stopProf := func() {}
-			if *profDir != "" {
-				p.resetStatements(ctx)
-				f, err := os.Create(filepath.Join(*profDir, name+".cpu.pprof"))
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				stopProf = func() {
-					pprof.StopCPUProfile()
-					f.Close()
-					p.writeStatements(ctx, filepath.Join(*profDir, name+".statements.txt"))
-				}
-			}
-			s, err := p.verify(ctx, env, deep)
-			stopProf()
+			s, err := profiled(name, func() (string, error) { return p.verify(ctx, env, deep) })
 			if err != nil {
 				return err
 			}
@@ -203,6 +210,30 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 				}
 				out.row(label+", by "+filepath.Base(*compareBin), s)
 			}
+			if deep {
+				continue
+			}
+			// Offline: what an auditor downloads (export, checkpoint,
+			// public key through HTTP), verified without the database.
+			x, err := p.export(ctx)
+			if err != nil {
+				return fmt.Errorf("perf: export: %w", err)
+			}
+			out.row("export of what this run wrote (GET /v1/ledger/export, admin key)", x.String())
+			s, err = profiled("verify-offline", func() (string, error) { return p.verifyOffline(ctx, env, x) })
+			if err != nil {
+				return err
+			}
+			label = "ecinema verify --export (offline) of that export"
+			out.row(label, s)
+			if *compareBin != "" {
+				s, err := p.verifyOfflineWith(ctx, *compareBin, x)
+				if err != nil {
+					return err
+				}
+				out.row(label+", by "+filepath.Base(*compareBin), s)
+			}
+			os.Remove(x.file)
 		}
 	}
 	// Last: the rows below write projection rows outside the ledger, which
