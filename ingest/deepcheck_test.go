@@ -13,7 +13,7 @@ import (
 
 // TestDeepCheck: verify --deep rebuilds screenings, tickets and both rollups
 // from the entries (including a replaced screening, a night screening, sales
-// on two sale dates and refunds) and finds a tampered row in each table.
+// on two sale dates and refunds, a seat sold again after its refund) and finds a tampered row in each table.
 func TestDeepCheck(t *testing.T) {
 	w := newWorld(t)
 	w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
@@ -36,6 +36,9 @@ func TestDeepCheck(t *testing.T) {
 	if r := w.refund(t, w.pos, "s1", "", tk{"id": "a1", "refunded_at": rfc(now)}); r.Status != 201 {
 		t.Fatalf("refund: %d %s", r.Status, r.Body)
 	}
+	if r := w.refund(t, w.pos, "s1", "", tk{"id": "a3", "refunded_at": rfc(now)}); r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
 	if r := w.sell(t, w.pos, "s1", ticket("a4", now, "2600.00", "A1")); r.Status != 201 {
 		t.Fatalf("resell: %d %s", r.Status, r.Body)
 	}
@@ -55,9 +58,36 @@ func TestDeepCheck(t *testing.T) {
 	if err := verify(); err != nil {
 		t.Fatalf("untouched: %v", err)
 	}
+	// Copies of rows the tampering below deletes or nulls, to put back.
+	for _, q := range []string{"CREATE TABLE deep_saved AS SELECT * FROM tickets WHERE id = 'a3'",
+		"CREATE TABLE deep_saved_b2 AS SELECT * FROM tickets WHERE id = 'b2'"} {
+		if _, err := owner.Exec(w.ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct{ table, tamper, undo string }{
 		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'a2'", "UPDATE tickets SET price = price - 1 WHERE id = 'a2'"},
 		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1000 WHERE id = 'a1'", "UPDATE tickets SET refund_seq = refund_seq - 1000 WHERE id = 'a1'"},
+		// Every compared column of tickets, each way a row can differ
+		// (the rebuild is kept in memory and compared in Go).
+		{"tickets", "UPDATE tickets SET screening_id = 'n1' WHERE id = 'a2'", "UPDATE tickets SET screening_id = 's1' WHERE id = 'a2'"},
+		{"tickets", "UPDATE tickets SET film_id = film_id || '-x' WHERE id = 'a2'", "UPDATE tickets SET film_id = left(film_id, -2) WHERE id = 'a2'"},
+		{"tickets", "UPDATE tickets SET category = 'child' WHERE id = 'a2' AND category <> 'child'", "UPDATE tickets SET category = 'adult' WHERE id = 'a2'"},
+		{"tickets", "UPDATE tickets SET seat = NULL WHERE id = 'a2'", "UPDATE tickets SET seat = 'A2' WHERE id = 'a2'"},
+		{"tickets", "UPDATE tickets SET seat = '' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
+		{"tickets", "UPDATE tickets SET seat = 'Z9' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
+		{"tickets", "UPDATE tickets SET price = 0.5 WHERE id = 'a3'", "UPDATE tickets SET price = 0 WHERE id = 'a3'"},
+		{"tickets", "UPDATE tickets SET channel = channel || '-x' WHERE id = 'b1'", "UPDATE tickets SET channel = left(channel, -2) WHERE id = 'b1'"},
+		{"tickets", "UPDATE tickets SET sold_at = sold_at + interval '1 microsecond' WHERE id = 'b1'", "UPDATE tickets SET sold_at = sold_at - interval '1 microsecond' WHERE id = 'b1'"},
+		{"tickets", "UPDATE tickets SET sale_date = sale_date + 1 WHERE id = 'b1'", "UPDATE tickets SET sale_date = sale_date - 1 WHERE id = 'b1'"},
+		{"tickets", "UPDATE tickets SET box_office_day = box_office_day - 1 WHERE id = 'b1'", "UPDATE tickets SET box_office_day = box_office_day + 1 WHERE id = 'b1'"},
+		{"tickets", "UPDATE tickets SET sale_seq = sale_seq + 1 WHERE id = 'b2'", "UPDATE tickets SET sale_seq = sale_seq - 1 WHERE id = 'b2'"},
+		{"tickets", "UPDATE tickets SET refunded_at = refunded_at + interval '1 second' WHERE id = 'a1'", "UPDATE tickets SET refunded_at = refunded_at - interval '1 second' WHERE id = 'a1'"},
+		{"tickets", "UPDATE tickets SET refunded_at = sold_at, refund_seq = sale_seq WHERE id = 'a4'", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a4'"},
+		{"tickets", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a3'", "UPDATE tickets t SET refunded_at = s.refunded_at, refund_seq = s.refund_seq FROM deep_saved s WHERE t.id = 'a3'"},
+		{"tickets", "UPDATE tickets SET cinema_id = cinema_id || '-x' WHERE id = 'b2'", "UPDATE tickets SET cinema_id = left(cinema_id, -2) WHERE id = 'b2'"},
+		{"tickets", "DELETE FROM tickets WHERE id = 'b2'", "INSERT INTO tickets SELECT * FROM deep_saved_b2"},
+		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'b2'", "DELETE FROM tickets WHERE id = 'zz'"},
 		{"sales_daily", "UPDATE sales_daily SET admissions = admissions + 1 WHERE gross > 0", "UPDATE sales_daily SET admissions = admissions - 1 WHERE gross > 0"},
 		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'"},
 		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10"},
@@ -67,7 +97,7 @@ func TestDeepCheck(t *testing.T) {
 		}
 		err = verify()
 		var ve *ledger.VerifyError
-		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.Contains(ve.Detail, tc.table) {
+		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.Contains(ve.Detail, "table "+tc.table+":") {
 			t.Fatalf("after %q: verify = %v, want a mismatch in %s", tc.tamper, err, tc.table)
 		}
 		if _, err := owner.Exec(w.ctx, tc.undo); err != nil {

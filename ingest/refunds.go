@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -209,33 +208,53 @@ func (rb *refundsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, 
 }
 
 // projectRefunds queues the projection writes of refund entries from their
-// bodies: the tickets marked refunded (one statement; every one must still
-// be sold and not refunded), the sales_daily rows and the screening totals
-// taken from (summed per row). Live writes and verify --deep both call it.
+// bodies: the tickets marked refunded (one statement per entry; every one
+// must still be sold in the entry's screening and not refunded), the
+// sales_daily rows and the screening totals taken from (summed per row).
+// Live writes and verify --deep both compute the rows with
+// refundProjection; verify --deep applies the ticket changes to its
+// tickets in memory (deepTickets) and queues the totals.
 func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
-	type apply struct {
-		cinema, screening string
-		seq               int64
-		ids               []string
-		at                []time.Time
+	p, err := refundProjection(es)
+	if err != nil {
+		return err
 	}
-	var applies []apply
-	total := 0
-	type scrKey struct{ cinema, id string }
-	type scrSum struct {
-		n     int32
-		gross decimal.Decimal
-	}
+	p.queueTickets(b)
+	p.queueTotals(b)
+	return nil
+}
+
+// refundApply is what one refund entry changes in tickets: the tickets ids
+// of cinema and screening refunded at at, by entry seq.
+type refundApply struct {
+	cinema, screening string
+	seq               int64
+	ids               []string
+	at                []time.Time
+}
+
+// refundRows are the projection rows of a run of refund entries.
+type refundRows struct {
+	applies    []refundApply
+	total      int
+	daily      dailyTotals
+	screenings screeningTotals
+}
+
+// refundProjection computes the projection rows of refund entries from
+// their bodies: the one place that says what a refund entry writes.
+func refundProjection(es []bodyEntry) (*refundRows, error) {
+	p := &refundRows{}
 	scr := map[scrKey]*scrSum{}
 	days := dailySums{}
 	for _, e := range es {
 		var body refundBody
 		if err := decodeBody(e.Body, &body); err != nil {
-			return fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
+			return nil, fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
 		}
 		bod, err := parseDate(body.BoxOfficeDay)
 		if err != nil {
-			return fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
+			return nil, fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
 		}
 		k := scrKey{body.CinemaID, body.ScreeningID}
 		sum := scr[k]
@@ -243,24 +262,34 @@ func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
 			sum = &scrSum{}
 			scr[k] = sum
 		}
-		ap := apply{cinema: body.CinemaID, screening: body.ScreeningID, seq: e.Seq}
+		ap := refundApply{cinema: body.CinemaID, screening: body.ScreeningID, seq: e.Seq}
 		for _, t := range body.Tickets {
-			at, sd, price, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price)
+			at, sd, price, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price, false)
 			if err != nil {
-				return fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
+				return nil, fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
 			}
 			ap.ids, ap.at = append(ap.ids, t.ID), append(ap.at, at)
-			total++
+			p.total++
 			sum.n++
 			sum.gross = sum.gross.Add(price)
 			days.add(dailyKey{body.CinemaID, body.FilmID, bod, sd}, price)
 		}
-		applies = append(applies, ap)
+		p.applies = append(p.applies, ap)
 	}
-	if total == 0 {
-		return nil
+	if p.total > 0 {
+		p.daily = days.totals()
+		p.screenings = sortedScreeningTotals(scr)
 	}
-	for _, ap := range applies {
+	return p, nil
+}
+
+// queueTickets queues the tickets' refund, one statement per entry, each
+// checked to change every ticket it names.
+func (p *refundRows) queueTickets(b *pgx.Batch) {
+	if p.total == 0 {
+		return
+	}
+	for _, ap := range p.applies {
 		want, seq := int64(len(ap.ids)), ap.seq
 		b.Queue(sqlRefundApply, ap.cinema, ap.screening, ap.seq, ap.ids, ap.at).Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != want {
@@ -269,22 +298,15 @@ func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
 			return nil
 		})
 	}
-	d := days.totals()
+}
+
+// queueTotals queues the sales_daily rows and the screening totals.
+func (p *refundRows) queueTotals(b *pgx.Batch) {
+	if p.total == 0 {
+		return
+	}
+	d := p.daily
 	b.Queue(sqlSalesDailySubMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
-	keys := make([]scrKey, 0, len(scr))
-	for k := range scr {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].cinema != keys[j].cinema {
-			return keys[i].cinema < keys[j].cinema
-		}
-		return keys[i].id < keys[j].id
-	})
-	sc, si, sn, sg := make([]string, len(keys)), make([]string, len(keys)), make([]int32, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		sc[i], si[i], sn[i], sg[i] = k.cinema, k.id, scr[k].n, scr[k].gross.StringFixed(2)
-	}
-	b.Queue(sqlScreeningsRefundedMany, sc, si, sn, sg)
-	return nil
+	s := p.screenings
+	b.Queue(sqlScreeningsRefundedMany, s.cinema, s.id, s.n, s.gross)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // saleBodyBytes encodes a body as the writer does (encoding/json, HTML not
@@ -60,4 +61,29 @@ func checkSaleBody(t *testing.T, b []byte) {
 func FuzzDecodeSaleBody(f *testing.F) {
 	f.Add([]byte(`{"cinema_id":"c1","screening_id":"s","film_id":"f","box_office_day":"d","tickets":[{"id":"a","sold_at":"b","sale_date":"c","price":"1","category":"adult","seat":"A1","channel":"web"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkSaleBody(t, b) })
+}
+
+// TestParseBodyTimeEqualsTimeParse: the scanners of the body's time and
+// date layouts give what time.Parse gives, on valid and invalid strings.
+func TestParseBodyTimeEqualsTimeParse(t *testing.T) {
+	times := []string{"2026-11-30T10:00:00.000000Z", "2024-02-29T23:59:59.999999Z", "2025-02-29T00:00:00.000000Z",
+		"2026-13-01T00:00:00.000000Z", "2026-00-10T00:00:00.000000Z", "2026-04-31T00:00:00.000000Z", "2026-11-30T24:00:00.000000Z",
+		"2026-11-30T10:60:00.000000Z", "2026-11-30T10:00:60.000000Z", "2026-11-30T10:00:00.00000aZ", "2026-11-30T10:00:00.000000+",
+		"+026-11-30T10:00:00.000000Z", "2026-11-30T10:00:00Z", "2026-11-30T10:00:00.123+05:00", "1900-02-29T00:00:00.000000Z",
+		"2000-02-29T00:00:00.000000Z", "0000-01-01T00:00:00.000000Z", "2026-11-30 10:00:00.000000Z", ""}
+	for _, s := range times {
+		want, werr := time.Parse(time.RFC3339Nano, s)
+		got, gerr := parseBodyTime(s)
+		if (werr == nil) != (gerr == nil) || !want.Equal(got) || want.Location() != got.Location() {
+			t.Errorf("%q: time.Parse %v %v, parseBodyTime %v %v", s, want, werr, got, gerr)
+		}
+	}
+	dates := []string{"2026-11-30", "2024-02-29", "2023-02-29", "2026-13-01", "2026-01-32", "2026-1-30", "2026/11/30", "-026-11-30", "2026-11-3x", ""}
+	for _, s := range dates {
+		want, werr := time.Parse(dateLayout, s)
+		got, gerr := parseDate(s)
+		if (werr == nil) != (gerr == nil) || !want.Equal(got) || want.Location() != got.Location() {
+			t.Errorf("%q: time.Parse %v %v, parseDate %v %v", s, want, werr, got, gerr)
+		}
+	}
 }

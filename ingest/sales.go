@@ -357,30 +357,87 @@ func bodyEntries(acc []ledger.Accepted) []bodyEntry {
 // order, from their bodies: the tickets (one insert), the screening totals
 // and the sales_daily rows (one statement each, summed per row, so the
 // boxoffice_daily trigger runs once). The live write and verify --deep both
-// call it; a ticket id or an active seat sold twice fails on the unique
-// indexes, and every screening must exist.
+// compute the rows with salesProjection; the live write queues all three
+// statements, verify --deep the totals (into its shadow tables) and keeps
+// the tickets in memory (deepTickets). A ticket id or an active seat sold
+// twice fails on the unique indexes, and every screening must exist.
 func projectSales(b *pgx.Batch, es []bodyEntry) error {
-	var t struct {
-		cinema, id, screening, film, price, category, seat, channel []string
-		soldAt                                                      []time.Time
-		saleDate, bod                                               []time.Time
-		seq                                                         []int64
+	p, err := salesProjection(es)
+	if err != nil {
+		return err
 	}
-	type scrKey struct{ cinema, id string }
-	type scrSum struct {
-		n     int32
-		gross decimal.Decimal
+	p.queueTickets(b)
+	p.queueTotals(b)
+	return nil
+}
+
+// ticketRows are the rows of tickets a run of sale entries inserts, column
+// by column as sqlTicketsInsertMany takes them. price is the body's string
+// (the column's numeric type reads it).
+type ticketRows struct {
+	cinema, id, screening, film, price, category, seat, channel []string
+	soldAt                                                      []time.Time
+	saleDate, bod                                               []time.Time
+	seq                                                         []int64
+	prices                                                      []decimal.Decimal // price, parsed
+}
+
+// screeningTotals are per-screening changes of tickets and gross, in key
+// order, as the screenings statements take them.
+type screeningTotals struct {
+	cinema, id []string
+	n          []int32
+	gross      []string
+}
+
+type scrKey struct{ cinema, id string }
+
+type scrSum struct {
+	n     int32
+	gross decimal.Decimal
+}
+
+func sortedScreeningTotals(scr map[scrKey]*scrSum) screeningTotals {
+	keys := make([]scrKey, 0, len(scr))
+	for k := range scr {
+		keys = append(keys, k)
 	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].cinema != keys[j].cinema {
+			return keys[i].cinema < keys[j].cinema
+		}
+		return keys[i].id < keys[j].id
+	})
+	t := screeningTotals{cinema: make([]string, len(keys)), id: make([]string, len(keys)),
+		n: make([]int32, len(keys)), gross: make([]string, len(keys))}
+	for i, k := range keys {
+		t.cinema[i], t.id[i], t.n[i], t.gross[i] = k.cinema, k.id, scr[k].n, scr[k].gross.StringFixed(2)
+	}
+	return t
+}
+
+// salesRows are the projection rows of a run of sale entries.
+type salesRows struct {
+	tickets    ticketRows
+	screenings screeningTotals
+	daily      dailyTotals
+}
+
+// salesProjection computes the projection rows of sale entries from their
+// bodies, in seq order: the one place that says what a sale entry writes.
+func salesProjection(es []bodyEntry) (*salesRows, error) {
+	var t ticketRows
 	scr := map[scrKey]*scrSum{}
 	days := dailySums{}
+	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
 	for _, e := range es {
 		var body saleBody
 		if err := decodeSaleBody(e.Body, &body); err != nil {
-			return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
 		}
 		bod, err := parseDate(body.BoxOfficeDay)
 		if err != nil {
-			return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
 		}
 		k := scrKey{body.CinemaID, body.ScreeningID}
 		sum := scr[k]
@@ -389,15 +446,21 @@ func projectSales(b *pgx.Batch, es []bodyEntry) error {
 			scr[k] = sum
 		}
 		for _, tk := range body.Tickets {
-			at, sd, price, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price)
+			price, ok := prices[tk.Price]
+			at, sd, p, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price, ok)
 			if err != nil {
-				return fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+				return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+			}
+			if !ok {
+				price = p
+				prices[tk.Price] = p
 			}
 			t.cinema = append(t.cinema, body.CinemaID)
 			t.id = append(t.id, tk.ID)
 			t.screening = append(t.screening, body.ScreeningID)
 			t.film = append(t.film, body.FilmID)
 			t.price = append(t.price, tk.Price)
+			t.prices = append(t.prices, price)
 			t.category = append(t.category, tk.Category)
 			t.seat = append(t.seat, tk.Seat)
 			t.channel = append(t.channel, tk.Channel)
@@ -410,33 +473,38 @@ func projectSales(b *pgx.Batch, es []bodyEntry) error {
 			days.add(dailyKey{body.CinemaID, body.FilmID, bod, sd}, price)
 		}
 	}
+	p := &salesRows{tickets: t}
+	if len(t.id) > 0 {
+		p.screenings = sortedScreeningTotals(scr)
+		p.daily = days.totals()
+	}
+	return p, nil
+}
+
+// queueTickets queues the insert of the tickets.
+func (p *salesRows) queueTickets(b *pgx.Batch) {
+	t := &p.tickets
 	if len(t.id) == 0 {
-		return nil
+		return
 	}
 	b.Queue(sqlTicketsInsertMany, t.cinema, t.id, t.screening, t.film, t.price, t.category, t.seat, t.channel,
 		t.soldAt, t.saleDate, t.bod, t.seq)
-	keys := make([]scrKey, 0, len(scr))
-	for k := range scr {
-		keys = append(keys, k)
+}
+
+// queueTotals queues the screening totals (every screening must exist)
+// and the sales_daily rows.
+func (p *salesRows) queueTotals(b *pgx.Batch) {
+	if len(p.tickets.id) == 0 {
+		return
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].cinema != keys[j].cinema {
-			return keys[i].cinema < keys[j].cinema
-		}
-		return keys[i].id < keys[j].id
-	})
-	sc, si, sn, sg := make([]string, len(keys)), make([]string, len(keys)), make([]int32, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		sc[i], si[i], sn[i], sg[i] = k.cinema, k.id, scr[k].n, scr[k].gross.StringFixed(2)
-	}
-	want := int64(len(keys))
-	b.Queue(sqlScreeningsSoldMany, sc, si, sn, sg).Exec(func(tag pgconn.CommandTag) error {
+	s := p.screenings
+	want := int64(len(s.id))
+	b.Queue(sqlScreeningsSoldMany, s.cinema, s.id, s.n, s.gross).Exec(func(tag pgconn.CommandTag) error {
 		if tag.RowsAffected() != want {
 			return fmt.Errorf("ingest: sales for %d screenings, %d of them found", want, tag.RowsAffected())
 		}
 		return nil
 	})
-	d := days.totals()
+	d := p.daily
 	b.Queue(sqlSalesDailyAddMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
-	return nil
 }
