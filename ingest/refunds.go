@@ -305,8 +305,20 @@ func (p *refundRows) queueTotals(b *pgx.Batch) {
 	if p.total == 0 {
 		return
 	}
-	d := p.daily
-	b.Queue(sqlSalesDailySubMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
-	s := p.screenings
-	b.Queue(sqlScreeningsRefundedMany, s.cinema, s.id, s.n, s.gross)
+	p.daily.queueSub(b)
+	p.screenings.queueRefunded(b)
+}
+
+// queueSub takes the totals off sales_daily.
+func (d dailyTotals) queueSub(b *pgx.Batch) {
+	if len(d.cinema) > 0 {
+		b.Queue(sqlSalesDailySubMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
+	}
+}
+
+// queueRefunded takes refunded tickets off the screenings' totals.
+func (s screeningTotals) queueRefunded(b *pgx.Batch) {
+	if len(s.id) > 0 {
+		b.Queue(sqlScreeningsRefundedMany, s.cinema, s.id, s.n, s.gross)
+	}
 }

@@ -497,7 +497,16 @@ func (p *salesRows) queueTotals(b *pgx.Batch) {
 	if len(p.tickets.id) == 0 {
 		return
 	}
-	s := p.screenings
+	p.screenings.queueSold(b)
+	p.daily.queueAdd(b)
+}
+
+// queueSold adds sold tickets to the screenings' totals; every screening
+// must exist.
+func (s screeningTotals) queueSold(b *pgx.Batch) {
+	if len(s.id) == 0 {
+		return
+	}
 	want := int64(len(s.id))
 	b.Queue(sqlScreeningsSoldMany, s.cinema, s.id, s.n, s.gross).Exec(func(tag pgconn.CommandTag) error {
 		if tag.RowsAffected() != want {
@@ -505,6 +514,25 @@ func (p *salesRows) queueTotals(b *pgx.Batch) {
 		}
 		return nil
 	})
-	d := p.daily
-	b.Queue(sqlSalesDailyAddMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
+}
+
+// queueAdd adds the totals to sales_daily.
+func (d dailyTotals) queueAdd(b *pgx.Batch) {
+	if len(d.cinema) > 0 {
+		b.Queue(sqlSalesDailyAddMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
+	}
+}
+
+// addScreeningTotals adds s to the sums in m.
+func addScreeningTotals(m map[scrKey]*scrSum, s screeningTotals) {
+	for i := range s.id {
+		k := scrKey{s.cinema[i], s.id[i]}
+		sum := m[k]
+		if sum == nil {
+			sum = &scrSum{}
+			m[k] = sum
+		}
+		sum.n += s.n[i]
+		sum.gross = sum.gross.Add(decimal.RequireFromString(s.gross[i]))
+	}
 }
