@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -143,11 +145,14 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 		err = projectScreenings(b, r.screenings)
 	}
 	if err == nil && len(r.sales) > 0 {
-		var p *salesRows
-		if p, err = salesProjection(r.sales); err == nil {
-			err = r.tickets.insert(&p.tickets)
-			p.daily.queueAdd(b)
-			addScreeningTotals(r.sold, p.screenings)
+		var ps []*salesRows
+		ps, err = deepSalesProjection(r.sales)
+		for _, p := range ps {
+			if err == nil {
+				err = r.tickets.insert(&p.tickets)
+				p.daily.queueAdd(b)
+				addScreeningTotals(r.sold, p.screenings)
+			}
 		}
 	}
 	if err == nil && len(r.refunds) > 0 {
@@ -165,6 +170,40 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("ingest: deep check: entries up to %d: %w", r.lastSeq(), err)
 	}
 	return nil
+}
+
+// deepMinPart is the fewest sale entries deepSalesProjection gives a core.
+const deepMinPart = 250
+
+// deepSalesProjection runs salesProjection over consecutive parts of es on
+// every core (at most 4), as if the writer had grouped the entries into
+// those runs: the tickets are the same rows in the same order, and the
+// totals are sums, which commute. The first error in seq order is
+// returned.
+func deepSalesProjection(es []bodyEntry) ([]*salesRows, error) {
+	n := min(runtime.GOMAXPROCS(0), 4, len(es)/deepMinPart)
+	if n < 2 {
+		p, err := salesProjection(es)
+		return []*salesRows{p}, err
+	}
+	out := make([]*salesRows, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		part := es[i*len(es)/n : (i+1)*len(es)/n]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = salesProjection(part)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (r *deepRun) lastSeq() int64 {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"time"
 	"unsafe"
@@ -18,7 +19,9 @@ import (
 
 // deepTickets is verify --deep's rebuild of the tickets table, in memory:
 // the rows salesProjection computes from the sale entries, changed by the
-// refunds refundProjection computes, kept by primary key (cinema_id, id).
+// refunds refundProjection computes, kept by primary key (cinema_id, id)
+// in a table of its own (no pointers: a national year's tens of millions
+// of rows cost the garbage collector nothing).
 // Compare then reads the stored table once, in whatever order PostgreSQL
 // returns it (one sequential scan, binary), and looks every stored row up.
 //
@@ -35,20 +38,23 @@ type deepTickets struct {
 	names  []string          // interned cinema, screening, film, category, channel and price strings
 	intern map[string]uint32 // name → index in names
 	prices map[string]uint32 // a body's price → its stored text, interned
-	index  map[ticketKey]uint32
-	rows   []deepTicket
-}
-
-type ticketKey struct {
-	cinema uint32
-	id     string
+	// The rows hold no pointers (the garbage collector skips them): ids
+	// and seats are kept back to back in text, and the primary key index
+	// is an open-addressing table of row numbers (+1; 0 is empty), a
+	// power of two at most half full.
+	text  []byte
+	slots []uint32
+	rows  []deepTicket
+	seed  maphash.Seed
 }
 
 // deepTicket is one rebuilt row. Strings of few values are interned;
 // times are microseconds and dates days since 2000-01-01, PostgreSQL's
 // binary encoding.
 type deepTicket struct {
-	id, seat                                          string
+	hash                                              uint64 // of cinema and id
+	off                                               uint64 // of id, then seat, in text
+	idLen, seatLen                                    uint32
 	cinema, screening, film, price, category, channel uint32
 	saleDate, bod                                     int32
 	soldAt, saleSeq                                   int64
@@ -57,7 +63,51 @@ type deepTicket struct {
 }
 
 func newDeepTickets() *deepTickets {
-	return &deepTickets{intern: map[string]uint32{}, prices: map[string]uint32{}, index: map[ticketKey]uint32{}}
+	return &deepTickets{intern: map[string]uint32{}, prices: map[string]uint32{}, slots: make([]uint32, 1<<12), seed: maphash.MakeSeed()}
+}
+
+func (d *deepTickets) id(r *deepTicket) string {
+	return bytesString(d.text[r.off : r.off+uint64(r.idLen)])
+}
+
+func (d *deepTickets) seat(r *deepTicket) string {
+	o := r.off + uint64(r.idLen)
+	return bytesString(d.text[o : o+uint64(r.seatLen)])
+}
+
+func (d *deepTickets) keyHash(cinema uint32, id string) uint64 {
+	return maphash.String(d.seed, id) ^ (uint64(cinema)+1)*0x9e3779b97f4a7c15
+}
+
+// find returns the slot of (cinema, id) and its row number + 1, or the
+// empty slot where it would go and 0.
+func (d *deepTickets) find(cinema uint32, id string, h uint64) (int, uint32) {
+	mask := uint64(len(d.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := d.slots[i]
+		if s == 0 {
+			return int(i), 0
+		}
+		if r := &d.rows[s-1]; r.hash == h && r.cinema == cinema && d.id(r) == id {
+			return int(i), s
+		}
+	}
+}
+
+// grow doubles the index when it is half full.
+func (d *deepTickets) grow() {
+	if 2*(len(d.rows)+1) <= len(d.slots) {
+		return
+	}
+	d.slots = make([]uint32, 2*len(d.slots))
+	mask := uint64(len(d.slots) - 1)
+	for j := range d.rows {
+		i := d.rows[j].hash & mask
+		for d.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = uint32(j + 1)
+	}
 }
 
 func (d *deepTickets) str(s string) uint32 {
@@ -94,20 +144,24 @@ func (d *deepTickets) insert(t *ticketRows) error {
 			lastC, lastS, lastF = t.cinema[i], t.screening[i], t.film[i]
 			c, scr, film = d.str(lastC), d.str(lastS), d.str(lastF)
 		}
-		k := ticketKey{c, id}
-		if j, dup := d.index[k]; dup {
+		d.grow()
+		h := d.keyHash(c, id)
+		slot, j := d.find(c, id, h)
+		if j != 0 {
 			return fmt.Errorf("ingest: sale entry %d: ticket %q of cinema %q was sold before, by entry %d",
-				t.seq[i], id, t.cinema[i], d.rows[j].saleSeq)
+				t.seq[i], id, t.cinema[i], d.rows[j-1].saleSeq)
 		}
 		price, ok := d.prices[t.price[i]]
 		if !ok {
 			price = d.str(t.prices[i].StringFixed(2)) // numeric(12,2)
 			d.prices[t.price[i]] = price
 		}
-		d.index[k] = uint32(len(d.rows))
-		d.rows = append(d.rows, deepTicket{id: id, seat: t.seat[i], cinema: c, screening: scr,
-			film: film, price: price, category: d.str(t.category[i]), channel: d.str(t.channel[i]),
+		off := uint64(len(d.text))
+		d.text = append(append(d.text, id...), t.seat[i]...)
+		d.rows = append(d.rows, deepTicket{hash: h, off: off, idLen: uint32(len(id)), seatLen: uint32(len(t.seat[i])),
+			cinema: c, screening: scr, film: film, price: price, category: d.str(t.category[i]), channel: d.str(t.channel[i]),
 			saleDate: pgDays(t.saleDate[i]), bod: pgDays(t.bod[i]), soldAt: pgMicros(t.soldAt[i]), saleSeq: t.seq[i]})
+		d.slots[slot] = uint32(len(d.rows))
 	}
 	return nil
 }
@@ -119,12 +173,15 @@ func (d *deepTickets) refund(aps []refundApply) error {
 		s, oks := d.intern[ap.screening]
 		missed := 0
 		for i, id := range ap.ids {
-			j, ok := d.index[ticketKey{c, id}]
-			if !okc || !oks || !ok || d.rows[j].screening != s || d.rows[j].refunded {
+			var j uint32
+			if okc {
+				_, j = d.find(c, id, d.keyHash(c, id))
+			}
+			if j == 0 || !oks || d.rows[j-1].screening != s || d.rows[j-1].refunded {
 				missed++
 				continue
 			}
-			r := &d.rows[j]
+			r := &d.rows[j-1]
 			r.refunded, r.refundedAt, r.refundSeq = true, pgMicros(ap.at[i]), ap.seq
 		}
 		if missed > 0 {
@@ -209,11 +266,11 @@ func (d *deepTickets) lookup(v [][]byte) *deepTicket {
 	if !ok {
 		return nil
 	}
-	j, ok := d.index[ticketKey{c, bytesString(v[1])}]
-	if !ok {
-		return nil
+	id := bytesString(v[1])
+	if _, j := d.find(c, id, d.keyHash(c, id)); j != 0 {
+		return &d.rows[j-1]
 	}
-	return &d.rows[j]
+	return nil
 }
 
 func be64(b []byte) (int64, bool) {
@@ -238,7 +295,7 @@ func (d *deepTickets) equal(r *deepTicket, v [][]byte) bool {
 		v[5] == nil || bytesString(v[5]) != n[r.category] || v[7] == nil || bytesString(v[7]) != n[r.channel] {
 		return false
 	}
-	if (v[6] == nil) != (r.seat == "") || bytesString(v[6]) != r.seat {
+	if (v[6] == nil) != (r.seatLen == 0) || bytesString(v[6]) != d.seat(r) {
 		return false
 	}
 	if v[4] == nil {
@@ -318,14 +375,14 @@ func storedValue(b []byte, oid uint32) any {
 // rebuiltJSON is a rebuilt row for a report.
 func (d *deepTickets) rebuiltJSON(r *deepTicket) string {
 	n := d.names
-	row := map[string]any{"cinema_id": n[r.cinema], "id": r.id, "screening_id": n[r.screening], "film_id": n[r.film],
+	row := map[string]any{"cinema_id": n[r.cinema], "id": d.id(r), "screening_id": n[r.screening], "film_id": n[r.film],
 		"price": n[r.price], "category": n[r.category], "seat": nil, "channel": n[r.channel],
 		"sold_at":        pgEpoch.Add(time.Duration(r.soldAt) * time.Microsecond).Format(time.RFC3339Nano),
 		"sale_date":      pgEpoch.AddDate(0, 0, int(r.saleDate)).Format(time.DateOnly),
 		"box_office_day": pgEpoch.AddDate(0, 0, int(r.bod)).Format(time.DateOnly),
 		"sale_seq":       r.saleSeq, "refunded_at": nil, "refund_seq": nil}
-	if r.seat != "" {
-		row["seat"] = r.seat
+	if r.seatLen > 0 {
+		row["seat"] = d.seat(r)
 	}
 	if r.refunded {
 		row["refunded_at"] = pgEpoch.Add(time.Duration(r.refundedAt) * time.Microsecond).Format(time.RFC3339Nano)

@@ -1,0 +1,87 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestDeepTicketsIndex: the in-memory tickets of verify --deep find every
+// row by (cinema, id) through many growths of the index, tell the same id
+// in two cinemas apart, refuse a second sale of an id and a refund of a
+// ticket not sold in its screening or already refunded, as the statements
+// they stand for would.
+func TestDeepTicketsIndex(t *testing.T) {
+	d := newDeepTickets()
+	at := time.Date(2026, 11, 30, 10, 0, 0, 123456000, time.UTC)
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var rows ticketRows
+	const n = 20000
+	for i := range n {
+		seat := ""
+		if i%3 != 0 {
+			seat = fmt.Sprintf("R%d", i%40)
+		}
+		rows.cinema = append(rows.cinema, fmt.Sprintf("c%d", i%2))
+		rows.id = append(rows.id, fmt.Sprintf("t%d", i/2)) // every id in both cinemas
+		rows.screening = append(rows.screening, fmt.Sprintf("s%d", i%7))
+		rows.film = append(rows.film, "f")
+		rows.price = append(rows.price, "2500.005")
+		rows.prices = append(rows.prices, decimal.RequireFromString("2500.005"))
+		rows.category = append(rows.category, "adult")
+		rows.seat = append(rows.seat, seat)
+		rows.channel = append(rows.channel, "web")
+		rows.soldAt = append(rows.soldAt, at)
+		rows.saleDate = append(rows.saleDate, day)
+		rows.bod = append(rows.bod, day)
+		rows.seq = append(rows.seq, int64(i))
+	}
+	if err := d.insert(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) {
+		t.Fatalf("%d rows in %d slots", len(d.rows), len(d.slots))
+	}
+	for i := range n {
+		c, id := rows.cinema[i], rows.id[i]
+		ci := d.intern[c]
+		_, j := d.find(ci, id, d.keyHash(ci, id))
+		if j == 0 || d.rows[j-1].saleSeq != int64(i) || d.id(&d.rows[j-1]) != id || d.seat(&d.rows[j-1]) != rows.seat[i] {
+			t.Fatalf("ticket %s/%s: row %d", c, id, j)
+		}
+	}
+	if got := d.names[d.rows[0].price]; got != "2500.01" {
+		t.Errorf("price stored as %s, numeric(12,2) keeps 2500.01", got)
+	}
+	if d.rows[0].soldAt != at.UnixMicro()-pgEpoch.UnixMicro() || d.rows[0].saleDate != 9830 {
+		t.Errorf("sold_at %d, sale_date %d", d.rows[0].soldAt, d.rows[0].saleDate)
+	}
+	again := ticketRows{cinema: rows.cinema[5:6], id: rows.id[5:6], screening: rows.screening[5:6], film: rows.film[5:6],
+		price: rows.price[5:6], prices: rows.prices[5:6], category: rows.category[5:6], seat: rows.seat[5:6], channel: rows.channel[5:6],
+		soldAt: rows.soldAt[5:6], saleDate: rows.saleDate[5:6], bod: rows.bod[5:6], seq: []int64{n}}
+	if err := d.insert(&again); err == nil || !strings.Contains(err.Error(), "sold before, by entry 5") {
+		t.Errorf("second sale of an id: %v", err)
+	}
+	// t2 of c0 is row 4, screening s4.
+	ok := refundApply{cinema: "c0", screening: "s4", seq: n + 1, ids: []string{"t2"}, at: []time.Time{at}}
+	if err := d.refund([]refundApply{ok}); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.rows[4]; !r.refunded || r.refundSeq != n+1 || d.rows[5].refunded {
+		t.Fatalf("refund: %+v", r)
+	}
+	for _, bad := range []refundApply{
+		{cinema: "c0", screening: "s4", seq: n + 2, ids: []string{"t2"}, at: []time.Time{at}},             // already refunded
+		{cinema: "c0", screening: "s5", seq: n + 2, ids: []string{"t4"}, at: []time.Time{at}},             // another screening (s1)
+		{cinema: "c9", screening: "s4", seq: n + 2, ids: []string{"t2"}, at: []time.Time{at}},             // unknown cinema
+		{cinema: "c0", screening: "s4", seq: n + 2, ids: []string{"nope"}, at: []time.Time{at}},           // never sold
+		{cinema: "c1", screening: "s4", seq: n + 2, ids: []string{"t12", "t12"}, at: []time.Time{at, at}}, // twice in one entry
+	} {
+		if err := d.refund([]refundApply{bad}); err == nil || !strings.Contains(err.Error(), "not sold or already refunded") {
+			t.Errorf("refund %+v: %v", bad, err)
+		}
+	}
+}
