@@ -150,7 +150,11 @@
 //     statement sent with the queued writes, commits, then answers every
 //     waiter. A rejected record consumes no seq and affects no other
 //     record; a failed transaction answers every waiter with an error and
-//     writes nothing. The writer
+//     writes nothing. Writer.LockHead takes the same lock inside a caller's
+//     transaction, for a record whose large projection is written before
+//     the lock (the period close): its entries are inserted and the head
+//     moved by the same guarded statement, and exist only if the caller
+//     commits. The writer
 //     reloads its cached tree frontier from the stored hashes whenever the
 //     head moved under it (another process appended) or after any error.
 //   - Projections exist only with their entry: they are written by

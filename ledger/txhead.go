@@ -18,7 +18,8 @@ type TxHead struct {
 	w    *Writer
 	tx   pgx.Tx
 	t    *frontier
-	size int64 // the head's size as locked (the first seq appended here)
+	size int64     // the head's size as locked (the first seq appended here)
+	at   time.Time // when the lock was granted
 	last []byte
 	root []byte
 }
@@ -44,6 +45,7 @@ func (w *Writer) LockHead(ctx context.Context, tx pgx.Tx) (*TxHead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: lock head %q: %w", w.cfg.LogID, err)
 	}
+	h.at = time.Now()
 	t, err := loadFrontier(h.size, &dbHashReader{ctx: ctx, q: tx, logID: w.cfg.LogID})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: load head: %w", err)
@@ -54,6 +56,10 @@ func (w *Writer) LockHead(ctx context.Context, tx pgx.Tx) (*TxHead, error) {
 	h.t = t
 	return h, nil
 }
+
+// LockedAt is when the head lock was granted (it is held until the
+// caller's transaction ends).
+func (h *TxHead) LockedAt() time.Time { return h.at }
 
 // Size is the log's size under the lock plus what was appended through h:
 // the seq the next Append gets.

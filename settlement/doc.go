@@ -34,6 +34,12 @@
 //   - A closed period's lines are frozen in settlement tables in the same
 //     transaction as its period_close ledger entry; its statements are
 //     rendered from the frozen rows and never change.
+//   - A close holds the ledger head lock only for its last late-data check,
+//     its entry and its period row (ledger.Writer.LockHead in the close's
+//     own transaction): the close is computed in a snapshot and its frozen
+//     rows are written in that transaction before the lock, invisible
+//     until it commits, so a crash leaves nothing and sales keep flowing.
+//     Closes are serialised by an advisory lock held for the transaction.
 //   - Months close one after another, only after they ended (UTC+5). The
 //     period_close entry's body lists, per party with lines in the month,
 //     totals_hash = hex SHA-256 of the "totals" object of that party's

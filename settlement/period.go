@@ -194,7 +194,6 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: %w", err)
 	}
-	locked := time.Now()
 	e, err := head.Append(ctx, ledger.Record{
 		Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
@@ -219,7 +218,7 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("settlement: commit close: %w", err)
 	}
-	s.metrics.observe("locked", locked)
+	s.metrics.observe("locked", head.LockedAt())
 	return &CloseResult{Entry: e, Body: snap.body}, nil
 }
 
