@@ -165,7 +165,7 @@ func (v *fieldErrs) add(field, code, format string, args ...any) {
 // does not look at the database or the clock.
 func ParseSales(data []byte) (*Sale, error) {
 	var in salesJSON
-	if err := decodeStrict(data, &in); err != nil {
+	if err := decodeSales(data, &in); err != nil {
 		return nil, err
 	}
 	if len(in.Tickets) > maxTickets {
@@ -178,6 +178,10 @@ func ParseSales(data []byte) (*Sale, error) {
 	}
 	s.Tickets = make([]Ticket, 0, len(in.Tickets))
 	for i, t := range in.Tickets {
+		if tk, ok := validTicket(t); ok {
+			s.Tickets = append(s.Tickets, tk)
+			continue
+		}
 		f := func(name string) string { return fmt.Sprintf("tickets[%d].%s", i, name) }
 		tk := Ticket{
 			ID:       requireID(&v, f("id"), t.ID),
