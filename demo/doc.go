@@ -23,7 +23,7 @@
 // POS batches them; a screening whose sales span more than BatchWindow
 // sends several, in order), then one refund request for its refunds. The
 // load is shaped like production traffic, many concurrent requests of one
-// kind at a time (Config.Workers, 128 by default), so that the ledger
+// kind at a time (Config.Workers, 512 by default), so that the ledger
 // writer decides and projects them in long runs of one kind: each day's
 // screenings, then its sales (every screening's first batch, then the
 // second, …), then its refunds. Each request carries the time the POS

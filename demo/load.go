@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +35,7 @@ type Config struct {
 	// Now is the real clock, default time.Now; no sale is reported after it.
 	Now func() time.Time
 	// Workers posting POS requests at once (group commit gathers them into
-	// runs of one kind), default 128.
+	// runs of one kind), default 512.
 	Workers int
 	// Progress receives one line per loaded day; nil for none.
 	Progress io.Writer
@@ -85,7 +86,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		cfg.Now = time.Now
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 128
+		cfg.Workers = 512
 	}
 	realNow := cfg.Now()
 	if cfg.Last.IsZero() {
@@ -206,32 +207,39 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		}
 		// Shaped like production: many concurrent requests of one kind at a
 		// time, so the writer decides and projects them in long runs: the
-		// day's screenings, then its sales (the first batch of every
-		// screening, then the second, …: a screening's batches stay in
-		// order, which resuming relies on), then its refunds.
+		// day's screenings, then its sales, then its refunds. In the sales
+		// phase each poster posts one screening's batches in order (which
+		// resuming relies on), then takes the next; the screenings with the
+		// most batches go first, so the phase does not end with a few
+		// posters working alone (small groups).
+		t0 := time.Now()
 		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.screening(ctx, all[i]) }); err != nil {
 			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
 		}
+		t1 := time.Now()
 		var dayTickets int64
-		rounds := 0
+		bySales := make([]dayScreening, len(all))
+		copy(bySales, all)
+		sort.SliceStable(bySales, func(i, j int) bool { return len(bySales[i].s.Batches) > len(bySales[j].s.Batches) })
 		for _, x := range all {
-			rounds = max(rounds, len(x.s.Batches))
 			dayTickets += int64(len(x.s.Tickets))
 		}
-		for k := 0; k < rounds; k++ {
-			var these []dayScreening
-			for _, x := range all {
-				if k < len(x.s.Batches) {
-					these = append(these, x)
+		if err := posters.run(ctx, len(bySales), func(p *poster, i int) error {
+			for k := range bySales[i].s.Batches {
+				if err := p.sale(ctx, bySales[i], k); err != nil {
+					return err
 				}
 			}
-			if err := posters.run(ctx, len(these), func(p *poster, i int) error { return p.sale(ctx, these[i], k) }); err != nil {
-				return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
-			}
+			return nil
+		}); err != nil {
+			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
 		}
+		t2 := time.Now()
 		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.refund(ctx, all[i]) }); err != nil {
 			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
 		}
+		phases := fmt.Sprintf("screenings %s, sales %s, refunds %s", t1.Sub(t0).Round(time.Millisecond),
+			t2.Sub(t1).Round(time.Millisecond), time.Since(t2).Round(time.Millisecond))
 		for ci := range plans {
 			isLate := late[[2]int{d, ci}]
 			for i := range plans[ci] {
@@ -249,8 +257,8 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		// ETA: the mean time per day so far times the days left (later days
 		// are busier, so it errs on the short side).
 		eta := time.Duration(float64(time.Since(start)) / float64(d+1) * float64(cfg.Days-d-1)).Round(time.Second)
-		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s), about %s left", d+1, cfg.Days, day.Format("2006-01-02"),
-			dayTickets, el.Round(time.Millisecond), float64(dayTickets)/el.Seconds(), eta)
+		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s; %s), about %s left", d+1, cfg.Days, day.Format("2006-01-02"),
+			dayTickets, el.Round(time.Millisecond), float64(dayTickets)/el.Seconds(), phases, eta)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE demo_datasets SET completed_at = now()"); err != nil {
 		return st, fmt.Errorf("demo: %w", err)

@@ -25,7 +25,7 @@ import (
 
 // cmdDemo loads the demo data set through the real write path:
 //
-//	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 128]
+//	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 512]
 //
 // Progress goes to stderr, the summary to stdout. Running it again with the
 // same flags finishes an interrupted load (what is there is skipped); a
@@ -39,7 +39,7 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	scale := fs.Float64("scale", 1, "share of Kazakhstan's volume (1 = about 60k tickets and 2,700 screenings a day)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data set")
 	last := fs.String("last", "", "last box-office day YYYY-MM-DD (default: yesterday, local time)")
-	workers := fs.Int("workers", 128, "concurrent POS request senders")
+	workers := fs.Int("workers", 512, "concurrent POS request senders")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
@@ -121,24 +121,41 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	defer func() { cancelCulture(); <-cwDone }()
 	parts := make([]bytes.Buffer, 5)
 	penv := func(i int) *cmdEnv { return &cmdEnv{getenv: env.getenv, stdout: &parts[i], stderr: stderr} }
-	culture := make(chan error, 4)
+	type finished struct {
+		name string
+		err  error
+		at   time.Time
+	}
+	culture := make(chan finished, 4)
+	cultureStart := time.Now()
+	finish := func(name string, err error) { culture <- finished{name, err, time.Now()} }
 	go func() {
 		err := loadTicketingDemo(cctx, penv(0), pool, cw, *days, cfg.Last)
 		if err == nil {
 			err = loadMuseumDemo(cctx, penv(2), pool, cw, cfg)
 		}
-		culture <- err
+		finish("ticketing and museum", err)
 	}()
-	go func() { culture <- loadArchiveDemo(cctx, penv(1), pool, cw) }()
-	go func() { culture <- loadLibraryDemo(cctx, penv(3), pool, cw, cfg.Last) }()
-	go func() { culture <- loadNGOFundHubsDemo(cctx, penv(4), pool, cw) }()
+	go func() { finish("archive", loadArchiveDemo(cctx, penv(1), pool, cw)) }()
+	go func() { finish("library", loadLibraryDemo(cctx, penv(3), pool, cw, cfg.Last)) }()
+	go func() { finish("ngo, fund and hubs", loadNGOFundHubsDemo(cctx, penv(4), pool, cw)) }()
 	waitCulture := func() error {
 		var first error
+		last := cultureStart
+		var took []string
 		for range 4 {
-			if err := <-culture; err != nil && first == nil {
-				first = err
+			d := <-culture
+			took = append(took, fmt.Sprintf("%s %s", d.name, d.at.Sub(cultureStart).Round(time.Millisecond)))
+			if d.err != nil && first == nil {
+				first = d.err
 				cancelCulture()
 			}
+			if d.at.After(last) {
+				last = d.at
+			}
+		}
+		if first == nil {
+			fmt.Fprintf(stderr, "demo: culture modules loaded in %s (%s)\n", last.Sub(cultureStart).Round(time.Millisecond), strings.Join(took, ", "))
 		}
 		return first
 	}
