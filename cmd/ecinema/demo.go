@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +28,7 @@ import (
 // cmdDemo loads the demo data set through the real write path:
 //
 //	ecinema demo [--days 30] [--scale 1] [--seed 1] [--last YYYY-MM-DD] [--workers 512]
+//	             [--cpuprofile FILE]
 //
 // Progress goes to stderr, the summary to stdout. Running it again with the
 // same flags finishes an interrupted load (what is there is skipped); a
@@ -40,6 +43,7 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data set")
 	last := fs.String("last", "", "last box-office day YYYY-MM-DD (default: yesterday, local time)")
 	workers := fs.Int("workers", 512, "concurrent POS request senders")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to FILE")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
@@ -51,6 +55,17 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	if *scale <= 0 || *scale > 100 {
 		return usagef("--scale must be in (0, 100]")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	// The cinema load and the culture loads run at the same time and share
 	// stderr.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -52,7 +53,7 @@ import (
 // With --profile, a 10-second CPU profile of the server is taken in the
 // middle of each load row (ECINEMA_PPROF_ADDR) and the top statements of
 // pg_stat_statements are written beside it (for the demo load too:
-// demo.statements.txt).
+// demo.cpu.pprof, the whole load, and demo.statements.txt).
 func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("perf", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -86,7 +87,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		if *profDir != "" {
 			p.resetStatements(ctx)
 		}
-		s, err := p.demo(ctx, env, *demoDays)
+		s, err := p.demo(ctx, env, *demoDays, *profDir)
 		if err != nil {
 			return err
 		}
@@ -606,8 +607,16 @@ func (p *perfServer) verify(ctx context.Context, env *cmdEnv, deep bool) (string
 }
 
 // demo loads the demo data set with the server's build and times it.
-func (p *perfServer) demo(ctx context.Context, env *cmdEnv, days int) (string, error) {
-	cmd := exec.CommandContext(ctx, p.cmd.Path, "demo", "--days", strconv.Itoa(days))
+func (p *perfServer) demo(ctx context.Context, env *cmdEnv, days int, profDir string) (string, error) {
+	args := []string{"demo", "--days", strconv.Itoa(days)}
+	if profDir != "" {
+		// Older builds have no demo --cpuprofile.
+		help, _ := exec.CommandContext(ctx, p.cmd.Path, "demo", "--help").CombinedOutput()
+		if bytes.Contains(help, []byte("-cpuprofile")) {
+			args = append(args, "--cpuprofile", filepath.Join(profDir, "demo.cpu.pprof"))
+		}
+	}
+	cmd := exec.CommandContext(ctx, p.cmd.Path, args...)
 	cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile)
 	cmd.Stderr = env.stderr
 	start := time.Now()
