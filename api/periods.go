@@ -18,9 +18,29 @@ type periodCloseJSON struct {
 		Seq      int64  `json:"seq"`
 		LeafHash string `json:"leaf_hash"`
 	} `json:"entry"`
-	Lines   int                     `json:"lines"`
-	Gross   string                  `json:"gross"`
-	Parties []settlement.PartyTotal `json:"parties"`
+	Lines   int              `json:"lines"`
+	Gross   string           `json:"gross"`
+	Parties []partyTotalJSON `json:"parties"`
+}
+
+// partyTotalJSON is a party's totals hash in a close (as the
+// period_close entry records it: the SHA-256 of settlement.TotalsBody).
+type partyTotalJSON struct {
+	PartyID    string `json:"party_id"`
+	Kind       string `json:"kind"`
+	TotalsHash string `json:"totals_hash"`
+}
+
+func partyTotalWire(pt settlement.PartyTotal) partyTotalJSON {
+	return partyTotalJSON{PartyID: pt.PartyID, Kind: pt.Kind, TotalsHash: pt.TotalsHash}
+}
+
+func partyTotalsWire(pts []settlement.PartyTotal) []partyTotalJSON {
+	out := make([]partyTotalJSON, 0, len(pts))
+	for _, pt := range pts {
+		out = append(out, partyTotalWire(pt))
+	}
+	return out
 }
 
 // handlePeriodClose answers POST /v1/periods/{YYYY-MM}/close (admin): it
@@ -40,18 +60,18 @@ func handlePeriodClose(svc *settlement.Service) echo.HandlerFunc {
 		var out periodCloseJSON
 		out.Period = res.Body.Period
 		out.Entry.Seq, out.Entry.LeafHash = res.Entry.Seq, hex.EncodeToString(res.Entry.LeafHash[:])
-		out.Lines, out.Gross, out.Parties = res.Body.Lines, res.Body.Gross, res.Body.Parties
+		out.Lines, out.Gross, out.Parties = res.Body.Lines, res.Body.Gross, partyTotalsWire(res.Body.Parties)
 		return c.JSON(http.StatusCreated, out)
 	}
 }
 
 type closedPeriodJSON struct {
-	Period   string                  `json:"period"`
-	EntrySeq int64                   `json:"entry_seq"`
-	ClosedAt string                  `json:"closed_at"`
-	Lines    *int                    `json:"lines,omitempty"` // national figures: admin, tax, auditor only
-	Gross    string                  `json:"gross,omitempty"`
-	Parties  []settlement.PartyTotal `json:"parties"`
+	Period   string           `json:"period"`
+	EntrySeq int64            `json:"entry_seq"`
+	ClosedAt string           `json:"closed_at"`
+	Lines    *int             `json:"lines,omitempty"` // national figures: admin, tax, auditor only
+	Gross    string           `json:"gross,omitempty"`
+	Parties  []partyTotalJSON `json:"parties"`
 }
 
 // handlePeriodsList answers GET /v1/periods: the closed months. Admin, tax
@@ -78,14 +98,14 @@ func handlePeriodsList(svc *settlement.Service) echo.HandlerFunc {
 		items := make([]closedPeriodJSON, 0, len(ps))
 		for _, p := range ps {
 			it := closedPeriodJSON{Period: p.Period.Format("2006-01"), EntrySeq: p.EntrySeq,
-				ClosedAt: p.ClosedAt.UTC().Format(time.RFC3339), Parties: []settlement.PartyTotal{}}
+				ClosedAt: p.ClosedAt.UTC().Format(time.RFC3339), Parties: []partyTotalJSON{}}
 			if whole {
 				lines := p.Lines
-				it.Lines, it.Gross, it.Parties = &lines, p.Body.Gross, p.Body.Parties
+				it.Lines, it.Gross, it.Parties = &lines, p.Body.Gross, partyTotalsWire(p.Body.Parties)
 			} else {
 				for _, pt := range p.Body.Parties {
 					if own != "" && pt.PartyID == own {
-						it.Parties = append(it.Parties, pt)
+						it.Parties = append(it.Parties, partyTotalWire(pt))
 					}
 				}
 			}

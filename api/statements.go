@@ -70,7 +70,7 @@ func handleStatements(svc *settlement.Service) echo.HandlerFunc {
 		case "pdf":
 			return attachment(c, settlement.ContentTypePDF, st.Filename(format), st.WritePDF)
 		}
-		return c.JSON(http.StatusOK, st.JSON())
+		return c.JSON(http.StatusOK, statementWire(st))
 	}
 }
 

@@ -39,7 +39,7 @@ func TestStatementWireGolden(t *testing.T) {
 			seq := int64(7)
 			st.Periods[0].Closed, st.Periods[0].EntrySeq = true, &seq
 		}
-		got, err := json.MarshalIndent(st.JSON(), "", "  ")
+		got, err := json.MarshalIndent(statementWire(&st), "", "  ")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -166,7 +166,7 @@ func TestCloseOutsideTheLock(t *testing.T) {
 	assertAsUnderTheLock(t, f, res)
 	feb := f.statement("prod-a", "2026-02-01", "2026-02-28")
 	if len(feb.Lines) != 1 || feb.Lines[0].Adjustment || day(feb.Lines[0].FirstDay) != "2026-02-01" {
-		t.Fatalf("february: %s", jsonBytes(t, feb))
+		t.Fatalf("february: %s", docOf(t, feb))
 	}
 	var head int64
 	if head, err = ledgerSize(ctx, f.pool); err != nil || head != res.Entry.Seq+1 {

@@ -41,12 +41,14 @@
 //     until it commits, so a crash leaves nothing and sales keep flowing.
 //     Closes are serialised by an advisory lock held for the transaction.
 //   - Months close one after another, only after they ended (UTC+5). The
-//     period_close entry's body lists, per party with lines in the month,
-//     totals_hash = hex SHA-256 of the "totals" object of that party's
-//     statement for exactly that month, encoded compactly with sorted keys
-//     (as encoding/json writes a map), e.g.
+//     period_close entry's body (CloseBody, body.go) lists, per party with
+//     lines in the month, totals_hash = hex SHA-256 of TotalsBody: that
+//     party's statement totals for exactly that month, encoded compactly
+//     with sorted keys (as encoding/json writes a map), e.g.
 //     {"admissions":4,"distribution_fee":"654.81",...,"vat":"1282.76"}.
-//     Anyone holding the statement can recompute it.
+//     The statement's JSON (api) carries these bytes as its "totals", so
+//     anyone holding the statement can recompute it. The bytes of a body
+//     never change (TestCloseEntryBodyPinned); settlement has no API JSON.
 //   - Everything up to the latest closed month is settled: a sales_daily row
 //     of a closed day differs from the sum of what closes settled of it only
 //     if a sale or refund entry for its cinema and film came at or after the

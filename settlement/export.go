@@ -111,7 +111,7 @@ func (st *Statement) Table() *tabular.Table {
 	cols := fullColumns
 	if st.IsRoyalty() {
 		cols = royaltyColumns
-	} else if !st.showsRecoupment() { // the last two columns: recoupment, producer_share
+	} else if !st.ShowsRecoupment() { // the last two columns: recoupment, producer_share
 		cols = cols[:len(cols)-2]
 	}
 	for _, c := range cols {
@@ -147,7 +147,7 @@ func (st *Statement) Table() *tabular.Table {
 	}{{"gross", tot.Gross}, {"vat", tot.VAT}, {"net", tot.Net}, {"royalty", tot.Royalty}, {"rentable", tot.Rentable()},
 		{"rental", tot.Rental()}, {"exhibitor_share", tot.ExhibitorShare}, {"distribution_fee", tot.DistributionFee},
 		{"producer_gross", tot.ProducerGross}, {"recoupment", tot.Recoupment}, {"producer_share", tot.ProducerShare}} {
-		if !st.showsRecoupment() && (k.key == "recoupment" || k.key == "producer_share") {
+		if !st.ShowsRecoupment() && (k.key == "recoupment" || k.key == "producer_share") {
 			continue
 		}
 		t.Totals = append(t.Totals, tabular.Total{Key: k.key, Label: labels[k.key], Kind: tabular.Money, Value: money(k.v)})

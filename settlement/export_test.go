@@ -31,13 +31,13 @@ func exportFixture(t *testing.T) *fixture {
 	return f
 }
 
-func totalsOfJSON(t *testing.T, st *Statement) map[string]any {
+func totalsOfBody(t *testing.T, st *Statement) map[string]any {
 	t.Helper()
-	var doc StatementJSON
-	if err := json.Unmarshal(jsonBytes(t, st), &doc); err != nil {
+	var m map[string]any
+	if err := json.Unmarshal(TotalsBody(st.Party.Kind, st.Totals), &m); err != nil {
 		t.Fatal(err)
 	}
-	return doc.Totals
+	return m
 }
 
 // TestExportCSVAndXLSX: the CSV holds the lines only (BOM, keys as
@@ -48,7 +48,7 @@ func TestExportCSVAndXLSX(t *testing.T) {
 	for _, party := range []string{"prod-a", "exh-1", "rh-composer"} {
 		t.Run(party, func(t *testing.T) {
 			st := f.statement(party, "2026-01-01", "2026-01-31")
-			want := totalsOfJSON(t, st)
+			want := totalsOfBody(t, st)
 			var buf bytes.Buffer
 			if err := st.WriteCSV(&buf, tabular.CSVOptions{Delimiter: ';'}); err != nil {
 				t.Fatal(err)
@@ -230,7 +230,7 @@ func TestPDFTotalsEqualJSON(t *testing.T) {
 		for _, lang := range []i18n.Lang{i18n.EN, i18n.RU, i18n.KK} {
 			t.Run(party+"/"+string(lang), func(t *testing.T) {
 				st := f.statement(party, "2026-01-01", "2026-01-31")
-				tot := totalsOfJSON(t, st)
+				tot := totalsOfBody(t, st)
 				text := pdfTextOf(t, st, lang)
 				s := func(k string) string { return tot[k].(string) }
 				adm := fmt.Sprint(tot["admissions"])

@@ -268,7 +268,7 @@ func (d *pdfDoc) summaryCols() []pdfCol {
 	case d.st.IsRoyalty():
 		return []pdfCol{{head: tr(l, "film_title"), wrap: true}, {head: tr(l, "royalty_pool"), right: true},
 			{head: tr(l, "payable"), right: true}}
-	case !d.st.showsRecoupment():
+	case !d.st.ShowsRecoupment():
 		return []pdfCol{{head: tr(l, "film_title"), wrap: true}, {head: tr(l, "admissions"), right: true},
 			{head: tr(l, "gross"), right: true}, {head: tr(l, "vat"), right: true}, {head: tr(l, "royalty"), right: true},
 			{head: tr(l, "exhibitor_share"), right: true}, {head: tr(l, "distribution_fee"), right: true},
@@ -301,7 +301,7 @@ func (d *pdfDoc) summaryCells(name, id string, t Totals) []string {
 	}
 	c := []string{name, d.int(t.Admissions), d.money(t.Gross), d.money(t.VAT), d.money(t.Royalty),
 		d.money(t.ExhibitorShare), d.money(t.DistributionFee), d.money(t.ProducerGross)}
-	if d.st.showsRecoupment() {
+	if d.st.ShowsRecoupment() {
 		remaining := ""
 		if id != "" {
 			remaining = d.money(d.st.Films[id].Remaining())
@@ -326,7 +326,7 @@ func (d *pdfDoc) lines() {
 			{head: tr(l, "vat"), right: true}, {head: tr(l, "net"), right: true}, {head: tr(l, "royalty"), right: true},
 			{head: tr(l, "exhibitor_share"), right: true}, {head: tr(l, "distribution_fee"), right: true},
 			{head: tr(l, "producer_gross"), right: true}}
-		if st.showsRecoupment() {
+		if st.ShowsRecoupment() {
 			t.cols = append(t.cols, pdfCol{head: tr(l, "recoupment"), right: true}, pdfCol{head: tr(l, "producer_share"), right: true})
 		}
 	}
@@ -341,7 +341,7 @@ func (d *pdfDoc) lines() {
 	fullCells := func(p, cinema, wk, dd string, t Totals) []string {
 		c := []string{p, cinema, wk, dd, d.int(t.Admissions), d.money(t.Gross), d.money(t.VAT), d.money(t.Net),
 			d.money(t.Royalty), d.money(t.ExhibitorShare), d.money(t.DistributionFee), d.money(t.ProducerGross)}
-		if st.showsRecoupment() {
+		if st.ShowsRecoupment() {
 			c = append(c, d.money(t.Recoupment), d.money(t.ProducerShare))
 		}
 		return c

@@ -29,26 +29,6 @@ WHERE box_office_day BETWEEN $1 AND $2 AND (gross <> 0 OR admissions <> 0)`
 VALUES ($1, $2, $3, $4, $5, $6)`
 )
 
-// PartyTotal is one party's statement totals in a closed period and their hash.
-type PartyTotal struct {
-	PartyID    string `json:"party_id"`
-	Kind       string `json:"kind"`
-	TotalsHash string `json:"totals_hash"`
-	totalsJSON string
-	name       string
-}
-
-// CloseBody is the body of a period_close ledger entry.
-type CloseBody struct {
-	Period string `json:"period"`
-	// LedgerSize is the ledger size the close was computed at: late sales
-	// and refunds for closed days in entries below it are settled by now.
-	LedgerSize int64        `json:"ledger_size"`
-	Lines      int          `json:"lines"`
-	Gross      string       `json:"gross"`
-	Parties    []PartyTotal `json:"parties"`
-}
-
 // CloseResult is what closing a period recorded.
 type CloseResult struct {
 	Entry ledger.Entry

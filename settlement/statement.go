@@ -2,8 +2,6 @@ package settlement
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -153,10 +151,10 @@ func (f FilmRef) Remaining() decimal.Decimal {
 	return r
 }
 
-// showsRecoupment reports whether the statement shows recoupment and
+// ShowsRecoupment reports whether the statement shows recoupment and
 // producer_share: the distributor's recovery is between distributor and
 // producer, so exhibitor statements leave it out.
-func (st *Statement) showsRecoupment() bool { return st.Party.Kind != registry.KindExhibitor }
+func (st *Statement) ShowsRecoupment() bool { return st.Party.Kind != registry.KindExhibitor }
 
 // IsRoyalty reports whether this is a rights holder's royalty statement.
 func (st *Statement) IsRoyalty() bool { return st.Party.Kind == registry.KindRightsHolder }
@@ -445,165 +443,13 @@ func totalsOf(st *Statement) Totals {
 	return t
 }
 
-// ---- JSON form -------------------------------------------------------------
-
+// vatPartJSON is a line's VAT part as settlement_lines.vat_parts stores it.
 type vatPartJSON struct {
 	Rate  decimal.Decimal `json:"rate"`
 	Gross decimal.Decimal `json:"gross"`
 	VAT   decimal.Decimal `json:"vat"`
 }
 
-// StatementJSON is the JSON document of a statement (money as strings with
-// two fraction digits, dates as YYYY-MM-DD).
-type StatementJSON struct {
-	Party   PartyJSON      `json:"party"`
-	From    string         `json:"from"`
-	To      string         `json:"to"`
-	Kind    string         `json:"kind"` // "statement" or "royalty_statement"
-	Periods []PeriodJSON   `json:"periods"`
-	Lines   []any          `json:"lines"`
-	Totals  map[string]any `json:"totals"`
-}
-
-// PartyJSON names the statement's party.
-type PartyJSON struct {
-	ID   string `json:"id"`
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-	BIN  string `json:"bin"`
-}
-
-// PeriodJSON is one month of a statement.
-type PeriodJSON struct {
-	Period        string `json:"period"`
-	Status        string `json:"status"`
-	CloseEntrySeq *int64 `json:"close_entry_seq,omitempty"`
-}
-
-// LineJSON is a full settlement line.
-type LineJSON struct {
-	Period             string  `json:"period"`
-	Adjustment         bool    `json:"adjustment"`
-	FilmID             string  `json:"film_id"`
-	FilmTitle          string  `json:"film_title"`
-	CinemaID           string  `json:"cinema_id"`
-	CinemaName         string  `json:"cinema_name"`
-	ExhibitorID        string  `json:"exhibitor_id"`
-	Week               int     `json:"week"`
-	FirstDay           string  `json:"first_day"`
-	LastDay            string  `json:"last_day"`
-	VATPayer           bool    `json:"vat_payer"`
-	RoyaltyPct         string  `json:"royalty_pct"`
-	DistributorPct     string  `json:"distributor_pct"`
-	DistributionFeePct string  `json:"distribution_fee_pct"`
-	Admissions         int64   `json:"admissions"`
-	Gross              string  `json:"gross"`
-	VAT                string  `json:"vat"`
-	Net                string  `json:"net"`
-	Royalty            string  `json:"royalty"`
-	Rentable           string  `json:"rentable"` // net − royalty = exhibitor_share + distribution_fee + producer_gross
-	Rental             string  `json:"rental"`   // distribution_fee + producer_gross
-	ExhibitorShare     string  `json:"exhibitor_share"`
-	DistributionFee    string  `json:"distribution_fee"`
-	ProducerGross      string  `json:"producer_gross"`
-	Recoupment         *string `json:"recoupment,omitempty"`     // not on exhibitor statements
-	ProducerShare      *string `json:"producer_share,omitempty"` // not on exhibitor statements
-}
-
-// RoyaltyLineJSON is a rights holder's royalty line.
-type RoyaltyLineJSON struct {
-	Period      string `json:"period"`
-	Adjustment  bool   `json:"adjustment"`
-	FilmID      string `json:"film_id"`
-	FilmTitle   string `json:"film_title"`
-	CinemaID    string `json:"cinema_id"`
-	CinemaName  string `json:"cinema_name"`
-	Week        int    `json:"week"`
-	FirstDay    string `json:"first_day"`
-	LastDay     string `json:"last_day"`
-	RoyaltyPool string `json:"royalty_pool"`
-	Role        string `json:"role"`
-	SharePct    string `json:"share_pct"`
-	Amount      string `json:"amount"`
-}
-
 func money(d decimal.Decimal) string { return d.StringFixed(2) }
 func day(t time.Time) string         { return t.Format(time.DateOnly) }
 func month(t time.Time) string       { return t.Format("2006-01") }
-
-// JSON returns the statement's JSON document.
-func (st *Statement) JSON() StatementJSON {
-	out := StatementJSON{
-		Party: PartyJSON{ID: st.Party.ID, Kind: st.Party.Kind, Name: st.Party.Name, BIN: st.Party.BIN},
-		From:  day(st.From), To: day(st.To), Kind: "statement",
-		Periods: []PeriodJSON{}, Lines: []any{},
-	}
-	for _, p := range st.Periods {
-		pj := PeriodJSON{Period: month(p.Period), Status: "open", CloseEntrySeq: p.EntrySeq}
-		if p.Closed {
-			pj.Status = "closed"
-		}
-		out.Periods = append(out.Periods, pj)
-	}
-	if st.IsRoyalty() {
-		out.Kind = "royalty_statement"
-		for _, r := range st.RoyaltyLines {
-			out.Lines = append(out.Lines, RoyaltyLineJSON{
-				Period: month(r.Period), Adjustment: r.Adjustment, FilmID: r.FilmID, FilmTitle: r.FilmTitle,
-				CinemaID: r.CinemaID, CinemaName: r.CinemaName, Week: r.Week, FirstDay: day(r.FirstDay), LastDay: day(r.LastDay),
-				RoyaltyPool: money(r.RoyaltyPool), Role: r.Role, SharePct: r.SharePct.String(), Amount: money(r.Amount),
-			})
-		}
-	} else {
-		for _, l := range st.Lines {
-			out.Lines = append(out.Lines, lineJSON(&l, st.showsRecoupment()))
-		}
-	}
-	out.Totals = totalsJSON(st.Party.Kind, st.Totals)
-	return out
-}
-
-func lineJSON(l *Line, recoupment bool) LineJSON {
-	j := LineJSON{
-		Period: month(l.Period), Adjustment: l.Adjustment, FilmID: l.FilmID, FilmTitle: l.FilmTitle,
-		CinemaID: l.CinemaID, CinemaName: l.CinemaName, ExhibitorID: l.ExhibitorID, Week: l.Week,
-		FirstDay: day(l.FirstDay), LastDay: day(l.LastDay), VATPayer: l.VATPayer,
-		RoyaltyPct: l.RoyaltyPct.String(), DistributorPct: l.DistributorPct.String(), DistributionFeePct: l.DistributionFeePct.String(),
-		Admissions: l.Admissions, Gross: money(l.Gross), VAT: money(l.VAT), Net: money(l.Net), Royalty: money(l.Royalty),
-		ExhibitorShare: money(l.ExhibitorShare), DistributionFee: money(l.DistributionFee),
-		ProducerGross: money(l.ProducerGross),
-		Rentable:      money(l.Rentable()),
-		Rental:        money(l.Rental()),
-	}
-	if recoupment {
-		r, s := money(l.Recoupment), money(l.ProducerShare)
-		j.Recoupment, j.ProducerShare = &r, &s
-	}
-	return j
-}
-
-// totalsJSON is the totals object; its canonical encoding is what a
-// period_close entry hashes.
-func totalsJSON(kind string, t Totals) map[string]any {
-	if kind == registry.KindRightsHolder {
-		return map[string]any{"lines": t.Lines, "royalty": money(t.RoyaltyAmount)}
-	}
-	m := map[string]any{
-		"lines": t.Lines, "admissions": t.Admissions, "gross": money(t.Gross), "vat": money(t.VAT), "net": money(t.Net),
-		"royalty": money(t.Royalty), "exhibitor_share": money(t.ExhibitorShare), "distribution_fee": money(t.DistributionFee),
-		"producer_gross": money(t.ProducerGross), "recoupment": money(t.Recoupment), "producer_share": money(t.ProducerShare),
-	}
-	if kind == registry.KindExhibitor {
-		delete(m, "recoupment")
-		delete(m, "producer_share")
-	}
-	return m
-}
-
-// totalsHash returns the canonical totals JSON (keys sorted, as
-// encoding/json writes maps) and its SHA-256 in hex.
-func totalsHash(kind string, t Totals) (string, string) {
-	b, _ := json.Marshal(totalsJSON(kind, t))
-	h := sha256.Sum256(b)
-	return string(b), hex.EncodeToString(h[:])
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
+	"ecinema/tabular"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -159,13 +161,20 @@ func (f *fixture) close(period string) (*CloseResult, error) {
 	return f.svc.ClosePeriod(context.Background(), "system", p)
 }
 
-func jsonBytes(t *testing.T, st *Statement) []byte {
+// docOf renders what a statement shows of its lines and totals (the CSV
+// of the lines, the terms of each line, the totals body) to compare
+// statements and to print in failures.
+func docOf(t *testing.T, st *Statement) string {
 	t.Helper()
-	b, err := json.Marshal(st.JSON())
-	if err != nil {
+	var b strings.Builder
+	if err := st.WriteCSV(&b, tabular.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return b
+	for _, l := range st.Lines {
+		fmt.Fprintf(&b, "%s %t %s %s %s\n", l.ExhibitorID, l.VATPayer, l.RoyaltyPct, l.DistributorPct, l.DistributionFeePct)
+	}
+	b.Write(TotalsBody(st.Party.Kind, st.Totals))
+	return b.String()
 }
 
 func eq(t *testing.T, what string, got decimal.Decimal, want string) {
@@ -222,7 +231,7 @@ func TestStatementWorkedExample(t *testing.T) {
 	if len(rh.Lines) != 0 || len(rh.RoyaltyLines) != 2 {
 		t.Fatalf("royalty statement: %+v", rh)
 	}
-	js := string(jsonBytes(t, rh))
+	js := (docOf(t, rh))
 	for _, forbidden := range []string{"exhibitor_share", "producer_gross", "distribution_fee", "\"gross\""} {
 		if contains(js, forbidden) {
 			t.Errorf("royalty statement shows %s: %s", forbidden, js)
@@ -296,8 +305,8 @@ func TestCloseAndAdjustments(t *testing.T) {
 	if _, err := f.close("2026-02"); !errors.Is(err, ErrPeriodNotEnded) {
 		t.Fatalf("close Feb: %v", err)
 	}
-	before := jsonBytes(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
-	exhBefore := f.statement("exh-1", "2026-01-01", "2026-01-31").JSON()
+	before := docOf(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
+	exhBefore := docOf(t, f.statement("exh-1", "2026-01-01", "2026-01-31"))
 	res, err := f.close("2026-01")
 	if err != nil {
 		t.Fatal(err)
@@ -331,28 +340,16 @@ func TestCloseAndAdjustments(t *testing.T) {
 	if _, ok := hashes["exh-2"]; ok {
 		t.Error("exh-2 had no lines but got a hash")
 	}
-	after := jsonBytes(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
+	prodAfter := f.statement("prod-a", "2026-01-01", "2026-01-31")
+	after := docOf(t, prodAfter)
 	// The exhibitor's lines (computed for its cinemas only while open) equal
 	// the frozen ones, and show no recoupment.
-	exhAfter := f.statement("exh-1", "2026-01-01", "2026-01-31").JSON()
-	e1, _ := json.Marshal(exhBefore.Lines)
-	e2, _ := json.Marshal(exhAfter.Lines)
-	t1, _ := json.Marshal(exhBefore.Totals)
-	t2, _ := json.Marshal(exhAfter.Totals)
-	if string(e1) != string(e2) || string(t1) != string(t2) || contains(string(e2), "recoupment") || contains(string(t2), "producer_share") {
-		t.Fatalf("exhibitor lines before/after close:\n%s %s\n%s %s", e1, t1, e2, t2)
+	exhAfter := docOf(t, f.statement("exh-1", "2026-01-01", "2026-01-31"))
+	if exhBefore != exhAfter || contains(exhAfter, "recoupment") || contains(exhAfter, "producer_share") {
+		t.Fatalf("exhibitor lines before/after close:\n%s\n%s", exhBefore, exhAfter)
 	}
 	// Closing changes only the period status.
-	var b1, b2 StatementJSON
-	if err := json.Unmarshal(before, &b1); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(after, &b2); err != nil {
-		t.Fatal(err)
-	}
-	l1, _ := json.Marshal(b1.Lines)
-	l2, _ := json.Marshal(b2.Lines)
-	if string(l1) != string(l2) || b2.Periods[0].Status != "closed" || b2.Periods[0].CloseEntrySeq == nil {
+	if before != after || !prodAfter.Periods[0].Closed || prodAfter.Periods[0].EntrySeq == nil {
 		t.Fatalf("close changed lines:\n%s\n%s", before, after)
 	}
 	if _, err := f.close("2026-01"); !errors.Is(err, ErrPeriodClosed) {
@@ -367,13 +364,13 @@ func TestCloseAndAdjustments(t *testing.T) {
 	f.addSales("cin-1", "film-1", "2026-01-20", "2026-01-20", "1800.00", 1)   // week 2, late
 	f.addSales("cin-1", "film-1", "2026-01-09", "2026-01-09", "-2500.00", -1) // late refund
 	f.addSales("cin-1", "film-1", "2026-02-05", "2026-02-05", "2500.00", 1)
-	janAgain := jsonBytes(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
-	if string(janAgain) != string(after) {
+	janAgain := docOf(t, f.statement("prod-a", "2026-01-01", "2026-01-31"))
+	if janAgain != after {
 		t.Fatalf("closed January changed:\n%s\n%s", after, janAgain)
 	}
 	feb := f.statement("prod-a", "2026-02-01", "2026-02-28")
 	if len(feb.Lines) != 3 {
-		t.Fatalf("feb lines: %s", jsonBytes(t, feb))
+		t.Fatalf("feb lines: %s", docOf(t, feb))
 	}
 	adj1, adj2, normal := feb.Lines[0], feb.Lines[1], feb.Lines[2]
 	if !adj1.Adjustment || day(adj1.FirstDay) != "2026-01-09" || adj1.Week != 1 || !adj1.Gross.Equal(d("-2500.00")) || adj1.Admissions != -1 {
@@ -395,7 +392,7 @@ func TestCloseAndAdjustments(t *testing.T) {
 	for _, id := range []string{"exh-1", "dist-1"} {
 		st := f.statement(id, "2026-02-01", "2026-02-28")
 		if len(st.Lines) != 3 || !st.Lines[0].Adjustment || !st.Lines[1].Adjustment || st.Lines[2].Adjustment {
-			t.Errorf("%s february: %s", id, jsonBytes(t, st))
+			t.Errorf("%s february: %s", id, docOf(t, st))
 		}
 	}
 	// Closing February settles the adjustments; nothing is pending afterwards.
@@ -408,12 +405,12 @@ func TestCloseAndAdjustments(t *testing.T) {
 		t.Fatalf("feb close body %+v", res2.Body)
 	}
 	febFrozen := f.statement("prod-a", "2026-02-01", "2026-02-28")
-	if string(jsonBytes(t, febFrozen)) == "" || len(febFrozen.Lines) != 3 || !febFrozen.Lines[0].Adjustment {
-		t.Fatalf("feb frozen: %s", jsonBytes(t, febFrozen))
+	if docOf(t, febFrozen) == "" || len(febFrozen.Lines) != 3 || !febFrozen.Lines[0].Adjustment {
+		t.Fatalf("feb frozen: %s", docOf(t, febFrozen))
 	}
 	mar := f.statement("prod-a", "2026-03-01", "2026-03-31")
 	if len(mar.Lines) != 0 {
-		t.Fatalf("march has leftovers: %s", jsonBytes(t, mar))
+		t.Fatalf("march has leftovers: %s", docOf(t, mar))
 	}
 	// The whole history adds up to the rollup.
 	var rollup decimal.Decimal
@@ -496,11 +493,11 @@ func TestLateDataAfterCloseSnapshot(t *testing.T) {
 	}
 	feb := f.statement("prod-a", "2026-02-01", "2026-02-28")
 	if len(feb.Lines) != 1 || feb.Lines[0].Adjustment {
-		t.Fatalf("february: %s", jsonBytes(t, feb))
+		t.Fatalf("february: %s", docOf(t, feb))
 	}
 	mar := f.statement("prod-a", "2026-03-01", "2026-03-31")
 	if len(mar.Lines) != 1 || !mar.Lines[0].Adjustment || mar.Lines[0].CinemaID != "cin-2" || day(mar.Lines[0].FirstDay) != "2026-01-10" || !mar.Lines[0].Gross.Equal(d("500.00")) {
-		t.Fatalf("march: %s", jsonBytes(t, mar))
+		t.Fatalf("march: %s", docOf(t, mar))
 	}
 	res, err := f.close("2026-03")
 	if err != nil || res.Body.Lines != 1 || res.Body.Gross != "500.00" {
