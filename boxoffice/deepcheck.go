@@ -23,7 +23,7 @@ FROM public.boxoffice_daily
 WHERE gross <> 0 OR admissions <> 0`
 )
 
-// The rollups of migration 0019 as their sources imply them, and as stored
+// The rollups of migrations 0019 and 0022 as their sources imply them, and as stored
 // (bitmaps padded to the numbering's current length). Sales rollups derive
 // from boxoffice_daily (checked against sales_daily above); screenings
 // rollups from screenings_daily, screenings and the cinemas' current region.
@@ -38,8 +38,19 @@ SELECT film_id, date_trunc('month', box_office_day)::date AS month, region, sum(
 FROM public.boxoffice_daily GROUP BY 1, 2, 3 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
 	qDeepMonthlyStored = `
 SELECT film_id, month, region, gross, admissions FROM public.boxoffice_monthly WHERE gross <> 0 OR admissions <> 0`
+	qDeepFilmWeekly = `
+SELECT film_id, public.boxoffice_week(box_office_day) AS week, sum(gross) AS gross, sum(admissions) AS admissions
+FROM public.boxoffice_daily GROUP BY 1, 2 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
+	qDeepFilmWeeklyStored = `
+SELECT film_id, week, gross, admissions FROM public.boxoffice_film_weekly WHERE gross <> 0 OR admissions <> 0`
+	qDeepWeekly = `
+SELECT film_id, public.boxoffice_week(box_office_day) AS week, region, sum(gross) AS gross, sum(admissions) AS admissions
+FROM public.boxoffice_daily GROUP BY 1, 2, 3 HAVING sum(gross) <> 0 OR sum(admissions) <> 0`
+	qDeepWeeklyStored = `
+SELECT film_id, week, region, gross, admissions FROM public.boxoffice_weekly WHERE gross <> 0 OR admissions <> 0`
 
-	// $1 is 'day' or 'month': the grain of the key.
+	// The key's grain is date_trunc($1, ...) with $1 'day' or 'month', or
+	// the week of the month (see grain).
 	qDeepScreens = `
 WITH l AS (SELECT (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers) AS lc,
                   (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers) AS lh),
@@ -60,6 +71,11 @@ SELECT film_id, box_office_day AS k, screenings,
        public.boxoffice_pad(cinemas, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers)) AS cinemas,
        public.boxoffice_pad(halls, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers)) AS halls
 FROM public.screens_daily`
+	qDeepScreensWeeklyStored = `
+SELECT film_id, week AS k, screenings,
+       public.boxoffice_pad(cinemas, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers)) AS cinemas,
+       public.boxoffice_pad(halls, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_hall_numbers)) AS halls
+FROM public.screens_weekly`
 	qDeepScreensMonthlyStored = `
 SELECT film_id, month AS k, screenings,
        public.boxoffice_pad(cinemas, (SELECT coalesce(max(no), -1) + 1 FROM public.boxoffice_cinema_numbers)) AS cinemas,
@@ -71,6 +87,8 @@ FROM public.screenings_daily d LEFT JOIN public.cinemas c ON c.id = d.cinema_id
 GROUP BY 1, 2, 3`
 	qDeepScreeningsRegionDailyStored = `
 SELECT film_id, box_office_day AS k, region, screenings FROM public.screenings_region_daily`
+	qDeepScreeningsRegionWeeklyStored = `
+SELECT film_id, week AS k, region, screenings FROM public.screenings_region_weekly`
 	qDeepScreeningsRegionMonthlyStored = `
 SELECT film_id, month AS k, region, screenings FROM public.screenings_region_monthly`
 )
@@ -93,7 +111,7 @@ func (deepCheck) Begin(context.Context, pgx.Tx) error { return nil }
 func (deepCheck) Entry(context.Context, pgx.Tx, ledger.Entry, ledger.ParsedEntry) error { return nil }
 
 // Compare reports the first differing row of boxoffice_daily, then of each
-// rollup of migration 0019.
+// rollup of migrations 0019 and 0022.
 func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return compareRollups(ctx, tx, deepChecks)
 }
@@ -104,10 +122,26 @@ var deepChecks = []deepQuery{
 	{"boxoffice_daily", qDeepRebuilt, qDeepStored},
 	{"boxoffice_film_monthly", qDeepFilmMonthly, qDeepFilmMonthlyStored},
 	{"boxoffice_monthly", qDeepMonthly, qDeepMonthlyStored},
-	{"screens_daily", strings.ReplaceAll(qDeepScreens, "$1", "'day'"), qDeepScreensDailyStored},
-	{"screens_monthly", strings.ReplaceAll(qDeepScreens, "$1", "'month'"), qDeepScreensMonthlyStored},
-	{"screenings_region_daily", strings.ReplaceAll(qDeepScreeningsRegion, "$1", "'day'"), qDeepScreeningsRegionDailyStored},
-	{"screenings_region_monthly", strings.ReplaceAll(qDeepScreeningsRegion, "$1", "'month'"), qDeepScreeningsRegionMonthlyStored},
+	{"boxoffice_film_weekly", qDeepFilmWeekly, qDeepFilmWeeklyStored},
+	{"boxoffice_weekly", qDeepWeekly, qDeepWeeklyStored},
+	{"screens_daily", grain(qDeepScreens, "day"), qDeepScreensDailyStored},
+	{"screens_weekly", grain(qDeepScreens, "week"), qDeepScreensWeeklyStored},
+	{"screens_monthly", grain(qDeepScreens, "month"), qDeepScreensMonthlyStored},
+	{"screenings_region_daily", grain(qDeepScreeningsRegion, "day"), qDeepScreeningsRegionDailyStored},
+	{"screenings_region_weekly", grain(qDeepScreeningsRegion, "week"), qDeepScreeningsRegionWeeklyStored},
+	{"screenings_region_monthly", grain(qDeepScreeningsRegion, "month"), qDeepScreeningsRegionMonthlyStored},
+}
+
+// grain sets the key of a rebuild query: date_trunc to a day or a month,
+// or the week of the month (boxoffice_week, migration 0022).
+func grain(q, g string) string {
+	if g == "week" {
+		for _, t := range []string{"d", "s"} {
+			q = strings.ReplaceAll(q, "date_trunc($1, "+t+".box_office_day)::date", "public.boxoffice_week("+t+".box_office_day)")
+		}
+		return q
+	}
+	return strings.ReplaceAll(q, "$1", "'"+g+"'")
 }
 
 func compareRollups(ctx context.Context, tx pgx.Tx, checks []deepQuery) error {

@@ -24,23 +24,31 @@
 // 0.2 ms on the 2-core development machine, and a year of rankings reads
 // about 115 thousand rows instead of about 950 thousand.
 //
-// Monthly rollups (migration 0019). A period is split into its whole
-// calendar months and the days outside them (splitMonths); the months are
-// read from boxoffice_film_monthly / boxoffice_monthly (sales, all regions
-// / per region) and screens_monthly / screenings_region_monthly
-// (screenings), the days from boxoffice_daily and
-// screens_daily / screenings_region_daily, so a year is a few thousand rows.
-// The sales rollups are kept by deltas in the same statement as
-// boxoffice_daily; the screenings rollups are recomputed, per (film, day)
-// a statement on screenings_daily, screenings or cinemas touched, from those
-// tables (sales do not touch them). Distinct cinemas and screens do not add
-// up over days, so screens_* hold the set of cinemas with screenings and of
-// halls with a screening as bitmaps over stable numbers
-// (boxoffice_cinema_numbers, boxoffice_hall_numbers); the service unites
-// them over the period and counts the bits, after masking them with the
-// cinemas (and their halls) of the region filter. Every cinema with
-// screenings is assumed registered (ingest refuses others, the registry
-// never deletes one). The deep check rebuilds every rollup from its sources.
+// Monthly and weekly rollups (migrations 0019 and 0022). A period is split
+// into its whole calendar months, the whole weeks of the month outside them
+// (days 1–7, 8–14, 15–21, 22–28 and 29 to the month's end, so a week never
+// crosses a month; at most two runs) and the days outside those (at most
+// twelve; splitPeriod). The months are read from boxoffice_film_monthly /
+// boxoffice_monthly (sales, all regions / per region) and screens_monthly /
+// screenings_region_monthly (screenings), the weeks from the weekly twins
+// (boxoffice_film_weekly, boxoffice_weekly, screens_weekly,
+// screenings_region_weekly), the days from boxoffice_daily and
+// screens_daily / screenings_region_daily, so a year is a few thousand rows
+// and a custom range a few thousand more. The sales rollups are kept by
+// deltas in the same statement as boxoffice_daily; the screenings rollups
+// are recomputed, per (film, day) a statement on screenings_daily,
+// screenings or cinemas touched, from those tables (sales do not touch
+// them): days from the sources, weeks from days, months from weeks.
+// Distinct cinemas and screens do not add up over days, so screens_* hold
+// the set of cinemas with screenings and of halls with a screening as
+// bitmaps over stable numbers (boxoffice_cinema_numbers,
+// boxoffice_hall_numbers); the service unites them over the period and
+// counts the bits, after masking them with the cinemas (and their halls) of
+// the region filter. Every cinema with screenings is assumed registered
+// (ingest refuses others, the registry never deletes one). The deep check
+// rebuilds every rollup from its sources. A ranking's reads run without
+// parallel workers (sqlNoParallel): they are small, and starting workers
+// costs more than they save.
 //
 // Periods (all inclusive, by box-office day): day; weekend = Friday to
 // Sunday, the weekend containing the date or, for Monday to Thursday, the

@@ -14,12 +14,14 @@ import (
 )
 
 // A period is read from the monthly rollups for its whole calendar months
-// ($1..$2, first days) and from the daily ones for the days outside them
-// ($3..$4 and $5..$6); an absent range is NULL and matches nothing (see
-// splitMonths). Migration 0019 keeps the rollups.
+// ($1..$2, first days), from the weekly ones for its whole weeks of the
+// month outside them ($3..$4 and $5..$6, first days) and from the daily ones
+// for the days outside those ($7..$8 and $9..$10, at most twelve days);
+// an absent run is NULL and matches nothing (see splitPeriod). Migrations
+// 0019 and 0022 keep the rollups.
 
-// Net gross and admissions per film in a period, optionally in region $7
-// (the cinema's region when the sale was written) and of origin $8. Films
+// Net gross and admissions per film in a period, optionally in region $11
+// (the cinema's region when the sale was written) and of origin $12. Films
 // with no positive net admissions are returned too (their gross counts in
 // the totals; ranking drops them).
 const (
@@ -27,64 +29,88 @@ const (
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $5 AND $6
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $7 AND $8
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $9 AND $10) x
 GROUP BY x.film_id`
 	qPeriodSalesOrigin = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $5 AND $6
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $7 AND $8
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $9 AND $10) x
 JOIN films f ON f.id = x.film_id
-WHERE $7 = '' AND f.origin = $8
+WHERE $11 = '' AND f.origin = $12
 GROUP BY x.film_id`
 	qPeriodSalesRegion = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
-  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $7 AND month BETWEEN $1 AND $2
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $11 AND month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $7 AND box_office_day BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $11 AND week BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $7 AND box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $11 AND week BETWEEN $5 AND $6
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $11 AND box_office_day BETWEEN $7 AND $8
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $11 AND box_office_day BETWEEN $9 AND $10) x
 JOIN films f ON f.id = x.film_id
-WHERE $8 = '' OR f.origin = $8
+WHERE $12 = '' OR f.origin = $12
 GROUP BY x.film_id`
 )
 
 // Screenings per film in a period with the bitmaps of the cinemas with
 // screenings and of the halls with a screening (numbered by
-// boxoffice_cinema_numbers and boxoffice_hall_numbers), one row per month
-// or day; Go unites them. Filtered, only films of origin $7 (any when ”)
-// are read, and the bitmaps are masked by the cinemas of the region.
+// boxoffice_cinema_numbers and boxoffice_hall_numbers), one row per month,
+// week or day; Go unites them. Filtered, only films of origin $11 (any when
+// empty) are read, and the bitmaps are masked by the cinemas of the region.
 const (
 	qPeriodScreens = `
 SELECT film_id, screenings, cinemas, halls FROM screens_monthly WHERE month BETWEEN $1 AND $2
 UNION ALL
-SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $3 AND $4
+SELECT film_id, screenings, cinemas, halls FROM screens_weekly WHERE week BETWEEN $3 AND $4
 UNION ALL
-SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $5 AND $6`
+SELECT film_id, screenings, cinemas, halls FROM screens_weekly WHERE week BETWEEN $5 AND $6
+UNION ALL
+SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $7 AND $8
+UNION ALL
+SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $9 AND $10`
 	qPeriodScreensFiltered = `
 SELECT x.film_id, x.screenings, x.cinemas, x.halls FROM (
   SELECT film_id, screenings, cinemas, halls FROM screens_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $3 AND $4
+  SELECT film_id, screenings, cinemas, halls FROM screens_weekly WHERE week BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, screenings, cinemas, halls FROM screens_weekly WHERE week BETWEEN $5 AND $6
+  UNION ALL
+  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $7 AND $8
+  UNION ALL
+  SELECT film_id, screenings, cinemas, halls FROM screens_daily WHERE box_office_day BETWEEN $9 AND $10) x
 JOIN films f ON f.id = x.film_id
-WHERE $7 = '' OR f.origin = $7`
-	// Screenings per film in region $7 (the cinema's current region), of
-	// origin $8 (any when '').
+WHERE $11 = '' OR f.origin = $11`
+	// Screenings per film in region $11 (the cinema's current region), of
+	// origin $12 (any when '').
 	qPeriodScreeningsRegion = `
 SELECT x.film_id, sum(x.screenings) FROM (
-  SELECT film_id, screenings FROM screenings_region_monthly WHERE region = $7 AND month BETWEEN $1 AND $2
+  SELECT film_id, screenings FROM screenings_region_monthly WHERE region = $11 AND month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $7 AND box_office_day BETWEEN $3 AND $4
+  SELECT film_id, screenings FROM screenings_region_weekly WHERE region = $11 AND week BETWEEN $3 AND $4
   UNION ALL
-  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $7 AND box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, screenings FROM screenings_region_weekly WHERE region = $11 AND week BETWEEN $5 AND $6
+  UNION ALL
+  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $11 AND box_office_day BETWEEN $7 AND $8
+  UNION ALL
+  SELECT film_id, screenings FROM screenings_region_daily WHERE region = $11 AND box_office_day BETWEEN $9 AND $10) x
 JOIN films f ON f.id = x.film_id
-WHERE $8 = '' OR f.origin = $8
+WHERE $12 = '' OR f.origin = $12
 GROUP BY x.film_id`
 	// The numbers of the registered cinemas and of their halls in region $1
 	// (every registered one when '').
@@ -95,21 +121,26 @@ SELECT true, n.no FROM boxoffice_hall_numbers n JOIN cinemas c ON c.id = n.cinem
 )
 
 // Cumulative net gross and admissions of the given films ($1) over every
-// box-office day up to $3 (previews included): the months before $2 (the
-// first day of $3's month) and the days $2..$3, in the whole country or in
-// region $4.
+// box-office day up to the period's last day (previews included): the
+// months before $2, then the whole weeks $3..$4 and the days $5..$6 of the
+// last day's month up to it (see cumulativeSpan), in the whole country or
+// in region $7.
 const (
 	qCumulative = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
-  SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE film_id = ANY($1) AND month < $2
+  SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month < $2 AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3) x
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4 AND film_id = ANY($1)
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $5 AND $6) x
 GROUP BY x.film_id`
 	qCumulativeRegion = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
-  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE film_id = ANY($1) AND month < $2 AND region = $4
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $7 AND month < $2 AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $2 AND $3 AND region = $4) x
+  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $7 AND week BETWEEN $3 AND $4 AND film_id = ANY($1)
+  UNION ALL
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $5 AND $6 AND region = $7) x
 GROUP BY x.film_id`
 )
 
@@ -117,6 +148,13 @@ const qFilmInfo = `
 SELECT id, title_kk, title_ru, title_en, origin, release_date FROM films WHERE id = ANY($1)`
 
 const qRegionExists = `SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)`
+
+// sqlNoParallel keeps a ranking's reads in its own backend. They read a few
+// thousand rows (about a millisecond of work), but on the year's tables the
+// planner may pick a parallel plan, and starting its workers cost 20-50 ms
+// on a busy two-core machine (EXPLAIN ANALYZE of the custom ranges on the
+// perf data: 32-57 ms with two workers, 1.7-2.1 ms without).
+const sqlNoParallel = `SET LOCAL max_parallel_workers_per_gather = 0`
 
 // Service answers box-office queries from the ingest rollups.
 type Service struct {
@@ -268,6 +306,7 @@ func (s *Service) Rankings(ctx context.Context, q RankingsQuery) (Rankings, erro
 	}()
 	b := &pgx.Batch{}
 	b.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+	b.Queue(sqlNoParallel)
 	b.Queue(qRegionExists, q.Region)
 	queueSales(b, q.Period, q.Region, q.Origin)
 	queueSales(b, out.Previous, q.Region, q.Origin)
@@ -375,14 +414,14 @@ func ranked(figs []figures) []figures {
 
 // queueSales queues the net figures per film of p.
 func queueSales(b *pgx.Batch, p Period, region, origin string) {
-	args := append(splitMonths(p.From, p.To).args(), region, origin)
+	args := splitPeriod(p.From, p.To).args()
 	switch {
 	case region != "":
-		b.Queue(qPeriodSalesRegion, args...)
+		b.Queue(qPeriodSalesRegion, append(args, region, origin)...)
 	case origin != "":
-		b.Queue(qPeriodSalesOrigin, args...)
+		b.Queue(qPeriodSalesOrigin, append(args, region, origin)...)
 	default:
-		b.Queue(qPeriodSales, args[:6]...)
+		b.Queue(qPeriodSales, args...)
 	}
 }
 
@@ -406,11 +445,14 @@ func readSales(br pgx.BatchResults) ([]figures, error) {
 	return out, nil
 }
 
-// readPeriod reads what Rankings queued: BEGIN, the region check, the sales
-// of the period and of the previous one, and the screenings.
+// readPeriod reads what Rankings queued: BEGIN, sqlNoParallel, the region
+// check, the sales of the period and of the previous one, and the
+// screenings.
 func readPeriod(br pgx.BatchResults, region, origin string) (cur, prev []figures, scr map[string]figures, total figures, screens map[string]int64, err error) {
-	if _, err = br.Exec(); err != nil {
-		return nil, nil, nil, figures{}, nil, fmt.Errorf("boxoffice: begin: %w", err)
+	for range 2 { // BEGIN, sqlNoParallel
+		if _, err = br.Exec(); err != nil {
+			return nil, nil, nil, figures{}, nil, fmt.Errorf("boxoffice: begin: %w", err)
+		}
 	}
 	var ok bool
 	if err = br.QueryRow().Scan(&ok); err != nil {
@@ -438,7 +480,7 @@ type screensFilm struct {
 // queueScreenings queues the screenings reads of p: the bitmaps per film,
 // and when filtered the screenings in the region and the mask numbers.
 func queueScreenings(b *pgx.Batch, p Period, region, origin string) {
-	sp := splitMonths(p.From, p.To)
+	sp := splitPeriod(p.From, p.To)
 	if region == "" && origin == "" {
 		b.Queue(qPeriodScreens, sp.args()...)
 		return
@@ -558,12 +600,25 @@ type cumRow struct {
 	admissions int64
 }
 
-func queueCumulative(b *pgx.Batch, ids []string, to time.Time, region string) {
+// cumulativeSpan splits every box-office day up to to: the months before
+// the returned first day, then the whole weeks and the days of to's month
+// up to to (none when to is the month's last day).
+func cumulativeSpan(to time.Time) (monthsBefore time.Time, weeks, days [2]*time.Time) {
 	to = truncDate(to)
+	ms := monthStart(to)
+	s := splitPeriod(ms, to)
+	if s.MonthFrom != nil {
+		return ms.AddDate(0, 1, 0), weeks, days
+	}
+	return ms, [2]*time.Time{s.Week1From, s.Week1To}, [2]*time.Time{s.Day1From, s.Day1To}
+}
+
+func queueCumulative(b *pgx.Batch, ids []string, to time.Time, region string) {
+	m, w, d := cumulativeSpan(to)
 	if region == "" {
-		b.Queue(qCumulative, ids, monthStart(to), to)
+		b.Queue(qCumulative, ids, m, w[0], w[1], d[0], d[1])
 	} else {
-		b.Queue(qCumulativeRegion, ids, monthStart(to), to, region)
+		b.Queue(qCumulativeRegion, ids, m, w[0], w[1], d[0], d[1], region)
 	}
 }
 

@@ -82,12 +82,12 @@ func oracleSales(t *testing.T, pool *pgxpool.Pool, from, to time.Time, region, o
 
 // TestRollupsEqualDailyTables writes random sales and screenings over six
 // months through the daily tables (inserts, updates, deletes, a cinema
-// moving region), so that the triggers of migration 0019 keep the rollups
-// statement by statement, then checks that every ranking — each period kind
-// on many dates, random custom ranges, every region and origin filter —
-// equals the figures summed directly from the daily tables, and that the
-// deep check finds the rollups equal to their rebuild and finds a tampered
-// row.
+// moving region), so that the triggers of migrations 0019 and 0022 keep the
+// monthly and weekly rollups statement by statement, then checks that every
+// ranking — each period kind on many dates, random custom ranges, every
+// shape of splitPeriod, every region and origin filter — equals the figures
+// summed directly from the daily tables, and that the deep check finds the
+// rollups equal to their rebuild and finds a tampered row of each.
 func TestRollupsEqualDailyTables(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	owner := pgtest.OwnerPool(t, url)
@@ -261,10 +261,41 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 		check(p, f[0], f[1])
 		checked++
 	}
+	// The shapes of splitPeriod: within a week, two partial weeks, weeks
+	// with edges on both sides, two adjacent months without a whole one,
+	// the short week 29..end, February's four weeks, whole weeks only, a
+	// month's last day, months with weeks and days on both sides.
+	for i, c := range [][2]string{
+		{"2026-01-09", "2026-01-13"}, {"2026-01-02", "2026-01-13"}, {"2026-01-05", "2026-01-20"},
+		{"2025-11-26", "2025-12-10"}, {"2025-12-29", "2026-01-04"}, {"2026-01-30", "2026-02-14"},
+		{"2025-12-31", "2026-03-03"}, {"2026-02-22", "2026-03-07"}, {"2026-01-08", "2026-01-28"},
+		{"2025-11-13", "2026-01-31"}, {"2025-11-10", "2026-03-23"}, {"2026-03-29", "2026-03-31"},
+		{"2026-02-01", "2026-02-27"}, {"2025-12-22", "2026-04-29"},
+	} {
+		p, err := NewPeriod(Custom, time.Time{}, d(c[0]), d(c[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range [][2]string{filters[i%len(filters)], filters[(i+2)%len(filters)]} {
+			check(p, f[0], f[1])
+			checked++
+		}
+	}
+	for range 30 { // short random ranges: mostly weeks and edge days
+		from := first.AddDate(0, 0, r.IntN(days)-10)
+		p, err := NewPeriod(Custom, time.Time{}, from, from.AddDate(0, 0, r.IntN(45)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := filters[r.IntN(len(filters))]
+		check(p, f[0], f[1])
+		checked++
+	}
 	t.Logf("%d rankings equal the daily tables", checked)
 
-	// The deep check rebuilds every rollup of migration 0019 and finds them
-	// equal, then finds a tampered monthly row, bitmap and region row. (Its
+	// The deep check rebuilds every rollup of migrations 0019 and 0022 and
+	// finds them equal, then finds a tampered monthly row, bitmap and region
+	// row, and a tampered row of each weekly rollup. (Its
 	// first check, boxoffice_daily against sales_daily with the current
 	// regions, differs here by design: a cinema moved region after sales.)
 	compare := func() error {
@@ -282,6 +313,10 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 		`UPDATE boxoffice_film_monthly SET admissions = admissions + 1 WHERE film_id = (SELECT min(film_id) FROM boxoffice_film_monthly)`,
 		`UPDATE screens_monthly SET halls = ~halls WHERE film_id = (SELECT min(film_id) FROM screens_monthly)`,
 		`UPDATE screenings_region_daily SET screenings = screenings + 1 WHERE film_id = (SELECT min(film_id) FROM screenings_region_daily)`,
+		`UPDATE boxoffice_film_weekly SET gross = gross + 1 WHERE film_id = (SELECT max(film_id) FROM boxoffice_film_weekly)`,
+		`UPDATE boxoffice_weekly SET admissions = admissions - 1 WHERE film_id = (SELECT max(film_id) FROM boxoffice_weekly)`,
+		`UPDATE screens_weekly SET cinemas = ~cinemas WHERE film_id = (SELECT max(film_id) FROM screens_weekly)`,
+		`DELETE FROM screenings_region_weekly WHERE film_id = (SELECT max(film_id) FROM screenings_region_weekly)`,
 	} {
 		tx, err := owner.Begin(ctx)
 		if err != nil {
@@ -297,35 +332,69 @@ ON CONFLICT (cinema_id, film_id, box_office_day) DO UPDATE SET screenings = s.sc
 	}
 }
 
-func TestSplitMonths(t *testing.T) {
-	str := func(p *time.Time) string {
-		if p == nil {
+func TestSplitPeriod(t *testing.T) {
+	str := func(a, b *time.Time) string {
+		if a == nil {
 			return "-"
 		}
-		return p.Format(DateLayout)
+		return a.Format(DateLayout) + ".." + b.Format(DateLayout)
+	}
+	show := func(s span) string {
+		return fmt.Sprintf("m %s w %s %s d %s %s", str(s.MonthFrom, s.MonthTo), str(s.Week1From, s.Week1To), str(s.Week2From, s.Week2To),
+			str(s.Day1From, s.Day1To), str(s.Day2From, s.Day2To))
 	}
 	for _, c := range []struct{ from, to, want string }{
-		{"2026-01-01", "2026-12-31", "2026-01-01..2026-12-01 -..- -..-"},
-		{"2026-01-05", "2026-01-20", "-..- 2026-01-05..2026-01-20 -..-"},
-		{"2026-01-29", "2026-02-04", "-..- 2026-01-29..2026-02-04 -..-"},
-		{"2026-01-29", "2026-03-04", "2026-02-01..2026-02-01 2026-01-29..2026-01-31 2026-03-01..2026-03-04"},
-		{"2026-02-01", "2026-02-28", "2026-02-01..2026-02-01 -..- -..-"},
-		{"2026-02-01", "2026-02-27", "-..- 2026-02-01..2026-02-27 -..-"},
-		{"2024-02-01", "2024-03-31", "2024-02-01..2024-03-01 -..- -..-"},
-		{"2026-03-31", "2026-03-31", "-..- 2026-03-31..2026-03-31 -..-"},
+		{"2026-01-01", "2026-12-31", "m 2026-01-01..2026-12-01 w - - d - -"},
+		{"2026-01-05", "2026-01-20", "m - w 2026-01-08..2026-01-08 - d 2026-01-05..2026-01-07 2026-01-15..2026-01-20"},
+		{"2026-01-08", "2026-01-28", "m - w 2026-01-08..2026-01-22 - d - -"},
+		{"2026-01-09", "2026-01-13", "m - w - - d 2026-01-09..2026-01-13 -"},
+		{"2026-01-29", "2026-02-04", "m - w 2026-01-29..2026-01-29 - d 2026-02-01..2026-02-04 -"},
+		{"2026-01-30", "2026-02-14", "m - w 2026-02-01..2026-02-08 - d 2026-01-30..2026-01-31 -"},
+		{"2026-01-29", "2026-03-04", "m 2026-02-01..2026-02-01 w 2026-01-29..2026-01-29 - d 2026-03-01..2026-03-04 -"},
+		{"2026-01-10", "2026-04-23", "m 2026-02-01..2026-03-01 w 2026-01-15..2026-01-29 2026-04-01..2026-04-15 d 2026-01-10..2026-01-14 2026-04-22..2026-04-23"},
+		{"2026-02-01", "2026-02-28", "m 2026-02-01..2026-02-01 w - - d - -"},
+		{"2026-02-01", "2026-02-27", "m - w 2026-02-01..2026-02-15 - d 2026-02-22..2026-02-27 -"},
+		{"2024-02-01", "2024-03-31", "m 2024-02-01..2024-03-01 w - - d - -"},
+		{"2024-02-29", "2024-02-29", "m - w 2024-02-29..2024-02-29 - d - -"},
+		{"2026-03-31", "2026-03-31", "m - w - - d 2026-03-31..2026-03-31 -"},
+		{"2026-03-29", "2026-03-31", "m - w 2026-03-29..2026-03-29 - d - -"},
 	} {
-		s := splitMonths(d(c.from), d(c.to))
-		got := fmt.Sprintf("%s..%s %s..%s %s..%s", str(s.MonthFrom), str(s.MonthTo), str(s.Day1From), str(s.Day1To), str(s.Day2From), str(s.Day2To))
-		if got != c.want {
+		if got := show(splitPeriod(d(c.from), d(c.to))); got != c.want {
 			t.Errorf("%s..%s: %s, want %s", c.from, c.to, got, c.want)
 		}
 	}
-	// Every day of a range is in exactly one part.
+	// weekStart agrees with SQL boxoffice_week (migration 0022) on every day
+	// of a leap year and the next.
+	pool := pgtest.NewPool(t)
+	rows, err := pool.Query(t.Context(), `SELECT g::date, boxoffice_week(g::date) FROM generate_series(date '2024-01-01', date '2025-12-31', interval '1 day') g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var day, w time.Time
+		if err := rows.Scan(&day, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !weekStart(day).Equal(w) {
+			t.Errorf("weekStart(%s) = %s, boxoffice_week %s", day.Format(DateLayout), weekStart(day).Format(DateLayout), w.Format(DateLayout))
+		}
+		n++
+	}
+	if rows.Err() != nil || n != 731 {
+		t.Fatalf("boxoffice_week: %d days, %v", n, rows.Err())
+	}
+	// Every day of a range is in exactly one part; weeks are whole weeks of
+	// the month; at most twelve edge days remain; the cumulative split
+	// covers its month up to the day.
 	r := rand.New(rand.NewPCG(1, 2))
-	for range 2000 {
+	for range 4000 {
 		from := d("2024-01-01").AddDate(0, 0, r.IntN(800))
 		to := from.AddDate(0, 0, r.IntN(400))
-		s := splitMonths(from, to)
+		if r.IntN(2) == 0 {
+			to = from.AddDate(0, 0, r.IntN(45))
+		}
+		s := splitPeriod(from, to)
 		var days []time.Time
 		if s.MonthFrom != nil {
 			for m := *s.MonthFrom; !m.After(*s.MonthTo); m = m.AddDate(0, 1, 0) {
@@ -334,22 +403,62 @@ func TestSplitMonths(t *testing.T) {
 				}
 			}
 		}
-		for _, rg := range [][2]*time.Time{{s.Day1From, s.Day1To}, {s.Day2From, s.Day2To}} {
-			if rg[0] != nil {
-				for x := *rg[0]; !x.After(*rg[1]); x = x.AddDate(0, 0, 1) {
+		for _, rg := range [][2]*time.Time{{s.Week1From, s.Week1To}, {s.Week2From, s.Week2To}} {
+			if rg[0] == nil {
+				continue
+			}
+			if rg[0].Month() != rg[1].Month() {
+				t.Fatalf("%s..%s: weeks across months: %s", from, to, show(s))
+			}
+			for w := *rg[0]; !w.After(*rg[1]); w = weekEnd(w).AddDate(0, 0, 1) {
+				if !weekStart(w).Equal(w) {
+					t.Fatalf("%s..%s: %s is no week's first day: %s", from, to, w, show(s))
+				}
+				for x := w; !x.After(weekEnd(w)); x = x.AddDate(0, 0, 1) {
 					days = append(days, x)
 				}
 			}
 		}
+		edge := 0
+		for _, rg := range [][2]*time.Time{{s.Day1From, s.Day1To}, {s.Day2From, s.Day2To}} {
+			if rg[0] == nil {
+				continue
+			}
+			for x := *rg[0]; !x.After(*rg[1]); x = x.AddDate(0, 0, 1) {
+				days = append(days, x)
+				edge++
+			}
+		}
+		if edge > 12 {
+			t.Fatalf("%s..%s: %d edge days: %s", from, to, edge, show(s))
+		}
 		sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
 		want := int(to.Sub(from).Hours()/24) + 1
 		if len(days) != want || !days[0].Equal(from) || !days[len(days)-1].Equal(to) {
-			t.Fatalf("%s..%s: %d days, want %d", from, to, len(days), want)
+			t.Fatalf("%s..%s: %d days, want %d: %s", from, to, len(days), want, show(s))
 		}
 		for i := 1; i < len(days); i++ {
 			if !days[i].Equal(days[i-1].AddDate(0, 0, 1)) {
-				t.Fatalf("%s..%s: gap or overlap at %s", from, to, days[i])
+				t.Fatalf("%s..%s: gap or overlap at %s: %s", from, to, days[i], show(s))
 			}
+		}
+		// Cumulative: months before m, then weeks and days from m up to to.
+		m, w, dd := cumulativeSpan(to)
+		next := m
+		if w[0] != nil {
+			if !w[0].Equal(next) {
+				t.Fatalf("cumulative %s: weeks from %s, want %s", to, w[0], next)
+			}
+			next = weekEnd(*w[1]).AddDate(0, 0, 1)
+		}
+		if dd[0] != nil {
+			if !dd[0].Equal(next) {
+				t.Fatalf("cumulative %s: days from %s, want %s", to, dd[0], next)
+			}
+			next = dd[1].AddDate(0, 0, 1)
+		}
+		if !next.Equal(to.AddDate(0, 0, 1)) || m.Day() != 1 {
+			t.Fatalf("cumulative %s: covered up to %s (months before %s)", to, next, m)
 		}
 	}
 }

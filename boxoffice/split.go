@@ -5,22 +5,40 @@ import (
 	"time"
 )
 
-// span is a period split for the monthly rollups: the whole calendar
-// months it covers (first days MonthFrom..MonthTo, nil when none) and the
-// days outside them (at most two ranges, nil bounds when absent). Every
-// bound is a *time.Time so that an absent range is SQL NULL, which matches
-// no row.
+// span is a period split for the rollups: the whole calendar months it
+// covers (first days MonthFrom..MonthTo), the whole weeks of the month
+// outside them (at most two runs of first days, see weekStart), and the
+// days outside those (at most two runs, twelve days in all: six before the
+// first whole week and six after the last, or, when a period holds no whole
+// week, at most twelve days of two partial weeks). Every bound
+// is a *time.Time so that an absent run is SQL NULL, which matches no row.
 type span struct {
 	MonthFrom, MonthTo *time.Time
+	Week1From, Week1To *time.Time
+	Week2From, Week2To *time.Time
 	Day1From, Day1To   *time.Time
 	Day2From, Day2To   *time.Time
 }
 
 func monthStart(t time.Time) time.Time { return date(t.Year(), t.Month(), 1) }
 
-// splitMonths splits from..to (inclusive dates) into whole months and the
-// edge days before and after them.
-func splitMonths(from, to time.Time) span {
+// weekStart is the first day of t's week of the month: weeks are days 1–7,
+// 8–14, 15–21, 22–28 and 29 to the month's end (SQL boxoffice_week,
+// migration 0022), so a week never crosses a month.
+func weekStart(t time.Time) time.Time { return date(t.Year(), t.Month(), t.Day()-(t.Day()-1)%7) }
+
+// weekEnd is the last day of the week that starts on w.
+func weekEnd(w time.Time) time.Time {
+	e := w.AddDate(0, 0, 6)
+	if e.Month() != w.Month() {
+		e = monthStart(w).AddDate(0, 1, -1)
+	}
+	return e
+}
+
+// splitPeriod splits from..to (inclusive dates) into whole months, whole
+// weeks of the month outside them, and the edge days outside those.
+func splitPeriod(from, to time.Time) span {
 	from, to = truncDate(from), truncDate(to)
 	var s span
 	if to.Before(from) {
@@ -37,25 +55,76 @@ func splitMonths(from, to time.Time) span {
 	if !last.AddDate(0, 1, -1).Equal(to) {
 		last = last.AddDate(0, -1, 0)
 	}
-	if last.Before(first) {
-		s.Day1From, s.Day1To = &from, &to
-		return s
+	// The runs of days outside the whole months, each within one month.
+	var runs [][2]time.Time
+	switch {
+	case !last.Before(first):
+		s.MonthFrom, s.MonthTo = &first, &last
+		if from.Before(first) {
+			runs = append(runs, [2]time.Time{from, first.AddDate(0, 0, -1)})
+		}
+		if end := last.AddDate(0, 1, -1); end.Before(to) {
+			runs = append(runs, [2]time.Time{end.AddDate(0, 0, 1), to})
+		}
+	case monthStart(from).Equal(monthStart(to)):
+		runs = append(runs, [2]time.Time{from, to})
+	default: // two adjacent months, neither whole
+		ms := monthStart(to)
+		runs = append(runs, [2]time.Time{from, ms.AddDate(0, 0, -1)}, [2]time.Time{ms, to})
 	}
-	s.MonthFrom, s.MonthTo = &first, &last
-	if from.Before(first) {
-		e := first.AddDate(0, 0, -1)
-		s.Day1From, s.Day1To = &from, &e
+	var weeks, days [][2]time.Time
+	for _, r := range runs {
+		w, before, after := splitWeeks(r[0], r[1])
+		weeks, days = append(weeks, w...), append(days, before...)
+		days = append(days, after...)
 	}
-	if end := last.AddDate(0, 1, -1); end.Before(to) {
-		b := end.AddDate(0, 0, 1)
-		s.Day2From, s.Day2To = &b, &to
+	// A run before the months ends on a month's end and one after them
+	// starts on a month's first day, so at most two runs of weeks and two
+	// of days remain.
+	if len(weeks) > 2 || len(days) > 2 {
+		panic("boxoffice: splitPeriod: more than two runs of weeks or days")
 	}
+	pick := func(rs [][2]time.Time, i int) (*time.Time, *time.Time) {
+		if i >= len(rs) {
+			return nil, nil
+		}
+		return &rs[i][0], &rs[i][1]
+	}
+	s.Week1From, s.Week1To = pick(weeks, 0)
+	s.Week2From, s.Week2To = pick(weeks, 1)
+	s.Day1From, s.Day1To = pick(days, 0)
+	s.Day2From, s.Day2To = pick(days, 1)
 	return s
 }
 
-// args returns the six bounds as query arguments ($1..$6).
+// splitWeeks splits from..to, within one month, into its whole weeks (one
+// run of first days, none when empty) and the days before and after them.
+func splitWeeks(from, to time.Time) (weeks, before, after [][2]time.Time) {
+	first := weekStart(from)
+	if !first.Equal(from) {
+		first = weekEnd(first).AddDate(0, 0, 1)
+	}
+	last := weekStart(to)
+	if !weekEnd(last).Equal(to) {
+		last = weekStart(last.AddDate(0, 0, -1))
+	}
+	if first.Month() != from.Month() || last.Month() != to.Month() || last.Before(first) {
+		return nil, [][2]time.Time{{from, to}}, nil
+	}
+	weeks = [][2]time.Time{{first, last}}
+	if from.Before(first) {
+		before = [][2]time.Time{{from, first.AddDate(0, 0, -1)}}
+	}
+	if end := weekEnd(last); end.Before(to) {
+		after = [][2]time.Time{{end.AddDate(0, 0, 1), to}}
+	}
+	return weeks, before, after
+}
+
+// args returns the ten bounds as query arguments ($1..$10): months, the
+// two runs of weeks, the two runs of days.
 func (s span) args() []any {
-	return []any{s.MonthFrom, s.MonthTo, s.Day1From, s.Day1To, s.Day2From, s.Day2To}
+	return []any{s.MonthFrom, s.MonthTo, s.Week1From, s.Week1To, s.Week2From, s.Week2To, s.Day1From, s.Day1To, s.Day2From, s.Day2To}
 }
 
 // bitmap is a set of numbers, bit n at byte n/8 from the most significant
