@@ -122,6 +122,29 @@ func TestIdempotency(t *testing.T) {
 	})
 }
 
+// TestOneLateTicketFlagsTheSale: a sale is late_report as soon as one of its
+// tickets arrives more than a day after it was sold, and the anomaly counts
+// only the late tickets.
+func TestOneLateTicketFlagsTheSale(t *testing.T) {
+	w := newWorld(t)
+	start := localAt(1, 19, 0)
+	w.mustScreening(t, "s1", "h2", "f1", start)
+	r := w.sell(t, w.pos, "s1", ticket("t1", time.Now().Add(-25*time.Hour), "2500.00", "A1"),
+		ticket("t2", time.Now().Add(-time.Hour), "2500.00", "A2"))
+	b := decode[struct {
+		Entry struct{ Seq int64 }
+		Flags []string
+	}](t, r)
+	if r.Status != 201 || fmt.Sprint(b.Flags) != "[late_report]" {
+		t.Fatalf("one late ticket of two: %d %s, want 201 flagged [late_report]", r.Status, r.Body)
+	}
+	var n int
+	pgtest.Row(t, w.App.Pool, `SELECT tickets FROM anomalies WHERE entry_seq = $1 AND flag = 'late_report'`, b.Entry.Seq).Scan(&n)
+	if n != 1 {
+		t.Fatalf("late_report anomaly counts %d tickets, want 1", n)
+	}
+}
+
 func TestLateReportAndAnomalies(t *testing.T) {
 	w := newWorld(t)
 	// A POS offline for three days posts the sales of a screening three days ago.
