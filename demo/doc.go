@@ -24,9 +24,10 @@
 // sends several, in order), then one refund request for its refunds. The
 // load is shaped like production traffic, many concurrent requests of one
 // kind at a time (Config.Workers, 512 by default), so that the ledger
-// writer decides and projects them in long runs of one kind: each day's
-// screenings, then its sales (every screening's first batch, then the
-// second, …), then its refunds. Each request carries the time the POS
+// writer decides and projects them in long runs of one kind: three days'
+// screenings, then their sales (a sender posts one screening's batches in
+// order, the screenings with the most batches first), then their refunds.
+// Each request carries the time the POS
 // would send it (a simulated clock, never later than the real clock), so
 // historical days are not all flagged late.
 //

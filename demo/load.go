@@ -174,55 +174,65 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		}
 	}
 
+	// The phases of daysAtOnce days run together: fewer phase ends, where
+	// the writer's groups shrink as the last requests drain.
+	const daysAtOnce = 3
 	var screenings, tickets, refunds, lateN, resumed atomic.Int64
 	grossTiyn := atomic.Int64{}
 	posters := newPosters(pool, app, realNow, cfg.Workers)
-	for d := 0; d < cfg.Days; d++ {
-		day := first.AddDate(0, 0, d)
-		dayStart := time.Now()
-		// The day's plan, every cinema's (and what an interrupted run left).
-		plans := make([][]Screening, len(w.Cinemas))
-		loaded := make([]map[string]loadedScreening, len(w.Cinemas))
-		err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(ci int) error {
-			plans[ci] = PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, late[[2]int{d, ci}])
-			if resume {
-				l, err := loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plans[ci])
-				if err != nil {
-					return err
-				}
-				loaded[ci] = l
-				resumed.Add(int64(len(l)))
-			}
-			return nil
-		})
-		if err != nil {
-			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+	for d0 := 0; d0 < cfg.Days; d0 += daysAtOnce {
+		d1 := min(d0+daysAtOnce, cfg.Days)
+		span := first.AddDate(0, 0, d0).Format("2006-01-02")
+		if d1-d0 > 1 {
+			span += ".." + first.AddDate(0, 0, d1-1).Format("2006-01-02")
 		}
+		chunkStart := time.Now()
+		// The days' plans, every cinema's (and what an interrupted run left).
 		var all []dayScreening
-		for ci := range plans {
-			for i := range plans[ci] {
-				s := &plans[ci][i]
-				all = append(all, dayScreening{s: s, done: loaded[ci][s.ID]})
+		for d := d0; d < d1; d++ {
+			day := first.AddDate(0, 0, d)
+			plans := make([][]Screening, len(w.Cinemas))
+			loaded := make([]map[string]loadedScreening, len(w.Cinemas))
+			err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(ci int) error {
+				plans[ci] = PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, late[[2]int{d, ci}])
+				if resume {
+					l, err := loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plans[ci])
+					if err != nil {
+						return err
+					}
+					loaded[ci] = l
+					resumed.Add(int64(len(l)))
+				}
+				return nil
+			})
+			if err != nil {
+				return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+			}
+			for ci := range plans {
+				for i := range plans[ci] {
+					s := &plans[ci][i]
+					all = append(all, dayScreening{s: s, done: loaded[ci][s.ID], late: late[[2]int{d, ci}]})
+				}
 			}
 		}
 		// Shaped like production: many concurrent requests of one kind at a
 		// time, so the writer decides and projects them in long runs: the
-		// day's screenings, then its sales, then its refunds. In the sales
-		// phase each poster posts one screening's batches in order (which
-		// resuming relies on), then takes the next; the screenings with the
-		// most batches go first, so the phase does not end with a few
-		// posters working alone (small groups).
+		// days' screenings, then their sales, then their refunds. In the
+		// sales phase each poster posts one screening's batches in order
+		// (which resuming relies on), then takes the next; the screenings
+		// with the most batches go first, so the phase does not end with a
+		// few posters working alone (small groups).
 		t0 := time.Now()
 		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.screening(ctx, all[i]) }); err != nil {
-			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+			return st, fmt.Errorf("demo: %s: %w", span, err)
 		}
 		t1 := time.Now()
-		var dayTickets int64
+		var chunkTickets int64
 		bySales := make([]dayScreening, len(all))
 		copy(bySales, all)
 		sort.SliceStable(bySales, func(i, j int) bool { return len(bySales[i].s.Batches) > len(bySales[j].s.Batches) })
 		for _, x := range all {
-			dayTickets += int64(len(x.s.Tickets))
+			chunkTickets += int64(len(x.s.Tickets))
 		}
 		if err := posters.run(ctx, len(bySales), func(p *poster, i int) error {
 			for k := range bySales[i].s.Batches {
@@ -232,33 +242,33 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 			}
 			return nil
 		}); err != nil {
-			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+			return st, fmt.Errorf("demo: %s: %w", span, err)
 		}
 		t2 := time.Now()
 		if err := posters.run(ctx, len(all), func(p *poster, i int) error { return p.refund(ctx, all[i]) }); err != nil {
-			return st, fmt.Errorf("demo: %s: %w", day.Format("2006-01-02"), err)
+			return st, fmt.Errorf("demo: %s: %w", span, err)
 		}
 		phases := fmt.Sprintf("screenings %s, sales %s, refunds %s", t1.Sub(t0).Round(time.Millisecond),
 			t2.Sub(t1).Round(time.Millisecond), time.Since(t2).Round(time.Millisecond))
-		for ci := range plans {
-			isLate := late[[2]int{d, ci}]
-			for i := range plans[ci] {
-				s := &plans[ci][i]
-				screenings.Add(1)
-				tickets.Add(int64(len(s.Tickets)))
-				refunds.Add(int64(len(s.Refunds)))
-				if isLate {
-					lateN.Add(int64(len(s.Batches)))
-				}
-				grossTiyn.Add(netGross(s))
+		for _, x := range all {
+			screenings.Add(1)
+			tickets.Add(int64(len(x.s.Tickets)))
+			refunds.Add(int64(len(x.s.Refunds)))
+			if x.late {
+				lateN.Add(int64(len(x.s.Batches)))
 			}
+			grossTiyn.Add(netGross(x.s))
 		}
-		el := time.Since(dayStart)
+		el := time.Since(chunkStart)
 		// ETA: the mean time per day so far times the days left (later days
 		// are busier, so it errs on the short side).
-		eta := time.Duration(float64(time.Since(start)) / float64(d+1) * float64(cfg.Days-d-1)).Round(time.Second)
-		progress("demo: day %d/%d %s: %d tickets in %s (%.0f tickets/s; %s), about %s left", d+1, cfg.Days, day.Format("2006-01-02"),
-			dayTickets, el.Round(time.Millisecond), float64(dayTickets)/el.Seconds(), phases, eta)
+		eta := time.Duration(float64(time.Since(start)) / float64(d1) * float64(cfg.Days-d1)).Round(time.Second)
+		days := fmt.Sprintf("day %d/%d", d1, cfg.Days)
+		if d1-d0 > 1 {
+			days = fmt.Sprintf("days %d-%d/%d", d0+1, d1, cfg.Days)
+		}
+		progress("demo: %s %s: %d tickets in %s (%.0f tickets/s; %s), about %s left", days, span,
+			chunkTickets, el.Round(time.Millisecond), float64(chunkTickets)/el.Seconds(), phases, eta)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE demo_datasets SET completed_at = now()"); err != nil {
 		return st, fmt.Errorf("demo: %w", err)
@@ -325,6 +335,7 @@ func netGross(s *Screening) int64 {
 type dayScreening struct {
 	s    *Screening
 	done loadedScreening
+	late bool // its cinema reports the day's sales late
 }
 
 // posters are the demo's concurrent POS request senders: each has its own

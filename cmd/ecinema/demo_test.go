@@ -17,7 +17,7 @@ func TestDemoCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut)
 	}
-	if !strings.HasPrefix(out, "demo loaded: 112 cinemas") || !strings.Contains(errOut, "demo: day 2/2 2026-03-19") {
+	if !strings.HasPrefix(out, "demo loaded: 112 cinemas") || !strings.Contains(errOut, "demo: days 1-2/2 2026-03-18..2026-03-19") {
 		t.Errorf("demo stdout %q stderr %q", out, errOut)
 	}
 	for _, want := range []string{"ngo demo loaded: 300 NGOs", "fund demo loaded: 40 applications", "12 awards", "hubs demo loaded: 10 hubs, 40 events"} {
