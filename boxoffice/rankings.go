@@ -15,55 +15,53 @@ import (
 
 // A period is read from the monthly rollups for its whole calendar months
 // ($1..$2, first days), from the weekly ones for its whole weeks of the
-// month outside them ($3..$4 and $5..$6, first days) and from the daily ones
-// for the days outside those ($7..$8 and $9..$10, at most twelve days);
-// an absent run is NULL and matches nothing (see splitPeriod). Migrations
+// month outside them and from the daily ones for the days outside those (at
+// most twelve); see splitPeriod. Screenings read the weeks as two runs
+// ($3..$4, $5..$6) and the days as two runs ($7..$8, $9..$10); an absent
+// run is NULL and matches nothing. Sales, which can subtract, read an edge
+// week with more than half its days in the period as the week less its
+// other days (salesArgs), so at most three edge days a week. Migrations
 // 0019 and 0022 keep the rollups.
 
-// Net gross and admissions per film in a period, optionally in region $11
-// (the cinema's region when the sale was written) and of origin $12. Films
-// with no positive net admissions are returned too (their gross counts in
-// the totals; ranking drops them).
+// Net gross and admissions per film in a period, optionally in region $6
+// (the cinema's region when the sale was written) and of origin $7: the
+// months $1..$2, the weeks $3, the days $4, less the days $5 (salesArgs).
+// Films with no positive net admissions are returned too (their gross
+// counts in the totals; ranking drops them).
 const (
 	qPeriodSales = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week = ANY($3)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $5 AND $6
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day = ANY($4)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $7 AND $8
-  UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $9 AND $10) x
+  SELECT film_id, -gross, -admissions FROM boxoffice_daily WHERE box_office_day = ANY($5)) x
 GROUP BY x.film_id`
 	qPeriodSalesOrigin = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week = ANY($3)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $5 AND $6
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day = ANY($4)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $7 AND $8
-  UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day BETWEEN $9 AND $10) x
+  SELECT film_id, -gross, -admissions FROM boxoffice_daily WHERE box_office_day = ANY($5)) x
 JOIN films f ON f.id = x.film_id
-WHERE $11 = '' AND f.origin = $12
+WHERE $6 = '' AND f.origin = $7
 GROUP BY x.film_id`
 	qPeriodSalesRegion = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
-  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $11 AND month BETWEEN $1 AND $2
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $6 AND month BETWEEN $1 AND $2
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $11 AND week BETWEEN $3 AND $4
+  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $6 AND week = ANY($3)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $11 AND week BETWEEN $5 AND $6
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $6 AND box_office_day = ANY($4)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $11 AND box_office_day BETWEEN $7 AND $8
-  UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $11 AND box_office_day BETWEEN $9 AND $10) x
+  SELECT film_id, -gross, -admissions FROM boxoffice_daily WHERE region = $6 AND box_office_day = ANY($5)) x
 JOIN films f ON f.id = x.film_id
-WHERE $12 = '' OR f.origin = $12
+WHERE $7 = '' OR f.origin = $7
 GROUP BY x.film_id`
 )
 
@@ -122,25 +120,29 @@ SELECT true, n.no FROM boxoffice_hall_numbers n JOIN cinemas c ON c.id = n.cinem
 
 // Cumulative net gross and admissions of the given films ($1) over every
 // box-office day up to the period's last day (previews included): the
-// months before $2, then the whole weeks $3..$4 and the days $5..$6 of the
+// months before $2, then the weeks $3, the days $4, less the days $5 of the
 // last day's month up to it (see cumulativeSpan), in the whole country or
-// in region $7.
+// in region $6.
 const (
 	qCumulative = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
   SELECT film_id, gross, admissions FROM boxoffice_film_monthly WHERE month < $2 AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week BETWEEN $3 AND $4 AND film_id = ANY($1)
+  SELECT film_id, gross, admissions FROM boxoffice_film_weekly WHERE week = ANY($3) AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $5 AND $6) x
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE box_office_day = ANY($4) AND film_id = ANY($1)
+  UNION ALL
+  SELECT film_id, -gross, -admissions FROM boxoffice_daily WHERE box_office_day = ANY($5) AND film_id = ANY($1)) x
 GROUP BY x.film_id`
 	qCumulativeRegion = `
 SELECT x.film_id, sum(x.gross), sum(x.admissions) FROM (
-  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $7 AND month < $2 AND film_id = ANY($1)
+  SELECT film_id, gross, admissions FROM boxoffice_monthly WHERE region = $6 AND month < $2 AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $7 AND week BETWEEN $3 AND $4 AND film_id = ANY($1)
+  SELECT film_id, gross, admissions FROM boxoffice_weekly WHERE region = $6 AND week = ANY($3) AND film_id = ANY($1)
   UNION ALL
-  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE film_id = ANY($1) AND box_office_day BETWEEN $5 AND $6 AND region = $7) x
+  SELECT film_id, gross, admissions FROM boxoffice_daily WHERE region = $6 AND box_office_day = ANY($4) AND film_id = ANY($1)
+  UNION ALL
+  SELECT film_id, -gross, -admissions FROM boxoffice_daily WHERE region = $6 AND box_office_day = ANY($5) AND film_id = ANY($1)) x
 GROUP BY x.film_id`
 )
 
@@ -414,7 +416,7 @@ func ranked(figs []figures) []figures {
 
 // queueSales queues the net figures per film of p.
 func queueSales(b *pgx.Batch, p Period, region, origin string) {
-	args := splitPeriod(p.From, p.To).args()
+	args := splitPeriod(p.From, p.To).salesArgs()
 	switch {
 	case region != "":
 		b.Queue(qPeriodSalesRegion, append(args, region, origin)...)
@@ -601,24 +603,25 @@ type cumRow struct {
 }
 
 // cumulativeSpan splits every box-office day up to to: the months before
-// the returned first day, then the whole weeks and the days of to's month
-// up to to (none when to is the month's last day).
-func cumulativeSpan(to time.Time) (monthsBefore time.Time, weeks, days [2]*time.Time) {
+// the returned first day, then the rest of to's month up to to (an empty
+// span when to is the month's last day).
+func cumulativeSpan(to time.Time) (monthsBefore time.Time, rest span) {
 	to = truncDate(to)
 	ms := monthStart(to)
 	s := splitPeriod(ms, to)
 	if s.MonthFrom != nil {
-		return ms.AddDate(0, 1, 0), weeks, days
+		return ms.AddDate(0, 1, 0), span{}
 	}
-	return ms, [2]*time.Time{s.Week1From, s.Week1To}, [2]*time.Time{s.Day1From, s.Day1To}
+	return ms, s
 }
 
 func queueCumulative(b *pgx.Batch, ids []string, to time.Time, region string) {
-	m, w, d := cumulativeSpan(to)
+	m, rest := cumulativeSpan(to)
+	d := rest.signed()
 	if region == "" {
-		b.Queue(qCumulative, ids, m, w[0], w[1], d[0], d[1])
+		b.Queue(qCumulative, ids, m, dates(d.Weeks), dates(d.Plus), dates(d.Minus))
 	} else {
-		b.Queue(qCumulativeRegion, ids, m, w[0], w[1], d[0], d[1], region)
+		b.Queue(qCumulativeRegion, ids, m, dates(d.Weeks), dates(d.Plus), dates(d.Minus), region)
 	}
 }
 

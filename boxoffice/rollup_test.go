@@ -385,8 +385,9 @@ func TestSplitPeriod(t *testing.T) {
 		t.Fatalf("boxoffice_week: %d days, %v", n, rows.Err())
 	}
 	// Every day of a range is in exactly one part; weeks are whole weeks of
-	// the month; at most twelve edge days remain; the cumulative split
-	// covers its month up to the day.
+	// the month; at most twelve edge days remain; the signed sales read
+	// counts each day once; the cumulative split covers its month up to the
+	// day.
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 4000 {
 		from := d("2024-01-01").AddDate(0, 0, r.IntN(800))
@@ -442,23 +443,67 @@ func TestSplitPeriod(t *testing.T) {
 				t.Fatalf("%s..%s: gap or overlap at %s: %s", from, to, days[i], show(s))
 			}
 		}
-		// Cumulative: months before m, then weeks and days from m up to to.
-		m, w, dd := cumulativeSpan(to)
-		next := m
-		if w[0] != nil {
-			if !w[0].Equal(next) {
-				t.Fatalf("cumulative %s: weeks from %s, want %s", to, w[0], next)
-			}
-			next = weekEnd(*w[1]).AddDate(0, 0, 1)
+		// Sales (signed): every day of the period counted once, every other
+		// day zero times; at most three edge days a week read.
+		checkSigned(t, from, to, s, show(s))
+		// Cumulative: months before m, then the rest of to's month.
+		m, rest := cumulativeSpan(to)
+		if m.Day() != 1 || (rest.MonthFrom != nil) {
+			t.Fatalf("cumulative %s: months before %s, rest %s", to, m, show(rest))
 		}
-		if dd[0] != nil {
-			if !dd[0].Equal(next) {
-				t.Fatalf("cumulative %s: days from %s, want %s", to, dd[0], next)
+		if rest.Week1From == nil && rest.Day1From == nil {
+			if !m.Equal(to.AddDate(0, 0, 1)) {
+				t.Fatalf("cumulative %s: months before %s and nothing else", to, m)
 			}
-			next = dd[1].AddDate(0, 0, 1)
+		} else {
+			checkSigned(t, m, to, rest, show(rest))
 		}
-		if !next.Equal(to.AddDate(0, 0, 1)) || m.Day() != 1 {
-			t.Fatalf("cumulative %s: covered up to %s (months before %s)", to, next, m)
+	}
+}
+
+// checkSigned checks that the months of s and its signed days count every
+// day of from..to once and every other day zero times, reading at most
+// three edge days of a week.
+func checkSigned(t *testing.T, from, to time.Time, s span, shown string) {
+	t.Helper()
+	d := s.signed()
+	count := map[time.Time]int{}
+	if s.MonthFrom != nil {
+		for x := *s.MonthFrom; !x.After(s.MonthTo.AddDate(0, 1, -1)); x = x.AddDate(0, 0, 1) {
+			count[x]++
+		}
+	}
+	for _, w := range d.Weeks {
+		if !weekStart(w).Equal(w) {
+			t.Fatalf("%s..%s: %s is no week's first day: %s", from, to, w, shown)
+		}
+		for x := w; !x.After(weekEnd(w)); x = x.AddDate(0, 0, 1) {
+			count[x]++
+		}
+	}
+	perWeek := map[time.Time]int{}
+	for _, x := range d.Plus {
+		count[x]++
+		perWeek[weekStart(x)]++
+	}
+	for _, x := range d.Minus {
+		count[x]--
+		perWeek[weekStart(x)]++
+	}
+	for w, n := range perWeek {
+		if n > 3 {
+			t.Fatalf("%s..%s: %d edge days read in the week of %s: %s", from, to, n, w, shown)
+		}
+	}
+	for x, n := range count {
+		in := !x.Before(from) && !x.After(to)
+		if (in && n != 1) || (!in && n != 0) {
+			t.Fatalf("%s..%s: %s counted %d times: %s %v", from, to, x, n, shown, d)
+		}
+	}
+	for x := from; !x.After(to); x = x.AddDate(0, 0, 1) {
+		if count[x] != 1 {
+			t.Fatalf("%s..%s: %s counted %d times: %s", from, to, x, count[x], shown)
 		}
 	}
 }

@@ -127,6 +127,81 @@ func (s span) args() []any {
 	return []any{s.MonthFrom, s.MonthTo, s.Week1From, s.Week1To, s.Week2From, s.Week2To, s.Day1From, s.Day1To, s.Day2From, s.Day2To}
 }
 
+// signedDays is a period's sales read for sums, which subtract: the whole
+// weeks of the span's runs, plus the edge weeks of which more than half the
+// days are in the period (Weeks), the other edge days (Plus), and the days
+// of those weeks outside the period (Minus), to subtract. So at most three
+// edge days a week are read (an edge day is ~15 rows of boxoffice_daily, one
+// per region; a week one row a film). Screenings cannot subtract (their
+// bitmaps are unions) and read the span itself.
+type signedDays struct {
+	Weeks, Plus, Minus []time.Time
+}
+
+func (s span) signed() signedDays {
+	var out signedDays
+	for _, rg := range [][2]*time.Time{{s.Week1From, s.Week1To}, {s.Week2From, s.Week2To}} {
+		for w := rg[0]; w != nil && !w.After(*rg[1]); {
+			out.Weeks = append(out.Weeks, *w)
+			next := weekEnd(*w).AddDate(0, 0, 1)
+			w = &next
+		}
+	}
+	// The edge days by week, in order.
+	var weeks []time.Time
+	in := map[time.Time][]time.Time{}
+	for _, rg := range [][2]*time.Time{{s.Day1From, s.Day1To}, {s.Day2From, s.Day2To}} {
+		for x := rg[0]; x != nil && !x.After(*rg[1]); {
+			w := weekStart(*x)
+			if in[w] == nil {
+				weeks = append(weeks, w)
+			}
+			in[w] = append(in[w], *x)
+			next := x.AddDate(0, 0, 1)
+			x = &next
+		}
+	}
+	for _, w := range weeks {
+		days := in[w]
+		n := int(weekEnd(w).Sub(w).Hours()/24) + 1
+		if 2*len(days) <= n {
+			out.Plus = append(out.Plus, days...)
+			continue
+		}
+		out.Weeks = append(out.Weeks, w)
+		for x := w; !x.After(weekEnd(w)); x = x.AddDate(0, 0, 1) {
+			if !containsDay(days, x) {
+				out.Minus = append(out.Minus, x)
+			}
+		}
+	}
+	return out
+}
+
+func containsDay(days []time.Time, d time.Time) bool {
+	for _, x := range days {
+		if x.Equal(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// salesArgs returns the bounds of a sales read ($1..$5): the months, then
+// the weeks, the days to add and the days to subtract as arrays.
+func (s span) salesArgs() []any {
+	d := s.signed()
+	return []any{s.MonthFrom, s.MonthTo, dates(d.Weeks), dates(d.Plus), dates(d.Minus)}
+}
+
+// dates is never nil, so that an empty set is an empty array, not NULL.
+func dates(ds []time.Time) []time.Time {
+	if ds == nil {
+		return []time.Time{}
+	}
+	return ds
+}
+
 // bitmap is a set of numbers, bit n at byte n/8 from the most significant
 // bit, as PostgreSQL lays out a bit varying; bits past its end are zeros.
 type bitmap []byte
