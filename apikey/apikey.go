@@ -148,8 +148,8 @@ type Store struct {
 	resolving int
 }
 
-// UsedEvery is how often at most Resolve writes a key's last_used_at.
-const UsedEvery = time.Minute
+// usedEvery is how often at most Resolve writes a key's last_used_at.
+const usedEvery = time.Minute
 
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store {
@@ -345,7 +345,7 @@ WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - int
 )
 
 // Resolve returns the principal of a secret. It records the key's use at
-// most once every UsedEvery per key (a failed record does not fail the
+// most once every usedEvery per key (a failed record does not fail the
 // request: last_used_at is advisory).
 func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
 	if !strings.HasPrefix(secret, secretPrefix) {
@@ -364,11 +364,11 @@ func (s *Store) Resolve(ctx context.Context, secret string) (Principal, error) {
 }
 
 // touch writes a key's last_used_at unless this process did so less than
-// UsedEvery ago.
+// usedEvery ago.
 func (s *Store) touch(ctx context.Context, id string, now time.Time) {
 	s.mu.Lock()
 	last, ok := s.touched[id]
-	due := !ok || now.Sub(last) >= UsedEvery
+	due := !ok || now.Sub(last) >= usedEvery
 	if due {
 		s.touched[id] = now
 	}
