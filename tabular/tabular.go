@@ -153,7 +153,7 @@ func writeCSV(w io.Writer, o CSVOptions, head []string, kinds []Kind, rows [][]s
 // csvField quotes text always and other values when they need it.
 func csvField(v string, k Kind, d rune, header bool) string {
 	if k == Text && !header {
-		v = Defuse(v)
+		v = defuse(v)
 		return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
 	}
 	if strings.ContainsRune(v, d) || strings.ContainsAny(v, "\"\r\n") {
@@ -162,10 +162,10 @@ func csvField(v string, k Kind, d rune, header bool) string {
 	return v
 }
 
-// Defuse returns a text cell that spreadsheets will not run as a formula
+// defuse returns a text cell that spreadsheets will not run as a formula
 // (internal/csvsafe: a leading apostrophe before = + - @, tab or carriage
 // return; numbers unchanged).
-func Defuse(v string) string { return csvsafe.Cell(v) }
+func defuse(v string) string { return csvsafe.Cell(v) }
 
 // WriteXLSX writes t as a workbook: the sheet summary (title, facts,
 // totals), then the sheet data (the table with a frozen header and filters).
