@@ -15,17 +15,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// AppRole is the role the service works as.
-const AppRole = "ecinema_app"
+// appRole is the role the service works as.
+const appRole = "ecinema_app"
 
-// DefaultMaxConns is the pool size when neither the URL (pool_max_conns)
+// defaultMaxConns is the pool size when neither the URL (pool_max_conns)
 // nor MaxConns sets one. pgxpool's own default (4 on this 2-core machine)
 // let 8 streaming exports raise the sale p50 from 5 ms to 560 ms; the
 // ledger writer needs one connection per group, each request one for its
 // reads, and bulk readers are capped separately (api.Deps.BulkReaders).
-const DefaultMaxConns = 20
+const defaultMaxConns = 20
 
-// MaxConns sets the pool size (0 keeps the URL's or DefaultMaxConns).
+// MaxConns sets the pool size (0 keeps the URL's or defaultMaxConns, 20).
 func MaxConns(n int) func(*pgxpool.Config) {
 	return func(c *pgxpool.Config) {
 		if n > 0 {
@@ -34,20 +34,21 @@ func MaxConns(n int) func(*pgxpool.Config) {
 	}
 }
 
-// Open connects a pool to url whose connections act as AppRole.
+// Open connects a pool to url whose connections act as the role
+// ecinema_app (appRole).
 func Open(ctx context.Context, url string, opts ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = DefaultMaxConns
+		cfg.MaxConns = defaultMaxConns
 	}
 	for _, o := range opts {
 		o(cfg)
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, "SET ROLE "+AppRole)
+		_, err := c.Exec(ctx, "SET ROLE "+appRole)
 		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
