@@ -44,7 +44,7 @@ func Setup(path, dbURL, dir, name string, env ...string) (*Binary, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := FreeAddr()
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -126,8 +126,8 @@ func CreateDatabase(ctx context.Context, url, name string) error {
 	return err
 }
 
-// FreeAddr is a 127.0.0.1 address with a port free a moment ago.
-func FreeAddr() (string, error) {
+// freeAddr is a 127.0.0.1 address with a port free a moment ago.
+func freeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
