@@ -44,9 +44,9 @@ type Cluster struct {
 	asUser *user.User // nil when the binaries run as the current user
 }
 
-// BinDir finds the directory of initdb and pg_ctl: PATH first, then the
+// binDir finds the directory of initdb and pg_ctl: PATH first, then the
 // Debian layout /usr/lib/postgresql/<version>/bin, newest version first.
-func BinDir() (string, error) {
+func binDir() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			return filepath.Dir(real), nil
@@ -77,7 +77,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.LogFile == "" {
 		opts.LogFile = filepath.Join(filepath.Dir(opts.DataDir), "postgres.log")
 	}
-	bindir, err := BinDir()
+	bindir, err := binDir()
 	if err != nil {
 		return nil, err
 	}
@@ -146,10 +146,6 @@ func (c *Cluster) StopImmediate() error {
 	}
 	return nil
 }
-
-// Options returns the options the cluster was started with, so that a
-// stopped cluster can be started again on the same data directory.
-func (c *Cluster) Options() Options { return c.opts }
 
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bindir, name), args...)
