@@ -1,5 +1,5 @@
-// Package csvsafe writes CSV that a spreadsheet opens as data, never as
-// formulas.
+// Package csvsafe protects CSV cells so that a spreadsheet opens them as
+// data, never as formulas.
 //
 // A text cell starting with = + - @ (or a tab or carriage return, which
 // some spreadsheets skip before looking) is run as a formula when the file
@@ -8,31 +8,7 @@
 // negative ones included, are written unchanged so that they stay numbers.
 package csvsafe
 
-import (
-	"encoding/csv"
-	"io"
-	"regexp"
-)
-
-// Writer is a csv.Writer that protects text cells.
-type Writer struct{ *csv.Writer }
-
-// NewWriter returns a Writer writing to w.
-func NewWriter(w io.Writer) *Writer { return &Writer{csv.NewWriter(w)} }
-
-// Write writes one record, protecting its text cells.
-func (w *Writer) Write(record []string) error {
-	out := record
-	for i, cell := range record {
-		if p := Cell(cell); p != cell {
-			if &out[0] == &record[0] {
-				out = append([]string(nil), record...)
-			}
-			out[i] = p
-		}
-	}
-	return w.Writer.Write(out)
-}
+import "regexp"
 
 var number = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 

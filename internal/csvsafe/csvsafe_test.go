@@ -1,21 +1,24 @@
 package csvsafe
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
-func TestWriter(t *testing.T) {
-	var b strings.Builder
-	w := NewWriter(&b)
-	rec := []string{"=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "-1500.00", "+7", "2500.00", "Фильм", "", "a=b"}
-	w.Write(rec)
-	w.Flush()
-	want := "\"'=HYPERLINK(\"\"http://x\"\")\",'+1+1,'-2+3,'@SUM(A1),-1500.00,+7,2500.00,Фильм,,a=b\n"
-	if b.String() != want {
-		t.Fatalf("got  %q\nwant %q", b.String(), want)
-	}
-	if rec[0] != "=HYPERLINK(\"http://x\")" {
-		t.Fatal("the caller's record was changed")
+func TestCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+1+1":                     "'+1+1",
+		"-2+3":                     "'-2+3",
+		"@SUM(A1)":                 "'@SUM(A1)",
+		"\tx":                      "'\tx",
+		"\rx":                      "'\rx",
+		"-1500.00":                 "-1500.00",
+		"+7":                       "+7",
+		"2500.00":                  "2500.00",
+		"Фильм":                    "Фильм",
+		"":                         "",
+		"a=b":                      "a=b",
+	} {
+		if got := Cell(in); got != want {
+			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
