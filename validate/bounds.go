@@ -14,7 +14,7 @@ import (
 // the arithmetic the rules do on it (a screening's end, a release week).
 // The bounds are also the plausible ones, so a typo is caught at the door:
 //
-//   - MinDate..MaxDate, for facts about films and contracts (release date,
+//   - minDate..maxDate, for facts about films and contracts (release date,
 //     certificate validity): from 1895-12-28, the first paid film show,
 //     through 2199 (certificates are issued "until further notice" as far
 //     ahead as 2100).
@@ -26,8 +26,8 @@ import (
 // Historical dates (a museum object's creation, an archive fond's years)
 // are not bounded by these; their modules keep their own rules.
 var (
-	MinDate        = time.Date(1895, 12, 28, 0, 0, 0, 0, time.UTC)
-	MaxDate        = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	minDate        = time.Date(1895, 12, 28, 0, 0, 0, 0, time.UTC)
+	maxDate        = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 	MinOperational = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	MaxOperational = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 )

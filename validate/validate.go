@@ -97,7 +97,7 @@ func (e *Errors) Money(field, s string, min, max decimal.Decimal) decimal.Decima
 	if !e.Required(field, s) {
 		return decimal.Zero
 	}
-	d, err := ParseMoney(s)
+	d, err := parseMoney(s)
 	if err != nil {
 		e.Add(field, "invalid_amount", "%v", err)
 		return decimal.Zero
@@ -126,21 +126,21 @@ func (e *Errors) Percent(field, s string) decimal.Decimal {
 	return d
 }
 
-// Date parses a required calendar date YYYY-MM-DD between MinDate and
-// MaxDate.
+// Date parses a required calendar date YYYY-MM-DD between minDate and
+// maxDate.
 func (e *Errors) Date(field, s string) time.Time {
-	return e.DateIn(field, s, MinDate, MaxDate)
+	return e.dateIn(field, s, minDate, maxDate)
 }
 
 // OperationalDate parses a required date of the business the service
 // records (sales, screenings, fiscal totals, rental terms): between
 // MinOperational and MaxOperational.
 func (e *Errors) OperationalDate(field, s string) time.Time {
-	return e.DateIn(field, s, MinOperational, MaxOperational)
+	return e.dateIn(field, s, MinOperational, MaxOperational)
 }
 
-// DateIn parses a required calendar date YYYY-MM-DD in [min, max).
-func (e *Errors) DateIn(field, s string, min, max time.Time) time.Time {
+// dateIn parses a required calendar date YYYY-MM-DD in [min, max).
+func (e *Errors) dateIn(field, s string, min, max time.Time) time.Time {
 	if !e.Required(field, s) {
 		return time.Time{}
 	}
@@ -189,8 +189,8 @@ func (e *Errors) OneOf(field, s string, allowed ...string) {
 
 var moneyPattern = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,2})?$`)
 
-// ParseMoney parses a decimal string with at most two fraction digits.
-func ParseMoney(s string) (decimal.Decimal, error) {
+// parseMoney parses a decimal string with at most two fraction digits.
+func parseMoney(s string) (decimal.Decimal, error) {
 	if !moneyPattern.MatchString(s) {
 		return decimal.Zero, fmt.Errorf("%q is not an amount with at most 2 decimals, like \"2500.00\"", s)
 	}
