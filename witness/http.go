@@ -17,7 +17,7 @@ import (
 )
 
 // maxRequestBytes bounds an add-checkpoint body: a checkpoint with a few
-// signatures and at most MaxProofLines hashes.
+// signatures and at most maxProofLines hashes.
 const maxRequestBytes = 64 << 10
 
 // Handler serves the C2SP tlog-witness API: POST /add-checkpoint. metrics
@@ -41,12 +41,12 @@ func (w *Witness) Handler(logger *slog.Logger, metrics prometheus.Registerer) ht
 			http.Error(rw, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
 			return
 		}
-		old, proof, cp, err := ParseRequest(body)
+		old, proof, cp, err := parseRequest(body)
 		var cosig []byte
 		if err == nil {
-			cosig, err = w.AddCheckpoint(old, proof, cp)
+			cosig, err = w.addCheckpoint(old, proof, cp)
 		}
-		var conflict *ConflictError
+		var conflict *conflictError
 		switch {
 		case err == nil:
 			requests.WithLabelValues("cosigned").Inc()
@@ -59,16 +59,16 @@ func (w *Witness) Handler(logger *slog.Logger, metrics prometheus.Registerer) ht
 			rw.WriteHeader(http.StatusConflict)
 			fmt.Fprintf(rw, "%d\n", conflict.Size)
 			return
-		case errors.Is(err, ErrUnknownLog):
+		case errors.Is(err, errUnknownLog):
 			requests.WithLabelValues("unknown_log").Inc()
 			http.Error(rw, err.Error(), http.StatusNotFound)
-		case errors.Is(err, ErrBadSignature):
+		case errors.Is(err, errBadSignature):
 			requests.WithLabelValues("bad_signature").Inc()
 			http.Error(rw, err.Error(), http.StatusForbidden)
-		case errors.Is(err, ErrBadProof):
+		case errors.Is(err, errBadProof):
 			requests.WithLabelValues("bad_proof").Inc()
 			http.Error(rw, err.Error(), http.StatusUnprocessableEntity)
-		case errors.Is(err, ErrBadRequest):
+		case errors.Is(err, errBadRequest):
 			requests.WithLabelValues("bad_request").Inc()
 			http.Error(rw, err.Error(), http.StatusBadRequest)
 		default:
@@ -121,7 +121,7 @@ func (c *Client) Cosign(ctx context.Context, checkpoint []byte, size int64, proo
 				return nil, err
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.URL, "/")+"/add-checkpoint", bytes.NewReader(FormatRequest(old, p, checkpoint)))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.URL, "/")+"/add-checkpoint", bytes.NewReader(formatRequest(old, p, checkpoint)))
 		if err != nil {
 			return nil, err
 		}

@@ -24,26 +24,26 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Errors of AddCheckpoint; the HTTP handler maps them to C2SP statuses.
+// Errors of addCheckpoint; the HTTP handler maps them to C2SP statuses.
 var (
-	ErrUnknownLog   = errors.New("witness: unknown log origin")                  // 404
-	ErrBadSignature = errors.New("witness: the log's signature does not verify") // 403
-	ErrBadRequest   = errors.New("witness: malformed request")                   // 400
-	ErrBadProof     = errors.New("witness: consistency proof does not verify")   // 422
+	errUnknownLog   = errors.New("witness: unknown log origin")                  // 404
+	errBadSignature = errors.New("witness: the log's signature does not verify") // 403
+	errBadRequest   = errors.New("witness: malformed request")                   // 400
+	errBadProof     = errors.New("witness: consistency proof does not verify")   // 422
 )
 
-// ConflictError is a request whose old size is not the witness's size, or
+// conflictError is a request whose old size is not the witness's size, or
 // a same-size checkpoint with another root (409 with Size).
-type ConflictError struct {
+type conflictError struct {
 	Size int64 // the size of the latest checkpoint the witness cosigned
 	Msg  string
 }
 
-func (e *ConflictError) Error() string { return "witness: conflict: " + e.Msg }
+func (e *conflictError) Error() string { return "witness: conflict: " + e.Msg }
 
-// MaxProofLines bounds the consistency proof of one request (a proof
+// maxProofLines bounds the consistency proof of one request (a proof
 // between two 64-bit sizes has fewer hashes).
-const MaxProofLines = 63
+const maxProofLines = 63
 
 // GenerateKey returns a new witness signer key and its cosignature/v1
 // verifier key, both named name.
@@ -163,9 +163,9 @@ func (w *Witness) Close() error { return w.lock.Close() }
 // Name is the witness's key name.
 func (w *Witness) Name() string { return w.name }
 
-// Size returns the size of the latest checkpoint of origin the witness
+// size returns the size of the latest checkpoint of origin the witness
 // cosigned (0 when none).
-func (w *Witness) Size(origin string) int64 {
+func (w *Witness) size(origin string) int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.state[origin].Size
@@ -176,57 +176,57 @@ func (w *Witness) statePath(origin string) string {
 	return filepath.Join(w.dir, hex.EncodeToString(h[:])+".json")
 }
 
-// AddCheckpoint checks a signed checkpoint against what the witness
+// addCheckpoint checks a signed checkpoint against what the witness
 // cosigned before and, when it is consistent, records it durably and
 // returns the cosignature line(s) ("— name base64\n").
-func (w *Witness) AddCheckpoint(old int64, proof [][]byte, checkpoint []byte) ([]byte, error) {
+func (w *Witness) addCheckpoint(old int64, proof [][]byte, checkpoint []byte) ([]byte, error) {
 	origin, _, _ := strings.Cut(string(checkpoint), "\n")
 	v, ok := w.logs[origin]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownLog, origin)
+		return nil, fmt.Errorf("%w: %q", errUnknownLog, origin)
 	}
 	cp, _, n, err := log.ParseCheckpoint(checkpoint, origin, v)
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		if errors.As(err, &unverified) || strings.Contains(err.Error(), "signature") {
-			return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+			return nil, fmt.Errorf("%w: %v", errBadSignature, err)
 		}
-		return nil, fmt.Errorf("%w: checkpoint: %v", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: checkpoint: %v", errBadRequest, err)
 	}
 	if len(cp.Hash) != 32 || cp.Size > 1<<62 {
-		return nil, fmt.Errorf("%w: checkpoint root of %d bytes", ErrBadRequest, len(cp.Hash))
+		return nil, fmt.Errorf("%w: checkpoint root of %d bytes", errBadRequest, len(cp.Hash))
 	}
 	size := int64(cp.Size)
 	if old < 0 || old > size {
-		return nil, fmt.Errorf("%w: old size %d is larger than the checkpoint's %d", ErrBadRequest, old, size)
+		return nil, fmt.Errorf("%w: old size %d is larger than the checkpoint's %d", errBadRequest, old, size)
 	}
-	if len(proof) > MaxProofLines {
-		return nil, fmt.Errorf("%w: %d proof lines", ErrBadRequest, len(proof))
+	if len(proof) > maxProofLines {
+		return nil, fmt.Errorf("%w: %d proof lines", errBadRequest, len(proof))
 	}
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := w.state[origin]
 	if old != st.Size {
-		return nil, &ConflictError{Size: st.Size, Msg: fmt.Sprintf("old size %d, the witness holds %d", old, st.Size)}
+		return nil, &conflictError{Size: st.Size, Msg: fmt.Sprintf("old size %d, the witness holds %d", old, st.Size)}
 	}
 	switch {
 	case old == 0:
 		if len(proof) != 0 {
-			return nil, fmt.Errorf("%w: a proof from size 0 must be empty", ErrBadProof)
+			return nil, fmt.Errorf("%w: a proof from size 0 must be empty", errBadProof)
 		}
 	case old == size:
 		if !bytes.Equal(st.Root, cp.Hash) {
-			return nil, &ConflictError{Size: st.Size, Msg: fmt.Sprintf("size %d with another root than the one cosigned: a fork", size)}
+			return nil, &conflictError{Size: st.Size, Msg: fmt.Sprintf("size %d with another root than the one cosigned: a fork", size)}
 		}
 		if len(proof) != 0 {
-			return nil, fmt.Errorf("%w: a proof between equal sizes must be empty", ErrBadProof)
+			return nil, fmt.Errorf("%w: a proof between equal sizes must be empty", errBadProof)
 		}
 	default:
 		tp := make(tlog.TreeProof, len(proof))
 		for i, p := range proof {
 			if len(p) != 32 {
-				return nil, fmt.Errorf("%w: proof line %d is not a 32-byte hash", ErrBadRequest, i)
+				return nil, fmt.Errorf("%w: proof line %d is not a 32-byte hash", errBadRequest, i)
 			}
 			copy(tp[i][:], p)
 		}
@@ -234,7 +234,7 @@ func (w *Witness) AddCheckpoint(old int64, proof [][]byte, checkpoint []byte) ([
 		copy(oldRoot[:], st.Root)
 		copy(newRoot[:], cp.Hash)
 		if err := tlog.CheckTree(tp, size, newRoot, old, oldRoot); err != nil {
-			return nil, fmt.Errorf("%w: from %d to %d: %v", ErrBadProof, old, size, err)
+			return nil, fmt.Errorf("%w: from %d to %d: %v", errBadProof, old, size, err)
 		}
 	}
 	// Persist before answering: a cosignature the witness might forget
@@ -293,8 +293,8 @@ func (w *Witness) persist(st logState) error {
 	return nil
 }
 
-// FormatRequest builds a tlog-witness add-checkpoint body.
-func FormatRequest(old int64, proof [][32]byte, checkpoint []byte) []byte {
+// formatRequest builds a tlog-witness add-checkpoint body.
+func formatRequest(old int64, proof [][32]byte, checkpoint []byte) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "old %d\n", old)
 	for _, h := range proof {
@@ -305,25 +305,25 @@ func FormatRequest(old int64, proof [][32]byte, checkpoint []byte) []byte {
 	return b.Bytes()
 }
 
-// ParseRequest reads a tlog-witness add-checkpoint body.
-func ParseRequest(body []byte) (old int64, proof [][]byte, checkpoint []byte, err error) {
+// parseRequest reads a tlog-witness add-checkpoint body.
+func parseRequest(body []byte) (old int64, proof [][]byte, checkpoint []byte, err error) {
 	head, cp, ok := bytes.Cut(body, []byte("\n\n"))
 	if !ok {
-		return 0, nil, nil, fmt.Errorf("%w: no blank line before the checkpoint", ErrBadRequest)
+		return 0, nil, nil, fmt.Errorf("%w: no blank line before the checkpoint", errBadRequest)
 	}
 	lines := strings.Split(string(head), "\n")
 	sizeStr, ok := strings.CutPrefix(lines[0], "old ")
 	if !ok {
-		return 0, nil, nil, fmt.Errorf("%w: the first line must be \"old <size>\"", ErrBadRequest)
+		return 0, nil, nil, fmt.Errorf("%w: the first line must be \"old <size>\"", errBadRequest)
 	}
 	old, err = strconv.ParseInt(sizeStr, 10, 64)
 	if err != nil || old < 0 || (len(sizeStr) > 1 && sizeStr[0] == '0') {
-		return 0, nil, nil, fmt.Errorf("%w: old size %q", ErrBadRequest, sizeStr)
+		return 0, nil, nil, fmt.Errorf("%w: old size %q", errBadRequest, sizeStr)
 	}
 	for _, l := range lines[1:] {
 		h, err := base64.StdEncoding.DecodeString(l)
 		if err != nil || len(h) != 32 {
-			return 0, nil, nil, fmt.Errorf("%w: proof line %q is not a base64 hash", ErrBadRequest, l)
+			return 0, nil, nil, fmt.Errorf("%w: proof line %q is not a base64 hash", errBadRequest, l)
 		}
 		proof = append(proof, h)
 	}

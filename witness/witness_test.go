@@ -139,7 +139,7 @@ func TestWitnessProtocol(t *testing.T) {
 
 	// First checkpoint, from 0.
 	cp5 := lk.checkpoint(t, real, 5)
-	status, _, body := post(t, srv.URL, FormatRequest(0, nil, cp5))
+	status, _, body := post(t, srv.URL, formatRequest(0, nil, cp5))
 	if status != 200 {
 		t.Fatalf("first: %d %s", status, body)
 	}
@@ -154,34 +154,34 @@ func TestWitnessProtocol(t *testing.T) {
 
 	// Stale old: 409 with the witness's size.
 	cp10 := lk.checkpoint(t, real, 10)
-	status, ctype, body := post(t, srv.URL, FormatRequest(0, nil, cp10))
+	status, ctype, body := post(t, srv.URL, formatRequest(0, nil, cp10))
 	if status != 409 || ctype != "text/x.tlog.size" || body != "5\n" {
 		t.Fatalf("stale old: %d %q %q", status, ctype, body)
 	}
 	// With the right old and proof: cosigned.
-	if status, _, body := post(t, srv.URL, FormatRequest(5, real.proof(t, 5, 10), cp10)); status != 200 {
+	if status, _, body := post(t, srv.URL, formatRequest(5, real.proof(t, 5, 10), cp10)); status != 200 {
 		t.Fatalf("5→10: %d %s", status, body)
 	}
 	// A fork (a restored copy that diverged after 3 entries, signed with the
 	// same key): its proof from 10 does not verify against the real root.
 	fork12 := lk.checkpoint(t, fork, 12)
-	if status, _, body := post(t, srv.URL, FormatRequest(10, fork.proof(t, 10, 12), fork12)); status != 422 {
+	if status, _, body := post(t, srv.URL, formatRequest(10, fork.proof(t, 10, 12), fork12)); status != 422 {
 		t.Fatalf("fork 10→12: %d %s", status, body)
 	}
 	// The fork at the witness's own size: another root, 409.
-	if status, _, body := post(t, srv.URL, FormatRequest(10, nil, lk.checkpoint(t, fork, 10))); status != 409 || body != "10\n" {
+	if status, _, body := post(t, srv.URL, formatRequest(10, nil, lk.checkpoint(t, fork, 10))); status != 409 || body != "10\n" {
 		t.Fatalf("fork at 10: %d %s", status, body)
 	}
 	// Smaller than old: 400. Unknown origin: 404. Wrong key: 403.
-	if status, _, _ := post(t, srv.URL, FormatRequest(10, nil, lk.checkpoint(t, real, 8))); status != 400 {
+	if status, _, _ := post(t, srv.URL, formatRequest(10, nil, lk.checkpoint(t, real, 8))); status != 400 {
 		t.Fatalf("shrink: %d", status)
 	}
 	other := newLogKey(t)
-	if status, _, _ := post(t, srv.URL, FormatRequest(10, real.proof(t, 10, 11), other.checkpoint(t, real, 11))); status != 403 {
+	if status, _, _ := post(t, srv.URL, formatRequest(10, real.proof(t, 10, 11), other.checkpoint(t, real, 11))); status != 403 {
 		t.Fatalf("wrong log key: %d", status)
 	}
 	bad := []byte(strings.Replace(string(cp10), origin, "other.example/log", 1))
-	if status, _, _ := post(t, srv.URL, FormatRequest(10, nil, bad)); status != 404 {
+	if status, _, _ := post(t, srv.URL, formatRequest(10, nil, bad)); status != 404 {
 		t.Fatalf("unknown origin: %d", status)
 	}
 	if status, _, _ := post(t, srv.URL, []byte("old x\n\n"+string(cp10))); status != 400 {
@@ -198,13 +198,13 @@ func TestWitnessProtocol(t *testing.T) {
 	w.Close()
 	w, srv = open()
 	defer func() { srv.Close(); w.Close() }()
-	if w.Size(origin) != 10 {
-		t.Fatalf("restarted witness holds %d", w.Size(origin))
+	if w.size(origin) != 10 {
+		t.Fatalf("restarted witness holds %d", w.size(origin))
 	}
-	if status, _, body := post(t, srv.URL, FormatRequest(10, fork.proof(t, 10, 12), fork12)); status != 422 {
+	if status, _, body := post(t, srv.URL, formatRequest(10, fork.proof(t, 10, 12), fork12)); status != 422 {
 		t.Fatalf("fork after restart: %d %s", status, body)
 	}
-	if status, _, _ := post(t, srv.URL, FormatRequest(5, real.proof(t, 5, 8), lk.checkpoint(t, real, 8))); status != 409 {
+	if status, _, _ := post(t, srv.URL, formatRequest(5, real.proof(t, 5, 8), lk.checkpoint(t, real, 8))); status != 409 {
 		t.Fatalf("older tree after restart: %d", status)
 	}
 	// The client learns the size from a 409 and sends the proof from it.
