@@ -17,8 +17,8 @@ import (
 	"ecinema/apikey"
 )
 
-// SessionTTL is how long a sign-in lasts.
-const SessionTTL = 8 * time.Hour
+// sessionTTL is how long a sign-in lasts.
+const sessionTTL = 8 * time.Hour
 
 const (
 	sessionCookie = "ecinema_session"
@@ -82,11 +82,11 @@ func (p *Pages) signIn(c echo.Context, secret string) error {
 		return err
 	}
 	token := randomToken()
-	if _, err := p.d.Pool.Exec(ctx, sqlSessionInsert, tokenHash(token), pr.KeyID, randomToken(), time.Now().Add(SessionTTL)); err != nil {
+	if _, err := p.d.Pool.Exec(ctx, sqlSessionInsert, tokenHash(token), pr.KeyID, randomToken(), time.Now().Add(sessionTTL)); err != nil {
 		return fmt.Errorf("web: sign in: %w", err)
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: c.IsTLS(), MaxAge: int(SessionTTL / time.Second)})
+		SameSite: http.SameSiteStrictMode, Secure: c.IsTLS(), MaxAge: int(sessionTTL / time.Second)})
 	return nil
 }
 
