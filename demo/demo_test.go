@@ -308,8 +308,8 @@ func TestLoadResumes(t *testing.T) {
 	}
 	other := cfg
 	other.Seed = 6
-	if _, err := Load(ctx, pool, w, other); !errors.Is(err, ErrOtherDataset) || !strings.Contains(err.Error(), "--seed 5") {
-		t.Errorf("load with another seed: %v, want ErrOtherDataset naming --seed 5", err)
+	if _, err := Load(ctx, pool, w, other); !errors.Is(err, errOtherDataset) || !strings.Contains(err.Error(), "--seed 5") {
+		t.Errorf("load with another seed: %v, want errOtherDataset naming --seed 5", err)
 	}
 	if n := len(ledgerContent(t, pool)); n != len(wantEntries) {
 		t.Errorf("refused loads wrote entries: %d, want %d", n, len(wantEntries))

@@ -20,7 +20,7 @@
 // (F > 1, up to the halls' seats).
 //
 // POS behaviour: one sales request per screening with all its tickets (as a
-// POS batches them; a screening whose sales span more than BatchWindow
+// POS batches them; a screening whose sales span more than batchWindow
 // sends several, in order), then one refund request for its refunds. The
 // load is shaped like production traffic, many concurrent requests of one
 // kind at a time (Config.Workers, 512 by default), so that the ledger
@@ -43,7 +43,7 @@
 // posted in order, so the tickets sold say how many are in) and refunds
 // already there are skipped, so the result equals one straight load. A
 // complete data set (ErrAlreadyLoaded), one with other parameters
-// (ErrOtherDataset) and cinemas no demo wrote (ErrNotEmpty) are refused.
+// (errOtherDataset) and cinemas no demo wrote (ErrNotEmpty) are refused.
 //
 // BINs are 12 digits with the SPEC 2 check digit.
 package demo

@@ -63,8 +63,8 @@ var (
 	ErrAlreadyLoaded = errors.New("demo: the database already holds this demo data set")
 	// ErrNotEmpty: the database has cinemas that no demo load wrote.
 	ErrNotEmpty = errors.New("demo: the database already has cinemas; the demo loads into an empty registry only")
-	// ErrOtherDataset: the database holds a demo data set with other parameters.
-	ErrOtherDataset = errors.New("demo: the database holds another demo data set")
+	// errOtherDataset: the database holds a demo data set with other parameters.
+	errOtherDataset = errors.New("demo: the database holds another demo data set")
 )
 
 // Load writes a demo data set through the real write path: the registry
@@ -530,7 +530,7 @@ func claimDataset(ctx context.Context, pool *pgxpool.Pool, want dataset) (resume
 		if completed != nil {
 			state = "complete"
 		}
-		return false, fmt.Errorf("%w: %s (%s), not %s", ErrOtherDataset, have, state, want)
+		return false, fmt.Errorf("%w: %s (%s), not %s", errOtherDataset, have, state, want)
 	case completed != nil:
 		return false, fmt.Errorf("%w (%s), loaded %s", ErrAlreadyLoaded, have, completed.UTC().Format(time.RFC3339))
 	}

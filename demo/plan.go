@@ -238,10 +238,10 @@ type Batch struct {
 	ReportAt time.Time
 }
 
-// BatchWindow is the longest span of sale times one POS batch holds: under
+// batchWindow is the longest span of sale times one POS batch holds: under
 // ingest.LateAfter, so that a batch posted minutes after its last sale is
 // not late_report.
-const BatchWindow = 23 * time.Hour
+const batchWindow = 23 * time.Hour
 
 // Ticket is one planned ticket.
 type Ticket struct {
@@ -412,7 +412,7 @@ func planBatches(r *rand.Rand, s *Screening, late bool) {
 	lateAt := s.StartsAt.Add(time.Duration(26+r.IntN(46)) * time.Hour)
 	for i := 0; i < len(s.Tickets); {
 		j := i + 1
-		for j < len(s.Tickets) && s.Tickets[j].SoldAt.Sub(s.Tickets[i].SoldAt) < BatchWindow {
+		for j < len(s.Tickets) && s.Tickets[j].SoldAt.Sub(s.Tickets[i].SoldAt) < batchWindow {
 			j++
 		}
 		at := s.Tickets[j-1].SoldAt.Add(time.Duration(60+r.IntN(240)) * time.Second)
