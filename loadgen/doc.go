@@ -21,7 +21,7 @@
 //     another, each starting a film runtime plus a break after the previous
 //     one (no overlap), never between 00:00 and 06:00 local time (no
 //     night_high_occupancy flag), from the next full hour plus one hour on;
-//   - a screening takes at most HallSeats tickets, each seat once; a worker
+//   - a screening takes at most hallSeats tickets, each seat once; a worker
 //     moves to its next screening when the next request would not fit;
 //   - sold_at is a second before the request is built: not in the future,
 //     and before the screening even starts.

@@ -42,7 +42,7 @@ func registerFixture(ctx context.Context, hc *http.Client, cfg Config, loc *time
 		"origin":       "national",
 		"countries":    []string{"KZ"},
 		"release_date": today.Format(time.DateOnly),
-		"runtime_min":  int(FilmRuntime / time.Minute),
+		"runtime_min":  int(filmRuntime / time.Minute),
 		"age_rating":   "12+",
 		"certificate": map[string]string{"number": "BENCH-" + p, "valid_from": today.AddDate(0, 0, -30).Format(time.DateOnly),
 			"valid_to": "2099-12-31"},
@@ -55,7 +55,7 @@ func registerFixture(ctx context.Context, hc *http.Client, cfg Config, loc *time
 	}
 	halls := make([]map[string]any, fx.halls)
 	for i := range halls {
-		halls[i] = map[string]any{"id": hallID(i), "name": fmt.Sprintf("Зал %d", i+1), "seats": HallSeats}
+		halls[i] = map[string]any{"id": hallID(i), "name": fmt.Sprintf("Зал %d", i+1), "seats": hallSeats}
 	}
 	for i := range cfg.Cinemas {
 		id := fmt.Sprintf("%s-c%d", p, i+1)

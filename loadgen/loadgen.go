@@ -21,14 +21,14 @@ import (
 	"ecinema/kztime"
 )
 
-// HallSeats is the number of seats of every fixture hall.
-const HallSeats = 1000
+// hallSeats is the number of seats of every fixture hall.
+const hallSeats = 1000
 
-// FilmRuntime is the runtime of the fixture film; screenings in a hall
-// start FilmRuntime plus a 20-minute break apart.
-const FilmRuntime = 100 * time.Minute
+// filmRuntime is the runtime of the fixture film; screenings in a hall
+// start filmRuntime plus a 20-minute break apart.
+const filmRuntime = 100 * time.Minute
 
-const slot = FilmRuntime + 20*time.Minute
+const slot = filmRuntime + 20*time.Minute
 
 // Config is one bench run.
 type Config struct {
@@ -42,7 +42,7 @@ type Config struct {
 	Duration    time.Duration // how long sales are posted
 	MaxRequests int64         // stop after this many sales requests; 0: no limit
 	Workers     int           // concurrent senders, each owning one hall
-	Tickets     int           // tickets per sales request, 1..HallSeats
+	Tickets     int           // tickets per sales request, 1..1000 (hallSeats)
 	TicketsMax  int           // when > Tickets, each request carries Tickets..TicketsMax (uniform)
 	Cinemas     int           // fixture cinemas; halls per cinema = ceil(Workers/Cinemas)
 	Prefix      string        // start of every id; distinct per run
@@ -60,9 +60,9 @@ var prefixRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,23}$`)
 
 // Limits of a Config.
 const (
-	MaxWorkers  = 1024
-	MaxCinemas  = 100
-	MaxDuration = 24 * time.Hour
+	maxWorkers  = 1024
+	maxCinemas  = 100
+	maxDuration = 24 * time.Hour
 )
 
 // validate checks c once, naming every problem.
@@ -78,23 +78,23 @@ func (c *Config) validate() error {
 	if c.NewPOSKey == nil {
 		errs = append(errs, errors.New("no way to create POS keys (NewPOSKey is nil)"))
 	}
-	if c.Duration <= 0 || c.Duration > MaxDuration {
-		errs = append(errs, fmt.Errorf("duration %s: must be in (0, %s]", c.Duration, MaxDuration))
+	if c.Duration <= 0 || c.Duration > maxDuration {
+		errs = append(errs, fmt.Errorf("duration %s: must be in (0, %s]", c.Duration, maxDuration))
 	}
 	if c.MaxRequests < 0 {
 		errs = append(errs, errors.New("max requests must not be negative"))
 	}
-	if c.Workers < 1 || c.Workers > MaxWorkers {
-		errs = append(errs, fmt.Errorf("workers %d: must be 1..%d", c.Workers, MaxWorkers))
+	if c.Workers < 1 || c.Workers > maxWorkers {
+		errs = append(errs, fmt.Errorf("workers %d: must be 1..%d", c.Workers, maxWorkers))
 	}
-	if c.Tickets < 1 || c.Tickets > HallSeats {
-		errs = append(errs, fmt.Errorf("tickets %d: must be 1..%d", c.Tickets, HallSeats))
+	if c.Tickets < 1 || c.Tickets > hallSeats {
+		errs = append(errs, fmt.Errorf("tickets %d: must be 1..%d", c.Tickets, hallSeats))
 	}
-	if c.TicketsMax != 0 && (c.TicketsMax < c.Tickets || c.TicketsMax > HallSeats) {
-		errs = append(errs, fmt.Errorf("tickets max %d: must be %d..%d", c.TicketsMax, c.Tickets, HallSeats))
+	if c.TicketsMax != 0 && (c.TicketsMax < c.Tickets || c.TicketsMax > hallSeats) {
+		errs = append(errs, fmt.Errorf("tickets max %d: must be %d..%d", c.TicketsMax, c.Tickets, hallSeats))
 	}
-	if c.Cinemas < 1 || c.Cinemas > MaxCinemas {
-		errs = append(errs, fmt.Errorf("cinemas %d: must be 1..%d", c.Cinemas, MaxCinemas))
+	if c.Cinemas < 1 || c.Cinemas > maxCinemas {
+		errs = append(errs, fmt.Errorf("cinemas %d: must be 1..%d", c.Cinemas, maxCinemas))
 	}
 	if !prefixRE.MatchString(c.Prefix) {
 		errs = append(errs, fmt.Errorf("prefix %q: must match %s", c.Prefix, prefixRE))
@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	progressf(cfg.Progress, "bench: fixture %s: %d cinemas × %d halls of %d seats, film %s; %d workers, %d tickets a request, %s\n",
-		cfg.Prefix, cfg.Cinemas, fx.halls, HallSeats, fx.film, cfg.Workers, cfg.Tickets, cfg.Duration)
+		cfg.Prefix, cfg.Cinemas, fx.halls, hallSeats, fx.film, cfg.Workers, cfg.Tickets, cfg.Duration)
 
 	first := firstStart(time.Now(), kztime.Location)
 	workers := make([]*worker, cfg.Workers)
@@ -231,7 +231,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				if cfg.TicketsMax > n {
 					n += rand.IntN(cfg.TicketsMax - n + 1)
 				}
-				if w.screen == "" || w.sold+n > HallSeats {
+				if w.screen == "" || w.sold+n > hallSeats {
 					if err := w.newScreening(ctx, fx.film, kztime.Location); err != nil {
 						if ctx.Err() != nil {
 							return // interrupted; no ticket depends on it
