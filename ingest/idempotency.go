@@ -182,9 +182,9 @@ func decodeResult[T any](body []byte) (*T, error) {
 	return v, nil
 }
 
-// PurgeIdempotencyKeys deletes idempotency keys older than the configured
+// purgeIdempotencyKeys deletes idempotency keys older than the configured
 // retention (at least 7 days) and returns how many it deleted.
-func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
+func (s *Service) purgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	cutoff := s.cfg.Now().Add(-s.cfg.IdempotencyRetention)
 	var total int64
 	for {
@@ -204,7 +204,7 @@ func (s *Service) RunJanitor(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.PurgeIdempotencyKeys(ctx); err != nil {
+		if n, err := s.purgeIdempotencyKeys(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
 			}

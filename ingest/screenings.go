@@ -90,12 +90,6 @@ type screeningBody struct {
 	Seats        int    `json:"seats"`
 }
 
-// ScreeningResponse is the body of the answer to PUT /v1/screenings/{id}.
-type ScreeningResponse struct {
-	Entry     EntryRef      `json:"entry"`
-	Screening ScreeningView `json:"screening"`
-}
-
 // ScreeningView is a screening as the API shows it.
 type ScreeningView struct {
 	ID           string `json:"id"`
