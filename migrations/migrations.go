@@ -64,8 +64,8 @@ func provider(url string) (*goose.Provider, *sql.DB, error) {
 	return p, db, nil
 }
 
-// Versions lists the versions of the embedded migrations, in order.
-func Versions() []int64 {
+// versions lists the versions of the embedded migrations, in order.
+func versions() []int64 {
 	var out []int64
 	entries, _ := fs.ReadDir(files, ".")
 	for _, e := range entries {
@@ -93,7 +93,7 @@ const sqlApplied = `SELECT count(DISTINCT version_id) FROM goose_db_version WHER
 // connection of its own (migration 0018 lets the service role read goose's
 // table).
 func Missing(ctx context.Context, q Querier) (int, error) {
-	want := Versions()
+	want := versions()
 	var applied int
 	if err := q.QueryRow(ctx, sqlApplied, want).Scan(&applied); err != nil {
 		return 0, fmt.Errorf("migrations: applied versions: %w", err)

@@ -1,0 +1,4 @@
+package migrations
+
+// Versions is versions, for the external test.
+var Versions = versions
