@@ -25,13 +25,19 @@ type daySum struct {
 }
 
 func (m dailySums) add(k dailyKey, price decimal.Decimal) {
+	d := m.row(k)
+	d.gross = d.gross.Add(price)
+	d.n++
+}
+
+// row returns the sums of row k, new when absent.
+func (m dailySums) row(k dailyKey) *daySum {
 	d := m[k]
 	if d == nil {
 		d = &daySum{}
 		m[k] = d
 	}
-	d.gross = d.gross.Add(price)
-	d.n++
+	return d
 }
 
 // dailyTotals are dailySums in key order, as the arrays the unnest

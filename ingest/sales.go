@@ -426,15 +426,25 @@ type salesRows struct {
 // salesProjection computes the projection rows of sale entries from their
 // bodies, in seq order: the one place that says what a sale entry writes.
 func salesProjection(es []bodyEntry) (*salesRows, error) {
-	var t ticketRows
+	bodies := make([]saleBody, len(es))
+	n := 0
+	for i, e := range es {
+		if err := decodeSaleBody(e.Body, &bodies[i]); err != nil {
+			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+		}
+		n += len(bodies[i].Tickets)
+	}
+	t := ticketRows{cinema: make([]string, 0, n), id: make([]string, 0, n), screening: make([]string, 0, n),
+		film: make([]string, 0, n), price: make([]string, 0, n), category: make([]string, 0, n), seat: make([]string, 0, n),
+		channel: make([]string, 0, n), soldAt: make([]time.Time, 0, n), saleDate: make([]time.Time, 0, n),
+		bod: make([]time.Time, 0, n), seq: make([]int64, 0, n), prices: make([]decimal.Decimal, 0, n)}
 	scr := map[scrKey]*scrSum{}
 	days := dailySums{}
 	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
-	for _, e := range es {
-		var body saleBody
-		if err := decodeSaleBody(e.Body, &body); err != nil {
-			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
-		}
+	var lastDay dailyKey                   // the tickets of an entry mostly share their sales_daily row
+	var lastSum *daySum
+	for i, e := range es {
+		body := &bodies[i]
 		bod, err := parseDate(body.BoxOfficeDay)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
@@ -470,7 +480,11 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 			t.seq = append(t.seq, e.Seq)
 			sum.n++
 			sum.gross = sum.gross.Add(price)
-			days.add(dailyKey{body.CinemaID, body.FilmID, bod, sd}, price)
+			if k := (dailyKey{body.CinemaID, body.FilmID, bod, sd}); lastSum == nil || k != lastDay {
+				lastDay, lastSum = k, days.row(k)
+			}
+			lastSum.gross = lastSum.gross.Add(price)
+			lastSum.n++
 		}
 	}
 	p := &salesRows{tickets: t}
