@@ -15,6 +15,13 @@
 //   - Every refusal is a *validate.Errors (the one error type of bad input)
 //     or a domain error class, mapped by the one table in errors.go; no
 //     handler translates a domain error itself.
+//   - The JSON of every answer and request is a type of this package
+//     (wire_<module>.go, or beside a small handler) converted from or to the
+//     domain's plain structs; a domain type whose JSON is a ledger entry
+//     body (…Body) is never the API's JSON, except settlement.TotalsBody,
+//     which a statement carries so that a party can check it against the
+//     close. TestBoxOfficeWirePinned, TestStatementWireGolden and
+//     TestRegistryWirePinned pin the bytes.
 //   - A 5xx never leaks internals: the client gets the request id, the log
 //     gets the error (TestInternalErrorsDoNotLeak). A failed lookup behind a
 //     scope decision is a failure, not a 403 (TestScopeLookupFailureIsNotForbidden).

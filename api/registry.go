@@ -35,12 +35,12 @@ func handleRegionsList(reg *registry.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, listResponse[registry.Region]{Items: rs})
+		return c.JSON(http.StatusOK, listResponse[regionJSON]{Items: convertSlice(rs, regionWire)})
 	}
 }
 
-// putHandler decodes a T, stores it with put and answers 200 with what was
-// stored (its new version included).
+// putHandler decodes a T (a wire type), stores it with put and answers 200
+// with what was stored (its new version included), in the same form.
 func putHandler[T any](reg *registry.Service, put func(c echo.Context, actor string, in T) (T, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var in T
@@ -80,58 +80,65 @@ func listHandler[T any](reg *registry.Service, list func(c echo.Context, p regis
 }
 
 func handlePartyPut(reg *registry.Service) echo.HandlerFunc {
-	return putHandler(reg, func(c echo.Context, actor string, in registry.Party) (registry.Party, error) {
-		return reg.PutParty(c.Request().Context(), actor, c.Param("id"), in)
+	return putHandler(reg, func(c echo.Context, actor string, in partyJSON) (partyJSON, error) {
+		p, err := reg.PutParty(c.Request().Context(), actor, c.Param("id"), in.party())
+		return partyWire(p), err
 	})
 }
 
 func handlePartyGet(reg *registry.Service) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (registry.Party, error) {
-		return reg.Party(c.Request().Context(), c.Param("id"))
+	return getHandler(reg, func(c echo.Context) (partyJSON, error) {
+		p, err := reg.Party(c.Request().Context(), c.Param("id"))
+		return partyWire(p), err
 	})
 }
 
 func handlePartyList(reg *registry.Service) echo.HandlerFunc {
-	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Party, string, error) {
-		return reg.Parties(c.Request().Context(), p)
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]partyJSON, string, error) {
+		ps, next, err := reg.Parties(c.Request().Context(), p)
+		return convertSlice(ps, partyWire), next, err
 	})
 }
 
 func handleCinemaPut(reg *registry.Service) echo.HandlerFunc {
-	return putHandler(reg, func(c echo.Context, actor string, in registry.Cinema) (registry.Cinema, error) {
-		return reg.PutCinema(c.Request().Context(), actor, c.Param("id"), in)
+	return putHandler(reg, func(c echo.Context, actor string, in cinemaJSON) (cinemaJSON, error) {
+		cin, err := reg.PutCinema(c.Request().Context(), actor, c.Param("id"), in.cinema())
+		return cinemaWire(cin), err
 	})
 }
 
 func handleCinemaGet(reg *registry.Service) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (registry.Cinema, error) {
-		return reg.Cinema(c.Request().Context(), c.Param("id"))
+	return getHandler(reg, func(c echo.Context) (cinemaJSON, error) {
+		cin, err := reg.Cinema(c.Request().Context(), c.Param("id"))
+		return cinemaWire(cin), err
 	})
 }
 
 func handleCinemaList(reg *registry.Service) echo.HandlerFunc {
-	return listHandler(reg, func(c echo.Context, p registry.Page) ([]registry.Cinema, string, error) {
-		return reg.Cinemas(c.Request().Context(), p)
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]cinemaJSON, string, error) {
+		cs, next, err := reg.Cinemas(c.Request().Context(), p)
+		return convertSlice(cs, cinemaWire), next, err
 	})
 }
 
 func handleFilmPut(reg *registry.Service) echo.HandlerFunc {
-	return putHandler(reg, func(c echo.Context, actor string, in registry.Film) (registry.Film, error) {
-		return reg.PutFilm(c.Request().Context(), actor, c.Param("id"), in)
+	return putHandler(reg, func(c echo.Context, actor string, in filmJSON) (filmJSON, error) {
+		f, err := reg.PutFilm(c.Request().Context(), actor, c.Param("id"), in.film())
+		return filmWire(f), err
 	})
 }
 
 func handleFilmGet(reg *registry.Service) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (filmView, error) {
+	return getHandler(reg, func(c echo.Context) (filmViewJSON, error) {
 		f, err := reg.Film(c.Request().Context(), c.Param("id"))
 		return viewFilm(principal(c), f), err
 	})
 }
 
 func handleFilmList(reg *registry.Service) echo.HandlerFunc {
-	return listHandler(reg, func(c echo.Context, p registry.Page) ([]filmView, string, error) {
+	return listHandler(reg, func(c echo.Context, p registry.Page) ([]filmViewJSON, string, error) {
 		fs, next, err := reg.Films(c.Request().Context(), p)
-		out := make([]filmView, len(fs))
+		out := make([]filmViewJSON, len(fs))
 		for i, f := range fs {
 			out[i] = viewFilm(principal(c), f)
 		}
@@ -139,33 +146,25 @@ func handleFilmList(reg *registry.Service) echo.HandlerFunc {
 	})
 }
 
-// filmView is a film as one reader may see it. The commercial terms are
+// viewFilm is a film as one reader may see it. The commercial terms are
 // the contract's: admins, auditors and the film's producer and distributor
 // see them all; an exhibitor sees the rental scale it pays by; a rights
 // holder of the film its own share and the royalty rate; everyone else
-// (POS, analysts, other parties) the catalogue fields only. The fields
-// below shadow the film's own, so a hidden term is left out, not blank.
-type filmView struct {
-	registry.Film
-	DistributionFeePct *string                `json:"distribution_fee_pct,omitempty"`
-	RecoupableExpenses *string                `json:"recoupable_expenses,omitempty"`
-	RoyaltyPct         *string                `json:"royalty_pct,omitempty"`
-	RightsHolders      []registry.RightsShare `json:"rights_holders,omitempty"`
-	RentalTerms        []registry.RentalStep  `json:"rental_terms,omitempty"`
-}
-
-func viewFilm(p apikey.Principal, f registry.Film) filmView {
-	v := filmView{Film: f}
+// (POS, analysts, other parties) the catalogue fields only.
+func viewFilm(p apikey.Principal, f registry.Film) filmViewJSON {
+	v := filmViewJSON{ID: f.ID, Version: f.Version, Title: registryTitleWire(f.Title), Origin: f.Origin, Countries: f.Countries,
+		ReleaseDate: f.ReleaseDate, RuntimeMin: f.RuntimeMin, AgeRating: f.AgeRating, Certificate: certificateJSON(f.Certificate),
+		ProducerID: f.ProducerID, DistributorID: f.DistributorID, EffectiveFrom: f.EffectiveFrom}
 	switch {
 	case filmContractReader(p, f):
 		v.DistributionFeePct, v.RecoupableExpenses, v.RoyaltyPct = &f.DistributionFeePct, &f.RecoupableExpenses, &f.RoyaltyPct
-		v.RightsHolders, v.RentalTerms = f.RightsHolders, f.RentalTerms
+		v.RightsHolders, v.RentalTerms = rightsSharesWire(f.RightsHolders), rentalStepsWire(f.RentalTerms)
 	case p.Role == apikey.RoleExhibitor:
-		v.RentalTerms = f.RentalTerms
+		v.RentalTerms = rentalStepsWire(f.RentalTerms)
 	case p.Role == apikey.RoleRightsHolder:
 		for _, r := range f.RightsHolders {
 			if r.PartyID == p.PartyID {
-				v.RightsHolders = append(v.RightsHolders, r)
+				v.RightsHolders = append(v.RightsHolders, rightsShareJSON(r))
 			}
 		}
 		if v.RightsHolders != nil {
@@ -187,8 +186,9 @@ func filmContractReader(p apikey.Principal, f registry.Film) bool {
 }
 
 func handleRentalTermsPut(reg *registry.Service) echo.HandlerFunc {
-	return putHandler(reg, func(c echo.Context, actor string, in registry.RentalTerms) (registry.RentalTerms, error) {
-		return reg.PutRentalTerms(c.Request().Context(), actor, c.Param("id"), c.Param("exhibitor_id"), in)
+	return putHandler(reg, func(c echo.Context, actor string, in rentalTermsJSON) (rentalTermsJSON, error) {
+		t, err := reg.PutRentalTerms(c.Request().Context(), actor, c.Param("id"), c.Param("exhibitor_id"), in.rentalTerms())
+		return rentalTermsWire(t), err
 	})
 }
 
@@ -196,13 +196,13 @@ func handleRentalTermsPut(reg *registry.Service) echo.HandlerFunc {
 // to the parties of that contract (the exhibitor, the film's producer and
 // distributor) and to admins and auditors.
 func handleRentalTermsGet(reg *registry.Service) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (listResponse[registry.RentalTerms], error) {
+	return getHandler(reg, func(c echo.Context) (listResponse[rentalTermsJSON], error) {
 		ctx, filmID, exhibitorID := c.Request().Context(), c.Param("id"), c.Param("exhibitor_id")
 		if err := rentalTermsReader(c, reg, filmID, exhibitorID); err != nil {
-			return listResponse[registry.RentalTerms]{}, err
+			return listResponse[rentalTermsJSON]{}, err
 		}
 		ts, err := reg.RentalTerms(ctx, filmID, exhibitorID)
-		return listResponse[registry.RentalTerms]{Items: ts}, err
+		return listResponse[rentalTermsJSON]{Items: convertSlice(ts, rentalTermsWire)}, err
 	})
 }
 
@@ -235,18 +235,18 @@ func rentalTermsReader(c echo.Context, reg *registry.Service, filmID, exhibitorI
 
 // handleVersions lists every recorded version of a registry object.
 func handleVersions(reg *registry.Service, kind string) echo.HandlerFunc {
-	return getHandler(reg, func(c echo.Context) (listResponse[registry.Version], error) {
+	return getHandler(reg, func(c echo.Context) (listResponse[versionJSON], error) {
 		ctx := c.Request().Context()
 		if kind == "film" { // a film's versions hold its terms: the contract's readers only
 			f, err := reg.Film(ctx, c.Param("id"))
 			if err != nil {
-				return listResponse[registry.Version]{}, err
+				return listResponse[versionJSON]{}, err
 			}
 			if !filmContractReader(principal(c), f) {
-				return listResponse[registry.Version]{}, errForbidden
+				return listResponse[versionJSON]{}, errForbidden
 			}
 		}
 		vs, err := reg.Versions(ctx, kind, c.Param("id"))
-		return listResponse[registry.Version]{Items: vs}, err
+		return listResponse[versionJSON]{Items: convertSlice(vs, versionWire)}, err
 	})
 }

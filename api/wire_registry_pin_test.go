@@ -9,19 +9,24 @@ import (
 )
 
 // The conversions TestRegistryWirePinned checks: registry's plain structs
-// to the API's JSON, and a request's JSON to registry's structs.
+// to the API's JSON (wire_registry.go), and a request's JSON to registry's
+// structs, as the handlers of registry.go do them.
 
-func pinParty(p registry.Party) any                       { return p }
-func pinCinema(c registry.Cinema) any                     { return c }
-func pinFilm(f registry.Film) any                         { return f }
+func pinParty(p registry.Party) any                       { return partyWire(p) }
+func pinCinema(c registry.Cinema) any                     { return cinemaWire(c) }
+func pinFilm(f registry.Film) any                         { return filmWire(f) }
 func pinFilmView(p apikey.Principal, f registry.Film) any { return viewFilm(p, f) }
 func pinRentalTerms(t []registry.RentalTerms) any {
-	return listResponse[registry.RentalTerms]{Items: t}
+	return listResponse[rentalTermsJSON]{Items: convertSlice(t, rentalTermsWire)}
 }
-func pinRegions(r []registry.Region) any   { return listResponse[registry.Region]{Items: r} }
-func pinVersions(v []registry.Version) any { return listResponse[registry.Version]{Items: v} }
+func pinRegions(r []registry.Region) any {
+	return listResponse[regionJSON]{Items: convertSlice(r, regionWire)}
+}
+func pinVersions(v []registry.Version) any {
+	return listResponse[versionJSON]{Items: convertSlice(v, versionWire)}
+}
 func pinParties(ps []registry.Party, next string) any {
-	return listResponse[registry.Party]{Items: ps, NextCursor: next}
+	return listResponse[partyJSON]{Items: convertSlice(ps, partyWire), NextCursor: next}
 }
 
 func decodeStrict(b []byte, v any) error {
@@ -31,21 +36,25 @@ func decodeStrict(b []byte, v any) error {
 }
 
 func readParty(b []byte) (registry.Party, error) {
-	var p registry.Party
-	return p, decodeStrict(b, &p)
+	var p partyJSON
+	err := decodeStrict(b, &p)
+	return p.party(), err
 }
 
 func readCinema(b []byte) (registry.Cinema, error) {
-	var c registry.Cinema
-	return c, decodeStrict(b, &c)
+	var c cinemaJSON
+	err := decodeStrict(b, &c)
+	return c.cinema(), err
 }
 
 func readFilm(b []byte) (registry.Film, error) {
-	var f registry.Film
-	return f, decodeStrict(b, &f)
+	var f filmJSON
+	err := decodeStrict(b, &f)
+	return f.film(), err
 }
 
 func readRentalTerms(b []byte) (registry.RentalTerms, error) {
-	var t registry.RentalTerms
-	return t, decodeStrict(b, &t)
+	var t rentalTermsJSON
+	err := decodeStrict(b, &t)
+	return t.rentalTerms(), err
 }

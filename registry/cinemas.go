@@ -50,7 +50,7 @@ func (s *Service) PutCinema(ctx context.Context, actor, id string, c Cinema) (Ci
 	} else if !found || cur.parties == parties {
 		c.EffectiveFrom = ""
 	}
-	c.Version, err = s.appendVersion(ctx, actor, "cinema", c, ledger.Record{CinemaID: id},
+	c.Version, err = s.appendVersion(ctx, actor, "cinema", c.body(), ledger.Record{CinemaID: id},
 		func(ctx context.Context, tx pgx.Tx) error {
 			if err := s.checkChange(ctx, tx, cinemaOwnership, id, parties, c.EffectiveFrom); err != nil {
 				return err

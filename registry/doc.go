@@ -4,8 +4,11 @@
 //
 // Invariants:
 //   - Every write is a ledger entry (kinds party, cinema, film,
-//     rental_terms) whose body is the whole normalised document; the tables
-//     are projections written in the same transaction as the entry.
+//     rental_terms) whose body is the whole normalised document, encoded by
+//     the …Body types of body.go, whose bytes never change
+//     (TestEntryBodiesPinned); the tables are projections written in the
+//     same transaction as the entry. The exported types are plain structs:
+//     the API's JSON of them is api's (api/wire_registry.go).
 //   - PUT creates or replaces. A replacement is a new version: the current
 //     tables hold the newest, registry_versions holds every version with the
 //     seq of the entry that recorded it. Nothing is overwritten in history.

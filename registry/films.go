@@ -60,7 +60,7 @@ func (s *Service) PutFilm(ctx context.Context, actor, id string, f Film) (Film, 
 	} else if !found || cur.parties == parties {
 		f.EffectiveFrom = ""
 	}
-	f.Version, err = s.appendVersion(ctx, actor, "film", f, ledger.Record{FilmID: id},
+	f.Version, err = s.appendVersion(ctx, actor, "film", f.body(), ledger.Record{FilmID: id},
 		func(ctx context.Context, tx pgx.Tx) error {
 			return s.checkChange(ctx, tx, filmOwnership, id, parties, f.EffectiveFrom)
 		})

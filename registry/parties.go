@@ -24,7 +24,7 @@ func (s *Service) PutParty(ctx context.Context, actor, id string, p Party) (Part
 	if err != nil {
 		return Party{}, err
 	}
-	p.Version, err = s.appendVersion(ctx, actor, "party", p, ledger.Record{},
+	p.Version, err = s.appendVersion(ctx, actor, "party", p.body(), ledger.Record{},
 		func(ctx context.Context, tx pgx.Tx) error { return checkKindKept(ctx, tx, p) })
 	return p, err
 }

@@ -25,20 +25,22 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 	var write func(version int) error
 	switch kind {
 	case "party":
-		var p Party
-		if err := json.Unmarshal(body, &p); err != nil {
+		var b partyBody
+		if err := json.Unmarshal(body, &b); err != nil {
 			return 0, fmt.Errorf("registry: party body: %w", err)
 		}
+		p := b.party()
 		id = p.ID
 		write = func(v int) error {
 			_, err := tx.Exec(ctx, upsertParty, p.ID, v, p.Kind, p.Name, p.BIN, e.Seq)
 			return err
 		}
 	case "cinema":
-		var c Cinema
-		if err := json.Unmarshal(body, &c); err != nil {
+		var b cinemaBody
+		if err := json.Unmarshal(body, &b); err != nil {
 			return 0, fmt.Errorf("registry: cinema body: %w", err)
 		}
+		c := b.cinema()
 		if c.VATPayer == nil {
 			return 0, errors.New("registry: cinema body: no vat_payer")
 		}
@@ -50,10 +52,11 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return cinemaOwnership.project(ctx, tx, c.ID, [2]string{c.ExhibitorID}, c.EffectiveFrom, e.Seq)
 		}
 	case "film":
-		var f Film
-		if err := json.Unmarshal(body, &f); err != nil {
+		var b filmBody
+		if err := json.Unmarshal(body, &b); err != nil {
 			return 0, fmt.Errorf("registry: film body: %w", err)
 		}
+		f := b.film()
 		id = f.ID
 		write = func(v int) error {
 			if err := writeFilm(ctx, tx, f, v, e.Seq); err != nil {
@@ -62,10 +65,11 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return filmOwnership.project(ctx, tx, f.ID, [2]string{f.ProducerID, f.DistributorID}, f.EffectiveFrom, e.Seq)
 		}
 	case "rental_terms":
-		var t RentalTerms
-		if err := json.Unmarshal(body, &t); err != nil {
+		var b rentalTermsBody
+		if err := json.Unmarshal(body, &b); err != nil {
 			return 0, fmt.Errorf("registry: rental terms body: %w", err)
 		}
+		t := b.rentalTerms()
 		id = t.FilmID + "/" + t.ExhibitorID + "/" + t.EffectiveFrom
 		write = func(v int) error { return writeRentalTerms(ctx, tx, t, v, e.Seq) }
 	default:

@@ -39,7 +39,7 @@ func (s *Service) PutRentalTerms(ctx context.Context, actor, filmID, exhibitorID
 	if err := s.checkParties(ctx, []partyRef{{"exhibitor_id", exhibitorID, KindExhibitor}}); err != nil {
 		return RentalTerms{}, err
 	}
-	t.Version, err = s.appendVersion(ctx, actor, "rental_terms", t, ledger.Record{FilmID: filmID}, nil)
+	t.Version, err = s.appendVersion(ctx, actor, "rental_terms", t.body(), ledger.Record{FilmID: filmID}, nil)
 	return t, err
 }
 

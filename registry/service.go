@@ -62,7 +62,8 @@ func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
 type partyRef struct{ field, id, kind string }
 
 // appendVersion appends a registry entry whose body is the normalised
-// document and returns the version its projection recorded.
+// object's entry body (body.go) and returns the version its projection
+// recorded.
 // check, when not nil, enforces a state rule inside the append transaction.
 func (s *Service) appendVersion(ctx context.Context, actor, kind string, body any, scope ledger.Record,
 	check func(ctx context.Context, tx pgx.Tx) error) (int, error) {
@@ -87,12 +88,13 @@ func (s *Service) appendVersion(ctx context.Context, actor, kind string, body an
 	return version, nil
 }
 
-// Version is one recorded version of a registry object.
+// Version is one recorded version of a registry object: the entry that
+// wrote it and that entry's body.
 type Version struct {
-	Version    int             `json:"version"`
-	EntrySeq   int64           `json:"entry_seq"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	Body       json.RawMessage `json:"body"`
+	Version    int
+	EntrySeq   int64
+	RecordedAt time.Time
+	Body       json.RawMessage
 }
 
 const selectVersions = `SELECT version, entry_seq, recorded_at, body FROM registry_versions

@@ -20,101 +20,101 @@ const (
 
 // Party is a producer, distributor, exhibitor or rights holder.
 type Party struct {
-	ID      string `json:"id"`
-	Version int    `json:"version,omitempty"`
-	Kind    string `json:"kind"`
-	Name    string `json:"name"`
-	BIN     string `json:"bin"`
+	ID      string
+	Version int
+	Kind    string
+	Name    string
+	BIN     string
 }
 
 // Cinema is a cinema with its halls.
 type Cinema struct {
-	ID          string `json:"id"`
-	Version     int    `json:"version,omitempty"`
-	Name        string `json:"name"`
-	ExhibitorID string `json:"exhibitor_id"`
-	Region      string `json:"region"`
-	City        string `json:"city"`
-	VATPayer    *bool  `json:"vat_payer"`
-	Halls       []Hall `json:"halls"`
+	ID          string
+	Version     int
+	Name        string
+	ExhibitorID string
+	Region      string
+	City        string
+	VATPayer    *bool
+	Halls       []Hall
 	// EffectiveFrom is the first box-office day of a new exhibitor: required
 	// when a PUT changes exhibitor_id, ignored (and not recorded) otherwise.
-	EffectiveFrom string `json:"effective_from,omitempty"`
+	EffectiveFrom string
 }
 
 // Hall is a screening room of a cinema.
 type Hall struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Seats int    `json:"seats"`
+	ID    string
+	Name  string
+	Seats int
 }
 
 // Film is a film with its certificate, parties and money terms.
 // Amounts and percentages are decimal strings, normalised on write.
 type Film struct {
-	ID                 string        `json:"id"`
-	Version            int           `json:"version,omitempty"`
-	Title              Title         `json:"title"`
-	Origin             string        `json:"origin"`
-	Countries          []string      `json:"countries"`
-	ReleaseDate        string        `json:"release_date"`
-	RuntimeMin         int           `json:"runtime_min"`
-	AgeRating          string        `json:"age_rating"`
-	Certificate        Certificate   `json:"certificate"`
-	ProducerID         string        `json:"producer_id"`
-	DistributorID      string        `json:"distributor_id"`
-	DistributionFeePct string        `json:"distribution_fee_pct"`
-	RecoupableExpenses string        `json:"recoupable_expenses"`
-	RoyaltyPct         string        `json:"royalty_pct"`
-	RightsHolders      []RightsShare `json:"rights_holders"`
-	RentalTerms        []RentalStep  `json:"rental_terms"`
+	ID                 string
+	Version            int
+	Title              Title
+	Origin             string
+	Countries          []string
+	ReleaseDate        string
+	RuntimeMin         int
+	AgeRating          string
+	Certificate        Certificate
+	ProducerID         string
+	DistributorID      string
+	DistributionFeePct string
+	RecoupableExpenses string
+	RoyaltyPct         string
+	RightsHolders      []RightsShare
+	RentalTerms        []RentalStep
 	// EffectiveFrom is the first box-office day of a new producer or
 	// distributor: required when a PUT changes producer_id or
 	// distributor_id, ignored (and not recorded) otherwise.
-	EffectiveFrom string `json:"effective_from,omitempty"`
+	EffectiveFrom string
 }
 
 // Title is a film's title in Kazakh, Russian and English.
 type Title struct {
-	KK string `json:"kk"`
-	RU string `json:"ru"`
-	EN string `json:"en"`
+	KK string
+	RU string
+	EN string
 }
 
 // Certificate is a film's distribution certificate.
 type Certificate struct {
-	Number    string `json:"number"`
-	ValidFrom string `json:"valid_from"`
-	ValidTo   string `json:"valid_to"`
+	Number    string
+	ValidFrom string
+	ValidTo   string
 }
 
 // RightsShare is one rights holder's share of a film's royalty pool.
 type RightsShare struct {
-	PartyID  string `json:"party_id"`
-	Role     string `json:"role"`
-	SharePct string `json:"share_pct"`
+	PartyID  string
+	Role     string
+	SharePct string
 }
 
 // RentalStep says that from release week FromWeek on the distributor takes
 // DistributorPct percent of the rentable net.
 type RentalStep struct {
-	FromWeek       int    `json:"from_week"`
-	DistributorPct string `json:"distributor_pct"`
+	FromWeek       int
+	DistributorPct string
 }
 
 // RentalTerms overrides a film's rental scale for one exhibitor from a date.
 type RentalTerms struct {
-	FilmID        string       `json:"film_id"`
-	ExhibitorID   string       `json:"exhibitor_id"`
-	Version       int          `json:"version,omitempty"`
-	EffectiveFrom string       `json:"effective_from"`
-	Scale         []RentalStep `json:"scale"`
+	FilmID        string
+	ExhibitorID   string
+	Version       int
+	EffectiveFrom string
+	Scale         []RentalStep
 }
 
 // Region is a region of Kazakhstan with its ISO 3166-2:KZ code.
 type Region struct {
-	Code string `json:"code"`
-	Name Title  `json:"name"`
+	Code string
+	Name Title
 }
 
 // origins and age ratings of SPEC 2.
