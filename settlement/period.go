@@ -419,9 +419,9 @@ func (snap *closeSnapshot) stage(ctx context.Context, tx pgx.Tx) error {
 	lineRows := make([][]any, 0, len(snap.res.lines))
 	var royRows [][]any
 	for _, l := range snap.res.lines {
-		parts := make([]vatPartJSON, 0, len(l.VATParts))
+		parts := make([]vatPartStored, 0, len(l.VATParts))
 		for _, v := range l.VATParts {
-			parts = append(parts, vatPartJSON(v))
+			parts = append(parts, vatPartStored(v))
 		}
 		pj, _ := json.Marshal(parts)
 		lineRows = append(lineRows, []any{p, l.LineNo, l.Adjustment, l.FilmID, l.FilmTitle, l.CinemaID, l.CinemaName,

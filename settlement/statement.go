@@ -380,7 +380,7 @@ func frozenLines(ctx context.Context, q querier, p registry.Party, fromM, toM ti
 			return nil, err
 		}
 		l.Period, l.FirstDay, l.LastDay = dateOf(l.Period), dateOf(l.FirstDay), dateOf(l.LastDay)
-		var vp []vatPartJSON
+		var vp []vatPartStored
 		if err := json.Unmarshal(parts, &vp); err != nil {
 			return nil, fmt.Errorf("settlement: vat parts: %w", err)
 		}
@@ -443,8 +443,8 @@ func totalsOf(st *Statement) Totals {
 	return t
 }
 
-// vatPartJSON is a line's VAT part as settlement_lines.vat_parts stores it.
-type vatPartJSON struct {
+// vatPartStored is a line's VAT part as settlement_lines.vat_parts stores it.
+type vatPartStored struct {
 	Rate  decimal.Decimal `json:"rate"`
 	Gross decimal.Decimal `json:"gross"`
 	VAT   decimal.Decimal `json:"vat"`
