@@ -449,10 +449,3 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry) error {
 	b.Queue(sqlScreeningsDailyInsertMany, dc, df, dd, dn)
 	return nil
 }
-
-func ignoreNoRows(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	return err
-}
