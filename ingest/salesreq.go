@@ -154,7 +154,9 @@ func fastSales(data []byte, in *salesJSON) bool {
 		if !s.tok('[') {
 			return false
 		}
-		count := bytes.Count(data[s.i:], []byte(`"id"`))
+		// Room for the tickets (a hostile body of "id"s gets no more
+		// than a request may hold; ParseSales refuses more).
+		count := min(bytes.Count(data[s.i:], []byte(`"id"`)), maxTickets+1)
 		in.Tickets = make([]ticketJSON, 0, count)
 		// The strings the tickets point to, len(ticketNames) a ticket.
 		vals := make([]string, 0, len(ticketNames)*count)
