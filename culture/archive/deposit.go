@@ -72,7 +72,7 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 	if err != nil {
 		return DepositResult{}, err
 	}
-	res := bagit.Check(inv, RequiredBagInfo...)
+	res := bagit.Check(inv, requiredBagInfo...)
 	if !res.OK() {
 		return DepositResult{}, bagError(res.Problems)
 	}
@@ -124,7 +124,7 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 	if err != nil {
 		return DepositResult{}, err
 	}
-	e, err := s.w.Append(ctx, ledger.Record{Kind: KindAIP, Actor: actor, Body: json.RawMessage(bodyJSON),
+	e, err := s.w.Append(ctx, ledger.Record{Kind: kindAIP, Actor: actor, Body: json.RawMessage(bodyJSON),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var withdrawn bool
 			if err := tx.QueryRow(ctx, lockUnit, unitID).Scan(&withdrawn); err != nil {
@@ -133,7 +133,7 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 			if withdrawn {
 				return fmt.Errorf("%w: %s", ErrWithdrawn, unitID)
 			}
-			_, err := project(ctx, tx, KindAIP, bodyJSON, e)
+			_, err := project(ctx, tx, kindAIP, bodyJSON, e)
 			return err
 		}})
 	if err != nil {

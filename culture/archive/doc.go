@@ -8,7 +8,7 @@
 //
 // Every custody fact is a ledger entry written through ledger.Writer, with
 // its projection in the same transaction and rebuilt by verify --deep
-// (DeepCheck replays the same project function):
+// (deepCheck replays the same project function):
 //
 //   - archive_unit: a version of a unit's record (Dublin Core, citation,
 //     access, persons), or its withdrawal ("withdrawn": true), which also

@@ -95,9 +95,9 @@ func (s *Service) Fixity(ctx context.Context, actor, unitID string, limit int) (
 			ev.Detail = fmt.Sprintf("%d of %d files failed: %s", len(problems), len(files), strings.Join(problems, "; "))
 		}
 		body, _ := json.Marshal(eventBody{UnitID: a.unit, AIPSeq: a.seq, Events: []eventInput{ev}})
-		if _, err := s.w.Append(ctx, ledger.Record{Kind: KindEvent, Actor: actor, Body: json.RawMessage(body),
+		if _, err := s.w.Append(ctx, ledger.Record{Kind: kindEvent, Actor: actor, Body: json.RawMessage(body),
 			Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-				_, err := project(ctx, tx, KindEvent, body, e)
+				_, err := project(ctx, tx, kindEvent, body, e)
 				return err
 			}}); err != nil {
 			return rep, fmt.Errorf("archive: fixity event: %w", err)

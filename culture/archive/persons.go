@@ -93,10 +93,10 @@ func (s *Service) PutPerson(ctx context.Context, actor, id string, rec PersonRec
 		return Person{}, err
 	}
 	var version int
-	e, err := s.w.Append(ctx, ledger.Record{Kind: KindPerson, Actor: actor, Body: json.RawMessage(body),
+	e, err := s.w.Append(ctx, ledger.Record{Kind: kindPerson, Actor: actor, Body: json.RawMessage(body),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var err error
-			if version, err = project(ctx, tx, KindPerson, body, e); err != nil {
+			if version, err = project(ctx, tx, kindPerson, body, e); err != nil {
 				return err
 			}
 			payload, err := s.syncPayload(ctx, tx, rec, version)

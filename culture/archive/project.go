@@ -75,7 +75,7 @@ ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body,
 // version it recorded (units and persons; 0 otherwise).
 func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, e ledger.Entry) (int, error) {
 	switch kind {
-	case KindUnit:
+	case kindUnit:
 		var u unitBody
 		if err := json.Unmarshal(body, &u); err != nil {
 			return 0, fmt.Errorf("archive: unit body: %w", err)
@@ -103,7 +103,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			}
 		}
 		return v, nil
-	case KindAIP:
+	case kindAIP:
 		var a aipBody
 		if err := json.Unmarshal(body, &a); err != nil {
 			return 0, fmt.Errorf("archive: aip body: %w", err)
@@ -121,7 +121,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return 0, fmt.Errorf("archive: aip files: %w", err)
 		}
 		return 0, insertEvents(ctx, tx, e, a.UnitID, e.Seq, a.Events)
-	case KindEvent:
+	case kindEvent:
 		var b eventBody
 		if err := json.Unmarshal(body, &b); err != nil {
 			return 0, fmt.Errorf("archive: event body: %w", err)
@@ -137,7 +137,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			}
 		}
 		return 0, nil
-	case KindPerson:
+	case kindPerson:
 		var p PersonRecord
 		if err := json.Unmarshal(body, &p); err != nil {
 			return 0, fmt.Errorf("archive: person body: %w", err)
@@ -208,25 +208,25 @@ var archiveTables = []ledger.ShadowTable{
 	{Name: "archive_person_versions", Columns: "person_id, version, entry_seq, body, recorded_at", SeqColumn: "entry_seq"},
 }
 
-// DeepCheck rebuilds the archive's tables from the ledger for
+// deepCheck rebuilds the archive's tables from the ledger for
 // ecinema verify --deep, through the same project function.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the archive's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "archive" }
+func (deepCheck) Name() string { return "archive" }
 
 // Begin creates the temporary tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CreateShadows(ctx, tx, archiveTables)
 }
 
 // Entry replays one archive entry.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
-	case KindUnit, KindAIP, KindEvent, KindPerson:
+	case kindUnit, kindAIP, kindEvent, kindPerson:
 		_, err := project(ctx, tx, p.Kind, p.Body, e)
 		return err
 	}
@@ -234,6 +234,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, archiveTables)
 }

@@ -18,14 +18,14 @@ import (
 
 // Ledger kinds of the archive (ledger/doc.go lists them).
 const (
-	KindUnit   = "archive_unit"
-	KindAIP    = "archive_aip"
-	KindEvent  = "archive_event"
-	KindPerson = "archive_person"
+	kindUnit   = "archive_unit"
+	kindAIP    = "archive_aip"
+	kindEvent  = "archive_event"
+	kindPerson = "archive_person"
 )
 
-// RequiredBagInfo are the bag-info.txt labels a deposit must carry.
-var RequiredBagInfo = []string{"Source-Organization", "External-Identifier", "Bagging-Date"}
+// requiredBagInfo are the bag-info.txt labels a deposit must carry.
+var requiredBagInfo = []string{"Source-Organization", "External-Identifier", "Bagging-Date"}
 
 var (
 	// ErrNotFound is an unknown (or, for the public, restricted or withdrawn) unit or person.

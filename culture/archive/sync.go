@@ -138,8 +138,8 @@ func (st SyncSettings) withDefaults() SyncSettings {
 	return st
 }
 
-// SyncEnabled reports whether a platform URL is configured.
-func (s *Service) SyncEnabled() bool { return s.cfg.SyncURL != "" && s.cfg.SyncClient != nil }
+// syncEnabled reports whether a platform URL is configured.
+func (s *Service) syncEnabled() bool { return s.cfg.SyncURL != "" && s.cfg.SyncClient != nil }
 
 type claimed struct {
 	id, personID string
@@ -152,7 +152,7 @@ type claimed struct {
 // SyncOnce claims due outbox rows and sends each; it returns how many it
 // handled. It is safe to run in several processes at once.
 func (s *Service) SyncOnce(ctx context.Context, st SyncSettings) (int, error) {
-	if !s.SyncEnabled() {
+	if !s.syncEnabled() {
 		return 0, nil
 	}
 	st = st.withDefaults()
@@ -265,7 +265,7 @@ func (s *Service) fetchRemote(ctx context.Context, personID string) string {
 
 // RunSync sends due rows every interval until ctx ends.
 func (s *Service) RunSync(ctx context.Context, every time.Duration, st SyncSettings) {
-	if !s.SyncEnabled() {
+	if !s.syncEnabled() {
 		return
 	}
 	t := time.NewTicker(every)

@@ -103,7 +103,7 @@ func (s *Service) PutUnit(ctx context.Context, actor, id string, rec UnitRecord)
 		return Unit{}, err
 	}
 	var version int
-	e, err := s.w.Append(ctx, ledger.Record{Kind: KindUnit, Actor: actor, Body: json.RawMessage(body),
+	e, err := s.w.Append(ctx, ledger.Record{Kind: kindUnit, Actor: actor, Body: json.RawMessage(body),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var withdrawn bool
 			err := tx.QueryRow(ctx, lockUnit, id).Scan(&withdrawn)
@@ -113,7 +113,7 @@ func (s *Service) PutUnit(ctx context.Context, actor, id string, rec UnitRecord)
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
-			version, err = project(ctx, tx, KindUnit, body, e)
+			version, err = project(ctx, tx, kindUnit, body, e)
 			return err
 		}})
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Service) WithdrawUnit(ctx context.Context, actor, id string) (Unit, err
 		return Unit{}, err
 	}
 	var version int
-	e, err := s.w.Append(ctx, ledger.Record{Kind: KindUnit, Actor: actor, Body: json.RawMessage(body),
+	e, err := s.w.Append(ctx, ledger.Record{Kind: kindUnit, Actor: actor, Body: json.RawMessage(body),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var withdrawn bool
 			if err := tx.QueryRow(ctx, lockUnit, id).Scan(&withdrawn); err != nil {
@@ -147,7 +147,7 @@ func (s *Service) WithdrawUnit(ctx context.Context, actor, id string) (Unit, err
 				return fmt.Errorf("%w: %s", ErrWithdrawn, id)
 			}
 			var err error
-			version, err = project(ctx, tx, KindUnit, body, e)
+			version, err = project(ctx, tx, kindUnit, body, e)
 			return err
 		}})
 	if errors.Is(err, ErrWithdrawn) {

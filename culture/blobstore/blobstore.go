@@ -69,7 +69,8 @@ func NewFS(dir string, maxUpload int64) (*FS, error) {
 // Dir is the store's directory.
 func (s *FS) Dir() string { return s.dir }
 
-// MaxUpload is the store's size limit in bytes.
+// MaxUpload is the store's size limit in bytes (internal/app gives it to
+// the museum through an interface assertion).
 func (s *FS) MaxUpload() int64 { return s.max }
 
 // Path is the file that holds hash (whether or not it exists). Fixity
@@ -78,8 +79,8 @@ func (s *FS) Path(hash string) string {
 	return filepath.Join(s.dir, hash[:2], hash)
 }
 
-// ValidHash reports whether h is 64 lowercase hex digits.
-func ValidHash(h string) bool {
+// validHash reports whether h is 64 lowercase hex digits.
+func validHash(h string) bool {
 	if len(h) != 64 {
 		return false
 	}
@@ -145,7 +146,7 @@ func (s *FS) Put(ctx context.Context, r io.Reader, limit int64) (info Info, err 
 
 // Open implements Store.
 func (s *FS) Open(_ context.Context, hash string) (io.ReadCloser, error) {
-	if !ValidHash(hash) {
+	if !validHash(hash) {
 		return nil, ErrBadHash
 	}
 	f, err := os.Open(s.Path(hash))
@@ -160,7 +161,7 @@ func (s *FS) Open(_ context.Context, hash string) (io.ReadCloser, error) {
 
 // Stat implements Store.
 func (s *FS) Stat(_ context.Context, hash string) (Info, error) {
-	if !ValidHash(hash) {
+	if !validHash(hash) {
 		return Info{}, ErrBadHash
 	}
 	fi, err := os.Stat(s.Path(hash))

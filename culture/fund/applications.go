@@ -25,11 +25,11 @@ import (
 func ApplicantKind(isNGO bool, bin string) string {
 	switch {
 	case isNGO:
-		return KindNGO
+		return kindNGO
 	case len(bin) == 12 && (bin[4] == '4' || bin[4] == '5'):
-		return KindCompany
+		return kindCompany
 	default:
-		return KindEntrepreneur
+		return kindEntrepreneur
 	}
 }
 
@@ -118,7 +118,7 @@ func (s *Service) eligibility(ctx context.Context, call Call, bin, kind string, 
 		add("applicant_kind", "kind_not_eligible", "call %s is open to %s, not to a %s", call.ID, strings.Join(call.Eligible, ", "), kind)
 	}
 	name := ""
-	if kind == KindNGO {
+	if kind == kindNGO {
 		e, err := s.ngos.Eligibility(ctx, bin)
 		if err != nil {
 			return nil, "", err

@@ -78,13 +78,13 @@ func normaliseCall(id string, c Call) (Call, error) {
 	if !opens.IsZero() && !closes.IsZero() && closes.Before(opens) {
 		v.Add("closes", "out_of_range", "must not be before opens")
 	}
-	v.OneOf("instrument", c.Instrument, Instruments...)
+	v.OneOf("instrument", c.Instrument, instruments...)
 	if len(c.Eligible) == 0 {
-		v.Add("eligible", "required", "name at least one of %s", strings.Join(Kinds, ", "))
+		v.Add("eligible", "required", "name at least one of %s", strings.Join(kinds, ", "))
 	}
 	seenKind := []string{}
 	for i, k := range c.Eligible {
-		v.OneOf(fmt.Sprintf("eligible[%d]", i), k, Kinds...)
+		v.OneOf(fmt.Sprintf("eligible[%d]", i), k, kinds...)
 		if !slices.Contains(seenKind, k) {
 			seenKind = append(seenKind, k)
 		}

@@ -27,8 +27,8 @@ type DemoStats struct {
 	Elapsed                                                             time.Duration
 }
 
-// DemoCallID is the demo's call.
-const DemoCallID = "cidf-2026-1"
+// demoCallID is the demo's call.
+const demoCallID = "cidf-2026-1"
 
 var (
 	demoSectors  = []string{"film", "animation", "music", "theatre", "games", "design", "crafts", "publishing"}
@@ -68,9 +68,9 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 	call := Call{Title: map[string]string{"kk": "Креативті индустрияларды дамыту қоры: 2026 жылғы гранттар",
 		"ru": "Фонд развития креативных индустрий: гранты 2026 года", "en": "Creative Industry Development Fund: 2026 grants"},
 		Budget: "150000000.00", Opens: opens.In(kztime.Location).Format(time.DateOnly), Closes: closes.In(kztime.Location).Format(time.DateOnly),
-		Instrument: "grant", Eligible: Kinds, Criteria: []Criterion{{ID: "quality", Name: "Artistic and technical quality", Weight: "40"},
+		Instrument: "grant", Eligible: kinds, Criteria: []Criterion{{ID: "quality", Name: "Artistic and technical quality", Weight: "40"},
 			{ID: "impact", Name: "Audience, regions and jobs", Weight: "30"}, {ID: "export", Name: "Export potential", Weight: "30"}}}
-	if _, err := s.PutCall(ctx, "system", DemoCallID, call); err != nil {
+	if _, err := s.PutCall(ctx, "system", demoCallID, call); err != nil {
 		return DemoStats{}, fmt.Errorf("fund demo: call: %w", err)
 	}
 	var st DemoStats
@@ -83,15 +83,15 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 		var bin, kind string
 		switch {
 		case i < 24 && len(eligible) > 0:
-			bin, kind = eligible[(i*7)%len(eligible)], KindNGO
+			bin, kind = eligible[(i*7)%len(eligible)], kindNGO
 		case i%3 == 0:
-			bin, kind = ngo.DemoBIN(r, '0'+byte(r.IntN(3))), KindEntrepreneur // an IIN: born on the 0x..2x of a month
+			bin, kind = ngo.DemoBIN(r, '0'+byte(r.IntN(3))), kindEntrepreneur // an IIN: born on the 0x..2x of a month
 			in.ApplicantName = "IE " + demoCompanies[i%len(demoCompanies)]
 		default:
-			bin, kind = ngo.DemoBIN(r, '4'), KindCompany
+			bin, kind = ngo.DemoBIN(r, '4'), kindCompany
 			in.ApplicantName = "ТОО «" + demoCompanies[i%len(demoCompanies)] + "»"
 		}
-		a, err := s.Apply(ctx, "system", DemoCallID, bin, kind, in)
+		a, err := s.Apply(ctx, "system", demoCallID, bin, kind, in)
 		if err != nil {
 			return DemoStats{}, fmt.Errorf("fund demo: application %d: %w", i, err)
 		}

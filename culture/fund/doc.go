@@ -18,7 +18,7 @@
 //     Σ score × weight / 10 (0..100). A declared conflict of interest
 //     excludes the review from the count and the score. Reviews close with
 //     the decision.
-//   - A decision needs MinReviews (3) reviews without a conflict. An award
+//   - A decision needs minReviews (3) reviews without a conflict. An award
 //     is at most the amount requested and the call's awards never exceed its
 //     budget; the payments of a grant never exceed the award and are never
 //     dated before it.
@@ -28,7 +28,7 @@
 //     fund_rejection, fund_disbursement) written through ledger.Writer; its
 //     projection (fund_decisions, fund_grants, fund_disbursements) is written
 //     in the same transaction by the same project function that
-//     `ecinema verify --deep` replays (DeepCheck). Nothing there is updated
+//     `ecinema verify --deep` replays (deepCheck). Nothing there is updated
 //     or deleted: the service role holds only SELECT and INSERT.
 //   - The budget and award rules run inside the append transaction, after
 //     the ledger head row is locked FOR UPDATE (and the call row, which a
@@ -38,7 +38,7 @@
 //     entries; every version of a call or a review is kept in
 //     fund_call_versions and fund_review_versions (read and insert only).
 //   - The 360Giving export (GivingPackage) is valid against the official
-//     360Giving package schema: ids are GivingPrefix + grant id,
+//     360Giving package schema: ids are givingPrefix + grant id,
 //     organisations are KZ-BIN-<bin>, amounts are JSON numbers in KZT with
 //     exactly two decimals, dates YYYY-MM-DD.
 package fund

@@ -12,12 +12,12 @@ import (
 	"ecinema/culture/langmap"
 )
 
-// GivingPrefix is the start of every 360Giving grant id the fund publishes:
+// givingPrefix is the start of every 360Giving grant id the fund publishes:
 // the standard's "360G-" and the fund's own prefix.
-const GivingPrefix = "360G-kzcidf-"
+const givingPrefix = "360G-kzcidf-"
 
-// GivingVersion is the 360Giving schema version the export follows.
-const GivingVersion = "1.4"
+// givingVersion is the 360Giving schema version the export follows.
+const givingVersion = "1.4"
 
 // GivingPackage is a 360Giving data package.
 type GivingPackage struct {
@@ -80,8 +80,8 @@ type GivingClass struct {
 	Title      string `json:"title"`
 }
 
-// OrgID is the 360Giving org-id of a Kazakhstan organisation by its BIN.
-func OrgID(bin string) string { return "KZ-BIN-" + bin }
+// orgID is the 360Giving org-id of a Kazakhstan organisation by its BIN.
+func orgID(bin string) string { return "KZ-BIN-" + bin }
 
 const selectGiving = `SELECT g.id, a.title, a.summary, a.amount_requested::text, g.amount::text,
   (SELECT COALESCE(sum(d.amount), 0) FROM fund_disbursements d WHERE d.grant_id = g.id)::numeric(16,2)::text,
@@ -96,7 +96,7 @@ func (s *Service) Giving(ctx context.Context) (GivingPackage, error) {
 	if err != nil {
 		return GivingPackage{}, fmt.Errorf("fund: 360giving: %w", err)
 	}
-	funder := []GivingOrg{{ID: OrgID(s.cfg.Funder.BIN), Name: s.cfg.Funder.Name, AddressCountry: "KZ"}}
+	funder := []GivingOrg{{ID: orgID(s.cfg.Funder.BIN), Name: s.cfg.Funder.Name, AddressCountry: "KZ"}}
 	grants, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (GivingGrant, error) {
 		var g GivingGrant
 		var id, applied, awarded, paid, closes, bin, name, region, regionName, callID, sector string
@@ -109,10 +109,10 @@ func (s *Service) Giving(ctx context.Context) (GivingPackage, error) {
 		if name == "" {
 			name = "BIN " + bin
 		}
-		g.ID, g.Currency, g.FromOpenCall = GivingPrefix+id, "KZT", "Yes"
+		g.ID, g.Currency, g.FromOpenCall = givingPrefix+id, "KZT", "Yes"
 		g.AmountAppliedFor, g.AmountAwarded, g.AmountDisbursed = json.Number(applied), json.Number(awarded), json.Number(paid)
 		g.PlannedDates = []GivingDates{{StartDate: g.AwardDate}}
-		g.RecipientOrganization = []GivingOrg{{ID: OrgID(bin), Name: name, AddressRegion: regionName, AddressCountry: "KZ"}}
+		g.RecipientOrganization = []GivingOrg{{ID: orgID(bin), Name: name, AddressRegion: regionName, AddressCountry: "KZ"}}
 		g.FundingOrganization = funder
 		g.BeneficiaryLocation = []GivingLocation{{Name: regionName, CountryCode: "KZ", GeoCode: region}}
 		g.GrantProgramme = []GivingCode{{Code: callID, Title: title.Pick("en")}}
@@ -123,7 +123,7 @@ func (s *Service) Giving(ctx context.Context) (GivingPackage, error) {
 	if err != nil {
 		return GivingPackage{}, fmt.Errorf("fund: 360giving: %w", err)
 	}
-	return GivingPackage{Version: GivingVersion, Grants: grants}, nil
+	return GivingPackage{Version: givingVersion, Grants: grants}, nil
 }
 
 // WriteGiving writes a 360Giving package as JSON.

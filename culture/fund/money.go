@@ -20,14 +20,14 @@ import (
 
 // Ledger kinds of the fund (see ledger/doc.go).
 const (
-	KindAward        = "fund_award"
-	KindRejection    = "fund_rejection"
-	KindDisbursement = "fund_disbursement"
+	kindAward        = "fund_award"
+	kindRejection    = "fund_rejection"
+	kindDisbursement = "fund_disbursement"
 )
 
-// MinReviews is how many reviews without a declared conflict of interest a
+// minReviews is how many reviews without a declared conflict of interest a
 // decision needs.
-const MinReviews = 3
+const minReviews = 3
 
 // decisionBody is the body of a fund_award or fund_rejection entry.
 type decisionBody struct {
@@ -66,7 +66,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 )
 
 // Decide records the fund officer's decision on an application as a
-// ledger entry. It needs MinReviews reviews without a declared conflict;
+// ledger entry. It needs minReviews reviews without a declared conflict;
 // an award is at most the amount requested and never takes the call's
 // awards above its budget. The rules run inside the append transaction,
 // after the ledger head and the call row are locked, so concurrent awards
@@ -91,9 +91,9 @@ func (s *Service) Decide(ctx context.Context, actor, appID string, in DecisionIn
 	}
 	body := decisionBody{ApplicationID: appID, CallID: app.CallID, BIN: app.BIN,
 		DecidedOn: s.cfg.Now().In(kztime.Location).Format(time.DateOnly)}
-	kind := KindRejection
+	kind := kindRejection
 	if *in.Award {
-		kind = KindAward
+		kind = kindAward
 		body.GrantID = "grant-" + strings.TrimPrefix(appID, "app-")
 		body.Amount = amount.StringFixed(2)
 	}
@@ -122,8 +122,8 @@ func checkDecision(ctx context.Context, tx pgx.Tx, b decisionBody, award bool, a
 	switch {
 	case decided:
 		return refuse(ErrAlreadyDecided, "", fmt.Sprintf("application %s is already decided", b.ApplicationID))
-	case reviews < MinReviews:
-		return refuse(ErrNotEnoughReviews, "", fmt.Sprintf("application %s has %d reviews without a conflict of interest; a decision needs %d", b.ApplicationID, reviews, MinReviews))
+	case reviews < minReviews:
+		return refuse(ErrNotEnoughReviews, "", fmt.Sprintf("application %s has %d reviews without a conflict of interest; a decision needs %d", b.ApplicationID, reviews, minReviews))
 	case !award:
 		return nil
 	case amount.GreaterThan(requested):
@@ -168,7 +168,7 @@ func (s *Service) Disburse(ctx context.Context, actor, grantID string, in Disbur
 	rand.Read(idb)
 	body := disbursementBody{ID: "disb-" + hex.EncodeToString(idb), GrantID: grantID, CallID: g.CallID, BIN: g.BIN,
 		Amount: amount.StringFixed(2), Date: in.Date, Milestone: in.Milestone, ExportRevenue: export.StringFixed(2)}
-	e, err := s.app.Append(ctx, ledger.Record{Kind: KindDisbursement, Actor: actor, Body: body,
+	e, err := s.app.Append(ctx, ledger.Record{Kind: kindDisbursement, Actor: actor, Body: body,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var callID, bin, awardedOn string
 			var award, paid decimal.Decimal
@@ -182,7 +182,7 @@ func (s *Service) Disburse(ctx context.Context, actor, grantID string, in Disbur
 				return refuse(ErrOverAward, "amount", fmt.Sprintf("grant %s of %s has %s paid; %s more would exceed the award",
 					grantID, award.StringFixed(2), paid.StringFixed(2), amount.StringFixed(2)))
 			}
-			return project(ctx, tx, KindDisbursement, e, body)
+			return project(ctx, tx, kindDisbursement, e, body)
 		}})
 	if err != nil {
 		return Disbursement{}, wrap("disburse "+grantID, err)
@@ -201,7 +201,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, e ledger.Entry, body a
 		if b.Amount != "" {
 			amount = &b.Amount
 		}
-		if _, err = tx.Exec(ctx, insertDecision, b.ApplicationID, kind == KindAward, b.GrantID, amount, b.DecidedOn, e.Seq); err == nil && kind == KindAward {
+		if _, err = tx.Exec(ctx, insertDecision, b.ApplicationID, kind == kindAward, b.GrantID, amount, b.DecidedOn, e.Seq); err == nil && kind == kindAward {
 			_, err = tx.Exec(ctx, insertGrant, b.GrantID, b.ApplicationID, b.CallID, b.BIN, b.Amount, b.DecidedOn, e.Seq, e.At)
 		}
 	case disbursementBody:
@@ -218,13 +218,13 @@ func project(ctx context.Context, tx pgx.Tx, kind string, e ledger.Entry, body a
 // replay decodes a stored fund entry's body and projects it.
 func replay(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
-	case KindAward, KindRejection:
+	case kindAward, kindRejection:
 		var b decisionBody
 		if err := json.Unmarshal(p.Body, &b); err != nil {
 			return fmt.Errorf("fund: %s body: %w", p.Kind, err)
 		}
 		return project(ctx, tx, p.Kind, e, b)
-	case KindDisbursement:
+	case kindDisbursement:
 		var b disbursementBody
 		if err := json.Unmarshal(p.Body, &b); err != nil {
 			return fmt.Errorf("fund: %s body: %w", p.Kind, err)
@@ -241,29 +241,29 @@ var fundTables = []ledger.ShadowTable{
 	{Name: "fund_disbursements", Columns: "id, grant_id, amount, date, milestone, export_revenue, entry_seq, recorded_at", SeqColumn: "entry_seq"},
 }
 
-// DeepCheck rebuilds the fund's decisions, grants and disbursements from
+// deepCheck rebuilds the fund's decisions, grants and disbursements from
 // the ledger for `ecinema verify --deep` and compares them with the stored
 // tables.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the fund's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "fund" }
+func (deepCheck) Name() string { return "fund" }
 
 // Begin creates the temporary tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CreateShadows(ctx, tx, fundTables)
 }
 
 // Entry replays a fund entry.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	return replay(ctx, tx, e, p)
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, fundTables)
 }
 

@@ -61,11 +61,11 @@ func TestApplicantKind(t *testing.T) {
 		bin  string
 		want string
 	}{
-		{true, "070440000096", KindNGO},
-		{false, "071045706654", KindCompany},      // 4: resident legal entity
-		{false, "071055706650", KindCompany},      // 5: non-resident legal entity
-		{false, "071065706650", KindEntrepreneur}, // 6: joint individual entrepreneurship
-		{false, "850314300013", KindEntrepreneur}, // an IIN (born 14 March 1985)
+		{true, "070440000096", kindNGO},
+		{false, "071045706654", kindCompany},      // 4: resident legal entity
+		{false, "071055706650", kindCompany},      // 5: non-resident legal entity
+		{false, "071065706650", kindEntrepreneur}, // 6: joint individual entrepreneurship
+		{false, "850314300013", kindEntrepreneur}, // an IIN (born 14 March 1985)
 	} {
 		if got := ApplicantKind(tc.ngo, tc.bin); got != tc.want {
 			t.Errorf("ApplicantKind(%v, %s) = %s, want %s", tc.ngo, tc.bin, got, tc.want)

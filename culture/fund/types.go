@@ -33,16 +33,16 @@ func refuse(err error, field, msg string) error {
 
 // Applicant kinds and instruments.
 const (
-	KindNGO          = "ngo"
-	KindCompany      = "company"
-	KindEntrepreneur = "individual_entrepreneur"
+	kindNGO          = "ngo"
+	kindCompany      = "company"
+	kindEntrepreneur = "individual_entrepreneur"
 )
 
 var (
-	// Kinds are the applicant kinds a call may make eligible.
-	Kinds = []string{KindNGO, KindCompany, KindEntrepreneur}
-	// Instruments are the ways the fund finances a project.
-	Instruments = []string{"grant", "loan", "equity"}
+	// kinds are the applicant kinds a call may make eligible.
+	kinds = []string{kindNGO, kindCompany, kindEntrepreneur}
+	// instruments are the ways the fund finances a project.
+	instruments = []string{"grant", "loan", "equity"}
 )
 
 // Criterion is one scored criterion of a call; the weights of a call add up to 100.

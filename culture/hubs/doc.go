@@ -15,7 +15,7 @@
 //     are serialised on the hub row.
 //   - An investor matches a pitch when the pitch's sector, region and
 //     instrument are among the investor's and its amount lies within the
-//     investor's ticket range; matches are ordered by Score (100 at the
+//     investor's ticket range; matches are ordered by score (100 at the
 //     middle of the ticket range, 50 at its ends), then by id.
 //   - An introduction goes only to a matching investor, one open request per
 //     pitch and investor; the investor's consent is its outcome, deal or
@@ -25,7 +25,7 @@
 //   - A deal is a ledger entry (kind hub_deal) written through
 //     ledger.Writer; its projection hub_deals is written in the same
 //     transaction, after the introduction row is locked, by the function
-//     that `ecinema verify --deep` replays (DeepCheck). Investments feeds the
+//     that `ecinema verify --deep` replays (deepCheck). Investments feeds the
 //     fund's statistics from it.
 //   - Every version of a hub, event, investor profile and pitch is kept in
 //     hub_versions, which the service role may only read and insert.

@@ -44,8 +44,8 @@ func WriteGeoJSON(w io.Writer, hubs []Hub, lang string, eventsURL func(id string
 	return enc.Encode(fc)
 }
 
-// ICalDomain is the right-hand side of every event UID.
-const ICalDomain = "hubs.ecinema.kz"
+// iCalDomain is the right-hand side of every event UID.
+const iCalDomain = "hubs.ecinema.kz"
 
 // WriteICal writes a hub's events as an RFC 5545 VCALENDAR: one VEVENT
 // each with UID (stable: event@hub.ICalDomain), DTSTAMP (the last change),
@@ -65,7 +65,7 @@ func WriteICal(w io.Writer, h Hub, events []Event, lang string) error {
 	geo := strconv.FormatFloat(*h.Location.Lat, 'f', 6, 64) + ";" + strconv.FormatFloat(*h.Location.Lon, 'f', 6, 64)
 	for _, e := range events {
 		line("BEGIN", "VEVENT")
-		line("UID", e.ID+"@"+h.ID+"."+ICalDomain)
+		line("UID", e.ID+"@"+h.ID+"."+iCalDomain)
 		line("DTSTAMP", icalTime(e.UpdatedAt))
 		line("DTSTART", icalTime(e.StartsAt))
 		line("DTEND", icalTime(e.EndsAt))

@@ -46,11 +46,11 @@ func TestScore(t *testing.T) {
 		amount string
 		want   int
 	}{{"20", 100}, {"10", 50}, {"30", 50}, {"15", 75}, {"25", 75}} {
-		if got := Score(in, decimal.RequireFromString(tc.amount)); got != tc.want {
+		if got := score(in, decimal.RequireFromString(tc.amount)); got != tc.want {
 			t.Errorf("Score(%s) = %d, want %d", tc.amount, got, tc.want)
 		}
 	}
-	if got := Score(Investor{Ticket: Ticket{Min: "5.00", Max: "5.00"}}, decimal.NewFromInt(5)); got != 100 {
+	if got := score(Investor{Ticket: Ticket{Min: "5.00", Max: "5.00"}}, decimal.NewFromInt(5)); got != 100 {
 		t.Errorf("one-amount ticket: %d", got)
 	}
 }

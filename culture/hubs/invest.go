@@ -21,8 +21,8 @@ import (
 	"ecinema/validate"
 )
 
-// KindDeal is the ledger kind of a deal closed after an introduction.
-const KindDeal = "hub_deal"
+// kindDeal is the ledger kind of a deal closed after an introduction.
+const kindDeal = "hub_deal"
 
 var (
 	regionRE  = regexp.MustCompile(`^KZ-[0-9]{2}$`)
@@ -74,10 +74,10 @@ func (s *Service) PutInvestor(ctx context.Context, actor, id string, in Investor
 	in.Ticket = Ticket{lo.StringFixed(2), hi.StringFixed(2)}
 	in.Instruments = words(&v, "instruments", in.Instruments)
 	if len(in.Instruments) == 0 {
-		v.Add("instruments", "required", "name at least one of %s", strings.Join(Instruments, ", "))
+		v.Add("instruments", "required", "name at least one of %s", strings.Join(instruments, ", "))
 	}
 	for i, x := range in.Instruments {
-		v.OneOf(fmt.Sprintf("instruments[%d]", i), x, Instruments...)
+		v.OneOf(fmt.Sprintf("instruments[%d]", i), x, instruments...)
 	}
 	if err := v.Err(); err != nil {
 		return Investor{}, err
@@ -145,7 +145,7 @@ func (s *Service) PutPitch(ctx context.Context, actor, hubID, id string, p Pitch
 	v.Required("sector", p.Sector)
 	v.Required("region", p.Region)
 	p.Amount = v.Money("amount", p.Amount, decimal.NewFromInt(1), maxMoney).StringFixed(2)
-	v.OneOf("instrument", p.Instrument, Instruments...)
+	v.OneOf("instrument", p.Instrument, instruments...)
 	p.ExportMarkets = words(&v, "export_markets", p.ExportMarkets)
 	for i, c := range p.ExportMarkets {
 		if !countryRE.MatchString(c) || c == "KZ" {
@@ -184,11 +184,11 @@ func (s *Service) Pitch(ctx context.Context, hubID, id string) (Pitch, error) {
 	return p, nil
 }
 
-// Score rates how well an investor that fits a pitch suits it, 50..100:
+// score rates how well an investor that fits a pitch suits it, 50..100:
 // 100 when the amount sits in the middle of the investor's ticket range,
 // falling linearly to 50 at either end; plus nothing else, so that the
 // order is easy to explain. A one-amount ticket scores 100.
-func Score(in Investor, amount decimal.Decimal) int {
+func score(in Investor, amount decimal.Decimal) int {
 	lo, hi := decimal.RequireFromString(in.Ticket.Min), decimal.RequireFromString(in.Ticket.Max)
 	half := hi.Sub(lo).Div(decimal.NewFromInt(2))
 	if !half.IsPositive() {
@@ -217,7 +217,7 @@ func (s *Service) Matches(ctx context.Context, hubID, pitchID string) ([]Match, 
 	amount := decimal.RequireFromString(p.Amount)
 	out := make([]Match, len(invs))
 	for i, in := range invs {
-		out[i] = Match{InvestorID: in.ID, Score: Score(in, amount)}
+		out[i] = Match{InvestorID: in.ID, Score: score(in, amount)}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
@@ -308,14 +308,14 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 	var amount decimal.Decimal
 	if in.Status == "deal" {
 		amount = v.Money("amount", in.Amount, decimal.RequireFromString("0.01"), maxMoney)
-		v.OneOf("instrument", in.Instrument, Instruments...)
+		v.OneOf("instrument", in.Instrument, instruments...)
 	} else if in.Amount != "" || in.Instrument != "" {
 		v.Add("amount", "not_allowed", "a declined introduction has no amount or instrument")
 	}
 	if err := v.Err(); err != nil {
 		return Introduction{}, err
 	}
-	cur, err := s.Introduction(ctx, hubID, pitchID, introID)
+	cur, err := s.introduction(ctx, hubID, pitchID, introID)
 	if err != nil {
 		return Introduction{}, err
 	}
@@ -339,12 +339,12 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 		if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return check(ctx, tx) }); err != nil {
 			return Introduction{}, wrap("outcome", err)
 		}
-		return s.Introduction(ctx, hubID, pitchID, introID)
+		return s.introduction(ctx, hubID, pitchID, introID)
 	}
 	body := dealBody{IntroductionID: introID, HubID: hubID, PitchID: pitchID, InvestorID: cur.InvestorID, BIN: p.BIN,
 		Sector: p.Sector, Region: p.Region, Amount: amount.StringFixed(2), Instrument: in.Instrument,
 		ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}
-	_, err = s.app.Append(ctx, ledger.Record{Kind: KindDeal, Actor: actor, Body: body,
+	_, err = s.app.Append(ctx, ledger.Record{Kind: kindDeal, Actor: actor, Body: body,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			if err := check(ctx, tx); err != nil {
 				return err
@@ -354,7 +354,7 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 	if err != nil {
 		return Introduction{}, wrap("deal", err)
 	}
-	return s.Introduction(ctx, hubID, pitchID, introID)
+	return s.introduction(ctx, hubID, pitchID, introID)
 }
 
 func projectDeal(ctx context.Context, tx pgx.Tx, e ledger.Entry, b dealBody) error {
@@ -371,8 +371,8 @@ func scanIntro(r pgx.Row) (Introduction, error) {
 	return in, err
 }
 
-// Introduction returns an introduction with its outcome.
-func (s *Service) Introduction(ctx context.Context, hubID, pitchID, id string) (Introduction, error) {
+// introduction returns an introduction with its outcome.
+func (s *Service) introduction(ctx context.Context, hubID, pitchID, id string) (Introduction, error) {
 	in, err := scanIntro(s.pool.QueryRow(ctx, selectIntro, hubID, pitchID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Introduction{}, fmt.Errorf("%w: introduction %q of pitch %q", ErrNotFound, id, pitchID)
@@ -414,24 +414,24 @@ var dealTables = []ledger.ShadowTable{{Name: "hub_deals",
 	Columns:   "introduction_id, hub_id, pitch_id, investor_id, bin, sector, region, amount, instrument, closed_on, entry_seq",
 	SeqColumn: "entry_seq"}}
 
-// DeepCheck rebuilds hub_deals from the hub_deal entries for
+// deepCheck rebuilds hub_deals from the hub_deal entries for
 // `ecinema verify --deep`.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the hubs' projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "hubs" }
+func (deepCheck) Name() string { return "hubs" }
 
 // Begin creates the temporary table.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CreateShadows(ctx, tx, dealTables)
 }
 
 // Entry replays a hub_deal entry.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
-	if p.Kind != KindDeal {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	if p.Kind != kindDeal {
 		return nil
 	}
 	var b dealBody
@@ -442,6 +442,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares the rebuilt table with the stored one.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, dealTables)
 }

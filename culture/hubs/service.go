@@ -142,7 +142,7 @@ func normaliseHub(id string, h Hub) (Hub, error) {
 	}
 	h.Facilities, h.Sectors = words(&v, "facilities", h.Facilities), words(&v, "sectors", h.Sectors)
 	v.Date("opened_on", h.OpenedOn)
-	v.OneOf("status", h.Status, Statuses...)
+	v.OneOf("status", h.Status, statuses...)
 	return h, v.Err()
 }
 

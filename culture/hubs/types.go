@@ -26,8 +26,8 @@ func refuse(err error, field, msg string) error {
 
 // Hub statuses and instruments.
 var (
-	Statuses    = []string{"planned", "active", "suspended", "closed"}
-	Instruments = []string{"equity", "loan", "grant"}
+	statuses    = []string{"planned", "active", "suspended", "closed"}
+	instruments = []string{"equity", "loan", "grant"}
 )
 
 // Location is a point in WGS 84 degrees.

@@ -31,9 +31,9 @@ func (p Page) Size() int {
 // Fetch is how many rows to ask for: one more than Size.
 func (p Page) Fetch() int { return p.Size() + 1 }
 
-// Cut trims items, read with Fetch rows, to the page and returns the key of
+// cut trims items, read with Fetch rows, to the page and returns the key of
 // its last item when another page follows ("" when none does).
-func Cut[T any](p Page, items []T, key func(T) string) ([]T, string) {
+func cut[T any](p Page, items []T, key func(T) string) ([]T, string) {
 	if len(items) <= p.Size() {
 		return items, ""
 	}
@@ -47,7 +47,7 @@ type Querier interface {
 }
 
 // Read runs query with args (among them p.Fetch(), the row count), scans
-// each row and cuts the list to the page (Cut). Its errors say what.
+// each row and cuts the list to the page (cut). Its errors say what.
 func Read[T any](ctx context.Context, db Querier, what string, p Page, scan func(pgx.Row) (T, error), key func(T) string, query string, args ...any) ([]T, string, error) {
 	rows, err := db.Query(ctx, query, args...)
 	if err != nil {
@@ -57,6 +57,6 @@ func Read[T any](ctx context.Context, db Querier, what string, p Page, scan func
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
-	items, next := Cut(p, items, key)
+	items, next := cut(p, items, key)
 	return items, next, nil
 }

@@ -13,10 +13,10 @@ func TestSizeAndCut(t *testing.T) {
 	}
 	id := func(s string) string { return s }
 	p := Page{Limit: 2}
-	if items, next := Cut(p, []string{"a", "b", "c"}, id); !slices.Equal(items, []string{"a", "b"}) || next != "b" {
+	if items, next := cut(p, []string{"a", "b", "c"}, id); !slices.Equal(items, []string{"a", "b"}) || next != "b" {
 		t.Errorf("a page with one row more: %v, next %q; want [a b], next b", items, next)
 	}
-	if items, next := Cut(p, []string{"a", "b"}, id); len(items) != 2 || next != "" {
+	if items, next := cut(p, []string{"a", "b"}, id); len(items) != 2 || next != "" {
 		t.Errorf("the last page: %v, next %q; want both, no next", items, next)
 	}
 }

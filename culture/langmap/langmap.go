@@ -60,20 +60,20 @@ func (m Map) Pick(lang string) string {
 	return text
 }
 
-// Fallback is the order in which a map is searched after the asked
+// fallback is the order in which a map is searched after the asked
 // language and its base language: Kazakh (Cyrillic, then Latin), Russian,
 // English (CULTURE.md section 0).
-var Fallback = []string{"kk", "kk-Latn", "ru", "en"}
+var fallback = []string{"kk", "kk-Latn", "ru", "en"}
 
 // In returns the text in lang, else in lang's base language (kk for
-// kk-Latn), else the first of Fallback, else in the first language by tag
+// kk-Latn), else the first of fallback, else in the first language by tag
 // order; and the tag it chose. An empty map gives "", "".
 func (m Map) In(lang string) (text, tag string) {
 	try := []string{lang}
 	if base, _, ok := strings.Cut(lang, "-"); ok {
 		try = append(try, base)
 	}
-	for _, k := range append(try, Fallback...) {
+	for _, k := range append(try, fallback...) {
 		if v := m[k]; v != "" {
 			return v, k
 		}

@@ -18,8 +18,8 @@ const (
 	SortPopular = "popular"
 )
 
-// PerPage is the size of an acquisition feed page.
-const PerPage = 50
+// perPage is the size of an acquisition feed page.
+const perPage = 50
 
 // Query selects a page of editions for a feed.
 type Query struct {
@@ -29,7 +29,7 @@ type Query struct {
 	Search   string // words that must all occur in a title or a contributor's name
 	Sort     string // SortNew (default) or SortPopular
 	Page     int    // 1-based
-	PerPage  int    // default PerPage
+	PerPage  int    // default perPage
 }
 
 // Item is an edition with its work, files and availability: everything a
@@ -126,7 +126,7 @@ func (q Query) where(first int) (cte, where string, args []any) {
 // serves deep pages), then the items are read by id.
 func (s *Service) Items(ctx context.Context, q Query) ([]Item, int, error) {
 	if q.PerPage <= 0 {
-		q.PerPage = PerPage
+		q.PerPage = perPage
 	}
 	if q.Page < 1 {
 		q.Page = 1
@@ -155,7 +155,7 @@ func (s *Service) Items(ctx context.Context, q Query) ([]Item, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("library: editions page: %w", err)
 	}
-	items, err := s.ItemsByID(ctx, ids)
+	items, err := s.itemsByID(ctx, ids)
 	return items, total, err
 }
 
@@ -172,8 +172,8 @@ func (s *Service) Item(ctx context.Context, editionID string) (Item, error) {
 	return items[0], nil
 }
 
-// ItemsByID returns the editions of ids, in that order (missing ones left out).
-func (s *Service) ItemsByID(ctx context.Context, ids []string) ([]Item, error) {
+// itemsByID returns the editions of ids, in that order (missing ones left out).
+func (s *Service) itemsByID(ctx context.Context, ids []string) ([]Item, error) {
 	items, err := s.queryItems(ctx, "SELECT "+itemColumns+
 		" FROM library_editions e JOIN library_works w ON w.id = e.work_id WHERE e.id = ANY($2)", s.now(), ids)
 	if err != nil {
@@ -214,7 +214,7 @@ func (s *Service) queryItems(ctx context.Context, sql string, args ...any) ([]It
 		if err := json.Unmarshal(authors, &it.Work.Authors); err != nil {
 			return it, err
 		}
-		if e.Access == AccessLoan {
+		if e.Access == accessLoan {
 			it.Available = max(0, e.Copies-it.OnLoan)
 		}
 		return it, nil
@@ -259,8 +259,8 @@ func (s *Service) Languages(ctx context.Context) ([]Count, error) {
 	})
 }
 
-// Subjects returns the work subjects with their edition counts, by name.
-func (s *Service) Subjects(ctx context.Context) ([]Count, error) {
+// subjects returns the work subjects with their edition counts, by name.
+func (s *Service) subjects(ctx context.Context) ([]Count, error) {
 	return memo(s, "subjects", func() ([]Count, error) {
 		return s.counts(ctx, `SELECT s, count(*) FROM library_editions e JOIN library_works w ON w.id = e.work_id,
   unnest(w.subjects) AS s GROUP BY s ORDER BY s`)

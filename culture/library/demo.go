@@ -57,18 +57,18 @@ var demoWorks = []demoWork{
 		text: []string{"Бұл жасқа келгенше жақсы өткіздік пе, жаман өткіздік пе, әйтеуір бірталай өмірімізді өткіздік: алыстық, жұлыстық, айтыстық, тартыстық — әурешілікті көре-көре келдік.",
 			"Енді қалған өмірімізді қайтіп, не қылып өткіземіз? Соны таба алмай өзім де қайранмын."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "1993", isbn: "978-601-7151-13-3", access: AccessOpen},
-			{suffix: "kk-latn", lang: "kk-Latn", format: FormatEPUB, publisher: "Jazuşy", issued: "2021", access: AccessOpen},
-			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Жалын", issued: "1982", access: AccessOpen, translators: []string{"Сатимжан Санбаев"}},
-			{suffix: "en", lang: "en", format: FormatEPUB, publisher: "Folio", issued: "2005", isbn: "0-306-40615-2", access: AccessLoan, copies: 6, translators: []string{"Richard McKane"}},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Жазушы", issued: "1993", isbn: "978-601-7151-13-3", access: AccessOpen},
+			{suffix: "kk-latn", lang: "kk-Latn", format: formatEPUB, publisher: "Jazuşy", issued: "2021", access: AccessOpen},
+			{suffix: "ru", lang: "ru", format: formatEPUB, publisher: "Жалын", issued: "1982", access: AccessOpen, translators: []string{"Сатимжан Санбаев"}},
+			{suffix: "en", lang: "en", format: formatEPUB, publisher: "Folio", issued: "2005", isbn: "0-306-40615-2", access: accessLoan, copies: 6, translators: []string{"Richard McKane"}},
 		}},
 	{id: "abai-olender", title: LangMap{"kk": "Өлеңдер", "kk-Latn": "Öleñder", "ru": "Стихотворения", "en": "Poems"},
 		author:   LangMap{"kk": "Абай Құнанбайұлы", "kk-Latn": "Abai Qūnanbaiūly", "ru": "Абай Кунанбаев", "en": "Abai Qunanbaiuly"},
 		subjects: []string{"poetry", "classics"}, lang: "kk",
 		text: []string{"Жасымда ғылым бар деп ескермедім, Пайдасын көре тұра тексермедім.", "Қараңғы түнде тау қалғып, Ұйқыға кетер балбырап."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "1995", access: AccessOpen},
-			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Художественная литература", issued: "1954", access: AccessOpen, translators: []string{"Всеволод Рождественский"}},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Жазушы", issued: "1995", access: AccessOpen},
+			{suffix: "ru", lang: "ru", format: formatEPUB, publisher: "Художественная литература", issued: "1954", access: AccessOpen, translators: []string{"Всеволод Рождественский"}},
 			{suffix: "kk-audio", lang: "kk", format: FormatAudiobook, publisher: "Қазақ радиосы", issued: "2019", access: AccessOpen, narrators: []string{"Асанәлі Әшімов"}},
 		}},
 	{id: "auezov-abai-joly", title: LangMap{"kk": "Абай жолы", "kk-Latn": "Abai joly", "ru": "Путь Абая", "en": "The Path of Abai"},
@@ -77,53 +77,53 @@ var demoWorks = []demoWork{
 		holders: []RightsHolder{{PartyID: "lib-auezov-heirs", SharePct: "60"}, {PartyID: "lib-zhazushy", SharePct: "25"}, {PartyID: "lib-translators", SharePct: "15"}},
 		text:    []string{"Абай Құнанбайұлының жас шағы мен кемелденуі туралы роман-эпопея."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "2007", access: AccessLoan, copies: 10},
-			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Жибек жолы", issued: "2012", access: AccessLoan, copies: 6, translators: []string{"Анна Никольская"}},
-			{suffix: "en", lang: "en", format: FormatEPUB, publisher: "Progress", issued: "1975", access: AccessLoan, copies: 4, translators: []string{"Leonid Navrozov"}},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Жазушы", issued: "2007", access: accessLoan, copies: 10},
+			{suffix: "ru", lang: "ru", format: formatEPUB, publisher: "Жибек жолы", issued: "2012", access: accessLoan, copies: 6, translators: []string{"Анна Никольская"}},
+			{suffix: "en", lang: "en", format: formatEPUB, publisher: "Progress", issued: "1975", access: accessLoan, copies: 4, translators: []string{"Leonid Navrozov"}},
 		}},
 	{id: "auezov-kokserek", title: LangMap{"kk": "Көксерек", "kk-Latn": "Kökserek", "ru": "Серый лютый", "en": "Kokserek"},
 		author:   LangMap{"kk": "Мұхтар Әуезов", "kk-Latn": "Mūhtar Äuezov", "ru": "Мухтар Ауэзов", "en": "Mukhtar Auezov"},
 		subjects: []string{"short stories", "classics"}, lang: "kk",
 		holders:  []RightsHolder{{PartyID: "lib-auezov-heirs", SharePct: "70"}, {PartyID: "lib-zhazushy", SharePct: "30"}},
 		text:     []string{"Қасқыр бөлтірігі мен ауыл баласы туралы әңгіме."},
-		editions: []demoEdition{{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "2010", access: AccessLoan, copies: 5}}},
+		editions: []demoEdition{{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Жазушы", issued: "2010", access: accessLoan, copies: 5}}},
 	{id: "zhumabayev-batyr-bayan", title: LangMap{"kk": "Батыр Баян", "kk-Latn": "Batyr Baian", "ru": "Батыр Баян", "en": "Batyr Bayan"},
 		author:   LangMap{"kk": "Мағжан Жұмабаев", "kk-Latn": "Mağjan Jūmabaev", "ru": "Магжан Жумабаев", "en": "Magzhan Zhumabayev"},
 		subjects: []string{"poetry", "classics"}, lang: "kk",
 		text: []string{"Ерте, ерте, ертеде, Ешкі жүні бөртеде..."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ана тілі", issued: "1992", access: AccessOpen},
-			{suffix: "kk-audio", lang: "kk", format: FormatAudiobook, publisher: "Аудиокітап", issued: "2021", access: AccessLoan, copies: 4, narrators: []string{"Нұржұман Ықтымбаев"}},
-			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Жалын", issued: "1989", access: AccessOpen, translators: []string{"Юрий Кузнецов"}},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Ана тілі", issued: "1992", access: AccessOpen},
+			{suffix: "kk-audio", lang: "kk", format: FormatAudiobook, publisher: "Аудиокітап", issued: "2021", access: accessLoan, copies: 4, narrators: []string{"Нұржұман Ықтымбаев"}},
+			{suffix: "ru", lang: "ru", format: formatEPUB, publisher: "Жалын", issued: "1989", access: AccessOpen, translators: []string{"Юрий Кузнецов"}},
 		}},
 	{id: "baitursynuly-masa", title: LangMap{"kk": "Маса", "kk-Latn": "Masa", "ru": "Комар", "en": "The Mosquito"},
 		author:   LangMap{"kk": "Ахмет Байтұрсынұлы", "kk-Latn": "Ahmet Baitūrsynūly", "ru": "Ахмет Байтурсынов", "en": "Akhmet Baitursynuly"},
 		subjects: []string{"poetry", "classics"}, lang: "kk",
 		text: []string{"Маса да ұшып келеді ызыңдап, Ұйқыдағы кісіні ызыңдап."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ана тілі", issued: "1991", access: AccessOpen},
-			{suffix: "kk-latn", lang: "kk-Latn", format: FormatEPUB, publisher: "Ana tılı", issued: "2022", access: AccessOpen},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Ана тілі", issued: "1991", access: AccessOpen},
+			{suffix: "kk-latn", lang: "kk-Latn", format: formatEPUB, publisher: "Ana tılı", issued: "2022", access: AccessOpen},
 		}},
 	{id: "dulatuly-baqytsyz-jamal", title: LangMap{"kk": "Бақытсыз Жамал", "kk-Latn": "Baqytsyz Jamal", "ru": "Несчастная Жамал", "en": "Unhappy Jamal"},
 		author:   LangMap{"kk": "Міржақып Дулатұлы", "kk-Latn": "Mırjaqyp Dulatūly", "ru": "Миржакып Дулатов", "en": "Mirzhakyp Dulatuly"},
 		subjects: []string{"novel", "classics"}, lang: "kk",
 		text: []string{"Қазақ әдебиетіндегі алғашқы роман (1910)."},
 		editions: []demoEdition{
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Жазушы", issued: "1991", access: AccessOpen},
-			{suffix: "ru", lang: "ru", format: FormatPDF, publisher: "Фолиант", issued: "2016", access: AccessLoan, copies: 2},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Жазушы", issued: "1991", access: AccessOpen},
+			{suffix: "ru", lang: "ru", format: formatPDF, publisher: "Фолиант", issued: "2016", access: accessLoan, copies: 2},
 		}},
 	{id: "altynsarin-hrestomatiya", title: LangMap{"kk": "Қазақ хрестоматиясы", "kk-Latn": "Qazaq hrestomatiiasy", "ru": "Киргизская хрестоматия", "en": "A Kazakh Reader"},
 		author:   LangMap{"kk": "Ыбырай Алтынсарин", "kk-Latn": "Ybyrai Altynsarin", "ru": "Ибрай Алтынсарин", "en": "Ibrai Altynsarin"},
 		subjects: []string{"education", "classics"}, lang: "kk",
 		text:     []string{"Кел, балалар, оқылық! Оқығанды көңілге тоқылық!"},
-		editions: []demoEdition{{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Мектеп", issued: "1879", access: AccessOpen}}},
+		editions: []demoEdition{{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Мектеп", issued: "1879", access: AccessOpen}}},
 	{id: "valikhanov-jongaria", title: LangMap{"kk": "Жоңғария очерктері", "ru": "Очерки Джунгарии", "en": "Sketches of Dzungaria"},
 		author:   LangMap{"kk": "Шоқан Уәлиханов", "kk-Latn": "Şoqan Uälihanov", "ru": "Чокан Валиханов", "en": "Chokan Valikhanov"},
 		subjects: []string{"history", "classics"}, lang: "ru",
 		text: []string{"Очерки Джунгарии — путевые записки 1856 года."},
 		editions: []demoEdition{
-			{suffix: "ru", lang: "ru", format: FormatEPUB, publisher: "Наука", issued: "1961", access: AccessOpen},
-			{suffix: "kk", lang: "kk", format: FormatEPUB, publisher: "Ғылым", issued: "1985", access: AccessOpen},
+			{suffix: "ru", lang: "ru", format: formatEPUB, publisher: "Наука", issued: "1961", access: AccessOpen},
+			{suffix: "kk", lang: "kk", format: formatEPUB, publisher: "Ғылым", issued: "1985", access: AccessOpen},
 		}},
 }
 
@@ -188,7 +188,7 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 				return st, fmt.Errorf("library demo: edition %s: %w", id, err)
 			}
 			st.Editions++
-			if e.access == AccessLoan {
+			if e.access == accessLoan {
 				lent = append(lent, id)
 			}
 			if _, err := d.UploadCover(ctx, actor, id, "image/png", bytesReader(GenerateCover(id))); err != nil {
@@ -198,13 +198,13 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 			title, _ := w.title.In(e.lang)
 			author, _ := w.author.In(e.lang)
 			switch e.format {
-			case FormatEPUB:
-				if _, err := d.UploadFile(ctx, actor, id, MediaEPUB, bytesReader(GenerateEPUB(id, title, author, e.lang, w.text))); err != nil {
+			case formatEPUB:
+				if _, err := d.UploadFile(ctx, actor, id, mediaEPUB, bytesReader(GenerateEPUB(id, title, author, e.lang, w.text))); err != nil {
 					return st, err
 				}
 				st.Files++
-			case FormatPDF:
-				if _, err := d.UploadFile(ctx, actor, id, MediaPDF, bytesReader(GeneratePDF(title, author))); err != nil {
+			case formatPDF:
+				if _, err := d.UploadFile(ctx, actor, id, mediaPDF, bytesReader(generatePDF(title, author))); err != nil {
 					return st, err
 				}
 				st.Files++

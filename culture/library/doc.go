@@ -9,7 +9,7 @@
 //
 //   - Every write is a ledger entry through the one writer, with its
 //     projection written in the same transaction by project, which
-//     DeepCheck (ecinema verify --deep) replays into temporary tables and
+//     deepCheck (ecinema verify --deep) replays into temporary tables and
 //     compares: library_work and library_edition (each a new version, kept
 //     whole in library_versions), library_file (a blob attached to an
 //     edition as its book file, cover, thumbnail or track n), library_loan,

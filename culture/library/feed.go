@@ -18,15 +18,15 @@ import (
 // Link relations used by the catalogue.
 const (
 	RelOpenAccess  = "http://opds-spec.org/acquisition/open-access"
-	RelBorrow      = "http://opds-spec.org/acquisition/borrow"
+	relBorrow      = "http://opds-spec.org/acquisition/borrow"
 	RelAcquisition = "http://opds-spec.org/acquisition"
-	RelImage       = "http://opds-spec.org/image"
-	RelThumbnail   = "http://opds-spec.org/image/thumbnail"
-	RelFacet       = "http://opds-spec.org/facet"
-	RelShelf       = "http://opds-spec.org/shelf"
-	RelSortNew     = "http://opds-spec.org/sort/new"
-	RelSortPopular = "http://opds-spec.org/sort/popular"
-	RelAuthDoc     = "http://opds-spec.org/auth/document"
+	relImage       = "http://opds-spec.org/image"
+	relThumbnail   = "http://opds-spec.org/image/thumbnail"
+	relFacet       = "http://opds-spec.org/facet"
+	relShelf       = "http://opds-spec.org/shelf"
+	relSortNew     = "http://opds-spec.org/sort/new"
+	relSortPopular = "http://opds-spec.org/sort/popular"
+	relAuthDoc     = "http://opds-spec.org/auth/document"
 	MediaAudiobook = "application/audiobook+json"
 	MediaAuthDoc   = "application/vnd.opds.authentication.v1.0+json"
 )
@@ -126,11 +126,11 @@ func LanguageName(tag, lang string) string {
 	return tag
 }
 
-// FeedID is the Atom id / OPDS identifier of a catalogue document.
-func FeedID(tail string) string { return "urn:ecinema:library:opds:" + url.PathEscape(tail) }
+// feedID is the Atom id / OPDS identifier of a catalogue document.
+func feedID(tail string) string { return "urn:ecinema:library:opds:" + url.PathEscape(tail) }
 
-// EditionURN is the stable identifier of an edition in feeds.
-func EditionURN(id string) string { return "urn:ecinema:library:edition:" + id }
+// editionURN is the stable identifier of an edition in feeds.
+func editionURN(id string) string { return "urn:ecinema:library:edition:" + id }
 
 // FeedParams are what the client asked for: display language (kept in
 // every link when it came from ?lang=) and paging.
@@ -162,14 +162,14 @@ func (s *Service) RootFeed(ctx context.Context, p FeedParams) (*Feed, error) {
 		return nil, err
 	}
 	l := p.Lang
-	f := &Feed{Navigation: true, ID: FeedID("root"), Title: T("catalogue", l), Updated: upd, Self: p.tail("", nil), Lang: l}
+	f := &Feed{Navigation: true, ID: feedID("root"), Title: T("catalogue", l), Updated: upd, Self: p.tail("", nil), Lang: l}
 	f.Links = s.commonLinks(p)
 	f.Nav = []NavEntry{
-		{ID: FeedID("new"), Title: T("new", l), Summary: T("new_sum", l), Href: p.tail("new", nil), Rel: RelSortNew},
-		{ID: FeedID("popular"), Title: T("popular", l), Summary: T("popular_sum", l), Href: p.tail("popular", nil), Rel: RelSortPopular},
-		{ID: FeedID("languages"), Title: T("languages", l), Summary: T("languages_sum", l), Href: p.tail("languages", nil), Rel: "subsection", Navigation: true},
-		{ID: FeedID("subjects"), Title: T("subjects", l), Summary: T("subjects_sum", l), Href: p.tail("subjects", nil), Rel: "subsection", Navigation: true},
-		{ID: FeedID("audiobooks"), Title: T("audiobooks", l), Summary: T("audio_sum", l), Href: p.tail("audiobooks", nil), Rel: "subsection"},
+		{ID: feedID("new"), Title: T("new", l), Summary: T("new_sum", l), Href: p.tail("new", nil), Rel: relSortNew},
+		{ID: feedID("popular"), Title: T("popular", l), Summary: T("popular_sum", l), Href: p.tail("popular", nil), Rel: relSortPopular},
+		{ID: feedID("languages"), Title: T("languages", l), Summary: T("languages_sum", l), Href: p.tail("languages", nil), Rel: "subsection", Navigation: true},
+		{ID: feedID("subjects"), Title: T("subjects", l), Summary: T("subjects_sum", l), Href: p.tail("subjects", nil), Rel: "subsection", Navigation: true},
+		{ID: feedID("audiobooks"), Title: T("audiobooks", l), Summary: T("audio_sum", l), Href: p.tail("audiobooks", nil), Rel: "subsection"},
 	}
 	// OPDS 2.0 groups on the root: the newest books and the audiobooks.
 	for _, g := range []struct {
@@ -190,8 +190,8 @@ func (s *Service) RootFeed(ctx context.Context, p FeedParams) (*Feed, error) {
 func (s *Service) commonLinks(p FeedParams) []Link {
 	return []Link{
 		{Rel: "start", Href: p.tail("", nil), Title: T("catalogue", p.Lang), Navigation: true},
-		{Rel: RelShelf, Href: p.tail("shelf", nil), Title: T("shelf", p.Lang)},
-		{Rel: RelAuthDoc, Href: "auth", Type: MediaAuthDoc},
+		{Rel: relShelf, Href: p.tail("shelf", nil), Title: T("shelf", p.Lang)},
+		{Rel: relAuthDoc, Href: "auth", Type: MediaAuthDoc},
 	}
 }
 
@@ -208,7 +208,7 @@ func (s *Service) LanguagesFeed(ctx context.Context, p FeedParams) (*Feed, error
 
 // SubjectsFeed is the navigation feed of subjects.
 func (s *Service) SubjectsFeed(ctx context.Context, p FeedParams) (*Feed, error) {
-	cs, err := s.Subjects(ctx)
+	cs, err := s.subjects(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -222,15 +222,15 @@ func (s *Service) countsFeed(ctx context.Context, p FeedParams, key string, cs [
 	if err != nil {
 		return nil, err
 	}
-	f := &Feed{Navigation: true, ID: FeedID(key), Title: T(key, p.Lang), Updated: upd, Self: p.tail(key, nil), Lang: p.Lang}
+	f := &Feed{Navigation: true, ID: feedID(key), Title: T(key, p.Lang), Updated: upd, Self: p.tail(key, nil), Lang: p.Lang}
 	f.Links = append(s.commonLinks(p), Link{Rel: "up", Href: p.tail("", nil), Navigation: true})
 	for _, c := range cs {
 		title, href := entry(c)
-		f.Nav = append(f.Nav, NavEntry{ID: FeedID(key + "/" + c.Value), Title: title,
+		f.Nav = append(f.Nav, NavEntry{ID: feedID(key + "/" + c.Value), Title: title,
 			Summary: strconv.Itoa(c.Count), Href: href, Rel: "subsection", Count: c.Count})
 	}
 	if len(f.Nav) == 0 {
-		f.Nav = []NavEntry{{ID: FeedID("root"), Title: T("back", p.Lang), Href: p.tail("", nil), Rel: "start", Navigation: true}}
+		f.Nav = []NavEntry{{ID: feedID("root"), Title: T("back", p.Lang), Href: p.tail("", nil), Rel: "start", Navigation: true}}
 	}
 	return f, nil
 }
@@ -239,12 +239,12 @@ func (s *Service) countsFeed(ctx context.Context, p FeedParams, key string, cs [
 // query ("new", "popular", "audiobooks", "subjects/x", "search"), key the
 // ui text of its title, extra the feed's own query (q for search).
 func (s *Service) AcquisitionFeed(ctx context.Context, p FeedParams, path, title string, q Query, extra url.Values) (*Feed, error) {
-	q.Language, q.Page, q.PerPage = p.Language, max(p.Page, 1), PerPage
+	q.Language, q.Page, q.PerPage = p.Language, max(p.Page, 1), perPage
 	items, total, err := s.Items(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	last := max(1, (total+PerPage-1)/PerPage)
+	last := max(1, (total+perPage-1)/perPage)
 	if q.Page > last && total > 0 {
 		return nil, badQuery("page", fmt.Sprintf("must be 1..%d", last))
 	}
@@ -265,8 +265,8 @@ func (s *Service) AcquisitionFeed(ctx context.Context, p FeedParams, path, title
 		}
 		return p.tail(path, v)
 	}
-	f := &Feed{ID: FeedID(page(q.Page, q.Language)), Title: title, Updated: upd, Self: page(q.Page, q.Language), Lang: p.Lang,
-		Items: items, Total: total, Page: q.Page, PerPage: PerPage}
+	f := &Feed{ID: feedID(page(q.Page, q.Language)), Title: title, Updated: upd, Self: page(q.Page, q.Language), Lang: p.Lang,
+		Items: items, Total: total, Page: q.Page, PerPage: perPage}
 	f.Links = append(s.commonLinks(p), Link{Rel: "up", Href: p.tail("", nil), Navigation: true},
 		Link{Rel: "first", Href: page(1, q.Language)}, Link{Rel: "last", Href: page(last, q.Language)})
 	if q.Page > 1 {
@@ -280,10 +280,10 @@ func (s *Service) AcquisitionFeed(ctx context.Context, p FeedParams, path, title
 		return nil, err
 	}
 	group := T("language", p.Lang)
-	f.Facets = append(f.Facets, Link{Rel: RelFacet, Href: page(1, ""), Title: T("all", p.Lang), FacetGroup: group,
+	f.Facets = append(f.Facets, Link{Rel: relFacet, Href: page(1, ""), Title: T("all", p.Lang), FacetGroup: group,
 		Active: q.Language == "", Count: -1})
 	for _, c := range langs {
-		f.Facets = append(f.Facets, Link{Rel: RelFacet, Href: page(1, c.Value), Title: LanguageName(c.Value, p.Lang),
+		f.Facets = append(f.Facets, Link{Rel: relFacet, Href: page(1, c.Value), Title: LanguageName(c.Value, p.Lang),
 			FacetGroup: group, Active: q.Language == c.Value, Count: c.Count})
 	}
 	return f, nil
@@ -291,7 +291,7 @@ func (s *Service) AcquisitionFeed(ctx context.Context, p FeedParams, path, title
 
 // ShelfFeed is a reader's current loans with their signed links.
 func (s *Service) ShelfFeed(ctx context.Context, p FeedParams, card string) (*Feed, error) {
-	loans, err := s.Shelf(ctx, card)
+	loans, err := s.shelf(ctx, card)
 	if err != nil {
 		return nil, err
 	}
@@ -299,11 +299,11 @@ func (s *Service) ShelfFeed(ctx context.Context, p FeedParams, card string) (*Fe
 	for i, l := range loans {
 		ids[i] = l.EditionID
 	}
-	items, err := s.ItemsByID(ctx, ids)
+	items, err := s.itemsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	f := &Feed{ID: FeedID("shelf/" + card), Title: T("shelf", p.Lang), Updated: s.now(), Self: p.tail("shelf", nil),
+	f := &Feed{ID: feedID("shelf/" + card), Title: T("shelf", p.Lang), Updated: s.now(), Self: p.tail("shelf", nil),
 		Lang: p.Lang, Items: items, Total: len(items), Page: 1, PerPage: max(1, len(items)), Acquired: map[string]Acquired{}}
 	f.Links = append(s.commonLinks(p), Link{Rel: "up", Href: p.tail("", nil), Navigation: true})
 	for _, l := range loans {
@@ -354,7 +354,7 @@ func (s *Service) BorrowEntry(ctx context.Context, card, editionID string) (Item
 // of a current loan, else open-access download or borrow.
 func AcquisitionLinks(it Item, acq *Acquired) []Link {
 	ed := it.Edition
-	media := map[string]string{FormatEPUB: MediaEPUB, FormatPDF: MediaPDF, FormatAudiobook: MediaAudiobook}[ed.Format]
+	media := map[string]string{formatEPUB: mediaEPUB, formatPDF: mediaPDF, FormatAudiobook: MediaAudiobook}[ed.Format]
 	switch {
 	case acq != nil:
 		return []Link{{Rel: RelAcquisition, Href: acq.Href, Type: media}}
@@ -363,18 +363,18 @@ func AcquisitionLinks(it Item, acq *Acquired) []Link {
 	case ed.Access == AccessOpen:
 		return []Link{{Rel: RelOpenAccess, Href: "/library/editions/" + url.PathEscape(ed.ID) + "/file", Type: media}}
 	}
-	return []Link{{Rel: RelBorrow, Href: "borrow/" + url.PathEscape(ed.ID), Indirect: media, Entry: true}}
+	return []Link{{Rel: relBorrow, Href: "borrow/" + url.PathEscape(ed.ID), Indirect: media, Entry: true}}
 }
 
-// ImageLinks are an item's cover and thumbnail links.
-func ImageLinks(it Item) []Link {
+// imageLinks are an item's cover and thumbnail links.
+func imageLinks(it Item) []Link {
 	var out []Link
 	base := "/library/editions/" + url.PathEscape(it.Edition.ID)
 	if c, ok := it.File(RoleCover); ok {
-		out = append(out, Link{Rel: RelImage, Href: base + "/cover", Type: c.MediaType})
+		out = append(out, Link{Rel: relImage, Href: base + "/cover", Type: c.MediaType})
 	}
 	if t, ok := it.File(RoleThumbnail); ok {
-		out = append(out, Link{Rel: RelThumbnail, Href: base + "/thumbnail", Type: t.MediaType})
+		out = append(out, Link{Rel: relThumbnail, Href: base + "/thumbnail", Type: t.MediaType})
 	}
 	return out
 }

@@ -29,15 +29,15 @@ const (
 
 // Media types of book files and audio tracks.
 const (
-	MediaEPUB = "application/epub+zip"
-	MediaPDF  = "application/pdf"
+	mediaEPUB = "application/epub+zip"
+	mediaPDF  = "application/pdf"
 )
 
-// TrackTypes are the audio media types a track may have.
-var TrackTypes = []string{"audio/mpeg", "audio/mp4", "audio/ogg"}
+// trackTypes are the audio media types a track may have.
+var trackTypes = []string{"audio/mpeg", "audio/mp4", "audio/ogg"}
 
-// ThumbnailWidth is the width of generated cover thumbnails, in pixels.
-const ThumbnailWidth = 160
+// thumbnailWidth is the width of generated cover thumbnails, in pixels.
+const thumbnailWidth = 160
 
 const (
 	selectFiles = `SELECT edition_id, role, n, sha256, size, media_type, title, duration::float8, bitrate
@@ -61,7 +61,7 @@ func (s *Service) UploadFile(ctx context.Context, actor, editionID, contentType 
 		return FileBody{}, err
 	}
 	mt := baseMedia(contentType)
-	want := map[string]string{FormatEPUB: MediaEPUB, FormatPDF: MediaPDF}[ed.Format]
+	want := map[string]string{formatEPUB: mediaEPUB, formatPDF: mediaPDF}[ed.Format]
 	if want == "" || mt != want {
 		return FileBody{}, fmt.Errorf("%w: a %s edition's file is %s", ErrBadMedia, ed.Format, orNone(want))
 	}
@@ -88,7 +88,7 @@ func (s *Service) UploadTrack(ctx context.Context, actor, editionID string, n in
 	}
 	mt := baseMedia(contentType)
 	ok := false
-	for _, t := range TrackTypes {
+	for _, t := range trackTypes {
 		ok = ok || t == mt
 	}
 	if !ok {
@@ -110,7 +110,7 @@ func (s *Service) UploadTrack(ctx context.Context, actor, editionID string, n in
 	return s.attach(ctx, actor, f, r)
 }
 
-// UploadCover stores a JPEG or PNG cover and a thumbnail ThumbnailWidth
+// UploadCover stores a JPEG or PNG cover and a thumbnail thumbnailWidth
 // pixels wide made from it.
 func (s *Service) UploadCover(ctx context.Context, actor, editionID, contentType string, r io.Reader) (FileBody, error) {
 	if _, err := s.Edition(ctx, editionID); err != nil {
@@ -133,7 +133,7 @@ func (s *Service) UploadCover(ctx context.Context, actor, editionID, contentType
 		return FileBody{}, fmt.Errorf("%w: the body is not a %s image", ErrBadMedia, mt)
 	}
 	var thumb bytes.Buffer
-	small := Thumbnail(img, ThumbnailWidth)
+	small := thumbnail(img, thumbnailWidth)
 	if format == "png" {
 		err = png.Encode(&thumb, small)
 	} else {
@@ -165,7 +165,7 @@ func (s *Service) attach(ctx context.Context, actor string, f FileBody, r io.Rea
 	if f.Role == RoleTrack && f.Duration > 0 {
 		f.Bitrate = int(math.Round(float64(f.Size) * 8 / f.Duration / 1000))
 	}
-	if _, _, err := s.appendRecord(ctx, actor, KindFile, f, nil); err != nil {
+	if _, _, err := s.appendRecord(ctx, actor, kindFile, f, nil); err != nil {
 		return FileBody{}, err
 	}
 	return f, nil
@@ -175,19 +175,6 @@ func scanFile(row pgx.Row) (FileBody, error) {
 	var f FileBody
 	err := row.Scan(&f.EditionID, &f.Role, &f.N, &f.SHA256, &f.Size, &f.MediaType, &f.Title, &f.Duration, &f.Bitrate)
 	return f, err
-}
-
-// Files lists an edition's files: the book file, cover, thumbnail, tracks.
-func (s *Service) Files(ctx context.Context, editionID string) ([]FileBody, error) {
-	rows, err := s.pool.Query(ctx, selectFiles, editionID)
-	if err != nil {
-		return nil, fmt.Errorf("library: files: %w", err)
-	}
-	fs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FileBody, error) { return scanFile(r) })
-	if err != nil {
-		return nil, fmt.Errorf("library: files: %w", err)
-	}
-	return fs, nil
 }
 
 // OpenFile opens an edition's file of role and number n.
@@ -206,9 +193,9 @@ func (s *Service) OpenFile(ctx context.Context, editionID, role string, n int) (
 	return f, rc, nil
 }
 
-// Thumbnail scales img to width w (keeping the aspect ratio) by averaging
+// thumbnail scales img to width w (keeping the aspect ratio) by averaging
 // the source pixels under each target pixel.
-func Thumbnail(img image.Image, w int) image.Image {
+func thumbnail(img image.Image, w int) image.Image {
 	b := img.Bounds()
 	if b.Dx() <= w {
 		return img

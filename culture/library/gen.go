@@ -141,10 +141,10 @@ func GenerateMP3(seconds float64) []byte {
 	return bytes.Repeat(frame, frames)
 }
 
-// GeneratePDF returns a one-page PDF 1.4 with a line of text (Helvetica
+// generatePDF returns a one-page PDF 1.4 with a line of text (Helvetica
 // covers Latin only, so the page names the edition in ASCII; the title and
 // author travel in the document information).
-func GeneratePDF(title, author string) []byte {
+func generatePDF(title, author string) []byte {
 	var b bytes.Buffer
 	var offsets []int
 	obj := func(body string) {

@@ -17,19 +17,19 @@ func TestNormaliseISBN(t *testing.T) {
 		{"080442957X", "9780804429573", nil},         // X check digit
 		{"080442957x", "9780804429573", nil},         // lower-case x
 		{"979-10-90636-07-1", "9791090636071", nil},  // 979-1 (France) is a book range
-		{"9790260000438", "", ErrISBNMusic},          // 979-0 is ISMN, printed music
-		{"979-0-2600-0043-8", "", ErrISBNMusic},      // with hyphens
-		{"9780306406158", "", ErrISBNChecksum},       // wrong ISBN-13 check digit
-		{"0306406153", "", ErrISBNChecksum},          // wrong ISBN-10 check digit
-		{"9770306406150", "", ErrISBNPrefix},         // 977 is ISSN, not ISBN
-		{"97803064061", "", ErrISBNLength},           // too short
-		{"978030640615X", "", ErrISBNLength},         // X in an ISBN-13
-		{"X306406152", "", ErrISBNLength},            // X not last
-		{"", "", ErrISBNLength},                      // empty
+		{"9790260000438", "", errISBNMusic},          // 979-0 is ISMN, printed music
+		{"979-0-2600-0043-8", "", errISBNMusic},      // with hyphens
+		{"9780306406158", "", errISBNChecksum},       // wrong ISBN-13 check digit
+		{"0306406153", "", errISBNChecksum},          // wrong ISBN-10 check digit
+		{"9770306406150", "", errISBNPrefix},         // 977 is ISSN, not ISBN
+		{"97803064061", "", errISBNLength},           // too short
+		{"978030640615X", "", errISBNLength},         // X in an ISBN-13
+		{"X306406152", "", errISBNLength},            // X not last
+		{"", "", errISBNLength},                      // empty
 		{"978-601-7151-13-3-", "9786017151133", nil}, // a trailing hyphen is only a separator
-		{"９７８０３０６４０６１５７", "", ErrISBNLength},         // full-width digits are not digits
+		{"９７８０３０６４０６１５７", "", errISBNLength},         // full-width digits are not digits
 	} {
-		got, err := NormaliseISBN(c.in)
+		got, err := normaliseISBN(c.in)
 		if got != c.want || !errors.Is(err, c.err) {
 			t.Errorf("NormaliseISBN(%q) = %q, %v; want %q, %v", c.in, got, err, c.want, c.err)
 		}
@@ -56,11 +56,11 @@ func TestISBN10To13AllCheckDigits(t *testing.T) {
 		}
 		seen[c] = true
 		isbn10 := string(append(body, c))
-		got, err := NormaliseISBN(isbn10)
+		got, err := normaliseISBN(isbn10)
 		if err != nil {
 			t.Fatalf("%s: %v", isbn10, err)
 		}
-		if again, err := NormaliseISBN(got); err != nil || again != got {
+		if again, err := normaliseISBN(got); err != nil || again != got {
 			t.Fatalf("%s -> %s does not validate as ISBN-13: %v", isbn10, got, err)
 		}
 	}

@@ -9,18 +9,18 @@ import (
 	"ecinema/culture/langmap"
 )
 
-// ErrLanguage is a language tag that is not well-formed BCP 47.
-var ErrLanguage = errors.New("not a well-formed BCP 47 language tag")
+// errLanguage is a language tag that is not well-formed BCP 47.
+var errLanguage = errors.New("not a well-formed BCP 47 language tag")
 
 // CanonicalLanguage returns the canonical form of a BCP 47 tag ("KK-latn"
-// → "kk-Latn"), or ErrLanguage.
+// → "kk-Latn"), or errLanguage.
 func CanonicalLanguage(s string) (string, error) {
 	if s == "" || strings.ContainsAny(s, " _") {
-		return "", ErrLanguage
+		return "", errLanguage
 	}
 	t, err := language.Parse(s)
 	if err != nil {
-		return "", ErrLanguage
+		return "", errLanguage
 	}
 	return t.String(), nil
 }

@@ -55,7 +55,7 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 	if err != nil {
 		return Loan{}, false, err
 	}
-	if ed.Access != AccessLoan {
+	if ed.Access != accessLoan {
 		return Loan{}, false, ErrNotLoanable
 	}
 	now := s.now()
@@ -68,9 +68,9 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 	if err != nil {
 		return Loan{}, false, err
 	}
-	body := LoanBody{LoanID: id, EditionID: editionID, WorkID: ed.WorkID, CardNumber: card, BorrowedAt: now,
+	body := loanBody{LoanID: id, EditionID: editionID, WorkID: ed.WorkID, CardNumber: card, BorrowedAt: now,
 		Due: now.Add(time.Duration(ed.LoanDays) * 24 * time.Hour)}
-	e, _, err := s.appendRecord(ctx, card, KindLoan, body, func(ctx context.Context, tx pgx.Tx) error {
+	e, _, err := s.appendRecord(ctx, card, kindLoan, body, func(ctx context.Context, tx pgx.Tx) error {
 		var copies int
 		if err := tx.QueryRow(ctx, `SELECT copies FROM library_editions WHERE id = $1`, editionID).Scan(&copies); err != nil {
 			return err
@@ -100,8 +100,8 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 	return Loan{ID: id, EditionID: editionID, CardNumber: card, BorrowedAt: now, Due: body.Due, EntrySeq: e.Seq}, true, nil
 }
 
-// Loan returns a loan by id.
-func (s *Service) Loan(ctx context.Context, id string) (Loan, error) {
+// loan returns a loan by id.
+func (s *Service) loan(ctx context.Context, id string) (Loan, error) {
 	l, err := scanLoan(s.pool.QueryRow(ctx, selectLoan, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Loan{}, fmt.Errorf("%w: loan %q", ErrNotFound, id)
@@ -115,7 +115,7 @@ func (s *Service) Loan(ctx context.Context, id string) (Loan, error) {
 // Return ends a loan and frees its copy. card, when not empty, must be the
 // borrower (a reader returning their own loan); librarians pass "".
 func (s *Service) Return(ctx context.Context, actor, card, loanID string) (Loan, error) {
-	l, err := s.Loan(ctx, loanID)
+	l, err := s.loan(ctx, loanID)
 	if err != nil {
 		return Loan{}, err
 	}
@@ -123,8 +123,8 @@ func (s *Service) Return(ctx context.Context, actor, card, loanID string) (Loan,
 		return Loan{}, ErrOtherReader
 	}
 	now := s.now()
-	body := ReturnBody{LoanID: l.ID, EditionID: l.EditionID, CardNumber: l.CardNumber, ReturnedAt: now}
-	_, _, err = s.appendRecord(ctx, actor, KindReturn, body, func(ctx context.Context, tx pgx.Tx) error {
+	body := returnBody{LoanID: l.ID, EditionID: l.EditionID, CardNumber: l.CardNumber, ReturnedAt: now}
+	_, _, err = s.appendRecord(ctx, actor, kindReturn, body, func(ctx context.Context, tx pgx.Tx) error {
 		var returned *time.Time
 		if err := tx.QueryRow(ctx, `SELECT returned_at FROM library_loans WHERE id = $1`, l.ID).Scan(&returned); err != nil {
 			return err
@@ -155,12 +155,12 @@ func (s *Service) PlaceHold(ctx context.Context, card, editionID string) (Hold, 
 	if err != nil {
 		return Hold{}, err
 	}
-	if ed.Access != AccessLoan {
+	if ed.Access != accessLoan {
 		return Hold{}, ErrNotLoanable
 	}
 	now := s.now()
 	var ahead int
-	_, _, err = s.appendRecord(ctx, card, KindHold, HoldBody{EditionID: editionID, CardNumber: card, PlacedAt: now},
+	_, _, err = s.appendRecord(ctx, card, kindHold, holdBody{EditionID: editionID, CardNumber: card, PlacedAt: now},
 		func(ctx context.Context, tx pgx.Tx) error {
 			var held bool
 			if err := tx.QueryRow(ctx, openHold, editionID, card).Scan(&held); err != nil {
@@ -177,8 +177,8 @@ func (s *Service) PlaceHold(ctx context.Context, card, editionID string) (Hold, 
 	return Hold{EditionID: editionID, CardNumber: card, PlacedAt: now, Position: ahead + 1}, nil
 }
 
-// Shelf returns a reader's current loans, newest first.
-func (s *Service) Shelf(ctx context.Context, card string) ([]Loan, error) {
+// shelf returns a reader's current loans, newest first.
+func (s *Service) shelf(ctx context.Context, card string) ([]Loan, error) {
 	rows, err := s.pool.Query(ctx, selectShelf, card, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("library: shelf: %w", err)
@@ -226,11 +226,11 @@ func (s *Service) DownloadURL(ctx context.Context, l Loan, what string) (string,
 	if l.Due.Before(exp) {
 		exp = l.Due
 	}
-	return s.SignedURL(ctx, l.ID, what, exp)
+	return s.signedURL(ctx, l.ID, what, exp)
 }
 
-// SignedURL signs the path of a loan's resource what until exp.
-func (s *Service) SignedURL(ctx context.Context, loanID, what string, exp time.Time) (string, error) {
+// signedURL signs the path of a loan's resource what until exp.
+func (s *Service) signedURL(ctx context.Context, loanID, what string, exp time.Time) (string, error) {
 	key, err := s.linkKeyBytes(ctx)
 	if err != nil {
 		return "", err
@@ -254,7 +254,7 @@ func (s *Service) CheckLink(ctx context.Context, loanID, what, exp, sig string) 
 	if now.Unix() >= e {
 		return Loan{}, ErrBadLink
 	}
-	l, err := s.Loan(ctx, loanID)
+	l, err := s.loan(ctx, loanID)
 	if err != nil {
 		return Loan{}, ErrBadLink
 	}

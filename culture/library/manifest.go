@@ -18,11 +18,11 @@ type jsonManifest struct {
 	Resources    []jsonLink  `json:"resources,omitempty"`
 }
 
-// Manifest renders a Readium Web Publication Manifest with the audiobook
+// manifest renders a Readium Web Publication Manifest with the audiobook
 // profile: metadata.duration, a readingOrder of the tracks with their
 // duration, type and bitrate, and the cover. self is the manifest's own
 // href; track gives each track's href (signed for lent editions).
-func Manifest(it Item, lang, self string, track func(n int) string) []byte {
+func manifest(it Item, lang, self string, track func(n int) string) []byte {
 	m := jsonManifest{Context: "https://readium.org/webpub-manifest/context.jsonld", Metadata: pubMeta(it, lang)}
 	m.Metadata.ConformsTo = AudiobookProfile
 	m.Metadata.Description = ""
@@ -51,7 +51,7 @@ func (s *Service) OpenManifest(ctx context.Context, editionID, lang string) ([]b
 		return nil, ErrNotOpen
 	}
 	base := "/library/editions/" + url.PathEscape(editionID)
-	return Manifest(it, lang, base+"/manifest.json", func(n int) string { return base + "/tracks/" + strconv.Itoa(n) }), nil
+	return manifest(it, lang, base+"/manifest.json", func(n int) string { return base + "/tracks/" + strconv.Itoa(n) }), nil
 }
 
 // LoanManifest is the manifest of a lent audiobook, its tracks behind
@@ -76,5 +76,5 @@ func (s *Service) LoanManifest(ctx context.Context, l Loan, lang string) ([]byte
 		}
 		hrefs[t.N] = h
 	}
-	return Manifest(it, lang, self, func(n int) string { return hrefs[n] }), nil
+	return manifest(it, lang, self, func(n int) string { return hrefs[n] }), nil
 }

@@ -12,8 +12,8 @@ import (
 	"ecinema/culture/oaipmh"
 )
 
-// SetSpec is the OAI-PMH set of the library's editions.
-const SetSpec = "library"
+// setSpec is the OAI-PMH set of the library's editions.
+const setSpec = "library"
 
 // OAISource offers the editions to the shared OAI-PMH provider as the set
 // "library" in oai_dc. An edition's datestamp is its last change (a new
@@ -29,7 +29,7 @@ func NewOAISource(s *Service, prefix string) *OAISource { return &OAISource{s: s
 
 // Sets lists the library set.
 func (o *OAISource) Sets(context.Context) ([]oaipmh.Set, error) {
-	return []oaipmh.Set{{Spec: SetSpec, Name: "e-Library: editions of books and audiobooks"}}, nil
+	return []oaipmh.Set{{Spec: setSpec, Name: "e-Library: editions of books and audiobooks"}}, nil
 }
 
 // Formats is oai_dc only.
@@ -47,7 +47,7 @@ WHERE ($1::timestamptz IS NULL OR date_trunc('second', e.updated_at) >= $1)
 
 // List returns the editions in (datestamp, id) order.
 func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, error) {
-	if _, ok := q.Scope(SetSpec, ""); !ok || !oaipmh.Offers(o.Formats(), q.Prefix) {
+	if _, ok := q.Scope(setSpec, ""); !ok || !oaipmh.Offers(o.Formats(), q.Prefix) {
 		return oaipmh.Page{}, nil
 	}
 	from, before := q.Bounds()
@@ -83,14 +83,14 @@ func (o *OAISource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, erro
 	for i, r := range rs {
 		ids[i] = r.id
 	}
-	items, err := o.s.ItemsByID(ctx, ids)
+	items, err := o.s.itemsByID(ctx, ids)
 	if err != nil {
 		return oaipmh.Page{}, err
 	}
 	for _, it := range items {
 		rec := oaipmh.Record{Header: o.header(it)}
 		if !q.HeadersOnly {
-			rec.Metadata = DublinCore(it).XML()
+			rec.Metadata = dublinCore(it).XML()
 		}
 		page.Records = append(page.Records, rec)
 	}
@@ -115,7 +115,7 @@ func (o *OAISource) Get(ctx context.Context, identifier, prefix string) (oaipmh.
 	}
 	rec := oaipmh.Record{Header: o.header(it)}
 	if prefix != "" {
-		rec.Metadata = DublinCore(it).XML()
+		rec.Metadata = dublinCore(it).XML()
 	}
 	return rec, nil
 }
@@ -133,11 +133,11 @@ func (o *OAISource) Earliest(ctx context.Context) (time.Time, bool, error) {
 }
 
 func (o *OAISource) header(it Item) oaipmh.Header {
-	return oaipmh.Header{Identifier: o.prefix + it.Edition.ID, Datestamp: it.Updated.UTC().Truncate(time.Second), Sets: []string{SetSpec}}
+	return oaipmh.Header{Identifier: o.prefix + it.Edition.ID, Datestamp: it.Updated.UTC().Truncate(time.Second), Sets: []string{setSpec}}
 }
 
-// DublinCore describes an edition in unqualified Dublin Core.
-func DublinCore(it Item) oaipmh.DC {
+// dublinCore describes an edition in unqualified Dublin Core.
+func dublinCore(it Item) oaipmh.DC {
 	ed := it.Edition
 	langs := func(m LangMap) []oaipmh.Value {
 		keys := []string{"kk", "ru", "en", "kk-Latn"}
@@ -150,7 +150,7 @@ func DublinCore(it Item) oaipmh.DC {
 	}
 	d := oaipmh.DC{Title: langs(it.Work.Title), Publisher: oaipmh.Plain(ed.Publisher), Date: oaipmh.Plain(ed.Issued),
 		Language: oaipmh.Plain(ed.Language), Subject: oaipmh.Plain(it.Work.Subjects...),
-		Identifier: oaipmh.Plain(EditionURN(ed.ID))}
+		Identifier: oaipmh.Plain(editionURN(ed.ID))}
 	for _, a := range it.Work.Authors {
 		if a.Role == "author" {
 			d.Creator = append(d.Creator, langs(a.Name)...)
@@ -165,10 +165,10 @@ func DublinCore(it Item) oaipmh.DC {
 	switch ed.Format {
 	case FormatAudiobook:
 		d.Type, d.Format = oaipmh.Plain("Sound"), oaipmh.Plain(MediaAudiobook)
-	case FormatEPUB:
-		d.Type, d.Format = oaipmh.Plain("Text"), oaipmh.Plain(MediaEPUB)
+	case formatEPUB:
+		d.Type, d.Format = oaipmh.Plain("Text"), oaipmh.Plain(mediaEPUB)
 	default:
-		d.Type, d.Format = oaipmh.Plain("Text"), oaipmh.Plain(MediaPDF)
+		d.Type, d.Format = oaipmh.Plain("Text"), oaipmh.Plain(mediaPDF)
 	}
 	if ed.Access == AccessOpen {
 		d.Rights = oaipmh.Plain("open access")

@@ -17,8 +17,8 @@ const (
 	OpenSearchType  = "application/opensearchdescription+xml"
 )
 
-// Base1 is where the OPDS 1.2 catalogue is served.
-const Base1 = "/opds"
+// base1 is where the OPDS 1.2 catalogue is served.
+const base1 = "/opds"
 
 const atomNS = `xmlns="http://www.w3.org/2005/Atom" xmlns:opds="http://opds-spec.org/2010/catalog" ` +
 	`xmlns:dc="http://purl.org/dc/terms/" xmlns:thr="http://purl.org/syndication/thread/1.0" ` +
@@ -59,11 +59,11 @@ func resolve1(href string) string {
 	case strings.HasPrefix(href, "/"):
 		return href
 	case href == "":
-		return Base1
+		return base1
 	case strings.HasPrefix(href, "?"):
-		return Base1 + href
+		return base1 + href
 	}
-	return Base1 + "/" + href
+	return base1 + "/" + href
 }
 
 func (w *xw) link(l Link, feedType string) {
@@ -79,7 +79,7 @@ func (w *xw) link(l Link, feedType string) {
 		}
 	}
 	attrs := []string{"rel", l.Rel, "href", resolve1(l.Href), "type", typ, "title", l.Title}
-	if l.Rel == RelFacet {
+	if l.Rel == relFacet {
 		attrs = append(attrs, "opds:facetGroup", l.FacetGroup)
 		if l.Active {
 			attrs = append(attrs, "opds:activeFacet", "true")
@@ -168,7 +168,7 @@ func (w *xw) entry(it Item, lang string, acq *Acquired, complete bool) {
 	}
 	title, tag := it.Work.Title.In(lang)
 	w.elem("title", title, "xml:lang", tag)
-	w.elem("id", EditionURN(ed.ID))
+	w.elem("id", editionURN(ed.ID))
 	w.elem("updated", atomTime(it.Updated))
 	w.elem("published", atomTime(it.Created))
 	for _, a := range it.Work.Authors {
@@ -204,7 +204,7 @@ func (w *xw) entry(it Item, lang string, acq *Acquired, complete bool) {
 	if complete {
 		w.elem("content", description(it, lang), "type", "text")
 	}
-	for _, l := range ImageLinks(it) {
+	for _, l := range imageLinks(it) {
 		w.link(l, "")
 	}
 	rel := "alternate"
@@ -239,7 +239,7 @@ func description(it Item, lang string) string {
 	if len(it.Edition.Narrators) > 0 {
 		s += ". " + strings.Join(it.Edition.Narrators, ", ")
 	}
-	if it.Edition.Access == AccessLoan {
+	if it.Edition.Access == accessLoan {
 		s += fmt.Sprintf(". %d/%d", it.Available, it.Edition.Copies)
 	}
 	return s
@@ -255,7 +255,7 @@ func OpenSearch(origin, lang string) []byte {
 	w.elem("Description", T("catalogue", lang))
 	w.elem("InputEncoding", "UTF-8")
 	w.elem("OutputEncoding", "UTF-8")
-	w.empty("Url", "type", AtomAcquisition, "template", origin+Base1+"/search?q={searchTerms}")
+	w.empty("Url", "type", AtomAcquisition, "template", origin+base1+"/search?q={searchTerms}")
 	w.b.WriteString("</OpenSearchDescription>\n")
 	return w.b.Bytes()
 }

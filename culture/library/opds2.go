@@ -10,7 +10,7 @@ import (
 const (
 	OPDS2Feed        = "application/opds+json"
 	OPDS2Publication = "application/opds-publication+json"
-	Base2            = "/opds/v2"
+	base2            = "/opds/v2"
 )
 
 // JSON shapes of OPDS 2.0 (and the Readium Web Publication Manifest its
@@ -91,11 +91,11 @@ func resolve2(href string) string {
 	case strings.HasPrefix(href, "/"):
 		return href
 	case href == "":
-		return Base2
+		return base2
 	case strings.HasPrefix(href, "?"):
-		return Base2 + href
+		return base2 + href
 	}
-	return Base2 + "/" + href
+	return base2 + "/" + href
 }
 
 func link2(l Link) jsonLink {
@@ -113,7 +113,7 @@ func link2(l Link) jsonLink {
 	if l.Indirect != "" {
 		j.Properties = map[string]any{"indirectAcquisition": []map[string]string{{"type": l.Indirect}}}
 	}
-	if l.Rel == RelFacet {
+	if l.Rel == relFacet {
 		j.Rel = nil
 		if l.Active {
 			j.Rel = "self"
@@ -143,7 +143,7 @@ func OPDS2(f *Feed) []byte {
 	// A level-1 URI template (RFC 6570) with the variable OPDS 2.0's
 	// examples use, query. ({?query} would be the same URL, but URI-format
 	// checkers that parse the template as a URI first refuse it.)
-	j.Links = append(j.Links, jsonLink{Rel: "search", Href: Base2 + "/search?q={query}", Type: OPDS2Feed, Templated: true})
+	j.Links = append(j.Links, jsonLink{Rel: "search", Href: base2 + "/search?q={query}", Type: OPDS2Feed, Templated: true})
 	if !f.Navigation {
 		n := f.Total
 		j.Metadata.NumberOfItems, j.Metadata.ItemsPerPage, j.Metadata.CurrentPage = &n, f.PerPage, max(f.Page, 1)
@@ -175,7 +175,7 @@ func OPDS2(f *Feed) []byte {
 	if len(j.Navigation) == 0 && len(j.Publications) == 0 && len(j.Groups) == 0 {
 		// The schema wants publications, navigation or groups; an empty
 		// result leads back to the catalogue.
-		j.Navigation = []jsonLink{{Rel: "start", Href: Base2, Type: OPDS2Feed, Title: T("back", f.Lang)}}
+		j.Navigation = []jsonLink{{Rel: "start", Href: base2, Type: OPDS2Feed, Title: T("back", f.Lang)}}
 	}
 	return marshal(j)
 }
@@ -195,7 +195,7 @@ func contributors(names []string) []jsonContributor {
 
 func pubMeta(it Item, lang string) jsonPubMeta {
 	ed := it.Edition
-	m := jsonPubMeta{Type: "http://schema.org/Book", Identifier: EditionURN(ed.ID), Title: it.Work.Title,
+	m := jsonPubMeta{Type: "http://schema.org/Book", Identifier: editionURN(ed.ID), Title: it.Work.Title,
 		Language: ed.Language, Publisher: ed.Publisher, Published: fullDate(ed.Issued), Modified: atomTime(it.Updated),
 		Description: summary(it, lang), Translator: contributors(ed.Translators), Narrator: contributors(ed.Narrators)}
 	if ed.ISBN != "" {
@@ -232,10 +232,10 @@ func pubMeta(it Item, lang string) jsonPubMeta {
 func publication(it Item, lang string, acq *Acquired) jsonPub {
 	ed := it.Edition
 	p := jsonPub{Metadata: pubMeta(it, lang)}
-	p.Links = append(p.Links, jsonLink{Rel: "self", Href: Base2 + "/books/" + ed.ID, Type: OPDS2Publication})
+	p.Links = append(p.Links, jsonLink{Rel: "self", Href: base2 + "/books/" + ed.ID, Type: OPDS2Publication})
 	for _, l := range AcquisitionLinks(it, acq) {
 		j := link2(l)
-		if ed.Access == AccessLoan && acq == nil {
+		if ed.Access == accessLoan && acq == nil {
 			j.Properties = map[string]any{
 				"indirectAcquisition": []map[string]string{{"type": l.Indirect}},
 				"copies":              map[string]int{"total": ed.Copies, "available": it.Available},
@@ -245,10 +245,10 @@ func publication(it Item, lang string, acq *Acquired) jsonPub {
 		}
 		p.Links = append(p.Links, j)
 	}
-	for _, l := range ImageLinks(it) {
+	for _, l := range imageLinks(it) {
 		j := link2(l)
-		if l.Rel == RelThumbnail {
-			j.Width = ThumbnailWidth
+		if l.Rel == relThumbnail {
+			j.Width = thumbnailWidth
 		}
 		p.Images = append(p.Images, j)
 	}

@@ -35,7 +35,7 @@ func (s *Service) PutRate(ctx context.Context, actor, from string, perLoan strin
 		return RateBody{}, err
 	}
 	body := RateBody{ValidFrom: d.Format(time.DateOnly), PerLoan: rate.StringFixed(2)}
-	if _, _, err := s.appendRecord(ctx, actor, KindPLRRate, body, nil); err != nil {
+	if _, _, err := s.appendRecord(ctx, actor, kindPLRRate, body, nil); err != nil {
 		return RateBody{}, err
 	}
 	return body, nil

@@ -16,17 +16,14 @@ import (
 
 // Ledger kinds of this package (ledger/doc.go lists them).
 const (
-	KindWork    = "library_work"
-	KindEdition = "library_edition"
-	KindFile    = "library_file"
-	KindLoan    = "library_loan"
-	KindReturn  = "library_return"
-	KindHold    = "library_hold"
-	KindPLRRate = "library_plr_rate"
+	kindWork    = "library_work"
+	kindEdition = "library_edition"
+	kindFile    = "library_file"
+	kindLoan    = "library_loan"
+	kindReturn  = "library_return"
+	kindHold    = "library_hold"
+	kindPLRRate = "library_plr_rate"
 )
-
-// Kinds lists every ledger kind the library writes.
-var Kinds = []string{KindWork, KindEdition, KindFile, KindLoan, KindReturn, KindHold, KindPLRRate}
 
 const (
 	nextVersion   = `SELECT COALESCE(max(version), 0) + 1 FROM library_versions WHERE kind = $1 AND id = $2`
@@ -77,8 +74,8 @@ type FileBody struct {
 	Bitrate   int     `json:"bitrate,omitempty"`
 }
 
-// LoanBody is the body of a library_loan entry.
-type LoanBody struct {
+// loanBody is the body of a library_loan entry.
+type loanBody struct {
 	LoanID     string    `json:"loan_id"`
 	EditionID  string    `json:"edition_id"`
 	WorkID     string    `json:"work_id"`
@@ -87,16 +84,16 @@ type LoanBody struct {
 	Due        time.Time `json:"due"`
 }
 
-// ReturnBody is the body of a library_return entry.
-type ReturnBody struct {
+// returnBody is the body of a library_return entry.
+type returnBody struct {
 	LoanID     string    `json:"loan_id"`
 	EditionID  string    `json:"edition_id"`
 	CardNumber string    `json:"card_number"`
 	ReturnedAt time.Time `json:"returned_at"`
 }
 
-// HoldBody is the body of a library_hold entry.
-type HoldBody struct {
+// holdBody is the body of a library_hold entry.
+type holdBody struct {
 	EditionID  string    `json:"edition_id"`
 	CardNumber string    `json:"card_number"`
 	PlacedAt   time.Time `json:"placed_at"`
@@ -113,7 +110,7 @@ type RateBody struct {
 // The live write and the rebuild of verify --deep both run it.
 func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, e ledger.Entry) (int, error) {
 	switch kind {
-	case KindWork:
+	case kindWork:
 		var w Work
 		if err := json.Unmarshal(body, &w); err != nil {
 			return 0, fmt.Errorf("library: work body: %w", err)
@@ -123,7 +120,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return 0, err
 		}
 		return v, writeWork(ctx, tx, w, v, e.Seq)
-	case KindEdition:
+	case kindEdition:
 		var ed Edition
 		if err := json.Unmarshal(body, &ed); err != nil {
 			return 0, fmt.Errorf("library: edition body: %w", err)
@@ -138,7 +135,7 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 			return 0, fmt.Errorf("library: project edition %s: %w", ed.ID, err)
 		}
 		return v, nil
-	case KindFile:
+	case kindFile:
 		var f FileBody
 		if err := json.Unmarshal(body, &f); err != nil {
 			return 0, fmt.Errorf("library: file body: %w", err)
@@ -149,8 +146,8 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 		}
 		_, err := tx.Exec(ctx, touchEdition, f.EditionID, e.At)
 		return 0, err
-	case KindLoan:
-		var l LoanBody
+	case kindLoan:
+		var l loanBody
 		if err := json.Unmarshal(body, &l); err != nil {
 			return 0, fmt.Errorf("library: loan body: %w", err)
 		}
@@ -159,21 +156,21 @@ func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, 
 		}
 		_, err := tx.Exec(ctx, closeHolds, l.EditionID, l.CardNumber, e.Seq)
 		return 0, err
-	case KindReturn:
-		var r ReturnBody
+	case kindReturn:
+		var r returnBody
 		if err := json.Unmarshal(body, &r); err != nil {
 			return 0, fmt.Errorf("library: return body: %w", err)
 		}
 		_, err := tx.Exec(ctx, returnLoan, r.LoanID, r.ReturnedAt, e.Seq)
 		return 0, err
-	case KindHold:
-		var h HoldBody
+	case kindHold:
+		var h holdBody
 		if err := json.Unmarshal(body, &h); err != nil {
 			return 0, fmt.Errorf("library: hold body: %w", err)
 		}
 		_, err := tx.Exec(ctx, insertHold, h.EditionID, h.CardNumber, h.PlacedAt, e.Seq)
 		return 0, err
-	case KindPLRRate:
+	case kindPLRRate:
 		var r RateBody
 		if err := json.Unmarshal(body, &r); err != nil {
 			return 0, fmt.Errorf("library: rate body: %w", err)
@@ -235,7 +232,7 @@ func searchText(w Work) string {
 	return b.String()
 }
 
-// libraryTables are the projections DeepCheck rebuilds, with the columns
+// libraryTables are the projections deepCheck rebuilds, with the columns
 // it compares.
 var libraryTables = []ledger.ShadowTable{
 	{Name: "library_versions", Columns: "kind, id, version, entry_seq, body, recorded_at", SeqColumn: "entry_seq"},
@@ -248,19 +245,19 @@ var libraryTables = []ledger.ShadowTable{
 	{Name: "library_plr_rates", Columns: "valid_from, per_loan, entry_seq", SeqColumn: "entry_seq"},
 }
 
-// DeepCheck rebuilds the library's projections from its entries for
+// deepCheck rebuilds the library's projections from its entries for
 // `ecinema verify --deep`, through the same project function the live
 // write runs, and compares them with the stored tables.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the library's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "library" }
+func (deepCheck) Name() string { return "library" }
 
 // Begin creates the temporary tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	if err := ledger.CreateShadows(ctx, tx, libraryTables); err != nil {
 		return fmt.Errorf("library: deep check: %w", err)
 	}
@@ -268,7 +265,7 @@ func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays a library entry into the temporary tables.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	if !strings.HasPrefix(p.Kind, "library_") {
 		return nil
 	}
@@ -277,6 +274,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares every rebuilt table with the stored one.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, libraryTables)
 }

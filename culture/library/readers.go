@@ -16,8 +16,8 @@ import (
 	"ecinema/validate"
 )
 
-// ErrBadCredentials is an unknown card number or a wrong password.
-var ErrBadCredentials = errors.New("unknown card number or wrong password")
+// errBadCredentials is an unknown card number or a wrong password.
+var errBadCredentials = errors.New("unknown card number or wrong password")
 
 // Reader is a library card holder.
 type Reader struct {
@@ -106,10 +106,10 @@ func (s *Service) Authenticate(ctx context.Context, card, password string) (Read
 		// Spend the same time as a wrong password, so card numbers cannot be probed by timing.
 		s.dummyOnce.Do(func() { s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.cfg.PasswordCost) })
 		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return Reader{}, ErrBadCredentials
+		return Reader{}, errBadCredentials
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return Reader{}, ErrBadCredentials
+		return Reader{}, errBadCredentials
 	}
 	r := Reader{CardNumber: card, Name: name}
 	cache.mu.Lock()

@@ -168,7 +168,7 @@ func (s *Service) PutWork(ctx context.Context, actor, id string, w Work) (Work, 
 			}
 		}
 	}
-	_, v, err := s.appendRecord(ctx, actor, KindWork, w, nil)
+	_, v, err := s.appendRecord(ctx, actor, kindWork, w, nil)
 	if err != nil {
 		return Work{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) PutEdition(ctx context.Context, actor, id string, ed Edition) 
 	if err != nil {
 		return Edition{}, err
 	}
-	_, v, err := s.appendRecord(ctx, actor, KindEdition, ed, func(ctx context.Context, tx pgx.Tx) error {
+	_, v, err := s.appendRecord(ctx, actor, kindEdition, ed, func(ctx context.Context, tx pgx.Tx) error {
 		var ok bool
 		if err := tx.QueryRow(ctx, workExists, ed.WorkID).Scan(&ok); err != nil {
 			return err

@@ -55,11 +55,11 @@ type Work struct {
 
 // Edition formats and access modes.
 const (
-	FormatEPUB      = "epub"
-	FormatPDF       = "pdf"
+	formatEPUB      = "epub"
+	formatPDF       = "pdf"
 	FormatAudiobook = "audiobook"
 	AccessOpen      = "open"
-	AccessLoan      = "loan"
+	accessLoan      = "loan"
 )
 
 // Edition is one published form of a work: a language, a format, an ISBN.
@@ -79,9 +79,9 @@ type Edition struct {
 	Version     int      `json:"version,omitempty"`
 }
 
-// ContributorRoles are the roles a work's contributor may have (MARC
+// contributorRoles are the roles a work's contributor may have (MARC
 // relator terms that OPDS 2.0 has a metadata field for).
-var ContributorRoles = []string{"author", "editor", "illustrator", "translator", "narrator", "compiler"}
+var contributorRoles = []string{"author", "editor", "illustrator", "translator", "narrator", "compiler"}
 
 var (
 	subjectRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} '’,.&()-]{0,79}$`)
@@ -133,7 +133,7 @@ func normaliseWork(id string, w Work) (Work, error) {
 		if a.Role == "" {
 			w.Authors[i].Role = "author"
 		} else {
-			v.OneOf(f+".role", a.Role, ContributorRoles...)
+			v.OneOf(f+".role", a.Role, contributorRoles...)
 		}
 	}
 	if w.Subjects == nil {
@@ -189,13 +189,13 @@ func normaliseEdition(id string, e Edition) (Edition, error) {
 		e.Language = lang
 	}
 	if e.ISBN != "" {
-		isbn, err := NormaliseISBN(e.ISBN)
+		isbn, err := normaliseISBN(e.ISBN)
 		if err != nil {
 			v.Add("isbn", "invalid_isbn", "%v", err)
 		}
 		e.ISBN = isbn
 	}
-	v.OneOf("format", e.Format, FormatEPUB, FormatPDF, FormatAudiobook)
+	v.OneOf("format", e.Format, formatEPUB, formatPDF, FormatAudiobook)
 	e.Publisher = strings.TrimSpace(e.Publisher)
 	v.Required("publisher", e.Publisher)
 	if !issuedRE.MatchString(e.Issued) {
@@ -203,7 +203,7 @@ func normaliseEdition(id string, e Edition) (Edition, error) {
 	}
 	e.Translators = trimNames(&v, "translators", e.Translators)
 	e.Narrators = trimNames(&v, "narrators", e.Narrators)
-	v.OneOf("access", e.Access, AccessOpen, AccessLoan)
+	v.OneOf("access", e.Access, AccessOpen, accessLoan)
 	if e.LoanDays == 0 {
 		e.LoanDays = 14
 	}
@@ -213,7 +213,7 @@ func normaliseEdition(id string, e Edition) (Edition, error) {
 	switch {
 	case e.Access == AccessOpen && e.Copies != 0:
 		v.Add("copies", "not_applicable", "an open-access edition has no copies to lend (omit or 0)")
-	case e.Access == AccessLoan && (e.Copies < 1 || e.Copies > 10000):
+	case e.Access == accessLoan && (e.Copies < 1 || e.Copies > 10000):
 		v.Add("copies", "out_of_range", "a lent edition has 1..10000 copies")
 	}
 	return e, v.Err()

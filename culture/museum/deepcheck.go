@@ -11,7 +11,7 @@ import (
 )
 
 // museumTables are the projections of museum entries, each with the
-// columns DeepCheck compares and the column naming the writing entry.
+// columns deepCheck compares and the column naming the writing entry.
 var museumTables = []ledger.ShadowTable{
 	{Name: "museum_objects", Columns: "museum_id, id, version, inventory_number, object_name, earliest, latest, published, search_text, body, entry_seq, updated_at", SeqColumn: "entry_seq"},
 	{Name: "museum_object_versions", Columns: "museum_id, id, version, entry_seq, body, recorded_at", SeqColumn: "entry_seq"},
@@ -21,22 +21,22 @@ var museumTables = []ledger.ShadowTable{
 	{Name: "museum_image_sizes", Columns: "image_id, width, height, sha256, size"},
 }
 
-// DeepCheck rebuilds the museum tables from the ledger for
+// deepCheck rebuilds the museum tables from the ledger for
 // `ecinema verify --deep`: the catalogue, every event and the current
 // location and status derived from them, and the images. It replays each
 // museum entry through the same project function the live write uses
 // (the state rules included, so a stored event the rules forbid fails the
 // check) into temporary tables and compares them with the stored ones.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the museum projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "museum" }
+func (deepCheck) Name() string { return "museum" }
 
 // Begin creates the temporary tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	if err := ledger.CreateShadows(ctx, tx, museumTables); err != nil {
 		return fmt.Errorf("museum: deep check: %w", err)
 	}
@@ -44,9 +44,9 @@ func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays a museum entry into the temporary tables.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
-	case KindObject, KindEvent, KindImage:
+	case kindObject, kindEvent, kindImage:
 		if _, err := project(ctx, tx, p.Kind, p.Body, e, time.Time{}); err != nil {
 			return fmt.Errorf("museum: replay entry %d: %w", e.Seq, err)
 		}
@@ -56,6 +56,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 
 // Compare compares every rebuilt table with the stored one and drops the
 // temporary tables.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, museumTables)
 }

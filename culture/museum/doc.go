@@ -14,13 +14,13 @@
 //     projection in the same transaction: museum_object (a whole new
 //     version of a record; nothing is edited in place), museum_event (one
 //     procedure) and museum_image (an image and its derivatives). The
-//     project function that writes the tables is the one DeepCheck replays
+//     project function that writes the tables is the one deepCheck replays
 //     for ecinema verify --deep, so the stored tables and the rebuild
 //     cannot drift apart.
 //   - Inventory numbers are unique within a museum (checked in the append
 //     transaction, after the ledger head lock).
 //   - The current location and status of an object are derived only from
-//     its events, in order, by the pure function Apply: an object leaves
+//     its events, in order, by the pure function apply: an object leaves
 //     (exit, loan_out) only when accessioned; it has one current location,
 //     so a check naming another place is refused and it moves only while
 //     in custody; a loan return takes back only an object lent out; events

@@ -12,7 +12,7 @@ import (
 const (
 	ImageContext        = "http://iiif.io/api/image/3/context.json"
 	PresentationContext = "http://iiif.io/api/presentation/3/context.json"
-	ImageProtocol       = "http://iiif.io/api/image"
+	imageProtocol       = "http://iiif.io/api/image"
 )
 
 // IIIFImageInfo is the info.json of a IIIF Image API 3.0 level 0 service.
@@ -34,8 +34,8 @@ type Links struct{ Base string }
 
 func (l Links) esc(s string) string { return url.PathEscape(s) }
 
-// ImageService is the IIIF Image service URL of an image.
-func (l Links) ImageService(imageID string) string { return l.Base + "/iiif/3/" + l.esc(imageID) }
+// imageService is the IIIF Image service URL of an image.
+func (l Links) imageService(imageID string) string { return l.Base + "/iiif/3/" + l.esc(imageID) }
 
 // ImageURL is the URL of one size of an image (width 0: max).
 func (l Links) ImageURL(imageID string, width int) string {
@@ -43,7 +43,7 @@ func (l Links) ImageURL(imageID string, width int) string {
 	if width > 0 {
 		size = strconv.Itoa(width) + ","
 	}
-	return l.ImageService(imageID) + "/full/" + size + "/0/default.jpg"
+	return l.imageService(imageID) + "/full/" + size + "/0/default.jpg"
 }
 
 // Manifest is the URL of an object's IIIF manifest.
@@ -54,16 +54,16 @@ func (l Links) Manifest(mid, inv string) string {
 // Collection is the URL of a museum's IIIF collection.
 func (l Links) Collection(mid string) string { return l.Base + "/iiif/3/collections/" + l.esc(mid) }
 
-// LIDO is the URL of an object's LIDO record.
-func (l Links) LIDO(mid, inv string) string { return l.Base + "/lido/" + l.esc(mid) + "/" + l.esc(inv) }
+// lido is the URL of an object's LIDO record.
+func (l Links) lido(mid, inv string) string { return l.Base + "/lido/" + l.esc(mid) + "/" + l.esc(inv) }
 
-// Museum is the URL of a museum's public description.
-func (l Links) Museum(mid string) string { return l.Base + "/v1/museums/" + l.esc(mid) }
+// museum is the URL of a museum's public description.
+func (l Links) museum(mid string) string { return l.Base + "/v1/museums/" + l.esc(mid) }
 
 // InfoJSON builds the info.json of an image.
 func (l Links) InfoJSON(info ImageInfo) IIIFImageInfo {
-	return IIIFImageInfo{Context: ImageContext, ID: l.ImageService(info.ID), Type: "ImageService3",
-		Protocol: ImageProtocol, Profile: "level0", Width: info.Width, Height: info.Height,
+	return IIIFImageInfo{Context: ImageContext, ID: l.imageService(info.ID), Type: "ImageService3",
+		Protocol: imageProtocol, Profile: "level0", Width: info.Width, Height: info.Height,
 		Sizes: slices.Clone(info.Sizes), Rights: info.Rights}
 }
 
@@ -157,7 +157,7 @@ func (l Links) Manifest3(m Museum, o ObjectView, images []ImageInfo) map[string]
 		"rights":            o.Rights,
 		"provider":          []any{l.provider(m)},
 		"seeAlso": []any{map[string]any{
-			"id": l.LIDO(o.MuseumID, o.ID), "type": "Dataset", "format": "application/xml",
+			"id": l.lido(o.MuseumID, o.ID), "type": "Dataset", "format": "application/xml",
 			"profile": "http://www.lido-schema.org/", "label": iiifLang(LangMap{"en": "LIDO record", "ru": "Запись LIDO", "kk": "LIDO жазбасы"}),
 		}},
 		"partOf": []any{map[string]any{"id": l.Collection(o.MuseumID), "type": "Collection", "label": iiifLang(m.Name)}},
@@ -187,12 +187,12 @@ func (l Links) imageBody(im ImageInfo, width int) map[string]any {
 	return map[string]any{
 		"id": l.ImageURL(im.ID, width), "type": "Image", "format": MediaJPEG,
 		"width": sz.Width, "height": sz.Height,
-		"service": []any{map[string]any{"id": l.ImageService(im.ID), "type": "ImageService3", "profile": "level0"}},
+		"service": []any{map[string]any{"id": l.imageService(im.ID), "type": "ImageService3", "profile": "level0"}},
 	}
 }
 
 func (l Links) provider(m Museum) map[string]any {
-	return map[string]any{"id": l.Museum(m.ID), "type": "Agent", "label": iiifLang(m.Name),
+	return map[string]any{"id": l.museum(m.ID), "type": "Agent", "label": iiifLang(m.Name),
 		"homepage": []any{map[string]any{"id": l.Collection(m.ID), "type": "Text", "label": iiifLang(m.Name), "format": "application/json"}}}
 }
 

@@ -22,7 +22,7 @@ import (
 // Media types of uploads and derivatives.
 const (
 	MediaJPEG = "image/jpeg"
-	MediaPNG  = "image/png"
+	mediaPNG  = "image/png"
 )
 
 const maxImageN = 999
@@ -30,9 +30,9 @@ const maxImageN = 999
 // jpegQuality is the quality of every derivative.
 const jpegQuality = 88
 
-// ImageID names an object's image n in IIIF URLs: museum, object and
+// imageID names an object's image n in IIIF URLs: museum, object and
 // number joined by '~', a character no id may contain.
-func ImageID(mid, inv string, n int) string { return mid + "~" + inv + "~" + strconv.Itoa(n) }
+func imageID(mid, inv string, n int) string { return mid + "~" + inv + "~" + strconv.Itoa(n) }
 
 // Size is one available size of an image.
 type Size struct {
@@ -86,7 +86,7 @@ func (s *Service) PutImage(ctx context.Context, actor, mid, inv string, n int, r
 		return ImageRef{}, err
 	}
 	b := img.Bounds()
-	body := imageBody{MuseumID: mid, ObjectID: inv, N: n, ImageID: ImageID(mid, inv, n),
+	body := imageBody{MuseumID: mid, ObjectID: inv, N: n, ImageID: imageID(mid, inv, n),
 		Width: b.Dx(), Height: b.Dy(), MediaType: mediaType}
 	for _, sz := range derivativeSizes(b.Dx(), b.Dy(), s.cfg.Widths) {
 		var buf bytes.Buffer
@@ -107,7 +107,7 @@ func (s *Service) PutImage(ctx context.Context, actor, mid, inv string, n int, r
 		return ImageRef{}, fmt.Errorf("museum: store original: %w", err)
 	}
 	body.SHA256, body.Size = orig.Hash, orig.Size
-	if _, _, err := s.appendEntry(ctx, actor, KindImage, body); err != nil {
+	if _, _, err := s.appendEntry(ctx, actor, kindImage, body); err != nil {
 		return ImageRef{}, err
 	}
 	return ImageRef{N: n, ImageID: body.ImageID, Width: body.Width, Height: body.Height, MediaType: mediaType, SHA256: body.SHA256}, nil
@@ -119,7 +119,7 @@ func (s *Service) decodeLimited(f io.ReadSeeker) (image.Image, string, error) {
 	head := make([]byte, 512)
 	k, _ := io.ReadFull(f, head)
 	mediaType := http.DetectContentType(head[:k])
-	if mediaType != MediaJPEG && mediaType != MediaPNG {
+	if mediaType != MediaJPEG && mediaType != mediaPNG {
 		return nil, "", fmt.Errorf("%w: the content is %s", ErrUnsupportedMediaType, mediaType)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {

@@ -10,8 +10,8 @@ import (
 
 // LIDO 1.1 names.
 const (
-	LIDONamespace      = "http://www.lido-schema.org"
-	LIDOSchemaLocation = "http://www.lido-schema.org http://lido-schema.org/schema/v1.1/lido-v1.1.xsd"
+	lidoNamespace      = "http://www.lido-schema.org"
+	lidoSchemaLocation = "http://www.lido-schema.org http://lido-schema.org/schema/v1.1/lido-v1.1.xsd"
 	// lidoLocalID is the LIDO terminology's "local identifier" type.
 	lidoLocalID = "http://terminology.lido-schema.org/lido00100"
 	// lidoProduction is the LIDO event type "Production".
@@ -67,15 +67,15 @@ func langs(o Object) []string {
 	return ls
 }
 
-// LIDORecord writes one object as a lido:lido element (without the XML
+// lidoRecord writes one object as a lido:lido element (without the XML
 // declaration or a wrapper), with one descriptiveMetadata and one
 // administrativeMetadata per language of its title.
-func LIDORecord(l Links, m Museum, o ObjectView, images []ImageInfo, declareNS bool) []byte {
+func lidoRecord(l Links, m Museum, o ObjectView, images []ImageInfo, declareNS bool) []byte {
 	var w xw
 	var attrs []string
 	if declareNS {
-		attrs = []string{"xmlns:lido", LIDONamespace, "xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance",
-			"xsi:schemaLocation", LIDOSchemaLocation}
+		attrs = []string{"xmlns:lido", lidoNamespace, "xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance",
+			"xsi:schemaLocation", lidoSchemaLocation}
 	}
 	recID := o.MuseumID + "/" + o.ID
 	w.wrap("lido", func() {
@@ -192,7 +192,7 @@ func lidoAdministrative(w *xw, l Links, m Museum, o ObjectView, images []ImageIn
 			w.wrap("legalBodyName", func() { w.text("appellationValue", museumName) })
 		})
 		w.wrap("recordInfoSet", func() {
-			w.text("recordInfoLink", l.LIDO(o.MuseumID, o.ID))
+			w.text("recordInfoLink", l.lido(o.MuseumID, o.ID))
 		})
 	})
 	if len(images) > 0 {
@@ -217,8 +217,8 @@ func lidoAdministrative(w *xw, l Links, m Museum, o ObjectView, images []ImageIn
 func LIDODocument(l Links, m Museum, o ObjectView, images []ImageInfo) []byte {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
-	b.WriteString(`<lido:lidoWrap xmlns:lido="` + LIDONamespace + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + LIDOSchemaLocation + `">`)
-	b.Write(LIDORecord(l, m, o, images, false))
+	b.WriteString(`<lido:lidoWrap xmlns:lido="` + lidoNamespace + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + lidoSchemaLocation + `">`)
+	b.Write(lidoRecord(l, m, o, images, false))
 	b.WriteString("</lido:lidoWrap>\n")
 	return b.Bytes()
 }

@@ -12,11 +12,11 @@ import (
 	"ecinema/culture/oaipmh"
 )
 
-// FormatLIDO is LIDO 1.1 as an OAI-PMH metadata format.
-var FormatLIDO = oaipmh.Format{
+// formatLIDO is LIDO 1.1 as an OAI-PMH metadata format.
+var formatLIDO = oaipmh.Format{
 	Prefix:    "lido",
 	Schema:    "http://lido-schema.org/schema/v1.1/lido-v1.1.xsd",
-	Namespace: LIDONamespace,
+	Namespace: lidoNamespace,
 }
 
 // OAISource is the museum catalogue as a source of the shared OAI-PMH
@@ -86,7 +86,7 @@ func (s *OAISource) Sets(ctx context.Context) ([]oaipmh.Set, error) {
 }
 
 // Formats are oai_dc and lido.
-func (s *OAISource) Formats() []oaipmh.Format { return []oaipmh.Format{oaipmh.FormatOAIDC, FormatLIDO} }
+func (s *OAISource) Formats() []oaipmh.Format { return []oaipmh.Format{oaipmh.FormatOAIDC, formatLIDO} }
 
 type oaiRow struct {
 	mid, id   string
@@ -170,10 +170,10 @@ func (s *OAISource) record(ctx context.Context, r oaiRow, prefix string, headerO
 		return oaipmh.Record{}, err
 	}
 	links := Links{Base: strings.TrimSuffix(oaipmh.BaseURL(ctx), "/oai")}
-	if prefix == FormatLIDO.Prefix {
-		rec.Metadata = LIDORecord(links, m, o, images, true)
+	if prefix == formatLIDO.Prefix {
+		rec.Metadata = lidoRecord(links, m, o, images, true)
 	} else {
-		rec.Metadata = DublinCore(links, m, o).XML()
+		rec.Metadata = dublinCore(links, m, o).XML()
 	}
 	return rec, nil
 }
@@ -209,8 +209,8 @@ func (s *Service) LIDOData(ctx context.Context, mid, id string, withUnpublished 
 	return s.recordData(ctx, mid, id)
 }
 
-// DublinCore maps an object to unqualified Dublin Core.
-func DublinCore(l Links, m Museum, o ObjectView) oaipmh.DC {
+// dublinCore maps an object to unqualified Dublin Core.
+func dublinCore(l Links, m Museum, o ObjectView) oaipmh.DC {
 	order := langs(o.Object)
 	dc := oaipmh.DC{
 		Title:       oaipmh.Langs(o.Title, order...),

@@ -17,9 +17,9 @@ import (
 
 // Ledger kinds written by this package (listed in ledger/doc.go).
 const (
-	KindObject = "museum_object" // a version of a catalogue record (body: Object)
-	KindEvent  = "museum_event"  // a procedure on an object (body: Event)
-	KindImage  = "museum_image"  // an image of an object with its derivatives (body: imageBody)
+	kindObject = "museum_object" // a version of a catalogue record (body: Object)
+	kindEvent  = "museum_event"  // a procedure on an object (body: Event)
+	kindImage  = "museum_image"  // an image of an object with its derivatives (body: imageBody)
 )
 
 const (
@@ -85,19 +85,19 @@ type sizeEntry struct {
 // It returns the object version, event number or image version recorded.
 func project(ctx context.Context, tx pgx.Tx, kind string, body json.RawMessage, e ledger.Entry, now time.Time) (int, error) {
 	switch kind {
-	case KindObject:
+	case kindObject:
 		var o Object
 		if err := json.Unmarshal(body, &o); err != nil {
 			return 0, fmt.Errorf("museum: object body: %w", err)
 		}
 		return projectObject(ctx, tx, o, body, e)
-	case KindEvent:
+	case kindEvent:
 		var ev Event
 		if err := json.Unmarshal(body, &ev); err != nil {
 			return 0, fmt.Errorf("museum: event body: %w", err)
 		}
 		return projectEvent(ctx, tx, ev, e, now)
-	case KindImage:
+	case kindImage:
 		var im imageBody
 		if err := json.Unmarshal(body, &im); err != nil {
 			return 0, fmt.Errorf("museum: image body: %w", err)
@@ -143,13 +143,13 @@ func projectEvent(ctx context.Context, tx pgx.Tx, ev Event, e ledger.Entry, now 
 	if !exists {
 		return 0, fmt.Errorf("%w: object %q in museum %q", ErrNotFound, ev.ObjectID, ev.MuseumID)
 	}
-	var s State
+	var s state
 	err := tx.QueryRow(ctx, sqlLockState, ev.MuseumID, ev.ObjectID).Scan(&s.Status, &s.Location, &s.HomeLocation,
 		&s.Accessioned, &s.Events, &s.LastAt)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("museum: event state: %w", err)
 	}
-	next, err := Apply(s, ev, now)
+	next, err := apply(s, ev, now)
 	if err != nil {
 		return 0, err
 	}

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// State is what an object's events say about it now. It is derived only
-// from the events, in their order, by Apply.
-type State struct {
+// state is what an object's events say about it now. It is derived only
+// from the events, in their order, by apply.
+type state struct {
 	Status       string
 	Location     string // the one current location; empty when not in custody
 	HomeLocation string // where a lent object returns to
@@ -20,7 +20,7 @@ type State struct {
 // clock a little ahead).
 const maxClockSkew = 5 * time.Minute
 
-// Apply returns the state after event e, or the rule e breaks. It is pure:
+// apply returns the state after event e, or the rule e breaks. It is pure:
 // the live write and the rebuild of verify --deep both call it.
 //
 // The rules (CULTURE.md section 4): an object leaves (exit, loan_out) only
@@ -28,7 +28,7 @@ const maxClockSkew = 5 * time.Minute
 // another location is refused and a move happens only in custody; a loan
 // return takes back only an object that went out; events are recorded in
 // the order they happened.
-func Apply(s State, e Event, now time.Time) (State, error) {
+func apply(s state, e Event, now time.Time) (state, error) {
 	if !now.IsZero() && e.At.After(now.Add(maxClockSkew)) {
 		return s, fmt.Errorf("%w: at %s", ErrEventInFuture, e.At.Format(time.RFC3339))
 	}
@@ -37,26 +37,26 @@ func Apply(s State, e Event, now time.Time) (State, error) {
 			e.At.Format(time.RFC3339), s.LastAt.Format(time.RFC3339))
 	}
 	if s.Status == "" {
-		s.Status = StatusNone
+		s.Status = statusNone
 	}
-	inCustody := s.Status == StatusEntered || s.Status == StatusAccessioned
+	inCustody := s.Status == statusEntered || s.Status == statusAccessioned
 	switch e.Type {
 	case EventObjectEntry:
-		if s.Status != StatusNone && s.Status != StatusExited {
+		if s.Status != statusNone && s.Status != statusExited {
 			return s, fmt.Errorf("%w: status %s", ErrAlreadyInCustody, s.Status)
 		}
-		s.Status, s.Location, s.Accessioned = StatusEntered, e.Location, false
+		s.Status, s.Location, s.Accessioned = statusEntered, e.Location, false
 	case EventAccession:
 		switch s.Status {
-		case StatusAccessioned, StatusOnLoan:
+		case statusAccessioned, statusOnLoan:
 			return s, fmt.Errorf("%w: status %s", ErrAlreadyAccessioned, s.Status)
-		case StatusExited:
+		case statusExited:
 			return s, fmt.Errorf("%w: the object has exited; record an object_entry first", ErrNotInCustody)
 		}
 		if e.Location != "" {
 			s.Location = e.Location
 		}
-		s.Status, s.Accessioned = StatusAccessioned, true
+		s.Status, s.Accessioned = statusAccessioned, true
 	case EventLocationChange:
 		if err := inCustodyHere(s, inCustody, ""); err != nil {
 			return s, err
@@ -68,31 +68,31 @@ func Apply(s State, e Event, now time.Time) (State, error) {
 		}
 	case EventLoanOut:
 		switch {
-		case s.Status == StatusOnLoan:
+		case s.Status == statusOnLoan:
 			return s, fmt.Errorf("%w: a loan out is already open", ErrOnLoan)
-		case !s.Accessioned || s.Status != StatusAccessioned:
+		case !s.Accessioned || s.Status != statusAccessioned:
 			return s, fmt.Errorf("%w: status %s; only an accessioned object may be lent", ErrNotAccessioned, s.Status)
 		}
-		s.Status, s.HomeLocation, s.Location = StatusOnLoan, s.Location, e.Location
+		s.Status, s.HomeLocation, s.Location = statusOnLoan, s.Location, e.Location
 	case EventLoanReturn:
-		if s.Status != StatusOnLoan {
+		if s.Status != statusOnLoan {
 			return s, fmt.Errorf("%w: status %s; only an object lent out can return", ErrNotOnLoan, s.Status)
 		}
-		s.Status, s.Location = StatusAccessioned, s.HomeLocation
+		s.Status, s.Location = statusAccessioned, s.HomeLocation
 		if e.Location != "" {
 			s.Location = e.Location
 		}
 		s.HomeLocation = ""
 	case EventExit:
 		switch {
-		case s.Status == StatusOnLoan:
+		case s.Status == statusOnLoan:
 			return s, fmt.Errorf("%w: return the loan before the exit", ErrOnLoan)
-		case s.Status == StatusExited:
+		case s.Status == statusExited:
 			return s, fmt.Errorf("%w: the object has already exited", ErrNotInCustody)
 		case !s.Accessioned:
 			return s, fmt.Errorf("%w: status %s; only an accessioned object may exit", ErrNotAccessioned, s.Status)
 		}
-		s.Status, s.Location, s.HomeLocation, s.Accessioned = StatusExited, "", "", false
+		s.Status, s.Location, s.HomeLocation, s.Accessioned = statusExited, "", "", false
 	default:
 		return s, fmt.Errorf("museum: unknown event type %q", e.Type)
 	}
@@ -103,9 +103,9 @@ func Apply(s State, e Event, now time.Time) (State, error) {
 
 // inCustodyHere checks that the object is in the museum and, when loc is
 // given, at loc.
-func inCustodyHere(s State, inCustody bool, loc string) error {
+func inCustodyHere(s state, inCustody bool, loc string) error {
 	switch {
-	case s.Status == StatusOnLoan:
+	case s.Status == statusOnLoan:
 		return fmt.Errorf("%w: the object is at %q", ErrOnLoan, s.Location)
 	case !inCustody:
 		return fmt.Errorf("%w: status %s", ErrNotInCustody, s.Status)

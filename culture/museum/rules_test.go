@@ -12,11 +12,11 @@ func TestApplyRules(t *testing.T) {
 	ev := func(typ, loc string) Event { return Event{Type: typ, Location: loc} }
 	// run applies evs in order (an hour apart) and returns the state and
 	// the error of the last event.
-	run := func(evs ...Event) (State, error) {
-		var s State
+	run := func(evs ...Event) (state, error) {
+		var s state
 		for i, e := range evs {
 			e.At = t0.Add(time.Duration(i) * time.Hour)
-			next, err := Apply(s, e, now)
+			next, err := apply(s, e, now)
 			if err != nil {
 				if i != len(evs)-1 {
 					t.Fatalf("event %d (%s) refused: %v", i, e.Type, err)
@@ -64,20 +64,20 @@ func TestApplyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Status != StatusAccessioned || s.Location != "hall 3" || s.Events != 7 {
+	if s.Status != statusAccessioned || s.Location != "hall 3" || s.Events != 7 {
 		t.Fatalf("state after a loan round trip: %+v", s)
 	}
-	if s, err = Apply(s, Event{Type: EventExit, At: s.LastAt}, now); err != nil || s.Status != StatusExited || s.Location != "" {
+	if s, err = apply(s, Event{Type: EventExit, At: s.LastAt}, now); err != nil || s.Status != statusExited || s.Location != "" {
 		t.Fatalf("exit: %+v %v", s, err)
 	}
-	if s, err = Apply(s, Event{Type: EventObjectEntry, Location: "quarantine", At: s.LastAt}, now); err != nil || s.Accessioned {
+	if s, err = apply(s, Event{Type: EventObjectEntry, Location: "quarantine", At: s.LastAt}, now); err != nil || s.Accessioned {
 		t.Fatalf("re-entry after exit: %+v %v", s, err)
 	}
 
-	if _, err := Apply(s, Event{Type: EventConditionCheck, At: s.LastAt.Add(-time.Second)}, now); !errors.Is(err, ErrEventOutOfOrder) {
+	if _, err := apply(s, Event{Type: EventConditionCheck, At: s.LastAt.Add(-time.Second)}, now); !errors.Is(err, ErrEventOutOfOrder) {
 		t.Fatalf("out of order: %v", err)
 	}
-	if _, err := Apply(State{}, Event{Type: EventObjectEntry, Location: "x", At: now.Add(time.Hour)}, now); !errors.Is(err, ErrEventInFuture) {
+	if _, err := apply(state{}, Event{Type: EventObjectEntry, Location: "x", At: now.Add(time.Hour)}, now); !errors.Is(err, ErrEventInFuture) {
 		t.Fatalf("future: %v", err)
 	}
 }

@@ -102,7 +102,7 @@ func (s *Service) PutObject(ctx context.Context, actor, mid, id string, o Object
 	if _, err := s.Museum(ctx, mid); err != nil {
 		return ObjectView{}, err
 	}
-	if _, _, err := s.appendEntry(ctx, actor, KindObject, o); err != nil {
+	if _, _, err := s.appendEntry(ctx, actor, kindObject, o); err != nil {
 		return ObjectView{}, err
 	}
 	return s.Object(ctx, mid, id, true)
@@ -200,7 +200,7 @@ func (s *Service) AddEvent(ctx context.Context, actor, mid, inv string, e Event)
 	if err != nil {
 		return EventResult{}, err
 	}
-	n, entry, err := s.appendEntry(ctx, actor, KindEvent, e)
+	n, entry, err := s.appendEntry(ctx, actor, kindEvent, e)
 	if err != nil {
 		return EventResult{}, err
 	}

@@ -84,8 +84,8 @@ const (
 	EventExit           = "exit"
 )
 
-// EventTypes lists every event type.
-var EventTypes = []string{EventObjectEntry, EventAccession, EventLocationChange, EventInventoryCheck,
+// eventTypes lists every event type.
+var eventTypes = []string{EventObjectEntry, EventAccession, EventLocationChange, EventInventoryCheck,
 	EventConditionCheck, EventLoanOut, EventLoanReturn, EventExit}
 
 // Event is one procedure on one object: the body of a museum_event entry.
@@ -111,11 +111,11 @@ type EventView struct {
 
 // Statuses derived from the events.
 const (
-	StatusNone        = "none"        // no event yet: catalogued only
-	StatusEntered     = "entered"     // in the museum's custody, not accessioned
-	StatusAccessioned = "accessioned" // in the permanent collection, at its location
-	StatusOnLoan      = "on_loan"     // accessioned and lent out
-	StatusExited      = "exited"      // left the museum's custody
+	statusNone        = "none"        // no event yet: catalogued only
+	statusEntered     = "entered"     // in the museum's custody, not accessioned
+	statusAccessioned = "accessioned" // in the permanent collection, at its location
+	statusOnLoan      = "on_loan"     // accessioned and lent out
+	statusExited      = "exited"      // left the museum's custody
 )
 
 // Museum is what the catalogue needs of a museum venue.

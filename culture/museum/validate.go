@@ -94,7 +94,7 @@ func normaliseObject(mid, id string, o Object) (Object, error) {
 func normaliseEvent(mid, inv string, e Event) (Event, error) {
 	var v validate.Errors
 	e.MuseumID, e.ObjectID = mid, inv
-	v.OneOf("type", e.Type, EventTypes...)
+	v.OneOf("type", e.Type, eventTypes...)
 	if e.At.IsZero() {
 		v.Add("at", "required", "is required (RFC 3339)")
 	}

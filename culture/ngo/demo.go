@@ -162,7 +162,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, n int, now time.Time) (De
 				}
 				local.Accepted++
 			}
-			e, err := svc.EligibilityAt(gctx, bin, now)
+			e, err := svc.eligibilityAt(gctx, bin, now)
 			if err != nil {
 				return err
 			}

@@ -124,16 +124,16 @@ func WriteJSON(w io.Writer, ngos []OpenNGO, generated time.Time) error {
 	return enc.Encode(doc)
 }
 
-// CSVHeader is the first row of the CSV open data: one row per accepted
+// csvHeader is the first row of the CSV open data: one row per accepted
 // report, and one row with empty report columns for an NGO without any.
-var CSVHeader = []string{"bin", "name_kk", "name_ru", "name_en", "legal_form", "registered_on", "status", "region",
+var csvHeader = []string{"bin", "name_kk", "name_ru", "name_en", "legal_form", "registered_on", "status", "region",
 	"address", "activity_areas", "report_year", "submitted_at", "late", "staff", "volunteers", "funding_total",
 	"spending_total", "projects", "beneficiaries"}
 
 // WriteCSV writes the open data as RFC 4180 CSV.
 func WriteCSV(w io.Writer, ngos []OpenNGO) error {
 	cw := csv.NewWriter(w)
-	cw.Write(CSVHeader)
+	cw.Write(csvHeader)
 	for _, n := range ngos {
 		base := []string{n.BIN, n.Name["kk"], n.Name["ru"], n.Name["en"], n.LegalForm, n.RegisteredOn, n.Status,
 			n.Region, n.Address, strings.Join(n.ActivityAreas, "; ")}

@@ -35,7 +35,7 @@ func scanReport(r pgx.Row) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	rep.Due = DueDate(rep.Year).Format(time.DateOnly)
+	rep.Due = dueDate(rep.Year).Format(time.DateOnly)
 	return rep, json.Unmarshal(body, &rep.ReportInput)
 }
 
@@ -62,7 +62,7 @@ func (s *Service) change(ctx context.Context, actor, bin string, year int,
 			return err
 		}
 		next.BIN, next.Year, next.Version = bin, year, cur.Version+1
-		next.Due = DueDate(year).Format(time.DateOnly)
+		next.Due = dueDate(year).Format(time.DateOnly)
 		body, _ := json.Marshal(next.ReportInput)
 		at := s.now()
 		if _, err := tx.Exec(ctx, upsertReport, bin, year, next.Version, next.Status, next.Late, next.SubmittedAt,
@@ -118,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, actor, bin string, year int) (Repo
 		}
 		at := s.now().UTC()
 		cur.Status, cur.SubmittedAt, cur.DecidedAt, cur.Comment = StatusSubmitted, &at, nil, ""
-		cur.Late = IsLate(year, at)
+		cur.Late = isLate(year, at)
 		return cur, nil
 	})
 }
@@ -191,11 +191,11 @@ func (s *Service) ReportVersions(ctx context.Context, bin string, year int) ([]R
 // registered after that report's year owes none yet). An unregistered BIN
 // is not an error: it is ineligible with the reason not_registered.
 func (s *Service) Eligibility(ctx context.Context, bin string) (Eligibility, error) {
-	return s.EligibilityAt(ctx, bin, s.now())
+	return s.eligibilityAt(ctx, bin, s.now())
 }
 
-// EligibilityAt is Eligibility at time t.
-func (s *Service) EligibilityAt(ctx context.Context, bin string, t time.Time) (Eligibility, error) {
+// eligibilityAt is Eligibility at time t.
+func (s *Service) eligibilityAt(ctx context.Context, bin string, t time.Time) (Eligibility, error) {
 	e := Eligibility{BIN: bin, Reasons: []Reason{}}
 	n, err := s.NGO(ctx, bin)
 	if errors.Is(err, ErrNotFound) {
@@ -216,12 +216,12 @@ func (s *Service) EligibilityAt(ctx context.Context, bin string, t time.Time) (E
 		switch {
 		case errors.Is(err, ErrNotFound):
 			e.Reasons = append(e.Reasons, Reason{"report_missing",
-				fmt.Sprintf("the %d report (due %s) has not been filed", due, DueDate(due).Format(time.DateOnly))})
+				fmt.Sprintf("the %d report (due %s) has not been filed", due, dueDate(due).Format(time.DateOnly))})
 		case err != nil:
 			return e, err
 		case r.Status != StatusAccepted:
 			e.Reasons = append(e.Reasons, Reason{"report_not_accepted",
-				fmt.Sprintf("the %d report (due %s) is %s, not accepted", due, DueDate(due).Format(time.DateOnly), r.Status)})
+				fmt.Sprintf("the %d report (due %s) is %s, not accepted", due, dueDate(due).Format(time.DateOnly), r.Status)})
 		}
 	}
 	e.Eligible = len(e.Reasons) == 0

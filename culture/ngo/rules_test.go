@@ -60,7 +60,7 @@ func TestLateFlag(t *testing.T) {
 		{2025, "2026-01-15T10:00:00+05:00", false},
 		{2024, "2026-01-15T10:00:00+05:00", true},
 	} {
-		if got := IsLate(tc.year, at(tc.at)); got != tc.late {
+		if got := isLate(tc.year, at(tc.at)); got != tc.late {
 			t.Errorf("IsLate(%d, %s) = %v, want %v", tc.year, tc.at, got, tc.late)
 		}
 	}

@@ -18,10 +18,10 @@ var (
 
 // Legal forms and statuses of a registered NGO.
 var (
-	LegalForms = []string{"public_association", "foundation", "institution", "association", "branch", "other"}
+	legalForms = []string{"public_association", "foundation", "institution", "association", "branch", "other"}
 	Statuses   = []string{"active", "inactive", "liquidating", "suspended"}
-	// FundingSources are the sources a report's funding lines name.
-	FundingSources = []string{"state_order", "grant", "foreign", "donation", "own"}
+	// fundingSources are the sources a report's funding lines name.
+	fundingSources = []string{"state_order", "grant", "foreign", "donation", "own"}
 )
 
 // Report statuses: a report is drafted (and redrafted after a return),

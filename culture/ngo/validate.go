@@ -16,24 +16,24 @@ import (
 // ValidBIN reports whether s is a valid BIN: the core's check, reused.
 func ValidBIN(s string) bool { return validate.BIN(s) }
 
-// DueDate is the last day an annual report for year may be submitted
+// dueDate is the last day an annual report for year may be submitted
 // without being late: 31 March of the next year.
-func DueDate(year int) time.Time {
+func dueDate(year int) time.Time {
 	return time.Date(year+1, time.March, 31, 0, 0, 0, 0, kztime.Location)
 }
 
-// IsLate reports whether a report for year submitted at t is late: its
+// isLate reports whether a report for year submitted at t is late: its
 // Kazakhstan date is after 31 March of the next year.
-func IsLate(year int, t time.Time) bool {
+func isLate(year int, t time.Time) bool {
 	y, m, d := t.In(kztime.Location).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, kztime.Location).After(DueDate(year))
+	return time.Date(y, m, d, 0, 0, 0, 0, kztime.Location).After(dueDate(year))
 }
 
 // LastDueYear is the year of the last report due at t: on 31 March of
 // year+1 and before, the report of year-1 of that is the last one due.
 func LastDueYear(t time.Time) int {
 	y := t.In(kztime.Location).Year()
-	if IsLate(y-1, t) {
+	if isLate(y-1, t) {
 		return y - 1
 	}
 	return y - 2
@@ -60,7 +60,7 @@ func normaliseNGO(bin string, n NGO) (NGO, error) {
 	}
 	n.BIN, n.Version = bin, 0
 	langmap.Check(&v, "name", n.Name)
-	v.OneOf("legal_form", n.LegalForm, LegalForms...)
+	v.OneOf("legal_form", n.LegalForm, legalForms...)
 	if d := v.Date("registered_on", n.RegisteredOn); !d.IsZero() && d.Year() < 1900 {
 		v.Add("registered_on", "out_of_range", "must be after 1900")
 	}
@@ -101,7 +101,7 @@ func normaliseReport(year, thisYear int, r ReportInput) (ReportInput, error) {
 	r.Property = strings.TrimSpace(r.Property)
 	for i, f := range r.Funding {
 		p := fmt.Sprintf("funding[%d]", i)
-		v.OneOf(p+".source", f.Source, FundingSources...)
+		v.OneOf(p+".source", f.Source, fundingSources...)
 		v.Money(p+".amount", f.Amount, decimal.Zero, maxMoney)
 	}
 	for i, s := range r.Spending {

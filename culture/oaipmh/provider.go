@@ -154,7 +154,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		base = scheme + "://" + r.Host + r.URL.Path
 	}
-	body, err := p.Respond(r.Context(), args, base)
+	body, err := p.respond(r.Context(), args, base)
 	if err != nil {
 		p.cfg.Logger.ErrorContext(r.Context(), "oai-pmh request failed", "err", err)
 		w.Header().Set("Retry-After", "60")
@@ -166,10 +166,10 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// Respond computes the XML answer to a request with arguments args at
+// respond computes the XML answer to a request with arguments args at
 // baseURL; ServeHTTP is a thin shell around it. An error means a source
 // failed (not a protocol error, which is part of the answer).
-func (p *Provider) Respond(ctx context.Context, args url.Values, baseURL string) ([]byte, error) {
+func (p *Provider) respond(ctx context.Context, args url.Values, baseURL string) ([]byte, error) {
 	ctx = context.WithValue(ctx, baseURLKey{}, baseURL)
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")

@@ -26,8 +26,8 @@ var base45Index = func() [256]int8 {
 // errBase45 is a string that is not Base45.
 var errBase45 = errors.New("not Base45")
 
-// Base45Encode encodes b as RFC 9285 section 4 says.
-func Base45Encode(b []byte) string {
+// base45Encode encodes b as RFC 9285 section 4 says.
+func base45Encode(b []byte) string {
 	var sb strings.Builder
 	sb.Grow(len(b)/2*3 + 2)
 	for i := 0; i+1 < len(b); i += 2 {
@@ -46,10 +46,10 @@ func Base45Encode(b []byte) string {
 	return sb.String()
 }
 
-// Base45Decode decodes s, refusing characters outside the alphabet, a
+// base45Decode decodes s, refusing characters outside the alphabet, a
 // dangling single character and groups whose value does not fit (RFC 9285
 // section 4.2: such strings are invalid, not truncated).
-func Base45Decode(s string) ([]byte, error) {
+func base45Decode(s string) ([]byte, error) {
 	if len(s)%3 == 1 {
 		return nil, fmt.Errorf("%w: length %d leaves a single character", errBase45, len(s))
 	}

@@ -14,10 +14,10 @@ func TestBase45RFC9285Vectors(t *testing.T) {
 		{"ietf!", "QED8WEX0"},
 		{"", ""},
 	} {
-		if got := Base45Encode([]byte(v.in)); got != v.out {
+		if got := base45Encode([]byte(v.in)); got != v.out {
 			t.Errorf("encode %q = %q, want %q", v.in, got, v.out)
 		}
-		got, err := Base45Decode(v.out)
+		got, err := base45Decode(v.out)
 		if err != nil || !bytes.Equal(got, []byte(v.in)) {
 			t.Errorf("decode %q = %q, %v; want %q", v.out, got, err, v.in)
 		}
@@ -27,7 +27,7 @@ func TestBase45RFC9285Vectors(t *testing.T) {
 func TestBase45RejectsInvalid(t *testing.T) {
 	// GGW is 65535+1 = 65536 (16 + 16*45 + 32*2025): over two bytes.
 	for _, s := range []string{"A", "BB8A", "bb8", "GGW", ":::", "BB8\n"} {
-		if _, err := Base45Decode(s); err == nil {
+		if _, err := base45Decode(s); err == nil {
 			t.Errorf("decode %q: no error", s)
 		}
 	}
@@ -39,7 +39,7 @@ func TestBase45RoundTripAllBytes(t *testing.T) {
 		b[i] = byte(i * 7)
 	}
 	for n := range len(b) {
-		got, err := Base45Decode(Base45Encode(b[:n]))
+		got, err := base45Decode(base45Encode(b[:n]))
 		if err != nil || !bytes.Equal(got, b[:n]) {
 			t.Fatalf("round trip of %d bytes: %v", n, err)
 		}

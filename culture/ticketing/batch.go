@@ -25,7 +25,7 @@ import (
 // effects of the ones before it, and computes the entry's body from what
 // it saw. Nothing is read outside and re-checked: there is no stale
 // premise, no retry and no second transaction. Project then writes the
-// projections from the encoded entry bodies with the functions DeepCheck
+// projections from the encoded entry bodies with the functions deepCheck
 // replays (queueSale, queueRefund).
 //
 // Codes are signed before the append with the venue's cached key and
@@ -504,7 +504,7 @@ func (r *saleReq) decide(ctx context.Context, tx pgx.Tx, st *saleRun) (ledger.Pr
 }
 
 // Project writes the projections of the accepted sales from their entry
-// bodies (queueSale, which DeepCheck replays), then the idempotency rows
+// bodies (queueSale, which deepCheck replays), then the idempotency rows
 // with the answers.
 func (sb *salesBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
 	var rows idemRows
@@ -650,13 +650,13 @@ func (r *refundReq) decide(idems idemState, sessions map[string]*sessionState, f
 			return reject(fieldErr(f+".id", ErrTicketNotInSession, "ticket %q belongs to session %q, not %q", rt.ID, t.session, sr.id))
 		case t.refundedAt != nil:
 			return reject(fieldErr(f+".id", ErrTicketAlreadyRefunded, "ticket %q was refunded at %s", rt.ID, fmtTime(*t.refundedAt)))
-		case at.After(r.now.Add(ClockSkew)):
+		case at.After(r.now.Add(clockSkew)):
 			return reject(fieldErr(f+".refunded_at", ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", rt.ID, fmtTime(at)))
 		case at.Before(t.soldAt):
 			return reject(fieldErr(f+".refunded_at", ErrRefundedBeforeSale, "ticket %q: refunded_at %s is before its sale at %s", rt.ID, fmtTime(at), fmtTime(t.soldAt)))
-		case !at.Before(sr.startsAt) && r.req.Reason != ReasonSessionCancelled:
+		case !at.Before(sr.startsAt) && r.req.Reason != reasonSessionCancelled:
 			return reject(fieldErr(f+".refunded_at", ErrRefundAfterStart,
-				"ticket %q: session %q started at %s; a later refund needs reason %q", rt.ID, sr.id, fmtTime(sr.startsAt), ReasonSessionCancelled))
+				"ticket %q: session %q started at %s; a later refund needs reason %q", rt.ID, sr.id, fmtTime(sr.startsAt), reasonSessionCancelled))
 		}
 		b.Tickets[i] = refundBodyTicket{ID: rt.ID, RefundedAt: at.UTC().Format(time.RFC3339Nano)}
 		gross = gross.Add(t.price)
@@ -670,7 +670,7 @@ func (r *refundReq) decide(idems idemState, sessions map[string]*sessionState, f
 }
 
 // Project writes the accepted refunds from their entry bodies
-// (queueRefund, which DeepCheck replays) and their idempotency rows.
+// (queueRefund, which deepCheck replays) and their idempotency rows.
 func (rb *refundsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
 	var rows idemRows
 	for _, a := range acc {
@@ -682,7 +682,7 @@ func (rb *refundsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, 
 			return err
 		}
 		r, st := a.Request.(*refundReq), a.State.(refundState)
-		r.resp = mustJSON(RefundResult{Entry: entryRef(a.Entry), Refunded: st.n, Gross: st.gross.StringFixed(2)})
+		r.resp = mustJSON(refundResult{Entry: entryRef(a.Entry), Refunded: st.n, Gross: st.gross.StringFixed(2)})
 		rows.add(r.id, 201, r.resp, a.Entry.Seq)
 	}
 	rows.queue(b)

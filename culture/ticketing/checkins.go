@@ -128,10 +128,10 @@ func deref(s *string) string {
 
 // verifier returns a kid lookup over the whole trust list: codes of other
 // venues verify (and are then refused as wrong_venue), unknown kids do not.
-// The list is read at most every TrustTTL (and at once after this process
+// The list is read at most every trustTTL (and at once after this process
 // created or rotated a key), so a gate request costs no trust list query.
 func (s *Service) verifier(ctx context.Context) (func(string) (TrustedKey, bool), error) {
-	if c := s.trust.Load(); c != nil && s.cfg.Now().Sub(c.at) < TrustTTL && s.cfg.Now().After(c.at) {
+	if c := s.trust.Load(); c != nil && s.cfg.Now().Sub(c.at) < trustTTL && s.cfg.Now().After(c.at) {
 		return c.lookup, nil
 	}
 	ks, err := s.TrustList(ctx, "")
@@ -143,9 +143,9 @@ func (s *Service) verifier(ctx context.Context) (func(string) (TrustedKey, bool)
 	return c.lookup, nil
 }
 
-// TrustTTL is how long a server process reuses the trust list it read:
+// trustTTL is how long a server process reuses the trust list it read:
 // a key rotated by another process is seen within it.
-const TrustTTL = 5 * time.Second
+const trustTTL = 5 * time.Second
 
 type trustCache struct {
 	at     time.Time
@@ -167,7 +167,7 @@ func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (Ch
 	if c.VenueID == "" {
 		return CheckinResult{}, newErr(ErrOtherVenue, "only a venue's key checks tickets in")
 	}
-	if scannedAt.After(s.cfg.Now().Add(ClockSkew)) {
+	if scannedAt.After(s.cfg.Now().Add(clockSkew)) {
 		errs.Add("scanned_at", "in_future", "is after the server's clock")
 		return CheckinResult{}, errs.Err()
 	}
@@ -381,7 +381,7 @@ func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) 
 		return BatchResult{}, err
 	}
 	for i, at := range ats {
-		if at.After(s.cfg.Now().Add(ClockSkew)) {
+		if at.After(s.cfg.Now().Add(clockSkew)) {
 			errs.Add(fmt.Sprintf("scans[%d].scanned_at", i), "in_future", "is after the server's clock")
 		}
 	}
@@ -540,7 +540,7 @@ func (r *checkinReq) decide(stored map[[3]string][2]string, state map[string]*ga
 }
 
 // Project writes the accepted check-ins and gate batches from their entry
-// bodies (queueCheckins, which DeepCheck replays).
+// bodies (queueCheckins, which deepCheck replays).
 func (cb *checkinsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
 	for _, a := range acc {
 		var body checkinBody

@@ -14,12 +14,12 @@ import (
 	"github.com/veraison/go-cose"
 )
 
-// CodePrefix starts every ticket code: the format's name and version.
-const CodePrefix = "KZT1:"
+// codePrefix starts every ticket code: the format's name and version.
+const codePrefix = "KZT1:"
 
-// ExpiryGrace is how long after a code's expiry (the session's end) a gate
+// expiryGrace is how long after a code's expiry (the session's end) a gate
 // still admits it.
-const ExpiryGrace = time.Hour
+const expiryGrace = time.Hour
 
 // Claims is the payload of a ticket code: a CBOR map with integer keys
 // 1..9, deterministically encoded (RFC 8949 section 4.2).
@@ -57,15 +57,15 @@ var (
 	}()
 )
 
-// KeyID is the kid of an Ed25519 public key: the first 8 bytes of SHA-256
+// keyID is the kid of an Ed25519 public key: the first 8 bytes of SHA-256
 // of the raw 32-byte key (lowercase hex wherever JSON shows it).
-func KeyID(pub ed25519.PublicKey) []byte {
+func keyID(pub ed25519.PublicKey) []byte {
 	h := sha256.Sum256(pub)
 	return h[:8]
 }
 
-// KeyIDHex is KeyID in lowercase hex.
-func KeyIDHex(pub ed25519.PublicKey) string { return hex.EncodeToString(KeyID(pub)) }
+// keyIDHex is keyID in lowercase hex.
+func keyIDHex(pub ed25519.PublicKey) string { return hex.EncodeToString(keyID(pub)) }
 
 // Sign returns the ticket code of c signed with priv: "KZT1:" + Base45 of
 // a tagged COSE_Sign1 (CBOR tag 18) whose protected header holds alg EdDSA
@@ -82,7 +82,7 @@ func Sign(c Claims, priv ed25519.PrivateKey) (string, error) {
 	}
 	msg := cose.NewSign1Message()
 	msg.Headers.Protected.SetAlgorithm(cose.AlgorithmEdDSA)
-	msg.Headers.Protected[cose.HeaderLabelKeyID] = KeyID(priv.Public().(ed25519.PublicKey))
+	msg.Headers.Protected[cose.HeaderLabelKeyID] = keyID(priv.Public().(ed25519.PublicKey))
 	msg.Payload = payload
 	if err := msg.Sign(nil, nil, signer); err != nil {
 		return "", fmt.Errorf("ticketing: sign: %w", err)
@@ -91,7 +91,7 @@ func Sign(c Claims, priv ed25519.PrivateKey) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ticketing: encode COSE_Sign1: %w", err)
 	}
-	return CodePrefix + Base45Encode(b), nil
+	return codePrefix + base45Encode(b), nil
 }
 
 // TrustedKey is a public key of the trust list with its signing window.
@@ -106,11 +106,11 @@ type TrustedKey struct {
 // Verify checks a code without any server: the prefix, Base45, the tagged
 // COSE_Sign1, a known kid (lookup), the EdDSA signature, the payload, that
 // the key was in force at the code's not-before, then the venue and
-// the time window at scannedAt (not before 6, not after 7 + ExpiryGrace).
+// the time window at scannedAt (not before 6, not after 7 + expiryGrace).
 // It returns the claims, or a *Refusal with the result code; the claims
 // are returned with a wrong_venue, not_yet_valid or expired refusal.
 func Verify(code, venueID string, scannedAt time.Time, lookup func(kid string) (TrustedKey, bool)) (Claims, error) {
-	c, err := Decode(code, lookup)
+	c, err := decode(code, lookup)
 	if err != nil {
 		return c, err
 	}
@@ -119,23 +119,23 @@ func Verify(code, venueID string, scannedAt time.Time, lookup func(kid string) (
 		return c, refuse(ResultWrongVenue, c.TicketID, "ticket %q is for venue %q, not %q", c.TicketID, c.VenueID, venueID)
 	case scannedAt.Unix() < c.NotBefore:
 		return c, refuse(ResultNotYetValid, c.TicketID, "ticket %q is valid from %s", c.TicketID, time.Unix(c.NotBefore, 0).UTC().Format(time.RFC3339))
-	case scannedAt.After(time.Unix(c.Expires, 0).Add(ExpiryGrace)):
+	case scannedAt.After(time.Unix(c.Expires, 0).Add(expiryGrace)):
 		return c, refuse(ResultExpired, c.TicketID, "ticket %q expired at %s", c.TicketID, time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
 	}
 	return c, nil
 }
 
-// Decode checks a code's format and signature and returns its claims (the
+// decode checks a code's format and signature and returns its claims (the
 // first half of Verify, without the venue and time checks).
-func Decode(code string, lookup func(kid string) (TrustedKey, bool)) (Claims, error) {
+func decode(code string, lookup func(kid string) (TrustedKey, bool)) (Claims, error) {
 	bad := func(format string, args ...any) (Claims, error) {
 		return Claims{}, refuse(ResultInvalidCode, "", "invalid code: "+format, args...)
 	}
-	rest, ok := strings.CutPrefix(code, CodePrefix)
+	rest, ok := strings.CutPrefix(code, codePrefix)
 	if !ok {
-		return bad("it does not start with %s", CodePrefix)
+		return bad("it does not start with %s", codePrefix)
 	}
-	raw, err := Base45Decode(rest)
+	raw, err := base45Decode(rest)
 	if err != nil {
 		return bad("%v", err)
 	}

@@ -17,7 +17,7 @@ func testKey(t *testing.T, venue string, from time.Time, to *time.Time) (ed25519
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk := TrustedKey{KID: KeyIDHex(pub), VenueID: venue, PublicKey: pub, ValidFrom: from, ValidTo: to}
+	tk := TrustedKey{KID: keyIDHex(pub), VenueID: venue, PublicKey: pub, ValidFrom: from, ValidTo: to}
 	return priv, func(kid string) (TrustedKey, bool) { return tk, kid == tk.KID }
 }
 
@@ -50,11 +50,11 @@ func TestVerifyRefusals(t *testing.T) {
 	signer, _ := cose.NewSigner(cose.AlgorithmEdDSA, priv)
 	msg := cose.NewSign1Message()
 	msg.Headers.Protected.SetAlgorithm(cose.AlgorithmEdDSA)
-	msg.Headers.Protected[cose.HeaderLabelKeyID] = KeyID(priv.Public().(ed25519.PublicKey))
+	msg.Headers.Protected[cose.HeaderLabelKeyID] = keyID(priv.Public().(ed25519.PublicKey))
 	msg.Payload = nonCanon
 	msg.Sign(nil, nil, signer)
 	b, _ := msg.MarshalCBOR()
-	nonDet := CodePrefix + Base45Encode(b)
+	nonDet := codePrefix + base45Encode(b)
 
 	for _, tc := range []struct {
 		name, code, venue string
@@ -62,11 +62,11 @@ func TestVerifyRefusals(t *testing.T) {
 		lookup            func(string) (TrustedKey, bool)
 		want              string
 	}{
-		{"no prefix", strings.TrimPrefix(code, CodePrefix), "v1", sold, lookup, ResultInvalidCode},
+		{"no prefix", strings.TrimPrefix(code, codePrefix), "v1", sold, lookup, ResultInvalidCode},
 		{"lowercase Base45", strings.ToLower(code), "v1", sold, lookup, ResultInvalidCode},
 		{"truncated", code[:len(code)-3], "v1", sold, lookup, ResultInvalidCode},
 		{"unknown kid", code, "v1", sold, func(string) (TrustedKey, bool) { return TrustedKey{}, false }, ResultInvalidCode},
-		{"not COSE", CodePrefix + Base45Encode([]byte("hello")), "v1", sold, lookup, ResultInvalidCode},
+		{"not COSE", codePrefix + base45Encode([]byte("hello")), "v1", sold, lookup, ResultInvalidCode},
 		{"non-deterministic payload", nonDet, "v1", sold.Add(time.Hour), lookup, ResultInvalidCode},
 		{"signed after its key retired", afterRetire, "v1", sold.Add(time.Hour), lookupOld, ResultInvalidCode},
 		{"other venue", other, "v1", sold.Add(time.Hour), func(kid string) (TrustedKey, bool) {
@@ -75,8 +75,8 @@ func TestVerifyRefusals(t *testing.T) {
 			return k, ok
 		}, ResultWrongVenue},
 		{"before not-before", code, "v1", sold.Add(-time.Second), lookup, ResultNotYetValid},
-		{"an hour after the end", code, "v1", end.Add(ExpiryGrace), lookup, ""},
-		{"just over an hour after the end", code, "v1", end.Add(ExpiryGrace + time.Second), lookup, ResultExpired},
+		{"an hour after the end", code, "v1", end.Add(expiryGrace), lookup, ""},
+		{"just over an hour after the end", code, "v1", end.Add(expiryGrace + time.Second), lookup, ResultExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Verify(tc.code, tc.venue, tc.at, tc.lookup)
@@ -92,7 +92,7 @@ func TestVerifyRefusals(t *testing.T) {
 		})
 	}
 	// Every single changed character of the Base45 text is refused.
-	for i := len(CodePrefix); i < len(code); i++ {
+	for i := len(codePrefix); i < len(code); i++ {
 		r := base45Alphabet[(strings.IndexByte(base45Alphabet, code[i])+1)%45]
 		bad := code[:i] + string(r) + code[i+1:]
 		if _, err := Verify(bad, "v1", sold.Add(time.Hour), lookup); !IsRefusal(err, ResultInvalidCode) {

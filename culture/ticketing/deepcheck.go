@@ -10,7 +10,7 @@ import (
 	"ecinema/ledger"
 )
 
-// deepTables are the projections DeepCheck rebuilds from the ticketing_*
+// deepTables are the projections deepCheck rebuilds from the ticketing_*
 // entries, with the columns compared. The sealed private keys and the
 // idempotency rows are not facts of the log and are not rebuilt.
 var deepTables = []ledger.ShadowTable{
@@ -25,20 +25,20 @@ var deepTables = []ledger.ShadowTable{
 	{Name: "ticketing_scans", Columns: "venue_id, device, nonce, ticket_id, gate, scanned_at, result, entry_seq", SeqColumn: "entry_seq"},
 }
 
-// DeepCheck rebuilds the ticketing projections from the entries for
+// deepCheck rebuilds the ticketing projections from the entries for
 // `ecinema verify --deep`, through the same apply functions the live
 // writes use (on temporary tables that shadow the stored ones), and
 // compares them with the stored tables.
-type DeepCheck struct{}
+type deepCheck struct{}
 
 // NewDeepCheck returns the ticketing projection check.
-func NewDeepCheck() ledger.DeepCheck { return DeepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
 
 // Name names the check.
-func (DeepCheck) Name() string { return "ticketing" }
+func (deepCheck) Name() string { return "ticketing" }
 
 // Begin creates the empty shadow tables.
-func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ticketing: deep check: %w", err)
 	}
@@ -46,7 +46,7 @@ func (DeepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays one ticketing_* entry; other kinds are skipped.
-func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	var err error
 	switch p.Kind {
 	case KindVenue:
@@ -92,6 +92,6 @@ func (DeepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (DeepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, deepTables)
 }

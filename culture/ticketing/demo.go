@@ -86,15 +86,6 @@ var demoVenues = []demoVenue{
 		}},
 }
 
-// DemoVenueIDs are the venues LoadDemo creates.
-func DemoVenueIDs() []string {
-	ids := make([]string, len(demoVenues))
-	for i, v := range demoVenues {
-		ids[i] = v.id
-	}
-	return ids
-}
-
 // LoadDemo loads the demo data set through a Service on pool and app with
 // sealer, its clock moved to each sale's and scan's time.
 func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, sealer *Sealer, cfg DemoConfig) (DemoStats, error) {

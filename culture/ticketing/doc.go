@@ -25,7 +25,7 @@
 //
 // Projections (ticketing_venues, _zones, _keys, _events, _sessions,
 // _tariffs, _versions, _tickets, _scans) are written by apply* functions
-// that the live Project funcs and DeepCheck (ecinema verify --deep) share,
+// that the live Project funcs and deepCheck (ecinema verify --deep) share,
 // so the two cannot drift. Nothing is edited in place: a change is a new
 // version, a refund a new entry. Not rebuilt: the sealed private keys and
 // the idempotency rows, which are not facts of the log.
@@ -48,7 +48,7 @@
 // code's not-before (valid_from ≤ nbf ≤ valid_to, valid_to null for a
 // current key: so a rotated-out key cannot sign new codes, and codes it
 // signed before stay valid until they expire), then the venue, then the
-// time: refused before 6 (not_yet_valid) and after 7 plus ExpiryGrace, one
+// time: refused before 6 (not_yet_valid) and after 7 plus expiryGrace, one
 // hour (expired). Verify is that function, pure; the gate tool
 // (ecinema gate) and the server both use it, and testdata/ticketing holds
 // an independent Node.js verifier. Each venue's Ed25519 keys are generated
@@ -105,7 +105,7 @@
 // under the head lock they are kept only when that key is still the
 // venue's current one and the claims are what the session there gives,
 // and are signed again with the current key otherwise, so no code is ever
-// signed by a retired key; the trust list used by the gates is re-read every TrustTTL (5 s) and
+// signed by a retired key; the trust list used by the gates is re-read every trustTTL (5 s) and
 // at once after this process creates or rotates a key.
 //
 // # Demo

@@ -41,7 +41,7 @@ var (
 	ErrSessionEnded = errors.New("the session has ended")
 	// ErrRefundAfterStart: a refund after the start without reason session_cancelled (422 refund_after_start).
 	ErrRefundAfterStart = errors.New("refund after the session started")
-	// ErrRefundedAtInFuture: refunded_at more than ClockSkew ahead of the server (422 refunded_at_in_future).
+	// ErrRefundedAtInFuture: refunded_at more than clockSkew ahead of the server (422 refunded_at_in_future).
 	ErrRefundedAtInFuture = errors.New("refunded_at is in the future")
 	// ErrRefundedBeforeSale: refunded_at before the ticket's sale (422 refunded_before_sale).
 	ErrRefundedBeforeSale = errors.New("refunded_at is before the sale")

@@ -18,10 +18,10 @@ import (
 )
 
 // Event kinds.
-var EventKinds = []string{"performance", "concert", "exhibition", "museum_entry"}
+var eventKinds = []string{"performance", "concert", "exhibition", "museum_entry"}
 
-// AgeRatings are the accepted age ratings.
-var AgeRatings = []string{"0+", "6+", "12+", "14+", "16+", "18+", "21+"}
+// ageRatings are the accepted age ratings.
+var ageRatings = []string{"0+", "6+", "12+", "14+", "16+", "18+", "21+"}
 
 // Event is a performance, concert, exhibition or museum entry of a venue.
 type Event struct {
@@ -59,8 +59,8 @@ type Tariff struct {
 	Admissions int         `json:"admissions"`
 }
 
-// MaxTariffPrice bounds a tariff's price.
-var MaxTariffPrice = decimal.NewFromInt(10_000_000)
+// maxTariffPrice bounds a tariff's price.
+var maxTariffPrice = decimal.NewFromInt(10_000_000)
 
 const (
 	sqlEventGet  = `SELECT id, version, venue_id, kind, title, age_rating, national FROM ticketing_events WHERE id = $1`
@@ -109,9 +109,9 @@ func (s *Service) PutEvent(ctx context.Context, c Caller, id string, ev Event) (
 	}
 	errs.ID("id", ev.ID)
 	errs.ID("venue_id", ev.VenueID)
-	errs.OneOf("kind", ev.Kind, EventKinds...)
+	errs.OneOf("kind", ev.Kind, eventKinds...)
 	langmap.Check(&errs, "title", ev.Title)
-	errs.OneOf("age_rating", ev.AgeRating, AgeRatings...)
+	errs.OneOf("age_rating", ev.AgeRating, ageRatings...)
 	if ev.National == nil {
 		errs.Add("national", "required", "is required: true or false")
 	}
@@ -246,7 +246,7 @@ func (s *Service) PutSession(ctx context.Context, c Caller, eventID, id string, 
 		}
 		seen[t.Code] = true
 		langmap.Check(&errs, f+".name", t.Name)
-		p := errs.Money(f+".price", t.Price, decimal.Zero, MaxTariffPrice)
+		p := errs.Money(f+".price", t.Price, decimal.Zero, maxTariffPrice)
 		t.Price = p.StringFixed(2)
 		if t.Admissions < 1 || t.Admissions > 1000 {
 			errs.Add(f+".admissions", "out_of_range", "must be 1..1000")

@@ -11,8 +11,8 @@ import (
 	"ecinema/validate"
 )
 
-// ReasonSessionCancelled allows a refund after the session started.
-const ReasonSessionCancelled = "session_cancelled"
+// reasonSessionCancelled allows a refund after the session started.
+const reasonSessionCancelled = "session_cancelled"
 
 // RefundRequest is the body of POST /v1/tickets/refunds.
 type RefundRequest struct {
@@ -27,8 +27,8 @@ type RefundTicket struct {
 	RefundedAt string `json:"refunded_at"`
 }
 
-// RefundResult is the body of a 201 answer to a refund.
-type RefundResult struct {
+// refundResult is the body of a 201 answer to a refund.
+type refundResult struct {
 	Entry    EntryRef `json:"entry"`
 	Refunded int      `json:"refunded"`
 	Gross    string   `json:"gross"`

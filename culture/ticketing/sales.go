@@ -91,7 +91,7 @@ func (r *SaleRequest) check() error {
 		f := fmt.Sprintf("tickets[%d].", i)
 		errs.ID(f+"id", t.ID)
 		errs.ID(f+"tariff", t.Tariff)
-		p := errs.Money(f+"price", t.Price, decimal.Zero, MaxTariffPrice)
+		p := errs.Money(f+"price", t.Price, decimal.Zero, maxTariffPrice)
 		r.Tickets[i].Price = p.StringFixed(2)
 		if t.Seat != "" && !seatPattern.MatchString(t.Seat) {
 			errs.Add(f+"seat", "invalid_format", "a seat is 1 to 32 letters, digits, spaces or . _ : / - and starts with a letter or digit")
@@ -125,7 +125,7 @@ func saleResult(e ledger.Entry, b saleBody) SaleResult {
 	return r
 }
 
-// applySale writes a sale entry's projections in the rebuild (DeepCheck):
+// applySale writes a sale entry's projections in the rebuild (deepCheck):
 // the statements the live write queues (queueSale), sent at once.
 func applySale(ctx context.Context, tx pgx.Tx, e ledger.Entry, b saleBody) error {
 	batch := &pgx.Batch{}

@@ -52,8 +52,8 @@ func NewSealer(file string) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
-// Seal encrypts the seed of priv for the row of kid.
-func (s *Sealer) Seal(kid string, priv ed25519.PrivateKey) ([]byte, error) {
+// seal encrypts the seed of priv for the row of kid.
+func (s *Sealer) seal(kid string, priv ed25519.PrivateKey) ([]byte, error) {
 	nonce := make([]byte, s.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err

@@ -33,8 +33,8 @@ const (
 	KindGateBatch = "ticketing_gate_batch"
 )
 
-// ClockSkew is how far a client clock (refunded_at, scanned_at) may run ahead.
-const ClockSkew = 5 * time.Minute
+// clockSkew is how far a client clock (refunded_at, scanned_at) may run ahead.
+const clockSkew = 5 * time.Minute
 
 // Config tunes a Service. Zero values take the defaults.
 type Config struct {

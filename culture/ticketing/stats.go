@@ -25,7 +25,7 @@ import (
 // capacity × 100, national_gross the gross of national events.
 
 // Groupings of the statistics.
-var StatsGroups = []string{"venue", "kind", "region", "day", "event"}
+var statsGroups = []string{"venue", "kind", "region", "day", "event"}
 
 // StatsQuery selects statistics. VenueID narrows them to one venue (a
 // venue key's view).
@@ -77,8 +77,8 @@ type PublicStats struct {
 	Totals PublicStatsRow   `json:"totals"`
 }
 
-// MaxStatsDays bounds the span of a statistics query.
-const MaxStatsDays = 366
+// maxStatsDays bounds the span of a statistics query.
+const maxStatsDays = 366
 
 const sqlStatsSessions = `WITH s AS (
   SELECT s.id, s.capacity, s.box_office_day, s.venue_id, s.event_id, e.kind, v.region
@@ -139,8 +139,8 @@ func checkSpan(from, to time.Time) error {
 	if to.Before(from) {
 		return fieldErr("to", ErrBadQuery, "to is before from")
 	}
-	if to.Sub(from) > MaxStatsDays*24*time.Hour {
-		return fieldErr("to", ErrBadQuery, "the period is longer than %d days", MaxStatsDays)
+	if to.Sub(from) > maxStatsDays*24*time.Hour {
+		return fieldErr("to", ErrBadQuery, "the period is longer than %d days", maxStatsDays)
 	}
 	return nil
 }
@@ -197,11 +197,11 @@ func (s *Service) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 		return Stats{}, err
 	}
 	ok := false
-	for _, g := range StatsGroups {
+	for _, g := range statsGroups {
 		ok = ok || g == q.GroupBy
 	}
 	if !ok {
-		return Stats{}, fieldErr("group_by", ErrBadQuery, "group_by must be one of %s", strings.Join(StatsGroups, ", "))
+		return Stats{}, fieldErr("group_by", ErrBadQuery, "group_by must be one of %s", strings.Join(statsGroups, ", "))
 	}
 	groups, err := s.aggregate(ctx, q.From, q.To, q.VenueID, q.GroupBy)
 	if err != nil {

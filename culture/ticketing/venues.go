@@ -20,7 +20,7 @@ import (
 )
 
 // Venue kinds.
-var VenueKinds = []string{"theatre", "museum", "concert_hall", "philharmonic", "circus", "gallery", "other"}
+var venueKinds = []string{"theatre", "museum", "concert_hall", "philharmonic", "circus", "gallery", "other"}
 
 // Venue is a theatre, museum, concert hall… with its zones.
 type Venue struct {
@@ -91,7 +91,7 @@ func (v *Venue) check(ctx context.Context, s *Service, pathID string) error {
 		errs.Add("id", "path_mismatch", "the body says %q but the path says %q", v.ID, pathID)
 	}
 	errs.ID("id", v.ID)
-	errs.OneOf("kind", v.Kind, VenueKinds...)
+	errs.OneOf("kind", v.Kind, venueKinds...)
 	langmap.Check(&errs, "name", v.Name)
 	if errs.Required("operator_bin", v.OperatorBIN) && !validate.BIN(v.OperatorBIN) {
 		errs.Add("operator_bin", "invalid_bin", "is not a valid 12-digit BIN")
@@ -226,8 +226,8 @@ func (s *Service) newKey(venueID string) (keyBody, []byte, error) {
 	if err != nil {
 		return keyBody{}, nil, fmt.Errorf("ticketing: generate key: %w", err)
 	}
-	kid := KeyIDHex(pub)
-	sealed, err := s.cfg.Sealer.Seal(kid, priv)
+	kid := keyIDHex(pub)
+	sealed, err := s.cfg.Sealer.seal(kid, priv)
 	if err != nil {
 		return keyBody{}, nil, fmt.Errorf("ticketing: seal key: %w", err)
 	}

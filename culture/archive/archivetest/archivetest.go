@@ -16,14 +16,14 @@ import (
 // in format f under the base directory root, with external id ext.
 func Bag(f bagit.Format, root, ext string, files map[string][]byte) []byte {
 	var b bytes.Buffer
-	if err := Write(&b, f, root, ext, files); err != nil {
+	if err := write(&b, f, root, ext, files); err != nil {
 		panic(err)
 	}
 	return b.Bytes()
 }
 
-// Write writes such a bag to w.
-func Write(w io.Writer, f bagit.Format, root, ext string, files map[string][]byte) error {
+// write writes such a bag to w.
+func write(w io.Writer, f bagit.Format, root, ext string, files map[string][]byte) error {
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)

@@ -22,9 +22,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// SchemaDir returns ../shared/schemas seen from the module root, once the
+// schemaDir returns ../shared/schemas seen from the module root, once the
 // official OPDS schemas are there.
-func SchemaDir(t testing.TB) string {
+func schemaDir(t testing.TB) string {
 	t.Helper()
 	return filepath.Dir(tooltest.Schemas(t, "opds", filepath.Join("1.2", "opds.rnc")))
 }
@@ -39,7 +39,7 @@ type Doc struct {
 // opds/1.2/opds.rnc, in one run.
 func Jing(t testing.TB, docs ...Doc) {
 	t.Helper()
-	schemas := SchemaDir(t)
+	schemas := schemaDir(t)
 	tooltest.Need(t, "jing", "Debian package jing")
 	dir := t.TempDir()
 	args := []string{"-c", filepath.Join(schemas, "opds", "1.2", "opds.rnc")}
@@ -75,10 +75,10 @@ func runJing(args []string) error {
 	return nil
 }
 
-// JingFile validates files on disk and returns jing's complaint.
-func JingFile(t testing.TB, files ...string) error {
+// jingFile validates files on disk and returns jing's complaint.
+func jingFile(t testing.TB, files ...string) error {
 	t.Helper()
-	schemas := SchemaDir(t)
+	schemas := schemaDir(t)
 	tooltest.Need(t, "jing", "Debian package jing")
 	return runJing(append([]string{"-c", filepath.Join(schemas, "opds", "1.2", "opds.rnc")}, files...))
 }
@@ -164,15 +164,15 @@ func compile(schemas string) (map[string]*jsonschema.Schema, error) {
 // JSON validates a document against one of the schema entry points.
 func JSON(t testing.TB, schema, name string, body []byte) {
 	t.Helper()
-	if err := JSONErr(t, schema, body); err != nil {
+	if err := jsonErr(t, schema, body); err != nil {
 		t.Fatalf("%s does not validate against %s:\n%v\n--- document ---\n%s", name, schema, err, body)
 	}
 }
 
-// JSONErr validates a document and returns the validator's complaint.
-func JSONErr(t testing.TB, schema string, body []byte) error {
+// jsonErr validates a document and returns the validator's complaint.
+func jsonErr(t testing.TB, schema string, body []byte) error {
 	t.Helper()
-	schemas := SchemaDir(t)
+	schemas := schemaDir(t)
 	compileOnce.Do(func() { compiled, compileErr = compile(schemas) })
 	if compileErr != nil {
 		t.Fatalf("opdstest: %v", compileErr)

@@ -9,12 +9,12 @@ import (
 // TestValidatorsOnSamples: the validators accept the specifications' own
 // examples and refuse the broken ones, so a pass elsewhere means something.
 func TestValidatorsOnSamples(t *testing.T) {
-	dir := SchemaDir(t)
+	dir := schemaDir(t)
 	s12 := filepath.Join(dir, "opds", "1.2", "samples")
-	if err := JingFile(t, filepath.Join(s12, "spec-2.2-navigation.xml"), filepath.Join(s12, "spec-2.3-acquisition.xml")); err != nil {
+	if err := jingFile(t, filepath.Join(s12, "spec-2.2-navigation.xml"), filepath.Join(s12, "spec-2.3-acquisition.xml")); err != nil {
 		t.Fatalf("OPDS 1.2 samples: %v", err)
 	}
-	if err := JingFile(t, filepath.Join(s12, "bad-buy-without-price.xml")); err == nil {
+	if err := jingFile(t, filepath.Join(s12, "bad-buy-without-price.xml")); err == nil {
 		t.Fatal("jing accepted a buy link without a price")
 	}
 	for _, c := range []struct {
@@ -34,7 +34,7 @@ func TestValidatorsOnSamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = JSONErr(t, c.schema, b)
+		err = jsonErr(t, c.schema, b)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: valid = %v, want %v (%v)", c.file, err == nil, c.ok, err)
 		}

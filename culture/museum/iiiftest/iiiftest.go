@@ -20,9 +20,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// Schema compiles the IIIF Presentation 3 JSON schema with format
+// schema compiles the IIIF Presentation 3 JSON schema with format
 // assertions on.
-func Schema(t testing.TB) *jsonschema.Schema {
+func schema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
 	path := filepath.Join(tooltest.Root(t), "..", "shared", "schemas", "iiif", "iiif_3_0.json")
 	f, err := os.Open(path)
@@ -52,7 +52,7 @@ func Schema(t testing.TB) *jsonschema.Schema {
 // lines (one JSON object per document).
 func Validate(t testing.TB, docs map[string][]byte) []map[string]any {
 	t.Helper()
-	sch := Schema(t)
+	sch := schema(t)
 	dir := t.TempDir()
 	var files []string
 	for name, b := range docs {
@@ -69,11 +69,11 @@ func Validate(t testing.TB, docs map[string][]byte) []map[string]any {
 		}
 		files = append(files, f)
 	}
-	return Normalise(t, files)
+	return normalise(t, files)
 }
 
-// Normalise runs testdata/museum/normalise.mjs on files.
-func Normalise(t testing.TB, files []string) []map[string]any {
+// normalise runs testdata/museum/normalise.mjs on files.
+func normalise(t testing.TB, files []string) []map[string]any {
 	t.Helper()
 	script := filepath.Join(tooltest.Root(t), "testdata", "museum")
 	tooltest.Need(t, "node", "Debian package nodejs")

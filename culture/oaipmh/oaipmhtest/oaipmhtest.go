@@ -15,7 +15,7 @@ import (
 
 // Driver schemas in ../shared/schemas/oai-pmh (see its README).
 const (
-	DriverOAIDC     = "oai-pmh-with-oai_dc.xsd"
+	driverOAIDC     = "oai-pmh-with-oai_dc.xsd"
 	DriverOAIDCLido = "oai-pmh-with-oai_dc-and-lido.xsd"
 )
 
@@ -32,7 +32,7 @@ func SchemaDir(t testing.TB) string {
 // Validate checks one response against OAI-PMH.xsd and oai_dc.xsd.
 func Validate(t testing.TB, body []byte) {
 	t.Helper()
-	ValidateWith(t, DriverOAIDC, body)
+	ValidateWith(t, driverOAIDC, body)
 }
 
 // ValidateWith checks one response against the named driver schema.
