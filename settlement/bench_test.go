@@ -12,7 +12,7 @@ func BenchmarkSplitLine(b *testing.B) {
 	parts := []VATPart{{Rate: d("12"), Gross: d("2500.00")}, {Rate: d("16"), Gross: d("987654.32")}}
 	terms := Terms{RoyaltyPct: d("1"), DistributorPct: d("55"), DistributionFeePct: d("15")}
 	for b.Loop() {
-		SplitLine(parts, terms)
+		splitLine(parts, terms)
 	}
 }
 

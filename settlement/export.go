@@ -15,7 +15,7 @@ import (
 
 // Content types of the statement exports.
 const (
-	ContentTypeJSON = "application/json"
+	contentTypeJSON = "application/json"
 	ContentTypeCSV  = "text/csv; charset=utf-8"
 	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	ContentTypePDF  = "application/pdf"
@@ -81,10 +81,10 @@ func (st *Statement) lang() i18n.Lang {
 	return st.Lang
 }
 
-// Table returns the statement as a tabular.Table: the lines as rows (no
+// table returns the statement as a tabular.Table: the lines as rows (no
 // total row among them), the party, period, status and ledger tree as facts
 // and the totals apart.
-func (st *Statement) Table() *tabular.Table {
+func (st *Statement) table() *tabular.Table {
 	l := st.lang()
 	t := &tabular.Table{Lang: l}
 	if st.IsRoyalty() {
@@ -144,8 +144,8 @@ func (st *Statement) Table() *tabular.Table {
 	for _, k := range []struct {
 		key string
 		v   decimal.Decimal
-	}{{"gross", tot.Gross}, {"vat", tot.VAT}, {"net", tot.Net}, {"royalty", tot.Royalty}, {"rentable", tot.Rentable()},
-		{"rental", tot.Rental()}, {"exhibitor_share", tot.ExhibitorShare}, {"distribution_fee", tot.DistributionFee},
+	}{{"gross", tot.Gross}, {"vat", tot.VAT}, {"net", tot.Net}, {"royalty", tot.Royalty}, {"rentable", tot.rentable()},
+		{"rental", tot.rental()}, {"exhibitor_share", tot.ExhibitorShare}, {"distribution_fee", tot.DistributionFee},
 		{"producer_gross", tot.ProducerGross}, {"recoupment", tot.Recoupment}, {"producer_share", tot.ProducerShare}} {
 		if !st.ShowsRecoupment() && (k.key == "recoupment" || k.key == "producer_share") {
 			continue
@@ -161,20 +161,20 @@ var totalsFactKeys = []string{"party_name", "party_id", "bin", "kind", "from", "
 // WriteCSV writes the statement's lines as CSV (see package tabular): a
 // header of JSON keys and one row per line; the totals are WriteTotalsCSV.
 func (st *Statement) WriteCSV(w io.Writer, o tabular.CSVOptions) error {
-	return st.Table().WriteCSV(w, o)
+	return st.table().WriteCSV(w, o)
 }
 
 // WriteTotalsCSV writes the statement's party, period, status, ledger tree
 // and totals as a CSV of one header and one row.
 func (st *Statement) WriteTotalsCSV(w io.Writer, o tabular.CSVOptions) error {
-	return st.Table().WriteTotalsCSV(w, o, totalsFactKeys)
+	return st.table().WriteTotalsCSV(w, o, totalsFactKeys)
 }
 
 // WriteXLSX writes the statement as a workbook: a first sheet naming the
 // party, period, status and ledger tree with the totals, then the lines
 // (headers in the statement's language, frozen, with filters).
 func (st *Statement) WriteXLSX(w io.Writer) error {
-	return st.Table().WriteXLSX(w, sheetStatement.In(st.lang()), sheetLines.In(st.lang()))
+	return st.table().WriteXLSX(w, sheetStatement.In(st.lang()), sheetLines.In(st.lang()))
 }
 
 var (

@@ -240,7 +240,7 @@ func TestPDFTotalsEqualJSON(t *testing.T) {
 				case "rights_holder":
 					lines, summary, payable = []string{s("royalty")}, []string{"*", s("royalty")}, s("royalty")
 				case "exhibitor":
-					rental := st.Totals.Rental().StringFixed(2)
+					rental := st.Totals.rental().StringFixed(2)
 					lines = []string{adm, s("gross"), s("vat"), s("net"), s("royalty"), s("exhibitor_share"), s("distribution_fee"), s("producer_gross")}
 					summary = []string{adm, s("gross"), s("vat"), s("royalty"), s("exhibitor_share"), s("distribution_fee"), s("producer_gross"), rental}
 					payable = rental

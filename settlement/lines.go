@@ -124,8 +124,8 @@ type filmInfo struct {
 	ProducerID, DistributorID string
 	FeePct, RoyaltyPct        decimal.Decimal
 	Expenses                  decimal.Decimal
-	Scale                     Scale
-	Overrides                 []Override
+	Scale                     scale
+	Overrides                 []override
 	Holders                   []Holder
 	Owners                    []owner // producer and distributor by day
 }
@@ -195,7 +195,7 @@ func loadOwners(ctx context.Context, q querier, query string, ids []string, add 
 type world struct {
 	films   map[string]*filmInfo
 	cinemas map[string]*cinemaInfo
-	rates   RateTable
+	rates   rateTable
 }
 
 // monthOf returns the first day of d's month.
@@ -219,15 +219,15 @@ func horizon(ctx context.Context, q querier) (time.Time, error) {
 	return dateOf(h), nil
 }
 
-func loadRates(ctx context.Context, q querier) (RateTable, error) {
+func loadRates(ctx context.Context, q querier) (rateTable, error) {
 	rows, err := q.Query(ctx, sqlVATRates)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: vat rates: %w", err)
 	}
 	defer rows.Close()
-	var t RateTable
+	var t rateTable
 	for rows.Next() {
-		var r VATRate
+		var r vatRate
 		var to string
 		if err := rows.Scan(&r.From, &to, &r.Rate); err != nil {
 			return nil, err
@@ -311,7 +311,7 @@ func (w *world) loadFilms(ctx context.Context, q querier, films []string) error 
 func (w *world) loadScales(ctx context.Context, q querier, films []string) error {
 	return eachRow(ctx, q, sqlFilmTerms, films, "rental terms", func(rows pgx.Rows) error {
 		var id string
-		var st Step
+		var st step
 		if err := rows.Scan(&id, &st.FromWeek, &st.DistributorPct); err != nil {
 			return err
 		}
@@ -328,7 +328,7 @@ func (w *world) loadOverrides(ctx context.Context, q querier, films []string) er
 	return eachRow(ctx, q, sqlFilmOverrides, films, "overrides", func(rows pgx.Rows) error {
 		var id, ex string
 		var from time.Time
-		var st Step
+		var st step
 		if err := rows.Scan(&id, &ex, &from, &st.FromWeek, &st.DistributorPct); err != nil {
 			return err
 		}
@@ -345,7 +345,7 @@ func (w *world) loadOverrides(ctx context.Context, q querier, films []string) er
 			}
 		}
 		if !found {
-			f.Overrides = append(f.Overrides, Override{ExhibitorID: ex, EffectiveFrom: from, Scale: Scale{st}})
+			f.Overrides = append(f.Overrides, override{ExhibitorID: ex, EffectiveFrom: from, Scale: scale{st}})
 		}
 		return nil
 	})
@@ -443,8 +443,8 @@ func (t *lineTerms) pct(f *filmInfo, exhibitor string, day time.Time) (pctOf, er
 	tk := termsKey{f.ID, exhibitor, day}
 	po, ok := t.pcts[tk]
 	if !ok {
-		po.week = ReleaseWeek(f.Release, day)
-		p, err := ScaleFor(f.Scale, f.Overrides, exhibitor, day).PctFor(po.week)
+		po.week = releaseWeek(f.Release, day)
+		p, err := scaleFor(f.Scale, f.Overrides, exhibitor, day).pctFor(po.week)
 		if err != nil {
 			return pctOf{}, fmt.Errorf("film %s: %w", f.ID, err)
 		}
@@ -462,7 +462,7 @@ func (t *lineTerms) rate(c *cinemaInfo, saleDate time.Time) (rateOf, error) {
 	}
 	ro, ok := t.rates[saleDate]
 	if !ok {
-		rate, err := t.w.rates.RateOn(saleDate)
+		rate, err := t.w.rates.rateOn(saleDate)
 		if err != nil {
 			return rateOf{}, err
 		}
@@ -544,7 +544,7 @@ func (a *lineAcc) split(w *world) Line {
 		parts = append(parts, VATPart{Rate: decimal.RequireFromString(rk), Gross: a.rates[rk]})
 	}
 	l := a.line
-	l.Split = SplitLine(parts, Terms{RoyaltyPct: l.RoyaltyPct, DistributorPct: l.DistributorPct, DistributionFeePct: l.DistributionFeePct})
+	l.Split = splitLine(parts, Terms{RoyaltyPct: l.RoyaltyPct, DistributorPct: l.DistributorPct, DistributionFeePct: l.DistributionFeePct})
 	l.Royalties = SplitRoyalty(l.Royalty, w.films[l.FilmID].Holders)
 	l.Recoupment, l.ProducerShare = decimal.Zero, l.ProducerGross
 	return *l
@@ -691,9 +691,9 @@ func (res *openResult) readRows(ctx context.Context, q querier, films, cinemas [
 // recoup applies recoupment to lines in order, continuing from the frozen
 // lines of each film (its producer gross and what was recovered so far).
 func recoup(ctx context.Context, q querier, w *world, films []string, lines []Line) error {
-	rec := map[string]*Recouper{}
+	rec := map[string]*recouper{}
 	for id, f := range w.films {
-		rec[id] = &Recouper{Expenses: f.Expenses, ProducerGross: decimal.Zero, Recovered: decimal.Zero}
+		rec[id] = &recouper{Expenses: f.Expenses, ProducerGross: decimal.Zero, Recovered: decimal.Zero}
 	}
 	fr, err := q.Query(ctx, sqlFrozenRecoupment, films)
 	if err != nil {
@@ -716,7 +716,7 @@ func recoup(ctx context.Context, q querier, w *world, films []string, lines []Li
 	}
 	for i := range lines {
 		l := &lines[i]
-		l.Recoupment = rec[l.FilmID].Apply(l.ProducerGross)
+		l.Recoupment = rec[l.FilmID].apply(l.ProducerGross)
 		l.ProducerShare = l.ProducerGross.Sub(l.Recoupment)
 	}
 	return nil

@@ -155,10 +155,10 @@ func (d *pdfDoc) payable(t Totals) (label string, amount decimal.Decimal, note s
 	case registry.KindRightsHolder:
 		return tr(d.l, "pay_rh"), t.RoyaltyAmount, tr(d.l, "pay_rh_n")
 	case registry.KindExhibitor:
-		return tr(d.l, "pay_exh"), t.Rental(), fmt.Sprintf(tr(d.l, "pay_exh_n"), d.money(t.Royalty))
+		return tr(d.l, "pay_exh"), t.rental(), fmt.Sprintf(tr(d.l, "pay_exh_n"), d.money(t.Royalty))
 	case registry.KindDistributor:
 		return tr(d.l, "pay_dist"), t.ProducerShare,
-			fmt.Sprintf(tr(d.l, "pay_dist_n"), d.money(t.Rental()), d.money(t.DistributionFee.Add(t.Recoupment)))
+			fmt.Sprintf(tr(d.l, "pay_dist_n"), d.money(t.rental()), d.money(t.DistributionFee.Add(t.Recoupment)))
 	}
 	return tr(d.l, "pay_producer"), t.ProducerShare, tr(d.l, "pay_producer_n")
 }
@@ -304,7 +304,7 @@ func (d *pdfDoc) summaryCells(name, id string, t Totals) []string {
 	if d.st.ShowsRecoupment() {
 		remaining := ""
 		if id != "" {
-			remaining = d.money(d.st.Films[id].Remaining())
+			remaining = d.money(d.st.Films[id].remaining())
 		}
 		c = append(c, d.money(t.Recoupment), remaining)
 	}

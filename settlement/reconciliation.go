@@ -19,11 +19,11 @@ WHERE kind = 'exhibitor' AND ($1 = '' OR bin = $1) GROUP BY bin`
 
 // Reconciliation statuses (SPEC 7).
 const (
-	StatusMatch         = "match"
-	StatusUnderReported = "under_reported"
-	StatusOverReported  = "over_reported"
-	StatusNoLedgerData  = "no_ledger_data"
-	StatusNoFiscalData  = "no_fiscal_data"
+	statusMatch         = "match"
+	statusUnderReported = "under_reported"
+	statusOverReported  = "over_reported"
+	statusNoLedgerData  = "no_ledger_data"
+	statusNoFiscalData  = "no_fiscal_data"
 )
 
 // ReconRow is one exhibitor (BIN) and sale date of a reconciliation.
@@ -76,7 +76,7 @@ type ReconTotals struct {
 
 func reconTotals(rows []ReconRow) ReconTotals {
 	t := ReconTotals{LedgerGross: decimal.Zero, LedgerVAT: decimal.Zero, FiscalAmount: decimal.Zero,
-		Statuses: map[string]int{StatusMatch: 0, StatusUnderReported: 0, StatusOverReported: 0, StatusNoLedgerData: 0, StatusNoFiscalData: 0}}
+		Statuses: map[string]int{statusMatch: 0, statusUnderReported: 0, statusOverReported: 0, statusNoLedgerData: 0, statusNoFiscalData: 0}}
 	for _, r := range rows {
 		t.LedgerGross, t.LedgerVAT, t.FiscalAmount = t.LedgerGross.Add(r.LedgerGross), t.LedgerVAT.Add(r.LedgerVAT), t.FiscalAmount.Add(r.FiscalAmount)
 		t.Statuses[r.Status]++
@@ -86,7 +86,7 @@ func reconTotals(rows []ReconRow) ReconTotals {
 }
 
 func (s *Service) reconRows(ctx context.Context, q TaxQuery) ([]ReconRow, error) {
-	if err := q.Validate(); err != nil {
+	if err := q.validate(); err != nil {
 		return nil, err
 	}
 	tx, err := s.pool.Begin(ctx)
@@ -163,15 +163,15 @@ func (s *Service) reconRows(ctx context.Context, q TaxQuery) ([]ReconRow, error)
 		r.Difference = r.FiscalAmount.Sub(r.LedgerGross)
 		switch {
 		case !r.HasLedger:
-			r.Status = StatusNoLedgerData
+			r.Status = statusNoLedgerData
 		case !r.HasFiscal:
-			r.Status = StatusNoFiscalData
+			r.Status = statusNoFiscalData
 		case r.Difference.Abs().LessThanOrEqual(q.Tolerance):
-			r.Status = StatusMatch
+			r.Status = statusMatch
 		case r.Difference.IsNegative():
-			r.Status = StatusUnderReported
+			r.Status = statusUnderReported
 		default:
-			r.Status = StatusOverReported
+			r.Status = statusOverReported
 		}
 		out = append(out, *r)
 	}

@@ -16,19 +16,19 @@ var ErrNoVATRate = errors.New("settlement: no VAT rate for the sale date")
 // ErrNoRentalTerms is returned when a film has no rental step for a week.
 var ErrNoRentalTerms = errors.New("settlement: no rental terms for the release week")
 
-// VATRate is the VAT rate in percent in force from From to To inclusive
+// vatRate is the VAT rate in percent in force from From to To inclusive
 // (To zero means open-ended). Dates are calendar dates at UTC midnight.
-type VATRate struct {
+type vatRate struct {
 	From time.Time
 	To   time.Time
 	Rate decimal.Decimal
 }
 
-// RateTable is the dated VAT rate table, read from the vat_rates table.
-type RateTable []VATRate
+// rateTable is the dated VAT rate table, read from the vat_rates table.
+type rateTable []vatRate
 
-// RateOn returns the rate in force on the local sale date d.
-func (t RateTable) RateOn(d time.Time) (decimal.Decimal, error) {
+// rateOn returns the rate in force on the local sale date d.
+func (t rateTable) rateOn(d time.Time) (decimal.Decimal, error) {
 	d = dateOf(d)
 	for _, r := range t {
 		if !d.Before(r.From) && (r.To.IsZero() || !d.After(r.To)) {
@@ -41,8 +41,8 @@ func (t RateTable) RateOn(d time.Time) (decimal.Decimal, error) {
 // defaultRates is the Kazakh VAT rate table as seeded by the migration
 // (12% until 2025-12-31, 16% from 2026-01-01), for tests and tools; the
 // service reads the table from the database.
-func defaultRates() RateTable {
-	return RateTable{
+func defaultRates() rateTable {
+	return rateTable{
 		{From: date(2009, 1, 1), To: date(2025, 12, 31), Rate: decimal.NewFromInt(12)},
 		{From: date(2026, 1, 1), Rate: decimal.NewFromInt(16)},
 	}
@@ -143,11 +143,11 @@ const (
 
 var splitTiePriority = []int{partRoyalty: 3, partExhibitor: 2, partFee: 1, partProducer: 0}
 
-// SplitLine splits a line whose gross was sold at the given rates. Each rate's
+// splitLine splits a line whose gross was sold at the given rates. Each rate's
 // part has its VAT rounded on its own (SPEC 5.2); the net is then divided
 // exactly and the four parts rounded together by the largest-remainder rule.
 // A non-VAT-payer exhibitor passes parts with a zero rate.
-func SplitLine(parts []VATPart, t Terms) Split {
+func splitLine(parts []VATPart, t Terms) Split {
 	var s Split
 	s.Gross, s.VAT = decimal.Zero, decimal.Zero
 	for _, p := range parts {
@@ -298,20 +298,20 @@ func largestRemainder(exact []*big.Rat, priority []int) []int64 {
 	return out
 }
 
-// Recouper tracks the recovery of one film's recoupable expenses by the
+// recouper tracks the recovery of one film's recoupable expenses by the
 // distributor out of producer_gross, cumulatively across lines in date
 // order and across periods.
-type Recouper struct {
+type recouper struct {
 	Expenses      decimal.Decimal // recoupable_expenses of the film
 	ProducerGross decimal.Decimal // sum of producer_gross of the lines seen so far
 	Recovered     decimal.Decimal // sum of recoupment of the lines seen so far
 }
 
-// Apply returns the recoupment of the next line with producer gross pg and
+// apply returns the recoupment of the next line with producer gross pg and
 // records it. The amount recovered after the line is the cumulative
 // producer gross clamped to [0, Expenses]; a negative adjustment therefore
 // first reduces the producer's surplus and only then gives recovery back.
-func (r *Recouper) Apply(pg decimal.Decimal) decimal.Decimal {
+func (r *recouper) apply(pg decimal.Decimal) decimal.Decimal {
 	r.ProducerGross = r.ProducerGross.Add(pg)
 	target := r.ProducerGross
 	limit := decimal.Max(r.Expenses, decimal.Zero)
@@ -326,10 +326,10 @@ func (r *Recouper) Apply(pg decimal.Decimal) decimal.Decimal {
 	return rec
 }
 
-// ReleaseWeek returns the release week of a box-office day: week 1 is the
+// releaseWeek returns the release week of a box-office day: week 1 is the
 // seven days starting on the release date, and previews before the release
 // count as week 1.
-func ReleaseWeek(release, boxOfficeDay time.Time) int {
+func releaseWeek(release, boxOfficeDay time.Time) int {
 	r, d := dateOf(release), dateOf(boxOfficeDay)
 	if d.Before(r) {
 		return 1
@@ -338,18 +338,18 @@ func ReleaseWeek(release, boxOfficeDay time.Time) int {
 	return days/7 + 1
 }
 
-// Step is one step of a rental scale: from release week FromWeek on, the
+// step is one step of a rental scale: from release week FromWeek on, the
 // distributor takes DistributorPct percent of the rentable net.
-type Step struct {
+type step struct {
 	FromWeek       int
 	DistributorPct decimal.Decimal
 }
 
-// Scale is a rental scale (any order).
-type Scale []Step
+// scale is a rental scale (any order).
+type scale []step
 
-// PctFor returns the distributor percentage of the step in force in week.
-func (s Scale) PctFor(week int) (decimal.Decimal, error) {
+// pctFor returns the distributor percentage of the step in force in week.
+func (s scale) pctFor(week int) (decimal.Decimal, error) {
 	best := -1
 	for i, st := range s {
 		if st.FromWeek <= week && (best < 0 || st.FromWeek > s[best].FromWeek) {
@@ -362,20 +362,20 @@ func (s Scale) PctFor(week int) (decimal.Decimal, error) {
 	return s[best].DistributorPct, nil
 }
 
-// Override is an exhibitor's own rental scale for a film, in force from
+// override is an exhibitor's own rental scale for a film, in force from
 // EffectiveFrom (a box-office day) until the next override.
-type Override struct {
+type override struct {
 	ExhibitorID   string
 	EffectiveFrom time.Time
-	Scale         Scale
+	Scale         scale
 }
 
-// ScaleFor returns the scale in force for exhibitor on box-office day: the
+// scaleFor returns the scale in force for exhibitor on box-office day: the
 // latest override with EffectiveFrom on or before the day, else the film's
 // default scale.
-func ScaleFor(def Scale, overrides []Override, exhibitorID string, day time.Time) Scale {
+func scaleFor(def scale, overrides []override, exhibitorID string, day time.Time) scale {
 	day = dateOf(day)
-	var best *Override
+	var best *override
 	for i := range overrides {
 		o := &overrides[i]
 		if o.ExhibitorID != exhibitorID || dateOf(o.EffectiveFrom).After(day) {
@@ -422,7 +422,7 @@ func roundHalfAwayFromZero(x *big.Rat) int64 {
 	return n
 }
 
-// splitFast is SplitLine's division with integers when every percentage has
+// splitFast is splitLine's division with integers when every percentage has
 // at most four decimals (as stored, numeric(7,4)): with percentages scaled to
 // millionths (p% = P/10^6), the four exact parts are numerators over the
 // common denominator 10^18 and add up to net × 10^18 exactly. It gives the

@@ -13,7 +13,7 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // TestWorkedExample is the golden test of SPEC 5's worked example at both rates.
 func TestWorkedExample(t *testing.T) {
 	release := date(2026, 1, 8)
-	scale := Scale{{FromWeek: 1, DistributorPct: d("55")}, {FromWeek: 3, DistributorPct: d("50")}}
+	scale := scale{{FromWeek: 1, DistributorPct: d("55")}, {FromWeek: 3, DistributorPct: d("50")}}
 	cases := []struct {
 		name                                 string
 		saleDate                             time.Time
@@ -24,20 +24,20 @@ func TestWorkedExample(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			week := ReleaseWeek(release, date(2026, 1, 9))
+			week := releaseWeek(release, date(2026, 1, 9))
 			if week != 1 {
 				t.Fatalf("week = %d", week)
 			}
-			pct, err := scale.PctFor(week)
+			pct, err := scale.pctFor(week)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rate, err := defaultRates().RateOn(c.saleDate)
+			rate, err := defaultRates().rateOn(c.saleDate)
 			if err != nil {
 				t.Fatal(err)
 			}
 			gross := d("2500.00").Mul(d("3")).Add(d("1800.00"))
-			s := SplitLine([]VATPart{{Rate: rate, Gross: gross}},
+			s := splitLine([]VATPart{{Rate: rate, Gross: gross}},
 				Terms{RoyaltyPct: d("1.0"), DistributorPct: pct, DistributionFeePct: d("15")})
 			want := map[string][2]decimal.Decimal{
 				"gross":            {s.Gross, d("9300.00")},
@@ -94,7 +94,7 @@ func TestSplitProperty(t *testing.T) {
 			parts = append(parts, VATPart{Rate: rate, Gross: g})
 		}
 		terms := Terms{RoyaltyPct: pct(10, 4), DistributorPct: pct(100, 4), DistributionFeePct: pct(100, 4)}
-		s := SplitLine(parts, terms)
+		s := splitLine(parts, terms)
 		assertAddsUp(t, s)
 		pool := SplitRoyalty(s.Royalty, []Holder{
 			{PartyID: "b", Role: "composer", SharePct: pct(50, 4)},
@@ -152,7 +152,7 @@ func TestRoundingTieOrder(t *testing.T) {
 	// royalty 0.75, exhibitor 1.125, fee 0.5625, producer 0.5625 tiyn.
 	// floors 0,1,0,0 = 1; missing 2 go to the largest remainders:
 	// royalty .75, then fee/producer tie .5625 -> producer first.
-	s := SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.03")}},
+	s := splitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.03")}},
 		Terms{RoyaltyPct: d("25"), DistributorPct: d("50"), DistributionFeePct: d("50")})
 	if !s.Royalty.Equal(d("0.01")) || !s.ExhibitorShare.Equal(d("0.01")) ||
 		!s.ProducerGross.Equal(d("0.01")) || !s.DistributionFee.Equal(d("0")) {
@@ -160,13 +160,13 @@ func TestRoundingTieOrder(t *testing.T) {
 	}
 	// Equal remainders everywhere: net 0.01, royalty 0, distributor 50%, fee 0 ->
 	// exhibitor 0.5, producer 0.5: producer wins the tiyn.
-	s = SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
+	s = splitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
 		Terms{RoyaltyPct: d("0"), DistributorPct: d("50"), DistributionFeePct: d("0")})
 	if !s.ProducerGross.Equal(d("0.01")) || !s.ExhibitorShare.IsZero() {
 		t.Fatalf("producer before exhibitor: %+v", s)
 	}
 	// Fee and exhibitor tie (0.5 tiyn each, all rental to the fee): the fee wins.
-	s = SplitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
+	s = splitLine([]VATPart{{Rate: decimal.Zero, Gross: d("0.01")}},
 		Terms{RoyaltyPct: d("0"), DistributorPct: d("50"), DistributionFeePct: d("100")})
 	if !s.DistributionFee.Equal(d("0.01")) || !s.ExhibitorShare.IsZero() {
 		t.Fatalf("fee before exhibitor: %+v", s)
@@ -185,7 +185,7 @@ func TestRoundingTieOrder(t *testing.T) {
 func TestMixedRateLine(t *testing.T) {
 	// A December 2025 presale (12%) and a January 2026 sale (16%) in one line:
 	// each part's VAT rounded on its own and added.
-	s := SplitLine([]VATPart{{Rate: d("12"), Gross: d("2500.00")}, {Rate: d("16"), Gross: d("2500.00")}},
+	s := splitLine([]VATPart{{Rate: d("12"), Gross: d("2500.00")}, {Rate: d("16"), Gross: d("2500.00")}},
 		Terms{RoyaltyPct: d("1"), DistributorPct: d("55"), DistributionFeePct: d("15")})
 	want := VAT(d("2500.00"), d("12")).Add(VAT(d("2500.00"), d("16")))
 	if !s.VAT.Equal(want) || !want.Equal(d("267.86").Add(d("344.83"))) {
@@ -197,7 +197,7 @@ func TestMixedRateLine(t *testing.T) {
 // TestRecoupmentTwoMonths recovers 5000.00 across lines of two months:
 // producer_share is 0 until it is recovered, then the remainder.
 func TestRecoupmentTwoMonths(t *testing.T) {
-	r := Recouper{Expenses: d("5000.00"), ProducerGross: decimal.Zero, Recovered: decimal.Zero}
+	r := recouper{Expenses: d("5000.00"), ProducerGross: decimal.Zero, Recovered: decimal.Zero}
 	lines := []struct{ period, pg, rec, share string }{
 		{"2026-01", "1500.00", "1500.00", "0.00"},
 		{"2026-01", "2210.58", "2210.58", "0.00"},
@@ -207,7 +207,7 @@ func TestRecoupmentTwoMonths(t *testing.T) {
 		{"2026-03", "-100.00", "0.00", "-100.00"}, // a refund adjustment after recovery reduces the share
 	}
 	for i, l := range lines {
-		rec := r.Apply(d(l.pg))
+		rec := r.apply(d(l.pg))
 		share := d(l.pg).Sub(rec)
 		if !rec.Equal(d(l.rec)) || !share.Equal(d(l.share)) {
 			t.Fatalf("line %d (%s): recoupment %s share %s, want %s %s", i, l.period, rec, share, l.rec, l.share)
@@ -217,9 +217,9 @@ func TestRecoupmentTwoMonths(t *testing.T) {
 		t.Fatalf("recovered %s", r.Recovered)
 	}
 	// A refund before recovery is complete gives recovery back.
-	r2 := Recouper{Expenses: d("5000.00")}
-	r2.Apply(d("3000.00"))
-	if rec := r2.Apply(d("-500.00")); !rec.Equal(d("-500.00")) {
+	r2 := recouper{Expenses: d("5000.00")}
+	r2.apply(d("3000.00"))
+	if rec := r2.apply(d("-500.00")); !rec.Equal(d("-500.00")) {
 		t.Fatalf("negative adjustment: %s", rec)
 	}
 }
@@ -238,23 +238,23 @@ func TestReleaseWeekAndScale(t *testing.T) {
 		{date(2026, 3, 31), 12},
 	}
 	for _, c := range cases {
-		if w := ReleaseWeek(rel, c.day); w != c.week {
+		if w := releaseWeek(rel, c.day); w != c.week {
 			t.Errorf("week of %s = %d want %d", c.day.Format(time.DateOnly), w, c.week)
 		}
 	}
-	def := Scale{{1, d("55")}, {3, d("50")}, {5, d("40")}}
+	def := scale{{1, d("55")}, {3, d("50")}, {5, d("40")}}
 	for week, want := range map[int]string{1: "55", 2: "55", 3: "50", 4: "50", 9: "40"} {
-		if p, _ := def.PctFor(week); !p.Equal(d(want)) {
+		if p, _ := def.pctFor(week); !p.Equal(d(want)) {
 			t.Errorf("week %d pct %s want %s", week, p, want)
 		}
 	}
-	if _, err := (Scale{{2, d("50")}}).PctFor(1); err == nil {
+	if _, err := (scale{{2, d("50")}}).pctFor(1); err == nil {
 		t.Error("want ErrNoRentalTerms")
 	}
-	ovs := []Override{
-		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 1, 15), Scale: Scale{{1, d("60")}}},
-		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 2, 1), Scale: Scale{{1, d("45")}}},
-		{ExhibitorID: "ex2", EffectiveFrom: date(2026, 1, 1), Scale: Scale{{1, d("70")}}},
+	ovs := []override{
+		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 1, 15), Scale: scale{{1, d("60")}}},
+		{ExhibitorID: "ex1", EffectiveFrom: date(2026, 2, 1), Scale: scale{{1, d("45")}}},
+		{ExhibitorID: "ex2", EffectiveFrom: date(2026, 1, 1), Scale: scale{{1, d("70")}}},
 	}
 	for _, c := range []struct {
 		ex   string
@@ -267,18 +267,18 @@ func TestReleaseWeekAndScale(t *testing.T) {
 		{"ex3", date(2026, 2, 3), "50"}, // week 4
 		{"ex2", date(2026, 1, 8), "70"},
 	} {
-		p, _ := ScaleFor(def, ovs, c.ex, c.day).PctFor(ReleaseWeek(rel, c.day))
+		p, _ := scaleFor(def, ovs, c.ex, c.day).pctFor(releaseWeek(rel, c.day))
 		if !p.Equal(d(c.want)) {
 			t.Errorf("%s on %s: %s want %s", c.ex, c.day.Format(time.DateOnly), p, c.want)
 		}
 	}
-	if r, _ := defaultRates().RateOn(date(2025, 12, 31)); !r.Equal(d("12")) {
+	if r, _ := defaultRates().rateOn(date(2025, 12, 31)); !r.Equal(d("12")) {
 		t.Error("2025-12-31 rate")
 	}
-	if r, _ := defaultRates().RateOn(date(2026, 1, 1)); !r.Equal(d("16")) {
+	if r, _ := defaultRates().rateOn(date(2026, 1, 1)); !r.Equal(d("16")) {
 		t.Error("2026-01-01 rate")
 	}
-	if _, err := defaultRates().RateOn(date(2000, 1, 1)); err == nil {
+	if _, err := defaultRates().rateOn(date(2000, 1, 1)); err == nil {
 		t.Error("want ErrNoVATRate")
 	}
 }
@@ -336,8 +336,8 @@ func TestVATPathsAgree(t *testing.T) {
 // fully refunded line leaves every party, and every rights holder, at zero.
 func TestNegativeLinesMirrorSales(t *testing.T) {
 	terms := Terms{RoyaltyPct: d("1"), DistributorPct: d("55"), DistributionFeePct: d("15")}
-	sale := SplitLine([]VATPart{{Rate: d("16"), Gross: d("232.00")}}, terms)
-	refund := SplitLine([]VATPart{{Rate: d("16"), Gross: d("-232.00")}}, terms)
+	sale := splitLine([]VATPart{{Rate: d("16"), Gross: d("232.00")}}, terms)
+	refund := splitLine([]VATPart{{Rate: d("16"), Gross: d("-232.00")}}, terms)
 	if sale.DistributionFee.String() != "16.33" || sale.ProducerGross.String() != "92.57" ||
 		refund.DistributionFee.String() != "-16.33" || refund.ProducerGross.String() != "-92.57" {
 		t.Errorf("232.00: sale fee %s producer %s, refund fee %s producer %s; want 16.33 92.57 and their negations",
@@ -358,7 +358,7 @@ func TestNegativeLinesMirrorSales(t *testing.T) {
 		if rng.IntN(4) == 0 { // five decimals: the exact big.Rat path
 			tm.RoyaltyPct = tm.RoyaltyPct.Add(d("0.00001"))
 		}
-		pos, neg := SplitLine([]VATPart{{Rate: rate, Gross: g}}, tm), SplitLine([]VATPart{{Rate: rate, Gross: g.Neg()}}, tm)
+		pos, neg := splitLine([]VATPart{{Rate: rate, Gross: g}}, tm), splitLine([]VATPart{{Rate: rate, Gross: g.Neg()}}, tm)
 		for _, pair := range [][2]decimal.Decimal{{pos.VAT, neg.VAT}, {pos.Royalty, neg.Royalty}, {pos.ExhibitorShare, neg.ExhibitorShare},
 			{pos.DistributionFee, neg.DistributionFee}, {pos.ProducerGross, neg.ProducerGross}} {
 			if !pair[0].Neg().Equal(pair[1]) {

@@ -93,13 +93,13 @@ type Totals struct {
 	RoyaltyAmount   decimal.Decimal // rights holders: the sum of their parts
 }
 
-// Rentable is net − royalty over the totals: exhibitor share + fee + producer gross.
-func (t Totals) Rentable() decimal.Decimal {
+// rentable is net − royalty over the totals: exhibitor share + fee + producer gross.
+func (t Totals) rentable() decimal.Decimal {
 	return t.ExhibitorShare.Add(t.DistributionFee).Add(t.ProducerGross)
 }
 
-// Rental is the distributor's rental over the totals: fee + producer gross.
-func (t Totals) Rental() decimal.Decimal { return t.DistributionFee.Add(t.ProducerGross) }
+// rental is the distributor's rental over the totals: fee + producer gross.
+func (t Totals) rental() decimal.Decimal { return t.DistributionFee.Add(t.ProducerGross) }
 
 // Statement is a party's settlement over whole months. A rights holder's
 // statement holds royalty lines only; everyone else's holds full lines.
@@ -142,8 +142,8 @@ type FilmRef struct {
 // Title returns the film's title in l.
 func (f FilmRef) Title(l i18n.Lang) string { return l.Pick(f.TitleKK, f.TitleRU, f.TitleEN) }
 
-// Remaining returns the expenses not yet recovered after the statement.
-func (f FilmRef) Remaining() decimal.Decimal {
+// remaining returns the expenses not yet recovered after the statement.
+func (f FilmRef) remaining() decimal.Decimal {
 	r := f.Expenses.Sub(f.Recouped)
 	if r.IsNegative() {
 		return decimal.Zero

@@ -38,8 +38,8 @@ type TaxQuery struct {
 	Tolerance   decimal.Decimal
 }
 
-// Validate checks the query.
-func (q TaxQuery) Validate() error {
+// validate checks the query.
+func (q TaxQuery) validate() error {
 	var errs validate.Errors
 	if errs.Period(q.From, q.To) && q.To.Sub(q.From) > maxTaxDays*24*time.Hour {
 		errs.Add("to", "out_of_range", "at most %d days", maxTaxDays)
@@ -83,7 +83,7 @@ func ledgerDays(ctx context.Context, q querier, tq TaxQuery) ([]ledgerDay, error
 		ld.day = dateOf(ld.day)
 		ld.rate = decimal.Zero
 		if payer {
-			if ld.rate, err = rates.RateOn(ld.day); err != nil {
+			if ld.rate, err = rates.rateOn(ld.day); err != nil {
 				return nil, err
 			}
 		}

@@ -98,13 +98,13 @@ func TestReconciliation(t *testing.T) {
 	rows := rec.Rows
 	type want struct{ ledger, vat, fiscal, diff, status string }
 	expect := map[string]want{
-		b1 + " 2025-12-31": {"2500.00", "267.86", "2500.00", "0.00", StatusMatch},
-		b1 + " 2026-01-09": {"9300.00", "1282.76", "9300.00", "0.00", StatusMatch},
-		b1 + " 2026-01-10": {"5000.00", "689.66", "4999.00", "-1.00", StatusUnderReported},
-		b1 + " 2026-01-11": {"2500.00", "344.83", "2600.00", "100.00", StatusOverReported},
-		b1 + " 2026-01-12": {"1800.00", "248.28", "", "-1800.00", StatusNoFiscalData},
-		b1 + " 2026-01-13": {"0.00", "0.00", "700.00", "700.00", StatusNoLedgerData},
-		b2 + " 2026-01-09": {"4000.00", "0.00", "4000.01", "0.01", StatusOverReported},
+		b1 + " 2025-12-31": {"2500.00", "267.86", "2500.00", "0.00", statusMatch},
+		b1 + " 2026-01-09": {"9300.00", "1282.76", "9300.00", "0.00", statusMatch},
+		b1 + " 2026-01-10": {"5000.00", "689.66", "4999.00", "-1.00", statusUnderReported},
+		b1 + " 2026-01-11": {"2500.00", "344.83", "2600.00", "100.00", statusOverReported},
+		b1 + " 2026-01-12": {"1800.00", "248.28", "", "-1800.00", statusNoFiscalData},
+		b1 + " 2026-01-13": {"0.00", "0.00", "700.00", "700.00", statusNoLedgerData},
+		b2 + " 2026-01-09": {"4000.00", "0.00", "4000.01", "0.01", statusOverReported},
 	}
 	if len(rows) != len(expect) {
 		t.Fatalf("rows %d: %+v", len(rows), rows)
@@ -132,8 +132,8 @@ func TestReconciliation(t *testing.T) {
 	// The totals are the reconciliation's, computed with its rows.
 	tot := rec.Totals
 	if money(tot.LedgerGross) != "25100.00" || money(tot.LedgerVAT) != "2833.39" || money(tot.FiscalAmount) != "24099.01" ||
-		money(tot.Difference) != "-1000.99" || !maps.Equal(tot.Statuses, map[string]int{StatusMatch: 2, StatusUnderReported: 1,
-		StatusOverReported: 2, StatusNoFiscalData: 1, StatusNoLedgerData: 1}) {
+		money(tot.Difference) != "-1000.99" || !maps.Equal(tot.Statuses, map[string]int{statusMatch: 2, statusUnderReported: 1,
+		statusOverReported: 2, statusNoFiscalData: 1, statusNoLedgerData: 1}) {
 		t.Errorf("totals %+v", tot)
 	}
 	// A tolerance of 1.00 turns the 1.00 and 0.01 differences into matches.
@@ -142,10 +142,10 @@ func TestReconciliation(t *testing.T) {
 	rows = rec.Rows
 	for _, r := range rows {
 		k := r.BIN + " " + day(r.Date)
-		if (k == b1+" 2026-01-10" || k == b2+" 2026-01-09") && r.Status != StatusMatch {
+		if (k == b1+" 2026-01-10" || k == b2+" 2026-01-09") && r.Status != statusMatch {
 			t.Errorf("%s with tolerance: %s", k, r.Status)
 		}
-		if k == b1+" 2026-01-11" && r.Status != StatusOverReported {
+		if k == b1+" 2026-01-11" && r.Status != statusOverReported {
 			t.Errorf("%s with tolerance: %s", k, r.Status)
 		}
 	}

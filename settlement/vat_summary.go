@@ -29,7 +29,7 @@ type VATSummary struct {
 // VATSummaries returns the VAT summary per exhibitor for sale dates
 // From..To (VAT rounded per cinema and day, as in the reconciliation).
 func (s *Service) VATSummaries(ctx context.Context, q TaxQuery) ([]VATSummary, error) {
-	if err := q.Validate(); err != nil {
+	if err := q.validate(); err != nil {
 		return nil, err
 	}
 	days, err := ledgerDays(ctx, s.pool, q)
