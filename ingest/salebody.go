@@ -41,21 +41,11 @@ func (s *bodyScanner) lit(l string) bool {
 // str reads the rest of a string whose opening quote was read as part of
 // a literal, and its closing quote.
 func (s *bodyScanner) str() (string, bool) {
-	j := bytes.IndexByte(s.b[s.i:], '"')
+	j := plainString(s.b[s.i:])
 	if j < 0 {
 		return "", false
 	}
 	v := s.b[s.i : s.i+j]
-	ascii := true
-	for _, c := range v {
-		if c == '\\' || c < 0x20 {
-			return "", false
-		}
-		ascii = ascii && c < utf8.RuneSelf
-	}
-	if !ascii && !utf8.Valid(v) { // encoding/json would replace the bad bytes
-		return "", false
-	}
 	s.i += j + 1
 	return string(v), true
 }
@@ -106,4 +96,26 @@ func fastSaleBody(b []byte, body *saleBody) error {
 		return errNotCanonical
 	}
 	return nil
+}
+
+// plainString returns the length of the string that starts b and ends at
+// the first quote, or -1 if there is no quote or the string is not plain:
+// a backslash, a control character or invalid UTF-8 (which encoding/json
+// would replace) leaves it to encoding/json. Both sale scanners use it.
+func plainString(b []byte) int {
+	j := bytes.IndexByte(b, '"')
+	if j < 0 {
+		return -1
+	}
+	ascii := true
+	for _, c := range b[:j] {
+		if c == '\\' || c < 0x20 {
+			return -1
+		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	if !ascii && !utf8.Valid(b[:j]) {
+		return -1
+	}
+	return j
 }

@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"time"
-	"unicode/utf8"
 
 	"ecinema/validate"
 )
@@ -69,19 +68,8 @@ func (s *reqScanner) string() (string, bool) {
 	if !s.tok('"') {
 		return "", false
 	}
-	j := bytes.IndexByte(s.b[s.i:], '"')
+	j := plainString(s.b[s.i:])
 	if j < 0 {
-		return "", false
-	}
-	v := s.b[s.i : s.i+j]
-	ascii := true
-	for _, c := range v {
-		if c == '\\' || c < 0x20 {
-			return "", false
-		}
-		ascii = ascii && c < utf8.RuneSelf
-	}
-	if !ascii && !utf8.Valid(v) {
 		return "", false
 	}
 	s.i += j + 1
