@@ -33,8 +33,8 @@ const deepFlushAt = 4000
 // from the screening, sale and refund entries for `ecinema verify --deep`
 // and compares them with the stored tables. It replays through the same
 // projection functions the live writes use (projectScreenings, and
-// salesProjection and refundProjection, which projectSales and
-// projectRefunds queue), a buffer of entries at a time: the buffered
+// salesProjection — parseSaleEntry then salesRowsOf, which the live sales
+// run — and refundProjection, which projectRefunds queues), a buffer of entries at a time: the buffered
 // screenings, then the sales, then the refunds. The screenings and both
 // rollups go into temporary tables that shadow the stored ones, written by
 // the live statements (settlement's check reads the rebuilt sales_daily at

@@ -28,10 +28,18 @@
 //     service's clock.
 //   - Projections (screenings with their totals, tickets, sales_daily,
 //     screenings_daily) are computed from the encoded entry bodies by one
-//     function per kind (projectSales, projectRefunds, projectScreenings),
+//     function per kind (salesRowsOf, projectRefunds, projectScreenings),
 //     one set-based statement per table for a whole run, sent in one
 //     round trip with the entries. `ecinema verify --deep` (deepCheck)
-//     replays the log through the same functions. The unique indexes of
+//     replays the log through the same functions. A sale's "tickets"
+//     member depends only on its request: it is encoded, and read back as
+//     a decoder of the body reads it, in the request's goroutine
+//     (newSaleTickets); the writer adds the header it decides under the
+//     lock and passes the bytes as a ledger.RawBody, and the live
+//     projection reads the saleEntry the body was encoded from
+//     (TestSaleEntryLiveEqualsParsed pins bytes and rows against
+//     encoding/json and a parse of the body; the ingest tests compare
+//     every live run with its parsed bodies). The unique indexes of
 //     tickets remain the database's backstop: a violation fails the group.
 //     Idempotency rows and anomaly rows are written beside them by the
 //     live path only (they are not facts of the log).

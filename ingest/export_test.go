@@ -6,3 +6,6 @@ import "context"
 func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	return s.purgeIdempotencyKeys(ctx)
 }
+
+// Every live run of sales in the tests is compared with its parsed bodies.
+func init() { checkLiveSales = true }

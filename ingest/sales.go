@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -11,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
-	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -91,11 +91,16 @@ type SaleResult struct {
 
 // saleReq is a sale on its way through the writer.
 type saleReq struct {
-	c      Caller
-	id     Idem
-	sale   *Sale
-	now    time.Time
-	result *SaleResult // set by Project
+	c    Caller
+	id   Idem
+	sale *Sale
+	now  time.Time
+	// tickets is the "tickets" member of the entry body and parsed what
+	// its projections read of it (newSaleTickets, in the request's
+	// goroutine).
+	tickets []byte
+	parsed  *saleTickets
+	result  *SaleResult // set by Project
 }
 
 func (r *saleReq) Size() int { return 160*len(r.sale.Tickets) + 200 }
@@ -106,6 +111,7 @@ type saleState struct {
 	n, late, afterSta int
 	screening, film   string
 	bod               time.Time
+	entry             saleEntry // without its seq
 }
 
 // Sell records a validated sale as one ledger entry. id is the request's
@@ -121,7 +127,11 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 			return nil, newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339))
 		}
 	}
-	req := &saleReq{c: c, id: id, sale: sale, now: now}
+	tickets, parsed, err := newSaleTickets(sale)
+	if err != nil {
+		return nil, err
+	}
+	req := &saleReq{c: c, id: id, sale: sale, now: now, tickets: tickets, parsed: parsed}
 	if _, err := s.app.Append(ctx, ledger.Record{Kind: "sale", Actor: c.KeyID, Batch: salesRun, Request: req}); err != nil {
 		return settle[SaleResult](ctx, s, c.KeyID, id, err)
 	}
@@ -139,19 +149,11 @@ type salesBatcher struct{}
 // and idempotency keys of the ones accepted before it.
 func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
 	reqs := make([]*saleReq, len(in))
-	var keyIDs, keys, tkCinema, tkID, stCinema, stScreening, stSeat []string
 	scr := newScreeningSet()
 	for i, x := range in {
 		r := x.(*saleReq)
 		reqs[i] = r
-		keyIDs, keys = append(keyIDs, r.c.KeyID), append(keys, r.id.Key)
 		scr.want(r.c.CinemaID, r.sale.ScreeningID)
-		for _, t := range r.sale.Tickets {
-			tkCinema, tkID = append(tkCinema, r.c.CinemaID), append(tkID, t.ID)
-			if t.Seat != "" {
-				stCinema, stScreening, stSeat = append(stCinema, r.c.CinemaID), append(stScreening, r.sale.ScreeningID), append(stSeat, t.Seat)
-			}
-		}
 	}
 	idem := newIdemSet()
 	idsTaken := map[cinemaKey]bool{}
@@ -165,6 +167,16 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in
 			return nil, fmt.Errorf("ingest: read sales state: %w", err)
 		}
 		return decideSales(ctx, tx, reqs, idem, scr, idsTaken, seatsTaken)
+	}
+	var keyIDs, keys, tkCinema, tkID, stCinema, stScreening, stSeat []string
+	for _, r := range reqs {
+		keyIDs, keys = append(keyIDs, r.c.KeyID), append(keys, r.id.Key)
+		for _, t := range r.sale.Tickets {
+			tkCinema, tkID = append(tkCinema, r.c.CinemaID), append(tkID, t.ID)
+			if t.Seat != "" {
+				stCinema, stScreening, stSeat = append(stCinema, r.c.CinemaID), append(stScreening, r.sale.ScreeningID), append(stSeat, t.Seat)
+			}
+		}
 	}
 	idem.queue(b, keyIDs, keys)
 	b.Queue(sqlTicketIDsTaken, tkCinema, tkID).Query(func(rows pgx.Rows) error {
@@ -241,12 +253,18 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 				fmt.Sprintf("tickets[%d].seat", i)))
 		}
 	}
-	st := &saleState{n: n, screening: sc.id, film: sc.filmID, bod: sc.bod}
-	body := saleBody{CinemaID: c.CinemaID, ScreeningID: sc.id, FilmID: sc.filmID,
-		BoxOfficeDay: sc.bod.Format(dateLayout), Tickets: make([]saleBodyTicket, n)}
-	for i, t := range sale.Tickets {
-		body.Tickets[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: kztime.LocalDate(t.SoldAt).Format(dateLayout),
-			Price: t.Price.StringFixed(2), Category: t.Category, Seat: t.Seat, Channel: t.Channel}
+	// The body: the header from the state read, the tickets as
+	// newSaleTickets encoded them (saleentry.go).
+	bodStr := sc.bod.Format(dateLayout)
+	bod, err := parseDate(bodStr)
+	if err != nil {
+		return reject(fmt.Errorf("ingest: box-office day of screening %q: %w", sc.id, err))
+	}
+	body := appendSaleBody(make([]byte, 0, len(r.tickets)+128+len(c.CinemaID)+len(sc.id)+len(sc.filmID)),
+		c.CinemaID, sc.id, sc.filmID, bodStr, r.tickets)
+	st := &saleState{n: n, screening: sc.id, film: sc.filmID, bod: sc.bod,
+		entry: saleEntry{cinema: bodyString(c.CinemaID), screening: bodyString(sc.id), film: bodyString(sc.filmID), bod: bod, tickets: r.parsed}}
+	for _, t := range sale.Tickets {
 		if r.now.Sub(t.SoldAt) > lateAfter {
 			st.late++
 		}
@@ -274,7 +292,7 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 		}
 	}
 	idem.accept(c.KeyID, r.id)
-	return ledger.Prepared{Body: body, CinemaID: c.CinemaID, FilmID: sc.filmID, Flags: st.flags, State: st}
+	return ledger.Prepared{Body: ledger.RawBody(body), CinemaID: c.CinemaID, FilmID: sc.filmID, Flags: st.flags, State: st}
 }
 
 func (st *saleState) flagTickets(flag string) int32 {
@@ -287,14 +305,24 @@ func (st *saleState) flagTickets(flag string) int32 {
 	return int32(st.n)
 }
 
-// Project writes the projections of the accepted sales from their entry
-// bodies (projectSales, the code verify --deep replays), then what only
-// the live write has: the idempotency rows with the results and the
-// anomaly rows of the flags.
+// Project writes the projections of the accepted sales (salesRowsOf, the
+// code verify --deep replays, from the saleEntry each body was encoded
+// from), then what only the live write has: the idempotency rows with the
+// results and the anomaly rows of the flags.
 func (sb *salesBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
-	if err := projectSales(b, bodyEntries(acc)); err != nil {
-		return err
+	es := make([]saleEntry, len(acc))
+	for i, a := range acc {
+		es[i] = a.State.(*saleState).entry
+		es[i].seq = a.Entry.Seq
 	}
+	p := salesRowsOf(es)
+	if checkLiveSales {
+		if err := checkSalesRows(p, acc); err != nil {
+			return err
+		}
+	}
+	p.queueTickets(b)
+	p.queueTotals(b)
 	var rows idemRows
 	var an anomalyRows
 	for _, a := range acc {
@@ -353,22 +381,37 @@ func bodyEntries(acc []ledger.Accepted) []bodyEntry {
 	return out
 }
 
-// projectSales queues the projection writes of sale entries, in seq
-// order, from their bodies: the tickets (one insert), the screening totals
-// and the sales_daily rows (one statement each, summed per row, so the
-// boxoffice_daily trigger runs once). The live write and verify --deep both
-// compute the rows with salesProjection; the live write queues all three
-// statements, verify --deep the totals (into its shadow tables) and keeps
-// the tickets in memory (deepTickets). A ticket id or an active seat sold
-// twice fails on the unique indexes, and every screening must exist.
-func projectSales(b *pgx.Batch, es []bodyEntry) error {
-	p, err := salesProjection(es)
+// checkLiveSales makes every live run of sales also parse its entry
+// bodies and fail when the rows differ from the ones it writes (the ingest
+// tests set it).
+var checkLiveSales = false
+
+// checkSalesRows compares p with the rows salesProjection computes from
+// the entry bodies of acc.
+func checkSalesRows(p *salesRows, acc []ledger.Accepted) error {
+	want, err := salesProjection(bodyEntries(acc))
 	if err != nil {
 		return err
 	}
-	p.queueTickets(b)
-	p.queueTotals(b)
+	if !sameSalesRows(p, want) {
+		return fmt.Errorf("ingest: the live projection of sales %d–%d differs from their entry bodies'", acc[0].Entry.Seq, acc[len(acc)-1].Entry.Seq)
+	}
 	return nil
+}
+
+// sameSalesRows compares projection rows, prices by value and exponent.
+func sameSalesRows(a, b *salesRows) bool {
+	ta, tb := a.tickets, b.tickets
+	if len(ta.prices) != len(tb.prices) {
+		return false
+	}
+	for i := range ta.prices {
+		if !ta.prices[i].Equal(tb.prices[i]) || ta.prices[i].Exponent() != tb.prices[i].Exponent() {
+			return false
+		}
+	}
+	ta.prices, tb.prices = nil, nil
+	return reflect.DeepEqual(ta, tb) && reflect.DeepEqual(a.screenings, b.screenings) && reflect.DeepEqual(a.daily, b.daily)
 }
 
 // ticketRows are the rows of tickets a run of sale entries inserts, column
@@ -424,15 +467,26 @@ type salesRows struct {
 }
 
 // salesProjection computes the projection rows of sale entries from their
-// bodies, in seq order: the one place that says what a sale entry writes.
+// bodies, in seq order (verify --deep; the live write reads the same
+// saleEntry without parsing its body, see saleentry.go).
 func salesProjection(es []bodyEntry) (*salesRows, error) {
-	bodies := make([]saleBody, len(es))
-	n := 0
+	entries := make([]saleEntry, len(es))
+	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
 	for i, e := range es {
-		if err := decodeSaleBody(e.Body, &bodies[i]); err != nil {
-			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+		var err error
+		if entries[i], err = parseSaleEntry(e, prices); err != nil {
+			return nil, err
 		}
-		n += len(bodies[i].Tickets)
+	}
+	return salesRowsOf(entries), nil
+}
+
+// salesRowsOf computes the projection rows of sale entries, in seq order:
+// the one place that says what a sale entry writes.
+func salesRowsOf(es []saleEntry) *salesRows {
+	n := 0
+	for _, e := range es {
+		n += len(e.tickets.body)
 	}
 	t := ticketRows{cinema: make([]string, 0, n), id: make([]string, 0, n), screening: make([]string, 0, n),
 		film: make([]string, 0, n), price: make([]string, 0, n), category: make([]string, 0, n), seat: make([]string, 0, n),
@@ -440,51 +494,36 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 		bod: make([]time.Time, 0, n), seq: make([]int64, 0, n), prices: make([]decimal.Decimal, 0, n)}
 	scr := map[scrKey]*scrSum{}
 	days := dailySums{}
-	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
-	var lastDay dailyKey                   // the tickets of an entry mostly share their sales_daily row
-	var lastSum *daySum
-	for i, e := range es {
-		body := &bodies[i]
-		bod, err := parseDate(body.BoxOfficeDay)
-		if err != nil {
-			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
-		}
-		k := scrKey{body.CinemaID, body.ScreeningID}
+	for _, e := range es {
+		tks := e.tickets
+		k := scrKey{e.cinema, e.screening}
 		sum := scr[k]
 		if sum == nil {
 			sum = &scrSum{}
 			scr[k] = sum
 		}
-		for _, tk := range body.Tickets {
-			price, ok := prices[tk.Price]
-			at, sd, p, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price, ok)
-			if err != nil {
-				return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
-			}
-			if !ok {
-				price = p
-				prices[tk.Price] = p
-			}
-			t.cinema = append(t.cinema, body.CinemaID)
+		for i := range tks.body {
+			tk := &tks.body[i]
+			t.cinema = append(t.cinema, e.cinema)
 			t.id = append(t.id, tk.ID)
-			t.screening = append(t.screening, body.ScreeningID)
-			t.film = append(t.film, body.FilmID)
+			t.screening = append(t.screening, e.screening)
+			t.film = append(t.film, e.film)
 			t.price = append(t.price, tk.Price)
-			t.prices = append(t.prices, price)
 			t.category = append(t.category, tk.Category)
 			t.seat = append(t.seat, tk.Seat)
 			t.channel = append(t.channel, tk.Channel)
-			t.soldAt = append(t.soldAt, at)
-			t.saleDate = append(t.saleDate, sd)
-			t.bod = append(t.bod, bod)
-			t.seq = append(t.seq, e.Seq)
-			sum.n++
-			sum.gross = sum.gross.Add(price)
-			if k := (dailyKey{body.CinemaID, body.FilmID, bod, sd}); lastSum == nil || k != lastDay {
-				lastDay, lastSum = k, days.row(k)
-			}
-			lastSum.gross = lastSum.gross.Add(price)
-			lastSum.n++
+			t.bod = append(t.bod, e.bod)
+			t.seq = append(t.seq, e.seq)
+		}
+		t.prices = append(t.prices, tks.price...)
+		t.soldAt = append(t.soldAt, tks.soldAt...)
+		t.saleDate = append(t.saleDate, tks.saleDate...)
+		sum.n += int32(len(tks.body))
+		sum.gross = sum.gross.Add(tks.gross)
+		for _, d := range tks.days {
+			r := days.row(dailyKey{e.cinema, e.film, e.bod, d.saleDate})
+			r.gross = r.gross.Add(d.gross)
+			r.n += d.n
 		}
 	}
 	p := &salesRows{tickets: t}
@@ -492,7 +531,7 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 		p.screenings = sortedScreeningTotals(scr)
 		p.daily = days.totals()
 	}
-	return p, nil
+	return p
 }
 
 // queueTickets queues the insert of the tickets.

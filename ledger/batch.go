@@ -76,12 +76,20 @@ func Careful(ctx context.Context) bool {
 // Prepared is what a Batcher decided about one record.
 type Prepared struct {
 	Err      error    // the record is rejected; the other fields are ignored
-	Body     any      // the entry's body (marshalled like Record.Body)
+	Body     any      // the entry's body (marshalled like Record.Body, or a RawBody)
 	CinemaID string   // read scope; "" when none
 	FilmID   string   // read scope; "" when none
 	Flags    []string // anomaly flags stored beside the entry
 	State    any      // handed back to Project with the entry
 }
+
+// RawBody is a Prepared.Body already encoded: the exact bytes encoding/json
+// gives for the body (compact, HTML characters not escaped), which the
+// Batcher that builds them guarantees and tests. The writer checks only
+// that they are one JSON object and uses them as they are, so a Batcher
+// can encode the parts of a body that depend only on its request before
+// the group, off the serial writer.
+type RawBody []byte
 
 // Accepted is one entry of a run that Project writes the projections of.
 type Accepted struct {

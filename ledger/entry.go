@@ -88,6 +88,12 @@ func LeafHash(b []byte) [32]byte {
 // marshalBody encodes a record body compactly, without HTML escaping, and
 // checks that it is a JSON object.
 func marshalBody(body any) ([]byte, error) {
+	if b, ok := body.(RawBody); ok {
+		if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' || !validJSON(b) {
+			return nil, fmt.Errorf("%w: body must be a JSON object", ErrBadRecord)
+		}
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

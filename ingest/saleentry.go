@@ -1,0 +1,204 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"ecinema/kztime"
+)
+
+// A sale entry's body is {"cinema_id","screening_id","film_id",
+// "box_office_day","tickets":[…]}. Its "tickets" member is a pure function
+// of the request: each ticket's strings (the time and local date of sale,
+// the price with two decimals) and their JSON, and what the projections
+// read of them (times, dates and prices parsed back, the sums per sale
+// date). That part is computed in the request's goroutine (newSaleTickets,
+// from Sell), off the serial writer; the writer adds what it decides from
+// the state under the head lock — the screening, film and box-office day of
+// the header, the seq — and uses the bytes as they are (ledger.RawBody).
+// verify --deep gets the same saleEntry by parsing the entry body
+// (parseSaleEntry); both go through salesRowsOf, the one place that says
+// what a sale entry writes. TestSaleEntryLiveEqualsParsed pins that the
+// live body is byte for byte encoding/json's and that its saleEntry is the
+// one parsing the body gives; the ingest tests also check it on every live
+// group (checkLiveSales).
+
+// saleTickets are the tickets of one sale entry as its projections read
+// them, in body order, and their sums.
+type saleTickets struct {
+	body             []saleBodyTicket // the strings, as a decoder of the body reads them
+	soldAt, saleDate []time.Time
+	price            []decimal.Decimal
+	gross            decimal.Decimal // sum of the prices
+	days             []daySubtotal   // per sale date, in order of first appearance
+}
+
+// daySubtotal sums the tickets of one entry sold on one local date.
+type daySubtotal struct {
+	saleDate time.Time
+	gross    decimal.Decimal
+	n        int64
+}
+
+// saleEntry is a sale entry as the projections read it.
+type saleEntry struct {
+	seq                     int64
+	cinema, screening, film string
+	bod                     time.Time
+	tickets                 *saleTickets
+}
+
+// readSaleTickets parses the tickets of a body and sums them. prices
+// caches parsed prices across a run (nil: none).
+func readSaleTickets(tks []saleBodyTicket, prices map[string]decimal.Decimal) (*saleTickets, error) {
+	n := len(tks)
+	st := &saleTickets{body: tks, soldAt: make([]time.Time, n), saleDate: make([]time.Time, n), price: make([]decimal.Decimal, n)}
+	var day *daySubtotal // the tickets of a sale mostly share their date
+	for i, tk := range tks {
+		price, ok := prices[tk.Price]
+		at, sd, p, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price, ok)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			price = p
+			if prices != nil {
+				prices[tk.Price] = p
+			}
+		}
+		st.soldAt[i], st.saleDate[i], st.price[i] = at, sd, price
+		st.gross = st.gross.Add(price)
+		if day == nil || !day.saleDate.Equal(sd) {
+			day = nil
+			for j := range st.days {
+				if st.days[j].saleDate.Equal(sd) {
+					day = &st.days[j]
+					break
+				}
+			}
+			if day == nil {
+				st.days = append(st.days, daySubtotal{saleDate: sd})
+				day = &st.days[len(st.days)-1]
+			}
+		}
+		day.gross = day.gross.Add(price)
+		day.n++
+	}
+	return st, nil
+}
+
+// parseSaleEntry reads a sale entry from its body (verify --deep).
+func parseSaleEntry(e bodyEntry, prices map[string]decimal.Decimal) (saleEntry, error) {
+	var body saleBody
+	if err := decodeSaleBody(e.Body, &body); err != nil {
+		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+	}
+	bod, err := parseDate(body.BoxOfficeDay)
+	if err != nil {
+		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+	}
+	tks, err := readSaleTickets(body.Tickets, prices)
+	if err != nil {
+		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+	}
+	return saleEntry{seq: e.Seq, cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, tickets: tks}, nil
+}
+
+// newSaleTickets computes, in the request's goroutine, the "tickets"
+// member of a sale's entry body (exactly the bytes encoding/json gives for
+// it, HTML characters not escaped) and the saleTickets a decoder of those
+// bytes reads.
+func newSaleTickets(sale *Sale) ([]byte, *saleTickets, error) {
+	tks := make([]saleBodyTicket, len(sale.Tickets))
+	size := 2
+	for i, t := range sale.Tickets {
+		tks[i] = saleBodyTicket{ID: t.ID, SoldAt: fmtTime(t.SoldAt), SaleDate: kztime.LocalDate(t.SoldAt).Format(dateLayout),
+			Price: t.Price.StringFixed(2), Category: t.Category, Seat: t.Seat, Channel: t.Channel}
+		size += 120 + len(t.ID) + len(t.Category) + len(t.Seat) + len(t.Channel)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	plain := true
+	for i, tk := range tks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var p1, p2, p3, p4, p5, p6, p7 bool
+		b, p1 = appendBodyString(append(b, `{"id":`...), tk.ID)
+		b, p2 = appendBodyString(append(b, `,"sold_at":`...), tk.SoldAt)
+		b, p3 = appendBodyString(append(b, `,"sale_date":`...), tk.SaleDate)
+		b, p4 = appendBodyString(append(b, `,"price":`...), tk.Price)
+		b, p5 = appendBodyString(append(b, `,"category":`...), tk.Category)
+		p6 = true
+		if tk.Seat != "" {
+			b, p6 = appendBodyString(append(b, `,"seat":`...), tk.Seat)
+		}
+		b, p7 = appendBodyString(append(b, `,"channel":`...), tk.Channel)
+		b = append(b, '}')
+		plain = plain && p1 && p2 && p3 && p4 && p5 && p6 && p7
+	}
+	b = append(b, ']')
+	if !plain {
+		// A string that encoding/json escapes may not decode to itself
+		// (invalid UTF-8): read the strings back as a decoder of the body
+		// will.
+		tks = nil
+		if err := json.Unmarshal(b, &tks); err != nil {
+			return nil, nil, fmt.Errorf("ingest: sale tickets: %w", err)
+		}
+	}
+	st, err := readSaleTickets(tks, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ingest: sale tickets: %w", err)
+	}
+	return b, st, nil
+}
+
+// appendSaleBody appends a sale entry's body: the header the writer
+// decides and the tickets member newSaleTickets encoded, in saleBody's
+// member order.
+func appendSaleBody(b []byte, cinema, screening, film, bod string, tickets []byte) []byte {
+	b, _ = appendBodyString(append(b, `{"cinema_id":`...), cinema)
+	b, _ = appendBodyString(append(b, `,"screening_id":`...), screening)
+	b, _ = appendBodyString(append(b, `,"film_id":`...), film)
+	b, _ = appendBodyString(append(b, `,"box_office_day":`...), bod)
+	b = append(append(b, `,"tickets":`...), tickets...)
+	return append(b, '}')
+}
+
+// bodyString is s as a decoder of the body reads it back: s itself when
+// it is plain (see appendBodyString).
+func bodyString(s string) string {
+	b, plain := appendBodyString(nil, s)
+	if plain {
+		return s
+	}
+	var back string
+	if err := json.Unmarshal(b, &back); err != nil {
+		panic(fmt.Sprintf("ingest: a JSON string does not decode: %v", err))
+	}
+	return back
+}
+
+// appendBodyString appends s as encoding/json encodes it with HTML
+// characters not escaped, and reports whether it is plain: printable
+// ASCII without a quote or backslash, which encodes as itself in quotes
+// and decodes back to s. Anything else is encoded by encoding/json.
+func appendBodyString(b []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s) // a string always encodes
+			return append(b, bytes.TrimRight(buf.Bytes(), "\n")...), false
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), true
+}
