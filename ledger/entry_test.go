@@ -37,3 +37,17 @@ func TestEncodeEntryExactBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestRawBody: a RawBody is used as it is when it is one JSON object, and
+// refused otherwise.
+func TestRawBody(t *testing.T) {
+	ok := `{"a":"x<&>","b":[1,{"c":null}]}`
+	if b, err := marshalBody(RawBody(ok)); err != nil || string(b) != ok {
+		t.Errorf("marshalBody(%s) = %s, %v", ok, b, err)
+	}
+	for _, bad := range []string{``, `{`, `[]`, `"x"`, `{"a":1} `, ` {"a":1}`, `{"a":}`, `{"a":1}{"b":2}`, `{"a":"` + "\x01" + `"}`} {
+		if b, err := marshalBody(RawBody(bad)); err == nil {
+			t.Errorf("marshalBody(%q) = %s, want an error", bad, b)
+		}
+	}
+}
