@@ -143,7 +143,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		out.load("batch sales: 32 clients, 100 tickets a request", res)
 	}
 	if rows["copy"] {
-		rate, err := rawCopy(ctx, p.dbURL, 32, 100, *dur)
+		rate, err := rawCopy(ctx, p.dbURL, copyParallel, *dur)
 		if err != nil {
 			return err
 		}
@@ -152,6 +152,15 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 			s += fmt.Sprintf("; batch/COPY = %.2f", batchRate/rate)
 		}
 		out.row("raw COPY baseline", s)
+		rate, err = rawCopy(ctx, p.dbURL, copySerial, *dur)
+		if err != nil {
+			return err
+		}
+		s = fmt.Sprintf("%.0f rows/s (1 client × 1,200 rows a transaction into a table shaped like tickets with both its unique indexes, durable)", rate)
+		if batchRate > 0 {
+			s += fmt.Sprintf("; batch/serial COPY = %.2f", batchRate/rate)
+		}
+		out.row("serial COPY ceiling", s)
 	}
 	if rows["scale"] {
 		for _, w := range []int{32, 64, 128, 256, 512} {
@@ -651,40 +660,73 @@ func (p *perfServer) verifyWith(ctx context.Context, bin string, deep bool) (str
 	return fmt.Sprintf("%d entries in %.1f s: %.0f entries/s", n, d.Seconds(), float64(n)/d.Seconds()), nil
 }
 
-// rawCopy is the baseline: workers goroutines each COPY rowsPer ticket
-// rows a transaction into a bare table with the tickets' columns and
-// primary key, for d, and it returns rows per second.
-func rawCopy(ctx context.Context, dbURL string, workers, rowsPer int, d time.Duration) (float64, error) {
-	owner, err := postgres.OpenOwner(ctx, dbURL+"&pool_max_conns="+strconv.Itoa(workers))
+// copyShape is one of the COPY rows: how many clients, how many rows a
+// transaction, and into which table.
+type copyShape struct {
+	table          string
+	workers, rows  int
+	activeSeatsIdx bool // the partial unique index of tickets_active_seat too
+}
+
+var (
+	// copyParallel is the raw COPY baseline of issue 10: 32 clients × 100
+	// rows a transaction into a bare table with the tickets' primary key.
+	copyParallel = copyShape{table: "perf_copy", workers: 32, rows: 100}
+	// copySerial is the ceiling of a writer that projects the tickets of a
+	// group inside one serial transaction: one client, ~1,200 rows (a batch
+	// group's tickets) a transaction, into a table with both unique indexes
+	// of tickets (the primary key and tickets_active_seat).
+	copySerial = copyShape{table: "perf_copy_serial", workers: 1, rows: 1200, activeSeatsIdx: true}
+)
+
+// rawCopy COPYs ticket rows into a fresh table of the tickets' columns
+// shaped by c, durable, for d, and returns rows per second; the table is
+// dropped after.
+func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (float64, error) {
+	owner, err := postgres.OpenOwner(ctx, dbURL+"&pool_max_conns="+strconv.Itoa(c.workers))
 	if err != nil {
 		return 0, err
 	}
 	defer owner.Close()
-	if _, err := owner.Exec(ctx, `DROP TABLE IF EXISTS perf_copy; CREATE TABLE perf_copy (
+	ddl := fmt.Sprintf(`DROP TABLE IF EXISTS %[1]s; CREATE TABLE %[1]s (
   cinema_id text NOT NULL, id text NOT NULL, screening_id text NOT NULL, film_id text NOT NULL,
   price numeric(12,2) NOT NULL, category text NOT NULL, seat text, channel text NOT NULL,
   sold_at timestamptz NOT NULL, sale_date date NOT NULL, box_office_day date NOT NULL, sale_seq bigint NOT NULL,
-  refunded_at timestamptz, refund_seq bigint, PRIMARY KEY (cinema_id, id))`); err != nil {
+  refunded_at timestamptz, refund_seq bigint, PRIMARY KEY (cinema_id, id))`, c.table)
+	if c.activeSeatsIdx {
+		ddl += fmt.Sprintf(`; CREATE UNIQUE INDEX %[1]s_active_seat ON %[1]s (cinema_id, screening_id, seat)
+  WHERE refunded_at IS NULL AND seat IS NOT NULL`, c.table)
+	}
+	if _, err := owner.Exec(ctx, ddl); err != nil {
 		return 0, err
 	}
+	defer owner.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+c.table)
 	cols := []string{"cinema_id", "id", "screening_id", "film_id", "price", "category", "seat", "channel", "sold_at", "sale_date", "box_office_day", "sale_seq"}
 	var total atomic.Int64
 	var wg sync.WaitGroup
-	errc := make(chan error, workers)
+	errc := make(chan error, c.workers)
 	start := time.Now()
 	deadline := start.Add(d)
 	day := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	for w := range workers {
+	for w := range c.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := 0; time.Now().Before(deadline); k++ {
-				rows := make([][]any, rowsPer)
+				rows := make([][]any, c.rows)
 				for i := range rows {
-					rows[i] = []any{"c" + strconv.Itoa(w%64), fmt.Sprintf("w%d-%d-%d", w, k, i), "s" + strconv.Itoa(w), "film",
-						"2500.00", "adult", fmt.Sprintf("R%d-%d", i/25+1, i%25+1), "web", time.Now(), day, day, int64(k)}
+					// The parallel baseline's rows as they always were (one
+					// screening a client: no seat index); the serial one's
+					// 100-ticket sales each of its own screening and cinema.
+					cinema, screening := "c"+strconv.Itoa(w%64), "s"+strconv.Itoa(w)
+					if c.activeSeatsIdx {
+						sale := (k*c.rows + i) / 100
+						cinema, screening = "c"+strconv.Itoa(sale%64), "s"+strconv.Itoa(sale)
+					}
+					rows[i] = []any{cinema, fmt.Sprintf("w%d-%d-%d", w, k, i), screening, "film",
+						"2500.00", "adult", fmt.Sprintf("R%d-%d", i%100/25+1, i%25+1), "web", time.Now(), day, day, int64(k)}
 				}
-				n, err := owner.CopyFrom(ctx, pgx.Identifier{"perf_copy"}, cols, pgx.CopyFromRows(rows))
+				n, err := owner.CopyFrom(ctx, pgx.Identifier{c.table}, cols, pgx.CopyFromRows(rows))
 				if err != nil {
 					errc <- err
 					return
@@ -696,7 +738,7 @@ func rawCopy(ctx context.Context, dbURL string, workers, rowsPer int, d time.Dur
 	wg.Wait()
 	close(errc)
 	if err := <-errc; err != nil {
-		return 0, fmt.Errorf("perf: raw COPY: %w", err)
+		return 0, fmt.Errorf("perf: COPY into %s: %w", c.table, err)
 	}
 	return float64(total.Load()) / time.Since(start).Seconds(), nil
 }
