@@ -162,6 +162,10 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		ctx := c.Request().Context()
+		if !s.log.Enabled(ctx, slog.LevelInfo) {
+			return nil // ECINEMA_LOG_LEVEL=warn: no line, so none is built
+		}
 		res := c.Response()
 		attrs := []slog.Attr{
 			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
@@ -176,7 +180,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if p, ok := c.Get(principalKey).(apikey.Principal); ok {
 			attrs = append(attrs, slog.String("key", p.KeyID))
 		}
-		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 		return nil
 	}
 }

@@ -14,8 +14,13 @@ import (
 // statement (a unique-index probe per secret) for all of them. Under a POS
 // load that was one statement per request, a tenth of the server's CPU.
 
-// maxResolving is how many lookups may be in flight at once.
-const maxResolving = 4
+// maxResolving is how many lookups may be in flight at once. Each lookup
+// is a round trip that wakes a PostgreSQL backend; with four in flight the
+// real-time load sent one statement per 2.7–4 requests (13–24k statements
+// in 10 s). With two, a request that finds both busy waits for one of them
+// to end before its own lookup is sent, and the batches are larger
+// (docs/PERFORMANCE.md, "Fourth pass on the real-time row").
+const maxResolving = 2
 
 // sqlResolveKeys looks up a batch of secret hashes; expiry is checked by
 // each request against its own clock reading.

@@ -103,20 +103,26 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 			NewPOSKey: p.newPOSKey, Progress: env.stderr, ProgressEvery: 10 * time.Second}
 		var prof sync.WaitGroup
 		if *profDir != "" {
-			prof.Add(1)
+			prof.Add(2)
 			go func() {
 				defer prof.Done()
 				time.Sleep(*dur / 3)
-				p.profile(ctx, env, filepath.Join(*profDir, name+".cpu.pprof"), 10)
+				p.profile(ctx, env, "profile", filepath.Join(*profDir, name+".cpu.pprof"), 10)
+			}()
+			go func() { // the same 10 s: what the server allocated (GC pressure)
+				defer prof.Done()
+				time.Sleep(*dur / 3)
+				p.profile(ctx, env, "allocs", filepath.Join(*profDir, name+".allocs.pprof"), 10)
 			}()
 			defer profileSelf(env, filepath.Join(*profDir, name+".loadgen.cpu.pprof"))()
 			p.resetStatements(ctx)
 		}
-		before, cpu0 := p.writerPhases(), p.cpu()
+		before, cpu0, pg0 := p.writerPhases(), p.cpu(), p.pgStats(ctx)
 		res, err := loadgen.Run(ctx, cfg)
 		if err == nil {
 			out.row("… writer, during it", p.writerPhases().since(before))
 			out.row("… CPU, during it", p.cpu().perTicket(cpu0, res.Tickets))
+			out.row("… PostgreSQL, during it", p.pgStats(ctx).since(pg0, res.Tickets))
 		}
 		prof.Wait()
 		if err == nil && *profDir != "" {
@@ -544,8 +550,10 @@ func (p *perfServer) rss() string {
 	return fmt.Sprintf("peak %s, now %s", hwm, rss)
 }
 
-func (p *perfServer) profile(ctx context.Context, env *cmdEnv, file string, secs int) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprofAddr, secs), nil)
+// profile fetches a profile of the server over secs seconds: kind
+// "profile" (CPU) or "allocs" (the allocations of those seconds).
+func (p *perfServer) profile(ctx context.Context, env *cmdEnv, kind, file string, secs int) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/%s?seconds=%d", p.pprofAddr, kind, secs), nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "perf: profile:", err)
@@ -559,7 +567,7 @@ func (p *perfServer) profile(ctx context.Context, env *cmdEnv, file string, secs
 	}
 	defer f.Close()
 	io.Copy(f, resp.Body)
-	fmt.Fprintf(env.stderr, "perf: CPU profile in %s (go tool pprof -top %s)\n", file, file)
+	fmt.Fprintf(env.stderr, "perf: %s profile in %s (go tool pprof -top %s)\n", kind, file, file)
 }
 
 func (p *perfServer) resetStatements(ctx context.Context) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,4 +103,36 @@ func profileSelf(env *cmdEnv, file string) func() {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+// pgCounters are cluster-wide counters of PostgreSQL: WAL written and who
+// wrote dirty shared buffers out. A backend that must evict a dirty buffer
+// writes it itself, inside its statement: for the ledger writer's
+// connection that is time on the serial path of every group.
+type pgCounters struct {
+	ok                                    bool
+	wal                                   int64 // bytes (pg_current_wal_lsn)
+	checkpoints, byCheckpoint, byBGWriter int64
+	byBackend, allocated                  int64
+}
+
+const sqlPGCounters = `SELECT pg_current_wal_lsn() - '0/0', checkpoints_timed + checkpoints_req, buffers_checkpoint,
+  buffers_clean, buffers_backend, buffers_alloc FROM pg_stat_bgwriter`
+
+func (p *perfServer) pgStats(ctx context.Context) pgCounters {
+	var c pgCounters
+	var wal float64
+	err := p.owner.QueryRow(ctx, sqlPGCounters).Scan(&wal, &c.checkpoints, &c.byCheckpoint, &c.byBGWriter, &c.byBackend, &c.allocated)
+	c.ok, c.wal = err == nil, int64(wal)
+	return c
+}
+
+// since describes the counters' movement between two readings.
+func (a pgCounters) since(b pgCounters, tickets int64) string {
+	if !a.ok || !b.ok || tickets <= 0 {
+		return "counters unavailable"
+	}
+	return fmt.Sprintf("WAL %.0f MB (%.0f bytes a ticket), %d checkpoints; shared buffers written by backends %d, by the background writer %d, by the checkpointer %d; %d allocated",
+		float64(a.wal-b.wal)/1e6, float64(a.wal-b.wal)/float64(tickets), a.checkpoints-b.checkpoints,
+		a.byBackend-b.byBackend, a.byBGWriter-b.byBGWriter, a.byCheckpoint-b.byCheckpoint, a.allocated-b.allocated)
 }
