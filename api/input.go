@@ -21,7 +21,8 @@ import (
 // the others would be stored and printed into logs and exports. The body is
 // read here in full (BodyLimit has capped it, so an oversized body, chunked
 // or not, is a 413 here) and handed on unchanged, byte for byte, because
-// idempotency hashes the exact bytes.
+// idempotency hashes the exact bytes. The bytes it read are also kept in
+// the context (readBody), so a handler does not copy them a second time.
 func cleanInput(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -51,6 +52,7 @@ func cleanInput(next echo.HandlerFunc) echo.HandlerFunc {
 			return err // 413 from BodyLimit, or the client went away
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		c.Set(bodyKey, body)
 		if p := validate.TextProblem(string(body)); p != "" {
 			return inputError("body", p)
 		}
@@ -160,4 +162,15 @@ func jsonFieldOfBadString(b []byte) string {
 			after()
 		}
 	}
+}
+
+const bodyKey = "body"
+
+// readBody returns the request body: the bytes cleanInput read, or, for a
+// body it did not read (a binary or streamed upload), all of it now.
+func readBody(c echo.Context) ([]byte, error) {
+	if b, ok := c.Get(bodyKey).([]byte); ok {
+		return b, nil
+	}
+	return io.ReadAll(c.Request().Body)
 }

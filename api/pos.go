@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"io"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,7 +60,7 @@ func handleScreeningPut(svc *ingest.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		body, err := io.ReadAll(c.Request().Body)
+		body, err := readBody(c)
 		if err != nil {
 			return err
 		}
@@ -104,7 +103,7 @@ func posIdempotent(c echo.Context, svc *ingest.Service, endpoint string) (ingest
 		return caller, ingest.Idem{}, nil, validate.Refuse(ingest.ErrIdempotencyKeyRequired, "",
 			"the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces")
 	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
 		return caller, ingest.Idem{}, nil, err
 	}
