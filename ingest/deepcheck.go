@@ -48,11 +48,18 @@ const deepFlushAt = 4000
 // is full, before an entry of another kind (FlushBefore; VerifyDB calls it
 // before settlement's check reads sales_daily at a period_close), and
 // before Compare.
+//
+// The tickets are rebuilt in parts when they would not fit the memory
+// budget (DeepOptions; deepparts.go): the first part here, the others in
+// Compare from their entries read again.
 type deepCheck struct{ run *deepRun }
 
 type deepRun struct {
+	opts                       DeepOptions
+	reread                     ledger.EntryRereader
 	screenings, sales, refunds []bodyEntry
-	tickets                    *deepTickets
+	tickets                    *deepTickets // part 0's
+	parts                      *deepParts   // nil: one part
 	// sold and refunded sum the screening totals of every run: they are
 	// applied once, before Compare (sums commute; no entry reads them).
 	sold, refunded map[scrKey]*scrSum
@@ -60,8 +67,36 @@ type deepRun struct {
 
 func (r *deepRun) len() int { return len(r.screenings) + len(r.sales) + len(r.refunds) }
 
-// NewDeepCheck returns the ingest projection check.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{run: &deepRun{}} }
+// NewDeepCheck returns the ingest projection check, with the default
+// memory budget.
+func NewDeepCheck() ledger.DeepCheck { return NewDeepCheckWith(DeepOptions{}) }
+
+// NewDeepCheckWith returns the ingest projection check with opts.
+func NewDeepCheckWith(opts DeepOptions) ledger.DeepCheck {
+	return deepCheck{run: &deepRun{opts: opts}}
+}
+
+// SetRereader takes the verification's reader of entries, for the parts
+// of the tickets rebuilt in Compare.
+func (d deepCheck) SetRereader(r ledger.EntryRereader) { d.run.reread = r }
+
+// Rereads reports the entries queued to be read again for the later parts
+// of the tickets, and those read.
+func (d deepCheck) Rereads() (queued, read int64) {
+	if p := d.run.parts; p != nil {
+		return p.queued.Load(), p.read.Load()
+	}
+	return 0, 0
+}
+
+// Parts is the number of parts the tickets are rebuilt in (known after
+// Begin).
+func (d deepCheck) Parts() int {
+	if p := d.run.parts; p != nil {
+		return p.k
+	}
+	return 1
+}
 
 // Name names the check.
 func (deepCheck) Name() string { return "ingest" }
@@ -78,7 +113,15 @@ WHERE x.indrelid = $1::regclass AND NOT x.indisprimary`
 // and leave half of each page free, so that the many updates of a row's
 // totals stay on its page (HOT).
 func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
-	*d.run = deepRun{tickets: newDeepTickets(), sold: map[scrKey]*scrSum{}, refunded: map[scrKey]*scrSum{}}
+	parts, expect, err := planParts(ctx, tx, d.run.opts)
+	if err != nil {
+		return err
+	}
+	if parts != nil && d.run.reread == nil {
+		return errors.New("ingest: deep check: the tickets need more than one part, and the verification cannot read entries again")
+	}
+	*d.run = deepRun{opts: d.run.opts, reread: d.run.reread, parts: parts, tickets: newDeepTickets(expect),
+		sold: map[scrKey]*scrSum{}, refunded: map[scrKey]*scrSum{}}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
@@ -147,9 +190,16 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	if err == nil && len(r.sales) > 0 {
 		var ps []*salesRows
 		ps, err = deepSalesProjection(r.sales)
+		var want func(string) bool
+		if r.parts != nil {
+			want = func(c string) bool { return r.parts.partOf(c) == 0 }
+		}
 		for _, p := range ps {
 			if err == nil {
-				err = r.tickets.insert(&p.tickets)
+				err = r.tickets.insert(&p.tickets, want)
+				if r.parts != nil {
+					r.parts.noteSales(&p.tickets)
+				}
 				p.daily.queueAdd(b)
 				addScreeningTotals(r.sold, p.screenings)
 			}
@@ -158,10 +208,17 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	if err == nil && len(r.refunds) > 0 {
 		var p *refundRows
 		if p, err = refundProjection(r.refunds); err == nil {
-			err = r.tickets.refund(p.applies)
+			aps := p.applies
+			if r.parts != nil {
+				aps = r.parts.part0Refunds(aps)
+			}
+			err = r.tickets.refund(aps)
 			p.daily.queueSub(b)
 			addScreeningTotals(r.refunded, p.screenings)
 		}
+	}
+	if err == nil && r.parts != nil {
+		r.parts.endRun()
 	}
 	if err == nil && b.Len() > 0 {
 		err = tx.SendBatch(ctx, b).Close()
@@ -231,12 +288,39 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	if err := ledger.CompareShadows(ctx, tx, deepTables[:1]); err != nil {
 		return err
 	}
-	err := d.run.tickets.compare(ctx, tx)
-	d.run.tickets = nil
-	if err != nil {
+	if err := d.compareTickets(ctx, tx); err != nil {
 		return err
 	}
 	return ledger.CompareShadows(ctx, tx, deepTables[1:])
+}
+
+// compareTickets compares part 0's rebuilt tickets with the stored ones,
+// then rebuilds and compares every other part in turn, each dropped
+// before the next.
+func (d deepCheck) compareTickets(ctx context.Context, tx pgx.Tx) error {
+	r := d.run
+	t := r.tickets
+	r.tickets = nil
+	if r.parts == nil {
+		return t.compare(ctx, tx, "", "")
+	}
+	filter, arg := r.parts.storedFilter(0)
+	err := t.compare(ctx, tx, filter, arg)
+	t = nil // garbage before the next part is rebuilt
+	if err != nil {
+		return err
+	}
+	for q := 1; q < r.parts.k; q++ {
+		t, err := r.parts.rebuild(ctx, q, r.reread)
+		if err != nil {
+			return fmt.Errorf("ingest: deep check: tickets, part %d of %d: %w", q+1, r.parts.k, err)
+		}
+		filter, arg := r.parts.storedFilter(q)
+		if err := t.compare(ctx, tx, filter, arg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeBody decodes an entry's body; the writer marshalled it from the

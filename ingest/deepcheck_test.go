@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,12 @@ import (
 
 // TestDeepCheck: verify --deep rebuilds screenings, tickets and both rollups
 // from the entries (including a replaced screening, a night screening, sales
-// on two sale dates and refunds, a seat sold again after its refund) and finds a tampered row in each table.
+// on two sale dates and refunds, a seat sold again after its refund, the
+// same ticket id in two cinemas) and finds a tampered row in each table.
+// Every case is verified with the tickets rebuilt in one part, in two (one
+// cinema each: c1's while the entries are read, c2's from its entries read
+// again) and in three (one of them empty): the verdicts are the same, and a
+// tampered row of either part is found.
 func TestDeepCheck(t *testing.T) {
 	w := newWorld(t)
 	w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
@@ -42,6 +48,21 @@ func TestDeepCheck(t *testing.T) {
 	if r := w.sell(t, w.pos, "s1", ticket("a4", now, "2600.00", "A1")); r.Status != 201 {
 		t.Fatalf("resell: %d %s", r.Status, r.Body)
 	}
+	// Cinema c2: the ids b1 and b2 again, a refund, and a sale after it.
+	if r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(1, 18, 0)); r.Status != 201 {
+		t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
+	}
+	for _, tks := range [][]tk{{ticket("b1", now, "1500.00", "5"), ticket("b2", now, "1500.00", "6")}, {ticket("m3", now, "900.00", "")}} {
+		if r := w.sell(t, w.pos2, "m1", tks...); r.Status != 201 {
+			t.Fatalf("c2 sale: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := w.refund(t, w.pos2, "m1", "", tk{"id": "b2", "refunded_at": rfc(now)}); r.Status != 201 {
+		t.Fatalf("c2 refund: %d %s", r.Status, r.Body)
+	}
+	if r := w.sell(t, w.pos2, "m1", ticket("m4", now, "900.00", "6")); r.Status != 201 {
+		t.Fatalf("c2 resell: %d %s", r.Status, r.Body)
+	}
 	if _, err := w.App.Publisher.Publish(w.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -50,17 +71,44 @@ func TestDeepCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := pgtest.OwnerPool(t, w.DBURL)
+	// verify runs the check with the tickets in 1, 2 and 3 parts and
+	// returns the verdict of one part, failing the test when the others
+	// differ from it.
 	verify := func() error {
-		_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
-			Deep: []ledger.DeepCheck{ingest.NewDeepCheck()}})
-		return err
+		var first error
+		// The last: the parts chosen from a memory budget of 2 KB (so
+		// about one cinema's tickets a part).
+		for _, opts := range []ingest.DeepOptions{{Parts: 1}, {Parts: 2}, {Parts: 3}, {Memory: 2048}} {
+			check := ingest.NewDeepCheckWith(opts)
+			_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
+				Deep: []ledger.DeepCheck{check}})
+			parts := check.(interface{ Parts() int }).Parts()
+			if opts.Parts == 1 {
+				first = err
+				continue
+			}
+			if opts.Memory > 0 && parts < 2 {
+				t.Fatalf("a budget of %d bytes: the tickets in %d parts", opts.Memory, parts)
+			}
+			if (err == nil) != (first == nil) || (err != nil && deepVerdict(err) != deepVerdict(first)) {
+				t.Fatalf("in %d parts: %v; in one part: %v", parts, err, first)
+			}
+			if err == nil {
+				// c2's three sale entries and its refund were read again.
+				if q, n := check.(ledger.DeepRereader).Rereads(); q != 4 || n != 4 {
+					t.Fatalf("in %d parts: %d entries queued to read again, %d read; want 4", parts, q, n)
+				}
+			}
+		}
+		return first
 	}
 	if err := verify(); err != nil {
 		t.Fatalf("untouched: %v", err)
 	}
 	// Copies of rows the tampering below deletes or nulls, to put back.
 	for _, q := range []string{"CREATE TABLE deep_saved AS SELECT * FROM tickets WHERE id = 'a3'",
-		"CREATE TABLE deep_saved_b2 AS SELECT * FROM tickets WHERE id = 'b2'"} {
+		"CREATE TABLE deep_saved_b2 AS SELECT * FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'",
+		"CREATE TABLE deep_saved_m3 AS SELECT * FROM tickets WHERE id = 'm3'"} {
 		if _, err := owner.Exec(w.ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -77,17 +125,24 @@ func TestDeepCheck(t *testing.T) {
 		{"tickets", "UPDATE tickets SET seat = '' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
 		{"tickets", "UPDATE tickets SET seat = 'Z9' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
 		{"tickets", "UPDATE tickets SET price = 0.5 WHERE id = 'a3'", "UPDATE tickets SET price = 0 WHERE id = 'a3'"},
-		{"tickets", "UPDATE tickets SET channel = channel || '-x' WHERE id = 'b1'", "UPDATE tickets SET channel = left(channel, -2) WHERE id = 'b1'"},
-		{"tickets", "UPDATE tickets SET sold_at = sold_at + interval '1 microsecond' WHERE id = 'b1'", "UPDATE tickets SET sold_at = sold_at - interval '1 microsecond' WHERE id = 'b1'"},
-		{"tickets", "UPDATE tickets SET sale_date = sale_date + 1 WHERE id = 'b1'", "UPDATE tickets SET sale_date = sale_date - 1 WHERE id = 'b1'"},
-		{"tickets", "UPDATE tickets SET box_office_day = box_office_day - 1 WHERE id = 'b1'", "UPDATE tickets SET box_office_day = box_office_day + 1 WHERE id = 'b1'"},
-		{"tickets", "UPDATE tickets SET sale_seq = sale_seq + 1 WHERE id = 'b2'", "UPDATE tickets SET sale_seq = sale_seq - 1 WHERE id = 'b2'"},
+		{"tickets", "UPDATE tickets SET channel = channel || '-x' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET channel = left(channel, -2) WHERE id = 'b1' AND cinema_id = 'c1'"},
+		{"tickets", "UPDATE tickets SET sold_at = sold_at + interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sold_at = sold_at - interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'"},
+		{"tickets", "UPDATE tickets SET sale_date = sale_date + 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sale_date = sale_date - 1 WHERE id = 'b1' AND cinema_id = 'c1'"},
+		{"tickets", "UPDATE tickets SET box_office_day = box_office_day - 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET box_office_day = box_office_day + 1 WHERE id = 'b1' AND cinema_id = 'c1'"},
+		{"tickets", "UPDATE tickets SET sale_seq = sale_seq + 1 WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET sale_seq = sale_seq - 1 WHERE id = 'b2' AND cinema_id = 'c1'"},
 		{"tickets", "UPDATE tickets SET refunded_at = refunded_at + interval '1 second' WHERE id = 'a1'", "UPDATE tickets SET refunded_at = refunded_at - interval '1 second' WHERE id = 'a1'"},
 		{"tickets", "UPDATE tickets SET refunded_at = sold_at, refund_seq = sale_seq WHERE id = 'a4'", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a4'"},
 		{"tickets", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a3'", "UPDATE tickets t SET refunded_at = s.refunded_at, refund_seq = s.refund_seq FROM deep_saved s WHERE t.id = 'a3'"},
-		{"tickets", "UPDATE tickets SET cinema_id = cinema_id || '-x' WHERE id = 'b2'", "UPDATE tickets SET cinema_id = left(cinema_id, -2) WHERE id = 'b2'"},
-		{"tickets", "DELETE FROM tickets WHERE id = 'b2'", "INSERT INTO tickets SELECT * FROM deep_saved_b2"},
-		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'b2'", "DELETE FROM tickets WHERE id = 'zz'"},
+		{"tickets", "UPDATE tickets SET cinema_id = cinema_id || '-x' WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET cinema_id = left(cinema_id, -2) WHERE id = 'b2' AND cinema_id = 'c1-x'"},
+		{"tickets", "DELETE FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "INSERT INTO tickets SELECT * FROM deep_saved_b2"},
+		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "DELETE FROM tickets WHERE id = 'zz'"},
+		// The same in c2, the part rebuilt from its entries read again.
+		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'b1' AND cinema_id = 'c2'", "UPDATE tickets SET price = price - 1 WHERE id = 'b1' AND cinema_id = 'c2'"},
+		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1 WHERE id = 'b2' AND cinema_id = 'c2'", "UPDATE tickets SET refund_seq = refund_seq - 1 WHERE id = 'b2' AND cinema_id = 'c2'"},
+		{"tickets", "UPDATE tickets SET seat = '7' WHERE id = 'm4'", "UPDATE tickets SET seat = '6' WHERE id = 'm4'"},
+		{"tickets", "UPDATE tickets SET cinema_id = 'c1' WHERE id = 'm3'", "UPDATE tickets SET cinema_id = 'c2' WHERE id = 'm3'"},
+		{"tickets", "DELETE FROM tickets WHERE id = 'm3'", "INSERT INTO tickets SELECT * FROM deep_saved_m3"},
+		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz2', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'm3'", "DELETE FROM tickets WHERE id = 'zz2'"},
 		{"sales_daily", "UPDATE sales_daily SET admissions = admissions + 1 WHERE gross > 0", "UPDATE sales_daily SET admissions = admissions - 1 WHERE gross > 0"},
 		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'"},
 		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10"},
@@ -107,4 +162,21 @@ func TestDeepCheck(t *testing.T) {
 			t.Fatalf("after undoing %q: %v", tc.tamper, err)
 		}
 	}
+}
+
+// deepVerdict is what a failed deep verification says: the reason and the
+// table (which row is named first may differ with the parts: a row moved
+// to another cinema is "stored only" in one part and "rebuilt only" in
+// another).
+func deepVerdict(err error) string {
+	var ve *ledger.VerifyError
+	if !errors.As(err, &ve) {
+		return "not a VerifyError: " + err.Error()
+	}
+	table, _, _ := strings.Cut(ve.Detail, ":")
+	if ve.Reason == ledger.ReasonProjection {
+		_, rest, _ := strings.Cut(ve.Detail, "table ")
+		table, _, _ = strings.Cut(rest, ":")
+	}
+	return fmt.Sprintf("%v %s", ve.Reason, table)
 }

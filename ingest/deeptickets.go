@@ -62,8 +62,16 @@ type deepTicket struct {
 	refunded, seen                                    bool
 }
 
-func newDeepTickets() *deepTickets {
-	return &deepTickets{intern: map[string]uint32{}, prices: map[string]uint32{}, slots: make([]uint32, 1<<12), seed: maphash.MakeSeed()}
+// newDeepTickets returns an empty table sized for about expect rows (the
+// stored tickets it will be compared with), so that it need not grow.
+func newDeepTickets(expect int64) *deepTickets {
+	expect = min(max(expect, 0), 1<<30)
+	slots := 1 << 12
+	for int64(slots) < 2*(expect+1) {
+		slots *= 2
+	}
+	return &deepTickets{intern: map[string]uint32{}, prices: map[string]uint32{}, slots: make([]uint32, slots),
+		rows: make([]deepTicket, 0, expect+expect/64), seed: maphash.MakeSeed()}
 }
 
 func (d *deepTickets) id(r *deepTicket) string {
@@ -134,15 +142,25 @@ func pgDays(t time.Time) int32 {
 	return int32(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Sub(pgEpoch) / (24 * time.Hour))
 }
 
-// insert adds the tickets of a run of sale entries.
-func (d *deepTickets) insert(t *ticketRows) error {
+// insert adds the tickets of a run of sale entries, those of the cinemas
+// want takes (all when want is nil).
+func (d *deepTickets) insert(t *ticketRows, want func(cinema string) bool) error {
 	// The tickets of one entry share cinema, screening and film.
 	var lastC, lastS, lastF string
 	var c, scr, film uint32
+	keep := true
 	for i, id := range t.id {
 		if i == 0 || t.cinema[i] != lastC || t.screening[i] != lastS || t.film[i] != lastF {
+			if i == 0 || t.cinema[i] != lastC {
+				keep = want == nil || want(t.cinema[i])
+			}
 			lastC, lastS, lastF = t.cinema[i], t.screening[i], t.film[i]
-			c, scr, film = d.str(lastC), d.str(lastS), d.str(lastF)
+			if keep {
+				c, scr, film = d.str(lastC), d.str(lastS), d.str(lastF)
+			}
+		}
+		if !keep {
+			continue
 		}
 		d.grow()
 		h := d.keyHash(c, id)
@@ -206,16 +224,22 @@ var deepTicketColumns = []struct {
 	{"sale_seq", pgtype.Int8OID}, {"refunded_at", pgtype.TimestamptzOID}, {"refund_seq", pgtype.Int8OID},
 }
 
-// compare reads the stored tickets and returns a *ledger.ProjectionMismatch
-// for the first row that differs from its rebuild or exists on one side
-// only.
-func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx) error {
+// compare reads the stored tickets (those filter selects, a condition on
+// the text[] arg; all when filter is "") and returns a
+// *ledger.ProjectionMismatch for the first row that differs from its
+// rebuild or exists on one side only.
+func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string) error {
 	formats := make([]int16, len(deepTicketColumns))
 	for i := range formats {
 		formats[i] = pgx.BinaryFormatCode
 	}
 	formats[4] = pgx.TextFormatCode
-	rr := tx.Conn().PgConn().ExecParams(ctx, sqlDeepStoredTickets, nil, nil, nil, formats)
+	var params [][]byte
+	var oids []uint32
+	if filter != "" {
+		params, oids = [][]byte{[]byte(arg)}, []uint32{pgtype.TextArrayOID}
+	}
+	rr := tx.Conn().PgConn().ExecParams(ctx, sqlDeepStoredTickets+filter, params, oids, nil, formats)
 	fds := rr.FieldDescriptions()
 	for i, c := range deepTicketColumns {
 		if i >= len(fds) || fds[i].DataTypeOID != c.oid {

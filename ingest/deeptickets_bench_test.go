@@ -22,12 +22,12 @@ func BenchmarkDeepReplaySales(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		d := newDeepTickets()
+		d := newDeepTickets(0)
 		p, err := salesProjection(es)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := d.insert(&p.tickets); err != nil {
+		if err := d.insert(&p.tickets, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

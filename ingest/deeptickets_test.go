@@ -15,7 +15,7 @@ import (
 // ticket not sold in its screening or already refunded, as the statements
 // they stand for would.
 func TestDeepTicketsIndex(t *testing.T) {
-	d := newDeepTickets()
+	d := newDeepTickets(0)
 	at := time.Date(2026, 11, 30, 10, 0, 0, 123456000, time.UTC)
 	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	var rows ticketRows
@@ -39,7 +39,7 @@ func TestDeepTicketsIndex(t *testing.T) {
 		rows.bod = append(rows.bod, day)
 		rows.seq = append(rows.seq, int64(i))
 	}
-	if err := d.insert(&rows); err != nil {
+	if err := d.insert(&rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) {
@@ -62,7 +62,7 @@ func TestDeepTicketsIndex(t *testing.T) {
 	again := ticketRows{cinema: rows.cinema[5:6], id: rows.id[5:6], screening: rows.screening[5:6], film: rows.film[5:6],
 		price: rows.price[5:6], prices: rows.prices[5:6], category: rows.category[5:6], seat: rows.seat[5:6], channel: rows.channel[5:6],
 		soldAt: rows.soldAt[5:6], saleDate: rows.saleDate[5:6], bod: rows.bod[5:6], seq: []int64{n}}
-	if err := d.insert(&again); err == nil || !strings.Contains(err.Error(), "sold before, by entry 5") {
+	if err := d.insert(&again, nil); err == nil || !strings.Contains(err.Error(), "sold before, by entry 5") {
 		t.Errorf("second sale of an id: %v", err)
 	}
 	// t2 of c0 is row 4, screening s4.

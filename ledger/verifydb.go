@@ -340,6 +340,11 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		}
 	}
 	took := make([]time.Duration, len(opts.Deep))
+	for _, d := range opts.Deep {
+		if r, ok := d.(DeepRereader); ok {
+			r.SetRereader(rereader(tx, opts.LogID))
+		}
+	}
 	for i, d := range opts.Deep {
 		t0 := time.Now()
 		if err := d.Begin(ctx, tx); err != nil {
@@ -396,7 +401,13 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 			}
 			if opts.Progress != nil && c.f.size%1000 == 0 && time.Since(lastProgress) > 2*time.Second {
 				lastProgress = time.Now()
-				opts.Progress(c.f.size, headSize)
+				// The entries a deep check will read again count in the
+				// total, extrapolated from those queued so far.
+				total := headSize
+				if q, _ := rereadTotals(opts.Deep); q > 0 && c.f.size > 0 {
+					total += int64(float64(q) * float64(max(headSize, c.f.size)) / float64(c.f.size))
+				}
+				opts.Progress(c.f.size, total)
 			}
 		}
 	}
@@ -428,6 +439,8 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		rep.Consistency++
 	}
 
+	stopProgress := progressDuringCompare(opts.Deep, c.f.size, opts.Progress)
+	defer stopProgress()
 	for i, d := range opts.Deep {
 		t0 := time.Now()
 		if err := d.Compare(ctx, tx); err != nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"ecinema/internal/pgtest"
 )
 
@@ -29,8 +31,42 @@ func TestDemoCommand(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("verify --deep = %q %q, %v", out, errOut, err)
 	}
-	// A tampered box-office rollup row is found.
+	// The tickets in parts (forced, or from a small memory budget): the
+	// same verdict, and a tampered ticket is found whichever part holds it.
 	owner := pgtest.OwnerPool(t, env["ECINEMA_DATABASE_URL"])
+	for _, args := range [][]string{{"--deep-parts", "3"}, {"--deep-memory", "1MiB"}} {
+		out, errOut, err = runCmd(t, env, append([]string{"verify", "--deep", "--allow-unsigned-tail"}, args...)...)
+		if err != nil || !strings.HasPrefix(out, "ok:") || !strings.Contains(errOut, "the tickets were rebuilt in ") {
+			t.Fatalf("verify --deep %v = %q %q, %v", args, out, errOut, err)
+		}
+	}
+	var cinemas []string
+	rows, err := owner.Query(t.Context(), `SELECT DISTINCT ON (cinema_id) cinema_id FROM tickets ORDER BY cinema_id LIMIT 6`)
+	if err == nil {
+		cinemas, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(cinemas) < 3 {
+		t.Fatalf("cinemas with tickets: %v %v", cinemas, err)
+	}
+	for _, c := range cinemas {
+		tamper := `UPDATE tickets SET price = price + 1 WHERE (cinema_id, id) IN (SELECT cinema_id, id FROM tickets WHERE cinema_id = $1 LIMIT 1)`
+		if _, err := owner.Exec(t.Context(), tamper, c); err != nil {
+			t.Fatal(err)
+		}
+		out, _, err = runCmd(t, env, "verify", "--deep", "--allow-unsigned-tail", "--deep-parts", "3")
+		if exitCode(err) != 1 || !strings.Contains(err.Error(), "table tickets") {
+			t.Errorf("verify --deep --deep-parts 3 after tampering a ticket of %s: %q, %v (exit %d)", c, out, err, exitCode(err))
+		}
+		if _, err := owner.Exec(t.Context(), strings.Replace(tamper, "+ 1", "- 1", 1), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"--deep-memory", "lots"}, {"--deep-memory", "0"}, {"--deep-parts", "-1"}} {
+		if _, _, err := runCmd(t, env, append([]string{"verify", "--deep"}, args...)...); exitCode(err) != 2 {
+			t.Errorf("verify --deep %v: exit %d (%v), want 2", args, exitCode(err), err)
+		}
+	}
+	// A tampered box-office rollup row is found.
 	if _, err := owner.Exec(t.Context(), `UPDATE boxoffice_daily SET admissions = admissions + 1
 WHERE (film_id, box_office_day, region) IN (SELECT film_id, box_office_day, region FROM boxoffice_daily LIMIT 1)`); err != nil {
 		t.Fatal(err)

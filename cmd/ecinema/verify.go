@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ import (
 )
 
 const verifyUsage = `usage:
-  ecinema verify [--deep] [--checkpoint FILE]... [--public-key KEY|FILE] [--log ID]
+  ecinema verify [--deep [--deep-memory SIZE] [--deep-parts N]] [--checkpoint FILE]... [--public-key KEY|FILE] [--log ID]
                  [--origin ORIGIN] [--witness KEY|FILE]... [--quorum N] [--allow-unsigned-tail] [--cpuprofile FILE]
       online: streams every entry of the database at ECINEMA_DATABASE_URL and
       checks bytes, leaf hashes, chain, tree hashes, the root against every
@@ -52,6 +54,13 @@ options:
                          checkpoint exist (they are checked, but no signature
                          covers them)
   --cpuprofile FILE      write a CPU profile of the verification (go tool pprof)
+  --deep-memory SIZE     the memory --deep may use (default 1GiB; e.g. 512MiB, 4GiB,
+                         or bytes): the rebuilt tickets are kept in memory, in as
+                         many parts (sets of cinemas, the sale and refund entries
+                         read again for each part after the first) as they need
+                         to fit; it also sets the Go runtime's memory limit
+                         unless GOMEMLIMIT does
+  --deep-parts N         rebuild the tickets in N parts whatever the memory
 exit status: 0 verified; 1 the ledger failed verification (the first failing
 seq and the reason are printed) or lacks the witness quorum; 2 usage; 3
 verification could not run; 4 verified, but entries after the latest signed
@@ -59,8 +68,34 @@ checkpoint are covered by no signature (see --allow-unsigned-tail).`
 
 // deepChecks are the projection rebuilds verify --deep runs, one constructor
 // per domain package.
-var deepChecks = []func() ledger.DeepCheck{registry.NewDeepCheck, settlement.NewDeepCheck, ingest.NewDeepCheck, boxoffice.NewDeepCheck, ticketing.NewDeepCheck, museum.NewDeepCheck, fund.NewDeepCheck, archive.NewDeepCheck,
-	library.NewDeepCheck, hubs.NewDeepCheck}
+// The ingest check is made with the options of the command line.
+var deepChecks = []func(ingest.DeepOptions) ledger.DeepCheck{ignore(registry.NewDeepCheck), ignore(settlement.NewDeepCheck), ingest.NewDeepCheckWith, ignore(boxoffice.NewDeepCheck), ignore(ticketing.NewDeepCheck), ignore(museum.NewDeepCheck), ignore(fund.NewDeepCheck), ignore(archive.NewDeepCheck),
+	ignore(library.NewDeepCheck), ignore(hubs.NewDeepCheck)}
+
+func ignore(mk func() ledger.DeepCheck) func(ingest.DeepOptions) ledger.DeepCheck {
+	return func(ingest.DeepOptions) ledger.DeepCheck { return mk() }
+}
+
+// parseSize reads a size in bytes: a number, optionally followed by
+// KiB, MiB, GiB (or K, M, G, KB, MB, GB: powers of 1024 alike).
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("size %q: want a number of bytes, or e.g. 512MiB, 2GiB", s)
+	}
+	return int64(n * float64(mult)), nil
+}
 
 // verifyFailed is a ledger that failed verification: exit status 1.
 type verifyFailed struct{ err error }
@@ -92,6 +127,8 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	allowTail := fs.Bool("allow-unsigned-tail", false, "exit 0 although entries after the latest checkpoint are unsigned")
 	quorum := fs.Int("quorum", 0, "witness cosignatures required (default all --witness)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verification to FILE")
+	deepMemory := fs.String("deep-memory", "1GiB", "memory --deep may use")
+	deepParts := fs.Int("deep-parts", 0, "rebuild the tickets in N parts (0: from --deep-memory)")
 	var cps, witnessKeys stringsFlag
 	fs.Var(&cps, "checkpoint", "signed checkpoint file (repeatable)")
 	fs.Var(&witnessKeys, "witness", "witness verifier key or file (repeatable)")
@@ -232,14 +269,28 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	defer pool.Close()
 	opts := ledger.VerifyOptions{LogID: *logID, Verifier: v, Origin: *origin, Extra: notes, Progress: progress}
 	if *deep {
+		memory, err := parseSize(*deepMemory)
+		if err != nil || *deepParts < 0 {
+			return usagef("--deep-memory %s / --deep-parts %d: %v\n%s", *deepMemory, *deepParts, err, verifyUsage)
+		}
+		// The rebuilt tickets are sized to the budget; the runtime's
+		// limit keeps the garbage collector's headroom within it too.
+		if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(memory))
+		}
 		for _, mk := range deepChecks {
-			opts.Deep = append(opts.Deep, mk())
+			opts.Deep = append(opts.Deep, mk(ingest.DeepOptions{Memory: memory, Parts: *deepParts}))
 		}
 		if len(opts.Deep) == 0 {
 			fmt.Fprintln(env.stderr, "verify: --deep: no projection checks are registered in this build")
 		}
 	}
 	rep, err := ledger.VerifyDB(ctx, pool, opts)
+	for _, d := range opts.Deep {
+		if p, ok := d.(interface{ Parts() int }); ok && err == nil && p.Parts() > 1 {
+			fmt.Fprintf(env.stderr, "verify: --deep: the tickets were rebuilt in %d parts within --deep-memory %s (the sale and refund entries of each part after the first read again)\n", p.Parts(), *deepMemory)
+		}
+	}
 	var served []byte
 	if err == nil && len(witnesses) > 0 {
 		cp, cerr := ledger.NewReader(pool, *logID).LatestCheckpoint(ctx)

@@ -1,0 +1,306 @@
+package ingest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+
+	"ecinema/ledger"
+)
+
+// verify --deep keeps the rebuilt tickets in memory (deepTickets); a
+// national year (~23 M tickets) would not fit an ordinary machine. So the
+// tickets are rebuilt in parts, each a set of cinemas, with the number of
+// parts chosen from the stored tickets and a memory budget: the first
+// part while the verification hands the check the entries (the screenings
+// and the rollups are rebuilt whole, as before), every other part in
+// Compare, from the sale and refund entries of its cinemas read again
+// (ledger.DeepRereader), each part compared with the stored rows of its
+// cinemas only and dropped before the next. A ticket belongs to its
+// cinema's part (the tickets' key begins with cinema_id, and a refund
+// names one cinema), so the parts are independent; each part's entries are
+// replayed in the runs of the first pass (the sales of a run, then its
+// refunds), so the rows and the verdict are those of one part.
+
+// DeepOptions configures the ingest deep check.
+type DeepOptions struct {
+	// Memory is the memory the rebuilt tickets may take, in bytes; 0 means
+	// DefaultDeepMemory. The check rebuilds the tickets in as many parts
+	// as they need to fit.
+	Memory int64
+	// Parts, when > 0, is the number of parts, whatever the memory.
+	Parts int
+}
+
+// DefaultDeepMemory is the default memory budget of verify --deep.
+const DefaultDeepMemory = 1 << 30
+
+// deepBaseMemory is what verify --deep takes beside the rebuilt tickets
+// (the entries read ahead, the buffers, the other checks), and
+// deepTicketMemory what one rebuilt ticket takes at the peak (the row, its
+// id and seat, its index slots, its share of the interned strings and the
+// garbage collector's headroom under the memory limit); see
+// docs/PERFORMANCE.md.
+const (
+	deepBaseMemory   = 192 << 20
+	deepTicketMemory = 200
+)
+
+// deepPartsFor is how many parts tickets stored tickets need within memory.
+func deepPartsFor(tickets, memory int64) int {
+	avail := max(memory-deepBaseMemory, memory/4)
+	return int(max(1, (tickets*deepTicketMemory+avail-1)/avail))
+}
+
+// deepParts is the split of the tickets by cinema.
+type deepParts struct {
+	k      int
+	of     map[string]int // cinema → part; a cinema not in it is part 0's
+	cinema [][]string     // the cinemas of each part
+	expect []int64        // the stored tickets of each part
+	// For each part > 0: the sale and refund entries to read again, in
+	// seq order, and the end (in seqs) of each run of the first pass.
+	seqs [][]int64
+	ends [][]int
+	// This run's entries of each part, sales and refunds apart (both in
+	// seq order), merged into seqs when the run ends.
+	runSales, runRefunds [][]int64
+	queued, read         atomic.Int64
+}
+
+func (p *deepParts) partOf(cinema string) int { return p.of[cinema] }
+
+// The stored tickets by cinema, to split them into parts of about equal
+// size. sqlDeepTicketsEstimate is the planner's count (no scan), enough to
+// tell that one part will do.
+const (
+	sqlDeepTicketsEstimate = `SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.tickets'::regclass`
+	sqlDeepTicketsByCinema = `SELECT cinema_id, count(*) FROM public.tickets GROUP BY cinema_id`
+)
+
+// planParts chooses the parts: one when the planner's estimate of the
+// stored tickets fits the memory well; else the stored tickets are
+// counted by cinema and the cinemas dealt, the largest first, to the part
+// with the fewest tickets so far. It returns nil for one part, and the
+// expected tickets of that part.
+func planParts(ctx context.Context, tx pgx.Tx, opts DeepOptions) (*deepParts, int64, error) {
+	memory := cmp.Or(opts.Memory, DefaultDeepMemory)
+	var est int64
+	if err := tx.QueryRow(ctx, sqlDeepTicketsEstimate).Scan(&est); err != nil {
+		return nil, 0, fmt.Errorf("ingest: deep check: tickets estimate: %w", err)
+	}
+	if opts.Parts <= 0 && est >= 0 && deepPartsFor(2*est, memory) == 1 {
+		return nil, est, nil
+	}
+	rows, err := tx.Query(ctx, sqlDeepTicketsByCinema)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ingest: deep check: tickets by cinema: %w", err)
+	}
+	type cinemaCount struct {
+		id string
+		n  int64
+	}
+	counts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cinemaCount, error) {
+		var c cinemaCount
+		err := r.Scan(&c.id, &c.n)
+		return c, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("ingest: deep check: tickets by cinema: %w", err)
+	}
+	var total int64
+	for _, c := range counts {
+		total += c.n
+	}
+	k := opts.Parts
+	if k <= 0 {
+		k = deepPartsFor(total, memory)
+	}
+	if k == 1 {
+		return nil, total, nil
+	}
+	slices.SortFunc(counts, func(a, b cinemaCount) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.id, b.id))
+	})
+	p := &deepParts{k: k, of: make(map[string]int, len(counts)), cinema: make([][]string, k), expect: make([]int64, k),
+		seqs: make([][]int64, k), ends: make([][]int, k), runSales: make([][]int64, k), runRefunds: make([][]int64, k)}
+	for _, c := range counts {
+		q := 0
+		for i := range k {
+			if p.expect[i] < p.expect[q] {
+				q = i
+			}
+		}
+		p.of[c.id] = q
+		p.cinema[q] = append(p.cinema[q], c.id)
+		p.expect[q] += c.n
+	}
+	return p, p.expect[0], nil
+}
+
+// noteSales notes the sale entries of t whose tickets are in parts > 0.
+func (p *deepParts) noteSales(t *ticketRows) {
+	last := make([]int64, p.k)
+	for i := range last {
+		last[i] = -1
+	}
+	var lastC string
+	q := 0
+	for i, c := range t.cinema {
+		if i == 0 || c != lastC {
+			lastC, q = c, p.partOf(c)
+		}
+		if q > 0 && t.seq[i] != last[q] {
+			last[q] = t.seq[i]
+			p.runSales[q] = append(p.runSales[q], t.seq[i])
+		}
+	}
+}
+
+// part0Refunds returns the refunds of part 0 and notes the entries of the
+// others.
+func (p *deepParts) part0Refunds(aps []refundApply) []refundApply {
+	out := aps[:0:0]
+	for _, ap := range aps {
+		q := p.partOf(ap.cinema)
+		if q == 0 {
+			out = append(out, ap)
+			continue
+		}
+		if r := p.runRefunds[q]; len(r) == 0 || r[len(r)-1] != ap.seq {
+			p.runRefunds[q] = append(r, ap.seq)
+		}
+	}
+	return out
+}
+
+// endRun closes a run of the first pass: each part's entries of the run
+// go to its seqs, in seq order.
+func (p *deepParts) endRun() {
+	for q := 1; q < p.k; q++ {
+		s, r := p.runSales[q], p.runRefunds[q]
+		if len(s)+len(r) == 0 {
+			continue
+		}
+		// Both are in seq order (the sales' parts are consecutive); a
+		// sale entry noted twice (its tickets in two parts of the run's
+		// projection) is kept once.
+		seqs := p.seqs[q]
+		for len(s) > 0 || len(r) > 0 {
+			var next int64
+			if len(r) == 0 || (len(s) > 0 && s[0] < r[0]) {
+				next, s = s[0], s[1:]
+			} else {
+				next, r = r[0], r[1:]
+			}
+			if len(seqs) == 0 || seqs[len(seqs)-1] != next {
+				seqs = append(seqs, next)
+			}
+		}
+		p.queued.Add(int64(len(seqs) - len(p.seqs[q])))
+		p.seqs[q] = seqs
+		p.ends[q] = append(p.ends[q], len(seqs))
+		p.runSales[q], p.runRefunds[q] = p.runSales[q][:0], p.runRefunds[q][:0]
+	}
+}
+
+// rebuild rebuilds part q's tickets from its entries read again, in the
+// runs of the first pass.
+func (p *deepParts) rebuild(ctx context.Context, q int, reread ledger.EntryRereader) (*deepTickets, error) {
+	d := newDeepTickets(p.expect[q])
+	want := func(c string) bool { return p.partOf(c) == q }
+	seqs, ends := p.seqs[q], p.ends[q]
+	var sales, refunds []bodyEntry
+	i, run := 0, 0
+	apply := func() error {
+		if len(sales) > 0 {
+			ps, err := deepSalesProjection(sales)
+			if err != nil {
+				return err
+			}
+			for _, s := range ps {
+				if err := d.insert(&s.tickets, want); err != nil {
+					return err
+				}
+			}
+		}
+		if len(refunds) > 0 {
+			r, err := refundProjection(refunds)
+			if err != nil {
+				return err
+			}
+			aps := r.applies[:0]
+			for _, ap := range r.applies {
+				if want(ap.cinema) {
+					aps = append(aps, ap)
+				}
+			}
+			if err := d.refund(aps); err != nil {
+				return err
+			}
+		}
+		p.read.Add(int64(len(sales) + len(refunds)))
+		sales, refunds = sales[:0], refunds[:0]
+		return nil
+	}
+	err := reread(ctx, seqs, func(e ledger.Entry, pe ledger.ParsedEntry) error {
+		switch pe.Kind {
+		case "sale":
+			sales = append(sales, bodyEntry{Seq: e.Seq, Body: pe.Body})
+		case "refund":
+			refunds = append(refunds, bodyEntry{Seq: e.Seq, Body: pe.Body})
+		default:
+			return fmt.Errorf("ingest: deep check: entry %d read again is a %s, not a sale or refund", e.Seq, pe.Kind)
+		}
+		i++
+		if i == ends[run] {
+			run++
+			return apply()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// storedFilter is the condition on the stored tickets of part q (the
+// rebuild of part 0 is compared with every stored row of no other part),
+// and its text[] parameter.
+func (p *deepParts) storedFilter(q int) (string, string) {
+	if q > 0 {
+		return " WHERE cinema_id = ANY($1::text[])", textArray(p.cinema[q])
+	}
+	var others []string
+	for i := 1; i < p.k; i++ {
+		others = append(others, p.cinema[i]...)
+	}
+	return " WHERE NOT (cinema_id = ANY($1::text[]))", textArray(others)
+}
+
+// textArray is a text[] literal of ss.
+func textArray(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, c := range []byte(s) {
+			if c == '"' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
