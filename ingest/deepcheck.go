@@ -60,6 +60,7 @@ type deepRun struct {
 	screenings, sales, refunds []bodyEntry
 	tickets                    *deepTickets // part 0's
 	parts                      *deepParts   // nil: one part
+	work                       *deepWork
 	// sold and refunded sum the screening totals of every run: they are
 	// applied once, before Compare (sums commute; no entry reads them).
 	sold, refunded map[scrKey]*scrSum
@@ -80,11 +81,11 @@ func NewDeepCheckWith(opts DeepOptions) ledger.DeepCheck {
 // of the tickets rebuilt in Compare.
 func (d deepCheck) SetRereader(r ledger.EntryRereader) { d.run.reread = r }
 
-// Rereads reports the entries queued to be read again for the later parts
-// of the tickets, and those read.
-func (d deepCheck) Rereads() (queued, read int64) {
-	if p := d.run.parts; p != nil {
-		return p.queued.Load(), p.read.Load()
+// Work reports the comparison of the tickets and the entries read again
+// for the later parts, in entries' worth (ledger.DeepWorker).
+func (d deepCheck) Work() (total, done int64) {
+	if w := d.run.work; w != nil {
+		return w.Work()
 	}
 	return 0, 0
 }
@@ -121,7 +122,7 @@ func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 		return errors.New("ingest: deep check: the tickets need more than one part, and the verification cannot read entries again")
 	}
 	*d.run = deepRun{opts: d.run.opts, reread: d.run.reread, parts: parts, tickets: newDeepTickets(expect),
-		sold: map[scrKey]*scrSum{}, refunded: map[scrKey]*scrSum{}}
+		work: newDeepWork(parts, expect), sold: map[scrKey]*scrSum{}, refunded: map[scrKey]*scrSum{}}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
@@ -148,6 +149,7 @@ func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 
 // Entry buffers screening, sale and refund entries.
 func (d deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	d.run.work.entries.Add(1)
 	var buf *[]bodyEntry
 	switch p.Kind {
 	case "screening":
@@ -279,6 +281,7 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	if err := d.flush(ctx, tx); err != nil {
 		return err
 	}
+	d.run.work.compareStarts()
 	b := &pgx.Batch{}
 	sortedScreeningTotals(d.run.sold).queueSold(b)
 	sortedScreeningTotals(d.run.refunded).queueRefunded(b)
@@ -298,25 +301,32 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 // then rebuilds and compares every other part in turn, each dropped
 // before the next.
 func (d deepCheck) compareTickets(ctx context.Context, tx pgx.Tx) error {
-	r := d.run
+	r, w := d.run, d.run.work
 	t := r.tickets
 	r.tickets = nil
-	if r.parts == nil {
-		return t.compare(ctx, tx, "", "")
+	var filter, arg string
+	if r.parts != nil {
+		filter, arg = r.parts.storedFilter(0)
 	}
-	filter, arg := r.parts.storedFilter(0)
-	err := t.compare(ctx, tx, filter, arg)
+	t0 := time.Now()
+	err := t.compare(ctx, tx, filter, arg, w.compared)
+	w.partCompared(0, len(t.rows), time.Since(t0), true)
 	t = nil // garbage before the next part is rebuilt
-	if err != nil {
+	if err != nil || r.parts == nil {
 		return err
 	}
 	for q := 1; q < r.parts.k; q++ {
-		t, err := r.parts.rebuild(ctx, q, r.reread)
+		t0 := time.Now()
+		t, err := r.parts.rebuild(ctx, q, r.reread, w)
 		if err != nil {
 			return fmt.Errorf("ingest: deep check: tickets, part %d of %d: %w", q+1, r.parts.k, err)
 		}
+		w.partReread(len(r.parts.seqs[q]), time.Since(t0), q == 1)
 		filter, arg := r.parts.storedFilter(q)
-		if err := t.compare(ctx, tx, filter, arg); err != nil {
+		t0 = time.Now()
+		err = t.compare(ctx, tx, filter, arg, w.compared)
+		w.partCompared(q, len(t.rows), time.Since(t0), false)
+		if err != nil {
 			return err
 		}
 	}

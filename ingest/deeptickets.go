@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"strings"
@@ -39,28 +40,44 @@ type deepTickets struct {
 	intern map[string]uint32 // name → index in names
 	prices map[string]uint32 // a body's price → its stored text, interned
 	// The rows hold no pointers (the garbage collector skips them): ids
-	// and seats are kept back to back in text, and the primary key index
+	// and seats are kept back to back in chunks of text (a chunk never
+	// moves, so the text grows without a copy), and the primary key index
 	// is an open-addressing table of row numbers (+1; 0 is empty), a
-	// power of two at most half full.
-	text  []byte
-	slots []uint32
-	rows  []deepTicket
-	seed  maphash.Seed
+	// power of two at most half full. The few refunded rows keep their
+	// refund beside them.
+	text    [][]byte
+	slots   []uint32
+	rows    []deepTicket
+	refunds map[uint32]deepRefund // row number → its refund
+	seed    maphash.Seed
 }
 
-// deepTicket is one rebuilt row. Strings of few values are interned;
-// times are microseconds and dates days since 2000-01-01, PostgreSQL's
-// binary encoding.
+// deepTicket is one rebuilt row, 64 bytes. Strings of few values are
+// interned; times are microseconds and dates days since 2000-01-01,
+// PostgreSQL's binary encoding.
 type deepTicket struct {
-	hash                                              uint64 // of cinema and id
-	off                                               uint64 // of id, then seat, in text
-	idLen, seatLen                                    uint32
+	soldAt, saleSeq                                   int64
+	hash                                              uint32 // of cinema and id, its low bits
+	off                                               uint32 // of id, then seat, in text: chunk·deepTextChunk + offset
 	cinema, screening, film, price, category, channel uint32
 	saleDate, bod                                     int32
-	soldAt, saleSeq                                   int64
-	refundedAt, refundSeq                             int64
-	refunded, seen                                    bool
+	idLen, seatLen                                    uint16
+	flags                                             uint8 // deepRefunded, deepSeen
 }
+
+const (
+	deepRefunded = 1 << iota
+	deepSeen
+)
+
+func (r *deepTicket) refunded() bool { return r.flags&deepRefunded != 0 }
+func (r *deepTicket) seen() bool     { return r.flags&deepSeen != 0 }
+
+// deepRefund is the refund of a rebuilt row.
+type deepRefund struct{ at, seq int64 }
+
+// deepTextChunk is the size of a chunk of text: off addresses 4 GiB.
+const deepTextChunk = 1 << 20
 
 // newDeepTickets returns an empty table sized for about expect rows (the
 // stored tickets it will be compared with), so that it need not grow.
@@ -71,26 +88,47 @@ func newDeepTickets(expect int64) *deepTickets {
 		slots *= 2
 	}
 	return &deepTickets{intern: map[string]uint32{}, prices: map[string]uint32{}, slots: make([]uint32, slots),
-		rows: make([]deepTicket, 0, expect+expect/64), seed: maphash.MakeSeed()}
+		rows: make([]deepTicket, 0, expect+expect/64), refunds: map[uint32]deepRefund{}, seed: maphash.MakeSeed()}
 }
 
-func (d *deepTickets) id(r *deepTicket) string {
-	return bytesString(d.text[r.off : r.off+uint64(r.idLen)])
+// text returns n bytes of text at off.
+func (d *deepTickets) textAt(off uint32, n uint16) string {
+	c := d.text[off/deepTextChunk]
+	o := off % deepTextChunk
+	return bytesString(c[o : o+uint32(n)])
 }
 
-func (d *deepTickets) seat(r *deepTicket) string {
-	o := r.off + uint64(r.idLen)
-	return bytesString(d.text[o : o+uint64(r.seatLen)])
+func (d *deepTickets) id(r *deepTicket) string { return d.textAt(r.off, r.idLen) }
+
+func (d *deepTickets) seat(r *deepTicket) string { return d.textAt(r.off+uint32(r.idLen), r.seatLen) }
+
+// addText appends id and seat to the text and returns their offset.
+func (d *deepTickets) addText(id, seat string) (uint32, error) {
+	n := len(id) + len(seat)
+	if len(id) > 0xffff || len(seat) > 0xffff {
+		return 0, fmt.Errorf("ticket %q: an id or seat longer than %d bytes", id, 0xffff)
+	}
+	last := len(d.text) - 1
+	if last < 0 || len(d.text[last])+n > deepTextChunk {
+		if len(d.text) == 1<<32/deepTextChunk {
+			return 0, errors.New("more than 4 GiB of ticket ids and seats in one part: give --deep-parts or less --deep-memory")
+		}
+		d.text = append(d.text, make([]byte, 0, deepTextChunk))
+		last++
+	}
+	off := uint32(last*deepTextChunk + len(d.text[last]))
+	d.text[last] = append(append(d.text[last], id...), seat...)
+	return off, nil
 }
 
-func (d *deepTickets) keyHash(cinema uint32, id string) uint64 {
-	return maphash.String(d.seed, id) ^ (uint64(cinema)+1)*0x9e3779b97f4a7c15
+func (d *deepTickets) keyHash(cinema uint32, id string) uint32 {
+	return uint32(maphash.String(d.seed, id) ^ (uint64(cinema)+1)*0x9e3779b97f4a7c15)
 }
 
 // find returns the slot of (cinema, id) and its row number + 1, or the
 // empty slot where it would go and 0.
-func (d *deepTickets) find(cinema uint32, id string, h uint64) (int, uint32) {
-	mask := uint64(len(d.slots) - 1)
+func (d *deepTickets) find(cinema uint32, id string, h uint32) (int, uint32) {
+	mask := uint32(len(d.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := d.slots[i]
 		if s == 0 {
@@ -108,7 +146,7 @@ func (d *deepTickets) grow() {
 		return
 	}
 	d.slots = make([]uint32, 2*len(d.slots))
-	mask := uint64(len(d.slots) - 1)
+	mask := uint32(len(d.slots) - 1)
 	for j := range d.rows {
 		i := d.rows[j].hash & mask
 		for d.slots[i] != 0 {
@@ -174,9 +212,11 @@ func (d *deepTickets) insert(t *ticketRows, want func(cinema string) bool) error
 			price = d.str(t.prices[i].StringFixed(2)) // numeric(12,2)
 			d.prices[t.price[i]] = price
 		}
-		off := uint64(len(d.text))
-		d.text = append(append(d.text, id...), t.seat[i]...)
-		d.rows = append(d.rows, deepTicket{hash: h, off: off, idLen: uint32(len(id)), seatLen: uint32(len(t.seat[i])),
+		off, err := d.addText(id, t.seat[i])
+		if err != nil {
+			return fmt.Errorf("ingest: sale entry %d: %w", t.seq[i], err)
+		}
+		d.rows = append(d.rows, deepTicket{hash: h, off: off, idLen: uint16(len(id)), seatLen: uint16(len(t.seat[i])),
 			cinema: c, screening: scr, film: film, price: price, category: d.str(t.category[i]), channel: d.str(t.channel[i]),
 			saleDate: pgDays(t.saleDate[i]), bod: pgDays(t.bod[i]), soldAt: pgMicros(t.soldAt[i]), saleSeq: t.seq[i]})
 		d.slots[slot] = uint32(len(d.rows))
@@ -195,12 +235,12 @@ func (d *deepTickets) refund(aps []refundApply) error {
 			if okc {
 				_, j = d.find(c, id, d.keyHash(c, id))
 			}
-			if j == 0 || !oks || d.rows[j-1].screening != s || d.rows[j-1].refunded {
+			if j == 0 || !oks || d.rows[j-1].screening != s || d.rows[j-1].refunded() {
 				missed++
 				continue
 			}
-			r := &d.rows[j-1]
-			r.refunded, r.refundedAt, r.refundSeq = true, pgMicros(ap.at[i]), ap.seq
+			d.rows[j-1].flags |= deepRefunded
+			d.refunds[j-1] = deepRefund{at: pgMicros(ap.at[i]), seq: ap.seq}
 		}
 		if missed > 0 {
 			return fmt.Errorf("ingest: refund entry %d: %d of %d tickets were not sold or already refunded", ap.seq, missed, len(ap.ids))
@@ -227,8 +267,9 @@ var deepTicketColumns = []struct {
 // compare reads the stored tickets (those filter selects, a condition on
 // the text[] arg; all when filter is "") and returns a
 // *ledger.ProjectionMismatch for the first row that differs from its
-// rebuild or exists on one side only.
-func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string) error {
+// rebuild or exists on one side only. It calls counted with the rows read
+// every deepCountEvery rows.
+func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string, counted func(int)) error {
 	formats := make([]int16, len(deepTicketColumns))
 	for i := range formats {
 		formats[i] = pgx.BinaryFormatCode
@@ -248,17 +289,22 @@ func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string
 		}
 	}
 	var mismatch error
-	matched := 0
+	matched, n := 0, 0
 	for rr.NextRow() {
+		if n++; n == deepCountEvery {
+			counted(n)
+			n = 0
+		}
 		v := rr.Values()
-		if r := d.lookup(v); r != nil && !r.seen && d.equal(r, v) {
-			r.seen = true
+		if j := d.lookup(v); j != 0 && !d.rows[j-1].seen() && d.equal(j, v) {
+			d.rows[j-1].flags |= deepSeen
 			matched++
 			continue
 		}
 		mismatch = d.mismatch(v)
 		break
 	}
+	counted(n)
 	if _, err := rr.Close(); err != nil {
 		return fmt.Errorf("ingest: deep check: read tickets: %w", err)
 	}
@@ -267,13 +313,16 @@ func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string
 	}
 	if matched != len(d.rows) {
 		for i := range d.rows {
-			if r := &d.rows[i]; !r.seen {
-				return &ledger.ProjectionMismatch{Table: "tickets", Seq: r.saleSeq, Detail: "rebuilt only: " + d.rebuiltJSON(r)}
+			if r := &d.rows[i]; !r.seen() {
+				return &ledger.ProjectionMismatch{Table: "tickets", Seq: r.saleSeq, Detail: "rebuilt only: " + d.rebuiltJSON(uint32(i+1))}
 			}
 		}
 	}
 	return nil
 }
+
+// deepCountEvery is how many compared rows compare counts at once.
+const deepCountEvery = 1 << 16
 
 // bytesString is b as a string without copying, for lookups and
 // comparisons only (never kept).
@@ -284,17 +333,16 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// lookup finds the rebuilt row of a stored row's key, or nil.
-func (d *deepTickets) lookup(v [][]byte) *deepTicket {
+// lookup finds the rebuilt row of a stored row's key: its row number + 1,
+// or 0.
+func (d *deepTickets) lookup(v [][]byte) uint32 {
 	c, ok := d.intern[bytesString(v[0])]
 	if !ok {
-		return nil
+		return 0
 	}
 	id := bytesString(v[1])
-	if _, j := d.find(c, id, d.keyHash(c, id)); j != 0 {
-		return &d.rows[j-1]
-	}
-	return nil
+	_, j := d.find(c, id, d.keyHash(c, id))
+	return j
 }
 
 func be64(b []byte) (int64, bool) {
@@ -313,7 +361,8 @@ func be32(b []byte) (int32, bool) {
 
 // equal reports whether stored row v equals rebuilt row r in every
 // compared column (as IS NOT DISTINCT FROM: numbers by value, NULLs equal).
-func (d *deepTickets) equal(r *deepTicket, v [][]byte) bool {
+func (d *deepTickets) equal(j uint32, v [][]byte) bool {
+	r := &d.rows[j-1]
 	n := d.names
 	if v[2] == nil || bytesString(v[2]) != n[r.screening] || v[3] == nil || bytesString(v[3]) != n[r.film] ||
 		v[5] == nil || bytesString(v[5]) != n[r.category] || v[7] == nil || bytesString(v[7]) != n[r.channel] {
@@ -339,13 +388,14 @@ func (d *deepTickets) equal(r *deepTicket, v [][]byte) bool {
 	if !ok1 || !ok2 || !ok3 || !ok4 || soldAt != r.soldAt || saleDate != r.saleDate || bod != r.bod || saleSeq != r.saleSeq {
 		return false
 	}
-	if (v[12] == nil) != !r.refunded || (v[13] == nil) != !r.refunded {
+	if (v[12] == nil) != !r.refunded() || (v[13] == nil) != !r.refunded() {
 		return false
 	}
-	if r.refunded {
+	if r.refunded() {
 		at, ok1 := be64(v[12])
 		seq, ok2 := be64(v[13])
-		if !ok1 || !ok2 || at != r.refundedAt || seq != r.refundSeq {
+		rf := d.refunds[j-1]
+		if !ok1 || !ok2 || at != rf.at || seq != rf.seq {
 			return false
 		}
 	}
@@ -363,9 +413,9 @@ func (d *deepTickets) mismatch(v [][]byte) error {
 	if s, ok := be64(v[11]); ok {
 		m.Seq = s
 	}
-	if r := d.lookup(v); r != nil {
-		m.Detail += "; rebuilt only: " + d.rebuiltJSON(r)
-		if r.seen {
+	if j := d.lookup(v); j != 0 {
+		m.Detail += "; rebuilt only: " + d.rebuiltJSON(j)
+		if d.rows[j-1].seen() {
 			m.Detail += " (stored twice)"
 		}
 	}
@@ -396,8 +446,9 @@ func storedValue(b []byte, oid uint32) any {
 	return fmt.Sprintf("%x", b)
 }
 
-// rebuiltJSON is a rebuilt row for a report.
-func (d *deepTickets) rebuiltJSON(r *deepTicket) string {
+// rebuiltJSON is rebuilt row j (its number + 1) for a report.
+func (d *deepTickets) rebuiltJSON(j uint32) string {
+	r := &d.rows[j-1]
 	n := d.names
 	row := map[string]any{"cinema_id": n[r.cinema], "id": d.id(r), "screening_id": n[r.screening], "film_id": n[r.film],
 		"price": n[r.price], "category": n[r.category], "seat": nil, "channel": n[r.channel],
@@ -408,9 +459,10 @@ func (d *deepTickets) rebuiltJSON(r *deepTicket) string {
 	if r.seatLen > 0 {
 		row["seat"] = d.seat(r)
 	}
-	if r.refunded {
-		row["refunded_at"] = pgEpoch.Add(time.Duration(r.refundedAt) * time.Microsecond).Format(time.RFC3339Nano)
-		row["refund_seq"] = r.refundSeq
+	if r.refunded() {
+		rf := d.refunds[j-1]
+		row["refunded_at"] = pgEpoch.Add(time.Duration(rf.at) * time.Microsecond).Format(time.RFC3339Nano)
+		row["refund_seq"] = rf.seq
 	}
 	b, _ := json.Marshal(row)
 	return strings.TrimSpace(string(b))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -26,7 +27,11 @@ func TestDeepTicketsIndex(t *testing.T) {
 			seat = fmt.Sprintf("R%d", i%40)
 		}
 		rows.cinema = append(rows.cinema, fmt.Sprintf("c%d", i%2))
-		rows.id = append(rows.id, fmt.Sprintf("t%d", i/2)) // every id in both cinemas
+		id := fmt.Sprintf("t%d", i/2)
+		if k := i / 2; k != 2 && k != 4 && k != 12 { // those refunded below
+			id += "-" + strings.Repeat("x", 55) // 1.2 MB of text: more than one chunk
+		}
+		rows.id = append(rows.id, id) // every id in both cinemas
 		rows.screening = append(rows.screening, fmt.Sprintf("s%d", i%7))
 		rows.film = append(rows.film, "f")
 		rows.price = append(rows.price, "2500.005")
@@ -42,8 +47,11 @@ func TestDeepTicketsIndex(t *testing.T) {
 	if err := d.insert(&rows, nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) {
-		t.Fatalf("%d rows in %d slots", len(d.rows), len(d.slots))
+	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) || len(d.text) < 2 {
+		t.Fatalf("%d rows in %d slots, %d chunks of text", len(d.rows), len(d.slots), len(d.text))
+	}
+	if size := unsafe.Sizeof(deepTicket{}); size != 64 {
+		t.Errorf("a rebuilt ticket takes %d bytes, want 64", size)
 	}
 	for i := range n {
 		c, id := rows.cinema[i], rows.id[i]
@@ -70,7 +78,7 @@ func TestDeepTicketsIndex(t *testing.T) {
 	if err := d.refund([]refundApply{ok}); err != nil {
 		t.Fatal(err)
 	}
-	if r := d.rows[4]; !r.refunded || r.refundSeq != n+1 || d.rows[5].refunded {
+	if r := d.rows[4]; !r.refunded() || d.refunds[4].seq != n+1 || d.rows[5].refunded() {
 		t.Fatalf("refund: %+v", r)
 	}
 	for _, bad := range []refundApply{

@@ -39,7 +39,11 @@
 //     projection reads the saleEntry the body was encoded from
 //     (TestSaleEntryLiveEqualsParsed pins bytes and rows against
 //     encoding/json and a parse of the body; the ingest tests compare
-//     every live run with its parsed bodies). The unique indexes of
+//     every live run with its parsed bodies). verify --deep keeps the
+//     rebuilt tickets in memory, in as many parts (sets of cinemas, the
+//     entries of each part after the first read again) as fit
+//     DeepOptions.Memory; a part's rows and verdict do not depend on the
+//     others. The unique indexes of
 //     tickets remain the database's backstop: a violation fails the group.
 //     Idempotency rows and anomaly rows are written beside them by the
 //     live path only (they are not facts of the log).

@@ -165,5 +165,7 @@
 //     chain → stored tree hashes → root against every stored checkpoint
 //     (signatures checked) and the head row, consistency proofs between
 //     consecutive checkpoints, and the DeepCheck projection rebuilds that
-//     domain packages provide.
+//     domain packages provide. A check that rebuilds in parts reads
+//     entries again through the same transaction (DeepRereader): the same
+//     snapshot, so the same bytes; the progress counts those entries too.
 package ledger

@@ -401,13 +401,9 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 			}
 			if opts.Progress != nil && c.f.size%1000 == 0 && time.Since(lastProgress) > 2*time.Second {
 				lastProgress = time.Now()
-				// The entries a deep check will read again count in the
-				// total, extrapolated from those queued so far.
-				total := headSize
-				if q, _ := rereadTotals(opts.Deep); q > 0 && c.f.size > 0 {
-					total += int64(float64(q) * float64(max(headSize, c.f.size)) / float64(c.f.size))
-				}
-				opts.Progress(c.f.size, total)
+				// The deep checks' work after the entries counts too.
+				total, done := deepWork(opts.Deep)
+				opts.Progress(c.f.size+min(done, total), headSize+total)
 			}
 		}
 	}

@@ -16,14 +16,21 @@ import (
 // no longer there is an error).
 
 // DeepRereader may be implemented by a DeepCheck that reads entries again
-// in Compare. VerifyDB calls SetRereader before Begin, and counts the
-// entries read again in the progress it reports (done and total).
+// in Compare. VerifyDB calls SetRereader before Begin.
 type DeepRereader interface {
 	SetRereader(EntryRereader)
-	// Rereads reports how many entries the check has queued to read again
-	// so far and how many of those it has read. VerifyDB calls it from
-	// another goroutine while Compare runs.
-	Rereads() (queued, read int64)
+}
+
+// DeepWorker may be implemented by a DeepCheck whose Compare takes long
+// (it reads entries again, or compares many rows): VerifyDB adds its work
+// to the progress it reports (done and total, hence the rate and the time
+// left), during the entries and during Compare.
+type DeepWorker interface {
+	// Work is the check's work beyond the entries VerifyDB hands it, in
+	// entries' worth (the time one entry of the verification takes): all
+	// of it as far as the check knows it, and the part done. VerifyDB
+	// calls it from another goroutine.
+	Work() (total, done int64)
 }
 
 // EntryRereader reads the entries of seqs (ascending) again in the
@@ -144,21 +151,21 @@ func rereadParse(b []byte) (ParsedEntry, error) {
 	return ParseEntry(b)
 }
 
-// rereadTotals sums what the deep checks read again.
-func rereadTotals(deep []DeepCheck) (queued, read int64) {
+// deepWork sums the work of the deep checks beyond the entries.
+func deepWork(deep []DeepCheck) (total, done int64) {
 	for _, d := range deep {
-		if r, ok := d.(DeepRereader); ok {
-			q, n := r.Rereads()
-			queued += q
-			read += n
+		if w, ok := d.(DeepWorker); ok {
+			t, n := w.Work()
+			total += t
+			done += n
 		}
 	}
-	return queued, read
+	return total, done
 }
 
 // progressDuringCompare calls progress every two seconds while the deep
-// checks compare (and read entries again), until the returned stop is
-// called: done and total count the entries read again too.
+// checks compare, until the returned stop is called, when a check reports
+// work there (DeepWorker).
 func progressDuringCompare(deep []DeepCheck, size int64, progress func(done, total int64)) (stop func()) {
 	if progress == nil {
 		return func() {}
@@ -174,8 +181,9 @@ func progressDuringCompare(deep []DeepCheck, size int64, progress func(done, tot
 			case <-quit:
 				return
 			case <-t.C:
-				q, n := rereadTotals(deep)
-				progress(size+n, size+q)
+				if total, done := deepWork(deep); total > 0 {
+					progress(size+min(done, total), size+total)
+				}
 			}
 		}
 	}()
