@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"time"
 
 	"ecinema/culture/archive/bagit"
@@ -101,6 +102,15 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 	for i := 0; i < persons; i++ {
 		ids = append(ids, fmt.Sprintf("ww2-%05d", i+1))
 	}
+	// Everything is drawn first, in one random stream (each unit's scans,
+	// then the persons), then written many at a time, so that the ledger
+	// writer groups the entries: the units with their deposits, then the
+	// persons (whose sources are the units).
+	type unitLoad struct {
+		rec UnitRecord
+		bag []byte
+	}
+	loads := make([]unitLoad, len(units))
 	for i, u := range units {
 		var linked []string
 		for j := i; j < len(ids); j += len(units) {
@@ -120,10 +130,6 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 			Access:      u.access,
 			Persons:     linked,
 		}
-		if _, err := s.PutUnit(ctx, "system", u.id, rec); err != nil {
-			return st, fmt.Errorf("archive demo: unit %s: %w", u.id, err)
-		}
-		st.Units++
 		files := map[string][]byte{"transcription-" + u.transcriptionLang + ".txt": []byte(u.transcription + "\n")}
 		for pg := 1; pg <= u.pages; pg++ {
 			files[fmt.Sprintf("scans/sheet-%02d.png", pg)] = demoScan(rng, u.kind, pg)
@@ -132,20 +138,10 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 		if err := writeDemoBag(&bag, u.id, files); err != nil {
 			return st, err
 		}
-		res, err := s.Deposit(ctx, "system", u.id, bagit.Tar, bytes.NewReader(bag.Bytes()))
-		if err != nil {
-			return st, fmt.Errorf("archive demo: deposit %s: %w", u.id, err)
-		}
-		st.Bags++
-		st.Files += len(res.Files)
-		st.Bytes += int64(bag.Len())
-		if progress != nil && i%5 == 4 {
-			fmt.Fprintf(progress, "archive demo: %d of %d units deposited\n", i+1, len(units))
-		}
+		loads[i] = unitLoad{rec, bag.Bytes()}
 	}
-	// Persons after the units, so that their outbox payloads carry the
-	// citations and DIP links of their open units.
-	for i := 0; i < persons; i++ {
+	people := make([]PersonRecord, persons)
+	for i := range people {
 		fam := demoFamilies[rng.IntN(len(demoFamilies))]
 		giv := demoGiven[rng.IntN(len(demoGiven))]
 		fat := demoFathers[rng.IntN(len(demoFathers))]
@@ -161,18 +157,84 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 		if rng.IntN(3) == 0 {
 			p.Awards = []Award{{Name: demoAwards[rng.IntN(len(demoAwards))], Date: fmt.Sprintf("194%d-%02d-%02d", 2+rng.IntN(4), 1+rng.IntN(12), 1+rng.IntN(28))}}
 		}
-		id := fmt.Sprintf("ww2-%05d", i+1)
-		u := units[i%len(units)]
-		if u.access == "open" {
+		if u := units[i%len(units)]; u.access == "open" {
 			p.Sources = []string{u.id}
 		}
-		if _, err := s.PutPerson(ctx, "system", id, p); err != nil {
-			return st, fmt.Errorf("archive demo: person %s: %w", id, err)
+		people[i] = p
+	}
+	var mu sync.Mutex
+	err := demoParallel(ctx, len(units), func(i int) error {
+		u := units[i]
+		if _, err := s.PutUnit(ctx, "system", u.id, loads[i].rec); err != nil {
+			return fmt.Errorf("archive demo: unit %s: %w", u.id, err)
 		}
+		res, err := s.Deposit(ctx, "system", u.id, bagit.Tar, bytes.NewReader(loads[i].bag))
+		if err != nil {
+			return fmt.Errorf("archive demo: deposit %s: %w", u.id, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		st.Units++
+		st.Bags++
+		st.Files += len(res.Files)
+		st.Bytes += int64(len(loads[i].bag))
+		if progress != nil && st.Bags%5 == 0 {
+			fmt.Fprintf(progress, "archive demo: %d of %d units deposited\n", st.Bags, len(units))
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	err = demoParallel(ctx, len(people), func(i int) error {
+		id := ids[i]
+		if _, err := s.PutPerson(ctx, "system", id, people[i]); err != nil {
+			return fmt.Errorf("archive demo: person %s: %w", id, err)
+		}
+		mu.Lock()
 		st.Persons++
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// demoParallel runs fn(0..n-1), 32 at a time, and returns the first
+// error (after which no new call starts).
+func demoParallel(ctx context.Context, n int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, 32)
+	for i := range n {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
 }
 
 func writeDemoBag(w io.Writer, id string, files map[string][]byte) error {

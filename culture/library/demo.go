@@ -155,84 +155,115 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 	}
 	const actor = "system"
 	var st DemoStats
-	for i, p := range demoParties {
+	var mu sync.Mutex // st
+	if err := demoParallel(ctx, len(demoParties), func(i int) error {
+		p := demoParties[i]
 		if _, err := reg.PutParty(ctx, actor, p.id, registry.Party{Kind: "rights_holder", Name: p.name, BIN: demoBIN(i + 1)}); err != nil {
-			return st, fmt.Errorf("library demo: party %s: %w", p.id, err)
+			return fmt.Errorf("library demo: party %s: %w", p.id, err)
 		}
+		return nil
+	}); err != nil {
+		return st, err
 	}
 	// The demo's own clock walks through the month of loans.
-	var mu sync.Mutex
+	var clockMu sync.Mutex
 	now := last.Add(-30 * 24 * time.Hour)
 	d := NewService(s.pool, s.app, s.blobs, Config{PasswordCost: s.cfg.PasswordCost, LinkTTL: s.cfg.LinkTTL,
-		MaxUpload: s.cfg.MaxUpload, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
-	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+		MaxUpload: s.cfg.MaxUpload, Now: func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }})
+	setNow := func(t time.Time) { clockMu.Lock(); now = t; clockMu.Unlock() }
 	if _, err := d.PutRate(ctx, actor, last.AddDate(-1, 0, 0).Format(time.DateOnly), "45.00"); err != nil {
 		return st, err
 	}
 	if _, err := d.PutRate(ctx, actor, last.AddDate(0, 0, -14).Format(time.DateOnly), "50.00"); err != nil {
 		return st, err
 	}
+	// The catalogue, many writes at a time (the ledger writer groups
+	// them): every work, then every edition with its cover and files.
 	var lent []string
+	type demoEd struct {
+		w demoWork
+		e demoEdition
+	}
+	var eds []demoEd
 	for _, w := range demoWorks {
+		for _, e := range w.editions {
+			eds = append(eds, demoEd{w, e})
+			if e.access == accessLoan {
+				lent = append(lent, w.id+"-"+e.suffix)
+			}
+		}
+	}
+	if err := demoParallel(ctx, len(demoWorks), func(i int) error {
+		w := demoWorks[i]
 		work := Work{Title: w.title, Authors: []Contributor{{Name: w.author, Role: "author"}}, Subjects: w.subjects,
 			OriginalLanguage: w.lang, RightsHolders: w.holders}
 		if _, err := d.PutWork(ctx, actor, w.id, work); err != nil {
-			return st, fmt.Errorf("library demo: work %s: %w", w.id, err)
+			return fmt.Errorf("library demo: work %s: %w", w.id, err)
 		}
-		st.Works++
-		for _, e := range w.editions {
-			id := w.id + "-" + e.suffix
-			ed := Edition{WorkID: w.id, Language: e.lang, ISBN: e.isbn, Format: e.format, Publisher: e.publisher, Issued: e.issued,
-				Translators: e.translators, Narrators: e.narrators, Access: e.access, Copies: e.copies}
-			if _, err := d.PutEdition(ctx, actor, id, ed); err != nil {
-				return st, fmt.Errorf("library demo: edition %s: %w", id, err)
+		return nil
+	}); err != nil {
+		return st, err
+	}
+	st.Works = len(demoWorks)
+	if err := demoParallel(ctx, len(eds), func(i int) error {
+		w, e := eds[i].w, eds[i].e
+		id := w.id + "-" + e.suffix
+		ed := Edition{WorkID: w.id, Language: e.lang, ISBN: e.isbn, Format: e.format, Publisher: e.publisher, Issued: e.issued,
+			Translators: e.translators, Narrators: e.narrators, Access: e.access, Copies: e.copies}
+		if _, err := d.PutEdition(ctx, actor, id, ed); err != nil {
+			return fmt.Errorf("library demo: edition %s: %w", id, err)
+		}
+		if _, err := d.UploadCover(ctx, actor, id, "image/png", bytesReader(GenerateCover(id))); err != nil {
+			return err
+		}
+		files := 2
+		title, _ := w.title.In(e.lang)
+		author, _ := w.author.In(e.lang)
+		switch e.format {
+		case formatEPUB:
+			if _, err := d.UploadFile(ctx, actor, id, mediaEPUB, bytesReader(GenerateEPUB(id, title, author, e.lang, w.text))); err != nil {
+				return err
 			}
-			st.Editions++
-			if e.access == accessLoan {
-				lent = append(lent, id)
+			files++
+		case formatPDF:
+			if _, err := d.UploadFile(ctx, actor, id, mediaPDF, bytesReader(generatePDF(title, author))); err != nil {
+				return err
 			}
-			if _, err := d.UploadCover(ctx, actor, id, "image/png", bytesReader(GenerateCover(id))); err != nil {
-				return st, err
-			}
-			st.Files += 2
-			title, _ := w.title.In(e.lang)
-			author, _ := w.author.In(e.lang)
-			switch e.format {
-			case formatEPUB:
-				if _, err := d.UploadFile(ctx, actor, id, mediaEPUB, bytesReader(GenerateEPUB(id, title, author, e.lang, w.text))); err != nil {
-					return st, err
+			files++
+		case FormatAudiobook:
+			for i, secs := range []float64{20, 35, 28} {
+				name := map[string]string{"kk": "Бөлім", "ru": "Часть"}[e.lang] + " " + strconv.Itoa(i+1)
+				if _, err := d.UploadTrack(ctx, actor, id, i+1, "audio/mpeg", name, secs, bytesReader(GenerateMP3(secs))); err != nil {
+					return err
 				}
-				st.Files++
-			case formatPDF:
-				if _, err := d.UploadFile(ctx, actor, id, mediaPDF, bytesReader(generatePDF(title, author))); err != nil {
-					return st, err
-				}
-				st.Files++
-			case FormatAudiobook:
-				for i, secs := range []float64{20, 35, 28} {
-					name := map[string]string{"kk": "Бөлім", "ru": "Часть"}[e.lang] + " " + strconv.Itoa(i+1)
-					if _, err := d.UploadTrack(ctx, actor, id, i+1, "audio/mpeg", name, secs, bytesReader(GenerateMP3(secs))); err != nil {
-						return st, err
-					}
-					st.Files++
-				}
+				files++
 			}
 		}
+		mu.Lock()
+		st.Editions++
+		st.Files += files
+		mu.Unlock()
+		return nil
+	}); err != nil {
+		return st, err
 	}
 	fmt.Fprintf(progress, "library demo: %d works, %d editions, %d files\n", st.Works, st.Editions, st.Files)
-	// Readers.
-	var cards []string
-	for i, name := range demoReaders {
-		r, err := d.CreateReader(ctx, name)
+	// Readers, at once (their passwords are hashed on every core).
+	cards := make([]string, len(demoReaders))
+	if err := demoParallel(ctx, len(demoReaders), func(i int) error {
+		r, err := d.CreateReader(ctx, demoReaders[i])
 		if err != nil {
-			return st, err
+			return err
 		}
-		cards = append(cards, r.CardNumber)
+		cards[i] = r.CardNumber
 		if i == 0 {
 			st.Card, st.Password = r.CardNumber, r.Password
 		}
-		st.Readers++
+		return nil
+	}); err != nil {
+		return st, err
 	}
+	st.Readers = len(demoReaders)
 	// A month of loans: every day a few readers borrow lent editions;
 	// most return after some days; when no copy is free some join the queue.
 	rng := rand.New(rand.NewPCG(20261130, 7))
@@ -281,6 +312,40 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// demoParallel runs fn(0..n-1), 16 at a time, and returns the first
+// error (after which no new call starts).
+func demoParallel(ctx context.Context, n int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
 }
 
 var demoReaders = []string{"Айгерім Сәрсенова", "Ерлан Қасымов", "Дина Нұрланқызы", "Асхат Жұмабеков", "Мадина Оспанова",

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -202,51 +203,84 @@ func Load(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, cfg Config)
 	tk := ticketing.NewService(pool, w, ticketing.Config{Sealer: cfg.Sealer, Now: clock.now})
 	ms := museum.NewService(pool, w, cfg.Blobs, museum.Config{Museums: museum.Directory(tk), Now: cfg.Now})
 	var st Stats
+	for _, m := range demoMuseums {
+		if err := museumVenue(ctx, tk, clock, m, cfg); err != nil {
+			return st, err
+		}
+	}
+	// The own venue's sessions and sales, beside the catalogues.
+	var mu sync.Mutex // st
+	sessions := make(chan error, 1)
+	go func() {
+		var err error
+		for _, m := range demoMuseums {
+			if m.ownVenue && err == nil {
+				err = museumSessions(ctx, pool, w, m, cfg, &mu, &st)
+			}
+		}
+		sessions <- err
+	}()
+	// Every museum's objects at once (the ledger writer groups their
+	// entries; the pictures are drawn on every core).
+	type job struct{ mi, i int }
+	var jobs []job
+	left := make([]int, len(demoMuseums))
 	for mi, m := range demoMuseums {
-		if err := museumVenue(ctx, tk, clock, m, cfg, &st); err != nil {
-			return st, err
+		left[mi] = max(1, int(float64(m.objects)*cfg.Scale))
+		for i := range left[mi] {
+			jobs = append(jobs, job{mi, i})
 		}
-		// Objects in parallel (the ledger writer groups their entries).
-		rngs := make(chan int)
-		var mu sync.Mutex
-		var firstErr error
-		var wg sync.WaitGroup
-		for range 12 { // many appends in flight, so that the writer groups them
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range rngs {
-					n, err := demoObject(ctx, ms, m, mi, i, cfg)
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					st.Objects++
-					st.Images += n.images
-					st.Events += n.events
-					if n.skipped {
-						st.Skipped++
-					}
-					mu.Unlock()
+	}
+	work := make(chan job)
+	var firstErr error
+	var wg sync.WaitGroup
+	for range 12 { // many appends in flight, so that the writer groups them
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				m := demoMuseums[j.mi]
+				n, err := demoObject(ctx, ms, m, j.mi, j.i, cfg)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
 				}
-			}()
+				st.Objects++
+				st.Images += n.images
+				st.Events += n.events
+				if n.skipped {
+					st.Skipped++
+				}
+				if left[j.mi]--; left[j.mi] == 0 && err == nil {
+					st.Museums++
+					if cfg.Progress != nil {
+						fmt.Fprintf(cfg.Progress, "demo: museum %s: %d objects\n", m.id, max(1, int(float64(m.objects)*cfg.Scale)))
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, j := range jobs {
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
 		}
-		objects := max(1, int(float64(m.objects)*cfg.Scale))
-		for i := 0; i < objects && ctx.Err() == nil; i++ {
-			rngs <- i
-		}
-		close(rngs)
-		wg.Wait()
-		if firstErr != nil {
-			return st, firstErr
-		}
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		st.Museums++
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "demo: museum %s: %d objects\n", m.id, objects)
-		}
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	serr := <-sessions
+	if firstErr != nil {
+		return st, firstErr
+	}
+	if serr != nil {
+		return st, serr
+	}
+	if err := ctx.Err(); err != nil {
+		return st, err
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
@@ -262,11 +296,9 @@ type movedClock struct {
 func (c *movedClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *movedClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// museumVenue makes sure the museum is a venue. For its own venue it also
-// writes the permanent exhibition's timed-entry sessions (10:00 to 18:00
-// in two-hour slots, Tuesday to Sunday) and sells each new session's
-// tickets on the days before it.
-func museumVenue(ctx context.Context, tk *ticketing.Service, clock *movedClock, m demoMuseum, cfg Config, st *Stats) error {
+// museumVenue makes sure the museum is a venue and, for its own venue,
+// that the permanent exhibition is an event.
+func museumVenue(ctx context.Context, tk *ticketing.Service, clock *movedClock, m demoMuseum, cfg Config) error {
 	no, yes := false, true
 	first := cfg.Last.AddDate(0, 0, -(cfg.Days - 1))
 	clock.set(first.AddDate(0, 0, -30))
@@ -294,39 +326,51 @@ func museumVenue(ctx context.Context, tk *ticketing.Service, clock *movedClock, 
 	} else if err != nil {
 		return err
 	}
+	return nil
+}
+
+// museumSessions writes the own venue's permanent exhibition's timed-entry
+// sessions (10:00 to 18:00 in two-hour slots, Tuesday to Sunday) and sells
+// each new session's tickets two days before it. The days are planned
+// from one random stream first (a session an earlier run wrote is
+// skipped, its draws still taken, so a finished load equals a straight
+// one), then load a few at a time, each on a ticketing Service whose clock
+// is that day's.
+func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m demoMuseum, cfg Config, mu *sync.Mutex, st *Stats) error {
+	first := cfg.Last.AddDate(0, 0, -(cfg.Days - 1))
+	venue := ticketing.Caller{KeyID: "demo-venue-" + m.id, VenueID: m.id}
+	evID := m.id + "-entry"
 	tariffs := []ticketing.Tariff{
 		{Code: "adult", Name: langmap.Map{"kk": "Ересек", "ru": "Взрослый", "en": "Adult"}, Price: m.adult, Admissions: 1},
 		{Code: "student", Name: langmap.Map{"kk": "Студент", "ru": "Студенческий", "en": "Student"}, Price: halfPrice(m.adult), Admissions: 1},
 		{Code: "child", Name: langmap.Map{"kk": "Бала", "ru": "Детский", "en": "Child"}, Price: "0.00", Admissions: 1},
 	}
+	type sale struct {
+		session string
+		tickets []ticketing.SaleTicket
+		idem    string
+	}
+	type session struct {
+		id    string
+		start time.Time
+		sales []sale
+	}
+	type plan struct {
+		day      time.Time
+		sessions []session
+	}
+	var days []plan
 	rng := rand.New(rand.NewPCG(cfg.Seed, 7))
 	for d := 0; d < cfg.Days; d++ {
 		day := first.AddDate(0, 0, d)
 		if day.Weekday() == time.Monday { // museums close on Mondays
 			continue
 		}
-		type sale struct {
-			session string
-			tickets []ticketing.SaleTicket
-			idem    string
-		}
-		var sales []sale
-		clock.set(time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, kzTime).AddDate(0, 0, -2))
+		p := plan{day: day}
 		for h := 10; h < 18; h += 2 {
-			sid := fmt.Sprintf("%s-%s-%02d", m.id, day.Format("20060102"), h)
+			s := session{id: fmt.Sprintf("%s-%s-%02d", m.id, day.Format("20060102"), h),
+				start: time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, kzTime)}
 			occupancy := 0.3 + 0.5*rng.Float64()
-			if _, err := tk.Session(ctx, sid); err == nil {
-				continue // written, and sold, by an earlier run
-			} else if !errors.Is(err, ticketing.ErrNotFound) {
-				return err
-			}
-			startsAt := time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, kzTime)
-			s := ticketing.Session{ZoneID: "main", StartsAt: startsAt.Format(time.RFC3339), EndsAt: startsAt.Add(2 * time.Hour).Format(time.RFC3339),
-				Capacity: m.capacity, Tariffs: slices.Clone(tariffs)} // PutSession normalises its tariffs in place
-			if _, err := tk.PutSession(ctx, venue, evID, sid, s); err != nil {
-				return fmt.Errorf("demo: session %s: %w", sid, err)
-			}
-			st.Sessions++
 			n := int(float64(m.capacity) * occupancy)
 			for k, seq := 0, 0; n > 0; k++ {
 				size := min(n, 1+rng.IntN(4))
@@ -341,38 +385,88 @@ func museumVenue(ctx context.Context, tk *ticketing.Service, clock *movedClock, 
 					case r < 4:
 						tariff, price = "child", "0.00"
 					}
-					ts[i] = ticketing.SaleTicket{ID: fmt.Sprintf("%s-%d", sid, seq), Tariff: tariff, Price: price}
+					ts[i] = ticketing.SaleTicket{ID: fmt.Sprintf("%s-%d", s.id, seq), Tariff: tariff, Price: price}
 				}
-				sales = append(sales, sale{sid, ts, fmt.Sprintf("demo-%s-%d", sid, k)})
+				s.sales = append(s.sales, sale{s.id, ts, fmt.Sprintf("demo-%s-%d", s.id, k)})
 			}
+			p.sessions = append(p.sessions, s)
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, len(sales))
-		work := make(chan sale)
-		for range 8 { // concurrent sales, grouped by the ledger writer
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for sl := range work {
-					if _, err := tk.Sell(ctx, venue, sl.idem, ticketing.SaleRequest{SessionID: sl.session, Tickets: sl.tickets}); err != nil {
-						errs <- fmt.Errorf("demo: sale %s: %w", sl.idem, err)
-					}
-				}
-			}()
+		days = append(days, p)
+	}
+	return parallel(ctx, 6, len(days), func(di int) error {
+		p := days[di]
+		clock := &movedClock{}
+		clock.set(time.Date(p.day.Year(), p.day.Month(), p.day.Day(), 9, 0, 0, 0, kzTime).AddDate(0, 0, -2))
+		tk := ticketing.NewService(pool, w, ticketing.Config{Sealer: cfg.Sealer, Now: clock.now})
+		var news []session
+		var sales []sale
+		for _, s := range p.sessions {
+			if _, err := tk.Session(ctx, s.id); err == nil {
+				continue // written, and sold, by an earlier run
+			} else if !errors.Is(err, ticketing.ErrNotFound) {
+				return err
+			}
+			news = append(news, s)
+			sales = append(sales, s.sales...)
 		}
+		if err := parallel(ctx, len(news), len(news), func(i int) error {
+			s := news[i]
+			in := ticketing.Session{ZoneID: "main", StartsAt: s.start.Format(time.RFC3339), EndsAt: s.start.Add(2 * time.Hour).Format(time.RFC3339),
+				Capacity: m.capacity, Tariffs: slices.Clone(tariffs)} // PutSession normalises its tariffs in place
+			if _, err := tk.PutSession(ctx, venue, evID, s.id, in); err != nil {
+				return fmt.Errorf("demo: session %s: %w", s.id, err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := parallel(ctx, 8, len(sales), func(i int) error { // concurrent sales, grouped by the ledger writer
+			sl := sales[i]
+			if _, err := tk.Sell(ctx, venue, sl.idem, ticketing.SaleRequest{SessionID: sl.session, Tickets: sl.tickets}); err != nil {
+				return fmt.Errorf("demo: sale %s: %w", sl.idem, err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		mu.Lock()
+		st.Sessions += len(news)
 		for _, sl := range sales {
-			work <- sl
 			st.Tickets += len(sl.tickets)
 		}
-		close(work)
-		wg.Wait()
-		select {
-		case err := <-errs:
-			return err
-		default:
-		}
+		mu.Unlock()
+		return nil
+	})
+}
+
+// parallel runs fn(0..n-1) on at most workers goroutines and returns the
+// first error.
+func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err; next.Store(int64(n)) })
+					return
+				}
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	if first == nil {
+		return ctx.Err()
+	}
+	return first
 }
 
 var kzTime = time.FixedZone("UTC+5", 5*3600)
