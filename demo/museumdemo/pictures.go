@@ -29,7 +29,15 @@ func (c rgb) mix(d rgb, t float64) rgb {
 	return rgb{c.r + (d.r-c.r)*t, c.g + (d.g-c.g)*t, c.b + (d.b-c.b)*t}
 }
 
-func clamp(v float64) uint8 { return uint8(math.Max(0, math.Min(255, v))) }
+func clamp(v float64) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v)
+}
 
 var (
 	woods    = []rgb{{150, 95, 50}, {120, 75, 40}, {175, 120, 70}}
@@ -63,16 +71,33 @@ func objectPicture(rng *rand.Rand, s shape, w, h int) *image.RGBA {
 	cx, cy := float64(w)/2, float64(h)/2
 	size := math.Min(float64(w), float64(h))
 	phase := rng.Float64() * math.Pi
+	// What depends on the column or the row only is computed once per
+	// column or row, with the very same expressions (the pictures are
+	// pinned by TestPicturesPinned).
+	us := make([]float64, w)
+	cols := make([]column, w)
+	for x := range us {
+		us[x] = (float64(x) - cx) / size
+		cols[x] = columnOf(s, us[x], phase)
+	}
+	p := painter{s: s, body: body, accent: accent, second: second, stone: stone, phase: phase}
+	for k := range p.stones {
+		a := phase + float64(k)*math.Pi/3
+		p.stones[k] = [2]float64{0.17 * math.Cos(a), 0.17 * math.Sin(a)}
+	}
 	for y := 0; y < h; y++ {
 		fy := float64(y)
+		// backdrop: a vertical gradient, a soft vignette and a shadow
+		row := top.mix(bottom, fy/float64(h))
+		dy := (fy - cy) / float64(h)
+		v := (fy - cy) / size // object coordinates, about -0.5..0.5
+		r := rowOf(s, v, phase)
 		for x := 0; x < w; x++ {
 			fx := float64(x)
-			// backdrop: a vertical gradient, a soft vignette and a shadow
-			c := top.mix(bottom, fy/float64(h))
-			dx, dy := (fx-cx)/float64(w), (fy-cy)/float64(h)
-			c = c.scale(1 - 0.35*(dx*dx+dy*dy))
-			u, v := (fx-cx)/size, (fy-cy)/size // object coordinates, about -0.5..0.5
-			col, ok := drawShape(s, u, v, body, accent, second, stone, phase)
+			dx := (fx - cx) / float64(w)
+			c := row.scale(1 - 0.35*(dx*dx+dy*dy))
+			u := us[x]
+			col, ok := p.at(u, v, &cols[x], &r)
 			if !ok {
 				if sh := shadow(s, u, v); sh > 0 {
 					c = c.scale(1 - 0.25*sh)
@@ -87,26 +112,71 @@ func objectPicture(rng *rand.Rand, s shape, w, h int) *image.RGBA {
 	return img
 }
 
+// column holds what a shape's colour needs of u alone.
+type column struct {
+	ridge, sin80, sin200 float64
+}
+
+func columnOf(s shape, u, phase float64) column {
+	switch s {
+	case shapePainting:
+		return column{ridge: -0.02 + 0.07*math.Sin(u*9+phase) + 0.04*math.Sin(u*23+2*phase), sin80: math.Sin(u * 80)}
+	case shapeTextile:
+		return column{sin200: math.Sin(u * 200)}
+	}
+	return column{}
+}
+
+// row holds what a shape's colour needs of v alone.
+type row struct {
+	t, r, sin200 float64
+}
+
+func rowOf(s shape, v, phase float64) row {
+	switch s {
+	case shapeVessel:
+		if v < -0.4 || v > 0.36 {
+			return row{}
+		}
+		t := (v + 0.4) / 0.76
+		return row{t: t, r: 0.09 + 0.2*math.Sin(math.Pi*math.Pow(t, 0.8)) + 0.03*math.Sin(2*math.Pi*t+phase)}
+	case shapeTextile:
+		return row{sin200: math.Sin(v * 200)}
+	}
+	return row{}
+}
+
+// painter draws one picture's object.
+type painter struct {
+	s                           shape
+	body, accent, second, stone rgb
+	phase                       float64
+	stones                      [6][2]float64 // the jewel's stones' centres
+}
+
 // shadow is the object's soft shadow on the backdrop, 0..1.
 func shadow(s shape, u, v float64) float64 {
 	if s == shapePainting || s == shapeTextile {
 		return 0
 	}
-	d := math.Hypot((u-0.04)/0.3, (v-0.36)/0.06)
-	return math.Max(0, 1-d)
+	a, b := (u-0.04)/0.3, (v-0.36)/0.06
+	if math.Abs(a) >= 1 || math.Abs(b) >= 1 {
+		return 0 // the distance is at least 1
+	}
+	return math.Max(0, 1-math.Hypot(a, b))
 }
 
-// drawShape returns the colour of the object at (u, v) and whether the
-// point is on it.
-func drawShape(s shape, u, v float64, body, accent, second, stone rgb, phase float64) (rgb, bool) {
-	switch s {
+// at returns the colour of the object at (u, v) and whether the point is
+// on it; col and row are u's and v's.
+func (p *painter) at(u, v float64, col *column, row *row) (rgb, bool) {
+	body, accent, second, stone, phase := p.body, p.accent, p.second, p.stone, p.phase
+	switch p.s {
 	case shapeVessel:
 		// a turned profile: radius as a function of height
 		if v < -0.4 || v > 0.36 {
 			return rgb{}, false
 		}
-		t := (v + 0.4) / 0.76
-		r := 0.09 + 0.2*math.Sin(math.Pi*math.Pow(t, 0.8)) + 0.03*math.Sin(2*math.Pi*t+phase)
+		t, r := row.t, row.r
 		if math.Abs(u) > r {
 			return rgb{}, false
 		}
@@ -158,7 +228,7 @@ func drawShape(s shape, u, v float64, body, accent, second, stone rgb, phase flo
 		if horn || math.Abs(gx)+math.Abs(gy) < 0.12 {
 			return accent.mix(rgb{240, 230, 210}, 0.15), true
 		}
-		return rgb{235, 225, 205}.scale(0.9 + 0.1*math.Sin(u*200)*math.Sin(v*200)), true
+		return rgb{235, 225, 205}.scale(0.9 + 0.1*col.sin200*row.sin200), true
 	case shapeJewel:
 		// a disc (mirror, plaque, bracelet seen flat) with stones
 		d := math.Hypot(u, v)
@@ -170,9 +240,8 @@ func drawShape(s shape, u, v float64, body, accent, second, stone rgb, phase flo
 		if math.Abs(d-0.22) < 0.015 || math.Abs(d-0.12) < 0.01 {
 			c = body.scale(0.55)
 		}
-		for k := 0; k < 6; k++ {
-			a := phase + float64(k)*math.Pi/3
-			if math.Hypot(u-0.17*math.Cos(a), v-0.17*math.Sin(a)) < 0.035 {
+		for _, st := range p.stones {
+			if math.Hypot(u-st[0], v-st[1]) < 0.035 {
 				return stone.scale(0.7 + 0.3*light), true
 			}
 		}
@@ -188,7 +257,7 @@ func drawShape(s shape, u, v float64, body, accent, second, stone rgb, phase flo
 		if math.Abs(u) > 0.42 || math.Abs(v) > 0.32 {
 			return rgb{180, 140, 60}.scale(0.75 + 0.25*math.Sin((u+v)*60)), true
 		}
-		ridge := -0.02 + 0.07*math.Sin(u*9+phase) + 0.04*math.Sin(u*23+2*phase)
+		ridge := col.ridge
 		switch {
 		case v < ridge-0.12:
 			return rgb{120, 160, 210}.mix(rgb{230, 200, 170}, (v+0.32)/0.3), true
@@ -197,7 +266,7 @@ func drawShape(s shape, u, v float64, body, accent, second, stone rgb, phase flo
 			if snow {
 				return rgb{235, 235, 240}, true
 			}
-			return rgb{90, 100, 130}.scale(0.9 + 0.1*math.Sin(u*80)), true
+			return rgb{90, 100, 130}.scale(0.9 + 0.1*col.sin80), true
 		default:
 			return rgb{150, 140, 70}.mix(body, 0.3).scale(0.8 + 0.2*(v+0.32)/0.64), true
 		}
