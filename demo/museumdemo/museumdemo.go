@@ -48,6 +48,9 @@ type Config struct {
 	// Tests load less and smaller.
 	Scale        float64
 	PictureWidth int
+	// PictureWorkers is how many pictures are drawn and stored at once,
+	// default 2.
+	PictureWorkers int
 	// Progress receives a line per museum; nil for none.
 	Progress io.Writer
 }
@@ -196,6 +199,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, cfg Config)
 	if cfg.PictureWidth <= 0 {
 		cfg.PictureWidth = 640
 	}
+	if cfg.PictureWorkers <= 0 {
+		cfg.PictureWorkers = 2
+	}
 	if cfg.Sealer == nil {
 		return Stats{}, errors.New("demo: museums are venues and need the ticket key (ECINEMA_TICKET_KEY_FILE)")
 	}
@@ -232,6 +238,11 @@ func Load(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, cfg Config)
 		}
 	}
 	work := make(chan job)
+	// The pictures (drawn, encoded, then scaled and re-encoded by the
+	// museum service: nearly all of this demo's CPU) are made
+	// PictureWorkers at a time, so that beside the cinema load they take
+	// about one core, not both.
+	pictures := make(chan struct{}, cfg.PictureWorkers)
 	var firstErr error
 	var wg sync.WaitGroup
 	for range 12 { // many appends in flight, so that the writer groups them
@@ -240,7 +251,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, cfg Config)
 			defer wg.Done()
 			for j := range work {
 				m := demoMuseums[j.mi]
-				n, err := demoObject(ctx, ms, m, j.mi, j.i, cfg)
+				n, err := demoObject(ctx, ms, m, j.mi, j.i, cfg, pictures)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -483,7 +494,7 @@ type objectResult struct {
 
 // demoObject writes object i of museum m: its record, its pictures and
 // its events, each step only when an earlier run has not.
-func demoObject(ctx context.Context, ms *museum.Service, m demoMuseum, mi, i int, cfg Config) (objectResult, error) {
+func demoObject(ctx context.Context, ms *museum.Service, m demoMuseum, mi, i int, cfg Config, pictures chan struct{}) (objectResult, error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(mi)<<32|uint64(i)))
 	t := objectTemplates[m.mix[rng.IntN(len(m.mix))]]
 	from := t.from + rng.IntN(max(1, (t.to-t.from)/2))
@@ -555,11 +566,14 @@ func demoObject(ctx context.Context, ms *museum.Service, m demoMuseum, mi, i int
 		if t.shape == shapeInstrument {
 			w, h = h, w
 		}
+		pictures <- struct{}{}
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, objectPicture(rng, t.shape, w, h), &jpeg.Options{Quality: 85}); err != nil {
-			return res, err
+		err := jpeg.Encode(&buf, objectPicture(rng, t.shape, w, h), &jpeg.Options{Quality: 85})
+		if err == nil {
+			_, err = ms.PutImage(ctx, demo.Actor, m.id, id, n, &buf)
 		}
-		if _, err := ms.PutImage(ctx, demo.Actor, m.id, id, n, &buf); err != nil {
+		<-pictures
+		if err != nil {
 			return res, fmt.Errorf("demo: image %s/%s/%d: %w", m.id, id, n, err)
 		}
 		res.images++
