@@ -49,7 +49,7 @@ const DefaultDeepMemory = 1 << 30
 // garbage collector's headroom under the memory limit); see
 // docs/PERFORMANCE.md.
 const (
-	deepBaseMemory   = 192 << 20
+	deepBaseMemory   = 256 << 20
 	deepTicketMemory = 200
 )
 
@@ -334,12 +334,12 @@ type deepWork struct {
 }
 
 // The costs of a compared row and of an entry read again beside one entry
-// of the verification, until measured (the 30-day demo: 1 µs a row and
-// 14 µs an entry read again against 32 µs an entry, see
-// docs/PERFORMANCE.md).
+// of the verification, until measured (the 30-day demo on a quiet
+// machine: 0.45 µs a row and 12 µs an entry read again against 19–23 µs
+// an entry, see docs/PERFORMANCE.md).
 const (
-	deepRowCost    = 1.0 / 32
-	deepRereadCost = 0.5
+	deepRowCost    = 1.0 / 48
+	deepRereadCost = 0.55
 )
 
 func newDeepWork(parts *deepParts, expect int64) *deepWork {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +93,56 @@ func TestDeepTicketsIndex(t *testing.T) {
 			t.Errorf("refund %+v: %v", bad, err)
 		}
 	}
+}
+
+// TestDeepTicketsMemory: a rebuilt ticket of the demo's shape (ids of 16
+// bytes, seats of 5, ten tickets a screening, 2% refunded) takes about 100
+// bytes in memory with its index and its share of the interned strings,
+// within the deepTicketMemory that verify --deep plans its parts with
+// (the rest of that figure is the garbage collector's headroom).
+func TestDeepTicketsMemory(t *testing.T) {
+	const n = 300_000
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	var rows ticketRows
+	price := decimal.RequireFromString("2500.00")
+	for i := range n {
+		g := i / 10 // a screening
+		rows.cinema = append(rows.cinema, fmt.Sprintf("cinema-%03d", g%100))
+		rows.id = append(rows.id, fmt.Sprintf("T%015d", i))
+		rows.screening = append(rows.screening, fmt.Sprintf("scr-%03d-%07d", g%100, g))
+		rows.film = append(rows.film, fmt.Sprintf("film-%d", i%300))
+		rows.price = append(rows.price, "2500.00")
+		rows.prices = append(rows.prices, price)
+		rows.category = append(rows.category, "adult")
+		rows.seat = append(rows.seat, fmt.Sprintf("R%d-%d", i%20, i%30))
+		rows.channel = append(rows.channel, "web")
+		rows.soldAt = append(rows.soldAt, at)
+		rows.saleDate = append(rows.saleDate, at)
+		rows.bod = append(rows.bod, at)
+		rows.seq = append(rows.seq, int64(i/7))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := newDeepTickets(n)
+	if err := d.insert(&rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	var aps []refundApply
+	for i := 0; i < n; i += 50 {
+		aps = append(aps, refundApply{cinema: rows.cinema[i], screening: rows.screening[i], seq: int64(n + i), ids: []string{rows.id[i]}, at: []time.Time{at}})
+	}
+	if err := d.refund(aps); err != nil {
+		t.Fatal(err)
+	}
+	aps = nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.0f bytes a rebuilt ticket (%d rows, %d slots, %d chunks of text, %d names)", per, len(d.rows), len(d.slots), len(d.text), len(d.names))
+	if per > deepTicketMemory*0.6 {
+		t.Errorf("%.0f bytes a rebuilt ticket; verify --deep plans with %d, with room for the collector", per, deepTicketMemory)
+	}
+	runtime.KeepAlive(d)
+	runtime.KeepAlive(&rows)
 }

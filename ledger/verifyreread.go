@@ -46,22 +46,33 @@ const sqlRereadEntries = `SELECT seq, bytes FROM ledger_entries WHERE log_id = $
 const rereadChunk = 4000
 
 type rereadBatch struct {
-	seqs  []int64
-	bytes [][]byte
-	err   error
+	seqs   []int64
+	bytes  [][]byte
+	parsed []ParsedEntry
+	err    error
 }
 
 func rereader(tx pgx.Tx, logID string) EntryRereader {
 	return func(ctx context.Context, seqs []int64, fn func(Entry, ParsedEntry) error) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		// One read ahead of the entries fn is given.
+		// One read ahead of the entries fn is given; the reader parses
+		// the headers too, beside fn.
 		out := make(chan rereadBatch, 1)
 		go func() {
 			defer close(out)
 			for i := 0; i < len(seqs); i += rereadChunk {
 				want := seqs[i:min(i+rereadChunk, len(seqs))]
 				b := readEntriesBySeq(ctx, tx, logID, want)
+				if b.err == nil {
+					b.parsed = make([]ParsedEntry, len(b.bytes))
+					for i, byts := range b.bytes {
+						if b.parsed[i], b.err = rereadParse(byts); b.err != nil {
+							b.err = fmt.Errorf("entry %d: %w", b.seqs[i], b.err)
+							break
+						}
+					}
+				}
 				select {
 				case out <- b:
 				case <-ctx.Done():
@@ -89,10 +100,7 @@ func rereader(tx pgx.Tx, logID string) EntryRereader {
 					return fmt.Errorf("ledger: verify: read entries again: entry %d is not in the snapshot any more", seqs[next])
 				}
 				next++
-				p, err := rereadParse(b.bytes[i])
-				if err != nil {
-					return fmt.Errorf("ledger: verify: read entry %d again: %w", s, err)
-				}
+				p := b.parsed[i]
 				e := Entry{Seq: s, Bytes: b.bytes[i], Kind: p.Kind, Actor: p.Actor}
 				if at, err := parseAt(p.At); err == nil {
 					e.At = at

@@ -191,10 +191,18 @@ func cmdVerify(ctx context.Context, env *cmdEnv, args []string) error {
 	progress := func(done, total int64) {
 		el := time.Since(started).Seconds()
 		rate := float64(done) / max(el, 1e-9)
-		if total > 0 {
+		switch {
+		case total > 0 && *deep:
+			// The total includes the rebuild's work after the entries
+			// (the tickets compared, entries read again for the later
+			// parts), counted in entries' worth.
+			eta := time.Duration(float64(total-done) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
+			fmt.Fprintf(env.stderr, "verify: %.0f%% (%d of %d entries' worth, the rebuild after the entries included), %.0f entries/s, about %s left\n",
+				100*float64(done)/float64(total), done, total, rate, eta)
+		case total > 0:
 			eta := time.Duration(float64(total-done) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
 			fmt.Fprintf(env.stderr, "verify: %d/%d entries (%.0f%%), %.0f entries/s, about %s left\n", done, total, 100*float64(done)/float64(total), rate, eta)
-		} else {
+		default:
 			fmt.Fprintf(env.stderr, "verify: %d entries, %.0f entries/s\n", done, rate)
 		}
 	}
