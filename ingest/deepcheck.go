@@ -221,6 +221,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	}
 	if err == nil && r.parts != nil {
 		r.parts.endRun()
+		r.work.noted()
 	}
 	if err == nil && b.Len() > 0 {
 		err = tx.SendBatch(ctx, b).Close()

@@ -330,6 +330,7 @@ type deepWork struct {
 	rowCost, rereadCost float64   // entries' worth of a compared row, of an entry read again
 	rows                []float64 // per part: the rows to compare (the stored count, then the rows compared)
 	rereads             []float64 // per part: the entries to read again, once the entries are all seen
+	estRereads          float64   // the entries to read again, estimated while they stream (noted)
 	doneRows, doneRe    float64   // rows compared and entries read again so far
 }
 
@@ -366,15 +367,28 @@ func (w *deepWork) Work() (total, done int64) {
 		for _, n := range w.rereads {
 			rereads += n
 		}
-	} else if p := w.parts; p != nil && p.seenTickets > 0 {
-		// Still streaming (this goroutine's): the entries of the other
-		// parts, estimated from their stored tickets.
-		for q := 1; q < p.k; q++ {
-			est := float64(p.expect[q]) * float64(p.notedSales) / float64(p.seenTickets)
-			rereads += max(est, float64(len(p.seqs[q])))
-		}
+	} else {
+		rereads = w.estRereads
 	}
 	return int64(rows*w.rowCost + rereads*w.rereadCost), int64(w.doneRows*w.rowCost + w.doneRe*w.rereadCost)
+}
+
+// noted estimates, after a run of the entries, the entries the later parts
+// will read again: those noted so far, or their stored tickets at the sale
+// entries' tickets so far, whichever is more. Called by the goroutine that
+// notes them (Work may be called by another).
+func (w *deepWork) noted() {
+	p := w.parts
+	if p == nil || p.seenTickets == 0 {
+		return
+	}
+	var est float64
+	for q := 1; q < p.k; q++ {
+		est += max(float64(p.expect[q])*float64(p.notedSales)/float64(p.seenTickets), float64(len(p.seqs[q])))
+	}
+	w.mu.Lock()
+	w.estRereads = est
+	w.mu.Unlock()
 }
 
 // compareStarts notes the entries' time per entry and what is to be read
