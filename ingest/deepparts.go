@@ -82,9 +82,14 @@ func (p *deepParts) partOf(cinema string) int { return p.of[cinema] }
 
 // The stored tickets by cinema, to split them into parts of about equal
 // size. sqlDeepTicketsEstimate is the planner's count (no scan), enough to
-// tell that one part will do.
+// tell that one part will do: the rows a page at the last ANALYZE times
+// the pages now, as the planner does (a stale reltuples alone could say a
+// grown table is small); -1 when unknown, which counts them.
 const (
-	sqlDeepTicketsEstimate = `SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.tickets'::regclass`
+	sqlDeepTicketsEstimate = `SELECT (CASE
+  WHEN c.relpages > 0 AND c.reltuples >= 0 THEN c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::bigint)
+  WHEN pg_relation_size(c.oid) = 0 THEN 0
+  ELSE -1 END)::bigint FROM pg_class c WHERE c.oid = 'public.tickets'::regclass`
 	sqlDeepTicketsByCinema = `SELECT cinema_id, count(*) FROM public.tickets GROUP BY cinema_id`
 )
 
