@@ -34,13 +34,17 @@ CROSS JOIN LATERAL (SELECT 1 FROM tickets t WHERE t.cinema_id = u.cinema_id AND 
 CROSS JOIN LATERAL (SELECT 1 FROM tickets t WHERE t.cinema_id = u.cinema_id AND t.screening_id = u.screening_id
   AND t.seat = u.seat AND t.refunded_at IS NULL LIMIT 1) x`
 
+	// sqlTicketsInsertMany: the columns of a ticket's own ($1–$8, one
+	// element a ticket, e the 1-based index of its entry) and the columns
+	// its entry gives every ticket of it ($9–$13, one element an entry):
+	// a third fewer array elements to encode and decode than one array a
+	// column.
 	sqlTicketsInsertMany = `INSERT INTO tickets (cinema_id, id, screening_id, film_id, price, category, seat, channel,
   sold_at, sale_date, box_office_day, sale_seq)
-SELECT u.cinema_id, u.id, u.screening_id, u.film_id, u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
-  u.sold_at, u.sale_date, u.box_office_day, u.sale_seq
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::timestamptz[], $10::date[], $11::date[], $12::bigint[])
-  AS u(cinema_id, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date, box_office_day, sale_seq)`
+SELECT ($9::text[])[u.e], u.id, ($10::text[])[u.e], ($11::text[])[u.e], u.price::numeric, u.category, NULLIF(u.seat, ''), u.channel,
+  u.sold_at, u.sale_date, ($12::date[])[u.e], ($13::bigint[])[u.e]
+FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::date[])
+  AS u(e, id, price, category, seat, channel, sold_at, sale_date)`
 
 	sqlScreeningsSoldMany = `UPDATE screenings s SET tickets_sold = s.tickets_sold + u.n, tickets_active = s.tickets_active + u.n,
   gross = s.gross + u.gross::numeric
@@ -534,14 +538,27 @@ func salesRowsOf(es []saleEntry) *salesRows {
 	return p
 }
 
-// queueTickets queues the insert of the tickets.
+// queueTickets queues the insert of the tickets: the columns an entry
+// gives each of its tickets (cinema, screening, film, box-office day, seq)
+// once an entry, taken from its first ticket's row.
 func (p *salesRows) queueTickets(b *pgx.Batch) {
 	t := &p.tickets
 	if len(t.id) == 0 {
 		return
 	}
-	b.Queue(sqlTicketsInsertMany, t.cinema, t.id, t.screening, t.film, t.price, t.category, t.seat, t.channel,
-		t.soldAt, t.saleDate, t.bod, t.seq)
+	e := make([]int32, len(t.id))
+	var cinema, screening, film []string
+	var bod []time.Time
+	var seq []int64
+	for i := range t.id {
+		if i == 0 || t.seq[i] != t.seq[i-1] {
+			cinema, screening, film = append(cinema, t.cinema[i]), append(screening, t.screening[i]), append(film, t.film[i])
+			bod, seq = append(bod, t.bod[i]), append(seq, t.seq[i])
+		}
+		e[i] = int32(len(seq))
+	}
+	b.Queue(sqlTicketsInsertMany, e, t.id, t.price, t.category, t.seat, t.channel, t.soldAt, t.saleDate,
+		cinema, screening, film, bod, seq)
 }
 
 // queueTotals queues the screening totals (every screening must exist)
