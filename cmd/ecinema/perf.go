@@ -427,7 +427,7 @@ func startPerfServer(ctx context.Context, env *cmdEnv, exe string, pprof bool) (
 	p.cluster, err = pgcluster.Start(ctx, pgcluster.Options{
 		DataDir: filepath.Join(dir, "pg"), SocketDir: p.socketDir,
 		LogFile:  filepath.Join(dir, "postgres.log"),
-		Settings: []string{"shared_preload_libraries=pg_stat_statements", "shared_buffers=256MB", "max_wal_size=4GB"},
+		Settings: []string{"shared_preload_libraries=pg_stat_statements", "shared_buffers=256MB", "max_wal_size=4GB", "track_wal_io_timing=on"},
 	})
 	if err != nil {
 		return nil, err
@@ -583,6 +583,7 @@ func (p *perfServer) profile(ctx context.Context, env *cmdEnv, kind, file string
 
 func (p *perfServer) resetStatements(ctx context.Context) {
 	p.owner.Exec(ctx, "SELECT pg_stat_statements_reset()")
+	p.owner.Exec(ctx, "SELECT pg_stat_reset_shared('wal')")
 }
 
 func (p *perfServer) writeStatements(ctx context.Context, file string) {
@@ -594,6 +595,16 @@ FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`)
 	}
 	defer rows.Close()
 	var b strings.Builder
+	// The WAL written since the reset: what each commit flushes (the
+	// cluster runs with track_wal_io_timing).
+	var recs, fpi, bytes int64
+	var writeMS, syncMS float64
+	var syncs int64
+	if p.owner.QueryRow(ctx, `SELECT wal_records, wal_fpi, wal_bytes::bigint, wal_write_time, wal_sync, wal_sync_time FROM pg_stat_wal`).Scan(
+		&recs, &fpi, &bytes, &writeMS, &syncs, &syncMS) == nil {
+		fmt.Fprintf(&b, "WAL: %d records, %d full-page images, %d bytes; write %.0f ms, %d syncs %.0f ms\n",
+			recs, fpi, bytes, writeMS, syncs, syncMS)
+	}
 	fmt.Fprintf(&b, "%10s %10s %9s %10s  query\n", "calls", "total_ms", "mean_ms", "rows")
 	for rows.Next() {
 		var calls, total, n int64
