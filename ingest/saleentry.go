@@ -35,6 +35,27 @@ type saleTickets struct {
 	price            []decimal.Decimal
 	gross            decimal.Decimal // sum of the prices
 	days             []daySubtotal   // per sale date, in order of first appearance
+	day1             [1]daySubtotal  // days' storage for a sale of one date
+}
+
+// ticketArena hands out the per-ticket slices of many saleTickets from
+// one allocation (verify --deep reads thousands of entries a run).
+type ticketArena struct {
+	soldAt, saleDate []time.Time
+	price            []decimal.Decimal
+}
+
+func newTicketArena(n int) *ticketArena {
+	return &ticketArena{soldAt: make([]time.Time, n), saleDate: make([]time.Time, n), price: make([]decimal.Decimal, n)}
+}
+
+func (a *ticketArena) take(st *saleTickets, n int) {
+	if len(a.price) < n {
+		*a = *newTicketArena(max(n, 1024))
+	}
+	st.soldAt, a.soldAt = a.soldAt[:n:n], a.soldAt[n:]
+	st.saleDate, a.saleDate = a.saleDate[:n:n], a.saleDate[n:]
+	st.price, a.price = a.price[:n:n], a.price[n:]
 }
 
 // daySubtotal sums the tickets of one entry sold on one local date.
@@ -52,17 +73,24 @@ type saleEntry struct {
 	tickets                 *saleTickets
 }
 
-// readSaleTickets parses the tickets of a body and sums them. prices
-// caches parsed prices across a run (nil: none).
-func readSaleTickets(tks []saleBodyTicket, prices map[string]decimal.Decimal) (*saleTickets, error) {
+// readSaleTickets parses the tickets of a body into st and sums them.
+// prices caches parsed prices across a run (nil: none); arena, when set,
+// provides the per-ticket slices.
+func readSaleTickets(st *saleTickets, tks []saleBodyTicket, prices map[string]decimal.Decimal, arena *ticketArena) error {
 	n := len(tks)
-	st := &saleTickets{body: tks, soldAt: make([]time.Time, n), saleDate: make([]time.Time, n), price: make([]decimal.Decimal, n)}
+	*st = saleTickets{body: tks}
+	st.days = st.day1[:0]
+	if arena != nil {
+		arena.take(st, n)
+	} else {
+		st.soldAt, st.saleDate, st.price = make([]time.Time, n), make([]time.Time, n), make([]decimal.Decimal, n)
+	}
 	var day *daySubtotal // the tickets of a sale mostly share their date
 	for i, tk := range tks {
 		price, ok := prices[tk.Price]
 		at, sd, p, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price, ok)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
 			price = p
@@ -88,24 +116,20 @@ func readSaleTickets(tks []saleBodyTicket, prices map[string]decimal.Decimal) (*
 		day.gross = day.gross.Add(price)
 		day.n++
 	}
-	return st, nil
+	return nil
 }
 
-// parseSaleEntry reads a sale entry from its body (verify --deep).
-func parseSaleEntry(e bodyEntry, prices map[string]decimal.Decimal) (saleEntry, error) {
-	var body saleBody
-	if err := decodeSaleBody(e.Body, &body); err != nil {
-		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
-	}
+// parseSaleEntry reads a sale entry from its decoded body into st
+// (verify --deep; prices and arena as readSaleTickets takes them).
+func parseSaleEntry(seq int64, body *saleBody, st *saleTickets, prices map[string]decimal.Decimal, arena *ticketArena) (saleEntry, error) {
 	bod, err := parseDate(body.BoxOfficeDay)
 	if err != nil {
-		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", seq, err)
 	}
-	tks, err := readSaleTickets(body.Tickets, prices)
-	if err != nil {
-		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+	if err := readSaleTickets(st, body.Tickets, prices, arena); err != nil {
+		return saleEntry{}, fmt.Errorf("ingest: sale entry %d: %w", seq, err)
 	}
-	return saleEntry{seq: e.Seq, cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, tickets: tks}, nil
+	return saleEntry{seq: seq, cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, tickets: st}, nil
 }
 
 // newSaleTickets computes, in the request's goroutine, the "tickets"
@@ -151,8 +175,8 @@ func newSaleTickets(sale *Sale) ([]byte, *saleTickets, error) {
 			return nil, nil, fmt.Errorf("ingest: sale tickets: %w", err)
 		}
 	}
-	st, err := readSaleTickets(tks, nil)
-	if err != nil {
+	st := &saleTickets{}
+	if err := readSaleTickets(st, tks, nil, nil); err != nil {
 		return nil, nil, fmt.Errorf("ingest: sale tickets: %w", err)
 	}
 	return b, st, nil

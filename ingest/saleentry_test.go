@@ -90,7 +90,11 @@ func TestSaleEntryLiveEqualsParsed(t *testing.T) {
 			live = append(live, saleEntry{seq: seq, cinema: bodyString(cinema), screening: bodyString(sale.ScreeningID), film: bodyString(film), bod: bod, tickets: parsed})
 			bodies = append(bodies, bodyEntry{Seq: seq, Body: body})
 
-			one, err := parseSaleEntry(bodyEntry{Seq: seq, Body: body}, nil)
+			var decoded saleBody
+			if err := decodeSaleBody(body, &decoded); err != nil {
+				t.Fatal(err)
+			}
+			one, err := parseSaleEntry(seq, &decoded, &saleTickets{}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +124,7 @@ func sameSaleEntry(a, b saleEntry) bool {
 			return false
 		}
 	}
-	ta.price, tb.price, ta.gross, tb.gross, ta.days, tb.days = nil, nil, decimal.Zero, decimal.Zero, nil, nil
+	ta.price, tb.price, ta.gross, tb.gross, ta.days, tb.days, ta.day1, tb.day1 = nil, nil, decimal.Zero, decimal.Zero, nil, nil, [1]daySubtotal{}, [1]daySubtotal{}
 	a.tickets, b.tickets = nil, nil
 	return a == b && reflect.DeepEqual(ta, tb)
 }

@@ -474,11 +474,21 @@ type salesRows struct {
 // bodies, in seq order (verify --deep; the live write reads the same
 // saleEntry without parsing its body, see saleentry.go).
 func salesProjection(es []bodyEntry) (*salesRows, error) {
+	bodies := make([]saleBody, len(es))
+	n := 0
+	for i, e := range es {
+		if err := decodeSaleBody(e.Body, &bodies[i]); err != nil {
+			return nil, fmt.Errorf("ingest: sale entry %d: %w", e.Seq, err)
+		}
+		n += len(bodies[i].Tickets)
+	}
 	entries := make([]saleEntry, len(es))
+	tickets := make([]saleTickets, len(es))
+	arena := newTicketArena(n)
 	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
 	for i, e := range es {
 		var err error
-		if entries[i], err = parseSaleEntry(e, prices); err != nil {
+		if entries[i], err = parseSaleEntry(e.Seq, &bodies[i], &tickets[i], prices, arena); err != nil {
 			return nil, err
 		}
 	}
