@@ -655,8 +655,16 @@ func (p *perfServer) demo(ctx context.Context, env *cmdEnv, days int, profDir st
 			args = append(args, "--cpuprofile", filepath.Join(profDir, "demo.cpu.pprof"))
 		}
 	}
+	// What make run loads: the cinema data and every culture module's
+	// demo, the ticketing and museum ones included (they need the ticket
+	// key), with the files in the run's own directory.
+	ticketKey := filepath.Join(p.dir, "ticket.key")
+	if err := writeTicketKey(ticketKey); err != nil {
+		return "", err
+	}
 	cmd := exec.CommandContext(ctx, p.cmd.Path, args...)
-	cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile)
+	cmd.Env = append(os.Environ(), "ECINEMA_DATABASE_URL="+p.dbURL, "ECINEMA_LOG_KEY_FILE="+p.keyFile,
+		"ECINEMA_TICKET_KEY_FILE="+ticketKey, "ECINEMA_BLOB_DIR="+filepath.Join(p.dir, "blobs"))
 	cmd.Stderr = env.stderr
 	start := time.Now()
 	if out, err := cmd.Output(); err != nil {
