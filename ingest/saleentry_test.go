@@ -106,7 +106,7 @@ func TestSaleEntryLiveEqualsParsed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := salesRowsOf(live); !sameSalesRows(got, want) {
+		if got := salesRowsOf(live, nil); !sameSalesRows(got, want) {
 			t.Fatalf("round %d: live rows\n%+v\nparsed rows\n%+v", round, got, want)
 		}
 	}

@@ -319,7 +319,7 @@ func (sb *salesBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, ac
 		es[i] = a.State.(*saleState).entry
 		es[i].seq = a.Entry.Seq
 	}
-	p := salesRowsOf(es)
+	p := salesRowsOf(es, nil)
 	if checkLiveSales {
 		if err := checkSalesRows(p, acc); err != nil {
 			return err
@@ -485,6 +485,7 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 	entries := make([]saleEntry, len(es))
 	tickets := make([]saleTickets, len(es))
 	arena := newTicketArena(n)
+	cols := *arena                         // the entries take consecutive parts of it, in order: the run's columns
 	prices := map[string]decimal.Decimal{} // the few prices of a run, parsed once
 	for i, e := range es {
 		var err error
@@ -492,20 +493,27 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 			return nil, err
 		}
 	}
-	return salesRowsOf(entries), nil
+	return salesRowsOf(entries, &cols), nil
 }
 
 // salesRowsOf computes the projection rows of sale entries, in seq order:
-// the one place that says what a sale entry writes.
-func salesRowsOf(es []saleEntry) *salesRows {
+// the one place that says what a sale entry writes. cols, when set, holds
+// the entries' times, sale dates and prices back to back (their
+// saleTickets were taken from it in order): they are used as they are.
+func salesRowsOf(es []saleEntry, cols *ticketArena) *salesRows {
 	n := 0
 	for _, e := range es {
 		n += len(e.tickets.body)
 	}
 	t := ticketRows{cinema: make([]string, 0, n), id: make([]string, 0, n), screening: make([]string, 0, n),
 		film: make([]string, 0, n), price: make([]string, 0, n), category: make([]string, 0, n), seat: make([]string, 0, n),
-		channel: make([]string, 0, n), soldAt: make([]time.Time, 0, n), saleDate: make([]time.Time, 0, n),
-		bod: make([]time.Time, 0, n), seq: make([]int64, 0, n), prices: make([]decimal.Decimal, 0, n)}
+		channel: make([]string, 0, n), bod: make([]time.Time, 0, n), seq: make([]int64, 0, n)}
+	if cols != nil && len(cols.price) == n {
+		t.soldAt, t.saleDate, t.prices = cols.soldAt, cols.saleDate, cols.price
+	} else {
+		cols = nil
+		t.soldAt, t.saleDate, t.prices = make([]time.Time, 0, n), make([]time.Time, 0, n), make([]decimal.Decimal, 0, n)
+	}
 	scr := map[scrKey]*scrSum{}
 	days := dailySums{}
 	for _, e := range es {
@@ -529,9 +537,11 @@ func salesRowsOf(es []saleEntry) *salesRows {
 			t.bod = append(t.bod, e.bod)
 			t.seq = append(t.seq, e.seq)
 		}
-		t.prices = append(t.prices, tks.price...)
-		t.soldAt = append(t.soldAt, tks.soldAt...)
-		t.saleDate = append(t.saleDate, tks.saleDate...)
+		if cols == nil {
+			t.prices = append(t.prices, tks.price...)
+			t.soldAt = append(t.soldAt, tks.soldAt...)
+			t.saleDate = append(t.saleDate, tks.saleDate...)
+		}
 		sum.n += int32(len(tks.body))
 		sum.gross = sum.gross.Add(tks.gross)
 		for _, d := range tks.days {
