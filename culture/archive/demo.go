@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"ecinema/culture/archive/bagit"
 )
 
@@ -206,35 +208,18 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 // demoParallel runs fn(0..n-1), 32 at a time, and returns the first
 // error (after which no new call starts).
 func demoParallel(ctx context.Context, n int, fn func(i int) error) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	sem := make(chan struct{}, 32)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(32)
 	for i := range n {
-		mu.Lock()
-		stop := first != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
+		g.Go(func() error { return fn(i) })
 	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err()
 }
 
 func writeDemoBag(w io.Writer, id string, files map[string][]byte) error {
