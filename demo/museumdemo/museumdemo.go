@@ -22,10 +22,10 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"ecinema/culture/blobstore"
 	"ecinema/culture/langmap"
@@ -451,33 +451,20 @@ func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m
 }
 
 // parallel runs fn(0..n-1) on at most workers goroutines and returns the
-// first error.
+// first error (after which no new call starts).
 func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
-	var next atomic.Int64
-	var once sync.Once
-	var first error
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := fn(i); err != nil {
-					once.Do(func() { first = err; next.Store(int64(n)) })
-					return
-				}
-			}
-		}()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
+	for i := range n {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fn(i) })
 	}
-	wg.Wait()
-	if first == nil {
-		return ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err()
 }
 
 var kzTime = time.FixedZone("UTC+5", 5*3600)
