@@ -49,15 +49,19 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("cinemas with tickets: %v %v", cinemas, err)
 	}
 	for _, c := range cinemas {
-		tamper := `UPDATE tickets SET price = price + 1 WHERE (cinema_id, id) IN (SELECT cinema_id, id FROM tickets WHERE cinema_id = $1 LIMIT 1)`
-		if _, err := owner.Exec(t.Context(), tamper, c); err != nil {
+		// One ticket, by its key: a LIMIT without ORDER BY could pick
+		// another row for the repair once the update moved the first.
+		var id string
+		pgtest.Row(t, owner, `SELECT id FROM tickets WHERE cinema_id = $1 ORDER BY id LIMIT 1`, c).Scan(&id)
+		tamper := `UPDATE tickets SET price = price + 1 WHERE cinema_id = $1 AND id = $2`
+		if _, err := owner.Exec(t.Context(), tamper, c, id); err != nil {
 			t.Fatal(err)
 		}
 		out, _, err = runCmd(t, env, "verify", "--deep", "--allow-unsigned-tail", "--deep-parts", "3")
 		if exitCode(err) != 1 || !strings.Contains(err.Error(), "table tickets") {
 			t.Errorf("verify --deep --deep-parts 3 after tampering a ticket of %s: %q, %v (exit %d)", c, out, err, exitCode(err))
 		}
-		if _, err := owner.Exec(t.Context(), strings.Replace(tamper, "+ 1", "- 1", 1), c); err != nil {
+		if _, err := owner.Exec(t.Context(), strings.Replace(tamper, "+ 1", "- 1", 1), c, id); err != nil {
 			t.Fatal(err)
 		}
 	}
