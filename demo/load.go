@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/ingest"
+	"ecinema/internal/each"
 	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
@@ -130,7 +131,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 		}
 	}
 	reg := registry.NewService(pool, app)
-	if err := parallel(ctx, len(w.Parties), cfg.Workers, func(i int) error {
+	if err := each.Do(ctx, len(w.Parties), cfg.Workers, func(i int) error {
 		p := w.Parties[i]
 		if have.parties[p.ID] {
 			return nil
@@ -140,7 +141,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	}); err != nil {
 		return st, fmt.Errorf("demo: party: %w", err)
 	}
-	if err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(i int) error {
+	if err := each.Do(ctx, len(w.Cinemas), cfg.Workers, func(i int) error {
 		c := w.Cinemas[i]
 		if have.cinemas[c.ID] {
 			return nil
@@ -150,7 +151,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	}); err != nil {
 		return st, fmt.Errorf("demo: cinema: %w", err)
 	}
-	if err := parallel(ctx, len(w.Films), cfg.Workers, func(i int) error {
+	if err := each.Do(ctx, len(w.Films), cfg.Workers, func(i int) error {
 		f := w.Films[i]
 		if have.films[f.ID] {
 			return nil
@@ -193,7 +194,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 			day := first.AddDate(0, 0, d)
 			plans := make([][]Screening, len(w.Cinemas))
 			loaded := make([]map[string]loadedScreening, len(w.Cinemas))
-			err := parallel(ctx, len(w.Cinemas), cfg.Workers, func(ci int) error {
+			err := each.Do(ctx, len(w.Cinemas), cfg.Workers, func(ci int) error {
 				plans[ci] = PlanDay(cfg.Seed, &w, ci, day, cfg.Scale, late[[2]int{d, ci}])
 				if resume {
 					l, err := loadedScreenings(ctx, pool, w.Cinemas[ci].ID, plans[ci])
@@ -281,38 +282,6 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	progress("demo: done: %d screenings, %d tickets, %d refunds, %d late batches, net gross %s tenge in %s",
 		st.Screenings, st.Tickets, st.Refunds, st.LateBatches, st.Gross, st.Elapsed.Round(time.Millisecond))
 	return st, nil
-}
-
-// parallel runs fn(0..n-1) on at most workers goroutines and returns the
-// first error.
-func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var once sync.Once
-	var first error
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := fn(i); err != nil {
-					once.Do(func() { first = err; cancel() })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return first
 }
 
 // netGross is a screening's tickets not refunded, in tiyn.

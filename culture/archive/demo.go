@@ -14,9 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"ecinema/culture/archive/bagit"
+	"ecinema/internal/each"
 )
 
 // ErrDemoLoaded is LoadDemo's answer when the archive already holds units.
@@ -165,7 +164,7 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 		people[i] = p
 	}
 	var mu sync.Mutex
-	err := demoParallel(ctx, len(units), func(i int) error {
+	err := each.Do(ctx, len(units), 32, func(i int) error {
 		u := units[i]
 		if _, err := s.PutUnit(ctx, "system", u.id, loads[i].rec); err != nil {
 			return fmt.Errorf("archive demo: unit %s: %w", u.id, err)
@@ -188,7 +187,7 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 	if err != nil {
 		return st, err
 	}
-	err = demoParallel(ctx, len(people), func(i int) error {
+	err = each.Do(ctx, len(people), 32, func(i int) error {
 		id := ids[i]
 		if _, err := s.PutPerson(ctx, "system", id, people[i]); err != nil {
 			return fmt.Errorf("archive demo: person %s: %w", id, err)
@@ -203,23 +202,6 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
-}
-
-// demoParallel runs fn(0..n-1), 32 at a time, and returns the first
-// error (after which no new call starts).
-func demoParallel(ctx context.Context, n int, fn func(i int) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(32)
-	for i := range n {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error { return fn(i) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return ctx.Err()
 }
 
 func writeDemoBag(w io.Writer, id string, files map[string][]byte) error {

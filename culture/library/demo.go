@@ -10,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
+	"ecinema/internal/each"
 	"ecinema/registry"
 	"ecinema/validate"
 )
@@ -158,7 +157,7 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 	const actor = "system"
 	var st DemoStats
 	var mu sync.Mutex // st
-	if err := demoParallel(ctx, len(demoParties), func(i int) error {
+	if err := each.Do(ctx, len(demoParties), 16, func(i int) error {
 		p := demoParties[i]
 		if _, err := reg.PutParty(ctx, actor, p.id, registry.Party{Kind: "rights_holder", Name: p.name, BIN: demoBIN(i + 1)}); err != nil {
 			return fmt.Errorf("library demo: party %s: %w", p.id, err)
@@ -195,7 +194,7 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 			}
 		}
 	}
-	if err := demoParallel(ctx, len(demoWorks), func(i int) error {
+	if err := each.Do(ctx, len(demoWorks), 16, func(i int) error {
 		w := demoWorks[i]
 		work := Work{Title: w.title, Authors: []Contributor{{Name: w.author, Role: "author"}}, Subjects: w.subjects,
 			OriginalLanguage: w.lang, RightsHolders: w.holders}
@@ -207,7 +206,7 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 		return st, err
 	}
 	st.Works = len(demoWorks)
-	if err := demoParallel(ctx, len(eds), func(i int) error {
+	if err := each.Do(ctx, len(eds), 16, func(i int) error {
 		w, e := eds[i].w, eds[i].e
 		id := w.id + "-" + e.suffix
 		ed := Edition{WorkID: w.id, Language: e.lang, ISBN: e.isbn, Format: e.format, Publisher: e.publisher, Issued: e.issued,
@@ -252,7 +251,7 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 	fmt.Fprintf(progress, "library demo: %d works, %d editions, %d files\n", st.Works, st.Editions, st.Files)
 	// Readers, at once (their passwords are hashed on every core).
 	cards := make([]string, len(demoReaders))
-	if err := demoParallel(ctx, len(demoReaders), func(i int) error {
+	if err := each.Do(ctx, len(demoReaders), 16, func(i int) error {
 		r, err := d.CreateReader(ctx, demoReaders[i])
 		if err != nil {
 			return err
@@ -314,23 +313,6 @@ func (s *Service) LoadDemo(ctx context.Context, reg *registry.Service, last time
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
-}
-
-// demoParallel runs fn(0..n-1), 16 at a time, and returns the first
-// error (after which no new call starts).
-func demoParallel(ctx context.Context, n int, fn func(i int) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
-	for i := range n {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error { return fn(i) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return ctx.Err()
 }
 
 var demoReaders = []string{"Айгерім Сәрсенова", "Ерлан Қасымов", "Дина Нұрланқызы", "Асхат Жұмабеков", "Мадина Оспанова",

@@ -25,13 +25,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"ecinema/culture/blobstore"
 	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
 	"ecinema/culture/ticketing"
 	"ecinema/demo"
+	"ecinema/internal/each"
 	"ecinema/ledger"
 )
 
@@ -404,7 +404,7 @@ func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m
 		}
 		days = append(days, p)
 	}
-	return parallel(ctx, 6, len(days), func(di int) error {
+	return each.Do(ctx, len(days), 6, func(di int) error {
 		p := days[di]
 		clock := &movedClock{}
 		clock.set(time.Date(p.day.Year(), p.day.Month(), p.day.Day(), 9, 0, 0, 0, kzTime).AddDate(0, 0, -2))
@@ -420,7 +420,7 @@ func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m
 			news = append(news, s)
 			sales = append(sales, s.sales...)
 		}
-		if err := parallel(ctx, len(news), len(news), func(i int) error {
+		if err := each.Do(ctx, len(news), len(news), func(i int) error {
 			s := news[i]
 			in := ticketing.Session{ZoneID: "main", StartsAt: s.start.Format(time.RFC3339), EndsAt: s.start.Add(2 * time.Hour).Format(time.RFC3339),
 				Capacity: m.capacity, Tariffs: slices.Clone(tariffs)} // PutSession normalises its tariffs in place
@@ -431,7 +431,7 @@ func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m
 		}); err != nil {
 			return err
 		}
-		if err := parallel(ctx, 8, len(sales), func(i int) error { // concurrent sales, grouped by the ledger writer
+		if err := each.Do(ctx, len(sales), 8, func(i int) error { // concurrent sales, grouped by the ledger writer
 			sl := sales[i]
 			if _, err := tk.Sell(ctx, venue, sl.idem, ticketing.SaleRequest{SessionID: sl.session, Tickets: sl.tickets}); err != nil {
 				return fmt.Errorf("demo: sale %s: %w", sl.idem, err)
@@ -448,23 +448,6 @@ func museumSessions(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, m
 		mu.Unlock()
 		return nil
 	})
-}
-
-// parallel runs fn(0..n-1) on at most workers goroutines and returns the
-// first error (after which no new call starts).
-func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(workers, 1))
-	for i := range n {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error { return fn(i) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return ctx.Err()
 }
 
 var kzTime = time.FixedZone("UTC+5", 5*3600)
