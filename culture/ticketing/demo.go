@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"ecinema/internal/each"
 	"ecinema/kztime"
 	"ecinema/ledger"
 )
@@ -148,7 +149,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 			}{v, e})
 		}
 	}
-	if err := parallel(ctx, len(events), len(events), func(i int) error {
+	if err := each.Do(ctx, len(events), len(events), func(i int) error {
 		v, e := events[i].v, events[i].e
 		national := e.national
 		if _, err := svc.PutEvent(ctx, Caller{KeyID: "demo-venue-" + v.id, VenueID: v.id}, e.id, Event{VenueID: v.id, Kind: e.kind,
@@ -166,7 +167,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 	days := planDemoDays(cfg.Seed, first, cfg.Days)
 	var mu sync.Mutex // st and the progress
 	done := 0
-	err := parallel(ctx, cfg.DayWorkers, len(days), func(i int) error {
+	err := each.Do(ctx, len(days), cfg.DayWorkers, func(i int) error {
 		ds, err := loadDemoDay(ctx, pool, app, sealer, cfg, days[i])
 		mu.Lock()
 		defer mu.Unlock()
@@ -309,7 +310,7 @@ func loadDemoDay(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, s
 	svc := NewService(pool, app, Config{Now: clock, Sealer: sealer})
 	caller := func(v demoVenue) Caller { return Caller{KeyID: "demo-venue-" + v.id, VenueID: v.id} }
 	set(demoLocal(p.day, 8, 0).AddDate(0, 0, -3))
-	if err := parallel(ctx, cfg.Workers, len(p.sessions), func(i int) error {
+	if err := each.Do(ctx, len(p.sessions), cfg.Workers, func(i int) error {
 		s := p.sessions[i]
 		dur := 2*time.Hour + 30*time.Minute
 		if s.venue.kind == "museum" {
@@ -334,7 +335,7 @@ func loadDemoDay(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, s
 	}
 	st.Sessions = len(p.sessions)
 	sold := make([][]IssuedCode, len(p.sales))
-	if err := parallel(ctx, cfg.Workers, len(p.sales), func(i int) error {
+	if err := each.Do(ctx, len(p.sales), cfg.Workers, func(i int) error {
 		j := p.sales[i]
 		resp, err := svc.Sell(ctx, caller(j.venue), j.idem, SaleRequest{SessionID: j.session, Tickets: j.tickets})
 		if err != nil {
@@ -363,7 +364,7 @@ func loadDemoDay(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, s
 			bySession[j.session] = append(bySession[j.session], t.Code)
 		}
 	}
-	if err := parallel(ctx, cfg.Workers, len(refunds), func(i int) error {
+	if err := each.Do(ctx, len(refunds), cfg.Workers, func(i int) error {
 		j := refunds[i]
 		rt := make([]RefundTicket, len(j.tickets))
 		for i, t := range j.tickets {
@@ -383,7 +384,7 @@ func loadDemoDay(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, s
 	// 93% of holders come, a few codes shown twice at another gate.
 	set(demoLocal(p.day, 23, 30))
 	var mu sync.Mutex
-	err := parallel(ctx, cfg.Workers, len(p.sessions), func(i int) error {
+	err := each.Do(ctx, len(p.sessions), cfg.Workers, func(i int) error {
 		s := p.sessions[i]
 		codes := bySession[s.id]
 		var scans []BatchScan
@@ -429,42 +430,4 @@ func halfPrice(p string) string {
 func triplePrice(p string) string {
 	d, _ := parseMoney(p)
 	return d.Mul(decimalTwo).Add(d.Div(decimalTwo)).Round(0).StringFixed(2)
-}
-
-// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
-func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	next := make(chan int)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := fn(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		mu.Lock()
-		stop := first != nil || ctx.Err() != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
 }

@@ -237,55 +237,35 @@ func Load(ctx context.Context, pool *pgxpool.Pool, w *ledger.Writer, cfg Config)
 			jobs = append(jobs, job{mi, i})
 		}
 	}
-	work := make(chan job)
 	// The pictures (drawn, encoded, then scaled and re-encoded by the
 	// museum service: nearly all of this demo's CPU) are made
 	// PictureWorkers at a time, so that beside the cinema load they take
-	// about one core, not both.
+	// about one core, not both; 12 objects are in flight, so that the
+	// writer groups their appends.
 	pictures := make(chan struct{}, cfg.PictureWorkers)
-	var firstErr error
-	var wg sync.WaitGroup
-	for range 12 { // many appends in flight, so that the writer groups them
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				m := demoMuseums[j.mi]
-				n, err := demoObject(ctx, ms, m, j.mi, j.i, cfg, pictures)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				st.Objects++
-				st.Images += n.images
-				st.Events += n.events
-				if n.skipped {
-					st.Skipped++
-				}
-				if left[j.mi]--; left[j.mi] == 0 && err == nil {
-					st.Museums++
-					if cfg.Progress != nil {
-						fmt.Fprintf(cfg.Progress, "demo: museum %s: %d objects\n", m.id, max(1, int(float64(m.objects)*cfg.Scale)))
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, j := range jobs {
+	ferr := each.Do(ctx, len(jobs), 12, func(k int) error {
+		j := jobs[k]
+		m := demoMuseums[j.mi]
+		n, err := demoObject(ctx, ms, m, j.mi, j.i, cfg, pictures)
 		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			break
+		defer mu.Unlock()
+		st.Objects++
+		st.Images += n.images
+		st.Events += n.events
+		if n.skipped {
+			st.Skipped++
 		}
-		work <- j
-	}
-	close(work)
-	wg.Wait()
+		if left[j.mi]--; left[j.mi] == 0 && err == nil {
+			st.Museums++
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "demo: museum %s: %d objects\n", m.id, max(1, int(float64(m.objects)*cfg.Scale)))
+			}
+		}
+		return err
+	})
 	serr := <-sessions
-	if firstErr != nil {
-		return st, firstErr
+	if ferr != nil && ferr != ctx.Err() { // an object's error, not the context's
+		return st, ferr
 	}
 	if serr != nil {
 		return st, serr
