@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -108,6 +109,7 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		out.row("… checkpoint after it (its dirty pages written out before the next row)", perfMS(time.Since(t)))
 	}
 
+	var lastLoadCPU float64 // the CPU ms a 1,000 tickets of the last load row, all three sides
 	load := func(name string, workers, tmin, tmax int) (*loadgen.Result, error) {
 		cfg := loadgen.Config{URL: p.url, AdminKey: p.adminKey, Duration: *dur, Workers: workers, Tickets: tmin, TicketsMax: tmax,
 			Cinemas: min(workers, 64), Prefix: fmt.Sprintf("p%s%d", name, time.Now().UnixMilli()%1e9),
@@ -132,7 +134,10 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		res, err := loadgen.Run(ctx, cfg)
 		if err == nil {
 			out.row("… writer, during it", p.writerPhases().since(before))
-			out.row("… CPU, during it", p.cpu().perTicket(cpu0, res.Tickets))
+			now := p.cpu()
+			lastLoadCPU = now.total() - cpu0.total()
+			lastLoadCPU *= 1e6 / float64(max(res.Tickets, 1)) // ms a 1,000 tickets
+			out.row("… CPU, during it", now.perTicket(cpu0, res.Tickets))
 			out.row("… PostgreSQL, during it", p.pgStats(ctx).since(pg0, res.Tickets))
 		}
 		prof.Wait()
@@ -150,34 +155,43 @@ func cmdPerf(ctx context.Context, env *cmdEnv, args []string) error {
 		out.load("real-time sales: 256 clients, 1–4 tickets a request", res)
 		out.row("server RSS (peak, VmHWM) after the real-time load", p.rss())
 	}
-	var batchRate float64
+	var batchRate, batchCPU float64
 	if rows["batch"] {
 		res, err := load("batch", 32, 100, 100)
 		if err != nil {
 			return err
 		}
 		batchRate = float64(res.Tickets) / res.Elapsed.Seconds()
+		batchCPU = lastLoadCPU
 		out.load("batch sales: 32 clients, 100 tickets a request", res)
 	}
 	if rows["copy"] {
-		rate, err := rawCopy(ctx, p.dbURL, copyParallel, *dur)
+		// Each COPY row is timed with the CPU it used, so that the batch
+		// row's CPU a ticket can be set against the budget a ratio to the
+		// parallel COPY leaves on this machine's cores.
+		copyRow := func(c copyShape) (float64, error) {
+			cpu0 := p.cpu()
+			rate, rows, err := rawCopy(ctx, p.dbURL, c, *dur)
+			if err != nil {
+				return 0, err
+			}
+			out.row(c.label, fmt.Sprintf("%.0f rows/s (%s)%s", rate, c.about, c.ratio(batchRate, rate)))
+			out.row("… CPU, during it", p.cpu().perRow(cpu0, rows))
+			return rate, nil
+		}
+		rate, err := copyRow(copyParallel)
 		if err != nil {
 			return err
 		}
-		s := fmt.Sprintf("%.0f rows/s (32 clients × 100 rows a transaction, durable)", rate)
-		if batchRate > 0 {
-			s += fmt.Sprintf("; batch/COPY = %.2f", batchRate/rate)
-		}
-		out.row("raw COPY baseline", s)
-		rate, err = rawCopy(ctx, p.dbURL, copySerial, *dur)
-		if err != nil {
+		if _, err := copyRow(copyShaped); err != nil {
 			return err
 		}
-		s = fmt.Sprintf("%.0f rows/s (1 client × 1,200 rows a transaction into a table shaped like tickets with both its unique indexes, durable)", rate)
-		if batchRate > 0 {
-			s += fmt.Sprintf("; batch/serial COPY = %.2f", batchRate/rate)
+		if _, err := copyRow(copySerial); err != nil {
+			return err
 		}
-		out.row("serial COPY ceiling", s)
+		if batchCPU > 0 {
+			out.row("CPU budget of batch/COPY = 0.6", cpuBudget(runtime.NumCPU(), rate, batchRate, batchCPU))
+		}
 	}
 	if rows["scale"] {
 		for _, w := range []int{32, 64, 128, 256, 512} {
@@ -703,27 +717,56 @@ func (p *perfServer) verifyWith(ctx context.Context, bin string, deep bool) (str
 type copyShape struct {
 	table          string
 	workers, rows  int
-	activeSeatsIdx bool // the partial unique index of tickets_active_seat too
+	activeSeatsIdx bool   // the partial unique index of tickets_active_seat too
+	label, about   string // the row's name and what it measures
+	ratioName      string // how the batch row's ratio to it is named, if printed
 }
 
 var (
 	// copyParallel is the raw COPY baseline of issue 10: 32 clients × 100
 	// rows a transaction into a bare table with the tickets' primary key.
-	copyParallel = copyShape{table: "perf_copy", workers: 32, rows: 100}
+	copyParallel = copyShape{table: "perf_copy", workers: 32, rows: 100,
+		label: "raw COPY baseline", about: "32 clients × 100 rows a transaction, durable", ratioName: "batch/COPY"}
+	// copyShaped is the same load into a table with both unique indexes of
+	// tickets: PostgreSQL's own work for the ticket rows alone, with every
+	// core free to do it.
+	copyShaped = copyShape{table: "perf_copy_shaped", workers: 32, rows: 100, activeSeatsIdx: true,
+		label: "COPY into the tickets' shape", about: "32 clients × 100 rows a transaction into a table shaped like tickets with both its unique indexes, durable"}
 	// copySerial is the ceiling of a writer that projects the tickets of a
 	// group inside one serial transaction: one client, ~1,200 rows (a batch
 	// group's tickets) a transaction, into a table with both unique indexes
 	// of tickets (the primary key and tickets_active_seat).
-	copySerial = copyShape{table: "perf_copy_serial", workers: 1, rows: 1200, activeSeatsIdx: true}
+	copySerial = copyShape{table: "perf_copy_serial", workers: 1, rows: 1200, activeSeatsIdx: true,
+		label: "serial COPY ceiling", about: "1 client × 1,200 rows a transaction into a table shaped like tickets with both its unique indexes, durable", ratioName: "batch/serial COPY"}
 )
+
+// ratio is "; batch/COPY = 0.27" when the row has a name for the ratio and
+// the batch row ran.
+func (c copyShape) ratio(batchRate, rate float64) string {
+	if c.ratioName == "" || batchRate <= 0 || rate <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s = %.2f", c.ratioName, batchRate/rate)
+}
+
+// cpuBudget says how much CPU a ticket the batch row may use, all sides
+// together (server, PostgreSQL, load generator), to reach 0.6 of the
+// parallel COPY on this machine's cores even if every core were busy all
+// the time, and what it used.
+func cpuBudget(cores int, copyRate, batchRate, batchCPU float64) string {
+	target := 0.6 * copyRate
+	budget := float64(cores) * 1000 / target * 1000 // CPU ms a 1,000 tickets
+	return fmt.Sprintf("%.0f tickets/s would allow at most %.1f CPU ms a 1,000 tickets on %d cores; the batch row used %.1f (%.0f tickets/s at its CPU a ticket if every core were busy)",
+		target, budget, cores, batchCPU, float64(cores)*1e6/batchCPU)
+}
 
 // rawCopy COPYs ticket rows into a fresh table of the tickets' columns
 // shaped by c, durable, for d, and returns rows per second; the table is
 // dropped after.
-func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (float64, error) {
+func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (rate float64, rows int64, err error) {
 	owner, err := postgres.OpenOwner(ctx, dbURL+"&pool_max_conns="+strconv.Itoa(c.workers))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer owner.Close()
 	ddl := fmt.Sprintf(`DROP TABLE IF EXISTS %[1]s; CREATE TABLE %[1]s (
@@ -736,7 +779,7 @@ func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (f
   WHERE refunded_at IS NULL AND seat IS NOT NULL`, c.table)
 	}
 	if _, err := owner.Exec(ctx, ddl); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer owner.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+c.table)
 	cols := []string{"cinema_id", "id", "screening_id", "film_id", "price", "category", "seat", "channel", "sold_at", "sale_date", "box_office_day", "sale_seq"}
@@ -753,13 +796,13 @@ func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (f
 			for k := 0; time.Now().Before(deadline); k++ {
 				rows := make([][]any, c.rows)
 				for i := range rows {
-					// The parallel baseline's rows as they always were (one
-					// screening a client: no seat index); the serial one's
-					// 100-ticket sales each of its own screening and cinema.
+					// The baseline's rows as they always were (one screening a
+					// client: no seat index); with the seat index, each
+					// 100-ticket sale of its own screening and cinema.
 					cinema, screening := "c"+strconv.Itoa(w%64), "s"+strconv.Itoa(w)
 					if c.activeSeatsIdx {
 						sale := (k*c.rows + i) / 100
-						cinema, screening = "c"+strconv.Itoa(sale%64), "s"+strconv.Itoa(sale)
+						cinema, screening = "c"+strconv.Itoa((w+sale)%64), "s"+strconv.Itoa(w)+"-"+strconv.Itoa(sale)
 					}
 					rows[i] = []any{cinema, fmt.Sprintf("w%d-%d-%d", w, k, i), screening, "film",
 						"2500.00", "adult", fmt.Sprintf("R%d-%d", i%100/25+1, i%25+1), "web", time.Now(), day, day, int64(k)}
@@ -776,7 +819,7 @@ func rawCopy(ctx context.Context, dbURL string, c copyShape, d time.Duration) (f
 	wg.Wait()
 	close(errc)
 	if err := <-errc; err != nil {
-		return 0, fmt.Errorf("perf: COPY into %s: %w", c.table, err)
+		return 0, 0, fmt.Errorf("perf: COPY into %s: %w", c.table, err)
 	}
-	return float64(total.Load()) / time.Since(start).Seconds(), nil
+	return float64(total.Load()) / time.Since(start).Seconds(), total.Load(), nil
 }

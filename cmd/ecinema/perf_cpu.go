@@ -86,6 +86,19 @@ func (a cpuTimes) perTicket(b cpuTimes, tickets int64) string {
 		(a.server-b.server)*k, (a.postgres-b.postgres)*k, (a.loadgen-b.loadgen)*k)
 }
 
+// perRow describes the CPU used between two readings per 1,000 rows of a
+// COPY (no server runs in it).
+func (a cpuTimes) perRow(b cpuTimes, rows int64) string {
+	if rows <= 0 {
+		return "no rows"
+	}
+	k := 1000 / float64(rows) * 1000 // ms per 1,000 rows
+	return fmt.Sprintf("PostgreSQL %.1f, load generator %.1f (CPU ms a 1,000 rows)", (a.postgres-b.postgres)*k, (a.loadgen-b.loadgen)*k)
+}
+
+// total is the CPU seconds of all three sides.
+func (a cpuTimes) total() float64 { return a.server + a.postgres + a.loadgen }
+
 // profileSelf profiles this process (the load generator) until the
 // returned func is called.
 func profileSelf(env *cmdEnv, file string) func() {
