@@ -273,3 +273,100 @@ func TestConcurrentCloses(t *testing.T) {
 		t.Fatalf("%d closed, %d refused as closed, %d period_close entries", ok, closed, closes)
 	}
 }
+
+// setCatchUp sets the catch-up's slack and passes for one test.
+func setCatchUp(t *testing.T, slack int64, passes int) {
+	t.Helper()
+	oldSlack, oldPasses := catchUpSlack, catchUpPasses
+	catchUpSlack, catchUpPasses = slack, passes
+	t.Cleanup(func() { catchUpSlack, catchUpPasses = oldSlack, oldPasses })
+}
+
+// TestCloseCatchesUpBeforeTheLock: sales recorded while a close is
+// computed, and more during each of its catch-up passes (more passes than
+// the ten the catch-up used to stop at), are all checked before the ledger
+// head lock, pass after pass, until at most the slack is left; under the
+// lock the close checks only what is left (here nothing: no writer group
+// is in flight). Every entry from the snapshot to the close entry is
+// checked once, and the close is what computing it under the lock gives.
+func TestCloseCatchesUpBeforeTheLock(t *testing.T) {
+	f := newFixture(t)
+	f.addSales("cin-1", "film-1", "2026-01-09", "2026-01-09", "9300.00", 4)
+	f.now = time.Date(2026, 2, 2, 12, 0, 0, 0, time.UTC)
+	setCatchUp(t, 2, 32)
+	const during, perPass, busyPasses = 10, 3, 12
+	february := func(n int) {
+		for range n {
+			f.addSales("cin-2", "film-b", "2026-02-03", "2026-02-03", "100.00", 1)
+		}
+	}
+	passes := 0
+	setCloseHook(t, func(ctx context.Context, step string, tx pgx.Tx) error {
+		switch step {
+		case "snapshot":
+			february(during)
+		case "pass":
+			if passes++; passes <= busyPasses {
+				february(perPass)
+			}
+		}
+		return nil
+	})
+	res, err := f.close("2026-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := closeChecks{caughtUp: during + busyPasses*perPass, locked: 0, passes: busyPasses + 1}
+	if res.checks != want {
+		t.Fatalf("checked %+v, want %+v", res.checks, want)
+	}
+	if n := res.Entry.Seq - res.Body.LedgerSize; n != res.checks.caughtUp+res.checks.locked {
+		t.Fatalf("%d entries between the snapshot and the close entry, %d checked", n, res.checks.caughtUp+res.checks.locked)
+	}
+	if res.Body.Lines != 1 || res.Body.Gross != "9300.00" {
+		t.Fatalf("close body %+v: want January only", res.Body)
+	}
+	assertAsUnderTheLock(t, f, res)
+}
+
+// TestCloseCatchUpFallsBehind: while entries arrive faster than the
+// catch-up passes check them, an attempt does not lock the ledger head
+// with a long list left to check under it: it ends before the lock with
+// ErrSnapshotChanged (ClosePeriod retries it later), leaving nothing. The
+// next attempt, the burst over, closes.
+func TestCloseCatchUpFallsBehind(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.addSales("cin-1", "film-1", "2026-01-09", "2026-01-09", "9300.00", 4)
+	f.now = time.Date(2026, 2, 2, 12, 0, 0, 0, time.UTC)
+	jan := date(2026, 1, 1)
+	setCatchUp(t, 2, 3)
+	var steps []string
+	setCloseHook(t, func(ctx context.Context, step string, tx pgx.Tx) error {
+		steps = append(steps, step)
+		if step == "snapshot" || step == "pass" {
+			for range 3 {
+				f.addSales("cin-2", "film-b", "2026-02-03", "2026-02-03", "100.00", 1)
+			}
+		}
+		return nil
+	})
+	if _, err := f.svc.closeOnce(ctx, "system", jan); !errors.Is(err, ErrSnapshotChanged) {
+		t.Fatalf("close with entries arriving faster than checked: %v, want ErrSnapshotChanged", err)
+	}
+	if got := strings.Join(steps, ","); got != "locked,snapshot,pass,pass,pass" {
+		t.Fatalf("steps %s: want three passes and no head lock", got)
+	}
+	if got, empty := frozenDump(t, f.pool, jan), frozenDump(t, f.pool, date(2000, 1, 1)); got != empty {
+		t.Fatalf("rows left:\n%s", got)
+	}
+	closeHook = nil
+	res, err := f.close("2026-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.checks.locked != 0 {
+		t.Fatalf("checked %+v", res.checks)
+	}
+	assertAsUnderTheLock(t, f, res)
+}

@@ -33,6 +33,17 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 type CloseResult struct {
 	Entry ledger.Entry
 	Body  CloseBody
+
+	checks closeChecks
+}
+
+// closeChecks counts the ledger entries a close checked for late data
+// after its snapshot: before the head lock (caughtUp, in passes passes)
+// and under it (locked). Every entry from the snapshot's ledger size up to
+// the close entry is checked once, by one or the other.
+type closeChecks struct {
+	caughtUp, locked int64
+	passes           int
 }
 
 type closeSnapshot struct {
@@ -106,8 +117,9 @@ const sqlCloseLock = `SELECT pg_advisory_xact_lock(hashtext('ecinema.settlement.
 
 // closeHook, when set (tests), is called at each step of an attempt with
 // the attempt's transaction: "locked" (the close lock), "snapshot" (the
-// close computed), "staged" (the frozen rows written, the head not locked),
-// "appended" (the entry and the period row written, not committed).
+// close computed), "pass" (after each catch-up pass), "staged" (the frozen
+// rows written and caught up, the head not locked), "appended" (the entry
+// and the period row written, not committed).
 var closeHook func(ctx context.Context, step string, tx pgx.Tx) error
 
 func (s *Service) hook(ctx context.Context, step string, tx pgx.Tx) error {
@@ -124,12 +136,17 @@ func (s *Service) hook(ctx context.Context, step string, tx pgx.Tx) error {
 //  2. the close computed in a REPEATABLE READ snapshot at ledger size N
 //     (the body's LedgerSize), on another connection;
 //  3. the frozen rows written (stage), no ledger lock held;
-//  4. the entries appended since N checked for late data (lateSince) until
-//     few remain unchecked, still without the lock;
-//  5. the ledger head locked; the last few entries checked; the
-//     period_close entry appended with its period row; commit.
+//  4. the entries appended since N checked for late data (catchUp), pass
+//     after pass, each pass checking what arrived during the one before,
+//     until at most catchUpSlack remain unchecked, still without the lock;
+//  5. the ledger head locked; the last few entries checked (those left by
+//     the catch-up and those committed while the lock was awaited: one
+//     writer group); the period_close entry appended with its period row;
+//     commit.
 //
-// Only step 5 holds the head lock. The month's own sales_daily rows that
+// Only step 5 holds the head lock, and what it checks does not grow with
+// the month, the ledger or the sales arriving during the close: an attempt
+// whose catch-up cannot get within catchUpSlack does not lock the head. The month's own sales_daily rows that
 // stage copies are read after the snapshot, but every entry from N up to
 // the close entry is checked: none is late for the month, so they are the
 // snapshot's rows. A crash or an error anywhere rolls the whole attempt
@@ -151,6 +168,7 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 	if err := s.hook(ctx, "locked", tx); err != nil {
 		return nil, err
 	}
+	var checks closeChecks
 	snap, err := s.closeSnapshot(ctx, period)
 	if err != nil {
 		return nil, err
@@ -163,23 +181,31 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 		return nil, err
 	}
 	s.metrics.observe("stage", mark)
-	from, err := catchUp(ctx, tx, snap.body.LedgerSize, period)
+	from, err := s.catchUp(ctx, tx, tx, snap.body.LedgerSize, period, &checks)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.hook(ctx, "staged", tx); err != nil {
 		return nil, err
 	}
+	mark = time.Now()
 	head, err := hl.LockHead(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: %w", err)
 	}
+	// Under the lock: the frontier read (LockHead), the check, the entry
+	// with its period row, the commit (timed apart for the metrics).
+	wait, frontier := head.LockedAt().Sub(mark), time.Since(head.LockedAt())
+	var check time.Duration
 	e, err := head.Append(ctx, ledger.Record{
 		Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			// Under the head lock only the entries since the last
-			// catch-up are looked at (a few).
+			// catch-up pass are looked at (a few).
+			t0 := time.Now()
+			checks.locked = e.Seq - from
 			late, err := lateSince(ctx, tx, from, e.Seq, period)
+			check = time.Since(t0)
 			if err != nil {
 				return err
 			}
@@ -195,22 +221,29 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 	if err := s.hook(ctx, "appended", tx); err != nil {
 		return nil, err
 	}
+	mark = time.Now()
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("settlement: commit close: %w", err)
 	}
+	s.metrics.observe("commit", mark)
 	s.metrics.observe("locked", head.LockedAt())
-	return &CloseResult{Entry: e, Body: snap.body}, nil
+	s.metrics.observeDuration("wait", wait)
+	s.metrics.observeDuration("frontier", frontier)
+	s.metrics.observeDuration("check", check)
+	s.metrics.count(checks)
+	return &CloseResult{Entry: e, Body: snap.body, checks: checks}, nil
 }
 
 // closeLocked is an attempt through the plain Appender: the close is
 // computed outside the lock, but its frozen rows are written in the
 // entry's Project, under the head lock.
 func (s *Service) closeLocked(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
+	var checks closeChecks
 	snap, err := s.closeSnapshot(ctx, period)
 	if err != nil {
 		return nil, err
 	}
-	from, err := catchUp(ctx, s.pool, snap.body.LedgerSize, period)
+	from, err := s.catchUp(ctx, s.pool, nil, snap.body.LedgerSize, period, &checks)
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +251,7 @@ func (s *Service) closeLocked(ctx context.Context, actor string, period time.Tim
 		Kind: "period_close", Actor: actor, Body: json.RawMessage(snap.bytes),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			defer s.metrics.observe("locked", time.Now())
+			checks.locked = e.Seq - from
 			late, err := lateSince(ctx, tx, from, e.Seq, period)
 			if err != nil {
 				return err
@@ -231,7 +265,8 @@ func (s *Service) closeLocked(ctx context.Context, actor string, period time.Tim
 	if err != nil {
 		return nil, err
 	}
-	return &CloseResult{Entry: e, Body: snap.body}, nil
+	s.metrics.count(checks)
+	return &CloseResult{Entry: e, Body: snap.body, checks: checks}, nil
 }
 
 // lateKinds are the entry kinds that can change a close: registry and
@@ -275,18 +310,38 @@ func ledgerSize(ctx context.Context, q querier) (int64, error) {
 	return h.Size, nil
 }
 
+// The catch-up before the head lock: passes over the entries appended
+// since the close's snapshot, each checking those that arrived during the
+// one before (checking an entry costs far less than writing it, so the
+// passes shrink fast), until at most catchUpSlack remain unchecked.
+// Under the lock the close then checks those and the entries committed
+// while it waited for the lock (the writer's group in flight), whatever
+// the month's size, the ledger's or the sales arriving meanwhile. An
+// attempt still farther behind after catchUpPasses passes does not lock
+// the head: it ends with ErrSnapshotChanged and is retried, as one that
+// met late data. Variables for tests.
+var (
+	catchUpSlack  int64 = 64
+	catchUpPasses       = 32
+)
+
 // catchUp checks the entries appended since from (lateSince), through q
-// and without the ledger lock, until few remain unchecked, and returns the
-// seq from which the append must still check under the lock.
-// ErrSnapshotChanged means late data arrived: compute again.
-func catchUp(ctx context.Context, q querier, from int64, period time.Time) (int64, error) {
-	for range 10 {
+// and without the ledger lock, until at most catchUpSlack remain
+// unchecked, and returns the seq from which the append must still check
+// under the lock. ErrSnapshotChanged means late data arrived, or entries
+// arrived faster than the passes checked them: compute again. tx, when
+// not nil, is the close's transaction (for closeHook's "pass" step).
+func (s *Service) catchUp(ctx context.Context, q querier, tx pgx.Tx, from int64, period time.Time, c *closeChecks) (int64, error) {
+	for {
 		size, err := ledgerSize(ctx, q)
 		if err != nil {
 			return 0, err
 		}
-		if size-from <= 64 {
-			break
+		if size-from <= catchUpSlack {
+			return from, nil
+		}
+		if c.passes >= catchUpPasses {
+			return 0, fmt.Errorf("%w: %d ledger entries still unchecked after %d catch-up passes", ErrSnapshotChanged, size-from, c.passes)
 		}
 		late, err := lateSince(ctx, q, from, size, period)
 		if err != nil {
@@ -295,9 +350,13 @@ func catchUp(ctx context.Context, q querier, from int64, period time.Time) (int6
 		if late {
 			return 0, ErrSnapshotChanged
 		}
+		c.passes++
+		c.caughtUp += size - from
 		from = size
+		if err := s.hook(ctx, "pass", tx); err != nil {
+			return 0, err
+		}
 	}
-	return from, nil
 }
 
 // closeSnapshot computes the close outside the ledger transaction, in one

@@ -58,21 +58,38 @@ func (p *perfServer) closePeriod(ctx context.Context) (int, error) {
 // closeSeconds scrapes the sum of ecinema_settlement_close_seconds of a
 // phase.
 func (p *perfServer) closeSeconds(phase string) float64 {
+	v, _ := p.metricValue(`ecinema_settlement_close_seconds_sum{phase="` + phase + `"}`)
+	return v
+}
+
+// closeLockedParts are the parts of a close's time under the head lock
+// that the server times apart (the rest is its entry and period row).
+var closeLockedParts = []string{"frontier", "check", "commit"}
+
+// closeChecked scrapes how many ledger entries the closes checked for late
+// data in a phase (catchup: before the head lock; locked: under it); false
+// when the server does not export it (an older build).
+func (p *perfServer) closeChecked(phase string) (float64, bool) {
+	return p.metricValue(`ecinema_settlement_close_checked_entries_total{phase="` + phase + `"}`)
+}
+
+// metricValue scrapes one sample of the server's /metrics by its name and
+// labels as printed.
+func (p *perfServer) metricValue(sample string) (float64, bool) {
 	resp, err := http.Get(p.url + "/metrics")
 	if err != nil {
-		return 0
+		return 0, false
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	prefix := `ecinema_settlement_close_seconds_sum{phase="` + phase + `"} `
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
-			f, _ := strconv.ParseFloat(v, 64)
-			return f
+		if v, ok := strings.CutPrefix(sc.Text(), sample+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // closeDuring runs the close after delay and reports its lines, duration
@@ -86,7 +103,13 @@ func (p *perfServer) closeDuring(ctx context.Context, delay time.Duration) <-cha
 			ch <- "cancelled"
 			return
 		}
-		locked0, stage0 := p.closeSeconds("locked"), p.closeSeconds("stage")
+		locked0, stage0, wait0 := p.closeSeconds("locked"), p.closeSeconds("stage"), p.closeSeconds("wait")
+		parts0 := map[string]float64{}
+		for _, ph := range closeLockedParts {
+			parts0[ph] = p.closeSeconds(ph)
+		}
+		caught0, _ := p.closeChecked("catchup")
+		checked0, _ := p.closeChecked("locked")
 		t0 := time.Now()
 		lines, err := p.closePeriod(ctx)
 		d := time.Since(t0)
@@ -94,12 +117,32 @@ func (p *perfServer) closeDuring(ctx context.Context, delay time.Duration) <-cha
 			ch <- "failed: " + err.Error()
 			return
 		}
-		staged := ""
+		var before []string
 		if st := p.closeSeconds("stage") - stage0; st > 0 {
-			staged = fmt.Sprintf(" (its frozen rows written in %.0f ms outside the lock)", st*1000)
+			before = append(before, fmt.Sprintf("its frozen rows written in %.0f ms outside the lock", st*1000))
 		}
-		ch <- fmt.Sprintf("%d lines in %.0f ms through HTTP%s, of which %.0f ms under the ledger head lock",
-			lines, float64(d)/float64(time.Millisecond), staged, (p.closeSeconds("locked")-locked0)*1000)
+		caught, ok := p.closeChecked("catchup")
+		if ok {
+			before = append(before, fmt.Sprintf("%.0f entries since its snapshot checked before the lock, %.0f ms waiting for it",
+				caught-caught0, (p.closeSeconds("wait")-wait0)*1000))
+		}
+		staged := ""
+		if len(before) > 0 {
+			staged = " (" + strings.Join(before, "; ") + ")"
+		}
+		under := ""
+		if checked, ok := p.closeChecked("locked"); ok {
+			under = fmt.Sprintf(" (%.0f entries checked under it; ms: ", checked-checked0)
+			for i, ph := range closeLockedParts {
+				if i > 0 {
+					under += ", "
+				}
+				under += fmt.Sprintf("%s %.1f", ph, (p.closeSeconds(ph)-parts0[ph])*1000)
+			}
+			under += ")"
+		}
+		ch <- fmt.Sprintf("%d lines in %.0f ms through HTTP%s, of which %.0f ms under the ledger head lock%s",
+			lines, float64(d)/float64(time.Millisecond), staged, (p.closeSeconds("locked")-locked0)*1000, under)
 	}()
 	return ch
 }
