@@ -39,6 +39,11 @@
 //     own transaction): the close is computed in a snapshot and its frozen
 //     rows are written in that transaction before the lock, invisible
 //     until it commits, so a crash leaves nothing and sales keep flowing.
+//     The entries appended since the snapshot are checked for late data
+//     before the lock, pass after pass, until at most 64 are left; under
+//     the lock the close checks only those and the writer group it waited
+//     for, whatever the month's or the ledger's size (an attempt that
+//     cannot get that close does not lock the head and is retried).
 //     Closes are serialised by an advisory lock held for the transaction.
 //   - Months close one after another, only after they ended (UTC+5). The
 //     period_close entry's body (CloseBody, body.go) lists, per party with

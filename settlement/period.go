@@ -188,6 +188,12 @@ func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time)
 	if err := s.hook(ctx, "staged", tx); err != nil {
 		return nil, err
 	}
+	// pgx prepares a statement on its first use on a connection, one more
+	// round trip: the period row's is prepared before the lock (the
+	// late-data check's was by the catch-up's passes, if any ran).
+	if _, err := tx.Conn().Prepare(ctx, sqlInsertPeriod, sqlInsertPeriod); err != nil {
+		return nil, fmt.Errorf("settlement: prepare period row: %w", err)
+	}
 	mark = time.Now()
 	head, err := hl.LockHead(ctx, tx)
 	if err != nil {
