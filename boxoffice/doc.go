@@ -35,10 +35,15 @@
 // screenings_region_weekly), the days from boxoffice_daily and
 // screens_daily / screenings_region_daily, so a year is a few thousand rows
 // and a custom range a few thousand more. The sales rollups are kept by
-// deltas in the same statement as boxoffice_daily; the screenings rollups
-// are recomputed, per (film, day) a statement on screenings_daily,
-// screenings or cinemas touched, from those tables (sales do not touch
-// them): days from the sources, weeks from days, months from weeks.
+// deltas in the same statement as boxoffice_daily. The screenings rollups
+// (sales do not touch them) are kept by deltas too where that is exact
+// (migration 0023: a screening inserted, a screenings_daily row inserted, or
+// counts updated in place without one falling to zero add their counts and
+// OR their bits into the day's, week's and month's rows), and otherwise
+// recomputed, per (film, day) a statement on screenings_daily, screenings
+// or cinemas touched, from those tables: days from the sources, weeks from
+// days, months from weeks (a delete, a move to another key, a count falling
+// to zero, a cinema's region, TRUNCATE).
 // Distinct cinemas and screens do not add up over days, so screens_* hold
 // the set of cinemas with screenings and of halls with a screening as
 // bitmaps over stable numbers (boxoffice_cinema_numbers,
