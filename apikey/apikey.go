@@ -204,7 +204,7 @@ func CheckScope(spec Spec) error {
 		return fmt.Errorf("%w: a %s key takes no culture scope", ErrInvalidScope, role)
 	case scoped && kind == "bin" && !validate.BIN(spec.Scope):
 		return fmt.Errorf("%w: --bin %q is not a valid BIN", ErrInvalidScope, spec.Scope)
-	case scoped && kind != "bin" && !validate.IDPattern.MatchString(spec.Scope):
+	case scoped && kind != "bin" && !validate.MatchID(spec.Scope):
 		return fmt.Errorf("%w: --%s %q is not a valid id", ErrInvalidScope, kind, spec.Scope)
 	}
 	return nil

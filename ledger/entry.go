@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -70,10 +69,20 @@ type Record struct {
 // JSON object.
 var ErrBadRecord = errors.New("ledger: bad record")
 
-var (
-	kindRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-	flagRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-)
+// lowerWord reports whether s matches ^[a-z][a-z0-9_]*$ with at most max
+// bytes, checked by hand: a kind (max 32, ^[a-z][a-z0-9_]{0,31}$) and a flag
+// (max 64) are checked on every record (TestLowerWordEqualsRegexps).
+func lowerWord(s string, max int) bool {
+	if len(s) == 0 || len(s) > max || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 || b).
 func LeafHash(b []byte) [32]byte {
@@ -113,10 +122,10 @@ func checkRecord(r *Record) error {
 	if err := checkScope(r.CinemaID, r.FilmID, r.Flags); err != nil {
 		return err
 	}
-	if !kindRE.MatchString(r.Kind) {
+	if !lowerWord(r.Kind, 32) {
 		return fmt.Errorf("%w: kind %q", ErrBadRecord, r.Kind)
 	}
-	if r.Actor != "system" && !validate.IDPattern.MatchString(r.Actor) {
+	if r.Actor != "system" && !validate.MatchID(r.Actor) {
 		return fmt.Errorf("%w: actor %q", ErrBadRecord, r.Actor)
 	}
 	return nil
@@ -124,14 +133,14 @@ func checkRecord(r *Record) error {
 
 // checkScope validates the scope columns and flags of a record.
 func checkScope(cinemaID, filmID string, flags []string) error {
-	if cinemaID != "" && !validate.IDPattern.MatchString(cinemaID) {
+	if cinemaID != "" && !validate.MatchID(cinemaID) {
 		return fmt.Errorf("%w: cinema id %q", ErrBadRecord, cinemaID)
 	}
-	if filmID != "" && !validate.IDPattern.MatchString(filmID) {
+	if filmID != "" && !validate.MatchID(filmID) {
 		return fmt.Errorf("%w: film id %q", ErrBadRecord, filmID)
 	}
 	for _, f := range flags {
-		if !flagRE.MatchString(f) {
+		if !lowerWord(f, 64) {
 			return fmt.Errorf("%w: flag %q", ErrBadRecord, f)
 		}
 	}
@@ -205,7 +214,7 @@ func ParseEntry(b []byte) (ParsedEntry, error) {
 	if _, err := time.Parse(timeLayout, p.At); err != nil {
 		return p, fmt.Errorf("at %q: %v", p.At, err)
 	}
-	if !kindRE.MatchString(p.Kind) {
+	if !lowerWord(p.Kind, 32) {
 		return p, fmt.Errorf("kind %q", p.Kind)
 	}
 	if len(p.Body) == 0 || p.Body[0] != '{' {

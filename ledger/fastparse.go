@@ -82,7 +82,7 @@ func unhex32(s []byte) (h [32]byte, ok bool) {
 	return h, bad&0xf0 == 0
 }
 
-// validKind is kindRE.Match without the regexp: ^[a-z][a-z0-9_]{0,31}$.
+// validKind is lowerWord(string(k), 32) on bytes: ^[a-z][a-z0-9_]{0,31}$.
 func validKind(k []byte) bool {
 	if len(k) == 0 || len(k) > 32 || k[0] < 'a' || k[0] > 'z' {
 		return false

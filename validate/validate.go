@@ -86,7 +86,7 @@ func (e *Errors) ID(field, s string) {
 	if !e.Required(field, s) {
 		return
 	}
-	if !IDPattern.MatchString(s) {
+	if !MatchID(s) {
 		e.Add(field, "invalid_id", "must match %s", IDPattern)
 	}
 }

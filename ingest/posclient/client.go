@@ -211,7 +211,7 @@ func (c *Client) Screenings(ctx context.Context, boxOfficeDay time.Time) ([]Scre
 // /v1/screenings/{id}/tickets). Resend only the tickets missing here, with
 // the batch's own idempotency key.
 func (c *Client) ScreeningTickets(ctx context.Context, screeningID string) (*ScreeningState, []SoldTicket, error) {
-	if !validate.IDPattern.MatchString(screeningID) {
+	if !validate.MatchID(screeningID) {
 		return nil, nil, &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", screeningID, validate.IDPattern)}
 	}
 	var res struct {

@@ -206,7 +206,7 @@ func parseMoney(s string) (decimal.Decimal, error) {
 }
 
 func (s Screening) validate(id string) error {
-	if !validate.IDPattern.MatchString(id) {
+	if !validate.MatchID(id) {
 		return &FieldError{Field: "id", Message: fmt.Sprintf("%q does not match %s", id, validate.IDPattern)}
 	}
 	for _, f := range []struct{ name, v string }{{"hall_id", s.HallID}, {"film_id", s.FilmID}, {"format", s.Format}, {"language", s.Language}} {
