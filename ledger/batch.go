@@ -16,7 +16,9 @@ import (
 // so nothing is read outside and re-checked, and no retry is needed.
 //
 // The writer calls the Batcher for each run of consecutive records of a
-// group that name it (the same Batcher value), in queue order:
+// group that name it (the same Batcher value), in queue order (with
+// WriterConfig.GroupByRun, all of a group's records that name it form one
+// run, and its plain records come after every run):
 //
 //  1. Prepare(ctx, tx, pending, requests) with the Request of each record
 //     of the run. pending holds what the group queued before, not sent
@@ -58,8 +60,11 @@ type Batcher interface {
 // optimistic run commits only when none of its skipped reads would have
 // found a row. Prepare and Project may therefore run twice for the same
 // records (the first run's writes are rolled back; Project must set its
-// results on each run). A group that holds a plain record (Project func)
-// is always careful, so a Project func runs once.
+// results on each run). A plain record (Project func) runs once: a group
+// with a plain record before a run is always careful; plain records after
+// every run leave it optimistic, since the first of them sends the runs'
+// writes before its Project runs, so an optimistic run's unique violation
+// fails the group before any Project func ran.
 type carefulKey struct{}
 
 // defaultCarefulFor is how long the writer runs every group careful after

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,14 @@ type WriterConfig struct {
 	// (defaultCarefulFor), negative: not at all (each such group is run
 	// again careful, alone).
 	CarefulFor time.Duration
+	// GroupByRun orders each group's records by run: every Batcher's
+	// records together, the plain records last (see byRun), instead of in
+	// queue order. For a writer that independent loads share (the demo's
+	// cinema and culture loads), so that their records interleaved in the
+	// queue still make long runs that stay optimistic. Off (queue order),
+	// a group's ledger is byte for byte the one the same requests make one
+	// at a time (TestGroupPathEqualsSinglePath).
+	GroupByRun bool
 	Logger     *slog.Logger // default slog.Default()
 	// Metrics, when set, receives ecinema_ledger_appends_total,
 	// ecinema_ledger_group_commit_records, ecinema_ledger_group_commit_duration_seconds
@@ -402,10 +411,16 @@ func (w *Writer) commitTx(ctx context.Context, reqs []*request, careful bool) ([
 	tx := &groupConn{c: conn}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	live, plain := liveRequests(reqs)
-	// A plain Project func runs exactly once: a group holding one is
-	// never run optimistic (and so never run twice).
-	if careful || plain {
+	live := liveRequests(reqs)
+	if w.cfg.GroupByRun {
+		live = byRun(live)
+	}
+	// A plain Project func runs exactly once: a group with a plain record
+	// before a run is never run optimistic (and so never run twice). Plain
+	// records after every run are safe: the first of them sends the runs'
+	// writes before its Project runs, so a unique index that rejects an
+	// optimistic run's writes fails the group before any Project func ran.
+	if careful || plainBeforeRun(live) {
 		ctx = context.WithValue(ctx, carefulKey{}, true)
 	}
 	g := &groupTx{w: w, ctx: ctx, tx: tx, b: &pgx.Batch{}}
@@ -435,9 +450,9 @@ func (g *groupTx) lockHead() {
 }
 
 // liveRequests answers the records whose caller has given up and returns
-// the rest, in queue order, and whether one of them is a plain record.
-func liveRequests(reqs []*request) (live []*request, plain bool) {
-	live = make([]*request, 0, len(reqs))
+// the rest, in queue order.
+func liveRequests(reqs []*request) []*request {
+	live := make([]*request, 0, len(reqs))
 	for _, req := range reqs {
 		if req.answered {
 			continue
@@ -447,9 +462,64 @@ func liveRequests(reqs []*request) (live []*request, plain bool) {
 			continue
 		}
 		live = append(live, req)
-		plain = plain || req.rec.Batch == nil
 	}
-	return live, plain
+	return live
+}
+
+// plainBeforeRun tells whether a plain record comes before a record of a
+// run.
+func plainBeforeRun(live []*request) bool {
+	plain := false
+	for _, r := range live {
+		if r.rec.Batch == nil {
+			plain = true
+		} else if plain {
+			return true
+		}
+	}
+	return false
+}
+
+// byRun orders a group's records for decide (WriterConfig.GroupByRun):
+// the records of each Batcher together (one run each, the Batchers in the
+// order their first record came, each run in queue order), then the plain
+// records in queue order. Every record of a group was waiting at once
+// (none was answered before another was appended), so any order of them
+// is an order they could have come in; this one makes one run per Batcher
+// even when independent loads share the writer, and lets the runs stay
+// optimistic when plain records share the group (see commitTx).
+func byRun(live []*request) []*request {
+	if len(live) < 2 {
+		return live
+	}
+	first := map[Batcher]int{}
+	keys := make([]int, len(live))
+	for i, r := range live {
+		bt := r.rec.Batch
+		if bt == nil {
+			keys[i] = len(live)
+			continue
+		}
+		k, ok := first[bt]
+		if !ok {
+			k = i
+			first[bt] = i
+		}
+		keys[i] = k
+	}
+	if sort.IntsAreSorted(keys) {
+		return live
+	}
+	idx := make([]int, len(live))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	out := make([]*request, len(live))
+	for i, k := range idx {
+		out[i] = live[k]
+	}
+	return out
 }
 
 // decide takes the records in queue order: a plain record (Project func)

@@ -97,15 +97,18 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	defer pool.Close()
 	wctx, stop := context.WithCancel(ctx)
-	w := ledger.NewWriter(pool, ledger.WriterConfig{})
+	w := ledger.NewWriter(pool, ledger.WriterConfig{GroupByRun: true})
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
 	defer func() { stop(); <-done }()
 
 	// The culture modules' data does not depend on the cinemas': it loads
-	// at the same time, through a writer of its own (two writers on one log
-	// are safe), so that the cinema load's groups stay runs of one kind.
-	// It starts once the cinema data set is claimed (a refused one starts
+	// at the same time, through the same writer. Its records join the
+	// cinema load's groups (GroupByRun: one run per kind, the plain records
+	// last, so the cinema runs stay long and optimistic), instead of
+	// a second writer on the log taking turns with this one for the head
+	// lock, each group waiting for the other's whole transaction. It
+	// starts once the cinema data set is claimed (a refused one starts
 	// nothing new), and its summaries follow the cinema's on stdout.
 	type loaded struct {
 		st  demo.Stats
@@ -134,17 +137,12 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	cctx, cancelCulture := context.WithCancel(ctx)
 	defer cancelCulture()
 	// The culture modules have a pool of their own, so that their many
-	// concurrent reads never keep a connection from the cinema load's
-	// writer.
+	// concurrent reads never keep a connection from the writer.
 	cpool, err := postgres.Open(ctx, url, postgres.MaxConns(cultureConns))
 	if err != nil {
 		return err
 	}
 	defer cpool.Close()
-	cw := ledger.NewWriter(cpool, ledger.WriterConfig{})
-	cwDone := make(chan error, 1)
-	go func() { cwDone <- cw.Run(cctx) }()
-	defer func() { cancelCulture(); <-cwDone }()
 	parts := make([]bytes.Buffer, 5)
 	penv := func(i int) *cmdEnv { return &cmdEnv{getenv: env.getenv, stdout: &parts[i], stderr: stderr} }
 	type finished struct {
@@ -163,7 +161,7 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	var venuesOnce sync.Once
 	venuesReady := func(ok bool) { venuesOnce.Do(func() { venues <- ok }) }
 	go func() {
-		err := loadTicketingDemo(cctx, penv(0), cpool, cw, *days, cfg.Last, func() { venuesReady(true) })
+		err := loadTicketingDemo(cctx, penv(0), cpool, w, *days, cfg.Last, func() { venuesReady(true) })
 		venuesReady(err == nil)
 		finish("ticketing", err)
 	}()
@@ -172,11 +170,11 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 			finish("museum", nil) // the ticketing demo failed: its error is the one reported
 			return
 		}
-		finish("museum", loadMuseumDemo(cctx, penv(2), cpool, cw, cfg))
+		finish("museum", loadMuseumDemo(cctx, penv(2), cpool, w, cfg))
 	}()
-	go func() { finish("archive", loadArchiveDemo(cctx, penv(1), cpool, cw)) }()
-	go func() { finish("library", loadLibraryDemo(cctx, penv(3), cpool, cw, cfg.Last)) }()
-	go func() { finish("ngo, fund and hubs", loadNGOFundHubsDemo(cctx, penv(4), cpool, cw)) }()
+	go func() { finish("archive", loadArchiveDemo(cctx, penv(1), cpool, w)) }()
+	go func() { finish("library", loadLibraryDemo(cctx, penv(3), cpool, w, cfg.Last)) }()
+	go func() { finish("ngo, fund and hubs", loadNGOFundHubsDemo(cctx, penv(4), cpool, w)) }()
 	var cultureTook time.Duration
 	waitCulture := func() error {
 		var first error
