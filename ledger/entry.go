@@ -71,8 +71,9 @@ var ErrBadRecord = errors.New("ledger: bad record")
 
 // lowerWord reports whether s matches ^[a-z][a-z0-9_]*$ with at most max
 // bytes, checked by hand: a kind (max 32, ^[a-z][a-z0-9_]{0,31}$) and a flag
-// (max 64) are checked on every record (TestLowerWordEqualsRegexps).
-func lowerWord(s string, max int) bool {
+// (max 64) are checked on every record, and a kind on every entry parsed
+// (TestLowerWordEqualsRegexps).
+func lowerWord[T string | []byte](s T, max int) bool {
 	if len(s) == 0 || len(s) > max || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}

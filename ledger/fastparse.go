@@ -82,19 +82,6 @@ func unhex32(s []byte) (h [32]byte, ok bool) {
 	return h, bad&0xf0 == 0
 }
 
-// validKind is lowerWord(string(k), 32) on bytes: ^[a-z][a-z0-9_]{0,31}$.
-func validKind(k []byte) bool {
-	if len(k) == 0 || len(k) > 32 || k[0] < 'a' || k[0] > 'z' {
-		return false
-	}
-	for _, c := range k[1:] {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // scanEntry scans canonical entry bytes (EncodeEntry's layout with a
 // valid body); ok is false for anything else.
 func scanEntry(b []byte) (h entryHeader, ok bool) {
@@ -134,7 +121,7 @@ func scanEntry(b []byte) (h entryHeader, ok bool) {
 	}
 	i += len(hdrKind)
 	k := bytes.IndexByte(b[i:], '"')
-	if k < 0 || !validKind(b[i:i+k]) {
+	if k < 0 || !lowerWord(b[i:i+k], 32) {
 		return h, false
 	}
 	h.kind, h.kindEnd = uint32(i), uint32(i+k)

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestLowerWordEqualsRegexps pins lowerWord (and validKind, its form on
-// bytes) to the regular expressions of a kind and a flag.
+// TestLowerWordEqualsRegexps pins lowerWord (on strings and on bytes) to
+// the regular expressions of a kind and a flag.
 func TestLowerWordEqualsRegexps(t *testing.T) {
 	kindRE := regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	flagRE := regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
@@ -28,8 +28,8 @@ func TestLowerWordEqualsRegexps(t *testing.T) {
 		if got, want := lowerWord(s, 32), kindRE.MatchString(s); got != want {
 			t.Errorf("lowerWord(%q, 32) = %v, the kind pattern %v", s, got, want)
 		}
-		if got, want := validKind([]byte(s)), kindRE.MatchString(s); got != want {
-			t.Errorf("validKind(%q) = %v, the kind pattern %v", s, got, want)
+		if got, want := lowerWord([]byte(s), 32), kindRE.MatchString(s); got != want {
+			t.Errorf("lowerWord([]byte(%q), 32) = %v, the kind pattern %v", s, got, want)
 		}
 		if got, want := lowerWord(s, 64), flagRE.MatchString(s); got != want {
 			t.Errorf("lowerWord(%q, 64) = %v, the flag pattern %v", s, got, want)

@@ -146,12 +146,13 @@ func (s *Service) hook(ctx context.Context, step string, tx pgx.Tx) error {
 //
 // Only step 5 holds the head lock, and what it checks does not grow with
 // the month, the ledger or the sales arriving during the close: an attempt
-// whose catch-up cannot get within catchUpSlack does not lock the head. The month's own sales_daily rows that
-// stage copies are read after the snapshot, but every entry from N up to
-// the close entry is checked: none is late for the month, so they are the
-// snapshot's rows. A crash or an error anywhere rolls the whole attempt
-// back. Without a headLocker (an Appender that wraps the writer) the frozen
-// rows are written under the lock instead.
+// whose catch-up cannot get within catchUpSlack does not lock the head.
+// The month's own sales_daily rows that stage copies are read after the
+// snapshot, but every entry from N up to the close entry is checked: none
+// is late for the month, so they are the snapshot's rows. A crash or an
+// error anywhere rolls the whole attempt back. Without a headLocker (an
+// Appender that wraps the writer) the frozen rows are written under the
+// lock instead.
 func (s *Service) closeOnce(ctx context.Context, actor string, period time.Time) (*CloseResult, error) {
 	hl, ok := s.app.(headLocker)
 	if !ok {
