@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -23,25 +24,58 @@ import (
 	"ecinema/validate"
 )
 
-// TestGroupPathEqualsSinglePath sends the same requests, in the same order,
-// once through a writer that commits each request alone and once through a
-// writer that finds them all queued and commits them as one group (runs of
-// screenings, sales and refunds, with rejections, a twin, a reused key, a
-// freed seat and the night-occupancy flag among them). Both ledgers must be
+// TestGroupPathEqualsSinglePath sends the same requests once through a
+// writer that commits each request alone and once through a writer that
+// finds them all queued and commits them as one group (runs of screenings,
+// sales and refunds, with rejections, a twin, a reused key, a freed seat and
+// the night-occupancy flag among them). Both ledgers must be
 // byte-identical, and so must every projection, the idempotency rows, the
-// anomaly rows and every answer.
+// anomaly rows and every answer. It runs twice: a group in queue order,
+// and a group by run (WriterConfig.GroupByRun, the server's writer), whose
+// single path sends the requests in the order that group takes them (every
+// screening, then every sale, then every refund).
 func TestGroupPathEqualsSinglePath(t *testing.T) {
+	t.Run("queue order", func(t *testing.T) { checkGroupPath(t, false) })
+	t.Run("by run", func(t *testing.T) { checkGroupPath(t, true) })
+}
+
+func checkGroupPath(t *testing.T, byRun bool) {
 	now := time.Now().UTC().Truncate(time.Second)
 	clock := func() time.Time { return now }
-	ops := groupScript(now)
+	steps := groupScript(now)
+	ops := make([]groupOp, len(steps))
+	for i, st := range steps {
+		ops[i] = st.op
+	}
+	// The order the single paths send the requests in: the order the
+	// group takes them.
+	order := make([]int, len(steps))
+	for i := range order {
+		order[i] = i
+	}
+	if byRun {
+		// byRun: the runs in the order of their first record.
+		first := map[string]int{}
+		for i, st := range steps {
+			if _, ok := first[st.run]; !ok {
+				first[st.run] = i
+			}
+		}
+		sort.SliceStable(order, func(a, b int) bool { return first[steps[order[a]].run] < first[steps[order[b]].run] })
+		if order[len(order)-1] == len(order)-1 {
+			t.Fatal("the script should end with a record that a group by run moves")
+		}
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	single := newClockedWorld(t, clock, 1)
 	group := newClockedWorld(t, clock, 1000)
+	group.w = ledger.NewWriter(group.pool, ledger.WriterConfig{Now: clock, MaxBatch: 1000, GroupByRun: byRun, Logger: quiet})
+	group.svc = ingest.NewService(group.pool, group.w, ingest.Config{Now: clock})
 	// Alone again, never staying careful: every request that meets a row
 	// it did not read (a seat, a ticket id, a key) fails optimistic and is
 	// run again careful (ledger.Careful).
 	retried := newClockedWorld(t, clock, 1)
-	retried.w = ledger.NewWriter(retried.pool, ledger.WriterConfig{Now: clock, MaxBatch: 1, CarefulFor: -1,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	retried.w = ledger.NewWriter(retried.pool, ledger.WriterConfig{Now: clock, MaxBatch: 1, CarefulFor: -1, Logger: quiet})
 	retried.svc = ingest.NewService(retried.pool, retried.w, ingest.Config{Now: clock})
 
 	// Single path: each request its own transaction, in order.
@@ -50,7 +84,8 @@ func TestGroupPathEqualsSinglePath(t *testing.T) {
 	go single.w.Run(ctx)
 	go retried.w.Run(ctx)
 	singleAns := make([]string, len(ops))
-	for i, op := range ops {
+	for _, i := range order {
+		op := ops[i]
 		singleAns[i] = op(ctx, single.svc)
 		if a := op(ctx, retried.svc); a != singleAns[i] {
 			t.Errorf("request %d: alone %s, alone and retried %s", i, singleAns[i], a)
@@ -187,10 +222,17 @@ func newClockedWorld(t *testing.T, clock func() time.Time, maxBatch int) *clocke
 
 type groupOp func(ctx context.Context, svc *ingest.Service) string
 
+// groupStep is a request of groupScript and the run it goes into (its
+// Batcher).
+type groupStep struct {
+	run string
+	op  groupOp
+}
+
 // groupScript is the requests of TestGroupPathEqualsSinglePath; each
 // returns its answer as a string (the result JSON or the error class and
 // message).
-func groupScript(now time.Time) []groupOp {
+func groupScript(now time.Time) []groupStep {
 	day := now.In(kztime.Location)
 	at := func(days, hh int) time.Time {
 		return time.Date(day.Year(), day.Month(), day.Day()+days, hh, 0, 0, 0, kztime.Location).UTC()
@@ -198,23 +240,25 @@ func groupScript(now time.Time) []groupOp {
 	c1 := ingest.Caller{KeyID: "pos1", CinemaID: "c1"}
 	c2 := ingest.Caller{KeyID: "pos2", CinemaID: "c2"}
 	answer := opAnswer
-	screening := func(c ingest.Caller, id, hall string, start time.Time) groupOp {
-		return screeningOp(c, id, hall, "f1", start)
+	screening := func(c ingest.Caller, id, hall string, start time.Time) groupStep {
+		return groupStep{"screenings", screeningOp(c, id, hall, "f1", start)}
 	}
-	sale := saleOp
-	refund := func(c ingest.Caller, key, scr string, refundedAt time.Time, ids ...string) groupOp {
+	sale := func(c ingest.Caller, key, scr string, soldAt time.Time, tickets ...string) groupStep {
+		return groupStep{"sales", saleOp(c, key, scr, soldAt, tickets...)}
+	}
+	refund := func(c ingest.Caller, key, scr string, refundedAt time.Time, ids ...string) groupStep {
 		r := &ingest.Refund{ScreeningID: scr}
 		for _, id := range ids {
 			r.Tickets = append(r.Tickets, ingest.RefundTicket{ID: id, RefundedAt: refundedAt})
 		}
 		b, _ := json.Marshal(r)
-		return func(ctx context.Context, svc *ingest.Service) string {
+		return groupStep{"refunds", func(ctx context.Context, svc *ingest.Service) string {
 			return answer(svc.Refund(ctx, c, ingest.Idem{Key: key, Hash: ingest.RequestHash("refund", b)}, r))
-		}
+		}}
 	}
 	sold := now.Add(-time.Hour)
 	late := now.Add(-30 * time.Hour)
-	return []groupOp{
+	return []groupStep{
 		screening(c1, "s1", "h2", at(1, 19)),
 		screening(c1, "s2", "h1", at(1, 15)),
 		screening(c1, "s3", "h2", at(1, 20)),                                       // overlaps s1

@@ -76,11 +76,13 @@ type WriterConfig struct {
 	CarefulFor time.Duration
 	// GroupByRun orders each group's records by run: every Batcher's
 	// records together, the plain records last (see byRun), instead of in
-	// queue order. For a writer that independent loads share (the demo's
-	// cinema and culture loads), so that their records interleaved in the
-	// queue still make long runs that stay optimistic. Off (queue order),
-	// a group's ledger is byte for byte the one the same requests make one
-	// at a time (TestGroupPathEqualsSinglePath).
+	// queue order. The server and the demo set it: records of independent
+	// callers interleaved in the queue (a screening registered between
+	// sales, the demo's cinema and culture loads) still make one run a
+	// Batcher, one round trip and one statement a table, and runs stay
+	// optimistic. Either way a group's ledger is byte for byte the one the
+	// same requests make one at a time in the order the group took them
+	// (TestGroupPathEqualsSinglePath).
 	GroupByRun bool
 	Logger     *slog.Logger // default slog.Default()
 	// Metrics, when set, receives ecinema_ledger_appends_total,

@@ -119,7 +119,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a := &App{Pool: pool, Blobs: cfg.Blobs}
 	a.OAI = oaipmh.New(oaipmh.Config{RepositoryName: "ecinema — e-Archive, e-Library and museums of Kazakhstan",
 		BaseURL: cfg.OAIBaseURL, PageSize: cfg.OAIPageSize, Logger: cfg.Logger})
-	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
+	a.Writer = ledger.NewWriter(pool, ledger.WriterConfig{GroupByRun: true, LogID: cfg.LogID, Logger: cfg.Logger, Metrics: cfg.Registry})
 	a.Publisher = ledger.NewPublisher(pool, ledger.PublisherConfig{
 		LogID: cfg.LogID, Origin: cfg.LogOrigin, Signer: cfg.Signer, Interval: cfg.CheckpointEvery, Logger: cfg.Logger,
 		Witnesses: cfg.Witnesses, Quorum: cfg.WitnessQuorum, Metrics: cfg.Registry})

@@ -95,7 +95,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}
 	if _, err := os.Stat(filepath.Join(opts.DataDir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		args := []string{"-D", opts.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"}
+		// Text compares by bytes (LC_COLLATE C): for UTF-8 the same order as
+		// C.UTF-8's code points, without strcoll in every index comparison
+		// (a tenth of the tickets insert's time on the ledger writer).
+		// Character classes stay C.UTF-8's.
+		args := []string{"-D", opts.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C"}
 		if opts.Fast {
 			args = append(args, "--no-sync")
 		}
