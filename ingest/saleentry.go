@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"ecinema/internal/pgarray"
 	"ecinema/kztime"
 )
 
@@ -36,6 +37,37 @@ type saleTickets struct {
 	gross            decimal.Decimal // sum of the prices
 	days             []daySubtotal   // per sale date, in order of first appearance
 	day1             [1]daySubtotal  // days' storage for a sale of one date
+	// wire: the tickets' columns as the tickets insert sends them, encoded
+	// in the request's goroutine (live sales only; nil when parsed).
+	wire *ticketsWire
+}
+
+// ticketsWire is a sale's part of the tickets insert's per-ticket array
+// parameters (sqlTicketsInsertMany's $2–$8), in PostgreSQL's binary
+// format: the serial writer joins the parts of a run instead of encoding
+// every element (see internal/pgarray). Each column holds what
+// salesRowsOf puts in the same column of ticketRows (checkLiveSales
+// compares the bytes).
+type ticketsWire struct {
+	id, price, category, seat, channel, soldAt, saleDate pgarray.Elements
+}
+
+func newTicketsWire(st *saleTickets) *ticketsWire {
+	w := &ticketsWire{}
+	n := len(st.body)
+	w.soldAt.Grow(12 * n)
+	w.saleDate.Grow(8 * n)
+	for i := range st.body {
+		tk := &st.body[i]
+		w.id.Text(tk.ID)
+		w.price.Text(tk.Price)
+		w.category.Text(tk.Category)
+		w.seat.Text(tk.Seat)
+		w.channel.Text(tk.Channel)
+		w.soldAt.Timestamptz(st.soldAt[i])
+		w.saleDate.Date(st.saleDate[i])
+	}
+	return w
 }
 
 // ticketArena hands out the per-ticket slices of many saleTickets from
@@ -179,6 +211,7 @@ func newSaleTickets(sale *Sale) ([]byte, *saleTickets, error) {
 	if err := readSaleTickets(st, tks, nil, nil); err != nil {
 		return nil, nil, fmt.Errorf("ingest: sale tickets: %w", err)
 	}
+	st.wire = newTicketsWire(st)
 	return b, st, nil
 }
 

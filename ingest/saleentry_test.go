@@ -101,12 +101,19 @@ func TestSaleEntryLiveEqualsParsed(t *testing.T) {
 			if !sameSaleEntry(one, live[len(live)-1]) {
 				t.Fatalf("round %d sale %d: parsed entry %+v\nlive %+v", round, k, one, live[len(live)-1])
 			}
+			if w := live[len(live)-1].tickets.wire; w == nil || !reflect.DeepEqual(*w, *newTicketsWire(one.tickets)) {
+				t.Fatalf("round %d sale %d: the live wire parts differ from the parsed tickets'", round, k)
+			}
 		}
 		want, err := salesProjection(bodies)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := salesRowsOf(live, nil); !sameSalesRows(got, want) {
+		got := salesRowsOf(live, nil)
+		if err := checkTicketsWire(got); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if !sameSalesRows(got, want) {
 			t.Fatalf("round %d: live rows\n%+v\nparsed rows\n%+v", round, got, want)
 		}
 	}
@@ -125,6 +132,7 @@ func sameSaleEntry(a, b saleEntry) bool {
 		}
 	}
 	ta.price, tb.price, ta.gross, tb.gross, ta.days, tb.days, ta.day1, tb.day1 = nil, nil, decimal.Zero, decimal.Zero, nil, nil, [1]daySubtotal{}, [1]daySubtotal{}
+	ta.wire, tb.wire = nil, nil // only live entries have it: compared in TestSaleEntryLiveEqualsParsed
 	a.tickets, b.tickets = nil, nil
 	return a == b && reflect.DeepEqual(ta, tb)
 }

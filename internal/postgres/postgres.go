@@ -3,7 +3,8 @@
 // Every connection of the pool switches to the role ecinema_app, which the
 // migrations create: on the ledger tables it holds only SELECT and INSERT,
 // so even a bug in the service cannot rewrite history. Migrations and
-// maintenance run as the connecting (owner) role instead.
+// maintenance run as the connecting (owner) role instead. Every
+// connection, either way, can send pre-encoded arrays (internal/pgarray).
 package postgres
 
 import (
@@ -13,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ecinema/internal/pgarray"
 )
 
 // appRole is the role the service works as.
@@ -48,6 +51,7 @@ func Open(ctx context.Context, url string, opts ...func(*pgxpool.Config)) (*pgxp
 		o(cfg)
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		pgarray.Register(c.TypeMap())
 		_, err := c.Exec(ctx, "SET ROLE "+appRole)
 		return err
 	}
@@ -65,7 +69,15 @@ func Open(ctx context.Context, url string, opts ...func(*pgxpool.Config)) (*pgxp
 // OpenOwner connects a pool to url as the connecting role itself, for
 // maintenance work such as verification and tests that tamper on purpose.
 func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		pgarray.Register(c.TypeMap())
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
