@@ -158,7 +158,8 @@ func (c *Client) PutScreening(ctx context.Context, id string, s Screening) (*Scr
 // carries the same Idempotency-Key (r.IdempotencyKey, or one generated for
 // the call), so retries after a lost response never record a sale twice.
 func (c *Client) PostSales(ctx context.Context, r SalesRequest) (*SalesResult, error) {
-	if err := r.validate(); err != nil {
+	body, err := r.wire()
+	if err != nil {
 		return nil, err
 	}
 	key, err := c.keyFor(r.IdempotencyKey)
@@ -166,7 +167,7 @@ func (c *Client) PostSales(ctx context.Context, r SalesRequest) (*SalesResult, e
 		return nil, err
 	}
 	var res SalesResult
-	status, err := c.do(ctx, http.MethodPost, "/v1/sales", key, r, &res)
+	status, err := c.do(ctx, http.MethodPost, "/v1/sales", key, body, &res)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 package posclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"strings"
@@ -200,5 +202,83 @@ func TestAPIErrorMessage(t *testing.T) {
 	empty := newAPIError(504, http.Header{}, nil)
 	if empty.Message != "Gateway Timeout" || empty.Code != "" {
 		t.Errorf("empty body: %+v", empty)
+	}
+}
+
+// TestFixed2EqualsStringFixed: fixed2 gives StringFixed(2) for every
+// decimal it takes, and takes the prices a POS sends.
+func TestFixed2EqualsStringFixed(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	taken := 0
+	for i := range 200000 {
+		var c int64
+		switch i % 4 {
+		case 0:
+			c = r.Int64N(100000000)
+		case 1:
+			c = -r.Int64N(100000000)
+		case 2:
+			c = r.Int64() >> r.IntN(63)
+		default:
+			c = -(r.Int64() >> r.IntN(63))
+		}
+		d := decimal.New(c, int32(r.IntN(9))-5)
+		s, ok := fixed2(d)
+		if !ok {
+			continue
+		}
+		taken++
+		if want := d.StringFixed(2); s != want {
+			t.Fatalf("fixed2(%s) = %q, want %q", d, s, want)
+		}
+	}
+	if taken < 50000 {
+		t.Fatalf("fixed2 took %d of 200,000 decimals", taken)
+	}
+	for _, p := range []string{"0", "0.00", "2500", "2500.00", "2500.5", "-1.25", "1000000.00", "0.01", "12.30"} {
+		d := decimal.RequireFromString(p)
+		if s, ok := fixed2(d); !ok || s != d.StringFixed(2) {
+			t.Errorf("fixed2(%s) = %q, %v; want %q", p, s, ok, d.StringFixed(2))
+		}
+	}
+}
+
+// TestSalesWireEqualsMarshal: the body PostSales sends is the one
+// json.Marshal gives for the request, ticket by ticket through
+// Ticket.MarshalJSON.
+func TestSalesWireEqualsMarshal(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	chars := []rune("aZ09 \"\\<>&\u2028Қə\x01")
+	str := func() string {
+		b := make([]rune, r.IntN(8))
+		for i := range b {
+			b[i] = chars[r.IntN(len(chars))]
+		}
+		return string(b)
+	}
+	for round := range 2000 {
+		req := SalesRequest{ScreeningID: str()}
+		if round%50 != 0 {
+			req.Tickets = []Ticket{}
+		}
+		for range r.IntN(6) {
+			req.Tickets = append(req.Tickets, Ticket{ID: str(), SoldAt: time.Unix(r.Int64N(4e9), r.Int64N(1e9)).In(time.FixedZone("x", r.IntN(50000)-25000)),
+				Price: decimal.New(r.Int64N(1e8), -int32(r.IntN(3))), Category: str(), Seat: str(), Channel: str() + "c"})
+		}
+		w, err := req.wire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("round %d:\n got %s\nwant %s", round, got, want)
+		}
 	}
 }
