@@ -39,7 +39,11 @@
 //     projection reads the saleEntry the body was encoded from
 //     (TestSaleEntryLiveEqualsParsed pins bytes and rows against
 //     encoding/json and a parse of the body; the ingest tests compare
-//     every live run with its parsed bodies). verify --deep keeps the
+//     every live run with its parsed bodies). The same goroutine encodes
+//     the sale's ticket columns for the tickets insert (ticketsWire, in
+//     PostgreSQL's binary array format, internal/pgarray); they are the
+//     bytes pgx gives for the columns salesRowsOf computes (checked with
+//     the rows). verify --deep keeps the
 //     rebuilt tickets in memory, in as many parts (sets of cinemas, the
 //     entries of each part after the first read again) as fit
 //     DeepOptions.Memory; a part's rows and verdict do not depend on the

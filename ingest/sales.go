@@ -563,8 +563,8 @@ func salesRowsOf(es []saleEntry, cols *ticketArena) *salesRows {
 	wire := make([]*ticketsWire, 0, len(es))
 	for _, e := range es {
 		tks := e.tickets
-		if wire != nil && tks.wire == nil {
-			wire = nil
+		if tks.wire == nil {
+			wire = nil // a parsed entry: queueTickets encodes the columns
 		} else if wire != nil {
 			wire = append(wire, tks.wire)
 		}

@@ -283,7 +283,10 @@ func (r SalesRequest) wire() (*salesWire, error) {
 		}
 		w.Tickets[i] = ticketWire{ID: t.ID, SoldAt: t.SoldAt, Price: price, Category: t.Category, Seat: t.Seat, Channel: t.Channel}
 	}
-	return w, validateKey(r.IdempotencyKey)
+	if err := validateKey(r.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 func (r RefundRequest) validate() error {
