@@ -1,0 +1,9 @@
+package pgarray_test
+
+import (
+	"testing"
+
+	"ecinema/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
