@@ -3,7 +3,6 @@ package boxoffice
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -26,17 +25,7 @@ func BenchmarkScreeningRegistration(b *testing.B) {
 	url := pgtest.NewDatabase(b)
 	owner := pgtest.OwnerPool(b, url)
 	ctx := context.Background()
-	up, err := os.ReadFile("../migrations/0019_boxoffice_monthly.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, _, _ := strings.Cut(string(up), "-- +goose Down")
-	i := strings.Index(s, "FUNCTION boxoffice_screens_apply()")
-	j := strings.Index(s[i:], "$$;")
-	if i < 0 || j < 0 {
-		b.Fatal("0019: no boxoffice_screens_apply")
-	}
-	fn0019 := "CREATE OR REPLACE " + s[i:i+j+3]
+	fn0019 := migrationFunction(b, "0019_boxoffice_monthly.sql", "boxoffice_screens_apply")
 	// No rollup at all, for the floor (the rollups are then stale until
 	// 0019's next refresh of the film-day).
 	const fnNone = `CREATE OR REPLACE FUNCTION boxoffice_screens_apply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`

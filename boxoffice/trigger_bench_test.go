@@ -2,9 +2,7 @@ package boxoffice
 
 import (
 	"context"
-	"os"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,21 +21,8 @@ func BenchmarkSalesDailyWrite(b *testing.B) {
 	url := pgtest.NewDatabase(b)
 	owner := pgtest.OwnerPool(b, url)
 	ctx := context.Background()
-	// The trigger function as a migration's Up section defines it.
-	migrationFn := func(file string) string {
-		up, err := os.ReadFile("../migrations/" + file)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s, _, _ := strings.Cut(string(up), "-- +goose Down")
-		i := strings.Index(s, "FUNCTION boxoffice_daily_apply()")
-		j := strings.Index(s[i:], "$$;")
-		if i < 0 || j < 0 {
-			b.Fatalf("%s: no boxoffice_daily_apply", file)
-		}
-		return "CREATE OR REPLACE " + s[i:i+j+3]
-	}
-	fn0005, fn0020 := migrationFn("0005_boxoffice.sql"), migrationFn("0020_boxoffice_cheaper_writes.sql")
+	fn0005 := migrationFunction(b, "0005_boxoffice.sql", "boxoffice_daily_apply")
+	fn0020 := migrationFunction(b, "0020_boxoffice_cheaper_writes.sql", "boxoffice_daily_apply")
 	var newFn string
 	if err := owner.QueryRow(ctx, `SELECT pg_get_functiondef('boxoffice_daily_apply'::regproc)`).Scan(&newFn); err != nil {
 		b.Fatal(err)

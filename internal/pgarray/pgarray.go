@@ -19,6 +19,7 @@ package pgarray
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -32,13 +33,7 @@ type Elements struct {
 }
 
 // Grow makes room for about n more bytes.
-func (e *Elements) Grow(n int) {
-	if cap(e.data)-len(e.data) < n {
-		d := make([]byte, len(e.data), len(e.data)+n)
-		copy(d, e.data)
-		e.data = d
-	}
-}
+func (e *Elements) Grow(n int) { e.data = slices.Grow(e.data, n) }
 
 // Len is the number of elements.
 func (e *Elements) Len() int { return e.n }
@@ -103,11 +98,7 @@ func (a Array) appendBinary(buf []byte) []byte {
 	for _, p := range a.Parts {
 		size += len(p.data)
 	}
-	if cap(buf)-len(buf) < size {
-		b := make([]byte, len(buf), len(buf)+size)
-		copy(b, buf)
-		buf = b
-	}
+	buf = slices.Grow(buf, size)
 	buf = binary.BigEndian.AppendUint32(buf, 1) // dimensions
 	buf = binary.BigEndian.AppendUint32(buf, 0) // no NULL
 	buf = binary.BigEndian.AppendUint32(buf, a.Elem)
