@@ -67,7 +67,7 @@ type Config struct {
 	// Batyrlarga tagzym sync (empty SyncURL: off).
 	Archive        archive.Config
 	FixityInterval time.Duration        // ECINEMA_FIXITY_INTERVAL; 24 h when zero
-	SyncEvery      time.Duration        // how often the sync worker looks for due rows; 2 s when zero
+	SyncEvery      time.Duration        // how often the sync worker looks for due rows; 2 s when zero; negative: no worker (the caller runs SyncOnce)
 	SyncSettings   archive.SyncSettings // batch, lease and reschedule delays
 	// LibraryPasswordCost is the bcrypt cost of reader passwords (0: the library's default).
 	LibraryPasswordCost int
@@ -238,7 +238,10 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { a.Archive.RunFixity(ctx, a.cfg.FixityInterval); return nil })
 	g.Go(func() error {
 		every := a.cfg.SyncEvery
-		if every <= 0 {
+		if every < 0 {
+			return nil
+		}
+		if every == 0 {
 			every = 2 * time.Second
 		}
 		a.Archive.RunSync(ctx, every, a.cfg.SyncSettings)
