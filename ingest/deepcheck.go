@@ -63,7 +63,8 @@ type deepRun struct {
 	work                       *deepWork
 	// sold and refunded sum the screening totals of every run: they are
 	// applied once, before Compare (sums commute; no entry reads them).
-	sold, refunded map[scrKey]*scrSum
+	sold, refunded screeningSums
+	analyze        *ledger.ShadowAnalyzer
 }
 
 func (r *deepRun) len() int { return len(r.screenings) + len(r.sales) + len(r.refunds) }
@@ -122,7 +123,8 @@ func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 		return errors.New("ingest: deep check: the tickets need more than one part, and the verification cannot read entries again")
 	}
 	*d.run = deepRun{opts: d.run.opts, reread: d.run.reread, parts: parts, tickets: newDeepTickets(expect),
-		work: newDeepWork(parts, expect), sold: map[scrKey]*scrSum{}, refunded: map[scrKey]*scrSum{}}
+		work: newDeepWork(parts, expect), sold: screeningSums{}, refunded: screeningSums{},
+		analyze: ledger.NewShadowAnalyzer(deepTables)}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
@@ -185,6 +187,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	}
 	defer func() { r.screenings, r.sales, r.refunds = r.screenings[:0], r.sales[:0], r.refunds[:0] }()
 	b := &pgx.Batch{}
+	r.analyze.Queue(b)
 	var err error
 	if len(r.screenings) > 0 {
 		err = projectScreenings(b, r.screenings)
@@ -199,11 +202,13 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 		for _, p := range ps {
 			if err == nil {
 				err = r.tickets.insert(&p.tickets, want)
+			}
+			if err == nil {
 				if r.parts != nil {
 					r.parts.noteSales(&p.tickets)
 				}
 				p.daily.queueAdd(b)
-				addScreeningTotals(r.sold, p.screenings)
+				err = r.sold.add(p.screenings)
 			}
 		}
 	}
@@ -216,7 +221,9 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 			}
 			err = r.tickets.refund(aps)
 			p.daily.queueSub(b)
-			addScreeningTotals(r.refunded, p.screenings)
+			if err == nil {
+				err = r.refunded.add(p.screenings)
+			}
 		}
 	}
 	if err == nil && r.parts != nil {
@@ -284,8 +291,8 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	}
 	d.run.work.compareStarts()
 	b := &pgx.Batch{}
-	sortedScreeningTotals(d.run.sold).queueSold(b)
-	sortedScreeningTotals(d.run.refunded).queueRefunded(b)
+	d.run.sold.sorted().queueSold(b)
+	d.run.refunded.sorted().queueRefunded(b)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("ingest: deep check: screening totals: %w", err)
 	}

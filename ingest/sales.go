@@ -682,17 +682,3 @@ func (d dailyTotals) queueAdd(b *pgx.Batch) {
 		b.Queue(sqlSalesDailyAddMany, d.cinema, d.film, d.bod, d.saleDate, d.gross, d.admits)
 	}
 }
-
-// addScreeningTotals adds s to the sums in m.
-func addScreeningTotals(m map[scrKey]*scrSum, s screeningTotals) {
-	for i := range s.id {
-		k := scrKey{s.cinema[i], s.id[i]}
-		sum := m[k]
-		if sum == nil {
-			sum = &scrSum{}
-			m[k] = sum
-		}
-		sum.n += s.n[i]
-		sum.gross = sum.gross.Add(decimal.RequireFromString(s.gross[i]))
-	}
-}

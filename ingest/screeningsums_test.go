@@ -1,0 +1,82 @@
+package ingest
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// The deep check's screening sums in tiyn give the totals the decimal sums
+// of the same runs give (the code they replaced).
+func TestScreeningSumsEqualDecimal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 200 {
+		sums := screeningSums{}
+		ref := map[scrKey]*scrSum{}
+		for range 1 + rng.IntN(20) {
+			var run screeningTotals
+			for range 1 + rng.IntN(30) {
+				k := scrKey{"c" + strconv.Itoa(rng.IntN(4)), "s" + strconv.Itoa(rng.IntN(40))}
+				var amount decimal.Decimal
+				switch rng.IntN(4) {
+				case 0:
+					amount = decimal.New(rng.Int64N(1e15), -2) // up to 10^13 tenge
+				case 1:
+					amount = decimal.New(-rng.Int64N(1e6), -2)
+				case 2:
+					amount = decimal.New(rng.Int64N(100), -2) // 0.00–0.99
+				default:
+					amount = decimal.New(rng.Int64N(1e5), 0)
+				}
+				run.cinema, run.id = append(run.cinema, k.cinema), append(run.id, k.id)
+				run.n, run.gross = append(run.n, int32(rng.IntN(100))), append(run.gross, amount.StringFixed(2))
+			}
+			if err := sums.add(run); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			for i := range run.id {
+				k := scrKey{run.cinema[i], run.id[i]}
+				if ref[k] == nil {
+					ref[k] = &scrSum{}
+				}
+				ref[k].n += run.n[i]
+				ref[k].gross = ref[k].gross.Add(decimal.RequireFromString(run.gross[i]))
+			}
+		}
+		if got, want := sums.sorted(), sortedScreeningTotals(ref); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: sums differ:\n got %v\nwant %v", round, got, want)
+		}
+	}
+}
+
+func TestParseTiyn(t *testing.T) {
+	for s, want := range map[string]int64{"0.00": 0, "0.05": 5, "-0.05": -5, "12.30": 1230, "-12.30": -1230,
+		"9999999999999999.99": 999999999999999999} {
+		if got, err := parseTiyn(s); err != nil || got != want {
+			t.Errorf("parseTiyn(%q) = %d, %v; want %d", s, got, err, want)
+		}
+		if got := formatTiyn(want); got != s {
+			t.Errorf("formatTiyn(%d) = %q, want %q", want, got, s)
+		}
+	}
+	for _, s := range []string{"", "1", "1.0", "1.000", ".50", "-", "-.50", "1.5a", "+1.00", "1,00", "10000000000000000.00", "1e2.00"} {
+		if got, err := parseTiyn(s); err == nil {
+			t.Errorf("parseTiyn(%q) = %d, want an error", s, got)
+		}
+	}
+}
+
+func TestScreeningSumsOverflow(t *testing.T) {
+	m := screeningSums{}
+	var run screeningTotals
+	for range 10 { // 10 × ~10^18 tiyn passes 2^63
+		run.cinema, run.id = append(run.cinema, "c"), append(run.id, "s")
+		run.n, run.gross = append(run.n, 1), append(run.gross, "9999999999999999.99")
+	}
+	if err := m.add(run); err == nil {
+		t.Fatalf("ten sums of 10^16 tenge added without an error: %v", m)
+	}
+}
