@@ -140,7 +140,9 @@ func TestDeepTicketsMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.HeapAlloc-before.HeapAlloc) / n
 	t.Logf("%.0f bytes a rebuilt ticket (%d rows, %d slots, %d chunks of text, %d names)", per, len(d.rows), len(d.slots), len(d.text), len(d.names))
-	if per > deepTicketMemory*0.6 {
+	// 0.65: the index slots carry each key's hash (8 bytes a slot), and
+	// this table of 300,000 rows is the least full of them (0.29).
+	if per > deepTicketMemory*0.65 {
 		t.Errorf("%.0f bytes a rebuilt ticket; verify --deep plans with %d, with room for the collector", per, deepTicketMemory)
 	}
 	runtime.KeepAlive(d)
