@@ -230,13 +230,15 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 		r.parts.endRun()
 		r.work.noted()
 	}
-	if err == nil && b.Len() > 0 {
-		err = tx.SendBatch(ctx, b).Close()
-	}
+	last := r.lastSeq()
 	if err != nil {
-		return fmt.Errorf("ingest: deep check: entries up to %d: %w", r.lastSeq(), err)
+		return fmt.Errorf("ingest: deep check: entries up to %d: %w", last, err)
 	}
-	return nil
+	// PostgreSQL applies the shadows' writes while the next entries are
+	// read and projected (every later use of tx waits for them).
+	return ledger.SendBatchLater(ctx, tx, b, func(err error) error {
+		return fmt.Errorf("ingest: deep check: entries up to %d: %w", last, err)
+	})
 }
 
 // deepMinPart is the fewest sale entries deepSalesProjection gives a core.

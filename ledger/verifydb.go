@@ -299,10 +299,13 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 	if opts.LogID == "" {
 		opts.LogID = DefaultLogID
 	}
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	ptx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return rep, fmt.Errorf("ledger: verify: begin: %w", err)
 	}
+	// Every use of tx waits for a deep check's batch sent with
+	// SendBatchLater (deferredtx.go).
+	tx := &deferredTx{Tx: ptx}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
 	var headSize int64
@@ -379,7 +382,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 	for i, d := range opts.Deep {
 		t0 := time.Now()
 		if err := d.Begin(ctx, tx); err != nil {
-			return rep, fmt.Errorf("ledger: verify: %s: begin: %w", d.Name(), err)
+			return rep, fmt.Errorf("ledger: verify: %s: begin: %w", d.Name(), tx.errOr(err))
 		}
 		took[i] += time.Since(t0)
 	}
@@ -413,7 +416,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 						if f, ok := d.(DeepFlusher); ok {
 							t0 := time.Now()
 							if err := f.FlushBefore(ctx, tx, p.Kind); err != nil {
-								return rep, deepErr(d, r.seq, err)
+								return rep, deepErr(d, r.seq, tx.errOr(err))
 							}
 							took[i] += time.Since(t0)
 						}
@@ -423,7 +426,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 				t0 := time.Now()
 				for i, d := range opts.Deep {
 					if err := d.Entry(ctx, tx, e, p); err != nil {
-						return rep, deepErr(d, r.seq, err)
+						return rep, deepErr(d, r.seq, tx.errOr(err))
 					}
 					t1 := time.Now()
 					took[i] += t1.Sub(t0)
@@ -439,6 +442,9 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 		}
 	}
 	rr.stop()
+	if err := tx.settle(); err != nil {
+		return rep, fmt.Errorf("ledger: verify: %w", err)
+	}
 	if c.f.size < headSize {
 		return rep, verr(c.f.size, ReasonMissingSeq, "head row says %d entries, the ledger ends after %d", headSize, c.f.size)
 	}
@@ -471,7 +477,7 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 	for i, d := range opts.Deep {
 		t0 := time.Now()
 		if err := d.Compare(ctx, tx); err != nil {
-			return rep, deepErr(d, -1, err)
+			return rep, deepErr(d, -1, tx.errOr(err))
 		}
 		took[i] += time.Since(t0)
 		rep.Deep = append(rep.Deep, d.Name())
@@ -483,6 +489,12 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 }
 
 func deepErr(d DeepCheck, seq int64, err error) error {
+	var de *deferredError
+	if errors.As(err, &de) {
+		// A deferred batch's error names its check (SendBatchLater's wrap):
+		// the check whose call met it may be another.
+		return fmt.Errorf("ledger: verify: %w", err)
+	}
 	var m *ProjectionMismatch
 	if errors.As(err, &m) {
 		if m.Check == "" {
