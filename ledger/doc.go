@@ -168,4 +168,7 @@
 //     domain packages provide. A check that rebuilds in parts reads
 //     entries again through the same transaction (DeepRereader): the same
 //     snapshot, so the same bytes; the progress counts those entries too.
+//     A check may send its shadow writes with SendBatchLater and go on;
+//     every other use of the transaction waits for that batch first, so
+//     each statement still sees every write sent before it.
 package ledger
