@@ -2,12 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -485,20 +487,21 @@ type scrSum struct {
 }
 
 func sortedScreeningTotals(scr map[scrKey]*scrSum) screeningTotals {
-	keys := make([]scrKey, 0, len(scr))
-	for k := range scr {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].cinema != keys[j].cinema {
-			return keys[i].cinema < keys[j].cinema
-		}
-		return keys[i].id < keys[j].id
+	return screeningTotalsOf(scr, func(v *scrSum) (int32, string) { return v.n, v.gross.StringFixed(2) })
+}
+
+// screeningTotalsOf is the sums of m in key order (cinema, then id), as
+// the screenings statements take them; row gives a sum's tickets and
+// gross.
+func screeningTotalsOf[V any](m map[scrKey]V, row func(V) (int32, string)) screeningTotals {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b scrKey) int {
+		return cmp.Or(strings.Compare(a.cinema, b.cinema), strings.Compare(a.id, b.id))
 	})
 	t := screeningTotals{cinema: make([]string, len(keys)), id: make([]string, len(keys)),
 		n: make([]int32, len(keys)), gross: make([]string, len(keys))}
 	for i, k := range keys {
-		t.cinema[i], t.id[i], t.n[i], t.gross[i] = k.cinema, k.id, scr[k].n, scr[k].gross.StringFixed(2)
+		t.cinema[i], t.id[i] = k.cinema, k.id
+		t.n[i], t.gross[i] = row(m[k])
 	}
 	return t
 }

@@ -3,7 +3,6 @@ package ingest
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -42,23 +41,7 @@ func (m screeningSums) add(s screeningTotals) error {
 
 // sorted returns the sums in key order, as sortedScreeningTotals does.
 func (m screeningSums) sorted() screeningTotals {
-	keys := make([]scrKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b scrKey) int {
-		if c := strings.Compare(a.cinema, b.cinema); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	t := screeningTotals{cinema: make([]string, len(keys)), id: make([]string, len(keys)),
-		n: make([]int32, len(keys)), gross: make([]string, len(keys))}
-	for i, k := range keys {
-		v := m[k]
-		t.cinema[i], t.id[i], t.n[i], t.gross[i] = k.cinema, k.id, v.n, formatTiyn(v.tiyn)
-	}
-	return t
+	return screeningTotalsOf(m, func(v screeningSum) (int32, string) { return v.n, formatTiyn(v.tiyn) })
 }
 
 // parseTiyn reads an amount of exactly two decimals ("-12.30") as tiyn.
