@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -95,6 +96,7 @@ type daySubtotal struct {
 	saleDate time.Time
 	gross    decimal.Decimal
 	n        int64
+	tiyn     int64 // gross in tiyn while readSaleTickets sums so
 }
 
 // saleEntry is a sale entry as the projections read it.
@@ -108,6 +110,13 @@ type saleEntry struct {
 // readSaleTickets parses the tickets of a body into st and sums them.
 // prices caches parsed prices across a run (nil: none); arena, when set,
 // provides the per-ticket slices.
+//
+// The sums are kept in tiyn while every price has exactly two decimals (as
+// every body the writer encodes has: StringFixed(2)) and made decimals once
+// at the end: the same values and exponent (-2) that adding the decimals
+// gives, without two big.Int additions a ticket (verify --deep adds up a
+// national year's 23 M tickets, some of them twice). Any other price, or a
+// sum past int64, adds the decimals instead (sumDecimals).
 func readSaleTickets(st *saleTickets, tks []saleBodyTicket, prices map[string]decimal.Decimal, arena *ticketArena) error {
 	n := len(tks)
 	*st = saleTickets{body: tks}
@@ -118,6 +127,8 @@ func readSaleTickets(st *saleTickets, tks []saleBodyTicket, prices map[string]de
 		st.soldAt, st.saleDate, st.price = make([]time.Time, n), make([]time.Time, n), make([]decimal.Decimal, n)
 	}
 	var day *daySubtotal // the tickets of a sale mostly share their date
+	var gross, abs int64 // in tiyn: the sum, and the sum of magnitudes (bounds every day's sum)
+	inTiyn := true
 	for i, tk := range tks {
 		price, ok := prices[tk.Price]
 		at, sd, p, err := replayTicket(tk.ID, tk.SoldAt, tk.SaleDate, tk.Price, ok)
@@ -131,24 +142,61 @@ func readSaleTickets(st *saleTickets, tks []saleBodyTicket, prices map[string]de
 			}
 		}
 		st.soldAt[i], st.saleDate[i], st.price[i] = at, sd, price
-		st.gross = st.gross.Add(price)
 		if day == nil || !day.saleDate.Equal(sd) {
-			day = nil
-			for j := range st.days {
-				if st.days[j].saleDate.Equal(sd) {
-					day = &st.days[j]
-					break
-				}
-			}
-			if day == nil {
-				st.days = append(st.days, daySubtotal{saleDate: sd})
-				day = &st.days[len(st.days)-1]
-			}
+			day = st.day(sd)
 		}
-		day.gross = day.gross.Add(price)
 		day.n++
+		if inTiyn {
+			t, ok := tiynOf(tk.Price)
+			m := t
+			if t < 0 {
+				m = -t
+			}
+			if !ok || m < 0 || abs > math.MaxInt64-m {
+				inTiyn = false
+				continue
+			}
+			abs += m
+			gross += t
+			day.tiyn += t
+		}
+	}
+	if !inTiyn {
+		st.sumDecimals()
+		return nil
+	}
+	if n > 0 {
+		st.gross = decimal.New(gross, -2)
+	}
+	for j := range st.days {
+		st.days[j].gross = decimal.New(st.days[j].tiyn, -2)
 	}
 	return nil
+}
+
+// day returns the subtotal of sale date sd, added if new.
+func (st *saleTickets) day(sd time.Time) *daySubtotal {
+	for j := range st.days {
+		if st.days[j].saleDate.Equal(sd) {
+			return &st.days[j]
+		}
+	}
+	st.days = append(st.days, daySubtotal{saleDate: sd})
+	return &st.days[len(st.days)-1]
+}
+
+// sumDecimals sums the parsed prices as decimals, the whole and per sale
+// date: readSaleTickets's way for a price not of two decimals.
+func (st *saleTickets) sumDecimals() {
+	st.gross = decimal.Decimal{}
+	for j := range st.days {
+		st.days[j].gross = decimal.Decimal{}
+	}
+	for i, p := range st.price {
+		st.gross = st.gross.Add(p)
+		d := st.day(st.saleDate[i])
+		d.gross = d.gross.Add(p)
+	}
 }
 
 // parseSaleEntry reads a sale entry from its decoded body into st

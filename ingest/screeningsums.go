@@ -46,19 +46,28 @@ func (m screeningSums) sorted() screeningTotals {
 
 // parseTiyn reads an amount of exactly two decimals ("-12.30") as tiyn.
 func parseTiyn(s string) (int64, error) {
+	t, ok := tiynOf(s)
+	if !ok {
+		return 0, fmt.Errorf("amount %q is not of two decimals", s)
+	}
+	return t, nil
+}
+
+// tiynOf is parseTiyn without the error.
+func tiynOf(s string) (int64, bool) {
 	neg := strings.HasPrefix(s, "-")
 	u := strings.TrimPrefix(s, "-")
 	whole, frac, ok := strings.Cut(u, ".")
 	w, okW := digits(whole)
 	f, okF := digits(frac)
 	if !ok || len(frac) != 2 || whole == "" || len(whole) > 16 || !okW || !okF {
-		return 0, fmt.Errorf("amount %q is not of two decimals", s)
+		return 0, false
 	}
 	t := int64(w)*100 + int64(f)
 	if neg {
-		return -t, nil
+		return -t, true
 	}
-	return t, nil
+	return t, true
 }
 
 // formatTiyn is t tiyn as decimal.StringFixed(2) writes the amount.

@@ -80,3 +80,59 @@ func TestScreeningSumsOverflow(t *testing.T) {
 		t.Fatalf("ten sums of 10^16 tenge added without an error: %v", m)
 	}
 }
+
+// A sale's sums, kept in tiyn by readSaleTickets, are the values and
+// exponents adding its prices as decimals gives: for prices of two
+// decimals, for sales with a price of other decimals (which add decimals
+// throughout) and for sums past int64.
+func TestSaleTicketSumsEqualDecimal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	dates := []string{"2026-03-01", "2026-03-02", "2026-02-28"}
+	for round := range 400 {
+		var tks []saleBodyTicket
+		for i := range rng.IntN(40) {
+			var price string
+			switch k := rng.IntN(20); {
+			case round%4 == 2 && k < 10:
+				price = "9999999999999999.99" // ten of them pass int64
+			case k < 14:
+				price = decimal.New(rng.Int64N(1e7), -2).StringFixed(2)
+			case k < 16:
+				price = "0.00"
+			case k < 17 && round%4 == 1:
+				price = []string{"1500", "2.5", "0.125"}[rng.IntN(3)] // not two decimals
+			default:
+				price = "-" + decimal.New(rng.Int64N(1e5), -2).StringFixed(2)
+			}
+			tks = append(tks, saleBodyTicket{ID: "t" + strconv.Itoa(i), SoldAt: "2026-03-01T10:00:00Z",
+				SaleDate: dates[rng.IntN(len(dates))], Price: price, Category: "adult", Channel: "box_office"})
+		}
+		var st saleTickets
+		if err := readSaleTickets(&st, tks, nil, nil); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		var gross decimal.Decimal
+		days := map[string]decimal.Decimal{}
+		var order []string
+		for _, tk := range tks {
+			p := decimal.RequireFromString(tk.Price)
+			gross = gross.Add(p)
+			if _, ok := days[tk.SaleDate]; !ok {
+				order = append(order, tk.SaleDate)
+			}
+			days[tk.SaleDate] = days[tk.SaleDate].Add(p)
+		}
+		if !sameDecimals([]decimal.Decimal{st.gross}, []decimal.Decimal{gross}) {
+			t.Fatalf("round %d: gross %s (exp %d), want %s (exp %d)", round, st.gross, st.gross.Exponent(), gross, gross.Exponent())
+		}
+		if len(st.days) != len(order) {
+			t.Fatalf("round %d: %d sale dates, want %d", round, len(st.days), len(order))
+		}
+		for j, d := range order {
+			got := st.days[j]
+			if got.saleDate.Format(dateLayout) != d || !sameDecimals([]decimal.Decimal{got.gross}, []decimal.Decimal{days[d]}) {
+				t.Fatalf("round %d: day %d is %s %s (exp %d), want %s %s", round, j, got.saleDate.Format(dateLayout), got.gross, got.gross.Exponent(), d, days[d])
+			}
+		}
+	}
+}
