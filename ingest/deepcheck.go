@@ -285,35 +285,53 @@ func (r *deepRun) lastSeq() int64 {
 	return m
 }
 
+// CompareBeside projects what is buffered and hands VerifyDB the
+// comparison of the tickets (ledger.DeepBesider): the check's longest
+// part, which reads only the stored tickets and the entries, so that it
+// runs beside the comparison of the shadow tables (Compare) and the later
+// checks'.
+func (d deepCheck) CompareBeside(ctx context.Context, tx pgx.Tx) (ledger.BesideFunc, error) {
+	if err := d.flush(ctx, tx); err != nil {
+		return nil, err
+	}
+	d.run.work.compareStarts()
+	t := d.run.tickets
+	d.run.tickets = nil // Compare leaves the tickets to the BesideFunc
+	return func(ctx context.Context, side pgx.Tx, reread ledger.EntryRereader) error {
+		part0 := t
+		t = nil // compareTickets drops part 0 before it rebuilds part 1
+		return d.run.compareTickets(ctx, side, reread, part0)
+	}, nil
+}
+
 // Compare projects what is buffered and the screening totals, compares the
-// rebuilt tables with the stored ones and drops the temporary tables.
+// rebuilt tables with the stored ones and drops the temporary tables; and
+// the tickets, unless CompareBeside took them.
 func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	if err := d.flush(ctx, tx); err != nil {
 		return err
 	}
-	d.run.work.compareStarts()
+	if t := d.run.tickets; t != nil {
+		d.run.work.compareStarts()
+		d.run.tickets = nil
+		if err := d.run.compareTickets(ctx, tx, d.run.reread, t); err != nil {
+			return err
+		}
+	}
 	b := &pgx.Batch{}
 	d.run.sold.sorted().queueSold(b)
 	d.run.refunded.sorted().queueRefunded(b)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("ingest: deep check: screening totals: %w", err)
 	}
-	if err := ledger.CompareShadows(ctx, tx, deepTables[:1]); err != nil {
-		return err
-	}
-	if err := d.compareTickets(ctx, tx); err != nil {
-		return err
-	}
-	return ledger.CompareShadows(ctx, tx, deepTables[1:])
+	return ledger.CompareShadows(ctx, tx, deepTables)
 }
 
-// compareTickets compares part 0's rebuilt tickets with the stored ones,
-// then rebuilds and compares every other part in turn, each dropped
-// before the next.
-func (d deepCheck) compareTickets(ctx context.Context, tx pgx.Tx) error {
-	r, w := d.run, d.run.work
-	t := r.tickets
-	r.tickets = nil
+// compareTickets compares part 0's rebuilt tickets t with the stored ones
+// read through tx, then rebuilds (from the entries reread reads again)
+// and compares every other part in turn, each dropped before the next.
+func (r *deepRun) compareTickets(ctx context.Context, tx pgx.Tx, reread ledger.EntryRereader, t *deepTickets) error {
+	w := r.work
 	var filter, arg string
 	if r.parts != nil {
 		filter, arg = r.parts.storedFilter(0)
@@ -327,7 +345,7 @@ func (d deepCheck) compareTickets(ctx context.Context, tx pgx.Tx) error {
 	}
 	for q := 1; q < r.parts.k; q++ {
 		t0 := time.Now()
-		t, err := r.parts.rebuild(ctx, q, r.reread, w)
+		t, err := r.parts.rebuild(ctx, q, reread, w)
 		if err != nil {
 			return fmt.Errorf("ingest: deep check: tickets, part %d of %d: %w", q+1, r.parts.k, err)
 		}

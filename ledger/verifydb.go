@@ -474,18 +474,47 @@ func VerifyDB(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Veri
 
 	stopProgress := progressDuringCompare(opts.Deep, c.f.size, opts.Progress)
 	defer stopProgress()
+	// The checks' beside parts (DeepBesider) run during the comparisons;
+	// they are waited for before any return (this defer runs before the
+	// Rollback's).
+	bs, bctx := newBesides(ctx, len(opts.Deep))
+	defer bs.stop()
 	for i, d := range opts.Deep {
 		t0 := time.Now()
+		if b, ok := d.(DeepBesider); ok {
+			f, err := b.CompareBeside(ctx, tx)
+			if err != nil {
+				return rep, besideFirst(bs, i, took, opts.Deep, deepErr(d, -1, tx.errOr(err)))
+			}
+			if f != nil && !bs.start(bctx, pool, rr.snap, opts.LogID, i, f) {
+				if err := f(ctx, tx, rereader(tx, opts.LogID)); err != nil {
+					return rep, besideFirst(bs, i, took, opts.Deep, deepErr(d, -1, tx.errOr(err)))
+				}
+			}
+		}
 		if err := d.Compare(ctx, tx); err != nil {
-			return rep, deepErr(d, -1, tx.errOr(err))
+			return rep, besideFirst(bs, i, took, opts.Deep, deepErr(d, -1, tx.errOr(err)))
 		}
 		took[i] += time.Since(t0)
 		rep.Deep = append(rep.Deep, d.Name())
+	}
+	if i, err := bs.wait(len(opts.Deep), took); err != nil {
+		return rep, deepErr(opts.Deep[i], -1, err)
 	}
 	rep.DeepTime = took
 	rep.Entries = c.f.size
 	rep.Root = root
 	return rep, nil
+}
+
+// besideFirst returns the error of the first beside part, among checks
+// before i, that failed, or else err (check i's): errors are reported in
+// the checks' order whatever finishes first.
+func besideFirst(bs *besides, i int, took []time.Duration, deep []DeepCheck, err error) error {
+	if j, berr := bs.wait(i, took); berr != nil {
+		return deepErr(deep[j], -1, berr)
+	}
+	return err
 }
 
 func deepErr(d DeepCheck, seq int64, err error) error {

@@ -127,6 +127,23 @@ var binaryBE = binary.BigEndian
 type rangeReader struct {
 	next func() (entryChunk, bool) // the next range in order; false after the last
 	stop func()                    // stops the readers and waits for them
+	snap string                    // the verification's exported snapshot, "" when none
+}
+
+// beginInSnapshot begins a read-only transaction in the exported snapshot
+// snap on a connection of pool, waiting at most a moment for one.
+func beginInSnapshot(ctx context.Context, pool *pgxpool.Pool, snap string) (pgx.Tx, error) {
+	actx, cancel := context.WithTimeout(ctx, time.Second)
+	rtx, err := pool.BeginTx(actx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rtx.Exec(ctx, fmt.Sprintf(sqlSetSnapshot, snap)); err != nil {
+		rtx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return rtx, nil
 }
 
 // startRangeReaders starts readers over the ranges [k·verifyRange,
@@ -151,14 +168,8 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 	var rtxs []pgx.Tx
 	if want > 0 && tx.QueryRow(ctx, sqlExportSnapshot).Scan(&snap) == nil {
 		for range want {
-			actx, cancel := context.WithTimeout(ctx, time.Second)
-			rtx, err := pool.BeginTx(actx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-			cancel()
+			rtx, err := beginInSnapshot(ctx, pool, snap)
 			if err != nil {
-				break
-			}
-			if _, err := rtx.Exec(ctx, fmt.Sprintf(sqlSetSnapshot, snap)); err != nil {
-				rtx.Rollback(context.WithoutCancel(ctx))
 				break
 			}
 			rtxs = append(rtxs, rtx)
@@ -166,7 +177,7 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 	}
 	if len(rtxs) == 0 {
 		var k int64
-		return rangeReader{
+		return rangeReader{snap: snap,
 			next: func() (entryChunk, bool) {
 				if k > last {
 					return entryChunk{}, false
@@ -227,7 +238,7 @@ func startRangeReaders(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, logID
 		}()
 	}
 	var k int64
-	return rangeReader{
+	return rangeReader{snap: snap,
 		next: func() (entryChunk, bool) {
 			if k > last {
 				return entryChunk{}, false
