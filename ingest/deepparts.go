@@ -22,8 +22,9 @@ import (
 // part while the verification hands the check the entries (the screenings
 // and the rollups are rebuilt whole, as before), every other part in
 // Compare, from the sale and refund entries of its cinemas read again
-// (ledger.DeepRereader), each part compared with the stored rows of its
-// cinemas only and dropped before the next. A ticket belongs to its
+// (ledger.DeepRereader; beside the other comparisons on a connection of
+// its own, ledger.DeepBesider), each part compared with the stored rows of
+// its cinemas only and dropped before the next. A ticket belongs to its
 // cinema's part (the tickets' key begins with cinema_id, and a refund
 // names one cinema), so the parts are independent; each part's entries are
 // replayed in the runs of the first pass (the sales of a run, then its

@@ -166,9 +166,14 @@
 //     (signatures checked) and the head row, consistency proofs between
 //     consecutive checkpoints, and the DeepCheck projection rebuilds that
 //     domain packages provide. A check that rebuilds in parts reads
-//     entries again through the same transaction (DeepRereader): the same
-//     snapshot, so the same bytes; the progress counts those entries too.
+//     entries again in the same snapshot (DeepRereader), so the same
+//     bytes; the progress counts those entries too.
 //     A check may send its shadow writes with SendBatchLater and go on;
 //     every other use of the transaction waits for that batch first, so
-//     each statement still sees every write sent before it.
+//     each statement still sees every write sent before it. The part of a
+//     comparison that reads only stored tables and entries (DeepBesider)
+//     runs on a read-only transaction that imports the verification's
+//     snapshot, beside the other comparisons; errors are still reported
+//     in the checks' order, and VerifyDB returns only after every such
+//     part has ended.
 package ledger

@@ -10,8 +10,9 @@ import (
 
 // A deep check whose rebuild would not fit in memory rebuilds in parts:
 // the first part while VerifyDB hands it the entries, the others in
-// Compare, each from the entries it names again (DeepRereader). They are
-// read through the verification's own transaction, so they are the bytes
+// Compare, each from the entries it names again (DeepRereader, or the
+// reader a BesideFunc is given). They are read through the verification's
+// own transaction or one that imported its snapshot, so they are the bytes
 // the verification checked (the same REPEATABLE READ snapshot; an entry
 // no longer there is an error).
 
