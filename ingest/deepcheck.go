@@ -63,7 +63,7 @@ type deepRun struct {
 	work                       *deepWork
 	// sold and refunded sum the screening totals of every run: they are
 	// applied once, before Compare (sums commute; no entry reads them).
-	sold, refunded screeningSums
+	sold, refunded *screeningSums
 	analyze        *ledger.ShadowAnalyzer
 }
 
@@ -123,7 +123,7 @@ func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 		return errors.New("ingest: deep check: the tickets need more than one part, and the verification cannot read entries again")
 	}
 	*d.run = deepRun{opts: d.run.opts, reread: d.run.reread, parts: parts, tickets: newDeepTickets(expect),
-		work: newDeepWork(parts, expect), sold: screeningSums{}, refunded: screeningSums{},
+		work: newDeepWork(parts, expect), sold: newScreeningSums(), refunded: newScreeningSums(),
 		analyze: ledger.NewShadowAnalyzer(deepTables)}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)

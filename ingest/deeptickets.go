@@ -48,7 +48,7 @@ type deepTickets struct {
 	// key costs one cache miss instead of one for every occupied slot it
 	// passes (the probes were the check's hottest code on a national
 	// year). The few refunded rows keep their refund beside them.
-	text    [][]byte
+	text    textArena
 	slots   []uint64
 	rows    []deepTicket
 	refunds map[uint32]deepRefund // row number → its refund
@@ -61,7 +61,7 @@ type deepTickets struct {
 type deepTicket struct {
 	soldAt, saleSeq                                   int64
 	hash                                              uint32 // of cinema and id, its low bits
-	off                                               uint32 // of id, then seat, in text: chunk·deepTextChunk + offset
+	off                                               uint32 // of id, then seat, in text
 	cinema, screening, film, price, category, channel uint32
 	saleDate, bod                                     int32
 	idLen, seatLen                                    uint16
@@ -79,9 +79,6 @@ func (r *deepTicket) seen() bool     { return r.flags&deepSeen != 0 }
 // deepRefund is the refund of a rebuilt row.
 type deepRefund struct{ at, seq int64 }
 
-// deepTextChunk is the size of a chunk of text: off addresses 4 GiB.
-const deepTextChunk = 1 << 20
-
 // newDeepTickets returns an empty table sized for about expect rows (the
 // stored tickets it will be compared with), so that it need not grow.
 func newDeepTickets(expect int64) *deepTickets {
@@ -94,34 +91,55 @@ func newDeepTickets(expect int64) *deepTickets {
 		rows: make([]deepTicket, 0, expect+expect/64), refunds: map[uint32]deepRefund{}, seed: maphash.MakeSeed()}
 }
 
-// text returns n bytes of text at off.
-func (d *deepTickets) textAt(off uint32, n uint16) string {
-	c := d.text[off/deepTextChunk]
-	o := off % deepTextChunk
-	return bytesString(c[o : o+uint32(n)])
+func (d *deepTickets) id(r *deepTicket) string { return d.text.at(r.off, int(r.idLen)) }
+
+func (d *deepTickets) seat(r *deepTicket) string {
+	return d.text.at(r.off+uint32(r.idLen), int(r.seatLen))
 }
-
-func (d *deepTickets) id(r *deepTicket) string { return d.textAt(r.off, r.idLen) }
-
-func (d *deepTickets) seat(r *deepTicket) string { return d.textAt(r.off+uint32(r.idLen), r.seatLen) }
 
 // addText appends id and seat to the text and returns their offset.
 func (d *deepTickets) addText(id, seat string) (uint32, error) {
-	n := len(id) + len(seat)
 	if len(id) > 0xffff || len(seat) > 0xffff {
 		return 0, fmt.Errorf("ticket %q: an id or seat longer than %d bytes", id, 0xffff)
 	}
-	last := len(d.text) - 1
-	if last < 0 || len(d.text[last])+n > deepTextChunk {
-		if len(d.text) == 1<<32/deepTextChunk {
-			return 0, errors.New("more than 4 GiB of ticket ids and seats in one part: give --deep-parts or less --deep-memory")
+	off, err := d.text.add(id, seat)
+	if err != nil {
+		return 0, fmt.Errorf("%w: give --deep-parts or less --deep-memory", err)
+	}
+	return off, nil
+}
+
+// textArena keeps strings back to back in chunks of textChunk bytes, for
+// tables of millions of rows that hold no pointers (the garbage collector
+// skips them): a row keeps the offset and lengths of its strings. A chunk
+// never moves, so the text grows without a copy, and a string read back
+// (at) stays valid as long as the arena.
+type textArena struct{ chunks [][]byte }
+
+// textChunk is the size of a chunk of text: an offset addresses 4 GiB.
+const textChunk = 1 << 20
+
+// add appends a and b back to back and returns the offset of a.
+func (t *textArena) add(a, b string) (uint32, error) {
+	n := len(a) + len(b)
+	last := len(t.chunks) - 1
+	if last < 0 || len(t.chunks[last])+n > textChunk {
+		if len(t.chunks) == 1<<32/textChunk || n > textChunk {
+			return 0, errors.New("more than 4 GiB of text, or a string longer than 1 MiB, in one table")
 		}
-		d.text = append(d.text, make([]byte, 0, deepTextChunk))
+		t.chunks = append(t.chunks, make([]byte, 0, textChunk))
 		last++
 	}
-	off := uint32(last*deepTextChunk + len(d.text[last]))
-	d.text[last] = append(append(d.text[last], id...), seat...)
+	off := uint32(last*textChunk + len(t.chunks[last]))
+	t.chunks[last] = append(append(t.chunks[last], a...), b...)
 	return off, nil
+}
+
+// at returns the n bytes of text at off.
+func (t *textArena) at(off uint32, n int) string {
+	c := t.chunks[off/textChunk]
+	o := off % textChunk
+	return bytesString(c[o : int(o)+n])
 }
 
 func (d *deepTickets) keyHash(cinema uint32, id string) uint32 {

@@ -48,8 +48,8 @@ func TestDeepTicketsIndex(t *testing.T) {
 	if err := d.insert(&rows, nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) || len(d.text) < 2 {
-		t.Fatalf("%d rows in %d slots, %d chunks of text", len(d.rows), len(d.slots), len(d.text))
+	if len(d.rows) != n || 2*len(d.rows) > len(d.slots) || len(d.text.chunks) < 2 {
+		t.Fatalf("%d rows in %d slots, %d chunks of text", len(d.rows), len(d.slots), len(d.text.chunks))
 	}
 	if size := unsafe.Sizeof(deepTicket{}); size != 64 {
 		t.Errorf("a rebuilt ticket takes %d bytes, want 64", size)
@@ -139,7 +139,7 @@ func TestDeepTicketsMemory(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	per := float64(after.HeapAlloc-before.HeapAlloc) / n
-	t.Logf("%.0f bytes a rebuilt ticket (%d rows, %d slots, %d chunks of text, %d names)", per, len(d.rows), len(d.slots), len(d.text), len(d.names))
+	t.Logf("%.0f bytes a rebuilt ticket (%d rows, %d slots, %d chunks of text, %d names)", per, len(d.rows), len(d.slots), len(d.text.chunks), len(d.names))
 	// 0.65: the index slots carry each key's hash (8 bytes a slot), and
 	// this table of 300,000 rows is the least full of them (0.29).
 	if per > deepTicketMemory*0.65 {

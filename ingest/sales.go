@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"reflect"
 	"slices"
@@ -487,21 +488,29 @@ type scrSum struct {
 }
 
 func sortedScreeningTotals(scr map[scrKey]*scrSum) screeningTotals {
-	return screeningTotalsOf(scr, func(v *scrSum) (int32, string) { return v.n, v.gross.StringFixed(2) })
+	return screeningTotalsOf(maps.All(scr), func(v *scrSum) (int32, string) { return v.n, v.gross.StringFixed(2) })
 }
 
-// screeningTotalsOf is the sums of m in key order (cinema, then id), as
-// the screenings statements take them; row gives a sum's tickets and
+// screeningTotalsOf is the sums all yields in key order (cinema, then id),
+// as the screenings statements take them; row gives a sum's tickets and
 // gross.
-func screeningTotalsOf[V any](m map[scrKey]V, row func(V) (int32, string)) screeningTotals {
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b scrKey) int {
-		return cmp.Or(strings.Compare(a.cinema, b.cinema), strings.Compare(a.id, b.id))
+func screeningTotalsOf[V any](all iter.Seq2[scrKey, V], row func(V) (int32, string)) screeningTotals {
+	type sum struct {
+		k scrKey
+		v V
+	}
+	var sums []sum
+	for k, v := range all {
+		sums = append(sums, sum{k, v})
+	}
+	slices.SortFunc(sums, func(a, b sum) int {
+		return cmp.Or(strings.Compare(a.k.cinema, b.k.cinema), strings.Compare(a.k.id, b.k.id))
 	})
-	t := screeningTotals{cinema: make([]string, len(keys)), id: make([]string, len(keys)),
-		n: make([]int32, len(keys)), gross: make([]string, len(keys))}
-	for i, k := range keys {
-		t.cinema[i], t.id[i] = k.cinema, k.id
-		t.n[i], t.gross[i] = row(m[k])
+	t := screeningTotals{cinema: make([]string, len(sums)), id: make([]string, len(sums)),
+		n: make([]int32, len(sums)), gross: make([]string, len(sums))}
+	for i, s := range sums {
+		t.cinema[i], t.id[i] = s.k.cinema, s.k.id
+		t.n[i], t.gross[i] = row(s.v)
 	}
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -14,7 +15,7 @@ import (
 func TestScreeningSumsEqualDecimal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for round := range 200 {
-		sums := screeningSums{}
+		sums := newScreeningSums()
 		ref := map[scrKey]*scrSum{}
 		for range 1 + rng.IntN(20) {
 			var run screeningTotals
@@ -70,14 +71,37 @@ func TestParseTiyn(t *testing.T) {
 }
 
 func TestScreeningSumsOverflow(t *testing.T) {
-	m := screeningSums{}
+	m := newScreeningSums()
 	var run screeningTotals
 	for range 10 { // 10 × ~10^18 tiyn passes 2^63
 		run.cinema, run.id = append(run.cinema, "c"), append(run.id, "s")
 		run.n, run.gross = append(run.n, 1), append(run.gross, "9999999999999999.99")
 	}
 	if err := m.add(run); err == nil {
-		t.Fatalf("ten sums of 10^16 tenge added without an error: %v", m)
+		t.Fatalf("ten sums of 10^16 tenge added without an error: %v", m.sorted())
+	}
+}
+
+// Two keys of one hash are an error, not one sum: the collision is made by
+// hand (the hash is 64 bits with a random seed).
+func TestScreeningSumsHashCollision(t *testing.T) {
+	m := newScreeningSums()
+	one := screeningTotals{cinema: []string{"c1"}, id: []string{"s1"}, n: []int32{2}, gross: []string{"10.00"}}
+	if err := m.add(one); err != nil {
+		t.Fatal(err)
+	}
+	m.m[m.hash("c2", "s2")] = m.m[m.hash("c1", "s1")]
+	two := screeningTotals{cinema: []string{"c2"}, id: []string{"s2"}, n: []int32{1}, gross: []string{"5.00"}}
+	err := m.add(two)
+	if err == nil || !strings.Contains(err.Error(), "same hash") {
+		t.Fatalf("a key of another's hash: %v, want the same-hash error", err)
+	}
+	delete(m.m, m.hash("c2", "s2"))
+	if err := m.add(one); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.sorted(); len(got.id) != 1 || got.n[0] != 4 || got.gross[0] != "20.00" || got.cinema[0] != "c1" || got.id[0] != "s1" {
+		t.Fatalf("c1/s1 after two adds: %+v", got)
 	}
 }
 
