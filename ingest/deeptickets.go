@@ -318,15 +318,26 @@ func (d *deepTickets) compare(ctx context.Context, tx pgx.Tx, filter, arg string
 	}
 	var mismatch error
 	matched, n := 0, 0
+	next := uint32(1) // the rebuilt row the next stored row likely is (its number + 1)
 	for rr.NextRow() {
 		if n++; n == deepCountEvery {
 			counted(n)
 			n = 0
 		}
 		v := rr.Values()
-		if j := d.lookup(v); j != 0 && !d.rows[j-1].seen() && d.equal(j, v) {
+		// The stored rows come mostly in the order they were inserted,
+		// which is the ledger's, as the rebuilt rows are: the row after the
+		// last one found is tried first, read in order, and only a row
+		// elsewhere (a refunded ticket's new version, a page reused) is
+		// looked up in the index, a cache miss.
+		j := next
+		if !d.isRow(j, v) {
+			j = d.lookup(v)
+		}
+		if j != 0 && !d.rows[j-1].seen() && d.equal(j, v) {
 			d.rows[j-1].flags |= deepSeen
 			matched++
+			next = j + 1
 			continue
 		}
 		mismatch = d.mismatch(v)
@@ -359,6 +370,16 @@ func bytesString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// isRow reports whether rebuilt row j (its number + 1) has stored row v's
+// key.
+func (d *deepTickets) isRow(j uint32, v [][]byte) bool {
+	if j == 0 || int(j) > len(d.rows) {
+		return false
+	}
+	r := &d.rows[j-1]
+	return d.names[r.cinema] == bytesString(v[0]) && d.id(r) == bytesString(v[1])
 }
 
 // lookup finds the rebuilt row of a stored row's key: its row number + 1,
