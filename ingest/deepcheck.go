@@ -338,7 +338,7 @@ func (r *deepRun) compareTickets(ctx context.Context, tx pgx.Tx, reread ledger.E
 	}
 	t0 := time.Now()
 	err := t.compare(ctx, tx, filter, arg, w.compared)
-	w.partCompared(0, len(t.rows), time.Since(t0), true)
+	w.partCompared(0, len(t.rows), time.Since(t0))
 	t = nil // garbage before the next part is rebuilt
 	if err != nil || r.parts == nil {
 		return err
@@ -349,11 +349,11 @@ func (r *deepRun) compareTickets(ctx context.Context, tx pgx.Tx, reread ledger.E
 		if err != nil {
 			return fmt.Errorf("ingest: deep check: tickets, part %d of %d: %w", q+1, r.parts.k, err)
 		}
-		w.partReread(len(r.parts.seqs[q]), time.Since(t0), q == 1)
+		w.partReread(len(r.parts.seqs[q]), time.Since(t0))
 		filter, arg := r.parts.storedFilter(q)
 		t0 = time.Now()
 		err = t.compare(ctx, tx, filter, arg, w.compared)
-		w.partCompared(q, len(t.rows), time.Since(t0), false)
+		w.partCompared(q, len(t.rows), time.Since(t0))
 		if err != nil {
 			return err
 		}

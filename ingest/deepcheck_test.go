@@ -95,7 +95,7 @@ func TestDeepCheck(t *testing.T) {
 			}
 			if err == nil {
 				// c2's three sale entries and its refund were read again
-				// (4 entries at half an entry's worth, until measured),
+				// (4 entries at 0.9 of an entry's worth, until measured),
 				// and the work reported is done.
 				if total, done := check.(ledger.DeepWorker).Work(); total < 2 || done != total {
 					t.Fatalf("in %d parts: work %d of %d done; want 2 or more, all done", parts, done, total)

@@ -323,9 +323,11 @@ func textArray(ss []string) string {
 // in entries' worth: the tickets compared (every part) and the entries
 // read again (the parts after the first), each weighed by what it costs
 // beside one entry of the verification. The costs start as guesses
-// (deepRowCost, deepRereadCost) and are measured as soon as a part is
-// done: the verification's time per entry (Begin to Compare), the first
-// comparison's time per row, the first part read again's time per entry.
+// (deepRowCost, deepRereadCost) and are measured as each part is done:
+// the verification's time per entry (Begin to Compare), the latest
+// comparison's time per row, the latest part read again's time per entry.
+// The latest, not the first: the first parts run beside the other checks'
+// comparisons, which slow them, so the later parts go faster.
 type deepWork struct {
 	entries atomic.Int64 // the entries of the verification, as they pass
 	start   time.Time
@@ -341,12 +343,14 @@ type deepWork struct {
 }
 
 // The costs of a compared row and of an entry read again beside one entry
-// of the verification, until measured (the 30-day demo on a quiet
-// machine: 0.45 µs a row and 12 µs an entry read again against 19–23 µs
-// an entry, see docs/PERFORMANCE.md).
+// of the verification, until measured: a national year's (23 M tickets,
+// 6 parts, on two cores: 0.8–1.5 µs a row and 12–17 µs an entry read
+// again against 13 µs an entry, see docs/PERFORMANCE.md). On the smaller
+// 30-day demo a row costs less (its index fits the caches better), so its
+// first estimate of the time left is high, never low.
 const (
-	deepRowCost    = 1.0 / 48
-	deepRereadCost = 0.55
+	deepRowCost    = 1.0 / 13
+	deepRereadCost = 0.9
 )
 
 func newDeepWork(parts *deepParts, expect int64) *deepWork {
@@ -427,23 +431,23 @@ func (w *deepWork) reread(n int) {
 	w.mu.Unlock()
 }
 
-// partCompared notes that part q's comparison of rows rows took d; the
-// first one (of enough rows) measures the cost of a row.
-func (w *deepWork) partCompared(q int, rows int, d time.Duration, first bool) {
+// partCompared notes that part q's comparison of rows rows took d; a part
+// of enough rows measures the cost of a row.
+func (w *deepWork) partCompared(q int, rows int, d time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.rows[q] = float64(rows)
-	if first && rows >= 10000 && w.perEntry > 0 {
+	if rows >= 10000 && w.perEntry > 0 {
 		w.rowCost = d.Seconds() / float64(rows) / w.perEntry
 	}
 }
 
-// partReread notes that part q's n entries read again took d; the first
-// part (of enough entries) measures the cost of an entry read again.
-func (w *deepWork) partReread(n int, d time.Duration, first bool) {
+// partReread notes that a part's n entries read again took d; a part of
+// enough entries measures the cost of an entry read again.
+func (w *deepWork) partReread(n int, d time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if first && n >= 1000 && w.perEntry > 0 {
+	if n >= 1000 && w.perEntry > 0 {
 		w.rereadCost = d.Seconds() / float64(n) / w.perEntry
 	}
 }

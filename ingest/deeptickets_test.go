@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -147,4 +148,31 @@ func TestDeepTicketsMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(d)
 	runtime.KeepAlive(&rows)
+}
+
+// The progress weighs the work after the entries by the costs of the
+// latest part measured, not the first: the first parts run beside the
+// other checks' comparisons and are slower than the rest.
+func TestDeepWorkCostsFromTheLatestPart(t *testing.T) {
+	p := &deepParts{k: 3, expect: []int64{20000, 30000, 30000}, seqs: [][]int64{nil, make([]int64, 2000), make([]int64, 4000)}}
+	w := newDeepWork(p, 0)
+	w.start = time.Now().Add(-time.Second)
+	w.entries.Store(1000) // 1 ms an entry
+	w.compareStarts()
+	guess := 80000*deepRowCost + 6000*deepRereadCost
+	if total, _ := w.Work(); math.Abs(float64(total)-guess) > 1 {
+		t.Fatalf("guessed total %d, want %.0f", total, guess)
+	}
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	w.compared(20000)
+	w.partCompared(0, 20000, ms(2*20000)) // 2 ms a row: 2 entries' worth
+	w.reread(2000)
+	w.partReread(2000, ms(3*2000)) // 3 entries' worth
+	w.compared(30000)
+	w.partCompared(1, 30000, ms(0.5*30000)) // the latest: half an entry's worth
+	total, done := w.Work()
+	wantTotal, wantDone := 80000*0.5+6000*3.0, 50000*0.5+2000*3.0
+	if math.Abs(float64(total)-wantTotal) > 0.01*wantTotal || math.Abs(float64(done)-wantDone) > 0.01*wantDone {
+		t.Fatalf("work %d of %d, want about %.0f of %.0f", done, total, wantDone, wantTotal)
+	}
 }
