@@ -343,3 +343,22 @@ func TestLoadResumes(t *testing.T) {
 		t.Errorf("refused load recorded a data set")
 	}
 }
+
+// Loaded just after local midnight, the demo ends with the last box-office
+// day that has ended: the local day before is still open until 06:00, and
+// its late screenings' tickets would be sold after now, which the sales
+// rules refuse (make run failed so from 19:00 to 01:00 UTC).
+func TestLoadJustAfterLocalMidnight(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	w := writer(t, pool)
+	now := time.Date(2026, 3, 20, 19, 1, 0, 0, time.UTC) // 00:01 on the 21st in Kazakhstan
+	if _, err := Load(t.Context(), pool, w, Config{Days: 1, Scale: 0.02, Seed: 7, Now: func() time.Time { return now }}); err != nil {
+		t.Fatal(err)
+	}
+	var last, maxSold time.Time
+	pgtest.Row(t, pool, `SELECT max(box_office_day) FROM screenings`).Scan(&last)
+	pgtest.Row(t, pool, `SELECT max(sold_at) FROM tickets`).Scan(&maxSold)
+	if got := last.Format(time.DateOnly); got != "2026-03-19" || maxSold.After(now) {
+		t.Fatalf("last box-office day %s, last sale %s; want 2026-03-19 and no sale after %s", got, maxSold, now)
+	}
+}

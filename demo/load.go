@@ -30,8 +30,9 @@ type Config struct {
 	Days  int     // box-office days, default 30
 	Scale float64 // share of Kazakhstan's volume, default 1 (about 60k tickets and 2,700 screenings a day)
 	Seed  uint64  // default 1
-	// Last is the last box-office day (a date as midnight UTC); default the
-	// local day before Now.
+	// Last is the last box-office day (a date as midnight UTC); default
+	// the last that has ended at Now (kztime.LastCompleteDay): the sales of
+	// an open one could be after Now, which the sales rules refuse.
 	Last time.Time
 	// Now is the real clock, default time.Now; no sale is reported after it.
 	Now func() time.Time
@@ -91,7 +92,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, cfg Conf
 	}
 	realNow := cfg.Now()
 	if cfg.Last.IsZero() {
-		cfg.Last = kztime.LocalDate(realNow).AddDate(0, 0, -1)
+		cfg.Last = kztime.LastCompleteDay(realNow)
 	}
 	first := cfg.Last.AddDate(0, 0, -(cfg.Days - 1))
 	progress := func(format string, args ...any) {

@@ -48,7 +48,8 @@ func BoxOfficeDay(start time.Time) time.Time {
 }
 
 // LastCompleteDay is the last box-office day that has ended at now: the
-// box-office day of now, minus one.
+// box-office day of now, minus one. From local midnight to 06:00 the local
+// day before is still open: its late screenings may not have started yet.
 func LastCompleteDay(now time.Time) time.Time {
 	return BoxOfficeDay(now).AddDate(0, 0, -1)
 }

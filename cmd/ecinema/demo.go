@@ -21,6 +21,7 @@ import (
 	"ecinema/demo"
 	"ecinema/demo/museumdemo"
 	"ecinema/internal/postgres"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/migrations"
 )
@@ -38,10 +39,10 @@ import (
 func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	days := fs.Int("days", 30, "box-office days to generate, ending yesterday (or --last)")
+	days := fs.Int("days", 30, "box-office days to generate, ending with the last that has ended (or --last)")
 	scale := fs.Float64("scale", 1, "share of Kazakhstan's volume (1 = about 60k tickets and 2,700 screenings a day)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data set")
-	last := fs.String("last", "", "last box-office day YYYY-MM-DD (default: yesterday, local time)")
+	last := fs.String("last", "", "last box-office day YYYY-MM-DD (default: the last that has ended; a box-office day ends at 06:00 local time the next day)")
 	workers := fs.Int("workers", 512, "concurrent POS request senders")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to FILE")
 	if err := fs.Parse(args); err != nil {
@@ -74,13 +75,17 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	// stderr.
 	stderr := &syncWriter{w: env.stderr}
 	cfg := demo.Config{Days: *days, Scale: *scale, Seed: *seed, Workers: *workers, Progress: stderr}
+	// Every module's demo ends on the same day: the last box-office day
+	// that has ended (from local midnight to 06:00 the day before is still
+	// open, and its late sales would be in the future), or --last.
+	cfg.Last = kztime.LastCompleteDay(time.Now())
 	if *last != "" {
 		t, err := boxoffice.ParseDate(*last)
 		if err != nil {
 			return usagef("--last: %v", err)
 		}
-		if t.After(time.Now().UTC()) {
-			return usagef("--last must not be in the future")
+		if t.After(cfg.Last) {
+			return usagef("--last must be a box-office day that has ended (%s or before): the sales of a later one would be in the future", cfg.Last.Format(time.DateOnly))
 		}
 		cfg.Last = t
 	}

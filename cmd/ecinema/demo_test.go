@@ -3,10 +3,12 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 )
 
 // TestDemoCommand loads a tiny demo set with the subcommand, checks that
@@ -87,7 +89,9 @@ WHERE (film_id, box_office_day, region) IN (SELECT film_id, box_office_day, regi
 	if exitCode(err) != 1 || !strings.Contains(err.Error(), "--seed 3 --scale 0.01, 2026-03-18..2026-03-19") {
 		t.Errorf("demo with other flags: %v (exit %d), want exit 1 naming the loaded data set", err, exitCode(err))
 	}
-	for _, args := range [][]string{{"demo", "--days", "0"}, {"demo", "--scale", "-1"}, {"demo", "--last", "2026-13-01"}, {"demo", "extra"}} {
+	// Today's local date is never a box-office day that has ended.
+	today := kztime.LocalDate(time.Now()).Format(time.DateOnly)
+	for _, args := range [][]string{{"demo", "--days", "0"}, {"demo", "--scale", "-1"}, {"demo", "--last", "2026-13-01"}, {"demo", "--last", today}, {"demo", "extra"}} {
 		if _, _, err := runCmd(t, env, args...); exitCode(err) != 2 {
 			t.Errorf("%v: exit %d (%v), want 2", args, exitCode(err), err)
 		}

@@ -216,7 +216,7 @@ func loadDemoOnce(ctx context.Context, env *cmdEnv, getenv func(string) string, 
 	// The span is fixed on the first start, so that a load interrupted by
 	// Ctrl-C is finished by the next make run, whatever day that is.
 	lastFile := filepath.Join(dataDir, "demo.last")
-	last := kztime.LocalDate(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+	last := kztime.LastCompleteDay(time.Now()).Format(time.DateOnly)
 	if b, err := os.ReadFile(lastFile); err == nil {
 		last = strings.TrimSpace(string(b))
 	} else if err := os.WriteFile(lastFile, []byte(last+"\n"), 0o644); err != nil {

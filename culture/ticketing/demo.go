@@ -26,7 +26,7 @@ import (
 // DemoConfig says what LoadDemo loads.
 type DemoConfig struct {
 	Days    int       // days of sessions, default 30
-	Last    time.Time // last day (a date, midnight UTC); default yesterday (local)
+	Last    time.Time // last day (a date, midnight UTC); default the last box-office day that has ended (kztime.LastCompleteDay)
 	Seed    uint64    // default 1
 	Workers int       // concurrent requests of a day, default 32
 	// DayWorkers is how many days load at once, default 6.
@@ -108,7 +108,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, seal
 		cfg.Days = 30
 	}
 	if cfg.Last.IsZero() {
-		cfg.Last = kztime.LocalDate(time.Now()).AddDate(0, 0, -1)
+		cfg.Last = kztime.LastCompleteDay(time.Now())
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
