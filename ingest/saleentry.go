@@ -147,12 +147,12 @@ func readSaleTickets(st *saleTickets, tks []saleBodyTicket, prices map[string]de
 		}
 		day.n++
 		if inTiyn {
-			t, ok := tiynOf(tk.Price)
+			t, ok := tiynOf(tk.Price) // |t| < 10^18: tiynOf takes at most 16 whole digits
 			m := t
 			if t < 0 {
 				m = -t
 			}
-			if !ok || m < 0 || abs > math.MaxInt64-m {
+			if !ok || abs > math.MaxInt64-m {
 				inTiyn = false
 				continue
 			}
