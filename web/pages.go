@@ -25,12 +25,15 @@ import (
 	"ecinema/tabular"
 )
 
-// today is the local (UTC+5) calendar date as midnight UTC, the form the
-// box-office periods use.
-func (p *Pages) today() time.Time {
-	y, m, d := p.d.Now().In(kztime.Location).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// today is the box-office day that is open now (kztime.BoxOfficeDay), as
+// midnight UTC, the form the box-office periods use. It is not the local
+// date: from local midnight to 06:00 the day before is still open, and
+// the pages show only periods that have ended.
+func (p *Pages) today() time.Time { return kztime.BoxOfficeDay(p.d.Now()) }
+
+// yesterday is the last box-office day that has ended
+// (kztime.LastCompleteDay).
+func (p *Pages) yesterday() time.Time { return kztime.LastCompleteDay(p.d.Now()) }
 
 // lastBefore returns the latest date strictly before day that falls on wd.
 func lastBefore(day time.Time, wd time.Weekday) time.Time {
@@ -62,7 +65,7 @@ func (p *Pages) Home() echo.HandlerFunc {
 		if d.Week, err = p.top(ctx, boxoffice.Week, lastBefore(today, time.Wednesday)); err != nil {
 			return err
 		}
-		yesterday := today.AddDate(0, 0, -1)
+		yesterday := p.yesterday()
 		d.Year = yesterday.Year()
 		d.Share, err = p.d.BoxOffice.Share(ctx, boxoffice.ShareQuery{
 			From: time.Date(d.Year, 1, 1, 0, 0, 0, 0, time.UTC), To: yesterday, GroupBy: boxoffice.Month})
@@ -252,7 +255,7 @@ func (p *Pages) statementQuery(c echo.Context, pr apikey.Principal, parties []re
 		d.Party = parties[0].ID
 	}
 	if d.Month == "" {
-		d.Month = p.today().AddDate(0, 0, -1).Format("2006-01")
+		d.Month = p.yesterday().Format("2006-01")
 	}
 	if d.Party == "" {
 		return d, nil, nil
