@@ -12,6 +12,7 @@ import (
 	"ecinema/apikey"
 	"ecinema/demo"
 	"ecinema/internal/apptest"
+	"ecinema/kztime"
 )
 
 // BenchmarkPages measures each page's time (request to last byte over
@@ -30,7 +31,8 @@ func BenchmarkPages(b *testing.B) {
 	}
 	env := apptest.New(b)
 	ctx := context.Background()
-	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 30, Scale: scale, Seed: 1}); err != nil {
+	last := kztime.LastCompleteDay(time.Now())
+	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 30, Scale: scale, Seed: 1, Last: last}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := env.App.Publisher.Publish(ctx); err != nil {
@@ -40,7 +42,7 @@ func BenchmarkPages(b *testing.B) {
 	if err := env.App.Pool.QueryRow(ctx, `SELECT id FROM parties WHERE kind = 'producer' ORDER BY id LIMIT 1`).Scan(&producer); err != nil {
 		b.Fatal(err)
 	}
-	month := time.Now().AddDate(0, 0, -1).Format("2006-01")
+	month := last.Format("2006-01")
 	for _, pg := range []struct{ name, path, key string }{
 		{"home", "/", ""},
 		{"boxoffice-week", "/boxoffice?period=week", env.AdminKey},

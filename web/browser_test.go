@@ -180,7 +180,7 @@ func TestBrowser(t *testing.T) {
 	openPage(t, ctx, srv.URL+"/boxoffice?lang=en&period=week", "#total-gross")
 	screenshot(t, ctx, "boxoffice.png")
 	axe(ctx, "/boxoffice")
-	month := time.Now().AddDate(0, 0, -1).Format("2006-01")
+	month := f.last.Format("2006-01")
 	openPage(t, ctx, srv.URL+"/statements?lang=en&month="+month, "#st-gross")
 	screenshot(t, ctx, "statements.png")
 	axe(ctx, "/statements")
@@ -221,9 +221,11 @@ func TestBrowser(t *testing.T) {
 	axe(ctx, "/login")
 }
 
+// lastSunday is the Sunday of the last complete weekend, as the home page
+// picks it: the last Sunday before the box-office day that is open now
+// (until 06:00 local time, the day before the local date).
 func lastSunday() time.Time {
-	now := time.Now().In(kztime.Location)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	day := kztime.BoxOfficeDay(time.Now())
 	back := (int(day.Weekday()) + 7) % 7
 	if back == 0 {
 		back = 7

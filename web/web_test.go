@@ -21,6 +21,7 @@ import (
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/web"
 )
@@ -30,22 +31,34 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // fixture is a service with nine days of demo sales and a checkpoint.
 type fixture struct {
 	env      *apptest.Env
-	producer string // a producer party with sales
-	cinema   string // a cinema with sales
-	ticket   string // a ticket sold there
+	producer string    // a producer party with sales
+	cinema   string    // a cinema with sales
+	ticket   string    // a ticket sold there
+	last     time.Time // the demo's last box-office day
 }
 
 func seed(t *testing.T, opts ...func(*app.Config)) *fixture {
 	t.Helper()
+	return seedAt(t, time.Now(), opts...)
+}
+
+// seedAt loads the demo as it would have been loaded at now: nine days
+// ending with the last box-office day that had ended then
+// (kztime.LastCompleteDay), which is not always yesterday's local date,
+// nor in yesterday's month.
+func seedAt(t *testing.T, now time.Time, opts ...func(*app.Config)) *fixture {
+	t.Helper()
 	env := apptest.New(t, opts...)
 	ctx := context.Background()
-	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 9, Scale: 0.004, Seed: 3, Workers: 4}); err != nil {
+	last := kztime.LastCompleteDay(now)
+	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 9, Scale: 0.004, Seed: 3, Workers: 4,
+		Last: last, Now: func() time.Time { return now }}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.App.Publisher.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{env: env}
+	f := &fixture{env: env, last: last}
 	err := env.App.Pool.QueryRow(ctx, `SELECT f.producer_id, t.cinema_id, t.id FROM tickets t JOIN films f ON f.id = t.film_id
 WHERE t.refunded_at IS NULL ORDER BY t.sale_seq LIMIT 1`).Scan(&f.producer, &f.cinema, &f.ticket)
 	if err != nil {
@@ -199,7 +212,7 @@ func TestPagesByRole(t *testing.T) {
 		"librarian":     env.Key(apikey.RoleLibrarian, "", ""),
 		"fund_officer":  env.Key(apikey.RoleFundOfficer, "", ""),
 	}
-	month := time.Now().AddDate(0, 0, -1).Format("2006-01")
+	month := f.last.Format("2006-01") // the demo's last day is not always in yesterday's month
 	pages := []struct {
 		path string
 		ok   []string // roles that get 200; others 403; no session 303 to /login unless public
@@ -235,31 +248,7 @@ func TestPagesByRole(t *testing.T) {
 	}
 
 	// A producer sees exactly its own statement, with the API's totals.
-	c := browserClient(t)
-	signIn(t, c, env.URL, keys["producer"])
-	_, body, _ := get(t, c, env.URL+"/statements?lang=en&month="+month)
-	if n := strings.Count(body, "<option value="); n != 1 {
-		t.Errorf("producer's party picker has %d options, want 1", n)
-	}
-	first := time.Now().AddDate(0, 0, -1)
-	from := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
-	r := env.Do("GET", fmt.Sprintf("/v1/statements?party=%s&from=%s&to=%s", f.producer, from.Format("2006-01-02"), from.AddDate(0, 1, -1).Format("2006-01-02")), keys["producer"], nil)
-	var st struct {
-		Totals struct {
-			Gross string `json:"gross"`
-			VAT   string `json:"vat"`
-		} `json:"totals"`
-	}
-	r.JSON(t, &st)
-	if st.Totals.Gross == "" || st.Totals.Gross == "0.00" {
-		t.Fatalf("API statement gross = %q (%s)", st.Totals.Gross, r.Body)
-	}
-	if got := between(body, `id="st-gross">`, "<"); got != enMoney(st.Totals.Gross) {
-		t.Errorf("page gross %q, API %q", got, st.Totals.Gross)
-	}
-	if got := between(body, `id="st-vat">`, "<"); got != enMoney(st.Totals.VAT) {
-		t.Errorf("page VAT %q, API %q", got, st.Totals.VAT)
-	}
+	c := producerStatement(t, f, keys["producer"], month)
 	// Another party's statement is refused as by the API.
 	status, _, _ := get(t, c, env.URL+"/statements?party=someone-else&month="+month)
 	if status != http.StatusForbidden {
@@ -270,6 +259,55 @@ func TestPagesByRole(t *testing.T) {
 	if status != 200 || !strings.HasPrefix(pdf, "%PDF") || !strings.Contains(h.Get("Content-Disposition"), "attachment") {
 		t.Errorf("PDF download = %d %q %.8q", status, h.Get("Content-Disposition"), pdf)
 	}
+}
+
+// producerStatement signs in as the producer's key and checks that
+// /statements for month shows exactly its own statement, with the API's
+// totals, which are not zero; it returns the signed-in client.
+func producerStatement(t *testing.T, f *fixture, key, month string) *http.Client {
+	t.Helper()
+	env := f.env
+	c := browserClient(t)
+	signIn(t, c, env.URL, key)
+	_, body, _ := get(t, c, env.URL+"/statements?lang=en&month="+month)
+	if n := strings.Count(body, "<option value="); n != 1 {
+		t.Errorf("producer's party picker has %d options, want 1", n)
+	}
+	from, err := time.Parse("2006-01", month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := env.Do("GET", fmt.Sprintf("/v1/statements?party=%s&from=%s&to=%s", f.producer, from.Format("2006-01-02"), from.AddDate(0, 1, -1).Format("2006-01-02")), key, nil)
+	var st struct {
+		Totals struct {
+			Gross string `json:"gross"`
+			VAT   string `json:"vat"`
+		} `json:"totals"`
+	}
+	r.JSON(t, &st)
+	if st.Totals.Gross == "" || st.Totals.Gross == "0.00" {
+		t.Fatalf("API statement gross for %s = %q (%s)", month, st.Totals.Gross, r.Body)
+	}
+	if got := between(body, `id="st-gross">`, "<"); got != enMoney(st.Totals.Gross) {
+		t.Errorf("page gross %q, API %q", got, st.Totals.Gross)
+	}
+	if got := between(body, `id="st-vat">`, "<"); got != enMoney(st.Totals.VAT) {
+		t.Errorf("page VAT %q, API %q", got, st.Totals.VAT)
+	}
+	return c
+}
+
+// TestStatementsJustAfterAMonthTurned: at 00:30 UTC on 2 November (05:30
+// local) the box-office day of 1 November is still open, so the demo's
+// nine days end on 31 October, and the month with the producer's sales is
+// October, not the month of yesterday's date.
+func TestStatementsJustAfterAMonthTurned(t *testing.T) {
+	f := seedAt(t, time.Date(2026, 11, 2, 0, 30, 0, 0, time.UTC))
+	if got := f.last.Format(time.DateOnly); got != "2026-10-31" {
+		t.Fatalf("the demo ends %s, want 2026-10-31", got)
+	}
+	month := f.last.Format("2006-01")
+	producerStatement(t, f, f.env.Key(apikey.RoleProducer, "", f.producer), month)
 }
 
 func contains(list []string, s string) bool {
