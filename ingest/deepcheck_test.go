@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,15 @@ import (
 // TestDeepCheck: verify --deep rebuilds screenings, tickets and both rollups
 // from the entries (including a replaced screening, a night screening, sales
 // on two sale dates and refunds, a seat sold again after its refund, the
-// same ticket id in two cinemas) and finds a tampered row in each table.
-// Every case is verified with the tickets rebuilt in one part, in two (one
-// cinema each: c1's while the entries are read, c2's from its entries read
-// again) and in three (one of them empty): the verdicts are the same, and a
-// tampered row of either part is found.
+// same ticket id in two cinemas) and finds a tampered row in each table:
+// every column changed, a row inserted, deleted, stored twice, moved to
+// another cinema or part, two rows' values swapped, a text key's case or
+// white space, one tiyn, a NULL made a value and back; the mismatch names
+// the check, the table and the row. Every tickets case is verified with
+// the tickets rebuilt in one part, in two (one cinema each: c1's while the
+// entries are read, c2's from its entries read again) and in three (one of
+// them empty): the verdicts are the same, and a tampered row of either part
+// is found. The other tables' cases, which the parts do not split, in one.
 func TestDeepCheck(t *testing.T) {
 	w := newWorld(t)
 	w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
@@ -74,11 +79,14 @@ func TestDeepCheck(t *testing.T) {
 	// verify runs the check with the tickets in 1, 2 and 3 parts and
 	// returns the verdict of one part, failing the test when the others
 	// differ from it.
-	verify := func() error {
+	verify := func(all ...ingest.DeepOptions) error {
 		var first error
 		// The last: the parts chosen from a memory budget of 2 KB (so
 		// about one cinema's tickets a part).
-		for _, opts := range []ingest.DeepOptions{{Parts: 1}, {Parts: 2}, {Parts: 3}, {Memory: 2048}} {
+		if len(all) == 0 {
+			all = []ingest.DeepOptions{{Parts: 1}, {Parts: 2}, {Parts: 3}, {Memory: 2048}}
+		}
+		for _, opts := range all {
 			check := ingest.NewDeepCheckWith(opts)
 			_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
 				Deep: []ledger.DeepCheck{check}})
@@ -110,72 +118,144 @@ func TestDeepCheck(t *testing.T) {
 	// Copies of rows the tampering below deletes or nulls, to put back.
 	for _, q := range []string{"CREATE TABLE deep_saved AS SELECT * FROM tickets WHERE id = 'a3'",
 		"CREATE TABLE deep_saved_b2 AS SELECT * FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'",
-		"CREATE TABLE deep_saved_m3 AS SELECT * FROM tickets WHERE id = 'm3'"} {
+		"CREATE TABLE deep_saved_m3 AS SELECT * FROM tickets WHERE id = 'm3'",
+		"CREATE TABLE deep_saved_daily AS SELECT * FROM sales_daily WHERE gross = 0",
+		"CREATE TABLE deep_saved_n1 AS SELECT * FROM screenings WHERE id = 'n1'",
+		"CREATE TABLE deep_saved_sd AS SELECT * FROM screenings_daily WHERE cinema_id = 'c2'"} {
 		if _, err := owner.Exec(w.ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, tc := range []struct{ table, tamper, undo string }{
-		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'a2'", "UPDATE tickets SET price = price - 1 WHERE id = 'a2'"},
-		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1000 WHERE id = 'a1'", "UPDATE tickets SET refund_seq = refund_seq - 1000 WHERE id = 'a1'"},
+	for _, tc := range []struct{ table, tamper, undo, row string }{
+		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'a2'", "UPDATE tickets SET price = price - 1 WHERE id = 'a2'", ""},
+		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1000 WHERE id = 'a1'", "UPDATE tickets SET refund_seq = refund_seq - 1000 WHERE id = 'a1'", ""},
 		// Every compared column of tickets, each way a row can differ
 		// (the rebuild is kept in memory and compared in Go).
-		{"tickets", "UPDATE tickets SET screening_id = 'n1' WHERE id = 'a2'", "UPDATE tickets SET screening_id = 's1' WHERE id = 'a2'"},
-		{"tickets", "UPDATE tickets SET film_id = film_id || '-x' WHERE id = 'a2'", "UPDATE tickets SET film_id = left(film_id, -2) WHERE id = 'a2'"},
-		{"tickets", "UPDATE tickets SET category = 'child' WHERE id = 'a2' AND category <> 'child'", "UPDATE tickets SET category = 'adult' WHERE id = 'a2'"},
-		{"tickets", "UPDATE tickets SET seat = NULL WHERE id = 'a2'", "UPDATE tickets SET seat = 'A2' WHERE id = 'a2'"},
-		{"tickets", "UPDATE tickets SET seat = '' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
-		{"tickets", "UPDATE tickets SET seat = 'Z9' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'"},
-		{"tickets", "UPDATE tickets SET price = 0.5 WHERE id = 'a3'", "UPDATE tickets SET price = 0 WHERE id = 'a3'"},
-		{"tickets", "UPDATE tickets SET channel = channel || '-x' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET channel = left(channel, -2) WHERE id = 'b1' AND cinema_id = 'c1'"},
-		{"tickets", "UPDATE tickets SET sold_at = sold_at + interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sold_at = sold_at - interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'"},
-		{"tickets", "UPDATE tickets SET sale_date = sale_date + 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sale_date = sale_date - 1 WHERE id = 'b1' AND cinema_id = 'c1'"},
-		{"tickets", "UPDATE tickets SET box_office_day = box_office_day - 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET box_office_day = box_office_day + 1 WHERE id = 'b1' AND cinema_id = 'c1'"},
-		{"tickets", "UPDATE tickets SET sale_seq = sale_seq + 1 WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET sale_seq = sale_seq - 1 WHERE id = 'b2' AND cinema_id = 'c1'"},
-		{"tickets", "UPDATE tickets SET refunded_at = refunded_at + interval '1 second' WHERE id = 'a1'", "UPDATE tickets SET refunded_at = refunded_at - interval '1 second' WHERE id = 'a1'"},
-		{"tickets", "UPDATE tickets SET refunded_at = sold_at, refund_seq = sale_seq WHERE id = 'a4'", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a4'"},
-		{"tickets", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a3'", "UPDATE tickets t SET refunded_at = s.refunded_at, refund_seq = s.refund_seq FROM deep_saved s WHERE t.id = 'a3'"},
-		{"tickets", "UPDATE tickets SET cinema_id = cinema_id || '-x' WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET cinema_id = left(cinema_id, -2) WHERE id = 'b2' AND cinema_id = 'c1-x'"},
-		{"tickets", "DELETE FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "INSERT INTO tickets SELECT * FROM deep_saved_b2"},
-		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "DELETE FROM tickets WHERE id = 'zz'"},
+		{"tickets", "UPDATE tickets SET screening_id = 'n1' WHERE id = 'a2'", "UPDATE tickets SET screening_id = 's1' WHERE id = 'a2'", ""},
+		{"tickets", "UPDATE tickets SET film_id = film_id || '-x' WHERE id = 'a2'", "UPDATE tickets SET film_id = left(film_id, -2) WHERE id = 'a2'", ""},
+		{"tickets", "UPDATE tickets SET category = 'child' WHERE id = 'a2' AND category <> 'child'", "UPDATE tickets SET category = 'adult' WHERE id = 'a2'", ""},
+		{"tickets", "UPDATE tickets SET seat = NULL WHERE id = 'a2'", "UPDATE tickets SET seat = 'A2' WHERE id = 'a2'", ""},
+		{"tickets", "UPDATE tickets SET seat = '' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'", ""},
+		{"tickets", "UPDATE tickets SET seat = 'Z9' WHERE id = 'a3'", "UPDATE tickets SET seat = NULL WHERE id = 'a3'", ""},
+		{"tickets", "UPDATE tickets SET price = 0.5 WHERE id = 'a3'", "UPDATE tickets SET price = 0 WHERE id = 'a3'", ""},
+		{"tickets", "UPDATE tickets SET channel = channel || '-x' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET channel = left(channel, -2) WHERE id = 'b1' AND cinema_id = 'c1'", ""},
+		{"tickets", "UPDATE tickets SET sold_at = sold_at + interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sold_at = sold_at - interval '1 microsecond' WHERE id = 'b1' AND cinema_id = 'c1'", ""},
+		{"tickets", "UPDATE tickets SET sale_date = sale_date + 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET sale_date = sale_date - 1 WHERE id = 'b1' AND cinema_id = 'c1'", ""},
+		{"tickets", "UPDATE tickets SET box_office_day = box_office_day - 1 WHERE id = 'b1' AND cinema_id = 'c1'", "UPDATE tickets SET box_office_day = box_office_day + 1 WHERE id = 'b1' AND cinema_id = 'c1'", ""},
+		{"tickets", "UPDATE tickets SET sale_seq = sale_seq + 1 WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET sale_seq = sale_seq - 1 WHERE id = 'b2' AND cinema_id = 'c1'", ""},
+		{"tickets", "UPDATE tickets SET refunded_at = refunded_at + interval '1 second' WHERE id = 'a1'", "UPDATE tickets SET refunded_at = refunded_at - interval '1 second' WHERE id = 'a1'", ""},
+		{"tickets", "UPDATE tickets SET refunded_at = sold_at, refund_seq = sale_seq WHERE id = 'a4'", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a4'", ""},
+		{"tickets", "UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a3'", "UPDATE tickets t SET refunded_at = s.refunded_at, refund_seq = s.refund_seq FROM deep_saved s WHERE t.id = 'a3'", ""},
+		{"tickets", "UPDATE tickets SET cinema_id = cinema_id || '-x' WHERE id = 'b2' AND cinema_id = 'c1'", "UPDATE tickets SET cinema_id = left(cinema_id, -2) WHERE id = 'b2' AND cinema_id = 'c1-x'", ""},
+		{"tickets", "DELETE FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "INSERT INTO tickets SELECT * FROM deep_saved_b2", ""},
+		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'b2' AND cinema_id = 'c1'", "DELETE FROM tickets WHERE id = 'zz'", ""},
 		// The same in c2, the part rebuilt from its entries read again.
-		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'b1' AND cinema_id = 'c2'", "UPDATE tickets SET price = price - 1 WHERE id = 'b1' AND cinema_id = 'c2'"},
-		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1 WHERE id = 'b2' AND cinema_id = 'c2'", "UPDATE tickets SET refund_seq = refund_seq - 1 WHERE id = 'b2' AND cinema_id = 'c2'"},
-		{"tickets", "UPDATE tickets SET seat = '7' WHERE id = 'm4'", "UPDATE tickets SET seat = '6' WHERE id = 'm4'"},
-		{"tickets", "UPDATE tickets SET cinema_id = 'c1' WHERE id = 'm3'", "UPDATE tickets SET cinema_id = 'c2' WHERE id = 'm3'"},
+		{"tickets", "UPDATE tickets SET price = price + 1 WHERE id = 'b1' AND cinema_id = 'c2'", "UPDATE tickets SET price = price - 1 WHERE id = 'b1' AND cinema_id = 'c2'", ""},
+		{"tickets", "UPDATE tickets SET refund_seq = refund_seq + 1 WHERE id = 'b2' AND cinema_id = 'c2'", "UPDATE tickets SET refund_seq = refund_seq - 1 WHERE id = 'b2' AND cinema_id = 'c2'", ""},
+		{"tickets", "UPDATE tickets SET seat = '7' WHERE id = 'm4'", "UPDATE tickets SET seat = '6' WHERE id = 'm4'", ""},
+		{"tickets", "UPDATE tickets SET cinema_id = 'c1' WHERE id = 'm3'", "UPDATE tickets SET cinema_id = 'c2' WHERE id = 'm3'", ""},
 		// A row of another cinema where the rebuilt row of its id is,
 		// in the ledger's order (the table written again in that order):
 		// the comparison, which tries the row after the last one it found
 		// before it looks a key up, still compares the whole key.
-		{"tickets", rewriteTickets("CASE WHEN id = 'a2' THEN 'c2' ELSE cinema_id END"), rewriteTickets("CASE WHEN id = 'a2' THEN 'c1' ELSE cinema_id END")},
-		{"tickets", "DELETE FROM tickets WHERE id = 'm3'", "INSERT INTO tickets SELECT * FROM deep_saved_m3"},
-		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz2', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'm3'", "DELETE FROM tickets WHERE id = 'zz2'"},
-		{"sales_daily", "UPDATE sales_daily SET admissions = admissions + 1 WHERE gross > 0", "UPDATE sales_daily SET admissions = admissions - 1 WHERE gross > 0"},
-		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'"},
-		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10"},
+		{"tickets", rewriteTickets("CASE WHEN id = 'a2' THEN 'c2' ELSE cinema_id END", "screening_id"), rewriteTickets("CASE WHEN id = 'a2' THEN 'c1' ELSE cinema_id END", "screening_id"), ""},
+		{"tickets", "DELETE FROM tickets WHERE id = 'm3'", "INSERT INTO tickets SELECT * FROM deep_saved_m3", ""},
+		{"tickets", "INSERT INTO tickets SELECT cinema_id, 'zz2', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'm3'", "DELETE FROM tickets WHERE id = 'zz2'", ""},
+		// A text key's case or white space, one tiyn, two rows' values
+		// swapped (in one part, and across the parts: the stored count of
+		// each cinema, which the parts are planned from, stays the same),
+		// a row stored twice once the primary key is dropped (in part 0
+		// and in a later part).
+		{"tickets", "UPDATE tickets SET id = 'A2' WHERE id = 'a2'", "UPDATE tickets SET id = 'a2' WHERE id = 'A2'", `"id":"(A2|a2)"`},
+		{"tickets", "UPDATE tickets SET id = 'a4 ' WHERE id = 'a4'", "UPDATE tickets SET id = 'a4' WHERE id = 'a4 '", `"id":"(a4 |a4)"`},
+		{"tickets", "UPDATE tickets SET cinema_id = 'C2' WHERE id = 'm4'", "UPDATE tickets SET cinema_id = 'c2' WHERE id = 'm4'", `"cinema_id":"(C2|c2)".*"id":"m4"`},
+		{"tickets", "UPDATE tickets SET price = price + 0.01 WHERE id = 'a2'", "UPDATE tickets SET price = price - 0.01 WHERE id = 'a2'", `"id":"a2".*"price":"1800.01".*rebuilt only.*"price":"1800.00"`},
+		{"tickets", "UPDATE tickets SET price = price - 0.01 WHERE id = 'm3'", "UPDATE tickets SET price = price + 0.01 WHERE id = 'm3'", `"id":"m3".*"price":"899.99".*rebuilt only.*"price":"900.00"`},
+		{"tickets", swapTickets("price", "c1", "a2", "c1", "a4"), swapTickets("price", "c1", "a2", "c1", "a4"), `"id":"a[24]"`},
+		{"tickets", swapTickets("price", "c2", "b1", "c2", "m3"), swapTickets("price", "c2", "b1", "c2", "m3"), `"cinema_id":"c2",.*"id":"(b1|m3)"`},
+		{"tickets", swapTickets("sold_at", "c1", "a1", "c1", "a2"), swapTickets("sold_at", "c1", "a1", "c1", "a2"), `"id":"a[12]"`},
+		{"tickets", "UPDATE tickets SET cinema_id = CASE cinema_id WHEN 'c1' THEN 'c2' ELSE 'c1' END WHERE id IN ('a3', 'm3')",
+			"UPDATE tickets SET cinema_id = CASE cinema_id WHEN 'c1' THEN 'c2' ELSE 'c1' END WHERE id IN ('a3', 'm3')", `"id":"[am]3"`},
+		{"tickets", rewriteTickets("cinema_id", "CASE WHEN id = 'a2' THEN 'n1' ELSE screening_id END"), rewriteTickets("cinema_id", "CASE WHEN id = 'a2' THEN 's1' ELSE screening_id END"), `"id":"a2".*"screening_id":"n1".*rebuilt only.*"screening_id":"s1"`},
+		{"tickets", "ALTER TABLE tickets DROP CONSTRAINT tickets_pkey; INSERT INTO tickets SELECT * FROM tickets WHERE id = 'a3'", undoTwice, `"id":"a3".*\(stored twice\)`},
+		{"tickets", "ALTER TABLE tickets DROP CONSTRAINT tickets_pkey; INSERT INTO tickets SELECT * FROM tickets WHERE id = 'm3'", undoTwice, `"id":"m3".*\(stored twice\)`},
+		{"sales_daily", "UPDATE sales_daily SET admissions = admissions + 1 WHERE gross > 0", "UPDATE sales_daily SET admissions = admissions - 1 WHERE gross > 0", ""},
+		{"sales_daily", "UPDATE sales_daily SET gross = gross + 0.01 WHERE cinema_id = 'c2'", "UPDATE sales_daily SET gross = gross - 0.01 WHERE cinema_id = 'c2'", `"cinema_id":"c2".*"gross":3300.01`},
+		{"sales_daily", swapDaily, swapDaily, `"gross":(6400|3300)`},
+		{"sales_daily", "UPDATE sales_daily SET film_id = 'F1' WHERE cinema_id = 'c2'", "UPDATE sales_daily SET film_id = 'f1' WHERE cinema_id = 'c2'", `"film_id":"(F1|f1)"`},
+		{"sales_daily", "DELETE FROM sales_daily WHERE gross = 0", "INSERT INTO sales_daily SELECT * FROM deep_saved_daily", `^rebuilt only: .*"admissions":0.*"cinema_id":"c1"`},
+		{"sales_daily", "INSERT INTO sales_daily SELECT cinema_id, film_id, box_office_day, sale_date + 1, 0, 0 FROM deep_saved_daily",
+			"DELETE FROM sales_daily d USING deep_saved_daily s WHERE d.sale_date = s.sale_date + 1", `^stored only: .*"gross":0`},
+		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'", ""},
+		{"screenings", "UPDATE screenings SET gross = gross + 0.01 WHERE id = 'm1'", "UPDATE screenings SET gross = gross - 0.01 WHERE id = 'm1'", `"gross":3300.01.*"id":"m1"`},
+		{"screenings", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 's1'", "UPDATE screenings SET tickets_active = tickets_active + 1 WHERE id = 's1'", `"id":"s1".*"tickets_active":1.*rebuilt only.*"tickets_active":2`},
+		{"screenings", swapScreenings("gross"), swapScreenings("gross"), `"id":"(s1|m1)"`},
+		{"screenings", "UPDATE screenings SET id = 'S1' WHERE id = 's1'", "UPDATE screenings SET id = 's1' WHERE id = 'S1'", `"id":"(S1|s1)"`},
+		{"screenings", "DELETE FROM screenings WHERE id = 'n1'", "INSERT INTO screenings SELECT * FROM deep_saved_n1", `^rebuilt only: .*"id":"n1"`},
+		{"screenings", "INSERT INTO screenings SELECT cinema_id, 'zz', hall_id, film_id, starts_at + interval '1 day', ends_at + interval '1 day', box_office_day + 1, format, language, entry_seq, seats, version, 0, 0, 0 FROM deep_saved_n1",
+			"DELETE FROM screenings WHERE id = 'zz'", `^stored only: .*"id":"zz"`},
+		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10", ""},
+		{"screenings_daily", swapScreeningsDaily, swapScreeningsDaily, `"screenings":[12]`},
+		{"screenings_daily", "DELETE FROM screenings_daily WHERE cinema_id = 'c2'", "INSERT INTO screenings_daily SELECT * FROM deep_saved_sd", `^rebuilt only: .*"cinema_id":"c2"`},
+		{"screenings_daily", "INSERT INTO screenings_daily SELECT cinema_id, film_id, box_office_day + 1, 0 FROM deep_saved_sd",
+			"DELETE FROM screenings_daily d USING deep_saved_sd s WHERE d.box_office_day = s.box_office_day + 1", `^stored only: .*"screenings":0`},
 	} {
 		if _, err := owner.Exec(w.ctx, tc.tamper); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", tc.tamper, err)
 		}
-		err = verify()
+		// The parts split only the tickets.
+		var only []ingest.DeepOptions
+		if tc.table != "tickets" {
+			only = []ingest.DeepOptions{{Parts: 1}}
+		}
+		err = verify(only...)
 		var ve *ledger.VerifyError
-		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.Contains(ve.Detail, "table "+tc.table+":") {
+		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.HasPrefix(ve.Detail, "ingest: table "+tc.table+": ") {
 			t.Fatalf("after %q: verify = %v, want a mismatch in %s", tc.tamper, err, tc.table)
 		}
-		if _, err := owner.Exec(w.ctx, tc.undo); err != nil {
-			t.Fatal(err)
+		if detail := strings.TrimPrefix(ve.Detail, "ingest: table "+tc.table+": "); !regexp.MustCompile(tc.row).MatchString(detail) {
+			t.Fatalf("after %q: the mismatch names %s, want a row matching %s", tc.tamper, detail, tc.row)
 		}
-		if err := verify(); err != nil {
+		if _, err := owner.Exec(w.ctx, tc.undo); err != nil {
+			t.Fatalf("%s: %v", tc.undo, err)
+		}
+		if err := verify(only...); err != nil {
 			t.Fatalf("after undoing %q: %v", tc.tamper, err)
 		}
 	}
 }
 
+// undoTwice drops the second copy of a ticket stored twice and puts the
+// primary key back.
+const undoTwice = `DELETE FROM tickets a USING tickets b WHERE a.cinema_id = b.cinema_id AND a.id = b.id AND a.ctid > b.ctid;
+ALTER TABLE tickets ADD CONSTRAINT tickets_pkey PRIMARY KEY (cinema_id, id)`
+
+// swapTickets swaps column col of two tickets (its own undo).
+func swapTickets(col, c1, id1, c2, id2 string) string {
+	return fmt.Sprintf(`UPDATE tickets t SET %[1]s = o.%[1]s FROM tickets o
+WHERE (t.cinema_id, t.id, o.cinema_id, o.id) IN (('%[2]s', '%[3]s', '%[4]s', '%[5]s'), ('%[4]s', '%[5]s', '%[2]s', '%[3]s'))`, col, c1, id1, c2, id2)
+}
+
+// The gross of the two days with admissions (one a cinema) swapped, the
+// gross of screenings s1 and m1, the screenings of the two cinemas' days
+// (2 and 1): each its own undo.
+const (
+	swapDaily = `UPDATE sales_daily d SET gross = o.gross FROM sales_daily o
+WHERE d.admissions > 0 AND o.admissions > 0 AND d.cinema_id <> o.cinema_id`
+	swapScreeningsDaily = `UPDATE screenings_daily d SET screenings = o.screenings FROM screenings_daily o
+WHERE d.cinema_id <> o.cinema_id`
+)
+
+func swapScreenings(col string) string {
+	return fmt.Sprintf(`UPDATE screenings s SET %[1]s = o.%[1]s FROM screenings o WHERE (s.id, o.id) IN (('s1', 'm1'), ('m1', 's1'))`, col)
+}
+
 // rewriteTickets writes the tickets again in the ledger's order (sale, then
-// id: the order of each sale's body here), their cinema_id given by cinema.
-func rewriteTickets(cinema string) string {
+// id: the order of each sale's body here), their cinema_id and
+// screening_id given by cinema and screening.
+func rewriteTickets(cinema, screening string) string {
 	return `WITH old AS (DELETE FROM tickets RETURNING *)
-INSERT INTO tickets SELECT ` + cinema + `, id, screening_id, film_id, price, category, seat, channel, sold_at, sale_date,
+INSERT INTO tickets SELECT ` + cinema + `, id, ` + screening + `, film_id, price, category, seat, channel, sold_at, sale_date,
   box_office_day, sale_seq, refunded_at, refund_seq FROM old ORDER BY sale_seq, id`
 }
 
