@@ -71,6 +71,10 @@ type Config struct {
 	SyncSettings   archive.SyncSettings // batch, lease and reschedule delays
 	// LibraryPasswordCost is the bcrypt cost of reader passwords (0: the library's default).
 	LibraryPasswordCost int
+	// Now is the clock of the fund, the NGO register (which reports are
+	// due), and the web pages' and the API's default periods; time.Now
+	// when nil. Tests set it to run at a chosen instant.
+	Now func() time.Time
 }
 
 // App is a wired ecinema process.
@@ -130,7 +134,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.Settlement = settlement.NewService(pool, a.Writer, settlement.Config{})
 	a.Settlement.SetMetrics(cfg.Registry)
 	a.Registry.SetClosedThrough(settlement.ClosedThrough)
-	a.NGO = ngo.NewService(pool, ngo.Config{})
+	a.NGO = ngo.NewService(pool, ngo.Config{Now: cfg.Now})
 	a.Ticketing = ticketing.NewService(pool, a.Writer, ticketing.Config{Logger: cfg.Logger, Sealer: cfg.TicketSealer, Metrics: cfg.Registry})
 	museumCfg := museum.Config{Logger: cfg.Logger, Museums: museum.Directory(a.Ticketing)}
 	if m, ok := cfg.Blobs.(interface{ MaxUpload() int64 }); ok {
@@ -138,7 +142,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	}
 	a.Museum = museum.NewService(pool, a.Writer, a.Blobs, museumCfg)
 	a.OAI.Register(museum.NewOAISource(a.Museum, a.OAI.Identifier("museum", "")))
-	a.Fund = fund.NewService(pool, a.Writer, a.NGO, fund.Config{})
+	a.Fund = fund.NewService(pool, a.Writer, a.NGO, fund.Config{Now: cfg.Now})
 	arc := cfg.Archive
 	arc.Blobs, arc.Logger, arc.Metrics = cfg.Blobs, cfg.Logger, cfg.Registry
 	if arc.SyncURL != "" && arc.SyncClient == nil {
@@ -153,7 +157,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	a.API = api.New(api.Deps{
 		Logger: cfg.Logger, Metrics: cfg.Registry, Gatherer: cfg.Registry, Pool: pool, Ready: cfg.Ready,
 		Keys: a.Keys, Registry: a.Registry, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
-		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders,
+		DBTimeout: cfg.DBTimeout, BulkReaders: cfg.BulkReaders, Now: cfg.Now,
 		Ingest: a.Ingest,
 		Ledger: &api.LedgerDeps{Reader: ledger.NewReader(pool, cfg.LogID), Grants: a.Registry, Publisher: a.Publisher, PublicKey: cfg.Verifier,
 			WitnessKeys: witnessKeys(cfg.Witnesses), WitnessQuorum: witnessQuorum(cfg)},
