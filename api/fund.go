@@ -10,6 +10,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/fund"
+	"ecinema/kztime"
 	"ecinema/registry"
 )
 
@@ -109,9 +110,11 @@ func handleFundDisburse(svc *fund.Service) echo.HandlerFunc {
 	})
 }
 
-func handleFundStats(svc *fund.Service, deals Investments) echo.HandlerFunc {
+// handleFundStats serves GET /v1/fund/stats?year= (default: the current
+// year in Kazakhstan at now).
+func handleFundStats(svc *fund.Service, deals Investments, now func() time.Time) echo.HandlerFunc {
 	return reply(http.StatusOK, func(c echo.Context) (fund.Stats, error) {
-		year := time.Now().Year()
+		year := now().In(kztime.Location).Year()
 		if s := c.QueryParam("year"); s != "" {
 			y, err := strconv.Atoi(s)
 			if err != nil || y < 1991 || y > 9999 {

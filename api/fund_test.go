@@ -491,3 +491,26 @@ func TestFund360Giving(t *testing.T) {
 		t.Fatal("the schema accepted a grant with a string amount and month 13")
 	}
 }
+
+// TestFundStatsDefaultYear: without ?year the stats are of the current
+// year in Kazakhstan, which begins at 19:00 UTC on 31 December.
+func TestFundStatsDefaultYear(t *testing.T) {
+	var now time.Time
+	env := apptest.New(t, func(c *app.Config) { c.Now = func() time.Time { return now } })
+	for _, tc := range []struct {
+		now  time.Time
+		year int
+	}{
+		{time.Date(2026, 12, 31, 18, 59, 0, 0, time.UTC), 2026},
+		{time.Date(2026, 12, 31, 19, 0, 0, 0, time.UTC), 2027}, // 00:00 local on 1 January
+		{time.Date(2027, 1, 1, 0, 30, 0, 0, kztime.Location), 2027},
+	} {
+		now = tc.now
+		var st struct{ Year int }
+		res := env.Do("GET", "/v1/fund/stats", env.AdminKey, nil)
+		res.JSON(t, &st)
+		if res.Status != 200 || st.Year != tc.year {
+			t.Errorf("at %s: GET /v1/fund/stats = %d, year %d, want %d", tc.now.UTC().Format(time.RFC3339), res.Status, st.Year, tc.year)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (s *Server) routes() {
 	v1.POST("/fund/applications/:id/decision", handleFundDecision(d.Fund), allow(fundOfficers))
 	v1.GET("/fund/grants/:id", handleFundGrantGet(d.Fund), allow(fundGrantReaders))
 	v1.POST("/fund/grants/:id/disbursements", handleFundDisburse(d.Fund), allow(fundOfficers))
-	v1.GET("/fund/stats", handleFundStats(d.Fund, d.Investments), allow(fundStatsReaders))
+	v1.GET("/fund/stats", handleFundStats(d.Fund, d.Investments, d.Now), allow(fundStatsReaders))
 	e.GET("/open-data/360giving.json", handleFundGiving(d.Fund))
 	// e-Archive (CULTURE 2): reads are public with an optional key (an
 	// archivist or auditor key also sees restricted units); writes, persons

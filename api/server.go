@@ -58,7 +58,8 @@ type Deps struct {
 	// BulkReaders is how many bulk reads (exports, statements,
 	// reconciliation) may run at once; zero means no limit.
 	BulkReaders int
-	// Now is the clock of the web pages ("the last complete weekend"); time.Now when nil.
+	// Now is the clock of the web pages ("the last complete weekend") and
+	// of the API's defaults that depend on the date; time.Now when nil.
 	Now func() time.Time
 	// Ticketing is the unified e-ticketing register (culture/ticketing).
 	Ticketing *ticketing.Service
@@ -101,6 +102,9 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		r := prometheus.NewRegistry()
 		d.Metrics, d.Gatherer = r, r
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
