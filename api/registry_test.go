@@ -35,7 +35,7 @@ func film() map[string]any {
 		"title":  map[string]string{"kk": "Қош бол, Гүлсары", "ru": "Прощай, Гульсары", "en": "Farewell, Gulsary"},
 		"origin": "national", "countries": []string{"KZ"}, "release_date": "2026-01-08", "runtime_min": 110,
 		"age_rating":  "12+",
-		"certificate": map[string]string{"number": "KZ-2026-001", "valid_from": "2026-01-01", "valid_to": "2027-12-31"},
+		"certificate": map[string]string{"number": "KZ-2026-001", "valid_from": "2026-01-01", "valid_to": "2099-12-31"},
 		"producer_id": "prod", "distributor_id": "dist",
 		"distribution_fee_pct": "15", "recoupable_expenses": "5000.00", "royalty_pct": "1.0",
 		"rights_holders": []map[string]string{{"party_id": "composer", "role": "composer", "share_pct": "60"}, {"party_id": "prod", "role": "screenplay", "share_pct": "40"}},

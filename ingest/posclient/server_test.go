@@ -41,7 +41,7 @@ func registerCinemaAndFilm(t *testing.T, env *apptest.Env) {
 		"title": map[string]string{"kk": "Көшпенділер", "ru": "Кочевник", "en": "Nomad"}, "origin": "national",
 		"countries": []string{"KZ"}, "release_date": time.Now().AddDate(0, 0, -10).Format("2006-01-02"),
 		"runtime_min": 120, "age_rating": "12+",
-		"certificate": map[string]string{"number": "KZ-2020-0001", "valid_from": "2020-01-01", "valid_to": "2035-12-31"},
+		"certificate": map[string]string{"number": "KZ-2020-0001", "valid_from": "2020-01-01", "valid_to": "2099-12-31"},
 		"producer_id": "PROD1", "distributor_id": "DIST1", "distribution_fee_pct": "15", "recoupable_expenses": "0.00",
 		"royalty_pct": "0", "rights_holders": []any{},
 		"rental_terms": []map[string]any{{"from_week": 1, "distributor_pct": "55"}},
