@@ -3,12 +3,18 @@ package api_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ecinema/apikey"
+	"ecinema/culture/ngo"
+	"ecinema/internal/app"
 	"ecinema/internal/apptest"
+	"ecinema/kztime"
 )
 
 const (
@@ -34,9 +40,21 @@ func reportBody() map[string]any {
 }
 
 // TestNGOWorkflow walks every rule of the NGO database through the API:
-// each refusal with its status and code, and nothing stored when refused.
+// each refusal with its status and code, and nothing stored when refused;
+// now, and on either side of the instant the last due report becomes the
+// next year's (00:00 local time on 1 April).
 func TestNGOWorkflow(t *testing.T) {
-	env := apptest.New(t)
+	t.Run("now", func(t *testing.T) { ngoWorkflow(t, time.Now) })
+	for _, at := range []time.Time{
+		time.Date(2027, 3, 31, 23, 30, 0, 0, kztime.Location),
+		time.Date(2027, 4, 1, 0, 30, 0, 0, kztime.Location),
+	} {
+		t.Run(at.Format(time.RFC3339), func(t *testing.T) { ngoWorkflow(t, func() time.Time { return at }) })
+	}
+}
+
+func ngoWorkflow(t *testing.T, now func() time.Time) {
+	env := apptest.New(t, func(c *app.Config) { c.Now = now })
 	admin := env.AdminKey
 	ngos := func() int { return countRows(t, env, "SELECT count(*) FROM ngo_versions") }
 	reportVersions := func() int { return countRows(t, env, "SELECT count(*) FROM ngo_report_versions") }
@@ -71,7 +89,9 @@ func TestNGOWorkflow(t *testing.T) {
 		t.Fatalf("second registration version %d", n.Version)
 	}
 	keyA, keyB := scopedKey(t, env, apikey.RoleNGO, ngoA), scopedKey(t, env, apikey.RoleNGO, ngoB)
-	path := "/v1/ngos/" + ngoA + "/reports/2025"
+	// The report of the last year due: submitted now, it is late.
+	year := ngo.LastDueYear(now())
+	path := "/v1/ngos/" + ngoA + "/reports/" + strconv.Itoa(year)
 
 	// Writing the report: only the ngo key of that BIN, a valid body.
 	expect(t, "other NGO writes", env.Do("PUT", path, keyB, reportBody()), 403, "forbidden")
@@ -91,7 +111,7 @@ func TestNGOWorkflow(t *testing.T) {
 	expect(t, "draft", env.Do("PUT", path, keyA, reportBody()), 200, "")
 	expect(t, "accept a draft", env.Do("POST", path+"/accept", admin, nil), 409, "invalid_transition")
 
-	// Submitting: late after 31 March of the next year (today is later than 31 March 2026).
+	// Submitting: late after 31 March of the next year.
 	res = env.Do("POST", path+"/submit", keyA, nil)
 	expect(t, "submit", res, 200, "")
 	var rep struct {
@@ -102,7 +122,7 @@ func TestNGOWorkflow(t *testing.T) {
 		Comment string
 	}
 	res.JSON(t, &rep)
-	if rep.Status != "submitted" || !rep.Late || rep.Version != 2 || rep.Due != "2026-03-31" {
+	if rep.Status != "submitted" || !rep.Late || rep.Version != 2 || rep.Due != fmt.Sprintf("%d-03-31", year+1) {
 		t.Fatalf("submitted report %+v", rep)
 	}
 	before := reportVersions()
@@ -188,7 +208,7 @@ func TestNGOWorkflow(t *testing.T) {
 	if len(od.NGOs) != 2 || od.NGOs[0].BIN != ngoA || len(od.NGOs[0].Reports) != 1 || len(od.NGOs[1].Reports) != 0 {
 		t.Fatalf("open data %s", res.Body)
 	}
-	if r := od.NGOs[0].Reports[0]; r.Year != 2025 || !r.Late || r.FundingTotal != "2800000.00" {
+	if r := od.NGOs[0].Reports[0]; r.Year != year || !r.Late || r.FundingTotal != "2800000.00" {
 		t.Errorf("open report %+v", r)
 	}
 	res = env.Do("GET", "/open-data/ngos.csv", "", nil)
@@ -197,7 +217,7 @@ func TestNGOWorkflow(t *testing.T) {
 		t.Errorf("csv content type %q", ct)
 	}
 	recs, err := csv.NewReader(strings.NewReader(string(res.Body))).ReadAll()
-	if err != nil || len(recs) != 3 || recs[0][0] != "bin" || recs[1][0] != ngoA || recs[1][10] != "2025" || recs[2][10] != "" {
+	if err != nil || len(recs) != 3 || recs[0][0] != "bin" || recs[1][0] != ngoA || recs[1][10] != strconv.Itoa(year) || recs[2][10] != "" {
 		t.Fatalf("csv %v %v", recs, err)
 	}
 	if res := env.Do("GET", "/v1/ngos/"+ngoA+"/versions", analyst, nil); res.Status != http.StatusOK {
