@@ -187,8 +187,8 @@ func TestDeepCheck(t *testing.T) {
 		{"sales_daily", swapDaily, swapDaily, `"gross":(6400|3300)`},
 		{"sales_daily", "UPDATE sales_daily SET film_id = 'F1' WHERE cinema_id = 'c2'", "UPDATE sales_daily SET film_id = 'f1' WHERE cinema_id = 'c2'", `"film_id":"(F1|f1)"`},
 		{"sales_daily", "DELETE FROM sales_daily WHERE gross = 0", "INSERT INTO sales_daily SELECT * FROM deep_saved_daily", `^rebuilt only: .*"admissions":0.*"cinema_id":"c1"`},
-		{"sales_daily", "INSERT INTO sales_daily SELECT cinema_id, film_id, box_office_day, sale_date + 1, 0, 0 FROM deep_saved_daily",
-			"DELETE FROM sales_daily d USING deep_saved_daily s WHERE d.sale_date = s.sale_date + 1", `^stored only: .*"gross":0`},
+		{"sales_daily", "INSERT INTO sales_daily SELECT cinema_id, film_id, box_office_day, sale_date - 10, 0, 0 FROM deep_saved_daily",
+			"DELETE FROM sales_daily d USING deep_saved_daily s WHERE d.sale_date = s.sale_date - 10", `^stored only: .*"gross":0`},
 		{"screenings", "UPDATE screenings SET starts_at = starts_at - interval '1 hour' WHERE id = 's1'", "UPDATE screenings SET starts_at = starts_at + interval '1 hour' WHERE id = 's1'", ""},
 		{"screenings", "UPDATE screenings SET gross = gross + 0.01 WHERE id = 'm1'", "UPDATE screenings SET gross = gross - 0.01 WHERE id = 'm1'", `"gross":3300.01.*"id":"m1"`},
 		{"screenings", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 's1'", "UPDATE screenings SET tickets_active = tickets_active + 1 WHERE id = 's1'", `"id":"s1".*"tickets_active":1.*rebuilt only.*"tickets_active":2`},
@@ -200,8 +200,8 @@ func TestDeepCheck(t *testing.T) {
 		{"screenings_daily", "UPDATE screenings_daily SET screenings = screenings + 10", "UPDATE screenings_daily SET screenings = screenings - 10", ""},
 		{"screenings_daily", swapScreeningsDaily, swapScreeningsDaily, `"screenings":[12]`},
 		{"screenings_daily", "DELETE FROM screenings_daily WHERE cinema_id = 'c2'", "INSERT INTO screenings_daily SELECT * FROM deep_saved_sd", `^rebuilt only: .*"cinema_id":"c2"`},
-		{"screenings_daily", "INSERT INTO screenings_daily SELECT cinema_id, film_id, box_office_day + 1, 0 FROM deep_saved_sd",
-			"DELETE FROM screenings_daily d USING deep_saved_sd s WHERE d.box_office_day = s.box_office_day + 1", `^stored only: .*"screenings":0`},
+		{"screenings_daily", "INSERT INTO screenings_daily SELECT cinema_id, film_id, box_office_day + 10, 0 FROM deep_saved_sd",
+			"DELETE FROM screenings_daily d USING deep_saved_sd s WHERE d.box_office_day = s.box_office_day + 10", `^stored only: .*"screenings":0`},
 	} {
 		if _, err := owner.Exec(w.ctx, tc.tamper); err != nil {
 			t.Fatalf("%s: %v", tc.tamper, err)
@@ -382,5 +382,97 @@ func TestDeepCheckWhileAppending(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestDeepCheckFindsTamperingUndone: the refund rules and the refund
+// entry's copy of the ticket (price, sale date) and of its screening (film,
+// box-office day) are read from the tables under the lock, and a sale's
+// rule that a ticket id is new from the tickets table; so a row changed
+// for one refund or sale and put back at once leaves every table equal to
+// its replay, but an entry that contradicts the ones before it. verify
+// --deep replays each refund against the ticket its sale entry made, and
+// reports the refund or sale entry that contradicts the log as a mismatch
+// of tickets at that entry (exit status 1, not 3), with the tickets in one
+// part or two (c2's, where the cases are, rebuilt from its entries read
+// again).
+func TestDeepCheckFindsTamperingUndone(t *testing.T) {
+	now := time.Now().Add(-time.Minute)
+	refund := func(w *world, t *testing.T, id string, at time.Time) int64 {
+		r := w.refund(t, w.pos2, "m1", "", tk{"id": id, "refunded_at": rfc(at)})
+		if r.Status != 201 {
+			t.Fatalf("refund: %d %s", r.Status, r.Body)
+		}
+		return decode[ingest.RefundResult](t, r).Entry.Seq
+	}
+	for _, tc := range []struct {
+		name, tamper, undo string
+		entry              func(w *world, t *testing.T) int64 // appends the entry the tampering lets through
+		detail             string
+	}{
+		{"the price of a ticket refunded", "UPDATE tickets SET price = 0 WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET price = 1800 WHERE id = 'a1' AND cinema_id = 'c2'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now) },
+			`refund entry \d+: ticket "a1" of cinema "c2": the entry states price 0.00, .*; its sale \(entry \d+\) price 1800.00, `},
+		{"the sale date of a ticket refunded", "UPDATE tickets SET sale_date = sale_date - 40 WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET sale_date = sale_date + 40 WHERE id = 'a1' AND cinema_id = 'c2'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now) }, `refund entry \d+: ticket "a1" of cinema "c2": the entry states .*sale date `},
+		{"the box-office day of a refunded ticket's screening", "UPDATE screenings SET box_office_day = box_office_day + 1 WHERE id = 'm1'", "UPDATE screenings SET box_office_day = box_office_day - 1 WHERE id = 'm1'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, `refund entry \d+: ticket "a2" of cinema "c2": the entry states .*box-office day `},
+		{"the film of a refunded ticket's screening", "UPDATE screenings SET film_id = 'adult' WHERE id = 'm1'", "UPDATE screenings SET film_id = 'f1' WHERE id = 'm1'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, `refund entry \d+: ticket "a2" of cinema "c2": the entry states price 2500.00, .*film "adult", .*; its sale \(entry \d+\) price 2500.00, .*film "f1", `},
+		{"the sale time of a ticket refunded before it", "UPDATE tickets SET sold_at = sold_at - interval '1 hour' WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET sold_at = sold_at + interval '1 hour' WHERE id = 'a1' AND cinema_id = 'c2'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now.Add(-30*time.Minute)) }, `refund entry \d+: ticket "a1" of cinema "c2": refunded at .*, before its sale \(entry \d+\) at `},
+		{"a ticket that was never sold", "INSERT INTO tickets SELECT cinema_id, 'fake', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'a2' AND cinema_id = 'c2'",
+			"DELETE FROM tickets WHERE id = 'fake'",
+			func(w *world, t *testing.T) int64 { return refund(w, t, "fake", now) }, `refund entry \d+: 1 of its 1 tickets \(the first "fake"\) were not sold in screening "m1" of cinema "c2" or were already refunded`},
+		{"a ticket sold twice", "DELETE FROM tickets WHERE id = 'a2' AND cinema_id = 'c2'", "",
+			func(w *world, t *testing.T) int64 {
+				r := w.sell(t, w.pos2, "m1", ticket("a2", now, "2500.00", "2"))
+				if r.Status != 201 {
+					t.Fatalf("sale: %d %s", r.Status, r.Body)
+				}
+				return decode[ingest.SaleResult](t, r).Entry.Seq
+			}, `sale entry \d+: ticket "a2" of cinema "c2" was sold before, by entry \d+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
+			if r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(1, 18, 0)); r.Status != 201 {
+				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
+			}
+			for _, s := range []struct {
+				key, screening string
+				tickets        []tk
+			}{
+				{w.pos, "s1", []tk{ticket("x1", now, "1000.00", ""), ticket("x2", now, "1000.00", ""), ticket("x3", now, "1000.00", "")}},
+				{w.pos2, "m1", []tk{ticket("a1", now, "1800.00", "1"), ticket("a2", now, "2500.00", "2")}},
+			} {
+				if r := w.sell(t, s.key, s.screening, s.tickets...); r.Status != 201 {
+					t.Fatalf("sale: %d %s", r.Status, r.Body)
+				}
+			}
+			owner := pgtest.OwnerPool(t, w.DBURL)
+			if _, err := owner.Exec(w.ctx, tc.tamper); err != nil {
+				t.Fatal(err)
+			}
+			seq := tc.entry(w, t)
+			if tc.undo != "" {
+				if _, err := owner.Exec(w.ctx, tc.undo); err != nil {
+					t.Fatal(err)
+				}
+			}
+			verifier, err := ledger.NewVerifier(w.Verifier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, parts := range []int{1, 2} {
+				_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
+					Deep: []ledger.DeepCheck{ingest.NewDeepCheckWith(ingest.DeepOptions{Parts: parts})}})
+				var ve *ledger.VerifyError
+				if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || ve.Seq != seq ||
+					!strings.HasPrefix(ve.Detail, "ingest: table tickets: ") || !regexp.MustCompile(tc.detail).MatchString(ve.Detail) {
+					t.Fatalf("in %d parts: verify = %v, want a mismatch of tickets at entry %d matching %s", parts, err, seq, tc.detail)
+				}
+			}
+		})
 	}
 }

@@ -34,7 +34,10 @@ import (
 // to two decimals), an empty seat as NULL, times at microseconds, and a
 // refund changes exactly the tickets it names that are sold in its
 // screening and not refunded (else it fails as the refund statement's row
-// count check does).
+// count check does). A second sale of an id and a refund that contradicts
+// the ticket's sale (refund) are mismatches of tickets at that entry: the
+// live write decided them from the stored rows, so such an entry means a
+// row was changed for it, even when it was put back since.
 type deepTickets struct {
 	names  []string          // interned cinema, screening, film, category, channel and price strings
 	intern map[string]uint32 // name → index in names
@@ -229,8 +232,10 @@ func (d *deepTickets) insert(t *ticketRows, want func(cinema string) bool) error
 		h := d.keyHash(c, id)
 		at, j := d.find(c, id, h)
 		if j != 0 {
-			return fmt.Errorf("ingest: sale entry %d: ticket %q of cinema %q was sold before, by entry %d",
-				t.seq[i], id, t.cinema[i], d.rows[j-1].saleSeq)
+			// The live write checks the id against the stored tickets:
+			// a row was deleted for this sale.
+			return &ledger.ProjectionMismatch{Table: "tickets", Seq: t.seq[i], Detail: fmt.Sprintf(
+				"sale entry %d: ticket %q of cinema %q was sold before, by entry %d", t.seq[i], id, t.cinema[i], d.rows[j-1].saleSeq)}
 		}
 		price, ok := d.prices[t.price[i]]
 		if !ok {
@@ -253,28 +258,81 @@ func (d *deepTickets) insert(t *ticketRows, want func(cinema string) bool) error
 func slot(h, n uint32) uint64 { return uint64(h)<<32 | uint64(n) }
 
 // refund applies the refunds of a run of refund entries.
+//
+// The live write decides a refund from the stored tickets and copies into
+// the entry each ticket's price and sale date and its screening's film and
+// box-office day, as the tables held them under the lock. So a ticket row
+// changed (or inserted) for a refund and put back (or deleted) right after
+// leaves every table equal to its replay, but a refund entry that
+// contradicts the sale entry before it: a ticket never sold or already
+// refunded, refunded before its sale, or another price, sale date, film or
+// box-office day (refunds net out of the sales_daily row they name). Such
+// an entry is a mismatch of tickets at its seq.
 func (d *deepTickets) refund(aps []refundApply) error {
-	for _, ap := range aps {
+	for k := range aps {
+		ap := &aps[k]
 		c, okc := d.intern[ap.cinema]
 		s, oks := d.intern[ap.screening]
-		missed := 0
+		missed, first := 0, ""
+		bod := pgDays(ap.bod)
 		for i, id := range ap.ids {
 			var j uint32
 			if okc {
 				_, j = d.find(c, id, d.keyHash(c, id))
 			}
 			if j == 0 || !oks || d.rows[j-1].screening != s || d.rows[j-1].refunded() {
-				missed++
+				if missed++; missed == 1 {
+					first = id
+				}
 				continue
 			}
-			d.rows[j-1].flags |= deepRefunded
-			d.refunds[j-1] = deepRefund{at: pgMicros(ap.at[i]), seq: ap.seq}
+			r := &d.rows[j-1]
+			at := pgMicros(ap.at[i])
+			if err := d.refundAgrees(r, ap, i, at, bod); err != nil {
+				return err
+			}
+			r.flags |= deepRefunded
+			d.refunds[j-1] = deepRefund{at: at, seq: ap.seq}
 		}
 		if missed > 0 {
-			return fmt.Errorf("ingest: refund entry %d: %d of %d tickets were not sold or already refunded", ap.seq, missed, len(ap.ids))
+			return &ledger.ProjectionMismatch{Table: "tickets", Seq: ap.seq, Detail: fmt.Sprintf(
+				"refund entry %d: %d of its %d tickets (the first %q) were not sold in screening %q of cinema %q or were already refunded",
+				ap.seq, missed, len(ap.ids), first, ap.screening, ap.cinema)}
 		}
 	}
 	return nil
+}
+
+// refundAgrees checks what refund ap states of its i-th ticket, refunded at
+// at (microseconds) in a screening of box-office day bod (days), against
+// rebuilt row r, the ticket as its sale entry made it.
+func (d *deepTickets) refundAgrees(r *deepTicket, ap *refundApply, i int, at int64, bod int32) error {
+	n := d.names
+	price := n[r.price] == ap.price[i] || sameAmount(n[r.price], ap.price[i])
+	saleDate := pgDays(ap.saleDate[i])
+	if price && saleDate == r.saleDate && n[r.film] == ap.film && bod == r.bod && at >= r.soldAt {
+		return nil
+	}
+	m := &ledger.ProjectionMismatch{Table: "tickets", Seq: ap.seq}
+	day := func(days int32) string { return pgEpoch.AddDate(0, 0, int(days)).Format(time.DateOnly) }
+	if at < r.soldAt {
+		m.Detail = fmt.Sprintf("refund entry %d: ticket %q of cinema %q: refunded at %s, before its sale (entry %d) at %s",
+			ap.seq, ap.ids[i], ap.cinema, ap.at[i].UTC().Format(time.RFC3339Nano), r.saleSeq,
+			pgEpoch.Add(time.Duration(r.soldAt)*time.Microsecond).Format(time.RFC3339Nano))
+		return m
+	}
+	m.Detail = fmt.Sprintf("refund entry %d: ticket %q of cinema %q: the entry states price %s, sale date %s, film %q, box-office day %s; "+
+		"its sale (entry %d) price %s, sale date %s, film %q, box-office day %s",
+		ap.seq, ap.ids[i], ap.cinema, ap.price[i], day(saleDate), ap.film, day(bod),
+		r.saleSeq, n[r.price], day(r.saleDate), n[r.film], day(r.bod))
+	return m
+}
+
+// sameAmount reports whether two decimal strings are the same amount.
+func sameAmount(a, b string) bool {
+	x, err1 := decimal.NewFromString(a)
+	y, err2 := decimal.NewFromString(b)
+	return err1 == nil && err2 == nil && x.Equal(y)
 }
 
 // The stored tickets as compare reads them: every compared column, price

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -10,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
 )
 
 // TestDeepTicketsIndex: the in-memory tickets of verify --deep find every
@@ -72,27 +75,51 @@ func TestDeepTicketsIndex(t *testing.T) {
 	again := ticketRows{cinema: rows.cinema[5:6], id: rows.id[5:6], screening: rows.screening[5:6], film: rows.film[5:6],
 		price: rows.price[5:6], prices: rows.prices[5:6], category: rows.category[5:6], seat: rows.seat[5:6], channel: rows.channel[5:6],
 		soldAt: rows.soldAt[5:6], saleDate: rows.saleDate[5:6], bod: rows.bod[5:6], seq: []int64{n}}
-	if err := d.insert(&again, nil); err == nil || !strings.Contains(err.Error(), "sold before, by entry 5") {
+	var m *ledger.ProjectionMismatch
+	if err := d.insert(&again, nil); !errors.As(err, &m) || m.Table != "tickets" || m.Seq != n || !strings.Contains(m.Detail, "sold before, by entry 5") {
 		t.Errorf("second sale of an id: %v", err)
 	}
+	// refundOf refunds ids as their sales state them (price, sale date,
+	// film, box-office day).
+	refundOf := func(cinema, screening string, seq int64, ids ...string) refundApply {
+		ap := refundApply{cinema: cinema, screening: screening, film: "f", bod: day, seq: seq, ids: ids}
+		for range ids {
+			ap.at, ap.price, ap.saleDate = append(ap.at, at), append(ap.price, "2500.01"), append(ap.saleDate, day)
+		}
+		return ap
+	}
 	// t2 of c0 is row 4, screening s4.
-	ok := refundApply{cinema: "c0", screening: "s4", seq: n + 1, ids: []string{"t2"}, at: []time.Time{at}}
-	if err := d.refund([]refundApply{ok}); err != nil {
+	if err := d.refund([]refundApply{refundOf("c0", "s4", n+1, "t2")}); err != nil {
 		t.Fatal(err)
 	}
 	if r := d.rows[4]; !r.refunded() || d.refunds[4].seq != n+1 || d.rows[5].refunded() {
 		t.Fatalf("refund: %+v", r)
 	}
-	for _, bad := range []refundApply{
-		{cinema: "c0", screening: "s4", seq: n + 2, ids: []string{"t2"}, at: []time.Time{at}},             // already refunded
-		{cinema: "c0", screening: "s5", seq: n + 2, ids: []string{"t4"}, at: []time.Time{at}},             // another screening (s1)
-		{cinema: "c9", screening: "s4", seq: n + 2, ids: []string{"t2"}, at: []time.Time{at}},             // unknown cinema
-		{cinema: "c0", screening: "s4", seq: n + 2, ids: []string{"nope"}, at: []time.Time{at}},           // never sold
-		{cinema: "c1", screening: "s4", seq: n + 2, ids: []string{"t12", "t12"}, at: []time.Time{at, at}}, // twice in one entry
+	with := func(ap refundApply, f func(*refundApply)) refundApply { f(&ap); return ap }
+	for _, bad := range []struct {
+		ap   refundApply
+		want string
+	}{
+		{refundOf("c0", "s4", n+2, "t2"), "1 of its 1 tickets (the first \"t2\") were not sold in screening \"s4\" of cinema \"c0\" or were already refunded"},
+		{refundOf("c0", "s5", n+2, "t4"), "were not sold"},   // another screening (s1)
+		{refundOf("c9", "s4", n+2, "t2"), "were not sold"},   // unknown cinema
+		{refundOf("c0", "s4", n+2, "nope"), "were not sold"}, // never sold
+		{with(refundOf("c1", "s4", n+2, "t12"), func(ap *refundApply) { ap.price[0] = "2500.00" }), "states price 2500.00, "},
+		{with(refundOf("c1", "s4", n+2, "t12"), func(ap *refundApply) { ap.saleDate[0] = day.AddDate(0, 0, 1) }), "sale date 2026-12-01, "},
+		{with(refundOf("c1", "s4", n+2, "t12"), func(ap *refundApply) { ap.film = "g" }), `film "g", `},
+		{with(refundOf("c1", "s4", n+2, "t12"), func(ap *refundApply) { ap.bod = day.AddDate(0, 0, -1) }), "box-office day 2026-11-29; "},
+		{with(refundOf("c1", "s4", n+2, "t12"), func(ap *refundApply) { ap.at[0] = at.Add(-time.Microsecond) }), "before its sale (entry 25) at 2026-11-30T10:00:00.123456Z"},
+		{refundOf("c1", "s4", n+2, "t12", "t12"), "1 of its 2 tickets"}, // twice in one entry
 	} {
-		if err := d.refund([]refundApply{bad}); err == nil || !strings.Contains(err.Error(), "not sold or already refunded") {
-			t.Errorf("refund %+v: %v", bad, err)
+		err := d.refund([]refundApply{bad.ap})
+		var m *ledger.ProjectionMismatch
+		if !errors.As(err, &m) || m.Table != "tickets" || m.Seq != n+2 || !strings.Contains(m.Detail, bad.want) {
+			t.Errorf("refund %+v: %v, want a mismatch of tickets at %d saying %s", bad.ap, err, n+2, bad.want)
 		}
+	}
+	// The price as another string of the same amount agrees.
+	if err := d.refund([]refundApply{with(refundOf("c0", "s1", n+3, "t4"), func(ap *refundApply) { ap.price[0] = "2500.010" })}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -131,7 +158,8 @@ func TestDeepTicketsMemory(t *testing.T) {
 	}
 	var aps []refundApply
 	for i := 0; i < n; i += 50 {
-		aps = append(aps, refundApply{cinema: rows.cinema[i], screening: rows.screening[i], seq: int64(n + i), ids: []string{rows.id[i]}, at: []time.Time{at}})
+		aps = append(aps, refundApply{cinema: rows.cinema[i], screening: rows.screening[i], film: rows.film[i], bod: at, seq: int64(n + i),
+			ids: []string{rows.id[i]}, at: []time.Time{at}, price: []string{"2500.00"}, saleDate: []time.Time{at}})
 	}
 	if err := d.refund(aps); err != nil {
 		t.Fatal(err)

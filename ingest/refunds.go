@@ -225,12 +225,18 @@ func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
 }
 
 // refundApply is what one refund entry changes in tickets: the tickets ids
-// of cinema and screening refunded at at, by entry seq.
+// of cinema and screening refunded at at, by entry seq. The entry's copy of
+// the screening's film and box-office day and of each ticket's price and
+// sale date are kept for verify --deep, which checks them against the
+// tickets' sales.
 type refundApply struct {
-	cinema, screening string
-	seq               int64
-	ids               []string
-	at                []time.Time
+	cinema, screening, film string
+	bod                     time.Time
+	seq                     int64
+	ids                     []string
+	at                      []time.Time
+	price                   []string
+	saleDate                []time.Time
 }
 
 // refundRows are the projection rows of a run of refund entries.
@@ -262,13 +268,14 @@ func refundProjection(es []bodyEntry) (*refundRows, error) {
 			sum = &scrSum{}
 			scr[k] = sum
 		}
-		ap := refundApply{cinema: body.CinemaID, screening: body.ScreeningID, seq: e.Seq}
+		ap := refundApply{cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, seq: e.Seq}
 		for _, t := range body.Tickets {
 			at, sd, price, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price, false)
 			if err != nil {
 				return nil, fmt.Errorf("ingest: refund entry %d: %w", e.Seq, err)
 			}
 			ap.ids, ap.at = append(ap.ids, t.ID), append(ap.at, at)
+			ap.price, ap.saleDate = append(ap.price, t.Price), append(ap.saleDate, sd)
 			p.total++
 			sum.n++
 			sum.gross = sum.gross.Add(price)
