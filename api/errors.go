@@ -365,7 +365,7 @@ func decodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		return &validate.Errors{Message: "a field has the wrong type",
-			Fields: []validate.FieldError{{Field: typeErr.Field, Code: "wrong_type", Message: "must be " + typeErr.Type.String()}}}
+			Fields: []validate.FieldError{validate.WrongType(typeErr)}}
 	}
 	const unknown = "json: unknown field "
 	if msg := err.Error(); len(msg) > len(unknown) && msg[:len(unknown)] == unknown {

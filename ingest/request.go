@@ -137,7 +137,7 @@ func decodeStrict(data []byte, v any) error {
 func malformed(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &validate.Errors{Fields: []validate.FieldError{{Field: te.Field, Code: "wrong_type", Message: "must be " + te.Type.String()}}}
+		return &validate.Errors{Fields: []validate.FieldError{validate.WrongType(te)}}
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return &validate.Errors{Fields: []validate.FieldError{{Field: strings.Trim(f, `"`), Code: "unknown_field", Message: "is not a field of this request"}}}
