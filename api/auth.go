@@ -127,6 +127,6 @@ func forbiddenRole(have apikey.Role, roles []apikey.Role) error {
 		names[i] = string(r)
 	}
 	allowed := strings.Join(names, ", ")
-	return &validate.Errors{Class: errForbidden, Message: fmt.Sprintf("a %s key may not do this; allowed roles: %s", have, allowed),
+	return &validate.Errors{Class: errForbidden, Message: fmt.Sprintf("%s keys may not do this; allowed roles: %s", have, allowed),
 		Fields: []validate.FieldError{{Field: "role", Code: "role_not_allowed", Message: "allowed roles: " + allowed}}}
 }

@@ -81,13 +81,13 @@ func statementScope(ctx context.Context, svc *settlement.Service, p apikey.Princ
 		return nil
 	case apikey.RoleProducer, apikey.RoleDistributor, apikey.RoleRightsHolder:
 		if p.PartyID == "" || p.PartyID != q.PartyID {
-			return errForbidden
+			return otherParty(p, q.PartyID)
 		}
 		return nil
 	case apikey.RoleExhibitor:
 		if p.PartyID != "" {
 			if p.PartyID != q.PartyID {
-				return errForbidden
+				return otherParty(p, q.PartyID)
 			}
 			return nil
 		}
@@ -102,10 +102,21 @@ func statementScope(ctx context.Context, svc *settlement.Service, p apikey.Princ
 			return err // a database failure is a 500 or 503, not a refusal
 		}
 		if owner != q.PartyID {
-			return errForbidden
+			return validate.Refuse(errForbidden, "party", "this key (role %s, cinema %q) reads only the statement of its cinema's owner, party %q, not party %q",
+				p.Role, p.CinemaID, owner, q.PartyID)
 		}
 		q.CinemaID = p.CinemaID
 		return nil
 	}
 	return errForbidden
+}
+
+// otherParty is the 403 of a party-scoped key asking for another party's
+// statement: it says which party the key reads.
+func otherParty(p apikey.Principal, asked string) error {
+	if p.PartyID == "" {
+		return validate.Refuse(errForbidden, "party", "this key (role %s) has no party scope and reads no statement", p.Role)
+	}
+	return validate.Refuse(errForbidden, "party", "this key (role %s, party %q) reads only party %q's statements, not party %q's",
+		p.Role, p.PartyID, p.PartyID, asked)
 }

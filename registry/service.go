@@ -53,7 +53,7 @@ func (s *Service) checkParties(ctx context.Context, refs []partyRef) error {
 		case !ok:
 			return validate.Refuse(ErrUnknownReference, r.field, "%s: party %q is not registered", r.field, r.id)
 		case r.kind != "" && k != r.kind:
-			return validate.Refuse(ErrUnknownReference, r.field, "%s: party %q is a %s, not a %s", r.field, r.id, k, r.kind)
+			return validate.Refuse(ErrUnknownReference, r.field, "%s: party %q is of kind %s, not %s", r.field, r.id, k, r.kind)
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ func Directory(t *ticketing.Service) func(ctx context.Context, id string) (Museu
 		case err != nil:
 			return Museum{}, err
 		case v.Kind != "museum":
-			return Museum{}, fmt.Errorf("%w: venue %q is a %s, not a museum", ErrUnknownMuseum, id, v.Kind)
+			return Museum{}, fmt.Errorf("%w: venue %q is of kind %s, not museum", ErrUnknownMuseum, id, v.Kind)
 		}
 		return Museum{ID: v.ID, Name: LangMap(v.Name), City: v.City}, nil
 	}
