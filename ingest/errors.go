@@ -82,6 +82,9 @@ func fieldErr(e *validate.Errors, field string) *validate.Errors {
 // ticketField names the id of the request's i-th ticket.
 func ticketField(i int) string { return fmt.Sprintf("tickets[%d].id", i) }
 
+// refundedAtField names the refunded_at of the request's i-th ticket.
+func refundedAtField(i int) string { return fmt.Sprintf("tickets[%d].refunded_at", i) }
+
 // asRuleError returns the refusal inside err (dropping the ledger's
 // wrapping, whose prefix is not for clients), or err itself.
 func asRuleError(err error) error { return validate.Cause(err) }

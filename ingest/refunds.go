@@ -166,13 +166,14 @@ func decideRefund(r *refundReq, idem *idemSet, scr *screeningSet, tickets map[ci
 		case st.refundedAt != nil:
 			return reject(fieldErr(newErr(ErrTicketAlreadyRefunded, "ticket %q was already refunded", t.ID), ticketField(i)))
 		case t.RefundedAt.After(r.now.Add(clockSkew)):
-			return reject(newErr(ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", t.ID, t.RefundedAt.Format(time.RFC3339)))
+			return reject(fieldErr(newErr(ErrRefundedAtInFuture, "ticket %q: refunded_at %s is in the future", t.ID,
+				t.RefundedAt.Format(time.RFC3339)), refundedAtField(i)))
 		case t.RefundedAt.Before(st.soldAt):
-			return reject(newErr(ErrRefundedBeforeSale, "ticket %q: refunded_at %s is before its sale at %s", t.ID,
-				t.RefundedAt.Format(time.RFC3339), st.soldAt.Format(time.RFC3339)))
+			return reject(fieldErr(newErr(ErrRefundedBeforeSale, "ticket %q: refunded_at %s is before its sale at %s", t.ID,
+				t.RefundedAt.Format(time.RFC3339), st.soldAt.Format(time.RFC3339)), refundedAtField(i)))
 		case t.RefundedAt.After(sc.startsAt) && ref.Reason != reasonScreeningCancelled:
-			return reject(newErr(ErrRefundAfterStart, "ticket %q: a refund after the screening started (%s) needs reason %q",
-				t.ID, sc.startsAt.Format(time.RFC3339), reasonScreeningCancelled))
+			return reject(fieldErr(newErr(ErrRefundAfterStart, "ticket %q: a refund after the screening started (%s) needs reason %q",
+				t.ID, sc.startsAt.Format(time.RFC3339), reasonScreeningCancelled), refundedAtField(i)))
 		}
 		amount = amount.Add(st.price)
 		body.Tickets[i] = refundBodyTicket{ID: t.ID, RefundedAt: fmtTime(t.RefundedAt), Price: st.price.StringFixed(2),

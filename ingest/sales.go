@@ -133,9 +133,10 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 		return nil, err
 	}
 	now := s.cfg.Now()
-	for _, t := range sale.Tickets {
+	for i, t := range sale.Tickets {
 		if t.SoldAt.After(now.Add(clockSkew)) {
-			return nil, newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339))
+			return nil, fieldErr(newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339)),
+				fmt.Sprintf("tickets[%d].sold_at", i))
 		}
 	}
 	tickets, parsed, err := newSaleTickets(sale)
@@ -248,10 +249,10 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 		return reject(err)
 	}
 	n := len(sale.Tickets)
-	for _, t := range sale.Tickets {
+	for i, t := range sale.Tickets {
 		if t.SoldAt.After(sc.endsAt) {
-			return reject(newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
-				t.SoldAt.Format(time.RFC3339), sc.endsAt.Format(time.RFC3339)))
+			return reject(fieldErr(newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
+				t.SoldAt.Format(time.RFC3339), sc.endsAt.Format(time.RFC3339)), fmt.Sprintf("tickets[%d].sold_at", i)))
 		}
 	}
 	if sc.active+n > sc.seats {
@@ -264,7 +265,7 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 				fmt.Sprintf("tickets[%d].id", i)))
 		}
 		if t.Seat != "" && seatsTaken[[3]string{c.CinemaID, sc.id, t.Seat}] {
-			return reject(fieldErr(newErr(ErrSeatAlreadySold, "seat %q of screening %q is already sold (ticket %q)", t.Seat, sc.id, t.ID),
+			return reject(fieldErr(newErr(ErrSeatAlreadySold, "ticket %q: seat %q of screening %q is already sold", t.ID, t.Seat, sc.id),
 				fmt.Sprintf("tickets[%d].seat", i)))
 		}
 	}
