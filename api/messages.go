@@ -83,6 +83,8 @@ var detailMessages = map[string]i18n.Text{
 	"unknown_field":    {KK: "белгісіз өріс", RU: "неизвестное поле"},
 	"invalid_bin":      {KK: "БСН қате (12 цифр, бақылау цифры)", RU: "неверный БИН (12 цифр, контрольная цифра)"},
 	"role_not_allowed": {KK: "бұл кілттің рөліне рұқсат жоқ", RU: "роли этого ключа это не разрешено"},
+	"wrong_type":       {KK: "мәннің JSON түрі қате", RU: "неверный тип значения JSON"},
+	"in_future":        {KK: "күн болашақта", RU: "дата в будущем"},
 }
 
 // localize turns an error body into the request's language: kk and ru get

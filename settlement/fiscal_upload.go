@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/registry"
 	"ecinema/validate"
@@ -104,7 +105,20 @@ type fiscalBody struct {
 
 // UploadFiscalTotals records the records as one fiscal_totals ledger
 // entry. A record for a BIN and date already uploaded supersedes the old one.
+// A record for a day after today (Kazakhstan time) is refused: no receipts
+// of that day exist yet, so it can only be a mistyped date.
 func (s *Service) UploadFiscalTotals(ctx context.Context, actor string, recs []FiscalRecord) (*FiscalUpload, error) {
+	today := kztime.LocalDate(s.now())
+	var errs validate.Errors
+	for i, r := range recs {
+		if r.Date.After(today) {
+			errs.Add(fmt.Sprintf("records[%d].date", i), "in_future",
+				"%s is after today (%s in Kazakhstan): a day's fiscal total exists only once the day has begun", day(r.Date), day(today))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
 	body := fiscalBody{Records: make([]FiscalRecordBody, len(recs))}
 	for i, r := range recs {
 		n := r.Receipts
