@@ -111,6 +111,18 @@ func TestRefusalsNameRoleAndScope(t *testing.T) {
 		len(details) != 1 || details[0].Field != "party" {
 		t.Errorf("producer reading another party: %d %s", r.Status, r.Body)
 	}
+	// The key API answers in its own fields (cinema, party), not in the
+	// CLI's flags, and without "a admin key".
+	for _, tc := range []struct{ body, msg string }{
+		{`{"role":"admin","name":"x","party":"prod"}`, "admin keys take no cinema or party"},
+		{`{"role":"pos","name":"x"}`, "pos keys need a cinema and no party"},
+		{`{"role":"producer","name":"x","party":"dist"}`, `party "dist" is of kind distributor; producer keys need a party of kind producer`},
+	} {
+		r := env.Do("POST", "/v1/apikeys", env.AdminKey, tc.body)
+		if msg, _ := errorOf(t, r); r.Status != 422 || r.ErrorCode() != "invalid_scope" || !strings.HasSuffix(msg, tc.msg) {
+			t.Errorf("%s: %d %s, want ...%q", tc.body, r.Status, r.Body, tc.msg)
+		}
+	}
 	body := cinema()
 	body["exhibitor_id"] = "prod"
 	r = env.Do("PUT", "/v1/cinemas/c2", env.AdminKey, body)

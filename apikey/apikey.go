@@ -181,31 +181,31 @@ func CheckScope(spec Spec) error {
 	switch role {
 	case RolePOS:
 		if cinemaID == "" || partyID != "" {
-			return fmt.Errorf("%w: a pos key needs --cinema and no --party", ErrInvalidScope)
+			return fmt.Errorf("%w: pos keys need a cinema and no party", ErrInvalidScope)
 		}
 	case RoleExhibitor:
 		if (cinemaID == "") == (partyID == "") {
-			return fmt.Errorf("%w: an exhibitor key needs exactly one of --cinema or --party", ErrInvalidScope)
+			return fmt.Errorf("%w: exhibitor keys need exactly one of cinema or party", ErrInvalidScope)
 		}
 	case RoleProducer, RoleDistributor, RoleRightsHolder:
 		if partyID == "" || cinemaID != "" {
-			return fmt.Errorf("%w: a %s key needs --party and no --cinema", ErrInvalidScope, role)
+			return fmt.Errorf("%w: %s keys need a party and no cinema", ErrInvalidScope, role)
 		}
 	default:
 		if cinemaID != "" || partyID != "" {
-			return fmt.Errorf("%w: a %s key takes no --cinema or --party", ErrInvalidScope, role)
+			return fmt.Errorf("%w: %s keys take no cinema or party", ErrInvalidScope, role)
 		}
 	}
 	kind, scoped := ScopeKind[role]
 	switch {
 	case scoped && spec.Scope == "":
-		return fmt.Errorf("%w: a %s key needs --%s", ErrInvalidScope, role, kind)
+		return fmt.Errorf("%w: %s keys need a %s", ErrInvalidScope, role, kind)
 	case !scoped && spec.Scope != "":
-		return fmt.Errorf("%w: a %s key takes no culture scope", ErrInvalidScope, role)
+		return fmt.Errorf("%w: %s keys take no culture scope", ErrInvalidScope, role)
 	case scoped && kind == "bin" && !validate.BIN(spec.Scope):
-		return fmt.Errorf("%w: --bin %q is not a valid BIN", ErrInvalidScope, spec.Scope)
+		return fmt.Errorf("%w: bin %q is not a valid BIN", ErrInvalidScope, spec.Scope)
 	case scoped && kind != "bin" && !validate.MatchID(spec.Scope):
-		return fmt.Errorf("%w: --%s %q is not a valid id", ErrInvalidScope, kind, spec.Scope)
+		return fmt.Errorf("%w: %s %q is not a valid id", ErrInvalidScope, kind, spec.Scope)
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func (s *Store) checkScopeTarget(ctx context.Context, spec Spec) error {
 		return fmt.Errorf("apikey: check scope: %w", err)
 	}
 	if want, ok := partyKindOf[role]; ok && kind != want {
-		return fmt.Errorf("%w: party %q is a %s; a %s key needs a %s", ErrInvalidScope, partyID, kind, role, want)
+		return fmt.Errorf("%w: party %q is of kind %s; %s keys need a party of kind %s", ErrInvalidScope, partyID, kind, role, want)
 	}
 	return nil
 }
