@@ -22,7 +22,8 @@ func creativeFixture(t *testing.T) *apptest.Env {
 		if err != nil {
 			return err
 		}
-		if _, err := fund.LoadDemo(ctx, env.App.Pool, env.App.Writer, env.App.NGO, ns.Eligible, now); err != nil {
+		ngoAt := ngo.NewService(env.App.Pool, ngo.Config{Now: func() time.Time { return now }}) // the register as at now, as ecinema demo checks it
+		if _, err := fund.LoadDemo(ctx, env.App.Pool, env.App.Writer, ngoAt, ns.Eligible, now); err != nil {
 			return err
 		}
 		_, err = hubs.LoadDemo(ctx, env.App.Pool, env.App.Writer, now)

@@ -22,7 +22,13 @@ import (
 // eight named regions plus Astana and Almaty with events, investors,
 // pitches and deals. Each part is skipped when it is already there.
 func loadNGOFundHubsDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w *ledger.Writer) error {
+	// One instant for every part: the NGO demo's eligible NGOs are those
+	// at now, and the fund demo's applications are checked against the
+	// register at now too, even when the clock has passed 00:00 local
+	// time on 1 April (when the last due report turns to the next year's)
+	// meanwhile.
 	now := time.Now()
+	ngoAt := ngo.NewService(pool, ngo.Config{Now: func() time.Time { return now }})
 	ns, err := ngo.LoadDemo(ctx, pool, 300, now)
 	switch {
 	case errors.Is(err, ngo.ErrDemoLoaded):
@@ -38,7 +44,6 @@ func loadNGOFundHubsDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w
 		if err != nil {
 			return err
 		}
-		svc := ngo.NewService(pool, ngo.Config{})
 		var bins []string
 		for rows.Next() {
 			var bin string
@@ -49,12 +54,12 @@ func loadNGOFundHubsDemo(ctx context.Context, env *cmdEnv, pool *pgxpool.Pool, w
 		}
 		rows.Close()
 		for _, bin := range bins {
-			if e, err := svc.Eligibility(ctx, bin); err == nil && e.Eligible {
+			if e, err := ngoAt.Eligibility(ctx, bin); err == nil && e.Eligible {
 				ns.Eligible = append(ns.Eligible, bin)
 			}
 		}
 	}
-	fs, err := fund.LoadDemo(ctx, pool, w, ngo.NewService(pool, ngo.Config{}), ns.Eligible, now)
+	fs, err := fund.LoadDemo(ctx, pool, w, ngoAt, ns.Eligible, now)
 	switch {
 	case errors.Is(err, fund.ErrDemoLoaded):
 		fmt.Fprintf(env.stderr, "%v; nothing loaded\n", err)
