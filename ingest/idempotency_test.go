@@ -11,6 +11,7 @@ import (
 
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
+	"ecinema/kztime"
 )
 
 func TestIdempotency(t *testing.T) {
@@ -147,6 +148,9 @@ func TestOneLateTicketFlagsTheSale(t *testing.T) {
 
 func TestLateReportAndAnomalies(t *testing.T) {
 	w := newWorld(t)
+	// The local date the anomalies are recorded on: from before the first
+	// sale to after the last (the test may run across local midnight).
+	since := kztime.LocalDate(time.Now()).Format(time.DateOnly)
 	// A POS offline for three days posts the sales of a screening three days ago.
 	start := localAt(-3, 19, 0)
 	w.mustScreening(t, "s1", "h2", "f1", start)
@@ -195,10 +199,10 @@ func TestLateReportAndAnomalies(t *testing.T) {
 	}
 
 	analyst := w.Key("analyst", "", "")
-	today := time.Now().In(time.FixedZone("KZ", 5*3600)).Format("2006-01-02")
+	today := kztime.LocalDate(time.Now()).Format(time.DateOnly)
 	list := func(q string) []map[string]any {
 		t.Helper()
-		r := w.Do("GET", "/v1/anomalies?from="+today+"&to="+today+q, analyst, nil)
+		r := w.Do("GET", "/v1/anomalies?from="+since+"&to="+today+q, analyst, nil)
 		if r.Status != 200 {
 			t.Fatalf("anomalies: %d %s", r.Status, r.Body)
 		}
@@ -223,12 +227,12 @@ func TestLateReportAndAnomalies(t *testing.T) {
 		}
 	}
 	// paging
-	r = w.Do("GET", "/v1/anomalies?limit=2&from="+today+"&to="+today, analyst, nil)
+	r = w.Do("GET", "/v1/anomalies?limit=2&from="+since+"&to="+today, analyst, nil)
 	p := decode[struct {
 		Items      []map[string]any
 		NextCursor string `json:"next_cursor"`
 	}](t, r)
-	r = w.Do("GET", "/v1/anomalies?limit=2&from="+today+"&to="+today+"&cursor="+p.NextCursor, analyst, nil)
+	r = w.Do("GET", "/v1/anomalies?limit=2&from="+since+"&to="+today+"&cursor="+p.NextCursor, analyst, nil)
 	p2 := decode[struct{ Items []map[string]any }](t, r)
 	if len(p.Items) != 2 || p.NextCursor == "" || len(p2.Items) != 1 {
 		t.Fatalf("paging: %s / %s", p.Items, p2.Items)
