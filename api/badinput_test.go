@@ -203,3 +203,19 @@ func TestFiscalTotalsRefuseFutureDays(t *testing.T) {
 		t.Errorf("today: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestUnauthorizedChallenges: every 401 carries a WWW-Authenticate
+// challenge (RFC 9110 11.6.1): Bearer for the API, with
+// error="invalid_token" when a key was sent and refused (RFC 6750 3).
+func TestUnauthorizedChallenges(t *testing.T) {
+	env := apptest.New(t)
+	for _, tc := range []struct{ key, want string }{
+		{"", `Bearer realm="ecinema"`},
+		{"eck_not-a-key", `Bearer realm="ecinema", error="invalid_token"`},
+	} {
+		r := env.Do("GET", "/v1/whoami", tc.key, nil)
+		if r.Status != 401 || r.ErrorCode() != "unauthenticated" || r.Header.Get("WWW-Authenticate") != tc.want {
+			t.Errorf("key %q: %d %q %s, want challenge %q", tc.key, r.Status, r.Header.Get("WWW-Authenticate"), r.Body, tc.want)
+		}
+	}
+}

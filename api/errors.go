@@ -251,6 +251,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusServiceUnavailable {
 		setRetryAfter(c)
 	}
+	if status == http.StatusUnauthorized {
+		setBearerChallenge(c)
+	}
 	if status >= 500 && status != http.StatusServiceUnavailable {
 		s.log.ErrorContext(c.Request().Context(), "request failed",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
@@ -377,4 +380,20 @@ func decodeError(err error) error {
 			Fields: []validate.FieldError{{Field: field, Code: "unknown_field", Message: "is not a field of this request"}}}
 	}
 	return fmt.Errorf("%w: %v", errMalformedJSON, err)
+}
+
+// setBearerChallenge gives a 401 its WWW-Authenticate challenge (RFC 9110
+// 11.6.1 requires one; RFC 6750 3 names the Bearer scheme and, when a key
+// was sent but refused, error="invalid_token"). A route that challenged
+// with its own scheme (the e-Library's Basic) keeps it.
+func setBearerChallenge(c echo.Context) {
+	h := c.Response().Header()
+	if h.Get(echo.HeaderWWWAuthenticate) != "" {
+		return
+	}
+	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
+		h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="ecinema", error="invalid_token"`)
+		return
+	}
+	h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="ecinema"`)
 }
