@@ -62,7 +62,8 @@ func cmdAPIKey(ctx context.Context, env *cmdEnv, args []string) error {
 			spec.ExpiresAt = &t
 		}
 		if err := apikey.CheckScope(spec); err != nil {
-			return err
+			// The rule names the scope (cinema, party…); the usage names its flag.
+			return usagef("%v\n%s", err, apikeyUsage)
 		}
 	case "list":
 	case "revoke":
