@@ -59,7 +59,8 @@ func scores(q, i, e int) map[string]any {
 
 func newFundWorld(t *testing.T) *fundWorld {
 	t.Helper()
-	return newFundWorldAt(t, time.Now)
+	now := time.Now() // one instant: the test's dates and the fund's stay in one day and year
+	return newFundWorldAt(t, func() time.Time { return now })
 }
 
 // newFundWorldAt is newFundWorld with the fund's and the NGO register's
