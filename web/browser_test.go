@@ -116,7 +116,7 @@ func TestBrowser(t *testing.T) {
 		} `json:"items"`
 	}
 	analyst := env.Key(apikey.RoleAnalyst, "", "")
-	env.Do("GET", "/v1/boxoffice/rankings?period=weekend&limit=10&date="+lastSunday().Format("2006-01-02"), analyst, nil).JSON(t, &weekend)
+	env.Do("GET", "/v1/boxoffice/rankings?period=weekend&limit=10&date="+lastSunday(f.now).Format("2006-01-02"), analyst, nil).JSON(t, &weekend)
 	if len(weekend.Items) == 0 {
 		t.Fatal("the API ranks no film for the last weekend; the fixture is too small")
 	}
@@ -221,11 +221,11 @@ func TestBrowser(t *testing.T) {
 	axe(ctx, "/login")
 }
 
-// lastSunday is the Sunday of the last complete weekend, as the home page
-// picks it: the last Sunday before the box-office day that is open now
-// (until 06:00 local time, the day before the local date).
-func lastSunday() time.Time {
-	day := kztime.BoxOfficeDay(time.Now())
+// lastSunday is the Sunday of the last complete weekend at now, as the
+// home page picks it: the last Sunday before the box-office day that is
+// open (until 06:00 local time, the day before the local date).
+func lastSunday(now time.Time) time.Time {
+	day := kztime.BoxOfficeDay(now)
 	back := (int(day.Weekday()) + 7) % 7
 	if back == 0 {
 		back = 7

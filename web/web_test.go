@@ -34,6 +34,7 @@ type fixture struct {
 	producer string    // a producer party with sales
 	cinema   string    // a cinema with sales
 	ticket   string    // a ticket sold there
+	now      time.Time // the instant of the fixture: the demo's and the pages' clock
 	last     time.Time // the demo's last box-office day
 }
 
@@ -45,10 +46,10 @@ func seed(t *testing.T, opts ...func(*app.Config)) *fixture {
 // seedAt loads the demo as it would have been loaded at now: nine days
 // ending with the last box-office day that had ended then
 // (kztime.LastCompleteDay), which is not always yesterday's local date,
-// nor in yesterday's month.
+// nor in yesterday's month. The pages' clock stays at now.
 func seedAt(t *testing.T, now time.Time, opts ...func(*app.Config)) *fixture {
 	t.Helper()
-	env := apptest.New(t, opts...)
+	env := apptest.New(t, append([]func(*app.Config){func(c *app.Config) { c.Now = func() time.Time { return now } }}, opts...)...)
 	ctx := context.Background()
 	last := kztime.LastCompleteDay(now)
 	if _, err := demo.Load(ctx, env.App.Pool, env.App.Writer, demo.Config{Days: 9, Scale: 0.004, Seed: 3, Workers: 4,
@@ -58,7 +59,7 @@ func seedAt(t *testing.T, now time.Time, opts ...func(*app.Config)) *fixture {
 	if _, err := env.App.Publisher.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{env: env, last: last}
+	f := &fixture{env: env, now: now, last: last}
 	err := env.App.Pool.QueryRow(ctx, `SELECT f.producer_id, t.cinema_id, t.id FROM tickets t JOIN films f ON f.id = t.film_id
 WHERE t.refunded_at IS NULL ORDER BY t.sale_seq LIMIT 1`).Scan(&f.producer, &f.cinema, &f.ticket)
 	if err != nil {
