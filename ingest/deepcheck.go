@@ -208,6 +208,13 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 					r.parts.noteSales(&p.tickets)
 				}
 				p.daily.queueAdd(b)
+				for _, h := range p.headers {
+					if err == nil {
+						err = r.sold.header(h)
+					}
+				}
+			}
+			if err == nil {
 				err = r.sold.add(p.screenings)
 			}
 		}
@@ -317,6 +324,9 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 		if err := d.run.compareTickets(ctx, tx, d.run.reread, t); err != nil {
 			return err
 		}
+	}
+	if err := d.run.sold.checkHeaders(ctx, tx); err != nil {
+		return err
 	}
 	b := &pgx.Batch{}
 	d.run.sold.sorted().queueSold(b)

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -405,33 +406,54 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 		}
 		return decode[ingest.RefundResult](t, r).Entry.Seq
 	}
+	sell := func(w *world, t *testing.T, tks ...tk) int64 {
+		r := w.sell(t, w.pos2, "m1", tks...)
+		if r.Status != 201 {
+			t.Fatalf("sale: %d %s", r.Status, r.Body)
+		}
+		return decode[ingest.SaleResult](t, r).Entry.Seq
+	}
 	for _, tc := range []struct {
 		name, tamper, undo string
 		entry              func(w *world, t *testing.T) int64 // appends the entry the tampering lets through
-		detail             string
+		table, detail      string                             // table "": tickets
 	}{
 		{"the price of a ticket refunded", "UPDATE tickets SET price = 0 WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET price = 1800 WHERE id = 'a1' AND cinema_id = 'c2'",
 			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now) },
-			`refund entry \d+: ticket "a1" of cinema "c2": the entry states price 0.00, .*; its sale \(entry \d+\) price 1800.00, `},
+			"", `refund entry \d+: ticket "a1" of cinema "c2": the entry states price 0.00, .*; its sale \(entry \d+\) price 1800.00, `},
 		{"the sale date of a ticket refunded", "UPDATE tickets SET sale_date = sale_date - 40 WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET sale_date = sale_date + 40 WHERE id = 'a1' AND cinema_id = 'c2'",
-			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now) }, `refund entry \d+: ticket "a1" of cinema "c2": the entry states .*sale date `},
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now) }, "", `refund entry \d+: ticket "a1" of cinema "c2": the entry states .*sale date `},
 		{"the box-office day of a refunded ticket's screening", "UPDATE screenings SET box_office_day = box_office_day + 1 WHERE id = 'm1'", "UPDATE screenings SET box_office_day = box_office_day - 1 WHERE id = 'm1'",
-			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, `refund entry \d+: ticket "a2" of cinema "c2": the entry states .*box-office day `},
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, "", `refund entry \d+: ticket "a2" of cinema "c2": the entry states .*box-office day `},
 		{"the film of a refunded ticket's screening", "UPDATE screenings SET film_id = 'adult' WHERE id = 'm1'", "UPDATE screenings SET film_id = 'f1' WHERE id = 'm1'",
-			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, `refund entry \d+: ticket "a2" of cinema "c2": the entry states price 2500.00, .*film "adult", .*; its sale \(entry \d+\) price 2500.00, .*film "f1", `},
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a2", now) }, "", `refund entry \d+: ticket "a2" of cinema "c2": the entry states price 2500.00, .*film "adult", .*; its sale \(entry \d+\) price 2500.00, .*film "f1", `},
 		{"the sale time of a ticket refunded before it", "UPDATE tickets SET sold_at = sold_at - interval '1 hour' WHERE id = 'a1' AND cinema_id = 'c2'", "UPDATE tickets SET sold_at = sold_at + interval '1 hour' WHERE id = 'a1' AND cinema_id = 'c2'",
-			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now.Add(-30*time.Minute)) }, `refund entry \d+: ticket "a1" of cinema "c2": refunded at .*, before its sale \(entry \d+\) at `},
+			func(w *world, t *testing.T) int64 { return refund(w, t, "a1", now.Add(-30*time.Minute)) }, "", `refund entry \d+: ticket "a1" of cinema "c2": refunded at .*, before its sale \(entry \d+\) at `},
 		{"a ticket that was never sold", "INSERT INTO tickets SELECT cinema_id, 'fake', screening_id, film_id, price, category, NULL, channel, sold_at, sale_date, box_office_day, sale_seq, NULL, NULL FROM tickets WHERE id = 'a2' AND cinema_id = 'c2'",
 			"DELETE FROM tickets WHERE id = 'fake'",
-			func(w *world, t *testing.T) int64 { return refund(w, t, "fake", now) }, `refund entry \d+: 1 of its 1 tickets \(the first "fake"\) were not sold in screening "m1" of cinema "c2" or were already refunded`},
+			func(w *world, t *testing.T) int64 { return refund(w, t, "fake", now) }, "", `refund entry \d+: 1 of its 1 tickets \(the first "fake"\) were not sold in screening "m1" of cinema "c2" or were already refunded`},
 		{"a ticket sold twice", "DELETE FROM tickets WHERE id = 'a2' AND cinema_id = 'c2'", "",
+			func(w *world, t *testing.T) int64 { return sell(w, t, ticket("a2", now, "2500.00", "2")) },
+			"", `sale entry \d+: ticket "a2" of cinema "c2" was sold before, by entry \d+`},
+		// A sale entry copies its screening's film and box-office day, and
+		// a screening with sales is never replaced, by the stored row.
+		{"the film of a sold ticket's screening", "UPDATE screenings SET film_id = 'adult' WHERE id = 'm1'", "UPDATE screenings SET film_id = 'f1' WHERE id = 'm1'",
+			func(w *world, t *testing.T) int64 { return sell(w, t, ticket("a3", now, "900.00", "3")) },
+			"screenings", `sale entry \d+ sold screening "m1" of cinema "c2" as film "adult" on box-office day \S+, its screening entry \d+ as film "f1" on \S+`},
+		{"the box-office day of a sold ticket's screening", "UPDATE screenings SET box_office_day = box_office_day + 1 WHERE id = 'm1'", "UPDATE screenings SET box_office_day = box_office_day - 1 WHERE id = 'm1'",
+			func(w *world, t *testing.T) int64 { return sell(w, t, ticket("a3", now, "900.00", "3")) },
+			"screenings", `sale entry \d+ sold screening "m1" of cinema "c2" as film "f1" on box-office day (\S+), its screening entry \d+ as film "f1" on (\S+)`},
+		{"a screening replaced after its sales", "UPDATE screenings SET tickets_sold = 0, tickets_active = 0, gross = 0 WHERE id = 'm1'",
+			"UPDATE screenings SET tickets_sold = 2, tickets_active = 2, gross = 4300 WHERE id = 'm1'",
 			func(w *world, t *testing.T) int64 {
-				r := w.sell(t, w.pos2, "m1", ticket("a2", now, "2500.00", "2"))
-				if r.Status != 201 {
-					t.Fatalf("sale: %d %s", r.Status, r.Body)
+				r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(3, 18, 0))
+				if r.Status != 200 {
+					t.Fatalf("replace: %d %s", r.Status, r.Body)
 				}
-				return decode[ingest.SaleResult](t, r).Entry.Seq
-			}, `sale entry \d+: ticket "a2" of cinema "c2" was sold before, by entry \d+`},
+				var seq int64
+				pgtest.Row(t, w.App.Pool, `SELECT entry_seq FROM screenings WHERE id = 'm1'`).Scan(&seq)
+				return seq
+			}, "screenings", `screening entry \d+ made screening "m1" of cinema "c2" film "f1" on box-office day \S+ after sale entry \d+ sold it as film "f1" on \S+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -468,9 +490,10 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
 					Deep: []ledger.DeepCheck{ingest.NewDeepCheckWith(ingest.DeepOptions{Parts: parts})}})
 				var ve *ledger.VerifyError
+				table := cmp.Or(tc.table, "tickets")
 				if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || ve.Seq != seq ||
-					!strings.HasPrefix(ve.Detail, "ingest: table tickets: ") || !regexp.MustCompile(tc.detail).MatchString(ve.Detail) {
-					t.Fatalf("in %d parts: verify = %v, want a mismatch of tickets at entry %d matching %s", parts, err, seq, tc.detail)
+					!strings.HasPrefix(ve.Detail, "ingest: table "+table+": ") || !regexp.MustCompile(tc.detail).MatchString(ve.Detail) {
+					t.Fatalf("in %d parts: verify = %v, want a mismatch of %s at entry %d matching %s", parts, err, table, seq, tc.detail)
 				}
 			}
 		})

@@ -525,6 +525,9 @@ type salesRows struct {
 	// every entry has them (live sales); queueTickets sends these instead
 	// of encoding the columns of tickets.
 	wire []*ticketsWire
+	// headers: what each entry states of its screening (salesProjection,
+	// for verify --deep's checkHeaders).
+	headers []saleHeader
 }
 
 // salesProjection computes the projection rows of sale entries from their
@@ -550,7 +553,12 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 			return nil, err
 		}
 	}
-	return salesRowsOf(entries, &cols), nil
+	p := salesRowsOf(entries, &cols)
+	p.headers = make([]saleHeader, len(entries))
+	for i, e := range entries {
+		p.headers[i] = saleHeader{cinema: e.cinema, screening: e.screening, film: e.film, bod: e.bod, seq: e.seq}
+	}
+	return p, nil
 }
 
 // salesRowsOf computes the projection rows of sale entries, in seq order:

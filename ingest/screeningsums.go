@@ -1,10 +1,17 @@
 package ingest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ecinema/ledger"
 )
 
 // screeningSums are verify --deep's screening totals of every run, summed
@@ -20,10 +27,18 @@ import (
 // hash of the key; the key's strings are kept in a textArena, and an add
 // whose hash meets another key is an error rather than a silent merge
 // (with 64 bits and a random seed, never in practice).
+//
+// The sold sums also keep what the screening's first sale entry states of
+// it (film, box-office day) and that entry's seq, and the sale entries
+// that state otherwise (header): checkHeaders compares them with the
+// rebuilt screenings.
 type screeningSums struct {
-	seed maphash.Seed
-	m    map[uint64]screeningSum
-	text textArena
+	seed      maphash.Seed
+	m         map[uint64]screeningSum
+	text      textArena
+	films     []string
+	film      map[string]uint32 // film → its index in films + 1
+	conflicts []saleHeader      // sale entries that state other than their screening's first sale
 }
 
 type screeningSum struct {
@@ -31,10 +46,67 @@ type screeningSum struct {
 	tiyn             int64
 	off              uint32 // of cinema, then id, in text
 	cinemaLen, idLen uint16
+	seq              int64 // the first sale entry's (header)
+	film             uint32
+	bod              int32 // days since pgEpoch
 }
 
 func newScreeningSums() *screeningSums {
-	return &screeningSums{seed: maphash.MakeSeed(), m: map[uint64]screeningSum{}}
+	return &screeningSums{seed: maphash.MakeSeed(), m: map[uint64]screeningSum{}, film: map[string]uint32{}}
+}
+
+// saleHeader is what a sale entry states of its screening.
+type saleHeader struct {
+	cinema, screening, film string
+	bod                     time.Time
+	seq                     int64
+}
+
+// maxConflicts bounds the sale entries kept that state otherwise than
+// their screening's first sale (each is a mismatch; the first is reported).
+const maxConflicts = 1000
+
+// sum returns the hash and sum of a screening, with its key's text added
+// when it is new.
+func (m *screeningSums) sum(cinema, id string) (uint64, screeningSum, error) {
+	h := m.hash(cinema, id)
+	v, ok := m.m[h]
+	if !ok {
+		if len(cinema) > 0xffff || len(id) > 0xffff {
+			return 0, v, fmt.Errorf("screening %q: an id longer than %d bytes", id, 0xffff)
+		}
+		var err error
+		if v.off, err = m.text.add(cinema, id); err != nil {
+			return 0, v, fmt.Errorf("screening %q: %w", id, err)
+		}
+		v.cinemaLen, v.idLen = uint16(len(cinema)), uint16(len(id))
+	} else if k := m.key(v); k.cinema != cinema || k.id != id {
+		return 0, v, fmt.Errorf("screenings %q of %q and %q of %q have the same hash: run the check again (another seed)", id, cinema, k.id, k.cinema)
+	}
+	return h, v, nil
+}
+
+// header notes what sale entry s states of its screening; entries come in
+// seq order.
+func (m *screeningSums) header(s saleHeader) error {
+	h, v, err := m.sum(s.cinema, s.screening)
+	if err != nil {
+		return err
+	}
+	bod := pgDays(s.bod)
+	if v.film == 0 {
+		f, ok := m.film[s.film]
+		if !ok {
+			m.films = append(m.films, s.film)
+			f = uint32(len(m.films))
+			m.film[s.film] = f
+		}
+		v.film, v.bod, v.seq = f, bod, s.seq
+		m.m[h] = v
+	} else if (m.films[v.film-1] != s.film || v.bod != bod) && len(m.conflicts) < maxConflicts {
+		m.conflicts = append(m.conflicts, s)
+	}
+	return nil
 }
 
 func (m *screeningSums) hash(cinema, id string) uint64 {
@@ -52,18 +124,9 @@ func (m *screeningSums) add(s screeningTotals) error {
 		if err != nil {
 			return fmt.Errorf("screening %q: %w", s.id[i], err)
 		}
-		h := m.hash(s.cinema[i], s.id[i])
-		v, ok := m.m[h]
-		if !ok {
-			if len(s.cinema[i]) > 0xffff || len(s.id[i]) > 0xffff {
-				return fmt.Errorf("screening %q: an id longer than %d bytes", s.id[i], 0xffff)
-			}
-			if v.off, err = m.text.add(s.cinema[i], s.id[i]); err != nil {
-				return fmt.Errorf("screening %q: %w", s.id[i], err)
-			}
-			v.cinemaLen, v.idLen = uint16(len(s.cinema[i])), uint16(len(s.id[i]))
-		} else if k := m.key(v); k.cinema != s.cinema[i] || k.id != s.id[i] {
-			return fmt.Errorf("screenings %q of %q and %q of %q have the same hash: run the check again (another seed)", s.id[i], s.cinema[i], k.id, k.cinema)
+		h, v, err := m.sum(s.cinema[i], s.id[i])
+		if err != nil {
+			return err
 		}
 		if (t > 0 && v.tiyn > math.MaxInt64-t) || (t < 0 && v.tiyn < math.MinInt64-t) {
 			return fmt.Errorf("screening %q: gross overflows", s.id[i])
@@ -120,4 +183,78 @@ func formatTiyn(t int64) string {
 		sign, u = "-", uint64(-t) // MinInt64 wraps to itself as uint64: 2^63, right
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+// sqlDeepSaleScreenings finds the first sale entry that states another film
+// or box-office day than the rebuilt screening, or a screening that no
+// entry registered or that an entry replaced after its first sale (a
+// screening with sales is never replaced), by the seq at which the log
+// stops being consistent.
+const sqlDeepSaleScreenings = `SELECT u.seq, u.cinema, u.id, u.film, u.bod, s.entry_seq, s.film_id, s.box_office_day
+FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[]) AS u(cinema, id, film, bod, seq)
+LEFT JOIN pg_temp.screenings s ON s.cinema_id = u.cinema AND s.id = u.id
+WHERE s.film_id IS DISTINCT FROM u.film OR s.box_office_day IS DISTINCT FROM u.bod OR s.entry_seq > u.seq
+ORDER BY greatest(u.seq, s.entry_seq) LIMIT 1`
+
+// checkHeaders compares what the sale entries state of their screenings
+// (each screening's first sale, and every sale that states otherwise) with
+// the rebuilt screenings, in tx. A sale entry copies its screening's film
+// and box-office day from the stored row under the lock, and the rule that
+// a screening with sales is never replaced reads the stored totals: a row
+// changed for a sale or a replacement and put back leaves the tables equal
+// to their replay, but the entries contradicting each other. The first
+// such entry is a *ledger.ProjectionMismatch of screenings at its seq.
+func (m *screeningSums) checkHeaders(ctx context.Context, tx pgx.Tx) error {
+	n := len(m.conflicts)
+	for _, v := range m.m {
+		if v.film != 0 {
+			n++
+		}
+	}
+	cinema, id, film := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	bod, seq := make([]time.Time, 0, n), make([]int64, 0, n)
+	for _, v := range m.m {
+		if v.film != 0 {
+			k := m.key(v)
+			cinema, id, film = append(cinema, k.cinema), append(id, k.id), append(film, m.films[v.film-1])
+			bod, seq = append(bod, pgEpoch.AddDate(0, 0, int(v.bod))), append(seq, v.seq)
+		}
+	}
+	for _, c := range m.conflicts {
+		cinema, id, film = append(cinema, c.cinema), append(id, c.screening), append(film, c.film)
+		bod, seq = append(bod, c.bod), append(seq, c.seq)
+	}
+	if n == 0 {
+		return nil
+	}
+	var r struct {
+		seq              int64
+		cinema, id, film string
+		bod              time.Time
+		entrySeq         *int64
+		screenFilm       *string
+		screenBod        *time.Time
+	}
+	err := tx.QueryRow(ctx, sqlDeepSaleScreenings, cinema, id, film, bod, seq).Scan(&r.seq, &r.cinema, &r.id, &r.film, &r.bod,
+		&r.entrySeq, &r.screenFilm, &r.screenBod)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: deep check: the sales' screenings: %w", err)
+	}
+	m2 := &ledger.ProjectionMismatch{Table: "screenings", Seq: r.seq}
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	switch {
+	case r.entrySeq == nil:
+		m2.Detail = fmt.Sprintf("sale entry %d sold screening %q of cinema %q, which no screening entry registered", r.seq, r.id, r.cinema)
+	case *r.entrySeq > r.seq:
+		m2.Seq = *r.entrySeq
+		m2.Detail = fmt.Sprintf("screening entry %d made screening %q of cinema %q film %q on box-office day %s after sale entry %d sold it as film %q on %s",
+			*r.entrySeq, r.id, r.cinema, *r.screenFilm, day(*r.screenBod), r.seq, r.film, day(r.bod))
+	default:
+		m2.Detail = fmt.Sprintf("sale entry %d sold screening %q of cinema %q as film %q on box-office day %s, its screening entry %d as film %q on %s",
+			r.seq, r.id, r.cinema, r.film, day(r.bod), *r.entrySeq, *r.screenFilm, day(*r.screenBod))
+	}
+	return m2
 }
