@@ -219,3 +219,31 @@ func TestUnauthorizedChallenges(t *testing.T) {
 		}
 	}
 }
+
+// TestLeafPastTheLogIsNotFound: the public proof of an entry the log does
+// not hold is 404, not "try again after the next checkpoint" (409), which
+// only an entry newer than the checkpoint deserves.
+func TestLeafPastTheLogIsNotFound(t *testing.T) {
+	env := registered(t)
+	if _, err := env.App.Publisher.Publish(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	size := headSize(t, env)
+	if r := env.Do("PUT", "/v1/parties/late", env.AdminKey, party("producer", "Late Films", "100000000001")); r.Status != 200 {
+		t.Fatalf("PUT party: %d %s", r.Status, r.Body)
+	}
+	for _, tc := range []struct {
+		seq    int64
+		status int
+		code   string
+	}{
+		{size - 1, 200, ""},
+		{size, 409, "not_in_checkpoint"},
+		{size + 100, 404, "not_found"},
+	} {
+		r := env.Do("GET", fmt.Sprintf("/v1/ledger/leaves/%d", tc.seq), "", nil)
+		if r.Status != tc.status || r.ErrorCode() != tc.code {
+			t.Errorf("leaf %d (checkpoint size %d): %d %s, want %d %s", tc.seq, size, r.Status, r.Body, tc.status, tc.code)
+		}
+	}
+}

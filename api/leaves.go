@@ -40,12 +40,12 @@ func leaf(c echo.Context, d *LedgerDeps, seq int64, refund *int64) error {
 		}
 		size = cp.Size
 	}
-	if seq >= size {
-		return errNotInCheckpoint
-	}
 	e, err := d.Reader.Entry(ctx, seq)
 	if err != nil {
-		return err
+		return err // 404 for a seq past the log's end: no later checkpoint will cover it
+	}
+	if seq >= size {
+		return errNotInCheckpoint
 	}
 	proof, err := d.Reader.InclusionProof(ctx, seq, size)
 	if err != nil {
