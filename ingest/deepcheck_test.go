@@ -454,10 +454,21 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				pgtest.Row(t, w.App.Pool, `SELECT entry_seq FROM screenings WHERE id = 'm1'`).Scan(&seq)
 				return seq
 			}, "screenings", `screening entry \d+ made screening "m1" of cinema "c2" film "f1" on box-office day \S+ after sale entry \d+ sold it as film "f1" on \S+`},
+		// A sale is checked against the stored totals: the hall of c1's
+		// screening "small" holds 5, all sold.
+		{"a screening sold beyond its seats", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 'small'",
+			"UPDATE screenings SET tickets_active = tickets_active + 1 WHERE id = 'small'",
+			func(w *world, t *testing.T) int64 {
+				if r := w.sell(t, w.pos, "small", ticket("y6", now, "500.00", "")); r.Status != 201 {
+					t.Fatalf("sale: %d %s", r.Status, r.Body)
+				}
+				return -1
+			}, "screenings", `^ingest: table screenings: screening "small" of cinema "c1": the sale and refund entries leave 6 tickets active, more than its 5 seats$`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
+			w.mustScreening(t, "small", "h1", "f1", localAt(1, 12, 0))
 			if r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(1, 18, 0)); r.Status != 201 {
 				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
 			}
@@ -466,6 +477,8 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				tickets        []tk
 			}{
 				{w.pos, "s1", []tk{ticket("x1", now, "1000.00", ""), ticket("x2", now, "1000.00", ""), ticket("x3", now, "1000.00", "")}},
+				{w.pos, "small", []tk{ticket("y1", now, "500.00", ""), ticket("y2", now, "500.00", ""), ticket("y3", now, "500.00", ""),
+					ticket("y4", now, "500.00", ""), ticket("y5", now, "500.00", "")}},
 				{w.pos2, "m1", []tk{ticket("a1", now, "1800.00", "1"), ticket("a2", now, "2500.00", "2")}},
 			} {
 				if r := w.sell(t, s.key, s.screening, s.tickets...); r.Status != 201 {
