@@ -340,6 +340,13 @@ func TestDeepCheckWhileAppending(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := pgtest.OwnerPool(t, w.DBURL)
+	// The migrations' unique index of active seats is recognised, so
+	// verify --deep never searches the tickets for a seat sold twice.
+	var seatIndexes int
+	pgtest.Row(t, owner, ingest.SQLDeepSeatIndex).Scan(&seatIndexes)
+	if seatIndexes != 1 {
+		t.Fatalf("%d unique indexes of active seats recognised, want 1", seatIndexes)
+	}
 	for _, tc := range []struct{ tamper, undo, table, row string }{
 		{"", "", "", ""},
 		{"UPDATE tickets SET price = price + 0.01 WHERE id = 'w1'", "UPDATE tickets SET price = price - 0.01 WHERE id = 'w1'", "tickets", `"cinema_id":"c1".*"id":"w1"`},
@@ -454,6 +461,12 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				pgtest.Row(t, w.App.Pool, `SELECT entry_seq FROM screenings WHERE id = 'm1'`).Scan(&seq)
 				return seq
 			}, "screenings", `screening entry \d+ made screening "m1" of cinema "c2" film "f1" on box-office day \S+ after sale entry \d+ sold it as film "f1" on \S+`},
+		// A seat sold again while its ticket was marked refunded; the
+		// ticket put back once the unique index of active seats is gone.
+		{"a seat sold twice", "UPDATE tickets SET refunded_at = sold_at, refund_seq = sale_seq WHERE id = 'a1' AND cinema_id = 'c2'",
+			"DROP INDEX tickets_active_seat; UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a1' AND cinema_id = 'c2'",
+			func(w *world, t *testing.T) int64 { return sell(w, t, ticket("a3", now, "900.00", "1")) },
+			"", `^ingest: table tickets: seat "1" of screening "m1" of cinema "c2" is held by 2 active tickets, sold by entries \d+ to \d+ \(the unique index tickets_active_seat is gone\)$`},
 		// A sale is checked against the stored totals: the hall of c1's
 		// screening "small" holds 5, all sold.
 		{"a screening sold beyond its seats", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 'small'",

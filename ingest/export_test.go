@@ -9,3 +9,7 @@ func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 
 // Every live run of sales in the tests is compared with its parsed bodies.
 func init() { checkLiveSales = true }
+
+// SQLDeepSeatIndex counts the unique indexes of active seats verify --deep
+// recognises on tickets.
+const SQLDeepSeatIndex = sqlDeepSeatIndex
