@@ -247,3 +247,29 @@ func TestLeafPastTheLogIsNotFound(t *testing.T) {
 		}
 	}
 }
+
+// TestSeatSpellingCannotResellASeat: "R1-1 " or "R1  1" would sell the seat
+// "R1-1" or "R1 1" of a screening a second time under another spelling;
+// such seats are refused (400 naming the seat) and nothing is stored.
+func TestSeatSpellingCannotResellASeat(t *testing.T) {
+	env, pos, _ := posFixture(t)
+	now := time.Now().UTC().Format(time.RFC3339)
+	sale := func(key, id, seat string) apptest.Response {
+		return env.Do("POST", "/v1/sales", pos, map[string]any{"screening_id": "s1", "tickets": []map[string]string{
+			{"id": id, "sold_at": now, "price": "2500.00", "category": "adult", "seat": seat, "channel": "web"}}}, "Idempotency-Key", key)
+	}
+	if r := sale("k1", "t1", "R1 1"); r.Status != 201 {
+		t.Fatalf("sale: %d %s", r.Status, r.Body)
+	}
+	before := headSize(t, env)
+	for i, seat := range []string{"R1 1 ", "R1  1", "Ряд 1 "} {
+		r := sale(fmt.Sprintf("k%d", i+2), fmt.Sprintf("t%d", i+2), seat)
+		_, details := errorOf(t, r)
+		if r.Status != 400 || r.ErrorCode() != "invalid_request" || len(details) != 1 || details[0].Field != "tickets[0].seat" {
+			t.Errorf("seat %q: %d %s", seat, r.Status, r.Body)
+		}
+	}
+	if after := headSize(t, env); after != before {
+		t.Errorf("refused sales appended %d entries", after-before)
+	}
+}

@@ -1,5 +1,7 @@
 package ingest
 
+import "strings"
+
 // Hand-written matchers of the ASCII patterns a sale is validated with:
 // each request checks several per ticket, and the regexp engine was a tenth
 // of the server's CPU under batch sales. TestMatchersEqualRegexps pins each
@@ -87,13 +89,18 @@ func (priceMatcher) MatchString(s string) bool {
 	return true
 }
 
-// seatMatcher matches ^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$: ASCII seats
-// by table, others by the regular expression.
+// seatMatcher matches ^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$ without a
+// trailing space or two spaces in a row (so "R5-12 " or "R5  12" cannot sell
+// the seat "R5-12" or "R5 12" a second time): ASCII seats by table, others
+// by the regular expression.
 type seatMatcher struct{ re matcher }
 
 var seatRest = byteClass("AZ", "az", "09", " ._:/-")
 
 func (m seatMatcher) MatchString(s string) bool {
+	if strings.HasSuffix(s, " ") || strings.Contains(s, "  ") {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return m.re.MatchString(s)

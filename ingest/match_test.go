@@ -21,7 +21,11 @@ var patternRegexps = map[string]struct {
 func checkMatchers(t *testing.T, s string) {
 	t.Helper()
 	for name, p := range patternRegexps {
-		if got, want := p.m.MatchString(s), p.re.MatchString(s); got != want {
+		want := p.re.MatchString(s)
+		if name == "seat" { // and no trailing space or two spaces in a row
+			want = want && !strings.HasSuffix(s, " ") && !strings.Contains(s, "  ")
+		}
+		if got := p.m.MatchString(s); got != want {
 			t.Errorf("%s pattern on %q: matcher %v, regexp %v", name, s, got, want)
 		}
 	}
@@ -32,7 +36,7 @@ func checkMatchers(t *testing.T, s string) {
 func TestMatchersEqualRegexps(t *testing.T) {
 	cases := []string{"", "a", "A", "0", "_", ".", "-a", "a-", "a.b:c_d-e", "web", "box_office", "Web", "w3b", "3web",
 		"0", "00", "01", "10", "0.", "0.5", "0.50", "0.505", "2500.00", "2500", ".5", "1.a", "1e3", "-1", "+1", " 1", "1 ",
-		"A1", "R1-1", "Ряд 5", "5 ряд", "a/b", "a b", " a", "ü", "a\n", "a\x00", "\x7f", "~", "!", "a~", "٣", "Ⅻ", "a😀"}
+		"A1", "R1-1", "Ряд 5", "5 ряд", "a/b", "a b", " a", "R1-1 ", "R1  1", "Ряд 5 ", "Ряд  5", "a ", "ü", "a\n", "a\x00", "\x7f", "~", "!", "a~", "٣", "Ⅻ", "a😀"}
 	for _, n := range []int{31, 32, 33, 63, 64, 65, 254, 255, 256} {
 		cases = append(cases, strings.Repeat("a", n), "a"+strings.Repeat("é", n-1), strings.Repeat("1", n)+".00")
 	}

@@ -194,7 +194,7 @@ func ParseSales(data []byte) (*Sale, error) {
 			if seatPattern.MatchString(*t.Seat) {
 				tk.Seat = *t.Seat
 			} else {
-				v.add(f("seat"), "invalid_format", "a seat is 1 to 32 letters, digits, spaces or . _ : / - and starts with a letter or digit")
+				v.add(f("seat"), "invalid_format", "a seat is 1 to 32 letters, digits, single spaces or . _ : / -, starting with a letter or digit and not ending with a space")
 			}
 		}
 		s.Tickets = append(s.Tickets, tk)
