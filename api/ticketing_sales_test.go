@@ -88,6 +88,7 @@ func TestTicketSaleRules(t *testing.T) {
 	}{
 		{"over capacity", "s2", 422, "capacity_exceeded", []map[string]string{tk("b3", "adult", "3000.00", "B3"), tk("b4", "adult", "3000.00", "B4")}, ""},
 		{"seat sold", "s2", 409, "seat_already_sold", []map[string]string{tk("b3", "adult", "3000.00", "B1")}, ""},
+		{"seat sold, spelt with a trailing space", "s2", 400, "invalid_request", []map[string]string{tk("b3", "adult", "3000.00", "B1 ")}, ""},
 		{"seat twice in the request", "s1", 409, "seat_already_sold", []map[string]string{tk("x1", "adult", "3000.00", "A1"), tk("x2", "adult", "3000.00", "A1")}, ""},
 		{"ticket id sold", "s1", 409, "duplicate_ticket", []map[string]string{tk("b1", "adult", "3000.00", "")}, ""},
 		{"ticket id twice", "s1", 409, "duplicate_ticket", []map[string]string{tk("x1", "adult", "3000.00", ""), tk("x1", "adult", "3000.00", "")}, ""},

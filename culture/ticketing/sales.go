@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -93,8 +94,9 @@ func (r *SaleRequest) check() error {
 		errs.ID(f+"tariff", t.Tariff)
 		p := errs.Money(f+"price", t.Price, decimal.Zero, maxTariffPrice)
 		r.Tickets[i].Price = p.StringFixed(2)
-		if t.Seat != "" && !seatPattern.MatchString(t.Seat) {
-			errs.Add(f+"seat", "invalid_format", "a seat is 1 to 32 letters, digits, spaces or . _ : / - and starts with a letter or digit")
+		// No trailing space or run of spaces: "B1 " would sell seat "B1" twice.
+		if t.Seat != "" && (!seatPattern.MatchString(t.Seat) || strings.HasSuffix(t.Seat, " ") || strings.Contains(t.Seat, "  ")) {
+			errs.Add(f+"seat", "invalid_format", "a seat is 1 to 32 letters, digits, single spaces or . _ : / -, starting with a letter or digit and not ending with a space")
 		}
 	}
 	if err := errs.Err(); err != nil {
