@@ -209,6 +209,8 @@ func TestRegistryRules(t *testing.T) {
 		{"film bad release date", "/v1/films/f1", with(film(), "release_date", "2026-13-01"), 400, "invalid_request", "release_date"},
 		{"film zero runtime", "/v1/films/f1", with(film(), "runtime_min", 0), 400, "invalid_request", "runtime_min"},
 		{"film bad country", "/v1/films/f1", with(film(), "countries", []string{"kz"}), 400, "invalid_request", "countries[0]"},
+		{"film unassigned country", "/v1/films/f1", with(film(), "countries", []string{"KZ", "XX"}), 400, "invalid_request", "countries[1]"},
+		{"film reserved country UK", "/v1/films/f1", with(film(), "countries", []string{"UK"}), 400, "invalid_request", "countries[0]"},
 		{"film producer is a distributor", "/v1/films/f1", with(film(), "producer_id", "dist"), 422, "unknown_reference", "producer_id"},
 		{"film unknown rights holder", "/v1/films/f1", with(film(), "rights_holders", []map[string]string{{"party_id": "ghost", "role": "composer", "share_pct": "100"}}), 422, "unknown_reference", "rights_holders[0].party_id"},
 		{"rental terms for unknown film", "/v1/films/nofilm/rental-terms/exh", map[string]any{"effective_from": "2026-01-01", "scale": []map[string]any{{"from_week": 1, "distributor_pct": "50"}}}, 404, "not_found", ""},

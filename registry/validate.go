@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
 
 	"ecinema/validate"
 )
@@ -85,8 +86,8 @@ func normaliseFilm(id string, f Film) (Film, error) {
 		v.Add("countries", "required", "at least one ISO 3166-1 alpha-2 country code")
 	}
 	for i, c := range f.Countries {
-		if !countryRE.MatchString(c) {
-			v.Add("countries["+strconv.Itoa(i)+"]", "invalid_country", "must be an ISO 3166-1 alpha-2 code like KZ")
+		if !isCountry(c) {
+			v.Add("countries["+strconv.Itoa(i)+"]", "invalid_country", "%q is not an ISO 3166-1 alpha-2 country code like KZ, RU or GB", c)
 		}
 	}
 	v.Date("release_date", f.ReleaseDate)
@@ -187,3 +188,15 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 // ValidBIN is validate.BIN, the SPEC 2 check-digit rule, under the name
 // the core's callers use.
 var ValidBIN = validate.BIN
+
+// isCountry reports whether c is an assigned ISO 3166-1 alpha-2 country
+// code in capitals: not only its shape, so "XX" (user-assigned), "EU", "UN"
+// or "UK" (reserved; the United Kingdom is GB) are refused, while SU is
+// kept for Soviet-era films.
+func isCountry(c string) bool {
+	if !countryRE.MatchString(c) {
+		return false
+	}
+	r, err := language.ParseRegion(c)
+	return err == nil && r.IsCountry() && r.ISO3() != "ZZZ"
+}
