@@ -66,6 +66,20 @@ func TestDeepTicketsIndex(t *testing.T) {
 			t.Fatalf("ticket %s/%s: row %d", c, id, j)
 		}
 	}
+	// Keys whose hashes collide are told apart by the key: a probe with
+	// row 0's hash finds neither another id of its cinema nor its id in
+	// the other cinema.
+	c0, c1 := d.intern["c0"], d.intern["c1"]
+	h0 := d.keyHash(c0, rows.id[0])
+	if _, j := d.find(c0, rows.id[0], h0); j != 1 {
+		t.Fatalf("row 0 by its own hash: %d", j)
+	}
+	if _, j := d.find(c0, "t-none", h0); j != 0 {
+		t.Fatalf("another id with row 0's hash found row %d", j)
+	}
+	if _, j := d.find(c1, rows.id[0], h0); j != 0 && d.rows[j-1].cinema != c1 {
+		t.Fatalf("row 0's id in c1 with row 0's hash found a row of another cinema (%d)", j)
+	}
 	if got := d.names[d.rows[0].price]; got != "2500.01" {
 		t.Errorf("price stored as %s, numeric(12,2) keeps 2500.01", got)
 	}
