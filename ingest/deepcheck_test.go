@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/note"
 
 	"ecinema/ingest"
 	"ecinema/internal/pgtest"
@@ -72,13 +73,7 @@ func TestDeepCheck(t *testing.T) {
 	if r := w.sell(t, w.pos2, "m1", ticket("m4", now, "900.00", "6")); r.Status != 201 {
 		t.Fatalf("c2 resell: %d %s", r.Status, r.Body)
 	}
-	if _, err := w.App.Publisher.Publish(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(w.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := w.publishedVerifier(t)
 	owner := pgtest.OwnerPool(t, w.DBURL)
 	// verify runs the check with the tickets in 1, 2 and 3 parts and
 	// returns the verdict of one part, failing the test when the others
@@ -212,7 +207,7 @@ func TestDeepCheck(t *testing.T) {
 		if tc.table != "tickets" {
 			only = []ingest.DeepOptions{{Parts: 1}}
 		}
-		err = verify(only...)
+		err := verify(only...)
 		var ve *ledger.VerifyError
 		if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || !strings.HasPrefix(ve.Detail, "ingest: table "+tc.table+": ") {
 			t.Fatalf("after %q: verify = %v, want a mismatch in %s", tc.tamper, err, tc.table)
@@ -332,13 +327,7 @@ func TestDeepCheckWhileAppending(t *testing.T) {
 	}
 	sell(w.pos, "s1")
 	sell(w.pos2, "m1")
-	if _, err := w.App.Publisher.Publish(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(w.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := w.publishedVerifier(t)
 	owner := pgtest.OwnerPool(t, w.DBURL)
 	// The migrations' unique index of active seats is recognised, so
 	// verify --deep never searches the tickets for a seat sold twice.
@@ -524,4 +513,18 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publishedVerifier publishes a checkpoint of everything written and
+// returns the verifier of its key.
+func (w *world) publishedVerifier(t *testing.T) note.Verifier {
+	t.Helper()
+	if _, err := w.App.Publisher.Publish(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := ledger.NewVerifier(w.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
