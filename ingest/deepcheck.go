@@ -190,7 +190,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	r.analyze.Queue(b)
 	var err error
 	if len(r.screenings) > 0 {
-		err = projectScreenings(b, r.screenings)
+		err = projectScreenings(b, r.screenings, r.sold.registered)
 	}
 	if err == nil && len(r.sales) > 0 {
 		var ps []*salesRows
@@ -325,7 +325,7 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
-	if err := d.run.sold.checkHeaders(ctx, tx); err != nil {
+	if err := d.run.sold.checkHeaders(); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}

@@ -351,7 +351,7 @@ func (st *screeningsState) overlap(i int, cinemaID string, in *Screening, ends t
 // Project writes the projections of the accepted screenings from their
 // entry bodies (projectScreenings).
 func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
-	if err := projectScreenings(b, bodyEntries(acc)); err != nil {
+	if err := projectScreenings(b, bodyEntries(acc), nil); err != nil {
 		return err
 	}
 	for _, a := range acc {
@@ -368,8 +368,9 @@ func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batc
 // The versions stored before the run are taken off screenings_daily by a
 // statement that reads them server-side, before the upsert replaces them;
 // versions replaced within the run are counted here. Live writes and
-// verify --deep both call it.
-func projectScreenings(b *pgx.Batch, es []bodyEntry) error {
+// verify --deep both call it; verify --deep also gets, by seen, the last
+// version of each screening of the run (its film, box-office day and seq).
+func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(cinema, id, film string, bod time.Time, seq int64) error) error {
 	type cur struct {
 		film string
 		bod  time.Time
@@ -420,6 +421,11 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry) error {
 	}
 	for _, k := range order {
 		body := last[k]
+		if seen != nil {
+			if err := seen(k[0], k[1], state[k].film, state[k].bod, lastSeq[k]); err != nil {
+				return fmt.Errorf("ingest: screening entry %d: %w", lastSeq[k], err)
+			}
+		}
 		starts, err1 := time.Parse(time.RFC3339Nano, body.StartsAt)
 		ends, err2 := time.Parse(time.RFC3339Nano, body.EndsAt)
 		if err := errors.Join(err1, err2); err != nil {

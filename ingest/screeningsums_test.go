@@ -1,13 +1,17 @@
 package ingest
 
 import (
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
+
+	"ecinema/ledger"
 )
 
 // The deep check's screening sums in tiyn give the totals the decimal sums
@@ -102,6 +106,74 @@ func TestScreeningSumsHashCollision(t *testing.T) {
 	}
 	if got := m.sorted(); len(got.id) != 1 || got.n[0] != 4 || got.gross[0] != "20.00" || got.cinema[0] != "c1" || got.id[0] != "s1" {
 		t.Fatalf("c1/s1 after two adds: %+v", got)
+	}
+}
+
+// checkHeaders reports the entry at which the sales and the screening
+// entries first contradict each other, and a registration alone adds no
+// totals.
+func TestScreeningSumsCheckHeaders(t *testing.T) {
+	d1, d2 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	sale := func(cinema, id, film string, bod time.Time, seq int64) saleHeader {
+		return saleHeader{cinema: cinema, screening: id, film: film, bod: bod, seq: seq}
+	}
+	type reg struct {
+		cinema, id, film string
+		bod              time.Time
+		seq              int64
+	}
+	for _, tc := range []struct {
+		name  string
+		regs  []reg
+		sales []saleHeader
+		seq   int64  // of the mismatch; 0: none
+		want  string // its detail
+	}{
+		{"consistent", []reg{{"c1", "s1", "f1", d1, 1}, {"c1", "s2", "f2", d2, 2}, {"c2", "s1", "f1", d1, 3}},
+			[]saleHeader{sale("c1", "s1", "f1", d1, 4), sale("c1", "s1", "f1", d1, 5), sale("c2", "s1", "f1", d1, 6)}, 0, ""},
+		{"a sale of a screening never registered", []reg{{"c1", "s1", "f1", d1, 1}},
+			[]saleHeader{sale("c1", "s1", "f1", d1, 2), sale("c2", "s1", "f1", d1, 3)}, 3,
+			`sale entry 3 sold screening "s1" of cinema "c2", which no screening entry registered`},
+		{"the first sale states another film", []reg{{"c1", "s1", "f1", d1, 1}},
+			[]saleHeader{sale("c1", "s1", "f2", d1, 2)}, 2,
+			`sale entry 2 sold screening "s1" of cinema "c1" as film "f2" on box-office day 2026-11-01, its screening entry 1 as film "f1" on 2026-11-01`},
+		{"a later sale states another day", []reg{{"c1", "s1", "f1", d1, 1}},
+			[]saleHeader{sale("c1", "s1", "f1", d1, 2), sale("c1", "s1", "f1", d2, 7)}, 7,
+			`sale entry 7 sold screening "s1" of cinema "c1" as film "f1" on box-office day 2026-11-02, its screening entry 1 as film "f1" on 2026-11-01`},
+		{"replaced after its first sale", []reg{{"c1", "s1", "f1", d1, 1}, {"c1", "s1", "f1", d1, 5}},
+			[]saleHeader{sale("c1", "s1", "f1", d1, 2)}, 5,
+			`screening entry 5 made screening "s1" of cinema "c1" film "f1" on box-office day 2026-11-01 after sale entry 2 sold it as film "f1" on 2026-11-01`},
+		{"the earliest of two", []reg{{"c1", "s1", "f1", d1, 1}, {"c1", "s2", "f1", d1, 2}},
+			[]saleHeader{sale("c1", "s2", "f1", d1, 3), sale("c1", "s1", "f1", d1, 4), sale("c1", "s2", "f9", d1, 8), sale("c1", "s1", "f9", d1, 6)}, 6,
+			`sale entry 6 sold screening "s1" of cinema "c1" as film "f9" on box-office day 2026-11-01, its screening entry 1 as film "f1" on 2026-11-01`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newScreeningSums()
+			for _, r := range tc.regs {
+				if err := m.registered(r.cinema, r.id, r.film, r.bod, r.seq); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := m.sorted(); len(got.id) != 0 {
+				t.Fatalf("registrations alone give totals %+v", got)
+			}
+			for _, s := range tc.sales {
+				if err := m.header(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := m.checkHeaders()
+			if tc.seq == 0 {
+				if err != nil {
+					t.Fatalf("checkHeaders = %v, want none", err)
+				}
+				return
+			}
+			var pm *ledger.ProjectionMismatch
+			if !errors.As(err, &pm) || pm.Table != "screenings" || pm.Seq != tc.seq || pm.Detail != tc.want {
+				t.Fatalf("checkHeaders = %#v, want screenings at %d: %s", err, tc.seq, tc.want)
+			}
+		})
 	}
 }
 
