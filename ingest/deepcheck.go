@@ -209,8 +209,8 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 				}
 				p.daily.queueAdd(b)
 				for _, h := range p.headers {
-					if err == nil {
-						err = r.sold.header(h)
+					if err = r.sold.header(h); err != nil {
+						break
 					}
 				}
 			}

@@ -82,6 +82,9 @@ func fieldErr(e *validate.Errors, field string) *validate.Errors {
 // ticketField names the id of the request's i-th ticket.
 func ticketField(i int) string { return fmt.Sprintf("tickets[%d].id", i) }
 
+// soldAtField names the sold_at of the request's i-th ticket.
+func soldAtField(i int) string { return fmt.Sprintf("tickets[%d].sold_at", i) }
+
 // refundedAtField names the refunded_at of the request's i-th ticket.
 func refundedAtField(i int) string { return fmt.Sprintf("tickets[%d].refunded_at", i) }
 

@@ -136,7 +136,7 @@ func (s *Service) Sell(ctx context.Context, c Caller, id Idem, sale *Sale) (*Sal
 	for i, t := range sale.Tickets {
 		if t.SoldAt.After(now.Add(clockSkew)) {
 			return nil, fieldErr(newErr(ErrSoldAtInFuture, "ticket %q: sold_at %s is in the future", t.ID, t.SoldAt.Format(time.RFC3339)),
-				fmt.Sprintf("tickets[%d].sold_at", i))
+				soldAtField(i))
 		}
 	}
 	tickets, parsed, err := newSaleTickets(sale)
@@ -252,7 +252,7 @@ func decideSale(r *saleReq, idem *idemSet, scr *screeningSet, idsTaken map[cinem
 	for i, t := range sale.Tickets {
 		if t.SoldAt.After(sc.endsAt) {
 			return reject(fieldErr(newErr(ErrSoldAfterEnd, "ticket %q: sold_at %s is after the screening's end %s", t.ID,
-				t.SoldAt.Format(time.RFC3339), sc.endsAt.Format(time.RFC3339)), fmt.Sprintf("tickets[%d].sold_at", i)))
+				t.SoldAt.Format(time.RFC3339), sc.endsAt.Format(time.RFC3339)), soldAtField(i)))
 		}
 	}
 	if sc.active+n > sc.seats {
