@@ -392,7 +392,10 @@ func TestDeepCheckWhileAppending(t *testing.T) {
 // reports the refund or sale entry that contradicts the log as a mismatch
 // of tickets at that entry (exit status 1, not 3), with the tickets in one
 // part or two (c2's, where the cases are, rebuilt from its entries read
-// again).
+// again). The rules read from the screening row (seats and active tickets,
+// the end a ticket is sold by, the start a refund comes before) are
+// replayed in seq order: the sale or refund that broke one is a mismatch
+// of screenings at that entry, even when a refund since undid an oversale.
 func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 	now := time.Now().Add(-time.Minute)
 	refund := func(w *world, t *testing.T, id string, at time.Time) int64 {
@@ -404,6 +407,13 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 	}
 	sell := func(w *world, t *testing.T, tks ...tk) int64 {
 		r := w.sell(t, w.pos2, "m1", tks...)
+		if r.Status != 201 {
+			t.Fatalf("sale: %d %s", r.Status, r.Body)
+		}
+		return decode[ingest.SaleResult](t, r).Entry.Seq
+	}
+	sellSmall := func(w *world, t *testing.T) int64 {
+		r := w.sell(t, w.pos, "small", ticket("y6", now, "500.00", ""))
 		if r.Status != 201 {
 			t.Fatalf("sale: %d %s", r.Status, r.Body)
 		}
@@ -456,22 +466,56 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 			"DROP INDEX tickets_active_seat; UPDATE tickets SET refunded_at = NULL, refund_seq = NULL WHERE id = 'a1' AND cinema_id = 'c2'",
 			func(w *world, t *testing.T) int64 { return sell(w, t, ticket("a3", now, "900.00", "1")) },
 			"", `^ingest: table tickets: seat "1" of screening "m1" of cinema "c2" is held by 2 active tickets, sold by entries \d+ to \d+ \(the unique index tickets_active_seat is gone\)$`},
-		// A sale is checked against the stored totals: the hall of c1's
-		// screening "small" holds 5, all sold.
+		// A sale is checked against the stored totals and seats: the hall
+		// of c1's screening "small" holds 5, all sold. The replay knows the
+		// active tickets at each entry, so an oversale refunded since is
+		// found too.
 		{"a screening sold beyond its seats", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 'small'",
 			"UPDATE screenings SET tickets_active = tickets_active + 1 WHERE id = 'small'",
+			func(w *world, t *testing.T) int64 { return sellSmall(w, t) },
+			"screenings", `^ingest: table screenings: sale entry \d+ sold 1 tickets of screening "small" of cinema "c1" with 5 active: more than its 5 seats \(screening entry \d+\)$`},
+		{"a screening sold beyond its seats, the ticket refunded since", "UPDATE screenings SET tickets_active = tickets_active - 1 WHERE id = 'small'",
+			"UPDATE screenings SET tickets_active = tickets_active + 1 WHERE id = 'small'",
 			func(w *world, t *testing.T) int64 {
-				if r := w.sell(t, w.pos, "small", ticket("y6", now, "500.00", "")); r.Status != 201 {
+				seq := sellSmall(w, t)
+				if r := w.refund(t, w.pos, "small", "", tk{"id": "y6", "refunded_at": rfc(now)}); r.Status != 201 {
+					t.Fatalf("refund: %d %s", r.Status, r.Body)
+				}
+				return seq
+			}, "screenings", `^ingest: table screenings: sale entry \d+ sold 1 tickets of screening "small" of cinema "c1" with 5 active: more than its 5 seats \(screening entry \d+\)$`},
+		{"the seats of a screening", "UPDATE screenings SET seats = 6 WHERE id = 'small'", "UPDATE screenings SET seats = 5 WHERE id = 'small'",
+			func(w *world, t *testing.T) int64 { return sellSmall(w, t) },
+			"screenings", `^ingest: table screenings: sale entry \d+ sold 1 tickets of screening "small" of cinema "c1" with 5 active: more than its 5 seats \(screening entry \d+\)$`},
+		// c2's screening "p1" started yesterday: a ticket is sold after
+		// its end, or refunded after its start without reason
+		// screening_cancelled, while its times are moved.
+		{"the end of a screening sold after it", "UPDATE screenings SET ends_at = ends_at + interval '3 days' WHERE id = 'p1'",
+			"UPDATE screenings SET ends_at = ends_at - interval '3 days' WHERE id = 'p1'",
+			func(w *world, t *testing.T) int64 {
+				r := w.sell(t, w.pos2, "p1", ticket("p2", now, "700.00", ""))
+				if r.Status != 201 {
 					t.Fatalf("sale: %d %s", r.Status, r.Body)
 				}
-				return -1
-			}, "screenings", `^ingest: table screenings: screening "small" of cinema "c1": the sale and refund entries leave 6 tickets active, more than its 5 seats$`},
+				return decode[ingest.SaleResult](t, r).Entry.Seq
+			}, "screenings", `^ingest: table screenings: sale entry \d+ sold a ticket of screening "p1" of cinema "c2" at \S+, after its end \S+ \(screening entry \d+\)$`},
+		{"the start of a screening refunded after it", "UPDATE screenings SET starts_at = starts_at + interval '3 days', ends_at = ends_at + interval '3 days' WHERE id = 'p1'",
+			"UPDATE screenings SET starts_at = starts_at - interval '3 days', ends_at = ends_at - interval '3 days' WHERE id = 'p1'",
+			func(w *world, t *testing.T) int64 {
+				r := w.refund(t, w.pos2, "p1", "", tk{"id": "p1", "refunded_at": rfc(now)})
+				if r.Status != 201 {
+					t.Fatalf("refund: %d %s", r.Status, r.Body)
+				}
+				return decode[ingest.RefundResult](t, r).Entry.Seq
+			}, "screenings", `^ingest: table screenings: refund entry \d+ refunded ticket "p1" of screening "p1" of cinema "c2" at \S+, after its start \S+ \(screening entry \d+\), without reason "screening_cancelled"$`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.mustScreening(t, "s1", "h2", "f1", localAt(1, 19, 0))
 			w.mustScreening(t, "small", "h1", "f1", localAt(1, 12, 0))
 			if r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(1, 18, 0)); r.Status != 201 {
+				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
+			}
+			if r := w.putScreening(t, w.pos2, "p1", "h1", "f1", localAt(-1, 10, 0)); r.Status != 201 {
 				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
 			}
 			for _, s := range []struct {
@@ -482,6 +526,7 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				{w.pos, "small", []tk{ticket("y1", now, "500.00", ""), ticket("y2", now, "500.00", ""), ticket("y3", now, "500.00", ""),
 					ticket("y4", now, "500.00", ""), ticket("y5", now, "500.00", "")}},
 				{w.pos2, "m1", []tk{ticket("a1", now, "1800.00", "1"), ticket("a2", now, "2500.00", "2")}},
+				{w.pos2, "p1", []tk{ticket("p1", localAt(-1, 9, 0), "700.00", "")}},
 			} {
 				if r := w.sell(t, s.key, s.screening, s.tickets...); r.Status != 201 {
 					t.Fatalf("sale: %d %s", r.Status, r.Body)

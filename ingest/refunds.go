@@ -229,7 +229,8 @@ func projectRefunds(b *pgx.Batch, es []bodyEntry) error {
 // of cinema and screening refunded at at, by entry seq. The entry's copy of
 // the screening's film and box-office day and of each ticket's price and
 // sale date are kept for verify --deep, which checks them against the
-// tickets' sales.
+// tickets' sales, and whether its reason is screening_cancelled (the rule
+// of a refund after the start).
 type refundApply struct {
 	cinema, screening, film string
 	bod                     time.Time
@@ -238,6 +239,7 @@ type refundApply struct {
 	at                      []time.Time
 	price                   []string
 	saleDate                []time.Time
+	cancelled               bool
 }
 
 // refundRows are the projection rows of a run of refund entries.
@@ -269,7 +271,8 @@ func refundProjection(es []bodyEntry) (*refundRows, error) {
 			sum = &scrSum{}
 			scr[k] = sum
 		}
-		ap := refundApply{cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, seq: e.Seq}
+		ap := refundApply{cinema: body.CinemaID, screening: body.ScreeningID, film: body.FilmID, bod: bod, seq: e.Seq,
+			cancelled: body.Reason == reasonScreeningCancelled}
 		for _, t := range body.Tickets {
 			at, sd, price, err := replayTicket(t.ID, t.RefundedAt, t.SaleDate, t.Price, false)
 			if err != nil {

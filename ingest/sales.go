@@ -525,8 +525,9 @@ type salesRows struct {
 	// every entry has them (live sales); queueTickets sends these instead
 	// of encoding the columns of tickets.
 	wire []*ticketsWire
-	// headers: what each entry states of its screening (salesProjection,
-	// for verify --deep's checkHeaders).
+	// headers: what each entry states of its screening, its tickets and
+	// their last sold_at (salesProjection, for verify --deep's
+	// checkHeaders and its replay of the sale rules).
 	headers []saleHeader
 }
 
@@ -556,7 +557,14 @@ func salesProjection(es []bodyEntry) (*salesRows, error) {
 	p := salesRowsOf(entries, &cols)
 	p.headers = make([]saleHeader, len(entries))
 	for i, e := range entries {
-		p.headers[i] = saleHeader{cinema: e.cinema, screening: e.screening, film: e.film, bod: e.bod, seq: e.seq}
+		var last time.Time
+		for j, at := range e.tickets.soldAt {
+			if j == 0 || at.After(last) {
+				last = at
+			}
+		}
+		p.headers[i] = saleHeader{cinema: e.cinema, screening: e.screening, film: e.film, bod: e.bod, seq: e.seq,
+			n: int32(len(e.tickets.soldAt)), lastSold: pgMicros(last)}
 	}
 	return p, nil
 }

@@ -368,9 +368,10 @@ func (sb *screeningsBatcher) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batc
 // The versions stored before the run are taken off screenings_daily by a
 // statement that reads them server-side, before the upsert replaces them;
 // versions replaced within the run are counted here. Live writes and
-// verify --deep both call it; verify --deep also gets, by seen, the last
-// version of each screening of the run (its film, box-office day and seq).
-func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(cinema, id, film string, bod time.Time, seq int64) error) error {
+// verify --deep both call it; verify --deep also gets, by seen, every
+// entry's version in seq order (its film, box-office day, seats, start and
+// end).
+func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(scrVersion) error) error {
 	type cur struct {
 		film string
 		bod  time.Time
@@ -412,6 +413,17 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(cinema, id, film 
 		state[k] = &cur{film: body.FilmID, bod: bod}
 		last[k] = body
 		lastSeq[k] = e.Seq
+		if seen != nil {
+			starts, err1 := parseBodyTime(body.StartsAt)
+			ends, err2 := parseBodyTime(body.EndsAt)
+			if err := errors.Join(err1, err2); err != nil {
+				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
+			}
+			if err := seen(scrVersion{cinema: body.CinemaID, id: body.ID, film: body.FilmID, bod: bod, seq: e.Seq,
+				seats: int32(body.Seats), starts: pgMicros(starts), ends: pgMicros(ends)}); err != nil {
+				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
+			}
+		}
 	}
 	var a struct {
 		cinema, id, hall, film, format, language []string
@@ -421,11 +433,6 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(cinema, id, film 
 	}
 	for _, k := range order {
 		body := last[k]
-		if seen != nil {
-			if err := seen(k[0], k[1], state[k].film, state[k].bod, lastSeq[k]); err != nil {
-				return fmt.Errorf("ingest: screening entry %d: %w", lastSeq[k], err)
-			}
-		}
 		starts, err1 := time.Parse(time.RFC3339Nano, body.StartsAt)
 		ends, err2 := time.Parse(time.RFC3339Nano, body.EndsAt)
 		if err := errors.Join(err1, err2); err != nil {

@@ -30,6 +30,13 @@ import (
 // (registered, from projectScreenings): checkHeaders compares them in
 // memory. (A statement joining a row a screening with the rebuilt table
 // took 3.5 s of a national year's check and 50–100 MB of arrays.)
+//
+// They also replay, in seq order (replay), the rules the live write decides
+// from the stored screening row: the version in force (its seats, start
+// and end, from the screening entries) and the active tickets (the sale
+// entries' tickets less the refund entries'). A sale past the seats or
+// sold after the end, or a refund after the start without reason
+// screening_cancelled, is the first entry that broke a rule (broken).
 type screeningSums struct {
 	seed      maphash.Seed
 	m         map[uint64]screeningSum
@@ -37,6 +44,7 @@ type screeningSums struct {
 	films     []string
 	film      map[string]uint32 // film → its index in films + 1
 	conflicts []saleHeader      // sale entries that state other than their screening's first sale
+	broken    *ledger.ProjectionMismatch
 }
 
 type screeningSum struct {
@@ -51,17 +59,35 @@ type screeningSum struct {
 	regBod           int32
 	cinemaLen, idLen uint16
 	summed           bool // totals were added (a registration alone adds none)
+	// The rules' state: the active tickets after the entries so far, and
+	// the seats, start and end (microseconds since pgEpoch) of the version
+	// in force.
+	active, seats int32
+	starts, ends  int64
 }
 
 func newScreeningSums() *screeningSums {
 	return &screeningSums{seed: maphash.MakeSeed(), m: map[uint64]screeningSum{}, film: map[string]uint32{}}
 }
 
-// saleHeader is what a sale entry states of its screening.
+// saleHeader is what a sale entry states of its screening, its tickets and
+// the last sold_at of them (microseconds since pgEpoch).
 type saleHeader struct {
 	cinema, screening, film string
 	bod                     time.Time
 	seq                     int64
+	n                       int32
+	lastSold                int64
+}
+
+// scrVersion is what a screening entry states that the rules of the sales
+// and refunds read: its seats, start and end (microseconds since pgEpoch).
+type scrVersion struct {
+	cinema, id, film string
+	bod              time.Time
+	seq              int64
+	seats            int32
+	starts, ends     int64
 }
 
 // maxConflicts bounds the sale entries kept that state otherwise than
@@ -88,8 +114,10 @@ func (m *screeningSums) sum(cinema, id string) (uint64, screeningSum, error) {
 	return h, v, nil
 }
 
-// header notes what sale entry s states of its screening; entries come in
-// seq order.
+// header notes what sale entry s states of its screening, and replays the
+// sale's rules against the version in force (the live write's, decideSale:
+// no ticket sold after the end, the active tickets within the seats);
+// entries come in seq order.
 func (m *screeningSums) header(s saleHeader) error {
 	h, v, err := m.sum(s.cinema, s.screening)
 	if err != nil {
@@ -98,21 +126,100 @@ func (m *screeningSums) header(s saleHeader) error {
 	bod := pgDays(s.bod)
 	if v.film == 0 {
 		v.film, v.bod, v.seq = m.filmIndex(s.film), bod, s.seq
-		m.m[h] = v
 	} else if (m.films[v.film-1] != s.film || v.bod != bod) && len(m.conflicts) < maxConflicts {
 		m.conflicts = append(m.conflicts, s)
+	}
+	if v.regFilm != 0 && m.broken == nil { // a sale of no version is checkHeaders'
+		switch {
+		case s.lastSold > v.ends:
+			m.broke(s.seq, fmt.Sprintf("sale entry %d sold a ticket of screening %q of cinema %q at %s, after its end %s (screening entry %d)",
+				s.seq, s.screening, s.cinema, microsTime(s.lastSold), microsTime(v.ends), v.regSeq))
+		case int64(v.active)+int64(s.n) > int64(v.seats):
+			m.broke(s.seq, fmt.Sprintf("sale entry %d sold %d tickets of screening %q of cinema %q with %d active: more than its %d seats (screening entry %d)",
+				s.seq, s.n, s.screening, s.cinema, v.active, v.seats, v.regSeq))
+		}
+	}
+	v.active += s.n
+	m.m[h] = v
+	return nil
+}
+
+// refund replays a refund entry's rule against the version in force (the
+// live write's, decideRefund: a ticket refunded after the start needs
+// reason screening_cancelled) and takes its tickets off the active ones.
+func (m *screeningSums) refund(r *refundApply) error {
+	h, v, err := m.sum(r.cinema, r.screening)
+	if err != nil {
+		return err
+	}
+	if v.regFilm != 0 && m.broken == nil && !r.cancelled {
+		for i, at := range r.at {
+			if u := pgMicros(at); u > v.starts {
+				m.broke(r.seq, fmt.Sprintf("refund entry %d refunded ticket %q of screening %q of cinema %q at %s, after its start %s (screening entry %d), without reason %q",
+					r.seq, r.ids[i], r.screening, r.cinema, microsTime(u), microsTime(v.starts), v.regSeq, reasonScreeningCancelled))
+				break
+			}
+		}
+	}
+	v.active -= int32(len(r.ids))
+	m.m[h] = v
+	return nil
+}
+
+// replay applies a run's screening versions, sale headers and refunds in
+// seq order (each list is in seq order).
+func (m *screeningSums) replay(vs []scrVersion, hs []saleHeader, rs []refundApply) error {
+	for len(vs)+len(hs)+len(rs) > 0 {
+		next, kind := int64(math.MaxInt64), 0
+		if len(vs) > 0 {
+			next = vs[0].seq
+		}
+		if len(hs) > 0 && hs[0].seq < next {
+			next, kind = hs[0].seq, 1
+		}
+		if len(rs) > 0 && rs[0].seq < next {
+			kind = 2
+		}
+		var err error
+		switch kind {
+		case 0:
+			err, vs = m.registered(vs[0]), vs[1:]
+		case 1:
+			err, hs = m.header(hs[0]), hs[1:]
+		default:
+			err, rs = m.refund(&rs[0]), rs[1:]
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// registered notes the last screening entry of a screening so far (its
-// film, box-office day and seq); screening entries come in seq order.
-func (m *screeningSums) registered(cinema, id, film string, bod time.Time, seq int64) error {
-	h, v, err := m.sum(cinema, id)
+// broke notes the first entry that broke a rule (entries come in seq
+// order).
+func (m *screeningSums) broke(seq int64, detail string) {
+	if m.broken == nil {
+		m.broken = &ledger.ProjectionMismatch{Table: "screenings", Seq: seq, Detail: detail}
+	}
+}
+
+// microsTime formats microseconds since pgEpoch as the entries do.
+func microsTime(u int64) string {
+	return fmtTime(pgEpoch.Add(time.Duration(u) * time.Microsecond))
+}
+
+// registered notes screening entry s, the last of its screening so far:
+// its film, box-office day and seq for checkHeaders, and the seats, start
+// and end the rules read from then on; screening entries come in seq
+// order.
+func (m *screeningSums) registered(s scrVersion) error {
+	h, v, err := m.sum(s.cinema, s.id)
 	if err != nil {
 		return err
 	}
-	v.regFilm, v.regBod, v.regSeq = m.filmIndex(film), pgDays(bod), seq
+	v.regFilm, v.regBod, v.regSeq = m.filmIndex(s.film), pgDays(s.bod), s.seq
+	v.seats, v.starts, v.ends = s.seats, s.starts, s.ends
 	m.m[h] = v
 	return nil
 }
@@ -215,7 +322,8 @@ func formatTiyn(t int64) string {
 // each other. The entry at which the log first stops being consistent (a
 // sale stating otherwise, a sale of a screening no entry registered, or a
 // screening entry after the screening's first sale) is reported as a
-// *ledger.ProjectionMismatch of screenings at its seq.
+// *ledger.ProjectionMismatch of screenings at its seq; or the first entry
+// that broke a rule of the replay (broken), when it comes before.
 func (m *screeningSums) checkHeaders() error {
 	var first *ledger.ProjectionMismatch
 	var firstSale int64
@@ -255,6 +363,9 @@ func (m *screeningSums) checkHeaders() error {
 	}
 	for _, c := range m.conflicts {
 		consider(c, m.m[m.hash(c.cinema, c.screening)])
+	}
+	if b := m.broken; b != nil && (first == nil || b.Seq < first.Seq) {
+		return b
 	}
 	if first == nil {
 		return nil

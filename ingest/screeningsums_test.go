@@ -150,7 +150,7 @@ func TestScreeningSumsCheckHeaders(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newScreeningSums()
 			for _, r := range tc.regs {
-				if err := m.registered(r.cinema, r.id, r.film, r.bod, r.seq); err != nil {
+				if err := m.registered(scrVersion{cinema: r.cinema, id: r.id, film: r.film, bod: r.bod, seq: r.seq}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -230,5 +230,36 @@ func TestSaleTicketSumsEqualDecimal(t *testing.T) {
 				t.Fatalf("round %d: day %d is %s %s (exp %d), want %s %s", round, j, got.saleDate.Format(dateLayout), got.gross, got.gross.Exponent(), d, days[d])
 			}
 		}
+	}
+}
+
+// replay applies screening versions, sales and refunds in seq order across
+// the three lists: a refund between two sales frees its seat for the
+// second, the seats are the version's in force, and the first sale past
+// them is the entry reported.
+func TestScreeningSumsReplay(t *testing.T) {
+	d1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := pgMicros(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
+	m := newScreeningSums()
+	vs := []scrVersion{{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 1, seats: 2, starts: at + 3600e6, ends: at + 7200e6},
+		{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 2, seats: 3, starts: at + 3600e6, ends: at + 7200e6}}
+	sale := func(seq int64, n int32) saleHeader {
+		return saleHeader{cinema: "c1", screening: "s1", film: "f1", bod: d1, seq: seq, n: n, lastSold: at}
+	}
+	refund := refundApply{cinema: "c1", screening: "s1", film: "f1", bod: d1, seq: 4, ids: []string{"t1"},
+		at: []time.Time{pgEpoch.Add(time.Duration(at) * time.Microsecond)}}
+	if err := m.replay(vs, []saleHeader{sale(3, 3), sale(5, 1)}, []refundApply{refund}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.checkHeaders(); err != nil {
+		t.Fatalf("within the seats: %v", err)
+	}
+	if err := m.replay(nil, []saleHeader{sale(6, 1)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var pm *ledger.ProjectionMismatch
+	want := `sale entry 6 sold 1 tickets of screening "s1" of cinema "c1" with 3 active: more than its 3 seats (screening entry 2)`
+	if err := m.checkHeaders(); !errors.As(err, &pm) || pm.Table != "screenings" || pm.Seq != 6 || pm.Detail != want {
+		t.Fatalf("past the seats: %v, want screenings at 6: %s", err, want)
 	}
 }
