@@ -28,17 +28,21 @@ var deepTables = []ledger.ShadowTable{
 // deepCheck rebuilds the ticketing projections from the entries for
 // `ecinema verify --deep`, through the same apply functions the live
 // writes use (on temporary tables that shadow the stored ones), and
-// compares them with the stored tables.
-type deepCheck struct{}
+// compares them with the stored tables. Before it replays an entry it
+// re-decides the entry's rules and re-derives the facts it copied from
+// the tables against the register the entries before it made (deepState),
+// so an entry written while a row was changed and put back is reported.
+type deepCheck struct{ st *deepState }
 
 // NewDeepCheck returns the ticketing projection check.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (deepCheck) Name() string { return "ticketing" }
+func (*deepCheck) Name() string { return "ticketing" }
 
 // Begin creates the empty shadow tables.
-func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d *deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	d.st = newDeepState()
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ticketing: deep check: %w", err)
 	}
@@ -46,42 +50,65 @@ func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Entry replays one ticketing_* entry; other kinds are skipped.
-func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+// A rule the entry breaks, or a fact it copied that the entries before it
+// contradict, is a *ledger.ProjectionMismatch at the entry.
+func (d *deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	var err error
 	switch p.Kind {
 	case KindVenue:
 		var b venueBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.venue(e, b); err != nil {
+				return err
+			}
 			_, err = applyVenue(ctx, tx, e, b)
 		}
 	case KindKey:
 		var b keyBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.key(e, "key", b); err != nil {
+				return err
+			}
 			err = applyKey(ctx, tx, e, b)
 		}
 	case KindEvent:
 		var b Event
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.event(e, b); err != nil {
+				return err
+			}
 			_, err = applyEvent(ctx, tx, e, b)
 		}
 	case KindSession:
 		var b sessionBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.session(e, b); err != nil {
+				return err
+			}
 			_, err = applySession(ctx, tx, e, b)
 		}
 	case KindSale:
 		var b saleBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.sale(e, b); err != nil {
+				return err
+			}
 			err = applySale(ctx, tx, e, b)
 		}
 	case KindRefund:
 		var b refundBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.refund(e, b); err != nil {
+				return err
+			}
 			err = applyRefund(ctx, tx, e, b)
 		}
 	case KindCheckin, KindGateBatch:
 		var b checkinBody
 		if err = json.Unmarshal(p.Body, &b); err == nil {
+			if err = d.st.checkins(e, p.Kind == KindCheckin, b); err != nil {
+				return err
+			}
 			err = applyCheckins(ctx, tx, e, b)
 		}
 	}
@@ -92,6 +119,6 @@ func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (*deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, deepTables)
 }

@@ -30,6 +30,16 @@
 // version, a refund a new entry. Not rebuilt: the sealed private keys and
 // the idempotency rows, which are not facts of the log.
 //
+// The rules are decided, and some facts of an entry copied, from the
+// tables under the head lock (a sale's tariff price and admissions, its
+// session's venue, event, day and end, the venue's current key, the
+// capacity, ids and seats taken; a refund's ticket and session start; a
+// scan's ticket state). So that a row changed for one write and put back
+// cannot hide, deepCheck keeps the register the entries make in memory
+// (deepstate.go), re-decides each entry's rules and re-derives what it
+// copied before replaying it, and reports an entry that contradicts the
+// ones before it as a mismatch at that entry.
+//
 // # Ticket codes
 //
 // A code is "KZT1:" followed by Base45 (RFC 9285) of a tagged COSE_Sign1
