@@ -68,19 +68,22 @@ var configVars = []struct{ name, def, help string }{
 	{"ECINEMA_BATYRLAR_TOKEN", "", "bearer token for Batyrlarga tagzym"},
 }
 
+// configValue is the variable's value, or its default when it is unset.
+func configValue(getenv func(string) string, name string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	for _, cv := range configVars {
+		if cv.name == name {
+			return cv.def
+		}
+	}
+	return ""
+}
+
 // loadConfig reads and validates the configuration, naming every problem.
 func loadConfig(getenv func(string) string) (config, error) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		for _, cv := range configVars {
-			if cv.name == name {
-				return cv.def
-			}
-		}
-		return ""
-	}
+	get := func(name string) string { return configValue(getenv, name) }
 	var c config
 	var problems []string
 	c.DatabaseURL = get("ECINEMA_DATABASE_URL")

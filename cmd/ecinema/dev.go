@@ -31,6 +31,13 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 	if len(args) > 0 {
 		return usagef("dev takes no arguments")
 	}
+	// The address first: when it is taken, say so before a cluster starts
+	// and a demo loads for nothing.
+	ln, err := listen(configValue(env.getenv, "ECINEMA_ADDR"))
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return err
@@ -108,15 +115,17 @@ func cmdDev(ctx context.Context, env *cmdEnv, args []string) error {
 	// The demo loads beside the running server, through the same database
 	// (two ledger writers on one log are safe), so the API answers at once
 	// and the data grows while you watch.
+	// When serve fails, the demo stops too (the next make run finishes it).
 	demoDone := make(chan struct{})
+	demoCtx, stopDemo := context.WithCancel(ctx)
 	go func() {
 		defer close(demoDone)
-		loadDemoOnce(ctx, env, getenv, abs, cfg.DatabaseURL)
+		loadDemoOnce(demoCtx, env, getenv, abs, cfg.DatabaseURL)
 	}()
-	defer func() { <-demoDone }()
+	defer func() { stopDemo(); <-demoDone }()
 	verifier, _ := os.ReadFile(cfg.LogKeyFile)
 	vkey, _ := ledger.VerifierFromSigner(string(verifier))
-	return serve(ctx, env, cfg, func(addr string) {
+	return serve(ctx, env, cfg, ln, func(addr string) {
 		fmt.Fprintf(env.stdout, "\necinema is running at http://%s\n", addr)
 		fmt.Fprintf(env.stdout, "admin API key:   %s\n", adminKey)
 		if b, err := os.ReadFile(filepath.Join(abs, "demo-keys.txt")); err == nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +44,36 @@ func TestCheckoutEnv(t *testing.T) {
 	}, stderr: &stderr}
 	if checkoutEnv(set) != set {
 		t.Error("a set ECINEMA_DATABASE_URL must win")
+	}
+}
+
+// TestAddressInUse: make run and serve whose address is taken say so at
+// once, naming the variable and what to do, before a cluster starts or a
+// demo loads (make run used to load the whole demo first).
+func TestAddressInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	t.Chdir(t.TempDir())
+	for _, cmd := range []string{"dev", "serve"} {
+		env := map[string]string{"ECINEMA_ADDR": addr}
+		if cmd == "serve" {
+			env = testEnv(t)
+			env["ECINEMA_ADDR"] = addr
+		}
+		_, _, err := runCmd(t, env, cmd)
+		want := "listen on ECINEMA_ADDR " + addr + ": "
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "another server (another make run?) is using it; stop it, or choose another address, e.g. ECINEMA_ADDR=127.0.0.1:8081 make run") {
+			t.Errorf("%s: err = %v", cmd, err)
+		}
+		if exitCode(err) != 1 {
+			t.Errorf("%s: exit %d, want 1", cmd, exitCode(err))
+		}
+	}
+	if _, err := os.Stat(".data"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dev made .data before binding its address: %v", err)
 	}
 }

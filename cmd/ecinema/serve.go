@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,14 +32,32 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, env, cfg, nil)
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, env, cfg, ln, nil)
 }
 
-// serve migrates, wires and serves until ctx ends, then drains: /readyz
-// turns 503, in-flight requests finish, the ledger writer commits what it
-// holds, and the pool closes. ready, when not nil, receives the bound
-// address once the server accepts connections.
-func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)) error {
+// listen binds ECINEMA_ADDR before anything else starts, so that an address
+// in use is told at once, with what to do about it.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on ECINEMA_ADDR %s: %w: another server (another make run?) is using it; stop it, or choose another address, e.g. ECINEMA_ADDR=127.0.0.1:8081 make run", addr, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on ECINEMA_ADDR %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serve migrates, wires and serves on ln until ctx ends, then drains:
+// /readyz turns 503, in-flight requests finish, the ledger writer commits
+// what it holds, and the pool closes. ready, when not nil, receives the
+// bound address once the server accepts connections.
+func serve(ctx context.Context, env *cmdEnv, cfg config, ln net.Listener, ready func(addr string)) error {
+	defer ln.Close() // Shutdown closes it too; this is for the returns before it
 	log := newLogger(env, cfg.LogLevel)
 	setServerGC()
 	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
@@ -108,10 +127,6 @@ func serve(ctx context.Context, env *cmdEnv, cfg config, ready func(addr string)
 			return err
 		}
 		defer stopPprof()
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on ECINEMA_ADDR %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           a.API,
