@@ -467,11 +467,24 @@ func (t token) encode() string {
 func decodeToken(s string) (token, error) {
 	var t token
 	j, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(j, &t) != nil || t.Sent < 0 || t.Total <= 0 || t.Sent >= t.Total || t.Source < 0 {
+	if err != nil || json.Unmarshal(j, &t) != nil || t.Sent < 0 || t.Total <= 0 || t.Sent >= t.Total || t.Source < 0 ||
+		!tokenTime(t.From) || !tokenTime(t.Before) {
 		return token{}, errf(codeBadResumption, "the resumptionToken is not one this repository issued")
 	}
 	return t, nil
 }
+
+// tokenTime reports whether a token's from or before (unix seconds, 0 for
+// an open side) is one parseDate can have given: years 0000 to 9999, and
+// the day after for an until. Anything else was edited by the harvester.
+func tokenTime(sec int64) bool {
+	return sec >= minTokenTime && sec <= maxTokenTime
+}
+
+var (
+	minTokenTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	maxTokenTime = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
 
 func (p *Provider) listRecords(ctx context.Context, verb string, args url.Values, w *bytes.Buffer) error {
 	var t token

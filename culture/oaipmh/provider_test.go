@@ -2,8 +2,11 @@ package oaipmh_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -450,5 +453,94 @@ func TestDCStandalone(t *testing.T) {
 	x := oaipmh.DC{Title: oaipmh.Langs(map[string]string{"kk": "Хат", "ru": "Письмо", "en": "Letter"}, "kk", "ru", "en")}.XML()
 	if !strings.Contains(string(x), `<dc:title xml:lang="kk">Хат</dc:title><dc:title xml:lang="ru">Письмо</dc:title><dc:title xml:lang="en">Letter</dc:title>`) {
 		t.Fatalf("%s", x)
+	}
+}
+
+// cutSource pages as the modules' sources do: the cursor is made by
+// oaipmh.Cut and read back by Query.After.
+type cutSource struct{ *memSource }
+
+func (c cutSource) List(ctx context.Context, q oaipmh.Query) (oaipmh.Page, error) {
+	after, afterID, err := q.After()
+	if err != nil {
+		return oaipmh.Page{}, err
+	}
+	all, err := c.memSource.List(ctx, oaipmh.Query{Prefix: q.Prefix, Set: q.Set, From: q.From, Before: q.Before, Limit: len(c.recs)})
+	if err != nil {
+		return oaipmh.Page{}, err
+	}
+	var rest []oaipmh.Record
+	for _, r := range all.Records {
+		if after == nil || r.Datestamp.After(*after) || r.Datestamp.Equal(*after) && r.Identifier > afterID {
+			rest = append(rest, r)
+		}
+	}
+	recs, next := oaipmh.Cut(rest, q.Limit, func(r oaipmh.Record) (time.Time, string) { return r.Datestamp, r.Identifier })
+	return oaipmh.Page{Records: recs, Next: next, Total: all.Total}, nil
+}
+
+// TestTamperedTokenIsBadResumptionToken: a resumptionToken a harvester
+// edited (its cursor or its date bounds) is the protocol's
+// badResumptionToken, never a 503 for a source that "failed" on it.
+func TestTamperedTokenIsBadResumptionToken(t *testing.T) {
+	p := oaipmh.New(oaipmh.Config{RepositoryID: "test.kz", PageSize: 2, Now: func() time.Time { return t0.Add(48 * time.Hour) }})
+	m := &memSource{module: "archive", sets: []oaipmh.Set{{Spec: "archive", Name: "e-Archive"}}}
+	for i, id := range []string{"u1", "u2", "u3", "u4", "u5"} {
+		m.recs = append(m.recs, rec(p, "archive", id, t0.Add(time.Duration(i)*time.Hour), false, "archive"))
+	}
+	p.Register(cutSource{m})
+	srv := serve(t, p)
+	// The untouched harvest: 5 records in 3 pages.
+	r := get(t, srv, "GET", "verb=ListRecords&metadataPrefix=oai_dc")
+	if r.Token == nil || r.Token.Value == "" {
+		t.Fatalf("no token: %+v", r)
+	}
+	first := r.Token.Value
+	n := len(r.Recs)
+	for tok := first; tok != ""; {
+		r = get(t, srv, "GET", "verb=ListRecords&resumptionToken="+url.QueryEscape(tok))
+		n += len(r.Recs)
+		tok = ""
+		if r.Token != nil {
+			tok = r.Token.Value
+		}
+	}
+	if n != 5 {
+		t.Fatalf("harvested %d records, want 5", n)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []map[string]any{
+		{"c": "garbage"},
+		{"c": "x|u2"},
+		{"c": "99999999999999999999|u2"},
+		{"c": "-9000000000000000000|u2"},
+		{"c": "9000000000000000000|u2"},
+		{"f": -99999999999999},
+		{"b": 99999999999999},
+	} {
+		var tok map[string]any
+		if err := json.Unmarshal(raw, &tok); err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(tok, edit)
+		j, err := json.Marshal(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := "verb=ListRecords&resumptionToken=" + url.QueryEscape(base64.RawURLEncoding.EncodeToString(j))
+		res, err := http.Get(srv.URL + "/oai?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("token edited with %v: status %d, want 200 with badResumptionToken", edit, res.StatusCode)
+		}
+		if r := get(t, srv, "GET", q); len(r.Errors) != 1 || r.Errors[0].Code != "badResumptionToken" {
+			t.Fatalf("token edited with %v: errors %+v, %d records; want badResumptionToken", edit, r.Errors, len(r.Recs))
+		}
 	}
 }

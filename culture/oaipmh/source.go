@@ -3,7 +3,6 @@ package oaipmh
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -141,19 +140,25 @@ func (q Query) Bounds() (from, before *time.Time) {
 }
 
 // After reads the query's cursor (made by Cut): the datestamp and local id
-// the list goes on after, or nil and "" from the start.
+// the list goes on after, or nil and "" from the start. The cursor comes
+// from a resumptionToken the harvester sent back, so one that Cut cannot
+// have made (not "<micros>|<id>", or a datestamp outside years 1970–9999)
+// is the protocol's badResumptionToken, not a source failure.
 func (q Query) After() (*time.Time, string, error) {
 	if q.Cursor == "" {
 		return nil, "", nil
 	}
 	micros, id, ok := strings.Cut(q.Cursor, "|")
 	us, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil {
-		return nil, "", fmt.Errorf("oaipmh: cursor %q is not a source's", q.Cursor)
+	if !ok || err != nil || us < 0 || us > maxStampMicros {
+		return nil, "", errf(codeBadResumption, "the resumptionToken is not one this repository issued")
 	}
 	t := time.UnixMicro(us).UTC()
 	return &t, id, nil
 }
+
+// maxStampMicros is the last datestamp a cursor may carry, 9999-12-31T23:59:59Z.
+var maxStampMicros = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).UnixMicro()
 
 // Cut trims rows, read with a limit of limit+1 in (datestamp, local id)
 // order, to limit, and returns the cursor after the last row kept when
