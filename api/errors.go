@@ -174,6 +174,7 @@ var errorTable = []struct {
 	{fund.ErrBudgetExceeded, http.StatusUnprocessableEntity, "budget_exceeded"},
 	{fund.ErrOverAward, http.StatusUnprocessableEntity, "disbursement_exceeds_award"},
 	{fund.ErrBeforeAward, http.StatusUnprocessableEntity, "date_before_award"},
+	{fund.ErrDateInFuture, http.StatusUnprocessableEntity, "date_in_future"},
 	{fund.ErrCallInReview, http.StatusConflict, "call_in_review"},
 	{fund.ErrBudgetBelow, http.StatusUnprocessableEntity, "budget_below_awarded"},
 	{apikey.ErrInvalidScope, http.StatusUnprocessableEntity, "invalid_scope"},

@@ -269,6 +269,7 @@ func fundWorkflow(t *testing.T, w *fundWorld) {
 	entries1 := entries(t, w.Env)
 	expect(t, "over the award", w.Do("POST", g+"/disbursements", w.officer, pay("1500000.01", day(w.today, 0), "0")), 422, "disbursement_exceeds_award")
 	expect(t, "before the award", w.Do("POST", g+"/disbursements", w.officer, pay("1.00", day(w.today, -1), "0")), 422, "date_before_award")
+	expect(t, "dated tomorrow in Kazakhstan", w.Do("POST", g+"/disbursements", w.officer, pay("1.00", day(w.today, 1), "0")), 422, "date_in_future")
 	expect(t, "no milestone", w.Do("POST", g+"/disbursements", w.officer, map[string]any{"amount": "1.00", "date": day(w.today, 0)}), 400, "invalid_request")
 	expect(t, "grantee pays itself", w.Do("POST", g+"/disbursements", w.ngoKey, pay("1.00", day(w.today, 0), "0")), 403, "forbidden")
 	expect(t, "unknown grant", w.Do("POST", "/v1/fund/grants/grant-x/disbursements", w.officer, pay("1.00", day(w.today, 0), "0")), 404, "not_found")

@@ -147,6 +147,8 @@ func checkDecision(ctx context.Context, tx pgx.Tx, b decisionBody, award bool, a
 // payments of a grant never add up to more than the award, and none is
 // dated before the award: the rule runs inside the append transaction,
 // after the ledger head is locked, so concurrent payments are serialised.
+// A payment is a fact of the past: none is dated after today in
+// Kazakhstan.
 func (s *Service) Disburse(ctx context.Context, actor, grantID string, in DisbursementInput) (Disbursement, error) {
 	var v validate.Errors
 	amount := v.Money("amount", in.Amount, decimal.RequireFromString("0.01"), maxMoney)
@@ -159,6 +161,9 @@ func (s *Service) Disburse(ctx context.Context, actor, grantID string, in Disbur
 	}
 	if err := v.Err(); err != nil {
 		return Disbursement{}, err
+	}
+	if today := s.cfg.Now().In(kztime.Location).Format(time.DateOnly); in.Date > today {
+		return Disbursement{}, refuse(ErrDateInFuture, "date", fmt.Sprintf("a payment cannot be dated %s: today is %s in Kazakhstan", in.Date, today))
 	}
 	g, err := s.Grant(ctx, grantID)
 	if err != nil {

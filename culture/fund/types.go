@@ -22,6 +22,7 @@ var (
 	ErrBudgetExceeded   = errors.New("budget exceeded")
 	ErrOverAward        = errors.New("disbursement over the award")
 	ErrBeforeAward      = errors.New("disbursement dated before the award")
+	ErrDateInFuture     = errors.New("disbursement dated in the future")
 	ErrCallInReview     = errors.New("criteria of a call under review")
 	ErrBudgetBelow      = errors.New("budget below the awarded total")
 )
