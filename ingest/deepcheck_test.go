@@ -393,9 +393,11 @@ func TestDeepCheckWhileAppending(t *testing.T) {
 // of tickets at that entry (exit status 1, not 3), with the tickets in one
 // part or two (c2's, where the cases are, rebuilt from its entries read
 // again). The rules read from the screening row (seats and active tickets,
-// the end a ticket is sold by, the start a refund comes before) are
-// replayed in seq order: the sale or refund that broke one is a mismatch
-// of screenings at that entry, even when a refund since undid an oversale.
+// the end a ticket is sold by, the start a refund comes before, the
+// version before a replacement) are replayed in seq order: the entry that
+// broke one is a mismatch of screenings at that entry, even when a refund
+// since undid an oversale; and two screenings of a hall that meet are a
+// mismatch at the later one's entry.
 func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 	now := time.Now().Add(-time.Minute)
 	refund := func(w *world, t *testing.T, id string, at time.Time) int64 {
@@ -411,6 +413,13 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 			t.Fatalf("sale: %d %s", r.Status, r.Body)
 		}
 		return decode[ingest.SaleResult](t, r).Entry.Seq
+	}
+	putScreening := func(w *world, t *testing.T, id string, start time.Time, status int) int64 {
+		r := w.putScreening(t, w.pos2, id, "h1", "f1", start)
+		if r.Status != status {
+			t.Fatalf("screening: %d %s", r.Status, r.Body)
+		}
+		return decode[ingest.ScreeningResult](t, r).Entry.Seq
 	}
 	sellSmall := func(w *world, t *testing.T) int64 {
 		r := w.sell(t, w.pos, "small", ticket("y6", now, "500.00", ""))
@@ -507,6 +516,17 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 				}
 				return decode[ingest.RefundResult](t, r).Entry.Seq
 			}, "screenings", `^ingest: table screenings: refund entry \d+ refunded ticket "p1" of screening "p1" of cinema "c2" at \S+, after its start \S+ \(screening entry \d+\), without reason "screening_cancelled"$`},
+		// A screening's version is the stored row's plus one, and no two
+		// screenings of a hall meet as the stored rows place them.
+		{"the version of a screening replaced", "UPDATE screenings SET version = 7 WHERE id = 'e1'", "",
+			func(w *world, t *testing.T) int64 {
+				return putScreening(w, t, "e1", localAt(2, 12, 0), 200)
+			}, "screenings", `^ingest: table screenings: screening entry \d+ made version 8 of screening "e1" of cinema "c2"; the version before: version 1 \(entry \d+\)$`},
+		{"the times of a screening another is placed over", "UPDATE screenings SET starts_at = starts_at + interval '1 day', ends_at = ends_at + interval '1 day' WHERE id = 'm1'",
+			"UPDATE screenings SET starts_at = starts_at - interval '1 day', ends_at = ends_at - interval '1 day' WHERE id = 'm1'",
+			func(w *world, t *testing.T) int64 {
+				return putScreening(w, t, "o1", localAt(1, 18, 30), 201)
+			}, "screenings", `^ingest: table screenings: screening entry \d+ placed screening "o1" of cinema "c2" in hall "h1" from \S+ to \S+, over screening "m1" there from \S+ to \S+ \(screening entry \d+\)$`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -515,8 +535,13 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 			if r := w.putScreening(t, w.pos2, "m1", "h1", "f1", localAt(1, 18, 0)); r.Status != 201 {
 				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
 			}
-			if r := w.putScreening(t, w.pos2, "p1", "h1", "f1", localAt(-1, 10, 0)); r.Status != 201 {
-				t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
+			for _, p := range []struct {
+				id    string
+				start time.Time
+			}{{"p1", localAt(-1, 10, 0)}, {"e1", localAt(2, 10, 0)}} {
+				if r := w.putScreening(t, w.pos2, p.id, "h1", "f1", p.start); r.Status != 201 {
+					t.Fatalf("c2 screening: %d %s", r.Status, r.Body)
+				}
 			}
 			for _, s := range []struct {
 				key, screening string

@@ -420,7 +420,7 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(scrVersion) error
 				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
 			}
 			if err := seen(scrVersion{cinema: body.CinemaID, id: body.ID, film: body.FilmID, bod: bod, seq: e.Seq,
-				seats: int32(body.Seats), starts: pgMicros(starts), ends: pgMicros(ends)}); err != nil {
+				seats: int32(body.Seats), version: int32(body.Version), starts: pgMicros(starts), ends: pgMicros(ends)}); err != nil {
 				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
 			}
 		}

@@ -64,6 +64,7 @@ type screeningSum struct {
 	// in force.
 	active, seats int32
 	starts, ends  int64
+	version       int32 // the last screening entry's
 }
 
 func newScreeningSums() *screeningSums {
@@ -86,7 +87,7 @@ type scrVersion struct {
 	cinema, id, film string
 	bod              time.Time
 	seq              int64
-	seats            int32
+	seats, version   int32
 	starts, ends     int64
 }
 
@@ -218,6 +219,17 @@ func (m *screeningSums) registered(s scrVersion) error {
 	if err != nil {
 		return err
 	}
+	// The live write numbers a screening's versions from the stored row's
+	// (decide): 1, then one more than the version before.
+	if s.version != v.version+1 && m.broken == nil {
+		before := "none"
+		if v.regFilm != 0 {
+			before = fmt.Sprintf("version %d (entry %d)", v.version, v.regSeq)
+		}
+		m.broke(s.seq, fmt.Sprintf("screening entry %d made version %d of screening %q of cinema %q; the version before: %s",
+			s.seq, s.version, s.id, s.cinema, before))
+	}
+	v.version = s.version
 	v.regFilm, v.regBod, v.regSeq = m.filmIndex(s.film), pgDays(s.bod), s.seq
 	v.seats, v.starts, v.ends = s.seats, s.starts, s.ends
 	m.m[h] = v

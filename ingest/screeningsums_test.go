@@ -149,8 +149,11 @@ func TestScreeningSumsCheckHeaders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newScreeningSums()
+			versions := map[[2]string]int32{}
 			for _, r := range tc.regs {
-				if err := m.registered(scrVersion{cinema: r.cinema, id: r.id, film: r.film, bod: r.bod, seq: r.seq}); err != nil {
+				versions[[2]string{r.cinema, r.id}]++
+				if err := m.registered(scrVersion{cinema: r.cinema, id: r.id, film: r.film, bod: r.bod, seq: r.seq,
+					version: versions[[2]string{r.cinema, r.id}]}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -241,8 +244,8 @@ func TestScreeningSumsReplay(t *testing.T) {
 	d1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	at := pgMicros(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
 	m := newScreeningSums()
-	vs := []scrVersion{{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 1, seats: 2, starts: at + 3600e6, ends: at + 7200e6},
-		{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 2, seats: 3, starts: at + 3600e6, ends: at + 7200e6}}
+	vs := []scrVersion{{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 1, seats: 2, version: 1, starts: at + 3600e6, ends: at + 7200e6},
+		{cinema: "c1", id: "s1", film: "f1", bod: d1, seq: 2, seats: 3, version: 2, starts: at + 3600e6, ends: at + 7200e6}}
 	sale := func(seq int64, n int32) saleHeader {
 		return saleHeader{cinema: "c1", screening: "s1", film: "f1", bod: d1, seq: seq, n: n, lastSold: at}
 	}
