@@ -34,6 +34,11 @@
 //     the ledger head row is locked FOR UPDATE (and the call row, which a
 //     call update also locks), so concurrent officers — in one process or
 //     several — cannot overspend a budget or an award.
+//   - verify --deep checks each decision and payment entry against the
+//     rules before it replays it (deepstate.go): awards and payments are
+//     re-derived from the entries before it, the budgets, applications and
+//     reviews (not ledger facts) read as they stand; so a row changed for
+//     one write and put back is reported at that entry.
 //   - Calls, applications and reviews are not money and are not ledger
 //     entries; every version of a call or a review is kept in
 //     fund_call_versions and fund_review_versions (read and insert only).

@@ -248,27 +248,51 @@ var fundTables = []ledger.ShadowTable{
 
 // deepCheck rebuilds the fund's decisions, grants and disbursements from
 // the ledger for `ecinema verify --deep` and compares them with the stored
-// tables.
-type deepCheck struct{}
+// tables. Before it replays an entry it checks the entry against the rules
+// of Decide and Disburse (deepState), so an entry written while a row they
+// read was changed and put back is a mismatch at that entry.
+type deepCheck struct{ st *deepState }
 
 // NewDeepCheck returns the fund's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (deepCheck) Name() string { return "fund" }
+func (*deepCheck) Name() string { return "fund" }
 
-// Begin creates the temporary tables.
-func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+// Begin reads the calls and applications the rules read and creates the
+// temporary tables.
+func (d *deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	st, err := loadDeepState(ctx, tx)
+	if err != nil {
+		return err
+	}
+	d.st = st
 	return ledger.CreateShadows(ctx, tx, fundTables)
 }
 
-// Entry replays a fund entry.
-func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+// Entry checks a fund entry against the rules, then replays it.
+func (d *deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+	var err error
+	switch p.Kind {
+	case kindAward, kindRejection:
+		var b decisionBody
+		if json.Unmarshal(p.Body, &b) == nil {
+			err = d.st.decision(e, p.Kind, b)
+		}
+	case kindDisbursement:
+		var b disbursementBody
+		if json.Unmarshal(p.Body, &b) == nil {
+			err = d.st.disbursement(e, b)
+		}
+	}
+	if err != nil {
+		return err
+	}
 	return replay(ctx, tx, e, p)
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (*deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, fundTables)
 }
 
