@@ -156,6 +156,47 @@ func (e *Errors) dateIn(field, s string, min, max time.Time) time.Time {
 	return d
 }
 
+// partialDatePattern is YYYY, YYYY-MM or YYYY-MM-DD in digits.
+var partialDatePattern = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
+
+// PastPartialDate checks an optional date of something that has happened
+// (a conscription, an award, an edition's issue, an acquisition), written
+// as YYYY, YYYY-MM or YYYY-MM-DD: a real calendar date (month 01–12, a day
+// its month has), not after today at its own precision (a year not after
+// today's year, a month not after today's month). today is the caller's
+// local date (kztime.LocalDate of its clock). A malformed or impossible
+// date is recorded with code, the module's own; a later one with
+// "in_future". Empty is allowed.
+func (e *Errors) PastPartialDate(field, s, code string, today time.Time) {
+	if s == "" {
+		return
+	}
+	const shape = "must be YYYY, YYYY-MM or YYYY-MM-DD"
+	if !partialDatePattern.MatchString(s) {
+		e.Add(field, code, shape)
+		return
+	}
+	layout := []string{4: "2006", 7: "2006-01", 10: time.DateOnly}[len(s)]
+	d, err := time.Parse(layout, s)
+	if err != nil {
+		e.Add(field, code, "%q is not a calendar date: %s", s, shape)
+		return
+	}
+	// The last day the date may stand for and still be in the past.
+	y, m, day := today.Date()
+	switch len(s) {
+	case 4:
+		today = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	case 7:
+		today = time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	default:
+		today = time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+	}
+	if d.After(today) {
+		e.Add(field, "in_future", "%s is after today (%s in Kazakhstan)", s, time.Date(y, m, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
+	}
+}
+
 // Time parses a required RFC 3339 timestamp with an offset (see ParseTime)
 // between MinOperational and MaxOperational.
 func (e *Errors) Time(field, s string) time.Time {

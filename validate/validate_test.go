@@ -3,6 +3,7 @@ package validate
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -63,6 +64,25 @@ func TestMatchID(t *testing.T) {
 	for _, s := range cases {
 		if MatchID(s) != IDPattern.MatchString(s) {
 			t.Errorf("%q: MatchID %v, IDPattern %v", s, MatchID(s), IDPattern.MatchString(s))
+		}
+	}
+}
+
+func TestPastPartialDate(t *testing.T) {
+	today := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for s, want := range map[string]string{
+		"": "", "1941": "", "1941-07": "", "1941-07-01": "", "2024-02-29": "", "2026": "", "2026-12": "", "2026-12-01": "",
+		"1941-02-30": "bad", "1941-13": "bad", "1941-00": "bad", "2023-02-29": "bad", "+941": "bad", "1941-7-1": "bad", "1941/07/01": "bad", " 1941": "bad",
+		"2027": "in_future", "2027-01": "in_future", "2026-12-02": "in_future", "9999-12-31": "in_future",
+	} {
+		var e Errors
+		e.PastPartialDate("f", s, "bad", today)
+		got := ""
+		if len(e.Fields) > 0 {
+			got = e.Fields[0].Code
+		}
+		if got != want || len(e.Fields) > 1 {
+			t.Errorf("%q: %+v, want code %q", s, e.Fields, want)
 		}
 	}
 }

@@ -5,18 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
 
-var dateRe = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
-
-func checkPerson(id string, p *PersonRecord) error {
+// checkPerson checks a person; today is the local date in Kazakhstan, after
+// which no conscription or award can be dated.
+func checkPerson(id string, p *PersonRecord, today time.Time) error {
 	var errs validate.Errors
 	errs.ID("id", id)
 	if p.ID != "" && p.ID != id {
@@ -46,8 +47,8 @@ func checkPerson(id string, p *PersonRecord) error {
 	if p.Birth != nil && p.Birth.Year != 0 && (p.Birth.Year < 1850 || p.Birth.Year > 1945) {
 		errs.Add("birth.year", "invalid_value", "must be a year from 1850 to 1945")
 	}
-	if p.Conscription != nil && p.Conscription.Date != "" && !dateRe.MatchString(p.Conscription.Date) {
-		errs.Add("conscription.date", "invalid_value", "must be YYYY, YYYY-MM or YYYY-MM-DD")
+	if p.Conscription != nil {
+		errs.PastPartialDate("conscription.date", p.Conscription.Date, "invalid_value", today)
 	}
 	if p.Fate != "" {
 		errs.OneOf("fate", p.Fate, "returned", "killed", "missing", "pow")
@@ -56,9 +57,7 @@ func checkPerson(id string, p *PersonRecord) error {
 		if strings.TrimSpace(a.Name) == "" {
 			errs.Add(fmt.Sprintf("awards[%d].name", i), "required", "is required")
 		}
-		if a.Date != "" && !dateRe.MatchString(a.Date) {
-			errs.Add(fmt.Sprintf("awards[%d].date", i), "invalid_value", "must be YYYY, YYYY-MM or YYYY-MM-DD")
-		}
+		errs.PastPartialDate(fmt.Sprintf("awards[%d].date", i), a.Date, "invalid_value", today)
 	}
 	for i, s := range p.Sources {
 		errs.ID(fmt.Sprintf("sources[%d]", i), s)
@@ -85,7 +84,7 @@ type SyncSource struct {
 // PutPerson writes a new version of a person and, in the same
 // transaction, the outbox row that sends it to Batyrlarga tagzym.
 func (s *Service) PutPerson(ctx context.Context, actor, id string, rec PersonRecord) (Person, error) {
-	if err := checkPerson(id, &rec); err != nil {
+	if err := checkPerson(id, &rec, kztime.LocalDate(s.cfg.Now())); err != nil {
 		return Person{}, err
 	}
 	body, err := json.Marshal(rec)

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/blobstore"
+	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
 )
@@ -178,7 +179,7 @@ func (s *Service) PutWork(ctx context.Context, actor, id string, w Work) (Work, 
 
 // PutEdition records a new version of an edition.
 func (s *Service) PutEdition(ctx context.Context, actor, id string, ed Edition) (Edition, error) {
-	ed, err := normaliseEdition(id, ed)
+	ed, err := normaliseEdition(id, ed, kztime.LocalDate(s.now()))
 	if err != nil {
 		return Edition{}, err
 	}

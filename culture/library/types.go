@@ -85,7 +85,6 @@ var contributorRoles = []string{"author", "editor", "illustrator", "translator",
 
 var (
 	subjectRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} '’,.&()-]{0,79}$`)
-	issuedRE  = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 )
 
 func checkLangMap(v *validate.Errors, field string, m LangMap, required bool) LangMap {
@@ -174,8 +173,9 @@ func normaliseWork(id string, w Work) (Work, error) {
 	return w, v.Err()
 }
 
-// normaliseEdition checks an edition and returns it in canonical form.
-func normaliseEdition(id string, e Edition) (Edition, error) {
+// normaliseEdition checks an edition and returns it in canonical form;
+// today is the local date in Kazakhstan, after which it cannot be issued.
+func normaliseEdition(id string, e Edition, today time.Time) (Edition, error) {
 	var v validate.Errors
 	v.ID("id", id)
 	if e.ID != "" && e.ID != id {
@@ -198,9 +198,10 @@ func normaliseEdition(id string, e Edition) (Edition, error) {
 	v.OneOf("format", e.Format, formatEPUB, formatPDF, FormatAudiobook)
 	e.Publisher = strings.TrimSpace(e.Publisher)
 	v.Required("publisher", e.Publisher)
-	if !issuedRE.MatchString(e.Issued) {
+	if e.Issued == "" {
 		v.Add("issued", "invalid", "must be YYYY, YYYY-MM or YYYY-MM-DD")
 	}
+	v.PastPartialDate("issued", e.Issued, "invalid", today)
 	e.Translators = trimNames(&v, "translators", e.Translators)
 	e.Narrators = trimNames(&v, "narrators", e.Narrators)
 	v.OneOf("access", e.Access, AccessOpen, accessLoan)

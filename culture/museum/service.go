@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/culture/blobstore"
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -95,7 +96,7 @@ func (s *Service) appendEntry(ctx context.Context, actor, kind string, body any)
 
 // PutObject records a new version of an object.
 func (s *Service) PutObject(ctx context.Context, actor, mid, id string, o Object) (ObjectView, error) {
-	o, err := normaliseObject(mid, id, o)
+	o, err := normaliseObject(mid, id, o, kztime.LocalDate(s.cfg.Now()))
 	if err != nil {
 		return ObjectView{}, err
 	}

@@ -5,14 +5,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"ecinema/validate"
 )
 
 var (
-	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
-	acqDateRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+	langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 	// rightsRE are the rights URIs IIIF Presentation 3 accepts (the http
 	// forms of Creative Commons and RightsStatements.org).
 	rightsRE = regexp.MustCompile(`^http://(creativecommons\.org/(licenses|publicdomain)/|rightsstatements\.org/vocab/)[A-Za-z0-9./_-]+$`)
@@ -28,7 +28,7 @@ const (
 
 // normaliseObject checks an object and returns it in canonical form: text
 // trimmed, lists never null, the path ids filled in.
-func normaliseObject(mid, id string, o Object) (Object, error) {
+func normaliseObject(mid, id string, o Object, today time.Time) (Object, error) {
 	var v validate.Errors
 	v.ID("museum_id", mid)
 	v.ID("id", id)
@@ -72,9 +72,7 @@ func normaliseObject(mid, id string, o Object) (Object, error) {
 	if a := o.Acquisition; a != nil {
 		a.Method = text(&v, "acquisition.method", a.Method, false, maxText)
 		a.Source = text(&v, "acquisition.source", a.Source, false, maxText)
-		if a.Date != "" && !acqDateRE.MatchString(a.Date) {
-			v.Add("acquisition.date", "invalid_date", "must be YYYY, YYYY-MM or YYYY-MM-DD")
-		}
+		v.PastPartialDate("acquisition.date", a.Date, "invalid_date", today)
 		if *a == (Acquisition{}) {
 			o.Acquisition = nil
 		}

@@ -1,0 +1,106 @@
+package api_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"ecinema/apikey"
+	"ecinema/kztime"
+)
+
+// The refusals a real user met while walking the journeys of the culture
+// modules (CULTURE.md) with curl against make run: each must say precisely
+// what is wrong and store nothing.
+
+// TestCulturePastDatesAreRealAndPast: the dates of records of the past
+// written as YYYY, YYYY-MM or YYYY-MM-DD (a WWII person's conscription and
+// awards, an edition's issue, a museum acquisition) are refused when they
+// are no calendar date (1941-02-30, 1941-13) or lie after today in
+// Kazakhstan, with 400 naming the field, and nothing is stored. Before,
+// only their shape was checked: "1941-02-30" and "2031-01-01" were stored
+// (and a person's sent on to Batyrlarga tagzym).
+func TestCulturePastDatesAreRealAndPast(t *testing.T) {
+	env := newMuseumEnv(t, 0)
+	archivist := env.Key(apikey.RoleArchivist, "", "")
+	librarian := env.Key(apikey.RoleLibrarian, "", "")
+	if r := env.Do("PUT", "/v1/library/works/w1", librarian, map[string]any{
+		"title": map[string]string{"kk": "Қара сөздер"}, "authors": []map[string]any{{"name": map[string]string{"kk": "Абай"}}},
+		"original_language": "kk"}); r.Status != 200 {
+		t.Fatalf("PUT work: %d %s", r.Status, r.Body)
+	}
+	// Two days ahead, so that no midnight in Almaty during the test makes
+	// the date today.
+	ahead := kztime.LocalDate(time.Now()).AddDate(0, 0, 2)
+	futureDay, futureMonth, futureYear := ahead.Format(time.DateOnly), ahead.AddDate(0, 1, 0).Format("2006-01"), fmt.Sprint(ahead.Year()+1)
+
+	person := func(conscription, award string) map[string]any {
+		return map[string]any{"names": []map[string]string{{"lang": "kk", "family": "Момышұлы", "given": "Бауыржан"}},
+			"birth": map[string]any{"year": 1910}, "conscription": map[string]string{"date": conscription, "office": "Алматы"},
+			"fate": "returned", "awards": []map[string]string{{"name": "Халық Қаһарманы", "date": award}}}
+	}
+	edition := func(issued string) map[string]any {
+		return map[string]any{"work_id": "w1", "language": "kk", "format": "epub", "publisher": "Жазушы", "issued": issued, "access": "open"}
+	}
+	object := func(acquired string) map[string]any {
+		o := dombra(true)
+		o["acquisition"] = map[string]string{"method": "дар", "date": acquired}
+		return o
+	}
+	type tc struct {
+		what, path, key string
+		body            map[string]any
+		field, code     string
+	}
+	cases := []tc{}
+	for _, d := range []struct{ date, code string }{
+		{"1941-02-30", "invalid_value"}, {"1941-13", "invalid_value"}, {"1941-00-10", "invalid_value"},
+		{futureDay, "in_future"}, {futureMonth, "in_future"}, {futureYear, "in_future"},
+	} {
+		cases = append(cases,
+			tc{"person conscribed " + d.date, "/v1/archive/persons/p1", archivist, person(d.date, "1990-12-11"), "conscription.date", d.code},
+			tc{"person awarded " + d.date, "/v1/archive/persons/p1", archivist, person("1941-07-01", d.date), "awards[0].date", d.code})
+	}
+	for _, d := range []struct{ date, code string }{
+		{"2019-02-29", "invalid"}, {"2019-13", "invalid"}, {futureDay, "in_future"}, {futureMonth, "in_future"}, {futureYear, "in_future"},
+	} {
+		cases = append(cases, tc{"edition issued " + d.date, "/v1/library/editions/e1", librarian, edition(d.date), "issued", d.code})
+	}
+	for _, d := range []struct{ date, code string }{
+		{"1998-02-30", "invalid_date"}, {"1998-13", "invalid_date"}, {futureDay, "in_future"}, {futureMonth, "in_future"}, {futureYear, "in_future"},
+	} {
+		cases = append(cases, tc{"object acquired " + d.date, "/v1/museums/nm-astana/objects/o1", env.curator, object(d.date), "acquisition.date", d.code})
+	}
+	before := headSize(t, env.Env)
+	for _, c := range cases {
+		r := env.Do("PUT", c.path, c.key, c.body)
+		expect(t, c.what, r, 400, "invalid_request")
+		if _, ds := errorOf(t, r); len(ds) != 1 || ds[0].Field != c.field || ds[0].Code != c.code {
+			t.Fatalf("%s: details %+v, want one on %s with code %s", c.what, ds, c.field, c.code)
+		}
+	}
+	if n := headSize(t, env.Env); n != before {
+		t.Fatalf("refused dates appended %d entries", n-before)
+	}
+	if n := countRows(t, env.Env, `SELECT (SELECT count(*) FROM archive_persons) + (SELECT count(*) FROM archive_sync_outbox)
+  + (SELECT count(*) FROM library_editions) + (SELECT count(*) FROM museum_objects)`); n != 0 {
+		t.Fatalf("refused dates stored %d rows", n)
+	}
+	// Today's date, this month and this year are the past's last day.
+	today := kztime.LocalDate(time.Now())
+	for _, ok := range []struct {
+		path, key string
+		body      map[string]any
+	}{
+		{"/v1/archive/persons/p1", archivist, person("1941-07-01", "1990-12-11")},
+		{"/v1/archive/persons/p1", archivist, person("1941-07", "1941")},
+		{"/v1/library/editions/e1", librarian, edition("2024-02-29")},
+		{"/v1/library/editions/e1", librarian, edition(today.Format("2006-01"))},
+		{"/v1/museums/nm-astana/objects/o1", env.curator, object("1964")},
+		{"/v1/museums/nm-astana/objects/o1", env.curator, object(fmt.Sprint(today.Year()))},
+	} {
+		if r := env.Do("PUT", ok.path, ok.key, ok.body); r.Status != 200 {
+			t.Fatalf("PUT %s %v: %d %s", ok.path, ok.body, r.Status, r.Body)
+		}
+	}
+}
