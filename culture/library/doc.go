@@ -26,7 +26,11 @@
 //     head row is locked, so concurrent borrows in any number of processes
 //     are serialised. A borrow by a reader who already has the edition
 //     returns that loan. A loan past its due time frees its copy without a
-//     return. A rejected borrow stores nothing.
+//     return. A rejected borrow stores nothing. verify --deep re-decides
+//     these rules (and a return's, a hold's, an edition's ISBN) from the
+//     entries before each one and checks the work and loan period a loan
+//     copied (deepstate.go), so a row changed for one write and put back
+//     is reported at that entry.
 //   - Files of lent editions are served only through links signed with
 //     HMAC-SHA256 over loan, resource and expiry; a link expires after
 //     LinkTTL (one hour) and never outlives its loan's due time, and dies

@@ -247,33 +247,74 @@ var libraryTables = []ledger.ShadowTable{
 
 // deepCheck rebuilds the library's projections from its entries for
 // `ecinema verify --deep`, through the same project function the live
-// write runs, and compares them with the stored tables.
-type deepCheck struct{}
+// write runs, and compares them with the stored tables. Before it replays
+// an entry it re-decides the entry's rules from the entries before it
+// (deepState), so an entry written while a row was changed and put back
+// is a mismatch at that entry.
+type deepCheck struct{ st *deepState }
 
 // NewDeepCheck returns the library's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (deepCheck) Name() string { return "library" }
+func (*deepCheck) Name() string { return "library" }
 
 // Begin creates the temporary tables.
-func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d *deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	d.st = newDeepState()
 	if err := ledger.CreateShadows(ctx, tx, libraryTables); err != nil {
 		return fmt.Errorf("library: deep check: %w", err)
 	}
 	return nil
 }
 
-// Entry replays a library entry into the temporary tables.
-func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+// Entry checks a library entry against the rules, then replays it into
+// the temporary tables.
+func (d *deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	if !strings.HasPrefix(p.Kind, "library_") {
 		return nil
+	}
+	if err := d.check(e, p); err != nil {
+		return err
 	}
 	_, err := project(ctx, tx, p.Kind, p.Body, e)
 	return err
 }
 
+// check re-decides the rules of a work, edition, loan, return or hold
+// entry (a body that does not decode is left to project).
+func (d *deepCheck) check(e ledger.Entry, p ledger.ParsedEntry) error {
+	switch p.Kind {
+	case kindWork:
+		var w Work
+		if json.Unmarshal(p.Body, &w) == nil {
+			d.st.works[w.ID] = true
+		}
+	case kindEdition:
+		var ed Edition
+		if json.Unmarshal(p.Body, &ed) == nil {
+			return d.st.edition(e, ed)
+		}
+	case kindLoan:
+		var l loanBody
+		if json.Unmarshal(p.Body, &l) == nil {
+			return d.st.loan(e, l)
+		}
+	case kindReturn:
+		var r returnBody
+		if json.Unmarshal(p.Body, &r) == nil {
+			return d.st.ret(e, r)
+		}
+	case kindHold:
+		var h holdBody
+		if json.Unmarshal(p.Body, &h) == nil {
+			return d.st.hold(e, h)
+		}
+	}
+	return nil
+}
+
 // Compare compares every rebuilt table with the stored one.
-func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (*deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, libraryTables)
 }
