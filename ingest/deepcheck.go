@@ -77,6 +77,7 @@ type deepRun struct {
 	// applied once, before Compare (sums commute; no entry reads them).
 	sold, refunded *screeningSums
 	analyze        *ledger.ShadowAnalyzer
+	registry       *deepRegistry // the screening entries' rules of the registry
 }
 
 func (r *deepRun) len() int { return len(r.screenings) + len(r.sales) + len(r.refunds) }
@@ -137,6 +138,9 @@ func (d deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	*d.run = deepRun{opts: d.run.opts, reread: d.run.reread, parts: parts, tickets: newDeepTickets(expect),
 		work: newDeepWork(parts, expect), sold: newScreeningSums(), refunded: newScreeningSums(),
 		analyze: ledger.NewShadowAnalyzer(deepTables)}
+	if d.run.registry, err = newDeepRegistry(ctx, tx); err != nil {
+		return err
+	}
 	if err := ledger.CreateShadows(ctx, tx, deepTables); err != nil {
 		return fmt.Errorf("ingest: deep check: %w", err)
 	}
@@ -212,6 +216,9 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 			versions = append(versions, v)
 			return nil
 		})
+		if err == nil {
+			r.registry.queue(b, versions)
+		}
 	}
 	if err == nil && len(r.sales) > 0 {
 		var ps []*salesRows
@@ -346,8 +353,22 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
+	if d.run.registry.on {
+		// The registry's rules are read by the batches sent before
+		// (ledger.SendBatchLater): a statement on tx waits for them.
+		if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
+			return fmt.Errorf("ingest: deep check: %w", err)
+		}
+	}
 	if err := d.run.sold.checkHeaders(); err != nil {
+		var pm *ledger.ProjectionMismatch
+		if f := d.run.registry.first(); f != nil && errors.As(err, &pm) && f.Seq < pm.Seq {
+			return f
+		}
 		return err
+	}
+	if f := d.run.registry.first(); f != nil {
+		return f
 	}
 	b := &pgx.Batch{}
 	d.run.sold.sorted().queueSold(b)

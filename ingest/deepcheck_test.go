@@ -16,6 +16,7 @@ import (
 	"ecinema/ingest"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
+	"ecinema/registry"
 )
 
 // TestDeepCheck: verify --deep rebuilds screenings, tickets and both rollups
@@ -414,8 +415,8 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 		}
 		return decode[ingest.SaleResult](t, r).Entry.Seq
 	}
-	putScreening := func(w *world, t *testing.T, id string, start time.Time, status int) int64 {
-		r := w.putScreening(t, w.pos2, id, "h1", "f1", start)
+	putScreening := func(w *world, t *testing.T, id, film string, start time.Time, status int) int64 {
+		r := w.putScreening(t, w.pos2, id, "h1", film, start)
 		if r.Status != status {
 			t.Fatalf("screening: %d %s", r.Status, r.Body)
 		}
@@ -520,13 +521,33 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 		// screenings of a hall meet as the stored rows place them.
 		{"the version of a screening replaced", "UPDATE screenings SET version = 7 WHERE id = 'e1'", "",
 			func(w *world, t *testing.T) int64 {
-				return putScreening(w, t, "e1", localAt(2, 12, 0), 200)
+				return putScreening(w, t, "e1", "f1", localAt(2, 12, 0), 200)
 			}, "screenings", `^ingest: table screenings: screening entry \d+ made version 8 of screening "e1" of cinema "c2"; the version before: version 1 \(entry \d+\)$`},
 		{"the times of a screening another is placed over", "UPDATE screenings SET starts_at = starts_at + interval '1 day', ends_at = ends_at + interval '1 day' WHERE id = 'm1'",
 			"UPDATE screenings SET starts_at = starts_at - interval '1 day', ends_at = ends_at - interval '1 day' WHERE id = 'm1'",
 			func(w *world, t *testing.T) int64 {
-				return putScreening(w, t, "o1", localAt(1, 18, 30), 201)
+				return putScreening(w, t, "o1", "f1", localAt(1, 18, 30), 201)
 			}, "screenings", `^ingest: table screenings: screening entry \d+ placed screening "o1" of cinema "c2" in hall "h1" from \S+ to \S+, over screening "m1" there from \S+ to \S+ \(screening entry \d+\)$`},
+		// A screening entry is decided from the registry's film and hall
+		// rows, as the registry's deep check rebuilds them entry by entry
+		// (f1 runs 120 minutes, c2's hall h1 has 100 seats).
+		{"the certificate of a screening's film", "UPDATE films SET certificate_valid_to = '2099-12-31' WHERE id = 'expired'",
+			"UPDATE films SET certificate_valid_to = '2021-12-31' WHERE id = 'expired'",
+			func(w *world, t *testing.T) int64 { return putScreening(w, t, "x1", "expired", localAt(3, 10, 0), 201) },
+			"screenings", `^ingest: table screenings: screening entry \d+ registered screening "x1" of cinema "c2" of film "expired" on box-office day \S+, outside its certificate C-expired, then valid 2020-01-01 to 2021-12-31$`},
+		{"the age rating of a screening's film", "UPDATE films SET age_rating = '18+' WHERE id = 'adult'", "UPDATE films SET age_rating = '21+' WHERE id = 'adult'",
+			func(w *world, t *testing.T) int64 { return putScreening(w, t, "x1", "adult", localAt(3, 12, 0), 201) },
+			"screenings", `^ingest: table screenings: screening entry \d+ registered screening "x1" of cinema "c2" of film "adult", rated 21\+, starting at 12:00 local time$`},
+		{"the runtime of a screening's film", "UPDATE films SET runtime_min = 60 WHERE id = 'f1'", "UPDATE films SET runtime_min = 120 WHERE id = 'f1'",
+			func(w *world, t *testing.T) int64 { return putScreening(w, t, "x1", "f1", localAt(1, 16, 30), 201) },
+			"screenings", `^ingest: table screenings: screening entry \d+ registered screening "x1" of cinema "c2" of film "f1" running 60 minutes; the registry then held 120$`},
+		{"the seats of a screening's hall", "UPDATE halls SET seats = 101 WHERE cinema_id = 'c2' AND id = 'h1'", "UPDATE halls SET seats = 100 WHERE cinema_id = 'c2' AND id = 'h1'",
+			func(w *world, t *testing.T) int64 { return putScreening(w, t, "x1", "f1", localAt(3, 10, 0), 201) },
+			"screenings", `^ingest: table screenings: screening entry \d+ registered screening "x1" of cinema "c2" in hall "h1" of 101 seats; the registry then held 100$`},
+		{"a film the registry never held", "INSERT INTO films SELECT (jsonb_populate_record(NULL::films, to_jsonb(f) || '{\"id\": \"ghost\"}')).* FROM films f WHERE id = 'f1'",
+			"DELETE FROM films WHERE id = 'ghost'",
+			func(w *world, t *testing.T) int64 { return putScreening(w, t, "x1", "ghost", localAt(3, 10, 0), 201) },
+			"screenings", `^ingest: table screenings: screening entry \d+ registered screening "x1" of cinema "c2" with film "ghost", which the registry did not hold then$`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -573,7 +594,7 @@ func TestDeepCheckFindsTamperingUndone(t *testing.T) {
 			}
 			for _, parts := range []int{1, 2} {
 				_, err := ledger.VerifyDB(w.ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger",
-					Deep: []ledger.DeepCheck{ingest.NewDeepCheckWith(ingest.DeepOptions{Parts: parts})}})
+					Deep: []ledger.DeepCheck{registry.NewDeepCheck(), ingest.NewDeepCheckWith(ingest.DeepOptions{Parts: parts})}})
 				var ve *ledger.VerifyError
 				table := cmp.Or(tc.table, "tickets")
 				if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || ve.Seq != seq ||

@@ -419,8 +419,9 @@ func projectScreenings(b *pgx.Batch, es []bodyEntry, seen func(scrVersion) error
 			if err := errors.Join(err1, err2); err != nil {
 				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
 			}
-			if err := seen(scrVersion{cinema: body.CinemaID, id: body.ID, film: body.FilmID, bod: bod, seq: e.Seq,
-				seats: int32(body.Seats), version: int32(body.Version), starts: pgMicros(starts), ends: pgMicros(ends)}); err != nil {
+			if err := seen(scrVersion{cinema: body.CinemaID, id: body.ID, film: body.FilmID, hall: body.HallID, bod: bod, seq: e.Seq,
+				seats: int32(body.Seats), version: int32(body.Version), runtime: int32(body.RuntimeMin),
+				starts: pgMicros(starts), ends: pgMicros(ends)}); err != nil {
 				return fmt.Errorf("ingest: screening entry %d: %w", e.Seq, err)
 			}
 		}

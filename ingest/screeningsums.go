@@ -82,13 +82,14 @@ type saleHeader struct {
 }
 
 // scrVersion is what a screening entry states that the rules of the sales
-// and refunds read: its seats, start and end (microseconds since pgEpoch).
+// and refunds read: its seats, start and end (microseconds since pgEpoch);
+// and, for the rules of the registry (deepRegistry), its hall and runtime.
 type scrVersion struct {
-	cinema, id, film string
-	bod              time.Time
-	seq              int64
-	seats, version   int32
-	starts, ends     int64
+	cinema, id, film, hall  string
+	bod                     time.Time
+	seq                     int64
+	seats, version, runtime int32
+	starts, ends            int64
 }
 
 // maxConflicts bounds the sale entries kept that state otherwise than
