@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
 	"ecinema/apikey"
+	"ecinema/culture/archive/bagit"
+	"ecinema/internal/pgtest"
 	"ecinema/kztime"
 )
 
@@ -103,4 +107,47 @@ func TestCulturePastDatesAreRealAndPast(t *testing.T) {
 			t.Fatalf("PUT %s %v: %d %s", ok.path, ok.body, r.Status, r.Body)
 		}
 	}
+}
+
+// TestArchiveBaggingDateIsADate: RFC 8493 2.2.2 defines Bagging-Date as
+// "the date (YYYY-MM-DD) that the content was prepared for transfer"; a
+// deposit whose bag-info.txt says 2026-02-30, 30.11.2026 or a day after
+// today in Kazakhstan is 422 invalid_bag naming bag-info.txt, and nothing is
+// kept. Before, any text was accepted and kept in the AIP.
+func TestArchiveBaggingDateIsADate(t *testing.T) {
+	e := newArchiveEnv(t)
+	e.putUnit(t, "u1", unitBody("x", "open", "R-1"))
+	bag := func(date string) []byte {
+		var payload []bagit.PayloadFile
+		for p, data := range sampleFiles() {
+			payload = append(payload, bagit.PayloadFile{Path: p, Size: int64(len(data)),
+				Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+		}
+		info := bagit.Info{{Label: "Source-Organization", Value: "ЦГА РК"}, {Label: "External-Identifier", Value: "ext-1"},
+			{Label: "Bagging-Date", Value: date}}
+		var b bytes.Buffer
+		if err := bagit.Write(&b, bagit.Tar, "", info, payload, nil, time.Now(), "sha256"); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	today := kztime.LocalDate(time.Now())
+	blobs, entries := e.blobCount(t), e.ledgerSize(t)
+	for _, date := range []string{"2026-02-30", "30.11.2026", "2026-11", today.AddDate(0, 0, 2).Format(time.DateOnly)} {
+		r := e.Do("POST", "/v1/archive/units/u1/deposits", e.arch, bag(date), "Content-Type", "application/x-tar")
+		expect(t, "Bagging-Date "+date, r, 422, "invalid_bag")
+		if _, ds := errorOf(t, r); len(ds) != 1 || ds[0].Field != "bag-info.txt" || ds[0].Code != "bag_info" {
+			t.Fatalf("Bagging-Date %s: details %+v, want one bag_info on bag-info.txt", date, ds)
+		}
+	}
+	if b, n := e.blobCount(t), e.ledgerSize(t); b != blobs || n != entries {
+		t.Fatalf("refused bags left %d blobs and %d entries", b-blobs, n-entries)
+	}
+	var aips int
+	pgtest.Row(t, e.App.Pool, `SELECT count(*) FROM archive_aips`).Scan(&aips)
+	if aips != 0 {
+		t.Fatalf("%d AIPs after refused bags", aips)
+	}
+	expect(t, "bagged today", e.Do("POST", "/v1/archive/units/u1/deposits", e.arch, bag(today.Format(time.DateOnly)),
+		"Content-Type", "application/x-tar"), 201, "")
 }

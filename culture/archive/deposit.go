@@ -10,10 +10,12 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"ecinema/culture/archive/bagit"
+	"ecinema/kztime"
 	"ecinema/ledger"
 )
 
@@ -22,6 +24,26 @@ type DepositResult struct {
 	AIP    AIP     `json:"aip"`
 	Files  []File  `json:"files"`
 	Events []Event `json:"events"`
+}
+
+// baggingDate checks bag-info.txt's Bagging-Date, "the date (YYYY-MM-DD)
+// that the content was prepared for transfer" (RFC 8493 2.2.2): a calendar
+// date, not after today (the local date in Kazakhstan). Empty is left to
+// the required-label check.
+func baggingDate(v string, today time.Time) (bagit.Problem, bool) {
+	if v == "" {
+		return bagit.Problem{}, true
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	switch {
+	case err != nil || len(v) != len(time.DateOnly):
+		return bagit.Problem{File: "bag-info.txt", Check: bagit.CheckBagInfo,
+			Message: fmt.Sprintf("Bagging-Date %q is not a date YYYY-MM-DD (RFC 8493 2.2.2)", v)}, false
+	case d.After(today):
+		return bagit.Problem{File: "bag-info.txt", Check: bagit.CheckBagInfo,
+			Message: fmt.Sprintf("Bagging-Date %s is after today (%s in Kazakhstan)", v, today.Format(time.DateOnly))}, false
+	}
+	return bagit.Problem{}, true
 }
 
 // FormatOf maps a Content-Type to a container format.
@@ -73,6 +95,9 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 		return DepositResult{}, err
 	}
 	res := bagit.Check(inv, requiredBagInfo...)
+	if p, ok := baggingDate(res.Info.Get("Bagging-Date"), kztime.LocalDate(s.cfg.Now())); !ok {
+		res.Problems = append(res.Problems, p)
+	}
 	if !res.OK() {
 		return DepositResult{}, bagError(res.Problems)
 	}
