@@ -1,7 +1,10 @@
 package museum
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,15 +46,45 @@ func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// Entry replays a museum entry into the temporary tables.
+// Entry replays a museum entry into the temporary tables. The rules the
+// live write decided under the head lock from the tables (an inventory
+// number of one object, an event or image of an existing object, the
+// state rules of apply) are decided again by project against the rebuilt
+// tables; an entry that breaks one, written while a row was changed and
+// put back, is a mismatch at that entry (exit status 1), not a failed
+// rebuild.
 func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
 	case kindObject, kindEvent, kindImage:
 		if _, err := project(ctx, tx, p.Kind, p.Body, e, time.Time{}); err != nil {
+			if table := ruleTable(err); table != "" {
+				var ids struct {
+					MuseumID string `json:"museum_id"`
+					ID       string `json:"id"`
+					ObjectID string `json:"object_id"`
+				}
+				_ = json.Unmarshal(p.Body, &ids)
+				return &ledger.ProjectionMismatch{Table: table, Seq: e.Seq, Detail: fmt.Sprintf("%s entry %d: object %q of museum %q: %v",
+					p.Kind, e.Seq, cmp.Or(ids.ObjectID, ids.ID), ids.MuseumID, err)}
+			}
 			return fmt.Errorf("museum: replay entry %d: %w", e.Seq, err)
 		}
 	}
 	return nil
+}
+
+// ruleTable names the table whose rows the rule err reports broke, or ""
+// when err is not a rule's.
+func ruleTable(err error) string {
+	switch {
+	case errors.Is(err, ErrInventoryNumberTaken), errors.Is(err, ErrNotFound):
+		return "museum_objects"
+	case errors.Is(err, ErrNotAccessioned), errors.Is(err, ErrAlreadyAccessioned), errors.Is(err, ErrAlreadyInCustody),
+		errors.Is(err, ErrNotInCustody), errors.Is(err, ErrOnLoan), errors.Is(err, ErrNotOnLoan),
+		errors.Is(err, ErrLocationMismatch), errors.Is(err, ErrEventOutOfOrder):
+		return "museum_object_state"
+	}
+	return ""
 }
 
 // Compare compares every rebuilt table with the stored one and drops the
