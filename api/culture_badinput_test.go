@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +152,47 @@ func TestArchiveBaggingDateIsADate(t *testing.T) {
 	}
 	expect(t, "bagged today", e.Do("POST", "/v1/archive/units/u1/deposits", e.arch, bag(today.Format(time.DateOnly)),
 		"Content-Type", "application/x-tar"), 201, "")
+}
+
+// TestOPDSLanguageFacetCountsTheFeed: the thr:count of each Language facet
+// of an acquisition feed (OPDS 1.2 section 4.1: the number of entries of
+// the feed the facet leads to) is the number that feed holds. Before, the
+// counts were the whole catalogue's: the audiobooks feed promised one
+// English book and its English facet held none; a search for a word in no
+// title promised the catalogue.
+func TestOPDSLanguageFacetCountsTheFeed(t *testing.T) {
+	w := newLibWorld(t)
+	type feed struct {
+		Total int `xml:"totalResults"`
+		Links []struct {
+			Rel   string `xml:"rel,attr"`
+			Href  string `xml:"href,attr"`
+			Count string `xml:"http://purl.org/syndication/thread/1.0 count,attr"`
+		} `xml:"link"`
+	}
+	read := func(path string) feed {
+		t.Helper()
+		var f feed
+		if err := xml.Unmarshal(w.get(t, path).Body, &f); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return f
+	}
+	for _, path := range []string{"/opds/new", "/opds/audiobooks", "/opds/subjects/poetry", "/opds/search?q=%D0%BA%D0%B0%D1%80%D0%B0",
+		"/opds/search?q=nowordlikethis", "/opds/audiobooks?language=en", "/opds/popular?language=kk"} {
+		facets := 0
+		for _, l := range read(path).Links {
+			if l.Rel != "http://opds-spec.org/facet" || l.Count == "" {
+				continue
+			}
+			facets++
+			href := "/opds/" + strings.TrimPrefix(l.Href, "/opds/")
+			if got := read(href).Total; fmt.Sprint(got) != l.Count {
+				t.Errorf("%s: facet %s says thr:count=%s, its feed holds %d", path, l.Href, l.Count, got)
+			}
+		}
+		if facets == 0 {
+			t.Fatalf("%s: no counted Language facet", path)
+		}
+	}
 }

@@ -259,6 +259,33 @@ func (s *Service) Languages(ctx context.Context) ([]Count, error) {
 	})
 }
 
+// languageCounts are the Language facets of the feed of q: every language
+// of the catalogue, each with the number of editions its facet's feed
+// holds (q in that language), 0 when none.
+func (s *Service) languageCounts(ctx context.Context, q Query) ([]Count, error) {
+	all, err := s.Languages(ctx)
+	if err != nil || q.Format == "" && q.Subject == "" && strings.TrimSpace(q.Search) == "" {
+		return all, err
+	}
+	q.Language = ""
+	cte, where, args := q.where(1)
+	rows, err := s.pool.Query(ctx, cte+`SELECT e.language, count(*) FROM library_editions e`+where+` GROUP BY e.language`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("library: language counts: %w", err)
+	}
+	n := map[string]int{}
+	var lang string
+	var c int
+	if _, err := pgx.ForEachRow(rows, []any{&lang, &c}, func() error { n[lang] = c; return nil }); err != nil {
+		return nil, fmt.Errorf("library: language counts: %w", err)
+	}
+	cs := make([]Count, len(all))
+	for i, a := range all {
+		cs[i] = Count{Value: a.Value, Count: n[a.Value]}
+	}
+	return cs, nil
+}
+
 // subjects returns the work subjects with their edition counts, by name.
 func (s *Service) subjects(ctx context.Context) ([]Count, error) {
 	return memo(s, "subjects", func() ([]Count, error) {

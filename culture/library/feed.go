@@ -275,7 +275,7 @@ func (s *Service) AcquisitionFeed(ctx context.Context, p FeedParams, path, title
 	if q.Page < last {
 		f.Links = append(f.Links, Link{Rel: "next", Href: page(q.Page+1, q.Language)})
 	}
-	langs, err := s.Languages(ctx)
+	langs, err := s.languageCounts(ctx, q)
 	if err != nil {
 		return nil, err
 	}
