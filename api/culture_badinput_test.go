@@ -196,3 +196,27 @@ func TestOPDSLanguageFacetCountsTheFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalMessagesReadAsSentences: a refusal decided inside the ledger
+// append reaches the client without the writer's wrapping ("append
+// museum_object: ...") and without a word of the sentence taken for a
+// package prefix ("... in this museum: ..." lost "museum: ").
+func TestRefusalMessagesReadAsSentences(t *testing.T) {
+	env := newMuseumEnv(t, 0)
+	archivist := env.Key(apikey.RoleArchivist, "", "")
+	expect(t, "object o1", env.Do("PUT", "/v1/museums/nm-astana/objects/o1", env.curator, dombra(true)), 200, "")
+	r := env.Do("PUT", "/v1/museums/nm-astana/objects/o2", env.curator, dombra(true))
+	expect(t, "same inventory number", r, 409, "inventory_number_taken")
+	if msg, _ := errorOf(t, r); msg != `inventory number already used in this museum: "КП-1001/12" is object "o1"` {
+		t.Errorf("inventory number taken: message %q", msg)
+	}
+	unit := map[string]any{"title": map[string]string{"kk": "Хаттар"}, "date": "1943", "access": "open",
+		"citation": map[string]string{"archive": "CGA-RK", "fond": "R-1", "inventory": "1", "file": "1"}}
+	expect(t, "unit", env.Do("PUT", "/v1/archive/units/u1", archivist, unit), 200, "")
+	expect(t, "withdraw", env.Do("DELETE", "/v1/archive/units/u1", archivist, nil), 200, "")
+	r = env.Do("PUT", "/v1/archive/units/u1", archivist, unit)
+	expect(t, "PUT a withdrawn unit", r, 409, "withdrawn")
+	if msg, _ := errorOf(t, r); strings.Contains(msg, "append") || !strings.HasPrefix(msg, "the unit is withdrawn") {
+		t.Errorf("withdrawn: message %q", msg)
+	}
+}

@@ -111,8 +111,24 @@ func localize(b *errorBody, l i18n.Lang) {
 
 // packagePrefix matches the "pkg: " prefixes that wrapping adds inside the
 // service ("ledger: entry 7: ledger: not found"); clients see messages
-// without them.
-var packagePrefix = regexp.MustCompile(`\b(ledger|ingest|registry|settlement|boxoffice|apikey|validate|api|museum|ticketing|ngo|fund|archive|library|hubs|blobstore|oaipmh|posclient): `)
+// without them. A prefix starts the message or follows another wrap's
+// ": ", so a sentence's own word ("already used in this museum: ...")
+// stays.
+var packagePrefix = regexp.MustCompile(`(^|: )(ledger|ingest|registry|settlement|boxoffice|apikey|validate|api|museum|ticketing|ngo|fund|archive|library|hubs|blobstore|oaipmh|posclient): `)
 
-// cleanMessage drops the package prefixes from a message.
-func cleanMessage(s string) string { return packagePrefix.ReplaceAllString(s, "") }
+// appendPrefix matches what the ledger writer puts before a refusal
+// decided inside an append ("ledger: append museum_object: "): the
+// client's request is no append of a kind.
+var appendPrefix = regexp.MustCompile(`\bledger: append [a-z0-9_.]+: `)
+
+// cleanMessage drops the ledger writer's and the packages' prefixes from a message.
+func cleanMessage(s string) string {
+	s = appendPrefix.ReplaceAllString(s, "")
+	for {
+		t := packagePrefix.ReplaceAllString(s, "$1")
+		if t == s {
+			return s
+		}
+		s = t
+	}
+}
