@@ -220,3 +220,33 @@ func TestRefusalMessagesReadAsSentences(t *testing.T) {
 		t.Errorf("withdrawn: message %q", msg)
 	}
 }
+
+// TestMuseumEventTimeIsAField: an event's "at" that is no RFC 3339 time
+// (31 November, a word, a number, no offset) is 400 invalid_request naming
+// the field at, like every other time of the API, and nothing is stored.
+// Before, it was 400 malformed_json with Go's parser message and no field.
+func TestMuseumEventTimeIsAField(t *testing.T) {
+	env := newMuseumEnv(t, 0)
+	expect(t, "object o1", env.Do("PUT", "/v1/museums/nm-astana/objects/o1", env.curator, dombra(true)), 200, "")
+	before := headSize(t, env.Env)
+	for _, at := range []string{`"2026-11-31T10:00:00+05:00"`, `"yesterday"`, `5`, `"2026-11-30T10:00:00"`, `"2026-11-30T10:00:00+25:00"`, `""`} {
+		r := env.Do("POST", "/v1/museums/nm-astana/objects/o1/events", env.curator,
+			[]byte(`{"type":"object_entry","at":`+at+`,"location":"Қор"}`), "Content-Type", "application/json")
+		expect(t, "at "+at, r, 400, "invalid_request")
+		if _, ds := errorOf(t, r); len(ds) != 1 || ds[0].Field != "at" {
+			t.Fatalf("at %s: details %+v, want one on at", at, ds)
+		}
+	}
+	if n := headSize(t, env.Env); n != before {
+		t.Fatalf("refused events appended %d entries", n-before)
+	}
+	// A museum records its history: an entry of 1964, at local time.
+	r := env.Do("POST", "/v1/museums/nm-astana/objects/o1/events", env.curator,
+		map[string]string{"type": "object_entry", "at": "1964-05-12T10:00:00+06:00", "location": "Қор"})
+	expect(t, "entry of 1964", r, 201, "")
+	var res struct{ Event struct{ At time.Time } }
+	r.JSON(t, &res)
+	if !res.Event.At.Equal(time.Date(1964, 5, 12, 4, 0, 0, 0, time.UTC)) {
+		t.Fatalf("at %v", res.Event.At)
+	}
+}

@@ -124,11 +124,12 @@ func handleMuseumObjectVersions(svc *museum.Service) echo.HandlerFunc {
 
 func handleMuseumEventCreate(svc *museum.Service) echo.HandlerFunc {
 	return museumWrite(http.StatusCreated, func(c echo.Context, mid string) (museum.EventResult, error) {
-		return withBody(func(c echo.Context, in museum.Event) (museum.EventResult, error) {
-			if in.MuseumID != "" || in.ObjectID != "" {
-				return museum.EventResult{}, &validate.Errors{Message: "museum_id and object_id come from the path"}
+		return withBody(func(c echo.Context, in museum.EventInput) (museum.EventResult, error) {
+			e, err := in.Event()
+			if err != nil {
+				return museum.EventResult{}, err
 			}
-			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), in)
+			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), e)
 		})(c)
 	})
 }

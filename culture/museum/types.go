@@ -6,6 +6,7 @@ import (
 
 	"ecinema/culture/keyset"
 	"ecinema/culture/langmap"
+	"ecinema/validate"
 )
 
 // LangMap is a human-readable text in several languages, keyed by BCP 47
@@ -96,6 +97,32 @@ type Event struct {
 	At       time.Time `json:"at"`
 	Location string    `json:"location,omitempty"`
 	Note     string    `json:"note,omitempty"`
+}
+
+// EventInput is the body of POST /v1/museums/{mid}/objects/{inv}/events:
+// an Event whose time is the text the client wrote, so that a bad time is a
+// field error like any other (Event reads it).
+type EventInput struct {
+	Type     string `json:"type"`
+	At       string `json:"at"`
+	Location string `json:"location,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Event reads the time (RFC 3339 with an offset, validate.ParseTime; any
+// year, a museum records its history) and returns the event for AddEvent,
+// which checks the rest.
+func (in EventInput) Event() (Event, error) {
+	var v validate.Errors
+	var at time.Time
+	if v.Required("at", in.At) {
+		t, err := validate.ParseTime(in.At)
+		if err != nil {
+			v.Add("at", "invalid_time", "%v", err)
+		}
+		at = t
+	}
+	return Event{Type: in.Type, At: at, Location: in.Location, Note: in.Note}, v.Err()
 }
 
 // EventView is a recorded event with its number and ledger entry.
