@@ -93,6 +93,14 @@ func TestHubsWorkflow(t *testing.T) {
 	p := pitchBody("15000000", "equity")
 	p["export_markets"] = []string{"KZ"}
 	expect(t, "export to KZ", env.Do("PUT", "/v1/hubs/astana/pitches/p1", op, p), 400, "invalid_request")
+	// Not only the shape: XX is user-assigned, EU and UK reserved (the
+	// United Kingdom is GB); no country of ISO 3166-1.
+	for _, c := range []string{"XX", "EU", "UK", "AA"} {
+		p["export_markets"] = []string{"UZ", c}
+		expect(t, "export to "+c, env.Do("PUT", "/v1/hubs/astana/pitches/p1", op, p), 400, "invalid_request")
+	}
+	p["export_markets"] = []string{"UZ", "TR", "GB", "CN"}
+	expect(t, "export to UZ, TR, GB, CN", env.Do("PUT", "/v1/hubs/astana/pitches/p0", op, p), 200, "")
 	expect(t, "pitch", env.Do("PUT", "/v1/hubs/astana/pitches/p1", op, pitchBody("15000000", "equity")), 200, "")
 	var ms struct {
 		Items []struct {

@@ -1,17 +1,13 @@
 package registry
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/language"
 
 	"ecinema/validate"
 )
-
-var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
 var maxExpenses = decimal.RequireFromString("999999999999.99")
 
@@ -189,14 +185,5 @@ func normaliseScale(v *validate.Errors, field string, scale []RentalStep) []Rent
 // the core's callers use.
 var ValidBIN = validate.BIN
 
-// isCountry reports whether c is an assigned ISO 3166-1 alpha-2 country
-// code in capitals: not only its shape, so "XX" (user-assigned), "EU", "UN"
-// or "UK" (reserved; the United Kingdom is GB) are refused, while SU is
-// kept for Soviet-era films.
-func isCountry(c string) bool {
-	if !countryRE.MatchString(c) {
-		return false
-	}
-	r, err := language.ParseRegion(c)
-	return err == nil && r.IsCountry() && r.ISO3() != "ZZZ"
-}
+// isCountry is validate.Country: an assigned ISO 3166-1 alpha-2 code.
+var isCountry = validate.Country

@@ -24,10 +24,7 @@ import (
 // kindDeal is the ledger kind of a deal closed after an introduction.
 const kindDeal = "hub_deal"
 
-var (
-	regionRE  = regexp.MustCompile(`^KZ-[0-9]{2}$`)
-	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
-)
+var regionRE = regexp.MustCompile(`^KZ-[0-9]{2}$`)
 
 const (
 	upsertInvestor = `INSERT INTO investors (id, version, name, sectors, regions, ticket_min, ticket_max, instruments, updated_at)
@@ -148,7 +145,7 @@ func (s *Service) PutPitch(ctx context.Context, actor, hubID, id string, p Pitch
 	v.OneOf("instrument", p.Instrument, instruments...)
 	p.ExportMarkets = words(&v, "export_markets", p.ExportMarkets)
 	for i, c := range p.ExportMarkets {
-		if !countryRE.MatchString(c) || c == "KZ" {
+		if !validate.Country(c) || c == "KZ" {
 			v.Add(fmt.Sprintf("export_markets[%d]", i), "invalid_value", "must be an ISO 3166-1 alpha-2 country other than KZ")
 		}
 	}
