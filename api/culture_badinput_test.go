@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -249,4 +250,41 @@ func TestMuseumEventTimeIsAField(t *testing.T) {
 	if !res.Event.At.Equal(time.Date(1964, 5, 12, 4, 0, 0, 0, time.UTC)) {
 		t.Fatalf("at %v", res.Event.At)
 	}
+}
+
+// TestLibraryNoCopiesSaysWhy: a copy that is free but kept for the readers
+// whose holds came first is refused with no_copies, and the message says
+// so instead of "every copy of this edition is on loan" (none is).
+func TestLibraryNoCopiesSaysWhy(t *testing.T) {
+	w := newLibWorld(t)
+	reader := func(name string) string {
+		r := w.Do("POST", "/v1/library/readers", w.librarian, map[string]string{"name": name})
+		var rd struct {
+			Card     string `json:"card_number"`
+			Password string `json:"password"`
+		}
+		r.JSON(t, &rd)
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(rd.Card+":"+rd.Password))
+	}
+	b, c := reader("Бекзат"), reader("Сәуле")
+	const ed = "/v1/library/editions/zhumabayev-kk-audio"
+	r := w.Do("POST", ed+"/loans", "", nil, "Authorization", w.basic)
+	expect(t, "A borrows the one copy", r, 201, "")
+	var loan struct {
+		ID string `json:"loan_id"`
+	}
+	r.JSON(t, &loan)
+	r = w.Do("POST", ed+"/loans", "", nil, "Authorization", c)
+	expect(t, "C while A has it", r, 409, "no_copies")
+	if msg, _ := errorOf(t, r); !strings.Contains(msg, "every copy of this edition is on loan") {
+		t.Errorf("on loan: message %q", msg)
+	}
+	expect(t, "B holds", w.Do("POST", ed+"/holds", "", nil, "Authorization", b), 201, "")
+	expect(t, "A returns", w.Do("POST", "/v1/library/loans/"+loan.ID+"/return", "", nil, "Authorization", w.basic), 200, "")
+	r = w.Do("POST", ed+"/loans", "", nil, "Authorization", c)
+	expect(t, "C while B's hold keeps the free copy", r, 409, "no_copies")
+	if msg, _ := errorOf(t, r); strings.Contains(msg, "on loan") || !strings.Contains(msg, "hold") {
+		t.Errorf("kept for a hold: message %q", msg)
+	}
+	expect(t, "B borrows", w.Do("POST", ed+"/loans", "", nil, "Authorization", b), 201, "")
 }

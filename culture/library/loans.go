@@ -35,6 +35,16 @@ WHERE card_number = $1 AND returned_at IS NULL AND due_at > $2 ORDER BY borrowed
 	insertLinkKey = `INSERT INTO library_link_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`
 )
 
+// heldCopies is ErrNoCopies when copies are free but kept for the readers
+// whose holds came first: the message says so (no copy is on loan).
+type heldCopies struct{ free, ahead int }
+
+func (h *heldCopies) Error() string {
+	return fmt.Sprintf("%d of this edition's copies free now are kept for the %d readers whose holds came first; place a hold to be next", h.free, h.ahead)
+}
+
+func (h *heldCopies) Unwrap() error { return ErrNoCopies }
+
 // errHasLoan stops a second concurrent borrow by the same reader; Borrow
 // answers it with the loan that won.
 var errHasLoan = errors.New("library: the reader already has this edition on loan")
@@ -85,8 +95,11 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 		if err := tx.QueryRow(ctx, holdsAhead, editionID, card).Scan(&ahead); err != nil {
 			return err
 		}
-		if active+ahead >= copies {
+		if active >= copies {
 			return ErrNoCopies
+		}
+		if active+ahead >= copies {
+			return &heldCopies{free: copies - active, ahead: ahead}
 		}
 		return nil
 	})
