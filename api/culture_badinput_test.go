@@ -12,6 +12,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/archive/bagit"
+	"ecinema/culture/library"
 	"ecinema/internal/pgtest"
 	"ecinema/kztime"
 )
@@ -287,4 +288,39 @@ func TestLibraryNoCopiesSaysWhy(t *testing.T) {
 		t.Errorf("kept for a hold: message %q", msg)
 	}
 	expect(t, "B borrows", w.Do("POST", ed+"/loans", "", nil, "Authorization", b), 201, "")
+}
+
+// TestLibraryUploadsAreWhatTheySay: a book file or an audio track whose
+// bytes are not of the media type it is uploaded as (an MP3 as an EPUB,
+// text as a PDF, noise as audio/mpeg) is 415 unsupported_media_type and
+// nothing is stored. Before, any bytes were kept and served to reading
+// apps under the declared type.
+func TestLibraryUploadsAreWhatTheySay(t *testing.T) {
+	w := newLibWorld(t)
+	put := func(what, path, ct string, body []byte, status int) {
+		t.Helper()
+		expect(t, what, w.Do("PUT", path, w.librarian, body, "Content-Type", ct), status, map[int]string{200: "", 415: "unsupported_media_type"}[status])
+	}
+	expect(t, "pdf edition", w.Do("PUT", "/v1/library/editions/abai-words-ru-pdf", w.librarian, map[string]any{"work_id": "abai-words",
+		"language": "ru", "format": "pdf", "publisher": "Фолиант", "issued": "2016", "access": "open"}), 200, "")
+	files := func() int { return countRows(t, w.Env, `SELECT count(*) FROM library_files`) }
+	before := files()
+	mp3 := library.GenerateMP3(2)
+	put("an MP3 as an EPUB", "/v1/library/editions/abai-words-kk/file", "application/epub+zip", mp3, 415)
+	put("a zip that is no EPUB", "/v1/library/editions/abai-words-kk/file", "application/epub+zip", []byte("PK\x03\x04 not an OCF container"), 415)
+	put("text as a PDF", "/v1/library/editions/abai-words-ru-pdf/file", "application/pdf", []byte("hello, this is not a PDF"), 415)
+	put("noise as MP3", "/v1/library/editions/zhumabayev-kk-audio/tracks/3?title=x&duration=2", "audio/mpeg", []byte("hello, this is not audio"), 415)
+	put("an MP3 as Ogg", "/v1/library/editions/zhumabayev-kk-audio/tracks/3?title=x&duration=2", "audio/ogg", mp3, 415)
+	put("an EPUB as MP4 audio", "/v1/library/editions/zhumabayev-kk-audio/tracks/3?title=x&duration=2", "audio/mp4",
+		library.GenerateEPUB("x", "x", "x", "kk", []string{"x"}), 415)
+	if n := files(); n != before {
+		t.Fatalf("refused uploads stored %d files", n-before)
+	}
+	put("an EPUB", "/v1/library/editions/abai-words-kk/file", "application/epub+zip", library.GenerateEPUB("x", "Қара сөздер", "Абай", "kk", []string{"Бірінші сөз."}), 200)
+	put("a PDF", "/v1/library/editions/abai-words-ru-pdf/file", "application/pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"), 200)
+	put("an MP3", "/v1/library/editions/zhumabayev-kk-audio/tracks/3?title=x&duration=2", "audio/mpeg", mp3, 200)
+	put("an MP3 with an ID3 tag", "/v1/library/editions/zhumabayev-kk-audio/tracks/4?title=x&duration=2", "audio/mpeg",
+		append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), mp3...), 200)
+	put("Ogg", "/v1/library/editions/zhumabayev-kk-audio/tracks/5?title=x&duration=2", "audio/ogg", append([]byte("OggS\x00\x02"), mp3...), 200)
+	put("MP4 audio", "/v1/library/editions/zhumabayev-kk-audio/tracks/6?title=x&duration=2", "audio/mp4", append([]byte("\x00\x00\x00\x20ftypM4A "), mp3...), 200)
 }

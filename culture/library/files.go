@@ -1,6 +1,7 @@
 package library
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -65,7 +66,45 @@ func (s *Service) UploadFile(ctx context.Context, actor, editionID, contentType 
 	if want == "" || mt != want {
 		return FileBody{}, fmt.Errorf("%w: a %s edition's file is %s", ErrBadMedia, ed.Format, orNone(want))
 	}
+	r, ok := sniff(r, mt)
+	if !ok {
+		return FileBody{}, fmt.Errorf("%w: the body is not %s", ErrBadMedia, describe[mt])
+	}
 	return s.attach(ctx, actor, FileBody{EditionID: editionID, Role: RoleFile, MediaType: mt}, r)
+}
+
+// describe names what each media type's bytes are, for a refusal.
+var describe = map[string]string{
+	mediaEPUB:    "an EPUB (a ZIP whose first entry is mimetype)",
+	mediaPDF:     "a PDF (%PDF- in its first 1024 bytes)",
+	"audio/mpeg": "MPEG audio (an ID3 tag or a frame sync first)",
+	"audio/mp4":  "MP4 audio (an ftyp box first)",
+	"audio/ogg":  "Ogg audio (OggS first)",
+}
+
+// sniff peeks at the head of an upload and reports whether its bytes are
+// of media type mt, returning the reader to go on with: an EPUB is an OCF
+// ZIP container whose first entry is "mimetype" (EPUB OCF 3.3 section
+// 4.2.6), a PDF has "%PDF-" in its first 1024 bytes (as readers accept
+// it), MPEG audio starts with an ID3v2 tag or a frame sync (11 bits set),
+// MP4 with an ftyp box, Ogg with the page capture pattern OggS.
+func sniff(r io.Reader, mt string) (io.Reader, bool) {
+	br := bufio.NewReaderSize(r, 1024)
+	head, _ := br.Peek(1024)
+	switch mt {
+	case mediaEPUB:
+		return br, len(head) >= 38 && bytes.HasPrefix(head, []byte("PK\x03\x04")) &&
+			head[26] == 8 && head[27] == 0 && string(head[30:38]) == "mimetype"
+	case mediaPDF:
+		return br, bytes.Contains(head, []byte("%PDF-"))
+	case "audio/mpeg":
+		return br, bytes.HasPrefix(head, []byte("ID3")) || len(head) >= 2 && head[0] == 0xFF && head[1]&0xE0 == 0xE0
+	case "audio/mp4":
+		return br, len(head) >= 8 && string(head[4:8]) == "ftyp"
+	case "audio/ogg":
+		return br, bytes.HasPrefix(head, []byte("OggS"))
+	}
+	return br, false
 }
 
 func orNone(s string) string {
@@ -105,6 +144,10 @@ func (s *Service) UploadTrack(ctx context.Context, actor, editionID string, n in
 	}
 	if len(title) > 200 {
 		return FileBody{}, badQuery("title", "must be at most 200 characters")
+	}
+	r, ok = sniff(r, mt)
+	if !ok {
+		return FileBody{}, fmt.Errorf("%w: the body is not %s", ErrBadMedia, describe[mt])
 	}
 	f := FileBody{EditionID: editionID, Role: RoleTrack, N: n, MediaType: mt, Title: title, Duration: math.Round(duration*1000) / 1000}
 	return s.attach(ctx, actor, f, r)
