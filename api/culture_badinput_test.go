@@ -324,3 +324,30 @@ func TestLibraryUploadsAreWhatTheySay(t *testing.T) {
 	put("Ogg", "/v1/library/editions/zhumabayev-kk-audio/tracks/5?title=x&duration=2", "audio/ogg", append([]byte("OggS\x00\x02"), mp3...), 200)
 	put("MP4 audio", "/v1/library/editions/zhumabayev-kk-audio/tracks/6?title=x&duration=2", "audio/mp4", append([]byte("\x00\x00\x00\x20ftypM4A "), mp3...), 200)
 }
+
+// TestArchivePersonSourcesExist: a person's sources are unit ids; one that
+// names no unit is 422 unknown_reference on sources[i] and nothing is
+// stored or queued for Batyrlarga tagzym. Before, the id was kept and
+// silently left out of what the platform received.
+func TestArchivePersonSourcesExist(t *testing.T) {
+	e := newArchiveEnv(t)
+	e.putUnit(t, "u1", unitBody("Марапат парағы", "open", "R-1"))
+	e.putUnit(t, "u2", unitBody("Жабық іс", "restricted", "R-1"))
+	p := func(sources ...string) map[string]any {
+		return map[string]any{"names": []map[string]string{{"lang": "kk", "family": "Момышұлы", "given": "Бауыржан"}},
+			"fate": "returned", "sources": sources}
+	}
+	before := e.ledgerSize(t)
+	r := e.Do("PUT", "/v1/archive/persons/p1", e.arch, p("u1", "R-1487-1-1x"))
+	expect(t, "unknown source", r, 422, "unknown_reference")
+	if _, ds := errorOf(t, r); len(ds) != 1 || ds[0].Field != "sources[1]" {
+		t.Fatalf("details %+v, want one on sources[1]", ds)
+	}
+	if n := e.ledgerSize(t); n != before {
+		t.Fatalf("refused person appended %d entries", n-before)
+	}
+	if n := countRows(t, e.Env, `SELECT (SELECT count(*) FROM archive_persons) + (SELECT count(*) FROM archive_sync_outbox)`); n != 0 {
+		t.Fatalf("refused person stored %d rows", n)
+	}
+	expect(t, "open and restricted sources", e.Do("PUT", "/v1/archive/persons/p1", e.arch, p("u1", "u2")), 200, "")
+}

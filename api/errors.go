@@ -70,6 +70,7 @@ var errorTable = []struct {
 	{archive.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{archive.ErrInvalidBag, http.StatusUnprocessableEntity, "invalid_bag"},
 	{archive.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
+	{archive.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},
 	{archive.ErrSyncNotFound, http.StatusNotFound, "not_found"},
 	{archive.ErrSyncState, http.StatusConflict, "sync_state"},
 	{registry.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},

@@ -70,9 +70,35 @@ const (
 	// outboxInsert queues the version for Batyrlarga tagzym in the
 	// transaction of its ledger entry.
 	outboxInsert = `INSERT INTO archive_sync_outbox (person_id, version, payload, next_at) VALUES ($1, $2, $3, $4)`
+	// existingUnits are those of a person's sources that are units.
+	existingUnits = `SELECT id FROM archive_units WHERE id = ANY($1)`
 	// openSources are the citations and DIP links of a person's open units.
 	openSources = `SELECT id, record FROM archive_units WHERE id = ANY($1) AND access = 'open' AND NOT withdrawn ORDER BY id`
 )
+
+// checkSources refuses a source that names no unit (ErrUnknownReference on
+// sources[i]). Units are withdrawn, never deleted, so one that exists now
+// still exists when the person's entry is appended.
+func (s *Service) checkSources(ctx context.Context, sources []string) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, existingUnits, sources)
+	if err != nil {
+		return fmt.Errorf("archive: person sources: %w", err)
+	}
+	found := map[string]bool{}
+	var id string
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { found[id] = true; return nil }); err != nil {
+		return fmt.Errorf("archive: person sources: %w", err)
+	}
+	for i, u := range sources {
+		if !found[u] {
+			return validate.Refuse(ErrUnknownReference, fmt.Sprintf("sources[%d]", i), "unit %q is not in the archive", u)
+		}
+	}
+	return nil
+}
 
 // SyncSource is a source as the platform receives it.
 type SyncSource struct {
@@ -85,6 +111,9 @@ type SyncSource struct {
 // transaction, the outbox row that sends it to Batyrlarga tagzym.
 func (s *Service) PutPerson(ctx context.Context, actor, id string, rec PersonRecord) (Person, error) {
 	if err := checkPerson(id, &rec, kztime.LocalDate(s.cfg.Now())); err != nil {
+		return Person{}, err
+	}
+	if err := s.checkSources(ctx, rec.Sources); err != nil {
 		return Person{}, err
 	}
 	body, err := json.Marshal(rec)

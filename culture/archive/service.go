@@ -39,6 +39,8 @@ var (
 	// ErrInvalidBag is a deposit that is not a complete and valid bag; the
 	// error is a *validate.Errors with a field per problem (bagError).
 	ErrInvalidBag = errors.New("the bag is not complete and valid (RFC 8493)")
+	// ErrUnknownReference is a person's source that names no unit.
+	ErrUnknownReference = errors.New("unknown reference")
 	// ErrBadQuery is a bad list or search parameter.
 	ErrBadQuery = errors.New("invalid query")
 	// ErrSyncNotFound is an unknown outbox row.
