@@ -21,6 +21,12 @@
 //     outcome success or failure, and the details of each failing file).
 //   - archive_person: a version of a person of the WWII authority file.
 //
+// The rules read under the head lock (no version or deposit of a withdrawn
+// unit, a withdrawal of an existing unit copying its current record, a
+// fixity event of an AIP of its unit) are re-decided by deepCheck from the
+// entries before each one (deepstate.go), so a row changed for one write
+// and put back is reported at that entry.
+//
 // # Deposits
 //
 // A deposit body (zip or tar) is spooled to a temporary file, never held in

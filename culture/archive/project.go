@@ -209,24 +209,31 @@ var archiveTables = []ledger.ShadowTable{
 }
 
 // deepCheck rebuilds the archive's tables from the ledger for
-// ecinema verify --deep, through the same project function.
-type deepCheck struct{}
+// ecinema verify --deep, through the same project function. Before it
+// replays an entry it re-decides the entry's rules from the entries before
+// it (deepState), so an entry written while a row was changed and put
+// back is a mismatch at that entry.
+type deepCheck struct{ st *deepState }
 
 // NewDeepCheck returns the archive's projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (deepCheck) Name() string { return "archive" }
+func (*deepCheck) Name() string { return "archive" }
 
 // Begin creates the temporary tables.
-func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+func (d *deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	d.st = newDeepState()
 	return ledger.CreateShadows(ctx, tx, archiveTables)
 }
 
-// Entry replays one archive entry.
-func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+// Entry checks one archive entry against the rules, then replays it.
+func (d *deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	switch p.Kind {
 	case kindUnit, kindAIP, kindEvent, kindPerson:
+		if err := d.st.check(e, p.Kind, p.Body); err != nil {
+			return err
+		}
 		_, err := project(ctx, tx, p.Kind, p.Body, e)
 		return err
 	}
@@ -234,6 +241,6 @@ func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 }
 
 // Compare compares the rebuilt tables with the stored ones.
-func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (*deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, archiveTables)
 }
