@@ -26,7 +26,9 @@
 //     ledger.Writer; its projection hub_deals is written in the same
 //     transaction, after the introduction row is locked, by the function
 //     that `ecinema verify --deep` replays (deepCheck). Investments feeds the
-//     fund's statistics from it.
+//     fund's statistics from it. deepCheck also reports a deal entry whose
+//     introduction is not, as it stands, that deal (hub, pitch, investor,
+//     state deal), or was closed by an earlier deal.
 //   - Every version of a hub, event, investor profile and pitch is kept in
 //     hub_versions, which the service role may only read and insert.
 package hubs

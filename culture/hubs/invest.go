@@ -412,22 +412,49 @@ var dealTables = []ledger.ShadowTable{{Name: "hub_deals",
 	SeqColumn: "entry_seq"}}
 
 // deepCheck rebuilds hub_deals from the hub_deal entries for
-// `ecinema verify --deep`.
-type deepCheck struct{}
+// `ecinema verify --deep`. A deal is decided under the head lock from
+// hub_introductions (the introduction still requested, then closed as a
+// deal) and copies its investor; introductions are not ledger facts, so
+// the check reads them as they stand (an introduction's outcome is final)
+// and reports a deal entry whose introduction is not a deal with the
+// entry's hub, pitch and investor, or that closed an introduction already
+// closed by an earlier deal: a row changed for one deal and put back is a
+// mismatch at that entry.
+type deepCheck struct {
+	intros map[string]deepIntro
+	deals  map[string]int64 // introduction → its deal entry
+}
+
+type deepIntro struct{ hub, pitch, investor, state string }
 
 // NewDeepCheck returns the hubs' projection rebuild.
-func NewDeepCheck() ledger.DeepCheck { return deepCheck{} }
+func NewDeepCheck() ledger.DeepCheck { return &deepCheck{} }
 
 // Name names the check.
-func (deepCheck) Name() string { return "hubs" }
+func (*deepCheck) Name() string { return "hubs" }
 
-// Begin creates the temporary table.
-func (deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+const sqlDeepIntros = `SELECT id, hub_id, pitch_id, investor_id, state FROM hub_introductions`
+
+// Begin reads the introductions and creates the temporary table.
+func (d *deepCheck) Begin(ctx context.Context, tx pgx.Tx) error {
+	d.intros, d.deals = map[string]deepIntro{}, map[string]int64{}
+	rows, err := tx.Query(ctx, sqlDeepIntros)
+	if err == nil {
+		var id string
+		var in deepIntro
+		_, err = pgx.ForEachRow(rows, []any{&id, &in.hub, &in.pitch, &in.investor, &in.state}, func() error {
+			d.intros[id] = in
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("hubs: deep check: introductions: %w", err)
+	}
 	return ledger.CreateShadows(ctx, tx, dealTables)
 }
 
-// Entry replays a hub_deal entry.
-func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
+// Entry checks a hub_deal entry against its introduction, then replays it.
+func (d *deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.ParsedEntry) error {
 	if p.Kind != kindDeal {
 		return nil
 	}
@@ -435,10 +462,20 @@ func (deepCheck) Entry(ctx context.Context, tx pgx.Tx, e ledger.Entry, p ledger.
 	if err := json.Unmarshal(p.Body, &b); err != nil {
 		return fmt.Errorf("hubs: deal body: %w", err)
 	}
+	if seq, ok := d.deals[b.IntroductionID]; ok {
+		return &ledger.ProjectionMismatch{Table: "hub_deals", Seq: e.Seq,
+			Detail: fmt.Sprintf("deal entry %d: introduction %q was closed by deal entry %d", e.Seq, b.IntroductionID, seq)}
+	}
+	d.deals[b.IntroductionID] = e.Seq
+	if in := d.intros[b.IntroductionID]; in != (deepIntro{b.HubID, b.PitchID, b.InvestorID, "deal"}) {
+		return &ledger.ProjectionMismatch{Table: "hub_introductions", Seq: e.Seq,
+			Detail: fmt.Sprintf("deal entry %d: introduction %q of hub %q, pitch %q, investor %q; hub_introductions holds hub %q, pitch %q, investor %q in state %q",
+				e.Seq, b.IntroductionID, b.HubID, b.PitchID, b.InvestorID, in.hub, in.pitch, in.investor, in.state)}
+	}
 	return projectDeal(ctx, tx, e, b)
 }
 
 // Compare compares the rebuilt table with the stored one.
-func (deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
+func (*deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 	return ledger.CompareShadows(ctx, tx, dealTables)
 }
