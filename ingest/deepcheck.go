@@ -193,7 +193,11 @@ func (d deepCheck) FlushBefore(ctx context.Context, tx pgx.Tx, kind string) erro
 	case "screening", "sale", "refund":
 		return nil
 	}
-	return d.flush(ctx, tx)
+	err := d.flush(ctx, tx)
+	if r := d.run.registry; r != nil {
+		r.kind(kind)
+	}
+	return err
 }
 
 func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
@@ -217,7 +221,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 			return nil
 		})
 		if err == nil {
-			r.registry.queue(b, versions)
+			err = r.registry.check(ctx, tx, versions, r.sold.broke)
 		}
 	}
 	if err == nil && len(r.sales) > 0 {
@@ -353,22 +357,8 @@ func (d deepCheck) Compare(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
-	if d.run.registry.on {
-		// The registry's rules are read by the batches sent before
-		// (ledger.SendBatchLater): a statement on tx waits for them.
-		if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
-			return fmt.Errorf("ingest: deep check: %w", err)
-		}
-	}
 	if err := d.run.sold.checkHeaders(); err != nil {
-		var pm *ledger.ProjectionMismatch
-		if f := d.run.registry.first(); f != nil && errors.As(err, &pm) && f.Seq < pm.Seq {
-			return f
-		}
 		return err
-	}
-	if f := d.run.registry.first(); f != nil {
-		return f
 	}
 	b := &pgx.Batch{}
 	d.run.sold.sorted().queueSold(b)

@@ -3,13 +3,11 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"ecinema/kztime"
-	"ecinema/ledger"
 )
 
 // The rules of a screening entry that the live write decides from the
@@ -24,100 +22,117 @@ import (
 // when a buffer is projected the shadows hold what the live write read. A
 // film or hall row changed for one registration and put back leaves every
 // table equal to its replay, but a screening entry the registry then
-// refused: reported as a mismatch of screenings at that entry. Without the
-// registry's check in the same verification (its shadows absent when the
-// ingest check begins; verify --deep begins the registry's first) the
-// check is skipped: the stored films and halls are today's, not those at
-// each entry. The buffer projected last, after the registry's check has
-// compared and dropped its shadows, reads the stored films and halls:
-// the registry's comparison found them equal to the rebuilt ones, which
-// no entry of that buffer follows.
+// refused: reported as a mismatch of screenings at that entry.
+//
+// The films and halls (a few hundred rows) are read into memory when a
+// buffer with screening entries is projected after a film or cinema entry
+// (FlushBefore marks them stale), and each screening entry is decided in
+// Go: a statement joining a buffer's screenings with them took PostgreSQL
+// tens of milliseconds a buffer (the shadows have no statistics).
+//
+// Without the registry's check in the same verification (its shadows
+// absent when the ingest check begins; verify --deep begins the
+// registry's first) the check is skipped: the stored films and halls are
+// today's, not those at each entry. A buffer projected after the
+// registry's check has compared and dropped its shadows reads the stored
+// films and halls: the registry's comparison found them equal to the
+// rebuilt ones, and no entry of the buffer follows a registry entry.
 
 // sqlDeepRegistryShadows tells whether the registry's shadows of films and
 // halls are there.
 const sqlDeepRegistryShadows = `SELECT to_regclass('pg_temp.films') IS NOT NULL AND to_regclass('pg_temp.halls') IS NOT NULL`
 
-// sqlDeepScreeningRegistry reads, for a run's screening entries (u.i their
-// 1-based index), the film and hall each names, as the registry then held
-// them, for those that may break a rule (decided in Go, registryRule): the
-// film or hall missing, another runtime or seats, a day outside the
-// certificate, or a 21+ film.
-const sqlDeepScreeningRegistry = `SELECT u.i, f.id IS NOT NULL, f.runtime_min, f.age_rating, f.certificate_number,
-  f.certificate_valid_from, f.certificate_valid_to, h.seats
-FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::date[]) WITH ORDINALITY
-  AS u(cinema_id, hall_id, film_id, seats, runtime, bod, i)
-LEFT JOIN films f ON f.id = u.film_id
-LEFT JOIN halls h ON h.cinema_id = u.cinema_id AND h.id = u.hall_id
-WHERE f.id IS NULL OR h.seats IS NULL OR h.seats <> u.seats OR f.runtime_min <> u.runtime
-  OR u.bod < f.certificate_valid_from OR u.bod > f.certificate_valid_to OR f.age_rating = '21+'
-ORDER BY u.i`
+// The films and halls as the registry holds them (its shadows during the
+// verification).
+const (
+	sqlDeepRegistryFilms = `SELECT id, runtime_min, age_rating, certificate_number, certificate_valid_from, certificate_valid_to FROM films`
+	sqlDeepRegistryHalls = `SELECT cinema_id, id, seats FROM halls`
+)
 
-// deepRegistry checks the screening entries against the registry's
-// shadows; found is the first entry that breaks a rule, set by the batch's
-// reader (another goroutine, ledger.SendBatchLater).
+// deepRegistry decides the screening entries' rules of the registry.
 type deepRegistry struct {
 	on    bool // the shadows were there when the check began
-	mu    sync.Mutex
-	found *ledger.ProjectionMismatch
+	stale bool // films and halls are to be read again
+	films map[string]*filmRow
+	seats map[cinemaKey]int32
 }
 
 // newDeepRegistry looks for the registry's shadows.
 func newDeepRegistry(ctx context.Context, tx pgx.Tx) (*deepRegistry, error) {
-	d := &deepRegistry{}
+	d := &deepRegistry{stale: true}
 	if err := tx.QueryRow(ctx, sqlDeepRegistryShadows).Scan(&d.on); err != nil {
 		return nil, fmt.Errorf("ingest: deep check: the registry's shadows: %w", err)
 	}
 	return d, nil
 }
 
-// queue queues the check of a run's screening versions vs into b.
-func (d *deepRegistry) queue(b *pgx.Batch, vs []scrVersion) {
+// kind notes an entry of another kind than the ingest check's: a film or
+// cinema entry changes films or halls.
+func (d *deepRegistry) kind(kind string) {
+	if kind == "film" || kind == "cinema" {
+		d.stale = true
+	}
+}
+
+// check decides a run's screening versions vs and notes the first that
+// breaks a rule with broke.
+func (d *deepRegistry) check(ctx context.Context, tx pgx.Tx, vs []scrVersion, broke func(seq int64, detail string)) error {
 	if len(vs) == 0 || !d.on {
-		return
+		return nil
 	}
-	cinema, hall, film := make([]string, len(vs)), make([]string, len(vs)), make([]string, len(vs))
-	seats, runtime, bod := make([]int32, len(vs)), make([]int32, len(vs)), make([]time.Time, len(vs))
-	for i, v := range vs {
-		cinema[i], hall[i], film[i], seats[i], runtime[i], bod[i] = v.cinema, v.hall, v.film, v.seats, v.runtime, v.bod
-	}
-	b.Queue(sqlDeepScreeningRegistry, cinema, hall, film, seats, runtime, bod).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var i int64
-			var known bool
-			var f filmRow
-			var runtimeMin, hallSeats *int32
-			var rating, cert *string
-			var from, to *time.Time
-			if err := rows.Scan(&i, &known, &runtimeMin, &rating, &cert, &from, &to, &hallSeats); err != nil {
-				return err
-			}
-			var fp *filmRow
-			if known {
-				f = filmRow{runtime: int(*runtimeMin), ageRating: *rating, certNumber: *cert, certFrom: *from, certTo: *to}
-				fp = &f
-			}
-			if detail := registryRule(&vs[i-1], fp, hallSeats); detail != "" {
-				d.note(vs[i-1].seq, detail)
-				break
-			}
+	if d.stale {
+		if err := d.read(ctx, tx); err != nil {
+			return fmt.Errorf("ingest: deep check: the registry's films and halls: %w", err)
 		}
-		return rows.Err()
-	})
-}
-
-func (d *deepRegistry) note(seq int64, detail string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.found == nil || seq < d.found.Seq {
-		d.found = &ledger.ProjectionMismatch{Table: "screenings", Seq: seq, Detail: detail}
+		d.stale = false
 	}
+	for i := range vs {
+		v := &vs[i]
+		var seats *int32
+		if n, ok := d.seats[cinemaKey{v.cinema, v.hall}]; ok {
+			seats = &n
+		}
+		if detail := registryRule(v, d.films[v.film], seats); detail != "" {
+			broke(v.seq, detail)
+			return nil
+		}
+	}
+	return nil
 }
 
-// first returns the first entry found to break a rule, or nil.
-func (d *deepRegistry) first() *ledger.ProjectionMismatch {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.found
+// read reads the films and halls.
+func (d *deepRegistry) read(ctx context.Context, tx pgx.Tx) error {
+	d.films, d.seats = map[string]*filmRow{}, map[cinemaKey]int32{}
+	rows, err := tx.Query(ctx, sqlDeepRegistryFilms)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var f filmRow
+		if err := rows.Scan(&id, &f.runtime, &f.ageRating, &f.certNumber, &f.certFrom, &f.certTo); err != nil {
+			rows.Close()
+			return err
+		}
+		d.films[id] = &f
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, sqlDeepRegistryHalls)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k cinemaKey
+		var n int32
+		if err := rows.Scan(&k[0], &k[1], &n); err != nil {
+			rows.Close()
+			return err
+		}
+		d.seats[k] = n
+	}
+	return rows.Err()
 }
 
 // registryRule is what screening entry v breaks of the rules the live

@@ -44,6 +44,7 @@ type screeningSums struct {
 	films     []string
 	film      map[string]uint32 // film → its index in films + 1
 	conflicts []saleHeader      // sale entries that state other than their screening's first sale
+	rules     []scrRules        // of the registered screenings (screeningSum.rules)
 	broken    *ledger.ProjectionMismatch
 }
 
@@ -58,14 +59,29 @@ type screeningSum struct {
 	regFilm          uint32 // the last screening entry's film, as film; 0: none
 	regBod           int32
 	cinemaLen, idLen uint16
-	summed           bool // totals were added (a registration alone adds none)
-	// The rules' state: the active tickets after the entries so far, and
-	// the seats, start and end (microseconds since pgEpoch) of the version
-	// in force.
-	active, seats int32
-	starts, ends  int64
-	version       int32 // the last screening entry's
+	// rules is the index + 1 of the screening's state in rules (0: no
+	// screening entry yet), and its top bit (summedBit) tells that totals
+	// were added (a registration alone adds none). The value stays 56
+	// bytes, as before the rules were replayed: a national year's million
+	// screenings are kept twice (sold, refunded), and the memory the check
+	// takes beside the tickets makes its garbage collector run more often.
+	rules uint32
 }
+
+const summedBit = 1 << 31
+
+func (v *screeningSum) summed() bool { return v.rules&summedBit != 0 }
+
+// scrRules is a registered screening's state that the rules read: the
+// start (microseconds since pgEpoch), end and seats of the version in
+// force, its version, and the active tickets after the entries so far.
+type scrRules struct {
+	starts                 int64
+	dur                    uint32 // the end, in seconds after the start
+	active, seats, version int32
+}
+
+func (r *scrRules) ends() int64 { return r.starts + int64(r.dur)*1e6 }
 
 func newScreeningSums() *screeningSums {
 	return &screeningSums{seed: maphash.MakeSeed(), m: map[uint64]screeningSum{}, film: map[string]uint32{}}
@@ -128,21 +144,26 @@ func (m *screeningSums) header(s saleHeader) error {
 	bod := pgDays(s.bod)
 	if v.film == 0 {
 		v.film, v.bod, v.seq = m.filmIndex(s.film), bod, s.seq
+		m.m[h] = v
 	} else if (m.films[v.film-1] != s.film || v.bod != bod) && len(m.conflicts) < maxConflicts {
 		m.conflicts = append(m.conflicts, s)
 	}
-	if v.regFilm != 0 && m.broken == nil { // a sale of no version is checkHeaders'
+	i := v.rules &^ summedBit
+	if i == 0 { // a sale of no version is checkHeaders'
+		return nil
+	}
+	r := &m.rules[i-1]
+	if m.open(s.seq) {
 		switch {
-		case s.lastSold > v.ends:
+		case s.lastSold > r.ends():
 			m.broke(s.seq, fmt.Sprintf("sale entry %d sold a ticket of screening %q of cinema %q at %s, after its end %s (screening entry %d)",
-				s.seq, s.screening, s.cinema, microsTime(s.lastSold), microsTime(v.ends), v.regSeq))
-		case int64(v.active)+int64(s.n) > int64(v.seats):
+				s.seq, s.screening, s.cinema, microsTime(s.lastSold), microsTime(r.ends()), v.regSeq))
+		case int64(r.active)+int64(s.n) > int64(r.seats):
 			m.broke(s.seq, fmt.Sprintf("sale entry %d sold %d tickets of screening %q of cinema %q with %d active: more than its %d seats (screening entry %d)",
-				s.seq, s.n, s.screening, s.cinema, v.active, v.seats, v.regSeq))
+				s.seq, s.n, s.screening, s.cinema, r.active, r.seats, v.regSeq))
 		}
 	}
-	v.active += s.n
-	m.m[h] = v
+	r.active += s.n
 	return nil
 }
 
@@ -150,21 +171,25 @@ func (m *screeningSums) header(s saleHeader) error {
 // live write's, decideRefund: a ticket refunded after the start needs
 // reason screening_cancelled) and takes its tickets off the active ones.
 func (m *screeningSums) refund(r *refundApply) error {
-	h, v, err := m.sum(r.cinema, r.screening)
+	_, v, err := m.sum(r.cinema, r.screening)
 	if err != nil {
 		return err
 	}
-	if v.regFilm != 0 && m.broken == nil && !r.cancelled {
+	k := v.rules &^ summedBit
+	if k == 0 {
+		return nil
+	}
+	st := &m.rules[k-1]
+	if m.open(r.seq) && !r.cancelled {
 		for i, at := range r.at {
-			if u := pgMicros(at); u > v.starts {
+			if u := pgMicros(at); u > st.starts {
 				m.broke(r.seq, fmt.Sprintf("refund entry %d refunded ticket %q of screening %q of cinema %q at %s, after its start %s (screening entry %d), without reason %q",
-					r.seq, r.ids[i], r.screening, r.cinema, microsTime(u), microsTime(v.starts), v.regSeq, reasonScreeningCancelled))
+					r.seq, r.ids[i], r.screening, r.cinema, microsTime(u), microsTime(st.starts), v.regSeq, reasonScreeningCancelled))
 				break
 			}
 		}
 	}
-	v.active -= int32(len(r.ids))
-	m.m[h] = v
+	st.active -= int32(len(r.ids))
 	return nil
 }
 
@@ -198,13 +223,16 @@ func (m *screeningSums) replay(vs []scrVersion, hs []saleHeader, rs []refundAppl
 	return nil
 }
 
-// broke notes the first entry that broke a rule (entries come in seq
-// order).
+// broke notes an entry that broke a rule, when it is the first so far.
 func (m *screeningSums) broke(seq int64, detail string) {
-	if m.broken == nil {
+	if m.open(seq) {
 		m.broken = &ledger.ProjectionMismatch{Table: "screenings", Seq: seq, Detail: detail}
 	}
 }
+
+// open tells whether an entry at seq would come before the first that
+// broke a rule so far.
+func (m *screeningSums) open(seq int64) bool { return m.broken == nil || seq < m.broken.Seq }
 
 // microsTime formats microseconds since pgEpoch as the entries do.
 func microsTime(u int64) string {
@@ -220,19 +248,32 @@ func (m *screeningSums) registered(s scrVersion) error {
 	if err != nil {
 		return err
 	}
+	d := s.ends - s.starts
+	if d < 0 || d%1e6 != 0 || d/1e6 > math.MaxUint32 {
+		return fmt.Errorf("screening entry %d: its end is not a whole number of seconds after its start", s.seq)
+	}
+	k := v.rules &^ summedBit
+	if k == 0 {
+		m.rules = append(m.rules, scrRules{})
+		k = uint32(len(m.rules))
+		if k >= summedBit {
+			return fmt.Errorf("screening entry %d: more than %d screenings", s.seq, summedBit-1)
+		}
+		v.rules |= k
+	}
+	r := &m.rules[k-1]
 	// The live write numbers a screening's versions from the stored row's
 	// (decide): 1, then one more than the version before.
-	if s.version != v.version+1 && m.broken == nil {
+	if s.version != r.version+1 && m.open(s.seq) {
 		before := "none"
 		if v.regFilm != 0 {
-			before = fmt.Sprintf("version %d (entry %d)", v.version, v.regSeq)
+			before = fmt.Sprintf("version %d (entry %d)", r.version, v.regSeq)
 		}
 		m.broke(s.seq, fmt.Sprintf("screening entry %d made version %d of screening %q of cinema %q; the version before: %s",
 			s.seq, s.version, s.id, s.cinema, before))
 	}
-	v.version = s.version
+	r.version, r.seats, r.starts, r.dur = s.version, s.seats, s.starts, uint32(d/1e6)
 	v.regFilm, v.regBod, v.regSeq = m.filmIndex(s.film), pgDays(s.bod), s.seq
-	v.seats, v.starts, v.ends = s.seats, s.starts, s.ends
 	m.m[h] = v
 	return nil
 }
@@ -272,7 +313,7 @@ func (m *screeningSums) add(s screeningTotals) error {
 		}
 		v.n += s.n[i]
 		v.tiyn += t
-		v.summed = true
+		v.rules |= summedBit
 		m.m[h] = v
 	}
 	return nil
@@ -282,7 +323,7 @@ func (m *screeningSums) add(s screeningTotals) error {
 func (m *screeningSums) sorted() screeningTotals {
 	return screeningTotalsOf(func(yield func(scrKey, screeningSum) bool) {
 		for _, v := range m.m {
-			if v.summed && !yield(m.key(v), v) {
+			if v.summed() && !yield(m.key(v), v) {
 				return
 			}
 		}

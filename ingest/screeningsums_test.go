@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -241,6 +242,9 @@ func TestSaleTicketSumsEqualDecimal(t *testing.T) {
 // second, the seats are the version's in force, and the first sale past
 // them is the entry reported.
 func TestScreeningSumsReplay(t *testing.T) {
+	if n := unsafe.Sizeof(screeningSum{}); n != 56 {
+		t.Fatalf("a screening's sums take %d bytes, want 56 (see screeningSum.rules)", n)
+	}
 	d1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	at := pgMicros(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
 	m := newScreeningSums()
