@@ -351,3 +351,27 @@ func TestArchivePersonSourcesExist(t *testing.T) {
 	}
 	expect(t, "open and restricted sources", e.Do("PUT", "/v1/archive/persons/p1", e.arch, p("u1", "u2")), 200, "")
 }
+
+// TestFundNGOCannotApplyAsACompany: a BIN in the NGO database is an NGO;
+// an applicant key issued for it (role applicant, meant for companies and
+// individual entrepreneurs) does not make it a company that skips the NGO
+// database's eligibility. Before, ngoB (no accepted report: ineligible as
+// an NGO) applied through such a key as a "company" and was stored.
+func TestFundNGOCannotApplyAsACompany(t *testing.T) {
+	w := newFundWorld(t)
+	expect(t, "ngoB with its ngo key", w.Do("POST", "/v1/fund/calls/c1/applications", w.ngoLate, application("100000.00")), 422, "not_eligible")
+	asCompany := scopedKey(t, w.Env, apikey.RoleApplicant, ngoB)
+	r := w.Do("POST", "/v1/fund/calls/c1/applications", asCompany, application("100000.00"))
+	expect(t, "ngoB with an applicant key", r, 422, "not_eligible")
+	if _, ds := errorOf(t, r); len(ds) != 1 || ds[0].Field != "bin" || ds[0].Code != "registered_ngo" {
+		t.Fatalf("details %+v, want one registered_ngo on bin", ds)
+	}
+	// Even an eligible NGO applies as one, with its ngo key.
+	expect(t, "ngoA with an applicant key", w.Do("POST", "/v1/fund/calls/c1/applications",
+		scopedKey(t, w.Env, apikey.RoleApplicant, ngoA), application("100000.00")), 422, "not_eligible")
+	if n := countRows(t, w.Env, `SELECT count(*) FROM fund_applications`); n != 0 {
+		t.Fatalf("refused applications stored %d rows", n)
+	}
+	expect(t, "ngoA with its ngo key", w.Do("POST", "/v1/fund/calls/c1/applications", w.ngoKey, application("100000.00")), 201, "")
+	expect(t, "a company", w.Do("POST", "/v1/fund/calls/c1/applications", w.company, application("100000.00")), 201, "")
+}

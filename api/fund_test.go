@@ -25,7 +25,7 @@ import (
 )
 
 const (
-	companyBIN = "071045706654" // fifth digit 4: a company
+	companyBIN = "080440123456" // fifth digit 4: a company (not in the NGO register)
 	otherCo    = "060449585659"
 	ieIIN      = "850314300013" // an IIN: an individual entrepreneur
 )

@@ -129,6 +129,15 @@ func (s *Service) eligibility(ctx context.Context, call Call, bin, kind string, 
 		if n, err := s.ngos.NGO(ctx, bin); err == nil {
 			name = n.Name.Pick("ru")
 		}
+	} else {
+		// A BIN in the NGO database is an NGO, whatever key it holds: it
+		// applies as one, so that the database's eligibility applies.
+		switch _, err := s.ngos.NGO(ctx, bin); {
+		case err == nil:
+			add("bin", "registered_ngo", "%s is registered in the NGO database: an NGO applies with its ngo key, as an NGO", bin)
+		case !errors.Is(err, ngo.ErrNotFound):
+			return nil, "", err
+		}
 	}
 	if amount.GreaterThan(decimal.RequireFromString(call.Budget)) {
 		add("amount_requested", "amount_over_budget", "%s is more than the call's budget of %s", amount.StringFixed(2), call.Budget)
