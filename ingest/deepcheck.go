@@ -213,7 +213,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 	// screening sums replay in seq order (the rules the live write decides
 	// from the stored screening row).
 	var versions []scrVersion
-	var headers []saleHeader
+	var headers [][]saleHeader
 	var refunds []refundApply
 	if len(r.screenings) > 0 {
 		err = projectScreenings(b, r.screenings, func(v scrVersion) error {
@@ -240,7 +240,7 @@ func (d deepCheck) flush(ctx context.Context, tx pgx.Tx) error {
 					r.parts.noteSales(&p.tickets)
 				}
 				p.daily.queueAdd(b)
-				headers = append(headers, p.headers...)
+				headers = append(headers, p.headers)
 			}
 			if err == nil {
 				err = r.sold.add(p.screenings)

@@ -44,7 +44,8 @@ type screeningSums struct {
 	films     []string
 	film      map[string]uint32 // film → its index in films + 1
 	conflicts []saleHeader      // sale entries that state other than their screening's first sale
-	rules     []scrRules        // of the registered screenings (screeningSum.rules)
+	rules     [][]scrRules      // of the registered screenings (screeningSum.rules), in chunks of rulesChunk
+	nRules    uint32
 	broken    *ledger.ProjectionMismatch
 }
 
@@ -82,6 +83,17 @@ type scrRules struct {
 }
 
 func (r *scrRules) ends() int64 { return r.starts + int64(r.dur)*1e6 }
+
+// rulesChunk is how many screenings' states a chunk of rules holds: the
+// states are never copied as they grow (a million screenings' growing
+// slice left its old copies to the garbage collector, under the memory
+// limit of the check).
+const rulesChunk = 1 << 14
+
+// rule returns the state of index + 1 k.
+func (m *screeningSums) rule(k uint32) *scrRules {
+	return &m.rules[(k-1)/rulesChunk][(k-1)%rulesChunk]
+}
 
 func newScreeningSums() *screeningSums {
 	return &screeningSums{seed: maphash.MakeSeed(), m: map[uint64]screeningSum{}, film: map[string]uint32{}}
@@ -152,7 +164,7 @@ func (m *screeningSums) header(s saleHeader) error {
 	if i == 0 { // a sale of no version is checkHeaders'
 		return nil
 	}
-	r := &m.rules[i-1]
+	r := m.rule(i)
 	if m.open(s.seq) {
 		switch {
 		case s.lastSold > r.ends():
@@ -179,7 +191,7 @@ func (m *screeningSums) refund(r *refundApply) error {
 	if k == 0 {
 		return nil
 	}
-	st := &m.rules[k-1]
+	st := m.rule(k)
 	if m.open(r.seq) && !r.cancelled {
 		for i, at := range r.at {
 			if u := pgMicros(at); u > st.starts {
@@ -193,10 +205,18 @@ func (m *screeningSums) refund(r *refundApply) error {
 	return nil
 }
 
-// replay applies a run's screening versions, sale headers and refunds in
-// seq order (each list is in seq order).
-func (m *screeningSums) replay(vs []scrVersion, hs []saleHeader, rs []refundApply) error {
-	for len(vs)+len(hs)+len(rs) > 0 {
+// replay applies a run's screening versions, sale headers (the parts of
+// the run's sales, one after the other) and refunds in seq order (each in
+// seq order).
+func (m *screeningSums) replay(vs []scrVersion, hss [][]saleHeader, rs []refundApply) error {
+	var hs []saleHeader
+	for {
+		for len(hs) == 0 && len(hss) > 0 {
+			hs, hss = hss[0], hss[1:]
+		}
+		if len(vs)+len(hs)+len(rs) == 0 {
+			return nil
+		}
 		next, kind := int64(math.MaxInt64), 0
 		if len(vs) > 0 {
 			next = vs[0].seq
@@ -220,7 +240,6 @@ func (m *screeningSums) replay(vs []scrVersion, hs []saleHeader, rs []refundAppl
 			return err
 		}
 	}
-	return nil
 }
 
 // broke notes an entry that broke a rule, when it is the first so far.
@@ -254,14 +273,17 @@ func (m *screeningSums) registered(s scrVersion) error {
 	}
 	k := v.rules &^ summedBit
 	if k == 0 {
-		m.rules = append(m.rules, scrRules{})
-		k = uint32(len(m.rules))
+		if m.nRules%rulesChunk == 0 {
+			m.rules = append(m.rules, make([]scrRules, rulesChunk))
+		}
+		m.nRules++
+		k = m.nRules
 		if k >= summedBit {
 			return fmt.Errorf("screening entry %d: more than %d screenings", s.seq, summedBit-1)
 		}
 		v.rules |= k
 	}
-	r := &m.rules[k-1]
+	r := m.rule(k)
 	// The live write numbers a screening's versions from the stored row's
 	// (decide): 1, then one more than the version before.
 	if s.version != r.version+1 && m.open(s.seq) {

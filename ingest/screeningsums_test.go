@@ -255,13 +255,13 @@ func TestScreeningSumsReplay(t *testing.T) {
 	}
 	refund := refundApply{cinema: "c1", screening: "s1", film: "f1", bod: d1, seq: 4, ids: []string{"t1"},
 		at: []time.Time{pgEpoch.Add(time.Duration(at) * time.Microsecond)}}
-	if err := m.replay(vs, []saleHeader{sale(3, 3), sale(5, 1)}, []refundApply{refund}); err != nil {
+	if err := m.replay(vs, [][]saleHeader{{sale(3, 3)}, nil, {sale(5, 1)}}, []refundApply{refund}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.checkHeaders(); err != nil {
 		t.Fatalf("within the seats: %v", err)
 	}
-	if err := m.replay(nil, []saleHeader{sale(6, 1)}, nil); err != nil {
+	if err := m.replay(nil, [][]saleHeader{{sale(6, 1)}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var pm *ledger.ProjectionMismatch
