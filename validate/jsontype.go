@@ -1,9 +1,12 @@
 package validate
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"reflect"
+	"strconv"
 )
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -45,4 +48,48 @@ func JSONType(t reflect.Type) string {
 		return "an object"
 	}
 	return "a " + t.Kind().String() // interfaces and the like: never a type error
+}
+
+// JSONInt parses a required JSON integer within [min, max] from its raw
+// JSON value (a json.RawMessage of a map or an any-typed field, which the
+// decoder cannot type-check): a string ("7"), a number with a fraction or
+// an exponent (7.5, 7.0, 1e1), null, true or false, an array or an object
+// is recorded as "wrong_type" in the words WrongType uses for a typed field
+// ("must be an integer, not number 7.5"); an integer outside the range as
+// "out_of_range". It reports whether the value is valid.
+func (e *Errors) JSONInt(field string, raw json.RawMessage, min, max int64) (int64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		e.Add(field, "required", "is required")
+		return 0, false
+	}
+	not := ""
+	switch c := raw[0]; {
+	case c == '"':
+		not = "string"
+	case c == 'n':
+		not = "null"
+	case c == 't' || c == 'f':
+		not = "bool"
+	case c == '[':
+		not = "array"
+	case c == '{':
+		not = "object"
+	case bytes.ContainsAny(raw, ".eE"):
+		not = "number " + string(raw)
+	}
+	if not != "" {
+		e.Add(field, "wrong_type", "must be an integer, not %s", not)
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		e.Add(field, "wrong_type", "must be an integer, not %s", raw) // not JSON: the decoder let nothing else through
+		return 0, false
+	}
+	if err != nil || n < min || n > max {
+		e.Add(field, "out_of_range", "must be an integer from %d to %d", min, max)
+		return 0, false
+	}
+	return n, true
 }

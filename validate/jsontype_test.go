@@ -43,3 +43,43 @@ func TestWrongType(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONInt: a raw JSON value is an integer within the range, or one
+// field error: wrong_type in WrongType's words, or out_of_range.
+func TestJSONInt(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want int64
+		code string
+		msg  string
+	}{
+		{`7`, 7, "", ""},
+		{` 0 `, 0, "", ""},
+		{`10`, 10, "", ""},
+		{`-0`, 0, "", ""},
+		{`"7"`, 0, "wrong_type", "must be an integer, not string"},
+		{`7.5`, 0, "wrong_type", "must be an integer, not number 7.5"},
+		{`7.0`, 0, "wrong_type", "must be an integer, not number 7.0"},
+		{`1e1`, 0, "wrong_type", "must be an integer, not number 1e1"},
+		{`null`, 0, "wrong_type", "must be an integer, not null"},
+		{`false`, 0, "wrong_type", "must be an integer, not bool"},
+		{`[7]`, 0, "wrong_type", "must be an integer, not array"},
+		{`{}`, 0, "wrong_type", "must be an integer, not object"},
+		{`11`, 0, "out_of_range", "must be an integer from 0 to 10"},
+		{`-1`, 0, "out_of_range", "must be an integer from 0 to 10"},
+		{`99999999999999999999`, 0, "out_of_range", "must be an integer from 0 to 10"},
+		{``, 0, "required", "is required"},
+	} {
+		var e Errors
+		got, ok := e.JSONInt("scores.q", json.RawMessage(tc.raw), 0, 10)
+		if tc.code == "" {
+			if !ok || got != tc.want || e.Err() != nil {
+				t.Errorf("%s: %d %v %v, want %d", tc.raw, got, ok, e.Err(), tc.want)
+			}
+			continue
+		}
+		if ok || len(e.Fields) != 1 || e.Fields[0] != (FieldError{"scores.q", tc.code, tc.msg}) {
+			t.Errorf("%s: %v %+v, want %s %q", tc.raw, ok, e.Fields, tc.code, tc.msg)
+		}
+	}
+}

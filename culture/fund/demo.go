@@ -110,7 +110,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 				st.Conflicts++
 			} else {
 				base := 4 + r.IntN(5)
-				in.Scores = map[string]json.Number{"quality": num(base + r.IntN(3)), "impact": num(base + r.IntN(2)), "export": num(max(0, base-2+r.IntN(5)))}
+				in.Scores = map[string]json.RawMessage{"quality": num(base + r.IntN(3)), "impact": num(base + r.IntN(2)), "export": num(max(0, base-2+r.IntN(5)))}
 			}
 			if _, err := s.PutReview(ctx, expert, a.ID, expert, in); err != nil {
 				return DemoStats{}, fmt.Errorf("fund demo: review: %w", err)
@@ -176,4 +176,4 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 	return st, nil
 }
 
-func num(n int) json.Number { return json.Number(fmt.Sprint(min(n, 10))) }
+func num(n int) json.RawMessage { return json.RawMessage(fmt.Sprint(min(n, 10))) }

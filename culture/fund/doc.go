@@ -14,7 +14,8 @@
 //     in the NGO database (culture/ngo), the amount is within the budget and
 //     the call is open (Kazakhstan date). Otherwise ErrNotEligible lists
 //     every reason and nothing is written.
-//   - An expert scores every criterion 0..10; the weighted score is
+//   - An expert scores every criterion with a JSON integer 0..10 (not a
+//     string, a fraction or null: validate.JSONInt); the weighted score is
 //     Σ score × weight / 10 (0..100). A declared conflict of interest
 //     excludes the review from the count and the score. Reviews close with
 //     the decision.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -31,21 +32,22 @@ FROM fund_reviews WHERE application_id = $1 ORDER BY expert_id`
 
 // PutReview records an expert's review of an application (a new version
 // when the expert reviews again). Every criterion of the call is scored
-// 0..10 unless the expert declares a conflict of interest, which excludes
-// the review. Reviews close with the decision.
+// with an integer 0..10 unless the expert declares a conflict of
+// interest, which excludes the review. Reviews close with the decision.
 func (s *Service) PutReview(ctx context.Context, actor, appID, expertID string, in ReviewInput) (Review, error) {
 	var v validate.Errors
 	v.ID("expert", expertID)
 	if in.ConflictOfInterest == nil {
 		v.Add("conflict_of_interest", "required", "is required (true or false)")
 	}
+	scores := checkScores(&v, in.Scores)
 	if err := v.Err(); err != nil {
 		return Review{}, err
 	}
 	r := Review{ApplicationID: appID, ExpertID: expertID, ConflictOfInterest: *in.ConflictOfInterest,
-		Comment: strings.TrimSpace(in.Comment), Scores: in.Scores, Excluded: *in.ConflictOfInterest}
-	if r.Scores == nil {
-		r.Scores = map[string]json.Number{}
+		Comment: strings.TrimSpace(in.Comment), Scores: make(map[string]json.Number, len(scores)), Excluded: *in.ConflictOfInterest}
+	for id, sc := range scores {
+		r.Scores[id] = json.Number(strconv.FormatInt(sc, 10))
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var callID string
@@ -63,7 +65,7 @@ func (s *Service) PutReview(ctx context.Context, actor, appID, expertID string, 
 		}
 		var weighted *decimal.Decimal
 		if !r.ConflictOfInterest {
-			w, err := scoreReview(criteria, r.Scores)
+			w, err := scoreReview(criteria, scores)
 			if err != nil {
 				return err
 			}
@@ -74,11 +76,11 @@ func (s *Service) PutReview(ctx context.Context, actor, appID, expertID string, 
 			return err
 		}
 		r.At = s.cfg.Now()
-		scores, _ := json.Marshal(r.Scores)
-		if _, err := tx.Exec(ctx, upsertReview, appID, expertID, r.Version, scores, r.ConflictOfInterest, r.Comment, weighted, r.At); err != nil {
+		stored, _ := json.Marshal(scores)
+		if _, err := tx.Exec(ctx, upsertReview, appID, expertID, r.Version, stored, r.ConflictOfInterest, r.Comment, weighted, r.At); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertReviewVer, appID, expertID, r.Version, scores, r.ConflictOfInterest, r.Comment, actor, r.At)
+		_, err = tx.Exec(ctx, insertReviewVer, appID, expertID, r.Version, stored, r.ConflictOfInterest, r.Comment, actor, r.At)
 		return err
 	})
 	if err != nil {
@@ -87,25 +89,42 @@ func (s *Service) PutReview(ctx context.Context, actor, appID, expertID string, 
 	return r, nil
 }
 
+// checkScores checks that every score is a JSON integer 0..10 (not a
+// string, a fraction or null), recording each one at fault as
+// scores.<criterion>, in criterion id order.
+func checkScores(v *validate.Errors, raw map[string]json.RawMessage) map[string]int64 {
+	ids := make([]string, 0, len(raw))
+	for id := range raw {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make(map[string]int64, len(raw))
+	for _, id := range ids {
+		if sc, ok := v.JSONInt("scores."+id, raw[id], 0, maxScore); ok {
+			out[id] = sc
+		}
+	}
+	return out
+}
+
+// maxScore is the highest score of a criterion.
+const maxScore = 10
+
 // scoreReview checks that every criterion, and no other, has a score
-// 0..10 and returns the weighted score Σ score × weight / 10 (0..100).
-func scoreReview(criteria []Criterion, scores map[string]json.Number) (decimal.Decimal, error) {
+// (each already an integer 0..10, checkScores) and returns the weighted
+// score Σ score × weight / 10 (0..100).
+func scoreReview(criteria []Criterion, scores map[string]int64) (decimal.Decimal, error) {
 	var v validate.Errors
 	total := decimal.Zero
 	known := map[string]bool{}
 	for _, c := range criteria {
 		known[c.ID] = true
-		raw, ok := scores[c.ID]
+		sc, ok := scores[c.ID]
 		if !ok {
 			v.Add("scores."+c.ID, "required", "criterion %q needs a score 0..10", c.ID)
 			continue
 		}
-		sc, err := decimal.NewFromString(string(raw))
-		if err != nil || sc.IsNegative() || sc.GreaterThan(ten) || sc.Exponent() < -2 {
-			v.Add("scores."+c.ID, "out_of_range", "must be a number from 0 to 10")
-			continue
-		}
-		total = total.Add(sc.Mul(weight(c)).Div(ten))
+		total = total.Add(decimal.NewFromInt(sc).Mul(weight(c)).Div(ten))
 	}
 	ids := make([]string, 0, len(scores))
 	for id := range scores {

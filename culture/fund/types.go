@@ -99,11 +99,13 @@ type Application struct {
 	ApplicationInput
 }
 
-// ReviewInput is an expert's review.
+// ReviewInput is an expert's review. Scores are kept raw so that each is
+// checked to be a JSON integer 0..10 (validate.JSONInt): a json.Number
+// would take "7" and 7.5 as well.
 type ReviewInput struct {
-	Scores             map[string]json.Number `json:"scores"`
-	ConflictOfInterest *bool                  `json:"conflict_of_interest"`
-	Comment            string                 `json:"comment"`
+	Scores             map[string]json.RawMessage `json:"scores"`
+	ConflictOfInterest *bool                      `json:"conflict_of_interest"`
+	Comment            string                     `json:"comment"`
 }
 
 // Review is a stored review; a declared conflict of interest excludes it
