@@ -145,7 +145,8 @@
 //     of group-path records (Record.Batch) to its Batcher (Prepare decides
 //     the run under the lock, Project queues set-based writes computed from
 //     the encoded bodies; a group whose optimistic run meets a unique index
-//     is rolled back and run again careful, see Careful), inserts the
+//     is rolled back and run again careful, see Careful; Serial decides
+//     rarely written Decider records one at a time), inserts the
 //     entries and moves the head in one
 //     statement sent with the queued writes, commits, then answers every
 //     waiter. A rejected record consumes no seq and affects no other

@@ -36,47 +36,13 @@ import (
 // under the lock otherwise (a rotated key, a session replaced meanwhile).
 
 // The Batchers keep no state; a request carries its service and caller.
+// The rarely written records (venue, event and session versions, key
+// rotations) are Deciders on ledger.Serial, decided alone under the head
+// lock from what they read there.
 var (
 	salesRun   = &salesBatcher{}
 	refundsRun = &refundsBatcher{}
-	serialRun  = &oneByOne{}
 )
-
-// serialReq is a rarely written record (a venue version, a key rotation)
-// decided alone under the head lock from what it reads there.
-type serialReq interface {
-	// decide returns the record's body, or a rejection in Prepared.Err; an
-	// error fails the group.
-	decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error)
-	// project writes the accepted entry's projections from its body.
-	project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error
-}
-
-// oneByOne decides the first record of a run alone (the writer calls it
-// again for the rest, each seeing the writes of the ones before).
-type oneByOne struct{}
-
-func (oneByOne) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in []any) ([]ledger.Prepared, error) {
-	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, fmt.Errorf("ticketing: pending writes: %w", err)
-		}
-	}
-	p, err := in[0].(serialReq).decide(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	return []ledger.Prepared{p}, nil
-}
-
-func (oneByOne) Project(ctx context.Context, tx pgx.Tx, b *pgx.Batch, acc []ledger.Accepted) error {
-	for _, a := range acc {
-		if err := a.Request.(serialReq).project(ctx, tx, a.Entry); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 const (
 	sqlIdemFind = `SELECT u.key_id, u.idem_key, i.request_hash FROM unnest($1::text[], $2::text[]) AS u(key_id, idem_key)
@@ -86,7 +52,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::bytea[]
 	sqlSessionsFind = `SELECT id, venue_id, event_id, starts_at, ends_at, box_office_day, capacity, tickets_active
 FROM ticketing_sessions WHERE id = ANY ($1::text[])`
 	sqlTariffsFind = `SELECT session_id, code, price, admissions FROM ticketing_tariffs WHERE session_id = ANY ($1::text[])`
-	sqlKeysCurrent = `SELECT venue_id, kid FROM ticketing_keys WHERE venue_id = ANY ($1::text[]) AND valid_to IS NULL`
+	sqlKeysCurrent = `SELECT venue_id, kid, valid_from FROM ticketing_keys WHERE venue_id = ANY ($1::text[]) AND valid_to IS NULL`
 	sqlTicketsFind = `SELECT id, session_id, venue_id, sold_at, refunded_at, price FROM ticketing_tickets WHERE id = ANY ($1::text[])`
 	sqlSeatsTaken  = `SELECT u.session_id, u.seat FROM unnest($1::text[], $2::text[]) AS u(session_id, seat)
 JOIN ticketing_tickets t ON t.session_id = u.session_id AND t.seat = u.seat AND t.refunded_at IS NULL`
@@ -328,12 +294,18 @@ func (s *Service) signingKeyTx(ctx context.Context, tx pgx.Tx, venueID, kid stri
 
 type salesBatcher struct{}
 
+// currentKey is a venue's current signing key as the head lock sees it.
+type currentKey struct {
+	kid       string
+	validFrom time.Time
+}
+
 // saleRun is the state a run of sales is decided against.
 type saleRun struct {
 	idem     idemState
 	sessions map[string]*sessionState
-	keys     map[string]string // venue → current kid
-	taken    map[string]bool   // ticket ids sold
+	keys     map[string]currentKey // venue → its current key
+	taken    map[string]bool       // ticket ids sold
 	seats    map[[2]string]bool
 }
 
@@ -355,7 +327,7 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in
 			}
 		}
 	}
-	st := &saleRun{idem: idemState{}, sessions: map[string]*sessionState{}, keys: map[string]string{},
+	st := &saleRun{idem: idemState{}, sessions: map[string]*sessionState{}, keys: map[string]currentKey{},
 		taken: map[string]bool{}, seats: map[[2]string]bool{}}
 	queueIdem(b, ids, st.idem)
 	queueSessions(b, sessions, st.sessions)
@@ -374,11 +346,12 @@ func (sb *salesBatcher) Prepare(ctx context.Context, tx pgx.Tx, b *pgx.Batch, in
 	})
 	b.Queue(sqlKeysCurrent, venues).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var v, kid string
-			if err := rows.Scan(&v, &kid); err != nil {
+			var v string
+			var k currentKey
+			if err := rows.Scan(&v, &k.kid, &k.validFrom); err != nil {
 				return err
 			}
-			st.keys[v] = kid
+			st.keys[v] = k
 		}
 		return rows.Err()
 	})
@@ -433,7 +406,20 @@ func (r *saleReq) decide(ctx context.Context, tx pgx.Tx, st *saleRun) (ledger.Pr
 	if err != nil {
 		return reject(err)
 	}
-	if !r.soldAt.Before(sess.endsAt) {
+	cur, ok := st.keys[sess.venueID]
+	if !ok {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: venue %s has no current signing key", sess.venueID)
+	}
+	kid := cur.kid
+	// The codes' not-before is the sale's time, and the key signing them
+	// must be in force then: a rotation decided after this sale took its
+	// time but before this decision started the current key later, and
+	// the sale, decided now, is made at that start.
+	soldAt := r.soldAt
+	if soldAt.Before(cur.validFrom) {
+		soldAt = cur.validFrom.UTC()
+	}
+	if !soldAt.Before(sess.endsAt) {
 		return reject(newErr(ErrSessionEnded, "session %q ended at %s", sess.id, fmtTime(sess.endsAt)))
 	}
 	n := len(r.req.Tickets)
@@ -462,17 +448,13 @@ func (r *saleReq) decide(ctx context.Context, tx pgx.Tx, st *saleRun) (ledger.Pr
 			return reject(fieldErr(fmt.Sprintf("tickets[%d].seat", i), ErrSeatAlreadySold, "seat %q of session %q is already sold (ticket %q)", t.Seat, sess.id, t.ID))
 		}
 	}
-	kid, ok := st.keys[sess.venueID]
-	if !ok {
-		return ledger.Prepared{}, fmt.Errorf("ticketing: venue %s has no current signing key", sess.venueID)
-	}
-	b := saleBody{VenueID: sess.venueID, SessionID: sess.id, EventID: sess.eventID, SoldAt: fmtTime(r.soldAt),
-		SaleDate: kztime.LocalDate(r.soldAt).Format(dateLayout), BoxOfficeDay: sess.bod.Format(dateLayout), KID: kid,
+	b := saleBody{VenueID: sess.venueID, SessionID: sess.id, EventID: sess.eventID, SoldAt: fmtTime(soldAt),
+		SaleDate: kztime.LocalDate(soldAt).Format(dateLayout), BoxOfficeDay: sess.bod.Format(dateLayout), KID: kid,
 		Gross: gross.StringFixed(2), Tickets: make([]saleBodyTicket, n)}
 	var key *signingKey
 	for i, t := range r.req.Tickets {
 		tf := sess.tariffs[t.Tariff]
-		cl := claimsFor(t, sess.venueID, sess.id, r.soldAt, sess.endsAt, tf.admissions)
+		cl := claimsFor(t, sess.venueID, sess.id, soldAt, sess.endsAt, tf.admissions)
 		var code string
 		if i < len(r.pre) && r.pre[i].kid == kid && sameClaims(r.pre[i].claims, cl) {
 			code = r.pre[i].code

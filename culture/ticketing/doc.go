@@ -32,9 +32,11 @@
 //
 // The rules are decided, and some facts of an entry copied, from the
 // tables under the head lock (a sale's tariff price and admissions, its
-// session's venue, event, day and end, the venue's current key, the
-// capacity, ids and seats taken; a refund's ticket and session start; a
-// scan's ticket state). So that a row changed for one write and put back
+// session's venue, event, day and end, the venue's current key and its
+// valid_from, the capacity, ids and seats taken; a refund's ticket and
+// session start; a scan's ticket state; a session version's event, venue
+// and zone capacity and whether it has sales; an event version's venue and
+// the venue of the event as it stands). So that a row changed for one write and put back
 // cannot hide, deepCheck keeps the register the entries make in memory
 // (deepstate.go), re-decides each entry's rules and re-derives what it
 // copied before replaying it, and reports an entry that contradicts the
@@ -102,11 +104,13 @@
 // twice, and never dropped. The gate tool (ecinema gate) uploads only the
 // scans it admitted; the ones it refused let nobody in.
 //
-// Venue versions and key rotations are decided alone under the head lock
-// (oneByOne): whether a venue is new (and so gets the key generated with
-// the request), whether its body is unchanged, and which key a rotation
-// retires are read there. No write of this package plans outside the lock
-// and re-checks or retries.
+// Venue, event and session versions and key rotations are decided alone
+// under the head lock (ledger.Serial): whether a venue is new (and so gets
+// the key generated with the request), whether a body is unchanged, which
+// key a rotation retires, an event's venue (an event never moves to
+// another venue, and a venue key never writes another venue's event), a
+// session's event, zone capacity and sales are read there. No write of
+// this package plans outside the lock and re-checks or retries.
 //
 // # Caches
 //
@@ -115,7 +119,11 @@
 // under the head lock they are kept only when that key is still the
 // venue's current one and the claims are what the session there gives,
 // and are signed again with the current key otherwise, so no code is ever
-// signed by a retired key; the trust list used by the gates is re-read every trustTTL (5 s) and
+// signed by a retired key. A sale's time (the codes' not-before) is taken
+// before the lock; when a rotation decided in between made a key current
+// from a later second, the sale is made at that second, so every code's
+// key is in force at its not-before (valid_from ≤ nbf) and the gates admit
+// it; the trust list used by the gates is re-read every trustTTL (5 s) and
 // at once after this process creates or rotates a key.
 //
 // # Demo

@@ -81,9 +81,9 @@ ON CONFLICT (id) DO UPDATE SET version = $2, venue_id = $3, kind = $4, title = $
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET event_id = $2, venue_id = $3, zone_id = $4, starts_at = $5, ends_at = $6,
   box_office_day = $7, capacity = $8, version = $9, entry_seq = $10`
-	// sqlSessionUnsold guards a replacement: the session is still the version
-	// read and has no sales.
-	sqlSessionUnsold = `SELECT tickets_sold, entry_seq FROM ticketing_sessions WHERE id = $1`
+	// sqlSessionUnsold guards a replacement: the session is of the same
+	// event and has no sales.
+	sqlSessionUnsold = `SELECT event_id, tickets_sold FROM ticketing_sessions WHERE id = $1`
 	sqlTariffsDelete = `DELETE FROM ticketing_tariffs WHERE session_id = $1`
 	sqlTariffsInsert = `INSERT INTO ticketing_tariffs (session_id, code, name, price, admissions)
 SELECT $1, u.code, u.name, u.price::numeric, u.admissions
@@ -121,38 +121,65 @@ func (s *Service) PutEvent(ctx context.Context, c Caller, id string, ev Event) (
 	if err := c.mayWrite(ev.VenueID); err != nil {
 		return Event{}, err
 	}
-	if _, err := s.Venue(ctx, ev.VenueID); errors.Is(err, ErrNotFound) {
-		return Event{}, fieldErr("venue_id", ErrUnknownReference, "venue %q is not registered", ev.VenueID)
-	} else if err != nil {
-		return Event{}, err
+	r := &eventReq{c: c, ev: ev}
+	r.ev.Version = 0
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindEvent, Actor: c.KeyID, Batch: ledger.Serial, Request: r}); err != nil {
+		var u *errUnchanged
+		if !errors.As(err, &u) {
+			return Event{}, asRuleError(err)
+		}
+		r.version = u.version
 	}
-	if old, err := s.Event(ctx, id); err == nil {
-		if err := c.mayWrite(old.VenueID); err != nil {
-			return Event{}, err
+	ev.Version = r.version
+	return ev, nil
+}
+
+// eventReq is an event version on its way through the writer: the venue,
+// the event as it stands (whose venue it is) and its current version are
+// read under the head lock.
+type eventReq struct {
+	c       Caller
+	ev      Event
+	version int // set by Project
+}
+
+func (r *eventReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
+	ev := r.ev
+	var ok bool
+	if err := tx.QueryRow(ctx, sqlVenueExists, ev.VenueID).Scan(&ok); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: venue exists: %w", err)
+	}
+	if !ok {
+		return reject(fieldErr("venue_id", ErrUnknownReference, "venue %q is not registered", ev.VenueID))
+	}
+	old, err := scanEvent(tx.QueryRow(ctx, sqlEventGet, ev.ID))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("ticketing: read event %s: %w", ev.ID, err)
+	default:
+		if err := r.c.mayWrite(old.VenueID); err != nil {
+			return reject(err)
 		}
 		if old.VenueID != ev.VenueID {
-			return Event{}, fieldErr("venue_id", ErrEventVenueChanged, "event %q belongs to venue %q; it cannot move to %q", id, old.VenueID, ev.VenueID)
+			return reject(fieldErr("venue_id", ErrEventVenueChanged, "event %q belongs to venue %q; it cannot move to %q", ev.ID, old.VenueID, ev.VenueID))
 		}
-	} else if !errors.Is(err, ErrNotFound) {
-		return Event{}, err
 	}
-	ev.Version = 0
-	if ver, same, err := s.unchanged(ctx, "event", id, ev); err != nil || same {
-		ev.Version = ver
-		return ev, err
+	if v, same, err := latestSame(ctx, tx, "event", ev.ID, ev); err != nil || same {
+		return ledger.Prepared{Err: &errUnchanged{version: v}}, err
 	}
-	var version int
-	_, err := s.app.Append(ctx, ledger.Record{Kind: KindEvent, Actor: c.KeyID, Body: ev,
-		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			var err error
-			version, err = applyEvent(ctx, tx, e, ev)
-			return err
-		}})
-	if err != nil {
-		return Event{}, asRuleError(err)
+	return ledger.Prepared{Body: ev}, nil
+}
+
+func (r *eventReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	var ev Event
+	if err := decodeEntryBody(e, &ev); err != nil {
+		return err
 	}
-	ev.Version = version
-	return ev, nil
+	var err error
+	r.version, err = applyEvent(ctx, tx, e, ev)
+	return err
 }
 
 func applyEvent(ctx context.Context, tx pgx.Tx, e ledger.Entry, ev Event) (int, error) {
@@ -255,71 +282,86 @@ func (s *Service) PutSession(ctx context.Context, c Caller, eventID, id string, 
 	if err := errs.Err(); err != nil {
 		return Session{}, err
 	}
-	ev, err := s.Event(ctx, eventID)
-	if err != nil {
-		return Session{}, err
-	}
-	if err := c.mayWrite(ev.VenueID); err != nil {
-		return Session{}, err
-	}
-	var zoneCap int
-	if err := s.pool.QueryRow(ctx, sqlZoneCapacity, ev.VenueID, in.ZoneID).Scan(&zoneCap); errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, fieldErr("zone_id", ErrUnknownReference, "zone %q is not a zone of venue %q", in.ZoneID, ev.VenueID)
-	} else if err != nil {
-		return Session{}, fmt.Errorf("ticketing: read zone: %w", err)
-	}
-	if in.Capacity > zoneCap {
-		return Session{}, fieldErr("capacity", ErrCapacityExceeded, "capacity %d is over zone %q's %d", in.Capacity, in.ZoneID, zoneCap)
-	}
-	body := sessionBody{ID: id, EventID: eventID, VenueID: ev.VenueID, ZoneID: in.ZoneID,
+	r := &sessionReq{c: c, in: in, body: sessionBody{ID: id, EventID: eventID, ZoneID: in.ZoneID,
 		StartsAt: fmtTime(start), EndsAt: fmtTime(end), BoxOfficeDay: kztime.BoxOfficeDay(start).Format(dateLayout),
-		Capacity: in.Capacity, Tariffs: in.Tariffs}
-	if ver, same, err := s.unchanged(ctx, "session", id, body); err != nil || same {
-		out := body.session()
-		out.Version = ver
-		return out, err
+		Capacity: in.Capacity, Tariffs: in.Tariffs}}
+	_, err := s.app.Append(ctx, ledger.Record{Kind: KindSession, Actor: c.KeyID, Batch: ledger.Serial, Request: r})
+	var u *errUnchanged
+	if errors.As(err, &u) {
+		out := r.body.session()
+		out.Version = u.version
+		return out, nil
 	}
-	var prevSeq int64 = -1
-	if old, err := s.loadSession(ctx, id); err == nil {
-		if old.EventID != eventID {
-			return Session{}, newErr(ErrSessionHasSales, "session %q belongs to event %q", id, old.EventID)
-		}
-		if old.ticketsSold > 0 {
-			return Session{}, newErr(ErrSessionHasSales, "session %q has sales and cannot be changed", id)
-		}
-		prevSeq = old.entrySeq
-	} else if !errors.Is(err, ErrNotFound) {
-		return Session{}, err
-	}
-	var version int
-	_, err = s.app.Append(ctx, ledger.Record{Kind: KindSession, Actor: c.KeyID, Body: body,
-		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			var sold int
-			var seq int64
-			err := tx.QueryRow(ctx, sqlSessionUnsold, id).Scan(&sold, &seq)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				if prevSeq != -1 {
-					return fmt.Errorf("session %s vanished", id)
-				}
-			case err != nil:
-				return err
-			case sold > 0:
-				return newErr(ErrSessionHasSales, "session %q has sales and cannot be changed", id)
-			case seq != prevSeq:
-				return newErr(ErrSessionHasSales, "session %q was changed meanwhile", id)
-			}
-			version, err = applySession(ctx, tx, e, body)
-			return err
-		}})
 	if err != nil {
 		return Session{}, asRuleError(err)
 	}
-	out := body.session()
-	out.Version = version
+	out := r.body.session()
+	out.Version = r.version
 	zero := 0
 	out.TicketsActive = &zero
 	return out, nil
+}
+
+// sessionReq is a session version on its way through the writer: its
+// event (and so its venue), the zone's capacity, its current version and
+// whether it has sales are read under the head lock.
+type sessionReq struct {
+	c       Caller
+	in      Session
+	body    sessionBody // VenueID set by Decide
+	version int         // set by Project
+}
+
+func (r *sessionReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
+	b := r.body
+	ev, err := scanEvent(tx.QueryRow(ctx, sqlEventGet, b.EventID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return reject(newErr(ErrNotFound, "event %q not found", b.EventID))
+	}
+	if err != nil {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: read event %s: %w", b.EventID, err)
+	}
+	if err := r.c.mayWrite(ev.VenueID); err != nil {
+		return reject(err)
+	}
+	b.VenueID = ev.VenueID
+	r.body.VenueID = ev.VenueID
+	var zoneCap int
+	if err := tx.QueryRow(ctx, sqlZoneCapacity, ev.VenueID, b.ZoneID).Scan(&zoneCap); errors.Is(err, pgx.ErrNoRows) {
+		return reject(fieldErr("zone_id", ErrUnknownReference, "zone %q is not a zone of venue %q", b.ZoneID, ev.VenueID))
+	} else if err != nil {
+		return ledger.Prepared{}, fmt.Errorf("ticketing: read zone: %w", err)
+	}
+	if b.Capacity > zoneCap {
+		return reject(fieldErr("capacity", ErrCapacityExceeded, "capacity %d is over zone %q's %d", b.Capacity, b.ZoneID, zoneCap))
+	}
+	if v, same, err := latestSame(ctx, tx, "session", b.ID, b); err != nil || same {
+		return ledger.Prepared{Err: &errUnchanged{version: v}}, err
+	}
+	var oldEvent string
+	var sold int
+	err = tx.QueryRow(ctx, sqlSessionUnsold, b.ID).Scan(&oldEvent, &sold)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("ticketing: read session %s: %w", b.ID, err)
+	case oldEvent != b.EventID:
+		return reject(newErr(ErrSessionHasSales, "session %q belongs to event %q", b.ID, oldEvent))
+	case sold > 0:
+		return reject(newErr(ErrSessionHasSales, "session %q has sales and cannot be changed", b.ID))
+	}
+	return ledger.Prepared{Body: b}, nil
+}
+
+func (r *sessionReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	var b sessionBody
+	if err := decodeEntryBody(e, &b); err != nil {
+		return err
+	}
+	var err error
+	r.version, err = applySession(ctx, tx, e, b)
+	return err
 }
 
 func (b sessionBody) session() Session {

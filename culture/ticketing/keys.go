@@ -87,7 +87,7 @@ func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (Publ
 		return PublicKey{}, err
 	}
 	r := &keyReq{venueID: venueID, body: kb, sealed: sealed}
-	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Batch: serialRun, Request: r}); err != nil {
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Batch: ledger.Serial, Request: r}); err != nil {
 		return PublicKey{}, asRuleError(err)
 	}
 	s.keyCache.Delete("venue:" + venueID)
@@ -104,7 +104,7 @@ type keyReq struct {
 	sealed  []byte
 }
 
-func (r *keyReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+func (r *keyReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
 	var cur string
 	err := tx.QueryRow(ctx, sqlVenueKeyOf, r.venueID).Scan(&cur)
 	if errors.Is(err, pgx.ErrNoRows) { // every venue is created with a key
@@ -117,7 +117,7 @@ func (r *keyReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error)
 	return ledger.Prepared{Body: r.body}, nil
 }
 
-func (r *keyReq) project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+func (r *keyReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 	var body keyBody
 	if err := decodeEntryBody(e, &body); err != nil {
 		return err
@@ -139,8 +139,9 @@ func (s *Service) currentKey(ctx context.Context, venueID string) (signingKey, e
 	if s.cfg.Sealer == nil {
 		return signingKey{}, ErrNoSigningKey
 	}
-	// The venue's current key is cached; a sale signed with a key rotated
-	// meanwhile fails its Project check (sqlKeyCurrent), which drops it.
+	// The venue's current key is cached; the sales Batcher keeps a code
+	// presigned with it only when it is still the current key under the
+	// head lock, and signs again otherwise.
 	if k, ok := s.keyCache.Load("venue:" + venueID); ok {
 		return k.(signingKey), nil
 	}

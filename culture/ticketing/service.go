@@ -146,11 +146,11 @@ func recordVersion(ctx context.Context, tx pgx.Tx, kind, id string, e ledger.Ent
 	return v, nil
 }
 
-// unchanged returns the current version of (kind, id) when its body equals
-// body (as jsonb), so that repeating a PUT writes no new entry.
-func (s *Service) unchanged(ctx context.Context, kind, id string, body any) (int, bool, error) {
+// latestSame returns the current version of (kind, id) when its body
+// equals body (as jsonb), so that repeating a PUT writes no new entry.
+func latestSame(ctx context.Context, tx pgx.Tx, kind, id string, body any) (int, bool, error) {
 	var v int
-	err := s.pool.QueryRow(ctx, sqlLatestSame, kind, id, mustJSON(body)).Scan(&v)
+	err := tx.QueryRow(ctx, sqlLatestSame, kind, id, mustJSON(body)).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}

@@ -138,10 +138,6 @@ func (s *Service) PutVenue(ctx context.Context, c Caller, id string, v Venue) (V
 		return Venue{}, err
 	}
 	v.Version = 0
-	if ver, same, err := s.unchanged(ctx, "venue", id, v); err != nil || same {
-		v.Version = ver
-		return v, err
-	}
 	r := &venueReq{svc: s, id: id, body: venueBody{Venue: v}}
 	if s.cfg.Sealer != nil {
 		kb, sealed, err := s.newKey(id)
@@ -150,7 +146,7 @@ func (s *Service) PutVenue(ctx context.Context, c Caller, id string, v Venue) (V
 		}
 		r.key, r.sealed = &kb, sealed
 	}
-	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindVenue, Actor: c.KeyID, Batch: serialRun, Request: r}); err != nil {
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindVenue, Actor: c.KeyID, Batch: ledger.Serial, Request: r}); err != nil {
 		var u *errUnchanged
 		if errors.As(err, &u) {
 			v.Version = u.version
@@ -179,17 +175,12 @@ type errUnchanged struct{ version int }
 
 func (e *errUnchanged) Error() string { return "ticketing: unchanged" }
 
-func (r *venueReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
-	var v int
-	err := tx.QueryRow(ctx, sqlLatestSame, "venue", r.id, mustJSON(r.body.Venue)).Scan(&v)
-	if err == nil {
-		return ledger.Prepared{Err: &errUnchanged{version: v}}, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return ledger.Prepared{}, fmt.Errorf("ticketing: compare version: %w", err)
+func (r *venueReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	if v, same, err := latestSame(ctx, tx, "venue", r.id, r.body.Venue); err != nil || same {
+		return ledger.Prepared{Err: &errUnchanged{version: v}}, err
 	}
 	var kid string
-	err = tx.QueryRow(ctx, sqlVenueKeyOf, r.id).Scan(&kid)
+	err := tx.QueryRow(ctx, sqlVenueKeyOf, r.id).Scan(&kid)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		if r.key == nil {
@@ -204,7 +195,7 @@ func (r *venueReq) decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, erro
 	return ledger.Prepared{Body: r.body}, nil
 }
 
-func (r *venueReq) project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+func (r *venueReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 	var body venueBody
 	if err := decodeEntryBody(e, &body); err != nil {
 		return err
