@@ -24,7 +24,11 @@
 //     counts the current loans (not returned, not past due) and the open
 //     holds placed before the reader inside the ledger append, after the
 //     head row is locked, so concurrent borrows in any number of processes
-//     are serialised. A borrow by a reader who already has the edition
+//     are serialised. A loan and a hold are decided alone under that lock
+//     (ledger.Serial): the edition's access, work and loan period, which
+//     the loan entry copies, are read there too, so an edition version
+//     written meanwhile is the one the loan copies or refuses (not_loanable).
+//     A borrow by a reader who already has the edition
 //     returns that loan. A loan past its due time frees its copy without a
 //     return. A rejected borrow stores nothing. verify --deep re-decides
 //     these rules (and a return's, a hold's, an edition's ISBN) from the

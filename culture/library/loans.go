@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"ecinema/ledger"
 )
 
 const (
@@ -56,18 +58,13 @@ func scanLoan(row pgx.Row) (Loan, error) {
 }
 
 // Borrow lends a copy of a loan edition to a reader, or returns the
-// reader's current loan of it (created false). The copies rule is checked
-// inside the ledger append, after the head lock: at no moment are more
-// copies on loan than the edition has, and open holds placed earlier are
-// served first (ErrNoCopies otherwise).
+// reader's current loan of it (created false). The loan is decided under
+// the ledger head lock (loanReq): the edition's access, copies, work and
+// loan period, the reader's own loan, the loans active and the holds ahead
+// are read there, so at no moment are more copies on loan than the
+// edition has, open holds placed earlier are served first (ErrNoCopies
+// otherwise), and the loan entry copies the edition as it stands.
 func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, bool, error) {
-	ed, err := s.Edition(ctx, editionID)
-	if err != nil {
-		return Loan{}, false, err
-	}
-	if ed.Access != accessLoan {
-		return Loan{}, false, ErrNotLoanable
-	}
 	now := s.now()
 	if l, err := scanLoan(s.pool.QueryRow(ctx, selectActiveLoan, editionID, card, now)); err == nil {
 		return l, false, nil
@@ -78,31 +75,8 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 	if err != nil {
 		return Loan{}, false, err
 	}
-	body := loanBody{LoanID: id, EditionID: editionID, WorkID: ed.WorkID, CardNumber: card, BorrowedAt: now,
-		Due: now.Add(time.Duration(ed.LoanDays) * 24 * time.Hour)}
-	e, _, err := s.appendRecord(ctx, card, kindLoan, body, func(ctx context.Context, tx pgx.Tx) error {
-		var copies int
-		if err := tx.QueryRow(ctx, `SELECT copies FROM library_editions WHERE id = $1`, editionID).Scan(&copies); err != nil {
-			return err
-		}
-		if _, err := scanLoan(tx.QueryRow(ctx, selectActiveLoan, editionID, card, now)); err == nil {
-			return errHasLoan
-		}
-		var active, ahead int
-		if err := tx.QueryRow(ctx, countActiveLoans, editionID, now).Scan(&active); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, holdsAhead, editionID, card).Scan(&ahead); err != nil {
-			return err
-		}
-		if active >= copies {
-			return ErrNoCopies
-		}
-		if active+ahead >= copies {
-			return &heldCopies{free: copies - active, ahead: ahead}
-		}
-		return nil
-	})
+	r := &loanReq{body: loanBody{LoanID: id, EditionID: editionID, CardNumber: card, BorrowedAt: now}}
+	e, err := s.appendDecided(ctx, card, kindLoan, r)
 	if errors.Is(err, errHasLoan) {
 		l, err := scanLoan(s.pool.QueryRow(ctx, selectActiveLoan, editionID, card, now))
 		return l, false, err
@@ -110,7 +84,55 @@ func (s *Service) Borrow(ctx context.Context, card, editionID string) (Loan, boo
 	if err != nil {
 		return Loan{}, false, err
 	}
-	return Loan{ID: id, EditionID: editionID, CardNumber: card, BorrowedAt: now, Due: body.Due, EntrySeq: e.Seq}, true, nil
+	return Loan{ID: id, EditionID: editionID, CardNumber: card, BorrowedAt: now, Due: r.body.Due, EntrySeq: e.Seq}, true, nil
+}
+
+// loanReq is a loan on its way through the writer.
+type loanReq struct {
+	body loanBody // WorkID and Due set by Decide
+}
+
+const selectEditionTerms = `SELECT access, work_id, copies, loan_days FROM library_editions WHERE id = $1`
+
+func (r *loanReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
+	b := r.body
+	var access string
+	var copies, days int
+	err := tx.QueryRow(ctx, selectEditionTerms, b.EditionID).Scan(&access, &b.WorkID, &copies, &days)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return reject(fmt.Errorf("%w: edition %q", ErrNotFound, b.EditionID))
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("library: edition: %w", err)
+	case access != accessLoan:
+		return reject(ErrNotLoanable)
+	}
+	if _, err := scanLoan(tx.QueryRow(ctx, selectActiveLoan, b.EditionID, b.CardNumber, b.BorrowedAt)); err == nil {
+		return reject(errHasLoan)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Prepared{}, fmt.Errorf("library: borrow: %w", err)
+	}
+	var active, ahead int
+	if err := tx.QueryRow(ctx, countActiveLoans, b.EditionID, b.BorrowedAt).Scan(&active); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("library: borrow: %w", err)
+	}
+	if err := tx.QueryRow(ctx, holdsAhead, b.EditionID, b.CardNumber).Scan(&ahead); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("library: borrow: %w", err)
+	}
+	if active >= copies {
+		return reject(ErrNoCopies)
+	}
+	if active+ahead >= copies {
+		return reject(&heldCopies{free: copies - active, ahead: ahead})
+	}
+	b.Due = b.BorrowedAt.Add(time.Duration(days) * 24 * time.Hour)
+	r.body = b
+	return ledger.Prepared{Body: b}, nil
+}
+
+func (r *loanReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	return projectEntry(ctx, tx, kindLoan, e)
 }
 
 // loan returns a loan by id.
@@ -162,32 +184,56 @@ type Hold struct {
 	Position   int       `json:"position"` // 1 is next
 }
 
-// PlaceHold queues a reader for an edition.
+// PlaceHold queues a reader for an edition. The hold is decided under the
+// ledger head lock (holdReq): the edition's access, the reader's open hold
+// and loan and the holds ahead are read there.
 func (s *Service) PlaceHold(ctx context.Context, card, editionID string) (Hold, error) {
-	ed, err := s.Edition(ctx, editionID)
-	if err != nil {
+	r := &holdReq{body: holdBody{EditionID: editionID, CardNumber: card, PlacedAt: s.now()}}
+	if _, err := s.appendDecided(ctx, card, kindHold, r); err != nil {
 		return Hold{}, err
 	}
-	if ed.Access != accessLoan {
-		return Hold{}, ErrNotLoanable
+	return Hold{EditionID: editionID, CardNumber: card, PlacedAt: r.body.PlacedAt, Position: r.ahead + 1}, nil
+}
+
+// holdReq is a hold on its way through the writer.
+type holdReq struct {
+	body  holdBody
+	ahead int // set by Decide
+}
+
+func (r *holdReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
+	b := r.body
+	var access, work string
+	var copies, days int
+	err := tx.QueryRow(ctx, selectEditionTerms, b.EditionID).Scan(&access, &work, &copies, &days)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return reject(fmt.Errorf("%w: edition %q", ErrNotFound, b.EditionID))
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("library: edition: %w", err)
+	case access != accessLoan:
+		return reject(ErrNotLoanable)
 	}
-	now := s.now()
-	var ahead int
-	_, _, err = s.appendRecord(ctx, card, kindHold, holdBody{EditionID: editionID, CardNumber: card, PlacedAt: now},
-		func(ctx context.Context, tx pgx.Tx) error {
-			var held bool
-			if err := tx.QueryRow(ctx, openHold, editionID, card).Scan(&held); err != nil {
-				return err
-			}
-			if _, err := scanLoan(tx.QueryRow(ctx, selectActiveLoan, editionID, card, now)); err == nil || held {
-				return ErrAlreadyHeld
-			}
-			return tx.QueryRow(ctx, holdsAhead, editionID, card).Scan(&ahead)
-		})
-	if err != nil {
-		return Hold{}, err
+	var held bool
+	if err := tx.QueryRow(ctx, openHold, b.EditionID, b.CardNumber).Scan(&held); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("library: hold: %w", err)
 	}
-	return Hold{EditionID: editionID, CardNumber: card, PlacedAt: now, Position: ahead + 1}, nil
+	_, err = scanLoan(tx.QueryRow(ctx, selectActiveLoan, b.EditionID, b.CardNumber, b.PlacedAt))
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Prepared{}, fmt.Errorf("library: hold: %w", err)
+	}
+	if err == nil || held {
+		return reject(ErrAlreadyHeld)
+	}
+	if err := tx.QueryRow(ctx, holdsAhead, b.EditionID, b.CardNumber).Scan(&r.ahead); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("library: hold: %w", err)
+	}
+	return ledger.Prepared{Body: b}, nil
+}
+
+func (r *holdReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	return projectEntry(ctx, tx, kindHold, e)
 }
 
 // shelf returns a reader's current loans, newest first.

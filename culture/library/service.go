@@ -130,6 +130,24 @@ func (s *Service) appendRecord(ctx context.Context, actor, kind string, body any
 	return e, version, nil
 }
 
+// appendDecided appends a record decided under the head lock (on
+// ledger.Serial): its rules and the facts its body copies are read there.
+func (s *Service) appendDecided(ctx context.Context, actor, kind string, d ledger.Decider) (ledger.Entry, error) {
+	e, err := s.app.Append(ctx, ledger.Record{Kind: kind, Actor: actor, Batch: ledger.Serial, Request: d})
+	s.gen.Add(1)
+	return e, err
+}
+
+// projectEntry writes the projection of a decided entry from its body.
+func projectEntry(ctx context.Context, tx pgx.Tx, kind string, e ledger.Entry) error {
+	body, err := ledger.EntryBody(e.Bytes)
+	if err != nil {
+		return err
+	}
+	_, err = project(ctx, tx, kind, body, e)
+	return err
+}
+
 const (
 	selectParties = `SELECT id FROM parties WHERE id = ANY($1)`
 	workExists    = `SELECT EXISTS (SELECT 1 FROM library_works WHERE id = $1)`
