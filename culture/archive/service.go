@@ -72,14 +72,14 @@ type Config struct {
 // Service is the e-Archive.
 type Service struct {
 	pool    *pgxpool.Pool
-	w       *ledger.Writer
+	w       ledger.Appender
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
 }
 
 // NewService returns the archive on pool, writing through w.
-func NewService(pool *pgxpool.Pool, w *ledger.Writer, cfg Config) *Service {
+func NewService(pool *pgxpool.Pool, w ledger.Appender, cfg Config) *Service {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = blobstore.DefaultMaxUpload
 	}

@@ -124,40 +124,53 @@ func (s *Service) PutUnit(ctx context.Context, actor, id string, rec UnitRecord)
 
 // WithdrawUnit withdraws a unit: a new version marked withdrawn, its files
 // kept, reported deleted over OAI-PMH. Withdrawing twice changes nothing.
+// The withdrawal is decided under the ledger head lock (withdrawReq): the
+// unit's current record, which the withdrawal copies, is read there, so a
+// version written meanwhile is the one withdrawn.
 func (s *Service) WithdrawUnit(ctx context.Context, actor, id string) (Unit, error) {
-	u, err := s.Unit(ctx, id, true)
-	if err != nil {
-		return Unit{}, err
-	}
-	if u.Withdrawn {
-		return u, nil
-	}
-	body, err := json.Marshal(unitBody{UnitRecord: u.UnitRecord, Withdrawn: true})
-	if err != nil {
-		return Unit{}, err
-	}
-	var version int
-	e, err := s.w.Append(ctx, ledger.Record{Kind: kindUnit, Actor: actor, Body: json.RawMessage(body),
-		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			var withdrawn bool
-			if err := tx.QueryRow(ctx, lockUnit, id).Scan(&withdrawn); err != nil {
-				return err
-			}
-			if withdrawn {
-				return fmt.Errorf("%w: %s", ErrWithdrawn, id)
-			}
-			var err error
-			version, err = project(ctx, tx, kindUnit, body, e)
-			return err
-		}})
+	r := &withdrawReq{id: id}
+	e, err := s.w.Append(ctx, ledger.Record{Kind: kindUnit, Actor: actor, Batch: ledger.Serial, Request: r})
 	if errors.Is(err, ErrWithdrawn) {
 		return s.Unit(ctx, id, true)
 	}
 	if err != nil {
 		return Unit{}, err
 	}
-	u.Version, u.Withdrawn, u.UpdatedAt = version, true, e.At
-	return u, nil
+	return Unit{UnitRecord: r.rec, Version: r.version, Withdrawn: true, UpdatedAt: e.At}, nil
+}
+
+// withdrawReq is a withdrawal on its way through the writer.
+type withdrawReq struct {
+	id      string
+	rec     UnitRecord // the record withdrawn, set by Decide
+	version int        // set by Project
+}
+
+func (r *withdrawReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	u, err := scanUnit(tx.QueryRow(ctx, selectUnit, r.id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return ledger.Prepared{Err: fmt.Errorf("%w: unit %s", ErrNotFound, r.id)}, nil
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("archive: unit %s: %w", r.id, err)
+	case u.Withdrawn:
+		return ledger.Prepared{Err: fmt.Errorf("%w: %s", ErrWithdrawn, r.id)}, nil
+	}
+	body, err := json.Marshal(unitBody{UnitRecord: u.UnitRecord, Withdrawn: true})
+	if err != nil {
+		return ledger.Prepared{}, err
+	}
+	r.rec = u.UnitRecord
+	return ledger.Prepared{Body: json.RawMessage(body)}, nil
+}
+
+func (r *withdrawReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	body, err := ledger.EntryBody(e.Bytes)
+	if err != nil {
+		return err
+	}
+	r.version, err = project(ctx, tx, kindUnit, body, e)
+	return err
 }
 
 // Unit returns a unit. Without privilege (no archivist or auditor key),
