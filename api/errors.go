@@ -145,6 +145,7 @@ var errorTable = []struct {
 	{ticketing.ErrWrongVenue, http.StatusUnprocessableEntity, "wrong_venue"},
 	{ticketing.ErrNotYetValid, http.StatusUnprocessableEntity, "not_yet_valid"},
 	{ticketing.ErrExpired, http.StatusUnprocessableEntity, "expired"},
+	{ticketing.ErrInFuture, http.StatusUnprocessableEntity, "in_future"},
 	{ticketing.ErrRevoked, http.StatusGone, "revoked"},
 	{ticketing.ErrAlreadyAdmitted, http.StatusConflict, "already_admitted"},
 	{museum.ErrNotFound, http.StatusNotFound, "not_found"},

@@ -85,7 +85,8 @@ const (
 FROM ticketing_tickets WHERE id = ANY ($1::text[])`
 )
 
-func checkScanFields(errs *validate.Errors, f string, code, gate, scannedAt, nonce string) time.Time {
+// checkScanFields checks a scan's code, gate and nonce.
+func checkScanFields(errs *validate.Errors, f string, code, gate, nonce string) {
 	if errs.Required(f+"code", code) && len(code) > 4096 {
 		errs.Add(f+"code", "too_long", "is longer than 4096 bytes")
 	}
@@ -95,7 +96,21 @@ func checkScanFields(errs *validate.Errors, f string, code, gate, scannedAt, non
 	if errs.Required(f+"nonce", nonce) && len(nonce) > 128 {
 		errs.Add(f+"nonce", "too_long", "is longer than 128 bytes")
 	}
-	return errs.Time(f+"scanned_at", scannedAt)
+}
+
+// scanTime parses a queued scan's scanned_at: required and an RFC 3339
+// timestamp (a malformed one is a broken device: 400), but any instant,
+// since a device's clock may be wrong either way (a dead clock battery
+// says 1970) and that scan gets its own result, not the batch a refusal.
+func scanTime(errs *validate.Errors, field, s string) time.Time {
+	if !errs.Required(field, s) {
+		return time.Time{}
+	}
+	t, err := validate.ParseTime(s)
+	if err != nil {
+		errs.Add(field, "invalid_time", "%v", err)
+	}
+	return t
 }
 
 // gateTicket is a ticket's admission state.
@@ -159,7 +174,8 @@ type trustCache struct {
 // under the head lock (checkinsBatcher), once.
 func (s *Service) Checkin(ctx context.Context, c Caller, req CheckinRequest) (CheckinResult, error) {
 	var errs validate.Errors
-	scannedAt := checkScanFields(&errs, "", req.Code, req.Gate, req.ScannedAt, req.Nonce)
+	checkScanFields(&errs, "", req.Code, req.Gate, req.Nonce)
+	scannedAt := errs.Time("scanned_at", req.ScannedAt)
 	errs.ID("device", req.Device)
 	if err := errs.Err(); err != nil {
 		return CheckinResult{}, err
@@ -362,8 +378,12 @@ func decide(ps []*planned, state map[string]*gateTicket) []string {
 // ticketing_gate_batch entry for the scans not seen before) and returns a
 // result per scan. A replayed nonce answers its first result and is not
 // recorded again; a ticket already admitted is recorded as
-// duplicate_offline. Codes are verified before the append (a pure check);
-// the scans are decided under the head lock (checkinsBatcher), once.
+// duplicate_offline. A scan dated more than clockSkew after the server's
+// clock (the device's clock ran ahead) is recorded as in_future and admits
+// nobody, unless its code is invalid or another venue's; the rest of the
+// batch is decided as always, so one bad clock loses no scan. Codes are
+// verified before the append (a pure check); the scans are decided under
+// the head lock (checkinsBatcher), once.
 func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) (BatchResult, error) {
 	if len(req.Scans) > MaxScans {
 		return BatchResult{}, newErr(ErrTooManyTickets, "%d scans in one batch; at most %d", len(req.Scans), MaxScans)
@@ -375,15 +395,9 @@ func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) 
 	}
 	ats := make([]time.Time, len(req.Scans))
 	for i, sc := range req.Scans {
-		ats[i] = checkScanFields(&errs, fmt.Sprintf("scans[%d].", i), sc.Code, sc.Gate, sc.ScannedAt, sc.Nonce)
-	}
-	if err := errs.Err(); err != nil {
-		return BatchResult{}, err
-	}
-	for i, at := range ats {
-		if at.After(s.cfg.Now().Add(clockSkew)) {
-			errs.Add(fmt.Sprintf("scans[%d].scanned_at", i), "in_future", "is after the server's clock")
-		}
+		f := fmt.Sprintf("scans[%d].", i)
+		checkScanFields(&errs, f, sc.Code, sc.Gate, sc.Nonce)
+		ats[i] = scanTime(&errs, f+"scanned_at", sc.ScannedAt)
 	}
 	if err := errs.Err(); err != nil {
 		return BatchResult{}, err
@@ -395,16 +409,22 @@ func (s *Service) CheckinBatch(ctx context.Context, c Caller, req BatchRequest) 
 	if err != nil {
 		return BatchResult{}, err
 	}
+	latest := s.cfg.Now().Add(clockSkew)
 	r := &checkinReq{venueID: c.VenueID, device: req.Device, scans: make([]*planned, len(req.Scans))}
 	for i, sc := range req.Scans {
 		p := &planned{scan: sc, at: ats[i]}
 		cl, err := Verify(sc.Code, c.VenueID, ats[i], lookup)
 		p.ticketID = cl.TicketID
-		if err != nil {
-			var rf *Refusal
-			if !errors.As(err, &rf) {
-				return BatchResult{}, err
-			}
+		var rf *Refusal
+		if err != nil && !errors.As(err, &rf) {
+			return BatchResult{}, err
+		}
+		switch {
+		case rf != nil && (rf.Result == ResultInvalidCode || rf.Result == ResultWrongVenue):
+			p.result = rf.Result // whatever the time: the code is not this venue's
+		case ats[i].After(latest):
+			p.result = ResultInFuture // the device's clock ran ahead: no verdict on a time we cannot trust
+		case rf != nil:
 			p.result = rf.Result
 		}
 		r.scans[i] = p

@@ -302,7 +302,11 @@ func (st *deepState) refund(e ledger.Entry, b refundBody) error {
 // state gives (admitted while admissions remain and it is not refunded,
 // revoked when refunded, duplicate_offline when used up); then applies it.
 // The stateless refusals (a code that does not verify, another venue's,
-// out of its time) are not re-decided: the entry does not hold the code.
+// out of its time, and in_future: dated after the server's clock when it
+// was decided) are not re-decided: the entry holds neither the code nor
+// that clock (its "at" is taken later, by the writer's clock); they admit
+// nobody, so the ticket they name stays as it was. Any other result is one
+// the live rules never write: a mismatch.
 func (st *deepState) checkins(e ledger.Entry, online bool, b checkinBody) error {
 	if online && (len(b.Scans) != 1 || b.Scans[0].Result != ResultAdmitted) {
 		return mismatch("ticketing_scans", e, "check-in entry %d: %d scans, not one admitted", e.Seq, len(b.Scans))
@@ -327,8 +331,10 @@ func (st *deepState) checkins(e ledger.Entry, online bool, b checkinBody) error 
 			default:
 				want = ResultDuplicateOffline
 			}
-		default:
+		case ResultInvalidCode, ResultWrongVenue, ResultNotYetValid, ResultExpired, ResultInFuture:
 			continue
+		default:
+			return mismatch("ticketing_scans", e, "entry %d: the scan with nonce %q of device %q is recorded %q, not a result of the gate rules", e.Seq, sc.Nonce, b.Device, sc.Result)
 		}
 		if want != sc.Result {
 			return mismatch("ticketing_tickets", e, "entry %d: the scan with nonce %q of device %q is recorded %s; ticket %q was then %s (%s)",

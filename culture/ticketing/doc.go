@@ -101,7 +101,14 @@
 // records every scan with its result, decided in scan order against the
 // register: a ticket already admitted (online, by another device, or
 // earlier in the batch) is recorded as duplicate_offline, never admitted
-// twice, and never dropped. The gate tool (ecinema gate) uploads only the
+// twice, and never dropped. Each scan has its own result, so a device with
+// a wrong clock loses no scan: one dated more than clockSkew (5 minutes)
+// after the server's clock is recorded as in_future and admits nobody
+// (its ticket stays unused; the time is not trusted for a verdict), unless
+// its code is invalid or another venue's; one dated long ago is decided
+// like any other (not_yet_valid before the sale). verify --deep takes
+// in_future as a stateless refusal: the entry holds neither the code nor
+// the clock it was decided by. The gate tool (ecinema gate) uploads only the
 // scans it admitted; the ones it refused let nobody in.
 //
 // Venue, event and session versions and key rotations are decided alone

@@ -73,6 +73,9 @@ var (
 	ErrNotYetValid = errors.New("ticket not yet valid")
 	// ErrExpired: scanned more than an hour after the code's expiry (422 expired).
 	ErrExpired = errors.New("ticket expired")
+	// ErrInFuture: the nonce of an offline scan recorded in_future, sent again
+	// online (422 in_future).
+	ErrInFuture = errors.New("scan dated in the future")
 	// ErrRevoked: the ticket was refunded (410 revoked).
 	ErrRevoked = errors.New("ticket revoked")
 	// ErrAlreadyAdmitted: the ticket used all its admissions (409 already_admitted).
@@ -100,6 +103,10 @@ const (
 	ResultNotYetValid      = "not_yet_valid"
 	ResultExpired          = "expired"
 	ResultRevoked          = "revoked"
+	// ResultInFuture is a queued scan dated more than clockSkew after the
+	// server's clock: recorded, never admitted (offline batches only; an
+	// online check-in so dated is a 400 with the field code in_future).
+	ResultInFuture = "in_future"
 )
 
 var resultClass = map[string]error{
@@ -110,6 +117,7 @@ var resultClass = map[string]error{
 	ResultNotYetValid:      ErrNotYetValid,
 	ResultExpired:          ErrExpired,
 	ResultRevoked:          ErrRevoked,
+	ResultInFuture:         ErrInFuture,
 }
 
 // Refusal is a scan that does not admit: its result code, the ticket (when
