@@ -31,7 +31,8 @@
 //     that an image over Config.MaxPixels is refused before any pixel
 //     memory is allocated; at most two images decode at once. JPEG
 //     derivatives at fixed widths (Config.Widths, those below the image's
-//     width) and at full size are made once and kept in the blob store by
+//     width) and at full size are made once, largest first, each scaled
+//     from the one above it, and kept in the blob store by
 //     SHA-256; the IIIF service serves exactly those, so every listed size
 //     is exactly that size. A refused upload keeps nothing.
 //   - Unpublished objects are invisible to the public everywhere: search,
