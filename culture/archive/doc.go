@@ -23,12 +23,11 @@
 //
 // The rules read under the head lock (no version or deposit of a withdrawn
 // unit, a withdrawal of an existing unit copying its current record, a
-// fixity event of an AIP of its unit; a withdrawal is decided alone there,
-// on ledger.Serial, so the record it copies is the latest version even
-// when one was written while the request waited) are re-decided by
-// deepCheck from the
+// fixity event of an AIP of its unit) are re-decided by deepCheck from the
 // entries before each one (deepstate.go), so a row changed for one write
-// and put back is reported at that entry.
+// and put back is reported at that entry. A withdrawal is decided alone
+// there (ledger.Serial), so the record it copies is the latest version
+// even when one was written while the request waited.
 //
 // # Deposits
 //

@@ -23,9 +23,13 @@
 //
 // Invariants:
 //   - A deal is a ledger entry (kind hub_deal) written through
-//     ledger.Writer; its projection hub_deals is written in the same
-//     transaction, after the introduction row is locked, by the function
-//     that `ecinema verify --deep` replays (deepCheck). Investments feeds the
+//     ledger.Writer; it is decided alone under the head lock
+//     (ledger.Serial): the introduction (locked, still requested, its
+//     investor) and the pitch's BIN, sector and region, which the entry
+//     copies, are read there, so a pitch version written meanwhile is the
+//     one the deal records. Its projection hub_deals is written in the same
+//     transaction by the function that `ecinema verify --deep` replays
+//     (deepCheck). Investments feeds the
 //     fund's statistics from it. deepCheck also reports a deal entry whose
 //     introduction is not, as it stands, that deal (hub, pitch, investor,
 //     state deal), or was closed by an earlier deal.

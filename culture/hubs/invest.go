@@ -233,7 +233,7 @@ SELECT 'intro-' || n.seq, $1, $2, $3, 'requested', $4, $5 FROM n RETURNING id, r
 	lockPitch    = `SELECT 1 FROM hub_pitches WHERE hub_id = $1 AND id = $2 FOR UPDATE`
 	introColumns = `i.id, i.hub_id, i.pitch_id, i.investor_id, i.state, i.requested_at, i.decided_at, COALESCE(d.amount::text, ''), COALESCE(d.instrument, ''), d.entry_seq`
 	selectIntro  = `SELECT ` + introColumns + ` FROM hub_introductions i LEFT JOIN hub_deals d ON d.introduction_id = i.id WHERE i.hub_id = $1 AND i.pitch_id = $2 AND i.id = $3`
-	lockIntro    = `SELECT state FROM hub_introductions WHERE hub_id = $1 AND pitch_id = $2 AND id = $3 FOR UPDATE`
+	lockIntro    = `SELECT state, investor_id FROM hub_introductions WHERE hub_id = $1 AND pitch_id = $2 AND id = $3 FOR UPDATE`
 	closeIntro   = `UPDATE hub_introductions SET state = $2, decided_at = $3 WHERE id = $1`
 	insertDeal   = `INSERT INTO hub_deals (introduction_id, hub_id, pitch_id, investor_id, bin, sector, region, amount, instrument, closed_on, entry_seq)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
@@ -312,46 +312,76 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 	if err := v.Err(); err != nil {
 		return Introduction{}, err
 	}
-	cur, err := s.introduction(ctx, hubID, pitchID, introID)
-	if err != nil {
-		return Introduction{}, err
-	}
-	p, err := s.Pitch(ctx, hubID, pitchID)
-	if err != nil {
-		return Introduction{}, err
-	}
 	at := s.now()
-	check := func(ctx context.Context, tx pgx.Tx) error {
-		var state string
-		if err := tx.QueryRow(ctx, lockIntro, hubID, pitchID, introID).Scan(&state); err != nil {
-			return err
-		}
-		if state != "requested" {
-			return refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", introID, state))
-		}
-		_, err := tx.Exec(ctx, closeIntro, introID, in.Status, at)
-		return err
-	}
 	if in.Status == "declined" {
-		if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return check(ctx, tx) }); err != nil {
+		if _, err := s.introduction(ctx, hubID, pitchID, introID); err != nil {
+			return Introduction{}, err
+		}
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var state, investor string
+			if err := tx.QueryRow(ctx, lockIntro, hubID, pitchID, introID).Scan(&state, &investor); err != nil {
+				return err
+			}
+			if state != "requested" {
+				return refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", introID, state))
+			}
+			_, err := tx.Exec(ctx, closeIntro, introID, in.Status, at)
+			return err
+		})
+		if err != nil {
 			return Introduction{}, wrap("outcome", err)
 		}
 		return s.introduction(ctx, hubID, pitchID, introID)
 	}
-	body := dealBody{IntroductionID: introID, HubID: hubID, PitchID: pitchID, InvestorID: cur.InvestorID, BIN: p.BIN,
-		Sector: p.Sector, Region: p.Region, Amount: amount.StringFixed(2), Instrument: in.Instrument,
-		ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}
-	_, err = s.app.Append(ctx, ledger.Record{Kind: kindDeal, Actor: actor, Body: body,
-		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
-			if err := check(ctx, tx); err != nil {
-				return err
-			}
-			return projectDeal(ctx, tx, e, body)
-		}})
-	if err != nil {
+	r := &dealReq{body: dealBody{IntroductionID: introID, HubID: hubID, PitchID: pitchID,
+		Amount: amount.StringFixed(2), Instrument: in.Instrument, ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}, at: at}
+	if _, err := s.app.Append(ctx, ledger.Record{Kind: kindDeal, Actor: actor, Batch: ledger.Serial, Request: r}); err != nil {
 		return Introduction{}, wrap("deal", err)
 	}
 	return s.introduction(ctx, hubID, pitchID, introID)
+}
+
+// dealReq is a deal on its way through the writer: the introduction (still
+// requested, and its investor) and the pitch's BIN, sector and region,
+// which the deal copies, are read under the head lock.
+type dealReq struct {
+	body dealBody
+	at   time.Time
+}
+
+const lockPitchTerms = `SELECT bin, sector, region FROM hub_pitches WHERE hub_id = $1 AND id = $2 FOR SHARE`
+
+func (r *dealReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	b := r.body
+	var state string
+	err := tx.QueryRow(ctx, lockIntro, b.HubID, b.PitchID, b.IntroductionID).Scan(&state, &b.InvestorID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return ledger.Prepared{Err: fmt.Errorf("%w: introduction %q of pitch %q", ErrNotFound, b.IntroductionID, b.PitchID)}, nil
+	case err != nil:
+		return ledger.Prepared{}, fmt.Errorf("hubs: introduction: %w", err)
+	case state != "requested":
+		return ledger.Prepared{Err: refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", b.IntroductionID, state))}, nil
+	}
+	if err := tx.QueryRow(ctx, lockPitchTerms, b.HubID, b.PitchID).Scan(&b.BIN, &b.Sector, &b.Region); err != nil {
+		return ledger.Prepared{}, fmt.Errorf("hubs: pitch: %w", err)
+	}
+	return ledger.Prepared{Body: b}, nil
+}
+
+func (r *dealReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
+	raw, err := ledger.EntryBody(e.Bytes)
+	if err != nil {
+		return err
+	}
+	var b dealBody
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return fmt.Errorf("hubs: deal body: %w", err)
+	}
+	if _, err := tx.Exec(ctx, closeIntro, b.IntroductionID, "deal", r.at); err != nil {
+		return fmt.Errorf("hubs: close introduction: %w", err)
+	}
+	return projectDeal(ctx, tx, e, b)
 }
 
 func projectDeal(ctx context.Context, tx pgx.Tx, e ledger.Entry, b dealBody) error {
