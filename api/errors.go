@@ -17,6 +17,7 @@ import (
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
 	"ecinema/culture/hubs"
+	"ecinema/culture/idempotency"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -123,6 +124,8 @@ var errorTable = []struct {
 	{ticketing.ErrOtherVenue, http.StatusForbidden, "forbidden"},
 	{ticketing.ErrNoSigningKey, http.StatusServiceUnavailable, "not_available"},
 	{ticketing.ErrIdempotencyKeyRequired, http.StatusBadRequest, "idempotency_key_required"},
+	{idempotency.ErrKeyInvalid, http.StatusBadRequest, "idempotency_key_required"},
+	{idempotency.ErrKeyReused, http.StatusConflict, "idempotency_key_reused"},
 	{ticketing.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
 	{ticketing.ErrTooManyTickets, http.StatusRequestEntityTooLarge, "too_many_tickets"},
 	{ticketing.ErrUnknownReference, http.StatusUnprocessableEntity, "unknown_reference"},

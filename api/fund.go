@@ -52,7 +52,11 @@ func handleFundApply(svc *fund.Service) echo.HandlerFunc {
 	return replyBody(http.StatusCreated, func(c echo.Context, in fund.ApplicationInput) (fund.Application, error) {
 		p := principal(c)
 		kind := fund.ApplicantKind(p.Role == apikey.RoleNGO, p.Scope)
-		return svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in)
+		k, err := cultureIdem(c, in)
+		if err != nil {
+			return fund.Application{}, err
+		}
+		return svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in, k)
 	})
 }
 
@@ -90,7 +94,11 @@ func handleFundReviews(svc *fund.Service) echo.HandlerFunc {
 
 func handleFundDecision(svc *fund.Service) echo.HandlerFunc {
 	return replyBody(http.StatusCreated, func(c echo.Context, in fund.DecisionInput) (fund.Decision, error) {
-		return svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+		k, err := cultureIdem(c, in)
+		if err != nil {
+			return fund.Decision{}, err
+		}
+		return svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k)
 	})
 }
 
@@ -106,7 +114,11 @@ func handleFundGrantGet(svc *fund.Service) echo.HandlerFunc {
 
 func handleFundDisburse(svc *fund.Service) echo.HandlerFunc {
 	return replyBody(http.StatusCreated, func(c echo.Context, in fund.DisbursementInput) (fund.Disbursement, error) {
-		return svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in)
+		k, err := cultureIdem(c, in)
+		if err != nil {
+			return fund.Disbursement{}, err
+		}
+		return svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k)
 	})
 }
 

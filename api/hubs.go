@@ -120,7 +120,11 @@ type introductionRequest struct {
 
 func handleIntroduce(svc *hubs.Service) echo.HandlerFunc {
 	return hubBody(http.StatusCreated, func(c echo.Context, in introductionRequest) (hubs.Introduction, error) {
-		return svc.Introduce(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in.InvestorID)
+		k, err := cultureIdem(c, in)
+		if err != nil {
+			return hubs.Introduction{}, err
+		}
+		return svc.Introduce(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in.InvestorID, k)
 	})
 }
 
@@ -132,7 +136,11 @@ func handleIntroductions(svc *hubs.Service) echo.HandlerFunc {
 
 func handleIntroductionOutcome(svc *hubs.Service) echo.HandlerFunc {
 	return hubBody(http.StatusOK, func(c echo.Context, in hubs.OutcomeInput) (hubs.Introduction, error) {
-		return svc.Outcome(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), c.Param("iid"), in)
+		k, err := cultureIdem(c, in)
+		if err != nil {
+			return hubs.Introduction{}, err
+		}
+		return svc.Outcome(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), c.Param("iid"), in, k)
 	})
 }
 

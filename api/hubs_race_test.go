@@ -7,6 +7,7 @@ import (
 
 	"ecinema/apikey"
 	"ecinema/culture/hubs"
+	"ecinema/culture/idempotency"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
@@ -61,7 +62,7 @@ func TestHubsDealRacesPitchVersion(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	if _, err := svc.Outcome(ctx, "test", "astana", "p1", in.ID, hubs.OutcomeInput{Status: "deal", Amount: "12000000.00", Instrument: "equity"}); err != nil {
+	if _, err := svc.Outcome(ctx, "test", "astana", "p1", in.ID, hubs.OutcomeInput{Status: "deal", Amount: "12000000.00", Instrument: "equity"}, idempotency.Key{}); err != nil {
 		t.Fatal(err)
 	}
 	var bin, sector, region, entry string

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/idempotency"
 	"ecinema/culture/keyset"
 	"ecinema/culture/ngo"
 	"ecinema/kztime"
@@ -53,8 +54,13 @@ WHERE a.call_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`
 // is eligible: its kind among the call's, its BIN valid, an NGO eligible
 // in the NGO database, the amount within the call's budget. An
 // ineligible application is ErrNotEligible with every reason, and nothing
-// is stored.
-func (s *Service) Apply(ctx context.Context, actor, callID, bin, kind string, in ApplicationInput) (Application, error) {
+// is stored. Under an idempotency key (k not zero) a repeated request
+// answers the stored application and stores nothing (idempotency.Do).
+func (s *Service) Apply(ctx context.Context, actor, callID, bin, kind string, in ApplicationInput, k idempotency.Key) (Application, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (Application, error) { return s.apply(ctx, actor, callID, bin, kind, in, k) })
+}
+
+func (s *Service) apply(ctx context.Context, actor, callID, bin, kind string, in ApplicationInput, k idempotency.Key) (Application, error) {
 	call, err := s.Call(ctx, callID)
 	if err != nil {
 		return Application{}, err
@@ -96,12 +102,23 @@ func (s *Service) Apply(ctx context.Context, actor, callID, bin, kind string, in
 	if in.ApplicantName == "" {
 		in.ApplicantName = name
 	}
-	var id string
-	if err := s.pool.QueryRow(ctx, insertApplication, callID, bin, kind, in.ApplicantName, in.Title, in.Summary,
-		in.AmountRequested, in.Region, in.Sector, s.cfg.Now(), actor).Scan(&id); err != nil {
+	var a Application
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id string
+		if err := tx.QueryRow(ctx, insertApplication, callID, bin, kind, in.ApplicantName, in.Title, in.Summary,
+			in.AmountRequested, in.Region, in.Sector, s.cfg.Now(), actor).Scan(&id); err != nil {
+			return err
+		}
+		var err error
+		if a, err = scanApplication(tx.QueryRow(ctx, selectApplication, id)); err != nil {
+			return err
+		}
+		return idempotency.Save(ctx, tx, k, a)
+	})
+	if err != nil {
 		return Application{}, fmt.Errorf("fund: apply: %w", err)
 	}
-	return s.Application(ctx, id)
+	return a, nil
 }
 
 // eligibility lists why bin may not apply to call (none: eligible) and

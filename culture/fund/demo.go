@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/idempotency"
 	"ecinema/culture/ngo"
 	"ecinema/kztime"
 	"ecinema/ledger"
@@ -91,7 +92,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 			bin, kind = ngo.DemoBIN(r, '4'), kindCompany
 			in.ApplicantName = "ТОО «" + demoCompanies[i%len(demoCompanies)] + "»"
 		}
-		a, err := s.Apply(ctx, "system", demoCallID, bin, kind, in)
+		a, err := s.Apply(ctx, "system", demoCallID, bin, kind, in, idempotency.Key{})
 		if err != nil {
 			return DemoStats{}, fmt.Errorf("fund demo: application %d: %w", i, err)
 		}
@@ -135,7 +136,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 			req := decimal.RequireFromString(a.AmountRequested)
 			in.Amount = req.Mul(decimal.NewFromInt(int64(85 + r.IntN(16)))).Div(decimal.NewFromInt(100)).Round(-3).StringFixed(2)
 		}
-		d, err := s.Decide(ctx, "system", a.ID, in)
+		d, err := s.Decide(ctx, "system", a.ID, in, idempotency.Key{})
 		if err != nil {
 			return DemoStats{}, fmt.Errorf("fund demo: decision: %w", err)
 		}
@@ -163,7 +164,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 			}
 			if _, err := s.Disburse(ctx, "system", d.GrantID, DisbursementInput{Amount: part.StringFixed(2),
 				Date: clock.In(kztime.Location).Format(time.DateOnly), Milestone: []string{"start of production", "first cut", "release"}[k],
-				ExportRevenue: export}); err != nil {
+				ExportRevenue: export}, idempotency.Key{}); err != nil {
 				return DemoStats{}, fmt.Errorf("fund demo: disbursement: %w", err)
 			}
 			left = left.Sub(part)

@@ -40,6 +40,10 @@
 //     re-derived from the entries before it, the budgets, applications and
 //     reviews (not ledger facts) read as they stand; so a row changed for
 //     one write and put back is reported at that entry.
+//   - An application, a decision and a payment may carry an Idempotency-Key
+//     (culture/idempotency): its answer is stored in the transaction that
+//     stores the application or appends the entry, so a retry after a lost
+//     answer gets that answer and creates nothing.
 //   - Calls, applications and reviews are not money and are not ledger
 //     entries; every version of a call or a review is kept in
 //     fund_call_versions and fund_review_versions (read and insert only).

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"ecinema/culture/idempotency"
 	"ecinema/kztime"
 	"ecinema/ledger"
 	"ecinema/validate"
@@ -71,7 +72,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 // awards above its budget. The rules run inside the append transaction,
 // after the ledger head and the call row are locked, so concurrent awards
 // cannot overspend a budget.
-func (s *Service) Decide(ctx context.Context, actor, appID string, in DecisionInput) (Decision, error) {
+//
+// Under an idempotency key (k not zero) a repeated request answers the
+// stored decision and appends nothing (idempotency.Do); the key is stored
+// with the entry.
+func (s *Service) Decide(ctx context.Context, actor, appID string, in DecisionInput, k idempotency.Key) (Decision, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (Decision, error) { return s.decide(ctx, actor, appID, in, k) })
+}
+
+func (s *Service) decide(ctx context.Context, actor, appID string, in DecisionInput, k idempotency.Key) (Decision, error) {
 	var v validate.Errors
 	var amount decimal.Decimal
 	switch {
@@ -97,17 +106,22 @@ func (s *Service) Decide(ctx context.Context, actor, appID string, in DecisionIn
 		body.GrantID = "grant-" + strings.TrimPrefix(appID, "app-")
 		body.Amount = amount.StringFixed(2)
 	}
-	e, err := s.app.Append(ctx, ledger.Record{Kind: kind, Actor: actor, Body: body,
+	var d Decision
+	_, err = s.app.Append(ctx, ledger.Record{Kind: kind, Actor: actor, Body: body,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			if err := checkDecision(ctx, tx, body, *in.Award, amount); err != nil {
 				return err
 			}
-			return project(ctx, tx, kind, e, body)
+			if err := project(ctx, tx, kind, e, body); err != nil {
+				return err
+			}
+			d = Decision{ApplicationID: appID, Award: *in.Award, GrantID: body.GrantID, Amount: body.Amount, EntrySeq: e.Seq}
+			return idempotency.Save(ctx, tx, k, d)
 		}})
 	if err != nil {
 		return Decision{}, wrap("decide "+appID, err)
 	}
-	return Decision{ApplicationID: appID, Award: *in.Award, GrantID: body.GrantID, Amount: body.Amount, EntrySeq: e.Seq}, nil
+	return d, nil
 }
 
 // checkDecision enforces the decision rules under the ledger head lock.
@@ -148,8 +162,13 @@ func checkDecision(ctx context.Context, tx pgx.Tx, b decisionBody, award bool, a
 // dated before the award: the rule runs inside the append transaction,
 // after the ledger head is locked, so concurrent payments are serialised.
 // A payment is a fact of the past: none is dated after today in
-// Kazakhstan.
-func (s *Service) Disburse(ctx context.Context, actor, grantID string, in DisbursementInput) (Disbursement, error) {
+// Kazakhstan. Under an idempotency key (k not zero) a repeated request
+// answers the stored payment and appends nothing (idempotency.Do).
+func (s *Service) Disburse(ctx context.Context, actor, grantID string, in DisbursementInput, k idempotency.Key) (Disbursement, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (Disbursement, error) { return s.disburse(ctx, actor, grantID, in, k) })
+}
+
+func (s *Service) disburse(ctx context.Context, actor, grantID string, in DisbursementInput, k idempotency.Key) (Disbursement, error) {
 	var v validate.Errors
 	amount := v.Money("amount", in.Amount, decimal.RequireFromString("0.01"), maxMoney)
 	v.Date("date", in.Date)
@@ -173,7 +192,8 @@ func (s *Service) Disburse(ctx context.Context, actor, grantID string, in Disbur
 	rand.Read(idb)
 	body := disbursementBody{ID: "disb-" + hex.EncodeToString(idb), GrantID: grantID, CallID: g.CallID, BIN: g.BIN,
 		Amount: amount.StringFixed(2), Date: in.Date, Milestone: in.Milestone, ExportRevenue: export.StringFixed(2)}
-	e, err := s.app.Append(ctx, ledger.Record{Kind: kindDisbursement, Actor: actor, Body: body,
+	var d Disbursement
+	_, err = s.app.Append(ctx, ledger.Record{Kind: kindDisbursement, Actor: actor, Body: body,
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var callID, bin, awardedOn string
 			var award, paid decimal.Decimal
@@ -187,13 +207,17 @@ func (s *Service) Disburse(ctx context.Context, actor, grantID string, in Disbur
 				return refuse(ErrOverAward, "amount", fmt.Sprintf("grant %s of %s has %s paid; %s more would exceed the award",
 					grantID, award.StringFixed(2), paid.StringFixed(2), amount.StringFixed(2)))
 			}
-			return project(ctx, tx, kindDisbursement, e, body)
+			if err := project(ctx, tx, kindDisbursement, e, body); err != nil {
+				return err
+			}
+			d = Disbursement{ID: body.ID, GrantID: grantID, Amount: body.Amount, Date: body.Date, Milestone: body.Milestone,
+				ExportRevenue: body.ExportRevenue, EntrySeq: e.Seq}
+			return idempotency.Save(ctx, tx, k, d)
 		}})
 	if err != nil {
 		return Disbursement{}, wrap("disburse "+grantID, err)
 	}
-	return Disbursement{ID: body.ID, GrantID: grantID, Amount: body.Amount, Date: body.Date, Milestone: body.Milestone,
-		ExportRevenue: body.ExportRevenue, EntrySeq: e.Seq}, nil
+	return d, nil
 }
 
 // project writes the projection rows of one fund entry. The live append

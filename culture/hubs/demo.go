@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"ecinema/culture/idempotency"
 	"ecinema/culture/ngo"
 	"ecinema/kztime"
 	"ecinema/ledger"
@@ -133,7 +134,7 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, now 
 			if len(ms) == 0 {
 				continue
 			}
-			intro, err := s.Introduce(ctx, "system", h.id, pid, ms[0].InvestorID)
+			intro, err := s.Introduce(ctx, "system", h.id, pid, ms[0].InvestorID, idempotency.Key{})
 			if err != nil {
 				return DemoStats{}, fmt.Errorf("hubs demo: introduction: %w", err)
 			}
@@ -142,12 +143,12 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, now 
 			switch (i*2 + k) % 4 {
 			case 0, 3:
 				amount := decimalText(p.Amount, 60+r.IntN(41))
-				if _, err := s.Outcome(ctx, "system", h.id, pid, intro.ID, OutcomeInput{Status: "deal", Amount: amount, Instrument: p.Instrument}); err != nil {
+				if _, err := s.Outcome(ctx, "system", h.id, pid, intro.ID, OutcomeInput{Status: "deal", Amount: amount, Instrument: p.Instrument}, idempotency.Key{}); err != nil {
 					return DemoStats{}, fmt.Errorf("hubs demo: deal: %w", err)
 				}
 				st.Deals++
 			case 1:
-				if _, err := s.Outcome(ctx, "system", h.id, pid, intro.ID, OutcomeInput{Status: "declined"}); err != nil {
+				if _, err := s.Outcome(ctx, "system", h.id, pid, intro.ID, OutcomeInput{Status: "declined"}, idempotency.Key{}); err != nil {
 					return DemoStats{}, fmt.Errorf("hubs demo: declined: %w", err)
 				}
 			}

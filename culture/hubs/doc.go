@@ -33,6 +33,10 @@
 //     fund's statistics from it. deepCheck also reports a deal entry whose
 //     introduction is not, as it stands, that deal (hub, pitch, investor,
 //     state deal), or was closed by an earlier deal.
+//   - An introduction and an outcome may carry an Idempotency-Key
+//     (culture/idempotency): the answer is stored in the transaction that
+//     stores the introduction or closes it (the deal's append), so a retry
+//     after a lost answer gets that answer and creates nothing.
 //   - Every version of a hub, event, investor profile and pitch is kept in
 //     hub_versions, which the service role may only read and insert.
 package hubs

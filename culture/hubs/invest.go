@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/culture/fund"
+	"ecinema/culture/idempotency"
 	"ecinema/culture/langmap"
 	"ecinema/kztime"
 	"ecinema/ledger"
@@ -243,8 +244,14 @@ WHERE i.hub_id = $1 AND i.pitch_id = $2 ORDER BY i.requested_at, i.id`
 
 // Introduce asks an investor that matches a pitch to meet its team; the
 // investor's consent is the outcome (deal or declined). One open request
-// per pitch and investor.
-func (s *Service) Introduce(ctx context.Context, actor, hubID, pitchID, investorID string) (Introduction, error) {
+// per pitch and investor. Under an idempotency key (k not zero) a repeated
+// request answers the stored introduction and stores nothing
+// (idempotency.Do).
+func (s *Service) Introduce(ctx context.Context, actor, hubID, pitchID, investorID string, k idempotency.Key) (Introduction, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (Introduction, error) { return s.introduce(ctx, actor, hubID, pitchID, investorID, k) })
+}
+
+func (s *Service) introduce(ctx context.Context, actor, hubID, pitchID, investorID string, k idempotency.Key) (Introduction, error) {
 	var v validate.Errors
 	v.ID("investor_id", investorID)
 	if err := v.Err(); err != nil {
@@ -273,7 +280,10 @@ func (s *Service) Introduce(ctx context.Context, actor, hubID, pitchID, investor
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		return tx.QueryRow(ctx, insertIntroCTE, hubID, pitchID, investorID, s.now(), actor).Scan(&in.ID, &in.RequestedAt)
+		if err := tx.QueryRow(ctx, insertIntroCTE, hubID, pitchID, investorID, s.now(), actor).Scan(&in.ID, &in.RequestedAt); err != nil {
+			return err
+		}
+		return idempotency.Save(ctx, tx, k, in)
 	})
 	if err != nil {
 		return Introduction{}, wrap("introduce", err)
@@ -298,8 +308,15 @@ type dealBody struct {
 // Outcome records the investor's answer to a requested introduction. A
 // deal is a ledger entry (hub_deal) whose projection hub_deals is rebuilt
 // by verify --deep; a declined introduction is not money and is only
-// recorded on the introduction. An introduction has one outcome.
-func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID string, in OutcomeInput) (Introduction, error) {
+// recorded on the introduction. An introduction has one outcome. Under an
+// idempotency key (k not zero) a repeated request answers the stored
+// introduction and records nothing (idempotency.Do); the key is stored
+// with the outcome (with the deal's entry).
+func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID string, in OutcomeInput, k idempotency.Key) (Introduction, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (Introduction, error) { return s.outcome(ctx, actor, hubID, pitchID, introID, in, k) })
+}
+
+func (s *Service) outcome(ctx context.Context, actor, hubID, pitchID, introID string, in OutcomeInput, k idempotency.Key) (Introduction, error) {
 	var v validate.Errors
 	v.OneOf("status", in.Status, "deal", "declined")
 	var amount decimal.Decimal
@@ -317,6 +334,7 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 		if _, err := s.introduction(ctx, hubID, pitchID, introID); err != nil {
 			return Introduction{}, err
 		}
+		var out Introduction
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			var state, investor string
 			if err := tx.QueryRow(ctx, lockIntro, hubID, pitchID, introID).Scan(&state, &investor); err != nil {
@@ -325,20 +343,26 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 			if state != "requested" {
 				return refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", introID, state))
 			}
-			_, err := tx.Exec(ctx, closeIntro, introID, in.Status, at)
-			return err
+			if _, err := tx.Exec(ctx, closeIntro, introID, in.Status, at); err != nil {
+				return err
+			}
+			var err error
+			if out, err = scanIntro(tx.QueryRow(ctx, selectIntro, hubID, pitchID, introID)); err != nil {
+				return err
+			}
+			return idempotency.Save(ctx, tx, k, out)
 		})
 		if err != nil {
 			return Introduction{}, wrap("outcome", err)
 		}
-		return s.introduction(ctx, hubID, pitchID, introID)
+		return out, nil
 	}
 	r := &dealReq{body: dealBody{IntroductionID: introID, HubID: hubID, PitchID: pitchID,
-		Amount: amount.StringFixed(2), Instrument: in.Instrument, ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}, at: at}
+		Amount: amount.StringFixed(2), Instrument: in.Instrument, ClosedOn: at.In(kztime.Location).Format(time.DateOnly)}, at: at, key: k}
 	if _, err := s.app.Append(ctx, ledger.Record{Kind: kindDeal, Actor: actor, Batch: ledger.Serial, Request: r}); err != nil {
 		return Introduction{}, wrap("deal", err)
 	}
-	return s.introduction(ctx, hubID, pitchID, introID)
+	return r.out, nil
 }
 
 // dealReq is a deal on its way through the writer: the introduction (still
@@ -347,11 +371,16 @@ func (s *Service) Outcome(ctx context.Context, actor, hubID, pitchID, introID st
 type dealReq struct {
 	body dealBody
 	at   time.Time
+	key  idempotency.Key // checked in Decide, stored with the answer in Project
+	out  Introduction    // the answer, set by Project
 }
 
 const lockPitchTerms = `SELECT bin, sector, region FROM hub_pitches WHERE hub_id = $1 AND id = $2 FOR SHARE`
 
 func (r *dealReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	if err := idempotency.Check(ctx, tx, r.key); err != nil {
+		return ledger.Prepared{Err: err}, nil // a copy of this request (or another under its key) came first
+	}
 	b := r.body
 	var state string
 	err := tx.QueryRow(ctx, lockIntro, b.HubID, b.PitchID, b.IntroductionID).Scan(&state, &b.InvestorID)
@@ -381,7 +410,13 @@ func (r *dealReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error 
 	if _, err := tx.Exec(ctx, closeIntro, b.IntroductionID, "deal", r.at); err != nil {
 		return fmt.Errorf("hubs: close introduction: %w", err)
 	}
-	return projectDeal(ctx, tx, e, b)
+	if err := projectDeal(ctx, tx, e, b); err != nil {
+		return err
+	}
+	if r.out, err = scanIntro(tx.QueryRow(ctx, selectIntro, b.HubID, b.PitchID, b.IntroductionID)); err != nil {
+		return fmt.Errorf("hubs: read introduction: %w", err)
+	}
+	return idempotency.SaveChecked(ctx, tx, r.key, r.out)
 }
 
 func projectDeal(ctx context.Context, tx pgx.Tx, e ledger.Entry, b dealBody) error {

@@ -23,6 +23,7 @@ import (
 	"ecinema/culture/blobstore"
 	"ecinema/culture/fund"
 	"ecinema/culture/hubs"
+	"ecinema/culture/idempotency"
 	"ecinema/culture/library"
 	"ecinema/culture/museum"
 	"ecinema/culture/ngo"
@@ -239,6 +240,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.Publisher.Run(ctx) })
 	g.Go(func() error { a.Ingest.RunJanitor(ctx, time.Hour); return nil })
 	g.Go(func() error { a.Ticketing.RunJanitor(ctx, time.Hour); return nil })
+	g.Go(func() error { idempotency.RunJanitor(ctx, a.Pool, a.cfg.Logger, time.Hour); return nil })
 	g.Go(func() error { a.Archive.RunFixity(ctx, a.cfg.FixityInterval); return nil })
 	g.Go(func() error {
 		every := a.cfg.SyncEvery
