@@ -150,3 +150,27 @@ func TestCultureIdempotencyHubs(t *testing.T) {
 	declined := map[string]any{"status": "declined"}
 	expect(t, "declined under the deal's key", env.Do("POST", out, op, declined, idem("deal-1")...), 409, "idempotency_key_reused")
 }
+
+// TestCultureIdempotencyMuseumEvents: a custody event retried with its
+// Idempotency-Key answers the first answer and records one event, one
+// entry.
+func TestCultureIdempotencyMuseumEvents(t *testing.T) {
+	env := newMuseumEnv(t, 0)
+	if r := env.Do("PUT", "/v1/museums/nm-astana/objects/kp-1", env.curator, dombra(true)); r.Status != 200 {
+		t.Fatalf("object: %d %s", r.Status, r.Body)
+	}
+	path := "/v1/museums/nm-astana/objects/kp-1/events"
+	ev := map[string]string{"type": "object_entry", "at": "2026-11-02T10:00:00+05:00", "location": "store A"}
+	entries := countRows(t, env.Env, "SELECT count(*) FROM ledger_entries WHERE kind = 'museum_event'")
+	r1 := env.Do("POST", path, env.curator, ev, idem("entry-1")...)
+	expect(t, "event", r1, 201, "")
+	r2 := env.Do("POST", path, env.curator, ev, idem("entry-1")...)
+	if r2.Status != 201 || !bytes.Equal(r2.Body, r1.Body) {
+		t.Fatalf("event retried: %d %s, first %s", r2.Status, r2.Body, r1.Body)
+	}
+	if n, e := countRows(t, env.Env, "SELECT count(*) FROM museum_events"), countRows(t, env.Env, "SELECT count(*) FROM ledger_entries WHERE kind = 'museum_event'"); n != 1 || e != entries+1 {
+		t.Fatalf("%d events, %d new entries after a retry, want 1 and 1", n, e-entries)
+	}
+	ev["location"] = "store B"
+	expect(t, "another event under the key", env.Do("POST", path, env.curator, ev, idem("entry-1")...), 409, "idempotency_key_reused")
+}

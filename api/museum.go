@@ -129,7 +129,11 @@ func handleMuseumEventCreate(svc *museum.Service) echo.HandlerFunc {
 			if err != nil {
 				return museum.EventResult{}, err
 			}
-			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), e)
+			k, err := cultureIdem(c, in)
+			if err != nil {
+				return museum.EventResult{}, err
+			}
+			return svc.AddEvent(c.Request().Context(), principal(c).KeyID, mid, c.Param("inv"), e, k)
 		})(c)
 	})
 }

@@ -25,7 +25,9 @@
 //     so a check naming another place is refused and it moves only while
 //     in custody; a loan return takes back only an object lent out; events
 //     are dated in order and not in the future. A refused event stores
-//     nothing and consumes no sequence number.
+//     nothing and consumes no sequence number. An event may carry an
+//     Idempotency-Key (culture/idempotency), stored with its entry: a retry
+//     after a lost answer gets that answer and records no second event.
 //   - Images: the upload is spooled to a temporary file, its type sniffed
 //     (JPEG or PNG only), and its header read with image.DecodeConfig so
 //     that an image over Config.MaxPixels is refused before any pixel

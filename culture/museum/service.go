@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/culture/blobstore"
+	"ecinema/culture/idempotency"
 	"ecinema/kztime"
 	"ecinema/ledger"
 )
@@ -76,6 +77,13 @@ func (s *Service) Museum(ctx context.Context, id string) (Museum, error) {
 // appendEntry appends one museum entry whose projection runs project and
 // returns the number it recorded (version or event number).
 func (s *Service) appendEntry(ctx context.Context, actor, kind string, body any) (int, ledger.Entry, error) {
+	return s.appendEntryThen(ctx, actor, kind, body, nil)
+}
+
+// appendEntryThen is appendEntry whose then, when not nil, runs in the
+// append's transaction after the projection, with the event number.
+func (s *Service) appendEntryThen(ctx context.Context, actor, kind string, body any,
+	then func(ctx context.Context, tx pgx.Tx, n int, e ledger.Entry) error) (int, ledger.Entry, error) {
 	var n int
 	now := s.cfg.Now()
 	rec := ledger.Record{Kind: kind, Actor: actor, Body: body,
@@ -84,8 +92,10 @@ func (s *Service) appendEntry(ctx context.Context, actor, kind string, body any)
 			if err != nil {
 				return err
 			}
-			n, err = project(ctx, tx, kind, p.Body, e, now)
-			return err
+			if n, err = project(ctx, tx, kind, p.Body, e, now); err != nil || then == nil {
+				return err
+			}
+			return then(ctx, tx, n, e)
 		}}
 	e, err := s.app.Append(ctx, rec)
 	if err != nil {
@@ -195,24 +205,34 @@ type EventResult struct {
 }
 
 // AddEvent records a procedure on an object. A transition the rules forbid
-// is refused with its error and nothing is stored.
-func (s *Service) AddEvent(ctx context.Context, actor, mid, inv string, e Event) (EventResult, error) {
+// is refused with its error and nothing is stored. Under an idempotency key
+// (k not zero) a repeated request answers the stored result and records
+// nothing (idempotency.Do); the key is stored with the entry.
+func (s *Service) AddEvent(ctx context.Context, actor, mid, inv string, e Event, k idempotency.Key) (EventResult, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (EventResult, error) { return s.addEvent(ctx, actor, mid, inv, e, k) })
+}
+
+const sqlObjectState = `SELECT coalesce(st.status, 'none'), coalesce(st.location, '')
+FROM museum_objects o LEFT JOIN museum_object_state st ON st.museum_id = o.museum_id AND st.object_id = o.id
+WHERE o.museum_id = $1 AND o.id = $2`
+
+func (s *Service) addEvent(ctx context.Context, actor, mid, inv string, e Event, k idempotency.Key) (EventResult, error) {
 	e, err := normaliseEvent(mid, inv, e)
 	if err != nil {
 		return EventResult{}, err
 	}
-	n, entry, err := s.appendEntry(ctx, actor, kindEvent, e)
+	var res EventResult
+	_, _, err = s.appendEntryThen(ctx, actor, kindEvent, e, func(ctx context.Context, tx pgx.Tx, n int, entry ledger.Entry) error {
+		res.Event = EventView{N: n, Type: e.Type, At: e.At, Location: e.Location, Note: e.Note, Actor: actor, EntrySeq: entry.Seq}
+		if err := tx.QueryRow(ctx, sqlObjectState, mid, inv).Scan(&res.Status, &res.Location); err != nil {
+			return fmt.Errorf("museum: object state: %w", err)
+		}
+		return idempotency.Save(ctx, tx, k, res)
+	})
 	if err != nil {
 		return EventResult{}, err
 	}
-	v, err := s.Object(ctx, mid, inv, true)
-	if err != nil {
-		return EventResult{}, err
-	}
-	return EventResult{
-		Event:  EventView{N: n, Type: e.Type, At: e.At, Location: e.Location, Note: e.Note, Actor: actor, EntrySeq: entry.Seq},
-		Status: v.Status, Location: v.Location,
-	}, nil
+	return res, nil
 }
 
 // Events lists an object's events in order.

@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ecinema/culture/blobstore"
+	"ecinema/culture/idempotency"
 	"ecinema/culture/langmap"
 	"ecinema/culture/museum"
 	"ecinema/culture/ticketing"
@@ -529,7 +530,7 @@ func demoObject(ctx context.Context, ms *museum.Service, m demoMuseum, mi, i int
 		res.images++
 	}
 	for _, ev := range events[done:] {
-		if _, err := ms.AddEvent(ctx, demo.Actor, m.id, id, ev); err != nil {
+		if _, err := ms.AddEvent(ctx, demo.Actor, m.id, id, ev, idempotency.Key{}); err != nil {
 			return res, fmt.Errorf("demo: event %s on %s/%s: %w", ev.Type, m.id, id, err)
 		}
 		res.events++
