@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
 
 	"ecinema/apikey"
@@ -12,28 +10,6 @@ import (
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
 )
-
-// hookAppender runs hook once, just before it forwards the first append of
-// kind after arm: another write lands between what a request read before
-// its append and the append itself, deterministically.
-type hookAppender struct {
-	app   ledger.Appender
-	kind  string
-	hook  func()
-	armed atomic.Bool
-}
-
-func (a *hookAppender) arm(kind string, hook func()) {
-	a.kind, a.hook = kind, hook
-	a.armed.Store(true)
-}
-
-func (a *hookAppender) Append(ctx context.Context, r ledger.Record) (ledger.Entry, error) {
-	if r.Kind == a.kind && a.armed.CompareAndSwap(true, false) {
-		a.hook()
-	}
-	return a.app.Append(ctx, r)
-}
 
 // TestHubsDealRacesPitchVersion: a pitch version (another BIN, sector and
 // region) lands between the moment a deal would have read the pitch
@@ -53,9 +29,9 @@ func TestHubsDealRacesPitchVersion(t *testing.T) {
 	expect(t, "introduce", r, 201, "")
 	r.JSON(t, &in)
 
-	app := &hookAppender{app: env.App.Writer}
+	app := &apptest.HookAppender{App: env.App.Writer}
 	svc := hubs.NewService(env.App.Pool, app, hubs.Config{})
-	app.arm("hub_deal", func() {
+	app.Arm("hub_deal", func() {
 		p := hubs.Pitch{BIN: "180140000107", Title: map[string]string{"ru": "Мелодии степи"}, Sector: "music", Region: "KZ-75",
 			Amount: "15000000.00", Instrument: "equity", ExportMarkets: []string{"UZ"}}
 		if _, err := svc.PutPitch(ctx, "test", "astana", "p1", p); err != nil {

@@ -1,8 +1,6 @@
 package archive_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
 
 	"ecinema/culture/archive"
@@ -10,28 +8,6 @@ import (
 	"ecinema/internal/pgtest"
 	"ecinema/ledger"
 )
-
-// hookAppender runs hook once, just before it forwards the first append of
-// kind after arm: another write lands between what a request read before
-// its append and the append itself, deterministically.
-type hookAppender struct {
-	app   ledger.Appender
-	kind  string
-	hook  func()
-	armed atomic.Bool
-}
-
-func (a *hookAppender) arm(kind string, hook func()) {
-	a.kind, a.hook = kind, hook
-	a.armed.Store(true)
-}
-
-func (a *hookAppender) Append(ctx context.Context, r ledger.Record) (ledger.Entry, error) {
-	if r.Kind == a.kind && a.armed.CompareAndSwap(true, false) {
-		a.hook()
-	}
-	return a.app.Append(ctx, r)
-}
 
 // TestWithdrawalRacesUnitVersion: a unit version lands between the moment
 // a withdrawal would have read the unit's record outside the lock and its
@@ -42,7 +18,7 @@ func (a *hookAppender) Append(ctx context.Context, r ledger.Record) (ledger.Entr
 func TestWithdrawalRacesUnitVersion(t *testing.T) {
 	env := apptest.New(t)
 	ctx := t.Context()
-	app := &hookAppender{app: env.App.Writer}
+	app := &apptest.HookAppender{App: env.App.Writer}
 	svc := archive.NewService(env.App.Pool, app, archive.Config{Blobs: env.App.Blobs})
 	rec := func(title string) archive.UnitRecord {
 		return archive.UnitRecord{Title: map[string]string{"ru": title}, Access: "open",
@@ -51,7 +27,7 @@ func TestWithdrawalRacesUnitVersion(t *testing.T) {
 	if _, err := svc.PutUnit(ctx, "test", "u1", rec("Призывной список")); err != nil {
 		t.Fatal(err)
 	}
-	app.arm("archive_unit", func() {
+	app.Arm("archive_unit", func() {
 		if _, err := svc.PutUnit(ctx, "test", "u1", rec("Призывной список, 1941")); err != nil {
 			t.Error(err)
 		}

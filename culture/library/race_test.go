@@ -3,42 +3,18 @@ package library_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"ecinema/culture/library"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
-// hookAppender runs hook once, just before it forwards the first append of
-// kind after arm: another write lands between what a request read before
-// its append and the append itself, deterministically.
-type hookAppender struct {
-	app   ledger.Appender
-	kind  string
-	hook  func()
-	armed atomic.Bool
-}
-
-func (a *hookAppender) arm(kind string, hook func()) {
-	a.kind, a.hook = kind, hook
-	a.armed.Store(true)
-}
-
-func (a *hookAppender) Append(ctx context.Context, r ledger.Record) (ledger.Entry, error) {
-	if r.Kind == a.kind && a.armed.CompareAndSwap(true, false) {
-		a.hook()
-	}
-	return a.app.Append(ctx, r)
-}
-
-func newHookedWorld(t *testing.T) (*world, *hookAppender) {
+func newHookedWorld(t *testing.T) (*world, *apptest.HookAppender) {
 	t.Helper()
 	w := &world{Env: apptest.New(t), now: time.Date(2026, 10, 10, 9, 0, 0, 0, time.UTC)}
-	app := &hookAppender{app: w.App.Writer}
+	app := &apptest.HookAppender{App: w.App.Writer}
 	w.svc = library.NewService(w.App.Pool, app, w.App.Blobs, library.Config{PasswordCost: 4, Now: func() time.Time {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -72,7 +48,7 @@ func TestLoanRacesEditionVersion(t *testing.T) {
 		}
 	}
 
-	app.arm("library_loan", func() { put("e1", "w2", "loan", 30) })
+	app.Arm("library_loan", func() { put("e1", "w2", "loan", 30) })
 	l, created, err := w.svc.Borrow(ctx, "700000000001", "e1")
 	if err != nil || !created {
 		t.Fatalf("borrow: %v %v", created, err)
@@ -85,11 +61,11 @@ func TestLoanRacesEditionVersion(t *testing.T) {
 		t.Errorf("loan of e1 copies work %q, lent for %v days (answer due %s), want the version under the lock: w2, 30 days", work, days, l.Due)
 	}
 
-	app.arm("library_loan", func() { put("e2", "w1", library.AccessOpen, 0) })
+	app.Arm("library_loan", func() { put("e2", "w1", library.AccessOpen, 0) })
 	if _, _, err := w.svc.Borrow(ctx, "700000000002", "e2"); !errors.Is(err, library.ErrNotLoanable) {
 		t.Errorf("borrow of an edition made open meanwhile: %v, want not_loanable", err)
 	}
-	app.arm("library_hold", func() { put("e1", "w2", library.AccessOpen, 0) })
+	app.Arm("library_hold", func() { put("e1", "w2", library.AccessOpen, 0) })
 	if _, err := w.svc.PlaceHold(ctx, "700000000003", "e1"); !errors.Is(err, library.ErrNotLoanable) {
 		t.Errorf("hold of an edition made open meanwhile: %v, want not_loanable", err)
 	}

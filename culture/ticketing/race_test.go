@@ -1,7 +1,6 @@
 package ticketing_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"sync/atomic"
@@ -15,34 +14,12 @@ import (
 	"ecinema/ledger"
 )
 
-// hookAppender runs hook once, just before it forwards the first append of
-// kind after arm: a write of another request lands between what a request
-// read before its append and the append itself, deterministically.
-type hookAppender struct {
-	app   ledger.Appender
-	kind  string
-	hook  func()
-	armed atomic.Bool
-}
-
-func (a *hookAppender) arm(kind string, hook func()) {
-	a.kind, a.hook = kind, hook
-	a.armed.Store(true)
-}
-
-func (a *hookAppender) Append(ctx context.Context, r ledger.Record) (ledger.Entry, error) {
-	if r.Kind == a.kind && a.armed.CompareAndSwap(true, false) {
-		a.hook()
-	}
-	return a.app.Append(ctx, r)
-}
-
 // raceEnv is a ticketing service whose appends can be interleaved, on a
 // clock the test moves, with one venue (zone main of 100 places) and one
 // event.
 type raceEnv struct {
 	env   *apptest.Env
-	app   *hookAppender
+	app   *apptest.HookAppender
 	svc   *ticketing.Service
 	clock atomic.Int64 // unix seconds
 	admin ticketing.Caller
@@ -56,7 +33,7 @@ func newRaceEnv(t *testing.T) *raceEnv {
 	r := &raceEnv{env: apptest.New(t, func(c *app.Config) { c.TicketSealer = sealer }),
 		admin: ticketing.Caller{KeyID: "admin"}, hall: ticketing.Caller{KeyID: "key-hall", VenueID: "hall"}}
 	r.clock.Store(time.Now().Unix())
-	r.app = &hookAppender{app: r.env.App.Writer}
+	r.app = &apptest.HookAppender{App: r.env.App.Writer}
 	r.svc = ticketing.NewService(r.env.App.Pool, r.app, ticketing.Config{Sealer: sealer,
 		Now: func() time.Time { return time.Unix(r.clock.Load(), 0).UTC() }})
 	r.putVenue(t, "hall", 100)
@@ -110,7 +87,7 @@ func (r *raceEnv) verifyDeep(t *testing.T) error {
 func TestSessionRacesZoneChange(t *testing.T) {
 	r := newRaceEnv(t)
 	ctx := t.Context()
-	r.app.arm(ticketing.KindSession, func() { r.putVenue(t, "hall", 50) })
+	r.app.Arm(ticketing.KindSession, func() { r.putVenue(t, "hall", 50) })
 	_, err := r.svc.PutSession(ctx, r.hall, "ev", "s1", r.session(80))
 	if !errors.Is(err, ticketing.ErrCapacityExceeded) {
 		t.Errorf("session of 80 places in a zone shrunk to 50: %v, want capacity_exceeded", err)
@@ -140,7 +117,7 @@ func TestEventRacesOtherVenue(t *testing.T) {
 	ev := func(venue string) ticketing.Event {
 		return ticketing.Event{VenueID: venue, Kind: "concert", Title: map[string]string{"ru": "Концерт"}, AgeRating: "0+", National: &national}
 	}
-	r.app.arm(ticketing.KindEvent, func() {
+	r.app.Arm(ticketing.KindEvent, func() {
 		if _, err := r.svc.PutEvent(ctx, other, "ev2", ev("other")); err != nil {
 			t.Error(err)
 		}
@@ -175,7 +152,7 @@ func TestSaleRacesKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rotated ticketing.PublicKey
-	r.app.arm(ticketing.KindSale, func() {
+	r.app.Arm(ticketing.KindSale, func() {
 		r.clock.Add(2)
 		var err error
 		if rotated, err = r.svc.RotateKey(ctx, r.admin, "hall"); err != nil {
