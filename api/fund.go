@@ -56,7 +56,8 @@ func handleFundApply(svc *fund.Service) echo.HandlerFunc {
 		if err != nil {
 			return fund.Application{}, err
 		}
-		return svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in, k)
+		return created(c, func(a fund.Application) string { return "/v1/fund/applications/" + a.ID })(
+			svc.Apply(c.Request().Context(), p.KeyID, c.Param("id"), p.Scope, kind, in, k))
 	})
 }
 
@@ -98,8 +99,17 @@ func handleFundDecision(svc *fund.Service) echo.HandlerFunc {
 		if err != nil {
 			return fund.Decision{}, err
 		}
-		return svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k)
+		return created(c, decisionLocation)(svc.Decide(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k))
 	})
+}
+
+// decisionLocation is where a decision's record is read: the grant of an
+// award, the application of a rejection.
+func decisionLocation(d fund.Decision) string {
+	if d.GrantID != "" {
+		return "/v1/fund/grants/" + d.GrantID
+	}
+	return "/v1/fund/applications/" + d.ApplicationID
 }
 
 func handleFundGrantGet(svc *fund.Service) echo.HandlerFunc {
@@ -118,7 +128,8 @@ func handleFundDisburse(svc *fund.Service) echo.HandlerFunc {
 		if err != nil {
 			return fund.Disbursement{}, err
 		}
-		return svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k)
+		return created(c, func(d fund.Disbursement) string { return "/v1/fund/grants/" + d.GrantID })(
+			svc.Disburse(c.Request().Context(), principal(c).KeyID, c.Param("id"), in, k))
 	})
 }
 

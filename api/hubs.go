@@ -124,7 +124,15 @@ func handleIntroduce(svc *hubs.Service) echo.HandlerFunc {
 		if err != nil {
 			return hubs.Introduction{}, err
 		}
-		return svc.Introduce(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in.InvestorID, k)
+		return created(c, func(in hubs.Introduction) string {
+			return "/v1/hubs/" + in.HubID + "/pitches/" + in.PitchID + "/introductions/" + in.ID
+		})(svc.Introduce(c.Request().Context(), principal(c).KeyID, c.Param("id"), c.Param("pid"), in.InvestorID, k))
+	})
+}
+
+func handleIntroductionGet(svc *hubs.Service) echo.HandlerFunc {
+	return hubReply(http.StatusOK, func(c echo.Context) (hubs.Introduction, error) {
+		return svc.Introduction(c.Request().Context(), c.Param("id"), c.Param("pid"), c.Param("iid"))
 	})
 }
 

@@ -61,6 +61,18 @@ func replyPage[T any](list func(c echo.Context, p registry.Page) ([]T, string, e
 	})
 }
 
+// created gives a 201's answer the Location of the record it created
+// (RFC 9110 15.3.2), at path(v), when err is nil; a replay under an
+// Idempotency-Key names the same record.
+func created[T any](c echo.Context, path func(T) string) func(v T, err error) (T, error) {
+	return func(v T, err error) (T, error) {
+		if err == nil {
+			c.Response().Header().Set(echo.HeaderLocation, path(v))
+		}
+		return v, err
+	}
+}
+
 // pageOf is a page of items as a listResponse, an empty page as [] (never
 // null), so that a call's three results pass straight in.
 func pageOf[T any](items []T, next string, err error) (listResponse[T], error) {

@@ -280,6 +280,7 @@ func (s *Server) routes() {
 	v1.GET("/hubs/:id/pitches/:pid/matches", handlePitchMatches(d.Hubs), allow(hubPitchRoles))
 	v1.GET("/hubs/:id/pitches/:pid/introductions", handleIntroductions(d.Hubs), allow(hubPitchRoles))
 	v1.POST("/hubs/:id/pitches/:pid/introductions", handleIntroduce(d.Hubs), allow(hubOperators))
+	v1.GET("/hubs/:id/pitches/:pid/introductions/:iid", handleIntroductionGet(d.Hubs), allow(hubPitchRoles))
 	v1.POST("/hubs/:id/pitches/:pid/introductions/:iid/outcome", handleIntroductionOutcome(d.Hubs), allow(hubOperators))
 	e.GET("/open-data/hubs.geojson", handleHubsGeoJSON(d.Hubs))
 	e.GET("/hubs/:id/events.ics", handleHubICal(d.Hubs))

@@ -190,8 +190,12 @@ func (s *Service) Applications(ctx context.Context, callID string, p Page) ([]Ap
 	}
 	var after int64
 	if p.Cursor != "" {
-		if err := s.pool.QueryRow(ctx, applicationSeq, p.Cursor).Scan(&after); err != nil {
-			return nil, "", refuse(ErrNotFound, "cursor", "cursor names no application")
+		err := s.pool.QueryRow(ctx, applicationSeq, p.Cursor).Scan(&after)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, "", validate.Refuse(validate.ErrInvalidQuery, "cursor", "cursor %q names no application: pass the next_cursor of the page before", p.Cursor)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("fund: applications cursor: %w", err)
 		}
 	}
 	return keyset.Read(ctx, s.pool, "fund: applications", p, scanApplication, func(a Application) string { return a.ID },

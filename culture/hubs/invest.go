@@ -331,7 +331,7 @@ func (s *Service) outcome(ctx context.Context, actor, hubID, pitchID, introID st
 	}
 	at := s.now()
 	if in.Status == "declined" {
-		if _, err := s.introduction(ctx, hubID, pitchID, introID); err != nil {
+		if _, err := s.Introduction(ctx, hubID, pitchID, introID); err != nil {
 			return Introduction{}, err
 		}
 		var out Introduction
@@ -433,8 +433,8 @@ func scanIntro(r pgx.Row) (Introduction, error) {
 	return in, err
 }
 
-// introduction returns an introduction with its outcome.
-func (s *Service) introduction(ctx context.Context, hubID, pitchID, id string) (Introduction, error) {
+// Introduction returns an introduction of a pitch with its outcome.
+func (s *Service) Introduction(ctx context.Context, hubID, pitchID, id string) (Introduction, error) {
 	in, err := scanIntro(s.pool.QueryRow(ctx, selectIntro, hubID, pitchID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Introduction{}, fmt.Errorf("%w: introduction %q of pitch %q", ErrNotFound, id, pitchID)

@@ -1,0 +1,77 @@
+package api_test
+
+import (
+	"bytes"
+	"testing"
+
+	"ecinema/apikey"
+	"ecinema/internal/apptest"
+)
+
+// located checks that a 201 names the record it created in Location and
+// that reading it there gives what the 201 answered (want: the body, or
+// nil to check only that the read succeeds).
+func located(t *testing.T, env *apptest.Env, what string, res apptest.Response, key, want string) {
+	t.Helper()
+	loc := res.Header.Get("Location")
+	if loc != want {
+		t.Fatalf("%s: Location %q, want %q", what, loc, want)
+	}
+	if r := env.Do("GET", loc, key, nil); r.Status != 200 {
+		t.Fatalf("%s: GET %s: %d %s", what, loc, r.Status, r.Body)
+	}
+}
+
+// TestCultureCreatedLocation: the fund's and the hubs' create requests
+// answer 201 with a Location a client can read the record at (RFC 9110
+// 15.3.2): an application, the grant of an award, the grant a payment is
+// part of, an introduction (whose own GET is new).
+func TestCultureCreatedLocation(t *testing.T) {
+	w := newFundWorld(t)
+	res := w.Do("POST", "/v1/fund/calls/c1/applications", w.company, application("100000.00"))
+	expect(t, "apply", res, 201, "")
+	var app struct{ ID string }
+	res.JSON(t, &app)
+	located(t, w.Env, "application", res, w.company, "/v1/fund/applications/"+app.ID)
+	w.review(t, app.ID, "e1", "e2", "e3")
+	res = w.Do("POST", "/v1/fund/applications/"+app.ID+"/decision", w.officer, map[string]any{"award": true, "amount": "90000.00"})
+	expect(t, "award", res, 201, "")
+	var dec struct {
+		GrantID string `json:"grant_id"`
+	}
+	res.JSON(t, &dec)
+	located(t, w.Env, "award", res, w.officer, "/v1/fund/grants/"+dec.GrantID)
+	res = w.Do("POST", "/v1/fund/grants/"+dec.GrantID+"/disbursements", w.officer,
+		map[string]any{"amount": "1000.00", "date": day(w.today, 0), "milestone": "script"})
+	expect(t, "pay", res, 201, "")
+	located(t, w.Env, "payment", res, w.officer, "/v1/fund/grants/"+dec.GrantID)
+	other := w.apply(t, w.ngoKey, "1000.00")
+	w.review(t, other, "e1", "e2", "e3")
+	res = w.Do("POST", "/v1/fund/applications/"+other+"/decision", w.officer, map[string]any{"award": false})
+	expect(t, "reject", res, 201, "")
+	located(t, w.Env, "rejection", res, w.officer, "/v1/fund/applications/"+other)
+
+	env := w.Env
+	expect(t, "hub", env.Do("PUT", "/v1/hubs/astana", env.AdminKey, hubBody("KZ-71", "Astana", 51.128, 71.430)), 200, "")
+	op := scopedKey(t, env, apikey.RoleHubOperator, "astana")
+	expect(t, "i2", env.Do("PUT", "/v1/investors/i2", env.AdminKey, investorBody("5000000", "25000000", []string{"film"}, []string{"KZ-71"}, []string{"equity"})), 200, "")
+	expect(t, "pitch", env.Do("PUT", "/v1/hubs/astana/pitches/p1", op, pitchBody("15000000", "equity")), 200, "")
+	res = env.Do("POST", "/v1/hubs/astana/pitches/p1/introductions", op, map[string]string{"investor_id": "i2"})
+	expect(t, "introduce", res, 201, "")
+	var in struct{ ID string }
+	res.JSON(t, &in)
+	located(t, env, "introduction", res, op, "/v1/hubs/astana/pitches/p1/introductions/"+in.ID)
+	if r := env.Do("GET", res.Header.Get("Location"), op, nil); !bytes.Equal(r.Body, res.Body) {
+		t.Fatalf("the introduction read back %s, answered %s", r.Body, res.Body)
+	}
+	expect(t, "unknown introduction", env.Do("GET", "/v1/hubs/astana/pitches/p1/introductions/intro-999", op, nil), 404, "not_found")
+}
+
+// TestFundApplicationsCursor: a cursor that names no application is a
+// query parameter at fault, 400 invalid_query (it was 404 not_found, which
+// reads as "no such call").
+func TestFundApplicationsCursor(t *testing.T) {
+	w := newFundWorld(t)
+	w.apply(t, w.company, "1000.00")
+	expect(t, "bad cursor", w.Do("GET", "/v1/fund/calls/c1/applications?cursor=zzz", w.officer, nil), 400, "invalid_query")
+}
