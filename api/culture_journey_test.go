@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"ecinema/apikey"
@@ -74,4 +75,45 @@ func TestFundApplicationsCursor(t *testing.T) {
 	w := newFundWorld(t)
 	w.apply(t, w.company, "1000.00")
 	expect(t, "bad cursor", w.Do("GET", "/v1/fund/calls/c1/applications?cursor=zzz", w.officer, nil), 400, "invalid_query")
+}
+
+// TestFundApplicationsListedByTheirReaders: an applicant (ngo or applicant
+// key) lists its own applications to a call, and an expert lists them all,
+// so that neither needs the ids from elsewhere; pages follow next_cursor.
+func TestFundApplicationsListedByTheirReaders(t *testing.T) {
+	w := newFundWorld(t)
+	co1, ngo1, co2 := w.apply(t, w.company, "1000.00"), w.apply(t, w.ngoKey, "2000.00"), w.apply(t, w.company, "3000.00")
+	list := func(key, query string) (ids []string, next string) {
+		t.Helper()
+		res := w.Do("GET", "/v1/fund/calls/c1/applications"+query, key, nil)
+		expect(t, "list "+query, res, 200, "")
+		var page struct {
+			Items []struct{ ID string }
+			Next  string `json:"next_cursor"`
+		}
+		res.JSON(t, &page)
+		for _, a := range page.Items {
+			ids = append(ids, a.ID)
+		}
+		return ids, page.Next
+	}
+	for _, tc := range []struct {
+		who, key string
+		want     []string
+	}{
+		{"the company", w.company, []string{co1, co2}},
+		{"the NGO", w.ngoKey, []string{ngo1}},
+		{"an applicant without applications", w.other, nil},
+		{"an expert", w.experts["e1"], []string{co1, ngo1, co2}},
+		{"the officer", w.officer, []string{co1, ngo1, co2}},
+	} {
+		if got, _ := list(tc.key, ""); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s lists %v, want %v", tc.who, got, tc.want)
+		}
+	}
+	first, next := list(w.company, "?limit=1")
+	second, last := list(w.company, "?limit=1&cursor="+next)
+	if fmt.Sprint(first, second) != fmt.Sprint([]string{co1}, []string{co2}) || next != co1 || last != "" {
+		t.Errorf("the company's pages %v %q, %v %q", first, next, second, last)
+	}
 }

@@ -63,7 +63,11 @@ func handleFundApply(svc *fund.Service) echo.HandlerFunc {
 
 func handleFundApplications(svc *fund.Service) echo.HandlerFunc {
 	return replyPage(func(c echo.Context, p registry.Page) ([]fund.Application, string, error) {
-		return svc.Applications(c.Request().Context(), c.Param("id"), fund.Page{Limit: p.Limit, Cursor: p.Cursor})
+		bin := "" // an applicant lists its own applications; the fund's staff and the experts all
+		if k := principal(c); k.Role == apikey.RoleNGO || k.Role == apikey.RoleApplicant {
+			bin = k.Scope
+		}
+		return svc.Applications(c.Request().Context(), c.Param("id"), bin, fund.Page{Limit: p.Limit, Cursor: p.Cursor})
 	})
 }
 

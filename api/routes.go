@@ -191,7 +191,7 @@ func (s *Server) routes() {
 	v1.GET("/fund/calls", handleFundCallList(d.Fund), allow(fundCallsReadable))
 	v1.GET("/fund/calls/:id", handleFundCallGet(d.Fund), allow(fundCallsReadable))
 	v1.POST("/fund/calls/:id/applications", handleFundApply(d.Fund), allow(fundApplicants))
-	v1.GET("/fund/calls/:id/applications", handleFundApplications(d.Fund), allow(fundReaders))
+	v1.GET("/fund/calls/:id/applications", handleFundApplications(d.Fund), allow(fundAppReaders))
 	v1.GET("/fund/applications/:id", handleFundApplicationGet(d.Fund), allow(fundAppReaders))
 	v1.GET("/fund/applications/:id/reviews", handleFundReviews(d.Fund), allow(fundReaders))
 	v1.PUT("/fund/applications/:id/reviews/:expert", handleFundReviewPut(d.Fund), allow(fundExperts))

@@ -47,7 +47,7 @@ SELECT 'app-' || n.seq, n.seq, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM
   (SELECT COALESCE(round(avg(r.weighted), 2)::text, '') FROM fund_reviews r WHERE r.application_id = a.id AND NOT r.conflict_of_interest)`
 	selectApplication  = `SELECT ` + applicationColumns + ` FROM fund_applications a LEFT JOIN fund_decisions d ON d.application_id = a.id WHERE a.id = $1`
 	selectApplications = `SELECT ` + applicationColumns + ` FROM fund_applications a LEFT JOIN fund_decisions d ON d.application_id = a.id
-WHERE a.call_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`
+WHERE a.call_id = $1 AND a.seq > $2 AND ($4 = '' OR a.bin = $4) ORDER BY a.seq LIMIT $3`
 )
 
 // Apply checks an application at once and stores it when the applicant
@@ -183,8 +183,9 @@ func (s *Service) Application(ctx context.Context, id string) (Application, erro
 
 const applicationSeq = `SELECT seq FROM fund_applications WHERE id = $1`
 
-// Applications returns a page of a call's applications in the order they came.
-func (s *Service) Applications(ctx context.Context, callID string, p Page) ([]Application, string, error) {
+// Applications returns a page of a call's applications in the order they
+// came; only those of bin when bin is not "" (an applicant's own).
+func (s *Service) Applications(ctx context.Context, callID, bin string, p Page) ([]Application, string, error) {
 	if _, err := s.Call(ctx, callID); err != nil {
 		return nil, "", err
 	}
@@ -199,5 +200,5 @@ func (s *Service) Applications(ctx context.Context, callID string, p Page) ([]Ap
 		}
 	}
 	return keyset.Read(ctx, s.pool, "fund: applications", p, scanApplication, func(a Application) string { return a.ID },
-		selectApplications, callID, after, p.Fetch())
+		selectApplications, callID, after, p.Fetch(), bin)
 }
