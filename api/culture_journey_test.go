@@ -117,3 +117,51 @@ func TestFundApplicationsListedByTheirReaders(t *testing.T) {
 		t.Errorf("the company's pages %v %q, %v %q", first, next, second, last)
 	}
 }
+
+// TestHubListsForOperators: a hub operator reads back its hub's pitches (a
+// page at a time) and events as JSON, as it reads its introductions; it
+// needed their ids from elsewhere (the events only as iCalendar).
+func TestHubListsForOperators(t *testing.T) {
+	env := apptest.New(t)
+	expect(t, "astana", env.Do("PUT", "/v1/hubs/astana", env.AdminKey, hubBody("KZ-71", "Astana", 51.128, 71.430)), 200, "")
+	expect(t, "uralsk", env.Do("PUT", "/v1/hubs/uralsk", env.AdminKey, hubBody("KZ-27", "Oral", 51.233, 51.367)), 200, "")
+	op, other := scopedKey(t, env, apikey.RoleHubOperator, "astana"), scopedKey(t, env, apikey.RoleHubOperator, "uralsk")
+	for _, pid := range []string{"p2", "p1"} {
+		expect(t, "pitch "+pid, env.Do("PUT", "/v1/hubs/astana/pitches/"+pid, op, pitchBody("15000000", "equity")), 200, "")
+	}
+	ev := func(start string) map[string]any {
+		return map[string]any{"title": map[string]string{"ru": "Питч-день"}, "starts_at": start, "ends_at": "2026-12-31T18:00:00+05:00"}
+	}
+	expect(t, "event late", env.Do("PUT", "/v1/hubs/astana/events/late", op, ev("2026-12-20T15:00:00+05:00")), 200, "")
+	expect(t, "event early", env.Do("PUT", "/v1/hubs/astana/events/early", op, ev("2026-12-05T15:00:00+05:00")), 200, "")
+	ids := func(what string, res apptest.Response) (got []string, next string) {
+		t.Helper()
+		expect(t, what, res, 200, "")
+		var page struct {
+			Items []struct{ ID string }
+			Next  string `json:"next_cursor"`
+		}
+		res.JSON(t, &page)
+		for _, it := range page.Items {
+			got = append(got, it.ID)
+		}
+		return got, page.Next
+	}
+	if got, next := ids("pitches", env.Do("GET", "/v1/hubs/astana/pitches", op, nil)); fmt.Sprint(got) != "[p1 p2]" || next != "" {
+		t.Errorf("pitches %v %q", got, next)
+	}
+	first, next := ids("pitches page 1", env.Do("GET", "/v1/hubs/astana/pitches?limit=1", op, nil))
+	second, last := ids("pitches page 2", env.Do("GET", "/v1/hubs/astana/pitches?limit=1&cursor="+next, op, nil))
+	if fmt.Sprint(first, second) != "[p1] [p2]" || next != "p1" || last != "" {
+		t.Errorf("pitch pages %v %q %v %q", first, next, second, last)
+	}
+	if got, _ := ids("events", env.Do("GET", "/v1/hubs/astana/events", op, nil)); fmt.Sprint(got) != "[early late]" {
+		t.Errorf("events in time order %v", got)
+	}
+	if got, _ := ids("a hub without events", env.Do("GET", "/v1/hubs/uralsk/events", other, nil)); len(got) != 0 {
+		t.Errorf("uralsk events %v", got)
+	}
+	expect(t, "another hub's pitches", env.Do("GET", "/v1/hubs/astana/pitches", other, nil), 403, "forbidden")
+	expect(t, "unknown hub's pitches", env.Do("GET", "/v1/hubs/nowhere/pitches", env.AdminKey, nil), 404, "not_found")
+	expect(t, "unknown hub's events", env.Do("GET", "/v1/hubs/nowhere/events", env.AdminKey, nil), 404, "not_found")
+}

@@ -69,6 +69,26 @@ func handleHubEventPut(svc *hubs.Service) echo.HandlerFunc {
 	})
 }
 
+// handleHubEvents lists a hub's events in time order (its calendar, as
+// JSON; /hubs/{id}/events.ics is the same as iCalendar).
+func handleHubEvents(svc *hubs.Service) echo.HandlerFunc {
+	return hubReply(http.StatusOK, func(c echo.Context) (listResponse[hubs.Event], error) {
+		_, events, err := svc.Events(c.Request().Context(), c.Param("id"))
+		return listOf(events, err)
+	})
+}
+
+// handlePitches lists a hub's pitches a page at a time, by id.
+func handlePitches(svc *hubs.Service) echo.HandlerFunc {
+	return hubReply(http.StatusOK, func(c echo.Context) (listResponse[hubs.Pitch], error) {
+		p, err := pageParams(c)
+		if err != nil {
+			return listResponse[hubs.Pitch]{}, err
+		}
+		return pageOf(svc.Pitches(c.Request().Context(), c.Param("id"), hubs.Page{Limit: p.Limit, Cursor: p.Cursor}))
+	})
+}
+
 func handleHubEventGet(svc *hubs.Service) echo.HandlerFunc {
 	return hubReply(http.StatusOK, func(c echo.Context) (hubs.Event, error) {
 		return svc.Event(c.Request().Context(), c.Param("id"), c.Param("eid"))

@@ -125,6 +125,8 @@ ON CONFLICT (hub_id, id) DO UPDATE SET version = EXCLUDED.version, bin = EXCLUDE
   export_markets = EXCLUDED.export_markets, updated_at = EXCLUDED.updated_at`
 	selectPitch = `SELECT hub_id, id, version, bin, title, sector, region, amount::text, instrument, export_markets
 FROM hub_pitches WHERE hub_id = $1 AND id = $2`
+	selectPitches = `SELECT hub_id, id, version, bin, title, sector, region, amount::text, instrument, export_markets
+FROM hub_pitches WHERE hub_id = $1 AND id > $2 ORDER BY id LIMIT $3`
 )
 
 // PutPitch creates or replaces a resident's pitch at a hub (a new version).
@@ -168,11 +170,15 @@ func (s *Service) PutPitch(ctx context.Context, actor, hubID, id string, p Pitch
 	return p, err
 }
 
+func scanPitch(r pgx.Row) (Pitch, error) {
+	var p Pitch
+	err := r.Scan(&p.HubID, &p.ID, &p.Version, &p.BIN, &p.Title, &p.Sector, &p.Region, &p.Amount, &p.Instrument, &p.ExportMarkets)
+	return p, err
+}
+
 // Pitch returns a pitch of a hub.
 func (s *Service) Pitch(ctx context.Context, hubID, id string) (Pitch, error) {
-	var p Pitch
-	err := s.pool.QueryRow(ctx, selectPitch, hubID, id).Scan(&p.HubID, &p.ID, &p.Version, &p.BIN, &p.Title, &p.Sector,
-		&p.Region, &p.Amount, &p.Instrument, &p.ExportMarkets)
+	p, err := scanPitch(s.pool.QueryRow(ctx, selectPitch, hubID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Pitch{}, fmt.Errorf("%w: pitch %q of hub %q", ErrNotFound, id, hubID)
 	}
@@ -180,6 +186,14 @@ func (s *Service) Pitch(ctx context.Context, hubID, id string) (Pitch, error) {
 		return Pitch{}, fmt.Errorf("hubs: pitch: %w", err)
 	}
 	return p, nil
+}
+
+// Pitches returns a page of a hub's pitches ordered by id.
+func (s *Service) Pitches(ctx context.Context, hubID string, p Page) ([]Pitch, string, error) {
+	if err := s.Exists(ctx, hubID); err != nil {
+		return nil, "", err
+	}
+	return page(ctx, s, selectPitches, p, scanPitch, func(p Pitch) string { return p.ID }, hubID)
 }
 
 // score rates how well an investor that fits a pitch suits it, 50..100:
