@@ -72,3 +72,40 @@ func TestFundReviewScoresAreIntegers(t *testing.T) {
 		t.Errorf("answer %s", res.Body)
 	}
 }
+
+// TestFundCallWeightsAreNumbers: CULTURE.md gives criteria weights as
+// numbers; one sent as a JSON string ("50") or null is a 400 naming
+// criteria[i].weight with wrong_type, and nothing is stored.
+func TestFundCallWeightsAreNumbers(t *testing.T) {
+	w := newFundWorld(t)
+	versions := func() int { return countRows(t, w.Env, "SELECT count(*) FROM fund_call_versions") }
+	before := versions()
+	for _, tc := range []struct{ what, weights string }{
+		{"a string", `{"id":"quality","name":"Quality","weight":"50"},{"id":"impact","name":"Impact","weight":50}`},
+		{"null", `{"id":"quality","name":"Quality","weight":null},{"id":"impact","name":"Impact","weight":100}`},
+	} {
+		body := fmt.Sprintf(`{"title":{"kk":"Шақыру"},"budget":"1000.00","opens":"%s","closes":"%s","instrument":"grant",
+			"eligible":["company"],"criteria":[%s]}`, day(w.today, -1), day(w.today, 1), tc.weights)
+		res := w.Do("PUT", "/v1/fund/calls/c9", w.officer, body)
+		expect(t, tc.what, res, 400, "invalid_request")
+		var eb struct {
+			Error struct {
+				Details []struct{ Field, Code string }
+			}
+		}
+		res.JSON(t, &eb)
+		if fmt.Sprint(eb.Error.Details) != "[{criteria[0].weight wrong_type}]" {
+			t.Errorf("%s: details %s", tc.what, res.Body)
+		}
+	}
+	if n := versions(); n != before {
+		t.Fatalf("%d call versions stored by refused calls", n-before)
+	}
+	res := w.Do("PUT", "/v1/fund/calls/c9", w.officer, callBody("1000.00", day(w.today, -1), day(w.today, 1)))
+	expect(t, "number weights", res, 200, "")
+	var call struct{ Criteria []map[string]any }
+	res.JSON(t, &call)
+	if fmt.Sprint(call.Criteria[0]["weight"]) != "50" {
+		t.Errorf("weight answered %s", res.Body)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+
+	"github.com/shopspring/decimal"
 )
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -50,6 +52,45 @@ func JSONType(t reflect.Type) string {
 	return "a " + t.Kind().String() // interfaces and the like: never a type error
 }
 
+// jsonNotNumber names the JSON value raw is when it is not a number, in
+// the words WrongType uses ("string", "null"), or "" for a number.
+func jsonNotNumber(raw json.RawMessage) string {
+	switch raw[0] {
+	case '"':
+		return "string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "bool"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	}
+	return ""
+}
+
+// JSONNumber parses a required JSON number (any fraction, not a string or
+// null) from its raw JSON value: a value of another type is recorded as
+// "wrong_type" in WrongType's words. The caller checks the range.
+func (e *Errors) JSONNumber(field string, raw json.RawMessage) (decimal.Decimal, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		e.Add(field, "required", "is required")
+		return decimal.Zero, false
+	}
+	if not := jsonNotNumber(raw); not != "" {
+		e.Add(field, "wrong_type", "must be a number, not %s", not)
+		return decimal.Zero, false
+	}
+	d, err := decimal.NewFromString(string(raw))
+	if err != nil {
+		e.Add(field, "wrong_type", "must be a number, not %s", raw) // not JSON: the decoder let nothing else through
+		return decimal.Zero, false
+	}
+	return d, true
+}
+
 // JSONInt parses a required JSON integer within [min, max] from its raw
 // JSON value (a json.RawMessage of a map or an any-typed field, which the
 // decoder cannot type-check): a string ("7"), a number with a fraction or
@@ -63,19 +104,8 @@ func (e *Errors) JSONInt(field string, raw json.RawMessage, min, max int64) (int
 		e.Add(field, "required", "is required")
 		return 0, false
 	}
-	not := ""
-	switch c := raw[0]; {
-	case c == '"':
-		not = "string"
-	case c == 'n':
-		not = "null"
-	case c == 't' || c == 'f':
-		not = "bool"
-	case c == '[':
-		not = "array"
-	case c == '{':
-		not = "object"
-	case bytes.ContainsAny(raw, ".eE"):
+	not := jsonNotNumber(raw)
+	if not == "" && bytes.ContainsAny(raw, ".eE") {
 		not = "number " + string(raw)
 	}
 	if not != "" {

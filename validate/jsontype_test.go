@@ -83,3 +83,29 @@ func TestJSONInt(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONNumber: a raw JSON value is a number, any fraction, or one
+// wrong_type field error in WrongType's words.
+func TestJSONNumber(t *testing.T) {
+	for _, tc := range []struct{ raw, want, msg string }{
+		{`50`, "50", ""},
+		{`33.3`, "33.3", ""},
+		{`1e1`, "10", ""},
+		{`"50"`, "", "must be a number, not string"},
+		{`null`, "", "must be a number, not null"},
+		{`true`, "", "must be a number, not bool"},
+		{``, "", "is required"},
+	} {
+		var e Errors
+		got, ok := e.JSONNumber("criteria[0].weight", json.RawMessage(tc.raw))
+		if tc.msg == "" {
+			if !ok || got.String() != tc.want || e.Err() != nil {
+				t.Errorf("%s: %s %v %v", tc.raw, got, ok, e.Err())
+			}
+			continue
+		}
+		if ok || len(e.Fields) != 1 || e.Fields[0].Message != tc.msg {
+			t.Errorf("%s: %v %+v, want %q", tc.raw, ok, e.Fields, tc.msg)
+		}
+	}
+}

@@ -93,7 +93,7 @@ func normaliseCall(id string, c Call) (Call, error) {
 	if len(c.Criteria) == 0 {
 		v.Add("criteria", "required", "a call has at least one criterion")
 	}
-	sum, seen := decimal.Zero, map[string]bool{}
+	sum, seen, summed := decimal.Zero, map[string]bool{}, true
 	for i, cr := range c.Criteria {
 		f := fmt.Sprintf("criteria[%d]", i)
 		v.ID(f+".id", cr.ID)
@@ -103,14 +103,15 @@ func normaliseCall(id string, c Call) (Call, error) {
 		seen[cr.ID] = true
 		c.Criteria[i].Name = strings.TrimSpace(cr.Name)
 		v.Required(f+".name", c.Criteria[i].Name)
-		w, err := decimal.NewFromString(string(cr.Weight))
-		if err != nil || !w.IsPositive() || w.GreaterThan(hundred) {
+		w, ok := v.JSONNumber(f+".weight", cr.Weight)
+		if ok && (!w.IsPositive() || w.GreaterThan(hundred)) {
 			v.Add(f+".weight", "out_of_range", "must be a number above 0 and at most 100")
-			continue
+			ok = false
 		}
+		summed = summed && ok
 		sum = sum.Add(w)
 	}
-	if len(c.Criteria) > 0 && !sum.Equal(hundred) {
+	if summed && len(c.Criteria) > 0 && !sum.Equal(hundred) { // a sum of the weights that are numbers would mislead
 		v.Add("criteria", "weights_sum", "weights add up to %s, not 100", sum)
 	}
 	return c, v.Err()

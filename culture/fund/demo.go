@@ -69,8 +69,8 @@ func LoadDemo(ctx context.Context, pool *pgxpool.Pool, app ledger.Appender, ngos
 	call := Call{Title: map[string]string{"kk": "Креативті индустрияларды дамыту қоры: 2026 жылғы гранттар",
 		"ru": "Фонд развития креативных индустрий: гранты 2026 года", "en": "Creative Industry Development Fund: 2026 grants"},
 		Budget: "150000000.00", Opens: opens.In(kztime.Location).Format(time.DateOnly), Closes: closes.In(kztime.Location).Format(time.DateOnly),
-		Instrument: "grant", Eligible: kinds, Criteria: []Criterion{{ID: "quality", Name: "Artistic and technical quality", Weight: "40"},
-			{ID: "impact", Name: "Audience, regions and jobs", Weight: "30"}, {ID: "export", Name: "Export potential", Weight: "30"}}}
+		Instrument: "grant", Eligible: kinds, Criteria: []Criterion{{ID: "quality", Name: "Artistic and technical quality", Weight: json.RawMessage("40")},
+			{ID: "impact", Name: "Audience, regions and jobs", Weight: json.RawMessage("30")}, {ID: "export", Name: "Export potential", Weight: json.RawMessage("30")}}}
 	if _, err := s.PutCall(ctx, "system", demoCallID, call); err != nil {
 		return DemoStats{}, fmt.Errorf("fund demo: call: %w", err)
 	}

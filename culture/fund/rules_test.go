@@ -10,7 +10,7 @@ func TestCallWeights(t *testing.T) {
 		c := Call{Title: map[string]string{"kk": "Шақыру"}, Budget: "100.00", Opens: "2026-01-01", Closes: "2026-02-01",
 			Instrument: "grant", Eligible: []string{"ngo"}}
 		for i, w := range ws {
-			c.Criteria = append(c.Criteria, Criterion{ID: string(rune('a' + i)), Name: "c", Weight: json.Number(w)})
+			c.Criteria = append(c.Criteria, Criterion{ID: string(rune('a' + i)), Name: "c", Weight: json.RawMessage(w)})
 		}
 		return c
 	}
@@ -34,7 +34,7 @@ func TestCallWeights(t *testing.T) {
 }
 
 func TestScoreReview(t *testing.T) {
-	crit := []Criterion{{ID: "q", Weight: "50"}, {ID: "i", Weight: "30"}, {ID: "e", Weight: "20"}}
+	crit := []Criterion{{ID: "q", Weight: json.RawMessage("50")}, {ID: "i", Weight: json.RawMessage("30")}, {ID: "e", Weight: json.RawMessage("20")}}
 	got, err := scoreReview(crit, map[string]int64{"q": 10, "i": 10, "e": 10})
 	if err != nil || got.String() != "100" {
 		t.Fatalf("all tens: %s %v", got, err)

@@ -46,11 +46,13 @@ var (
 	instruments = []string{"grant", "loan", "equity"}
 )
 
-// Criterion is one scored criterion of a call; the weights of a call add up to 100.
+// Criterion is one scored criterion of a call; the weights of a call add
+// up to 100. Weight is kept raw so that it is checked to be a JSON number
+// (validate.JSONNumber): a json.Number would take "50" as well.
 type Criterion struct {
-	ID     string      `json:"id"`
-	Name   string      `json:"name"`
-	Weight json.Number `json:"weight"`
+	ID     string          `json:"id"`
+	Name   string          `json:"name"`
+	Weight json.RawMessage `json:"weight"`
 }
 
 // Call is a call for applications with its budget.
