@@ -165,3 +165,27 @@ func TestHubListsForOperators(t *testing.T) {
 	expect(t, "unknown hub's pitches", env.Do("GET", "/v1/hubs/nowhere/pitches", env.AdminKey, nil), 404, "not_found")
 	expect(t, "unknown hub's events", env.Do("GET", "/v1/hubs/nowhere/events", env.AdminKey, nil), 404, "not_found")
 }
+
+// TestCultureNotFoundMessages: a 404 of the fund and the hubs says what was
+// not found in a sentence ("grant \"grant-x\" not found"), not the error
+// class's prefix ("not found: grant …").
+func TestCultureNotFoundMessages(t *testing.T) {
+	w := newFundWorld(t)
+	expect(t, "hub", w.Do("PUT", "/v1/hubs/astana", w.AdminKey, hubBody("KZ-71", "Astana", 51.128, 71.430)), 200, "")
+	for _, tc := range []struct{ path, key, want string }{
+		{"/v1/fund/grants/grant-x", w.officer, `grant "grant-x" not found`},
+		{"/v1/fund/applications/app-x", w.officer, `application "app-x" not found`},
+		{"/v1/fund/calls/nope", w.officer, `call "nope" not found`},
+		{"/v1/hubs/nowhere", w.AdminKey, `hub "nowhere" not found`},
+		{"/v1/hubs/astana/pitches/p9", w.AdminKey, `pitch "p9" of hub "astana" not found`},
+		{"/v1/investors/i9", w.AdminKey, `investor "i9" not found`},
+	} {
+		res := w.Do("GET", tc.path, tc.key, nil)
+		expect(t, tc.path, res, 404, "not_found")
+		var eb struct{ Error struct{ Message string } }
+		res.JSON(t, &eb)
+		if eb.Error.Message != tc.want {
+			t.Errorf("GET %s: message %q, want %q", tc.path, eb.Error.Message, tc.want)
+		}
+	}
+}

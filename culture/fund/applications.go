@@ -173,7 +173,7 @@ func scanApplication(r pgx.Row) (Application, error) {
 func (s *Service) Application(ctx context.Context, id string) (Application, error) {
 	a, err := scanApplication(s.pool.QueryRow(ctx, selectApplication, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Application{}, fmt.Errorf("%w: application %q", ErrNotFound, id)
+		return Application{}, refuse(ErrNotFound, "", fmt.Sprintf("application %q not found", id))
 	}
 	if err != nil {
 		return Application{}, fmt.Errorf("fund: application %s: %w", id, err)

@@ -217,7 +217,7 @@ func scanCall(r pgx.Row) (Call, error) {
 func (s *Service) Call(ctx context.Context, id string) (Call, error) {
 	c, err := scanCall(s.pool.QueryRow(ctx, selectCall, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Call{}, fmt.Errorf("%w: call %q", ErrNotFound, id)
+		return Call{}, refuse(ErrNotFound, "", fmt.Sprintf("call %q not found", id))
 	}
 	if err != nil {
 		return Call{}, fmt.Errorf("fund: call %s: %w", id, err)

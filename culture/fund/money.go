@@ -333,7 +333,7 @@ func (s *Service) Grant(ctx context.Context, id string) (Grant, error) {
 	var g Grant
 	err := s.pool.QueryRow(ctx, selectGrant, id).Scan(&g.ID, &g.ApplicationID, &g.CallID, &g.BIN, &g.Amount, &g.AwardedOn, &g.EntrySeq, &g.Disbursed)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Grant{}, fmt.Errorf("%w: grant %q", ErrNotFound, id)
+		return Grant{}, refuse(ErrNotFound, "", fmt.Sprintf("grant %q not found", id))
 	}
 	if err != nil {
 		return Grant{}, fmt.Errorf("fund: grant %s: %w", id, err)

@@ -55,7 +55,7 @@ func (s *Service) PutReview(ctx context.Context, actor, appID, expertID string, 
 		var decided bool
 		err := tx.QueryRow(ctx, lockApplication, appID).Scan(&callID, &criteria, &decided)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: application %q", ErrNotFound, appID)
+			return refuse(ErrNotFound, "", fmt.Sprintf("application %q not found", appID))
 		}
 		if err != nil {
 			return err

@@ -104,7 +104,7 @@ func scanInvestor(r pgx.Row) (Investor, error) {
 func (s *Service) Investor(ctx context.Context, id string) (Investor, error) {
 	in, err := scanInvestor(s.pool.QueryRow(ctx, selectInvestor, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Investor{}, fmt.Errorf("%w: investor %q", ErrNotFound, id)
+		return Investor{}, refuse(ErrNotFound, "", fmt.Sprintf("investor %q not found", id))
 	}
 	if err != nil {
 		return Investor{}, fmt.Errorf("hubs: investor %s: %w", id, err)
@@ -180,7 +180,7 @@ func scanPitch(r pgx.Row) (Pitch, error) {
 func (s *Service) Pitch(ctx context.Context, hubID, id string) (Pitch, error) {
 	p, err := scanPitch(s.pool.QueryRow(ctx, selectPitch, hubID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Pitch{}, fmt.Errorf("%w: pitch %q of hub %q", ErrNotFound, id, hubID)
+		return Pitch{}, refuse(ErrNotFound, "", fmt.Sprintf("pitch %q of hub %q not found", id, hubID))
 	}
 	if err != nil {
 		return Pitch{}, fmt.Errorf("hubs: pitch: %w", err)
@@ -400,7 +400,7 @@ func (r *dealReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error
 	err := tx.QueryRow(ctx, lockIntro, b.HubID, b.PitchID, b.IntroductionID).Scan(&state, &b.InvestorID)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return ledger.Prepared{Err: fmt.Errorf("%w: introduction %q of pitch %q", ErrNotFound, b.IntroductionID, b.PitchID)}, nil
+		return ledger.Prepared{Err: refuse(ErrNotFound, "", fmt.Sprintf("introduction %q of pitch %q not found", b.IntroductionID, b.PitchID))}, nil
 	case err != nil:
 		return ledger.Prepared{}, fmt.Errorf("hubs: introduction: %w", err)
 	case state != "requested":
@@ -451,7 +451,7 @@ func scanIntro(r pgx.Row) (Introduction, error) {
 func (s *Service) Introduction(ctx context.Context, hubID, pitchID, id string) (Introduction, error) {
 	in, err := scanIntro(s.pool.QueryRow(ctx, selectIntro, hubID, pitchID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Introduction{}, fmt.Errorf("%w: introduction %q of pitch %q", ErrNotFound, id, pitchID)
+		return Introduction{}, refuse(ErrNotFound, "", fmt.Sprintf("introduction %q of pitch %q not found", id, pitchID))
 	}
 	if err != nil {
 		return Introduction{}, fmt.Errorf("hubs: introduction: %w", err)

@@ -190,7 +190,7 @@ func scanHub(r pgx.Row) (Hub, error) {
 func (s *Service) Hub(ctx context.Context, id string) (Hub, error) {
 	h, err := scanHub(s.pool.QueryRow(ctx, selectHub, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Hub{}, fmt.Errorf("%w: hub %q", ErrNotFound, id)
+		return Hub{}, refuse(ErrNotFound, "", fmt.Sprintf("hub %q not found", id))
 	}
 	if err != nil {
 		return Hub{}, fmt.Errorf("hubs: hub %s: %w", id, err)
@@ -262,7 +262,7 @@ func scanEvent(r pgx.Row) (Event, error) {
 func (s *Service) Event(ctx context.Context, hubID, id string) (Event, error) {
 	e, err := scanEvent(s.pool.QueryRow(ctx, selectEvent, hubID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Event{}, fmt.Errorf("%w: event %q of hub %q", ErrNotFound, id, hubID)
+		return Event{}, refuse(ErrNotFound, "", fmt.Sprintf("event %q of hub %q not found", id, hubID))
 	}
 	if err != nil {
 		return Event{}, fmt.Errorf("hubs: event: %w", err)
