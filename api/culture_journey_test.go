@@ -189,3 +189,41 @@ func TestCultureNotFoundMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestCultureRefusalMessages: the refusals a new user meets on the way read
+// as sentences: a second outcome names the first, too few reviews say how
+// many of how many.
+func TestCultureRefusalMessages(t *testing.T) {
+	w := newFundWorld(t)
+	message := func(res apptest.Response) string {
+		var eb struct{ Error struct{ Message string } }
+		res.JSON(t, &eb)
+		return eb.Error.Message
+	}
+	app := w.apply(t, w.company, "1000.00")
+	w.review(t, app, "e1")
+	res := w.Do("POST", "/v1/fund/applications/"+app+"/decision", w.officer, map[string]any{"award": false})
+	expect(t, "one review", res, 422, "not_enough_reviews")
+	if got, want := message(res), "application "+app+" has 1 of the 3 reviews without a conflict of interest a decision needs"; got != want {
+		t.Errorf("not_enough_reviews: %q, want %q", got, want)
+	}
+	env := w.Env
+	expect(t, "hub", env.Do("PUT", "/v1/hubs/astana", env.AdminKey, hubBody("KZ-71", "Astana", 51.128, 71.430)), 200, "")
+	op := scopedKey(t, env, apikey.RoleHubOperator, "astana")
+	expect(t, "i2", env.Do("PUT", "/v1/investors/i2", env.AdminKey, investorBody("5000000", "25000000", []string{"film"}, []string{"KZ-71"}, []string{"equity"})), 200, "")
+	expect(t, "pitch", env.Do("PUT", "/v1/hubs/astana/pitches/p1", op, pitchBody("15000000", "equity")), 200, "")
+	for i, first := range []map[string]any{{"status": "deal", "amount": "15000000.00", "instrument": "equity"}, {"status": "declined"}} {
+		res := env.Do("POST", "/v1/hubs/astana/pitches/p1/introductions", op, map[string]string{"investor_id": "i2"})
+		expect(t, "introduce", res, 201, "")
+		var in struct{ ID string }
+		res.JSON(t, &in)
+		out := "/v1/hubs/astana/pitches/p1/introductions/" + in.ID + "/outcome"
+		expect(t, "outcome", env.Do("POST", out, op, first), 200, "")
+		res = env.Do("POST", out, op, map[string]any{"status": "declined"})
+		expect(t, "second outcome", res, 409, "introduction_closed")
+		want := []string{"it ended in a deal", "it was declined"}[i]
+		if got := message(res); got != "introduction "+in.ID+" already has its outcome: "+want {
+			t.Errorf("second outcome after %v: %q", first["status"], got)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func checkDecision(ctx context.Context, tx pgx.Tx, b decisionBody, award bool, a
 	case decided:
 		return refuse(ErrAlreadyDecided, "", fmt.Sprintf("application %s is already decided", b.ApplicationID))
 	case reviews < minReviews:
-		return refuse(ErrNotEnoughReviews, "", fmt.Sprintf("application %s has %d reviews without a conflict of interest; a decision needs %d", b.ApplicationID, reviews, minReviews))
+		return refuse(ErrNotEnoughReviews, "", fmt.Sprintf("application %s has %d of the %d reviews without a conflict of interest a decision needs", b.ApplicationID, reviews, minReviews))
 	case !award:
 		return nil
 	case amount.GreaterThan(requested):

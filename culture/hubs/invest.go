@@ -355,7 +355,7 @@ func (s *Service) outcome(ctx context.Context, actor, hubID, pitchID, introID st
 				return err
 			}
 			if state != "requested" {
-				return refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", introID, state))
+				return introductionEnded(introID, state)
 			}
 			if _, err := tx.Exec(ctx, closeIntro, introID, in.Status, at); err != nil {
 				return err
@@ -377,6 +377,15 @@ func (s *Service) outcome(ctx context.Context, actor, hubID, pitchID, introID st
 		return Introduction{}, wrap("deal", err)
 	}
 	return r.out, nil
+}
+
+// introductionEnded refuses a second outcome, naming the first.
+func introductionEnded(id, state string) error {
+	outcome := "was declined"
+	if state == "deal" {
+		outcome = "ended in a deal"
+	}
+	return refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s already has its outcome: it %s", id, outcome))
 }
 
 // dealReq is a deal on its way through the writer: the introduction (still
@@ -404,7 +413,7 @@ func (r *dealReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error
 	case err != nil:
 		return ledger.Prepared{}, fmt.Errorf("hubs: introduction: %w", err)
 	case state != "requested":
-		return ledger.Prepared{Err: refuse(ErrIntroductionEnded, "", fmt.Sprintf("introduction %s is already %s", b.IntroductionID, state))}, nil
+		return ledger.Prepared{Err: introductionEnded(b.IntroductionID, state)}, nil
 	}
 	if err := tx.QueryRow(ctx, lockPitchTerms, b.HubID, b.PitchID).Scan(&b.BIN, &b.Sector, &b.Region); err != nil {
 		return ledger.Prepared{}, fmt.Errorf("hubs: pitch: %w", err)
