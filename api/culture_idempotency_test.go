@@ -174,3 +174,20 @@ func TestCultureIdempotencyMuseumEvents(t *testing.T) {
 	ev["location"] = "store B"
 	expect(t, "another event under the key", env.Do("POST", path, env.curator, ev, idem("entry-1")...), 409, "idempotency_key_reused")
 }
+
+// TestCultureIdempotencyKeyRotation: a venue key rotation retried with its
+// Idempotency-Key answers the first new key and rotates once.
+func TestCultureIdempotencyKeyRotation(t *testing.T) {
+	w := newTicketWorld(t)
+	rotations := func() int { return w.entriesOfKind(t, "ticketing_key") }
+	before := rotations()
+	r1 := w.must("POST", "/v1/venues/abai/keys/rotate", w.env.AdminKey, nil, 201, idem("rotate-1")...)
+	r2 := w.must("POST", "/v1/venues/abai/keys/rotate", w.env.AdminKey, nil, 201, idem("rotate-1")...)
+	if !bytes.Equal(r1.Body, r2.Body) {
+		t.Fatalf("rotation retried: %s, first %s", r2.Body, r1.Body)
+	}
+	if n := rotations(); n != before+1 {
+		t.Fatalf("%d rotations after a retry, want 1", n-before)
+	}
+	expect(t, "the key on another venue", w.env.Do("POST", "/v1/venues/other/keys/rotate", w.env.AdminKey, nil, idem("rotate-1")...), 409, "idempotency_key_reused")
+}

@@ -96,7 +96,11 @@ func handleTicketingVersions(svc *ticketing.Service, kind string) echo.HandlerFu
 
 func handleVenueKeyRotate(svc *ticketing.Service) echo.HandlerFunc {
 	return reply(http.StatusCreated, func(c echo.Context) (ticketing.PublicKey, error) {
-		return svc.RotateKey(c.Request().Context(), ticketCaller(c), c.Param("id"))
+		k, err := cultureIdem(c, nil)
+		if err != nil {
+			return ticketing.PublicKey{}, err
+		}
+		return svc.RotateKey(c.Request().Context(), ticketCaller(c), c.Param("id"), k)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ecinema/apikey"
+	"ecinema/culture/idempotency"
 	"ecinema/culture/ticketing"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
@@ -246,7 +247,7 @@ func TestTicketExpiryAndRotation(t *testing.T) {
 	now = w.start.Add(-50 * time.Minute)
 	oldCode2 := sell("x2")
 	now = w.start.Add(-40 * time.Minute)
-	if _, err := svc.RotateKey(ctx, c, "abai"); err != nil {
+	if _, err := svc.RotateKey(ctx, c, "abai", idempotency.Key{}); err != nil {
 		t.Fatal(err)
 	}
 	now = w.start.Add(-30 * time.Minute)

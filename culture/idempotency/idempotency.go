@@ -1,7 +1,7 @@
 // Package idempotency makes the culture modules' create requests — the
 // POSTs that make a record with an id the server chooses, or move money (a
 // fund application, decision or payment, a hub introduction or its
-// outcome) — safe to retry after a lost answer, as SPEC section 4 makes
+// outcome, a museum object's event, a venue key rotation) — safe to retry after a lost answer, as SPEC section 4 makes
 // cinema and ticket sales: the same Idempotency-Key with the same request
 // answers the first answer again and creates nothing; the same key with
 // another request is refused (ErrKeyReused, 409 idempotency_key_reused).

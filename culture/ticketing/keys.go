@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"ecinema/culture/idempotency"
 	"ecinema/ledger"
 )
 
@@ -77,8 +78,14 @@ func lookupFunc(ks []PublicKey) func(string) (TrustedKey, bool) {
 
 // RotateKey gives a venue a new signing key (a ticketing_key entry). The old
 // key stops signing at the new key's valid_from; codes it signed before
-// stay valid until they expire.
-func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (PublicKey, error) {
+// stay valid until they expire. Under an idempotency key (k not zero) a
+// repeated request answers the first new key and rotates nothing
+// (idempotency.Do); the key is checked and stored under the head lock.
+func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string, k idempotency.Key) (PublicKey, error) {
+	return idempotency.Do(ctx, s.pool, k, func() (PublicKey, error) { return s.rotateKey(ctx, c, venueID, k) })
+}
+
+func (s *Service) rotateKey(ctx context.Context, c Caller, venueID string, k idempotency.Key) (PublicKey, error) {
 	if s.cfg.Sealer == nil {
 		return PublicKey{}, ErrNoSigningKey
 	}
@@ -86,14 +93,15 @@ func (s *Service) RotateKey(ctx context.Context, c Caller, venueID string) (Publ
 	if err != nil {
 		return PublicKey{}, err
 	}
-	r := &keyReq{venueID: venueID, body: kb, sealed: sealed}
+	from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
+	r := &keyReq{venueID: venueID, body: kb, sealed: sealed, key: k,
+		answer: PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}}
 	if _, err := s.app.Append(ctx, ledger.Record{Kind: KindKey, Actor: c.KeyID, Batch: ledger.Serial, Request: r}); err != nil {
 		return PublicKey{}, asRuleError(err)
 	}
 	s.keyCache.Delete("venue:" + venueID)
 	s.trust.Store(nil)
-	from, _ := time.Parse(time.RFC3339, kb.ValidFrom)
-	return PublicKey{KID: kb.KID, VenueID: venueID, Alg: "EdDSA", PublicKey: kb.PublicKey, ValidFrom: from}, nil
+	return r.answer, nil
 }
 
 // keyReq is a key rotation on its way through the writer: the key it
@@ -102,9 +110,14 @@ type keyReq struct {
 	venueID string
 	body    keyBody
 	sealed  []byte
+	key     idempotency.Key // checked in Decide, stored with answer in Project
+	answer  PublicKey
 }
 
 func (r *keyReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
+	if err := idempotency.Check(ctx, tx, r.key); err != nil {
+		return ledger.Prepared{Err: err}, nil // a copy of this request (or another under its key) came first
+	}
 	var cur string
 	err := tx.QueryRow(ctx, sqlVenueKeyOf, r.venueID).Scan(&cur)
 	if errors.Is(err, pgx.ErrNoRows) { // every venue is created with a key
@@ -125,7 +138,10 @@ func (r *keyReq) Project(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 	if _, err := tx.Exec(ctx, sqlKeySecret, body.KID, r.sealed); err != nil {
 		return fmt.Errorf("store sealed key: %w", err)
 	}
-	return applyKey(ctx, tx, e, body)
+	if err := applyKey(ctx, tx, e, body); err != nil {
+		return err
+	}
+	return idempotency.SaveChecked(ctx, tx, r.key, r.answer)
 }
 
 // signingKey is a venue's current private key, opened once and cached.

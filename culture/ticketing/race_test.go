@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"ecinema/culture/idempotency"
 	"ecinema/culture/ticketing"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
@@ -155,7 +156,7 @@ func TestSaleRacesKeyRotation(t *testing.T) {
 	r.app.Arm(ticketing.KindSale, func() {
 		r.clock.Add(2)
 		var err error
-		if rotated, err = r.svc.RotateKey(ctx, r.admin, "hall"); err != nil {
+		if rotated, err = r.svc.RotateKey(ctx, r.admin, "hall", idempotency.Key{}); err != nil {
 			t.Error(err)
 		}
 	})
