@@ -15,8 +15,13 @@ var patternRegexps = map[string]struct {
 	"seat":    {seatPattern, regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._:/-]{0,31}$`)},
 	"channel": {channelPattern, regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)},
 	"reason":  {reasonPattern, regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)},
-	"idemkey": {idemKeyPattern, regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)},
+	"idemkey": {matchFunc(ValidIdempotencyKey), regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)},
 }
+
+// matchFunc is a func as a matcher (ValidIdempotencyKey, from validate).
+type matchFunc func(string) bool
+
+func (f matchFunc) MatchString(s string) bool { return f(s) }
 
 func checkMatchers(t *testing.T, s string) {
 	t.Helper()

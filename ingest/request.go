@@ -33,7 +33,6 @@ var (
 	reasonPattern  matcher = asciiPattern{first: lower, rest: wordRest, maxRest: 63} // ^[a-z][a-z0-9_]{0,63}$
 	formatPattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,15}$`)
 	langPattern            = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
-	idemKeyPattern matcher = asciiPattern{first: printable, rest: printable, maxRest: 254} // ^[\x21-\x7e]{1,255}$
 
 	maxPrice = decimal.RequireFromString("1000000.00")
 )
@@ -43,7 +42,7 @@ func validID(s string) bool { return validate.MatchID(s) }
 
 // ValidIdempotencyKey reports whether s is an acceptable Idempotency-Key:
 // 1 to 255 printable ASCII characters without spaces.
-func ValidIdempotencyKey(s string) bool { return idemKeyPattern.MatchString(s) }
+func ValidIdempotencyKey(s string) bool { return validate.IdempotencyKey(s) }
 
 // Ticket is one validated ticket of a sale.
 type Ticket struct {

@@ -20,6 +20,22 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// IdempotencyKey reports whether s is an acceptable Idempotency-Key
+// header: 1 to 255 printable ASCII characters without spaces (every
+// endpoint that takes one: cinema and ticket sales, the culture modules'
+// create requests).
+func IdempotencyKey(s string) bool {
+	if len(s) < 1 || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 // IDPattern is the shape of every client-chosen identifier.
 var IDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 

@@ -75,7 +75,7 @@ func New(keyID, header, endpoint string, request any) (Key, error) {
 	if header == "" {
 		return Key{}, nil
 	}
-	if !valid(header) {
+	if !validate.IdempotencyKey(header) {
 		return Key{}, validate.Refuse(ErrKeyInvalid, Header, "the Idempotency-Key header, when sent, must be 1 to 255 printable ASCII characters without spaces")
 	}
 	body, err := json.Marshal(request)
@@ -87,18 +87,6 @@ func New(keyID, header, endpoint string, request any) (Key, error) {
 	h.Write([]byte{0})
 	h.Write(body)
 	return Key{keyID: keyID, key: header, hash: h.Sum(nil)}, nil
-}
-
-func valid(k string) bool {
-	if len(k) == 0 || len(k) > 255 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] <= ' ' || k[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // IsZero reports whether k makes its request not idempotent.

@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"ecinema/ledger"
+	"ecinema/validate"
 )
 
 // Ledger kinds written by this package (listed in ledger/doc.go).
@@ -197,21 +198,8 @@ type idem struct {
 	hash       []byte
 }
 
-// validIdempotencyKey: 1 to 255 printable ASCII characters without spaces.
-func validIdempotencyKey(k string) bool {
-	if len(k) == 0 || len(k) > 255 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] <= ' ' || k[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 func newIdem(c Caller, endpoint, key string, body []byte) (idem, error) {
-	if !validIdempotencyKey(key) {
+	if !validate.IdempotencyKey(key) {
 		return idem{}, newErr(ErrIdempotencyKeyRequired, "the Idempotency-Key header is required: 1 to 255 printable ASCII characters without spaces")
 	}
 	h := sha256.New()
