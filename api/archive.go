@@ -62,6 +62,8 @@ func handleArchiveUnits(svc *archive.Service) echo.HandlerFunc {
 
 // handleArchiveDeposit streams the bag (zip or tar) to the archive, which
 // spools, checks and stores it; the body is limited by ECINEMA_MAX_UPLOAD.
+// An Idempotency-Key is checked before the body is read; the request it
+// names is the bag's content, known once read (idempotency.Pending).
 func handleArchiveDeposit(svc *archive.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		format, err := archive.FormatOf(c.Request().Header.Get(echo.HeaderContentType))
@@ -71,7 +73,11 @@ func handleArchiveDeposit(svc *archive.Service) echo.HandlerFunc {
 		if c.Request().ContentLength > svc.MaxUpload() {
 			return archive.ErrTooLarge
 		}
-		res, err := svc.Deposit(c.Request().Context(), principal(c).KeyID, c.Param("id"), format, c.Request().Body)
+		idem, err := culturePending(c)
+		if err != nil {
+			return err
+		}
+		res, err := svc.Deposit(c.Request().Context(), principal(c).KeyID, c.Param("id"), format, c.Request().Body, idem)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"ecinema/apikey"
+	"ecinema/culture/archive/archivetest"
+	"ecinema/culture/archive/bagit"
 	"ecinema/internal/apptest"
 )
 
@@ -190,4 +192,91 @@ func TestCultureIdempotencyKeyRotation(t *testing.T) {
 		t.Fatalf("%d rotations after a retry, want 1", n-before)
 	}
 	expect(t, "the key on another venue", w.env.Do("POST", "/v1/venues/other/keys/rotate", w.env.AdminKey, nil, idem("rotate-1")...), 409, "idempotency_key_reused")
+}
+
+// TestCultureIdempotencyArchiveDeposit: a deposit retried with its
+// Idempotency-Key after a lost answer answers the first answer byte for
+// byte and stores one AIP with one entry, also when the bag comes packed
+// otherwise (the same bag as a tar, under another base directory: the
+// request is the bag's content, not its container's bytes) and when ten
+// copies race; another bag under the key is 409 idempotency_key_reused
+// and stores nothing (no row, no entry, no blob); a refused bag stores no
+// key; a malformed key is 400 before the body is read; a retry after the
+// unit's withdrawal still answers the deposit made before it.
+func TestCultureIdempotencyArchiveDeposit(t *testing.T) {
+	e := newArchiveEnv(t)
+	e.putUnit(t, "u1", unitBody("Момышұлы", "open", "R-1"))
+	e.putUnit(t, "u2", unitBody("Момышұлы", "open", "R-1"))
+	count := func(q string) int { return countRows(t, e.Env, q) }
+	stored := func() [4]int {
+		return [4]int{count("SELECT count(*) FROM archive_aips"), count("SELECT count(*) FROM ledger_entries WHERE kind = 'archive_aip'"),
+			count("SELECT count(*) FROM culture_idempotency"), e.blobCount(t)}
+	}
+	const path = "/v1/archive/units/u1/deposits"
+	zipCT, tarCT := []string{"Content-Type", "application/zip"}, []string{"Content-Type", "application/x-tar"}
+	headers := func(ct []string, key string) []string { return append(append([]string{}, ct...), idem(key)...) }
+	bag := archivetest.Bag(bagit.Zip, "R-1_1_12", "R-1/1/12", sampleFiles())
+
+	d1 := e.Do("POST", path, e.arch, bag, headers(zipCT, "deposit-1")...)
+	expect(t, "deposit", d1, 201, "")
+	d2 := e.Do("POST", path, e.arch, bag, headers(zipCT, "deposit-1")...)
+	if d2.Status != 201 || !bytes.Equal(d2.Body, d1.Body) {
+		t.Fatalf("deposit retried: %d %s, first %s", d2.Status, d2.Body, d1.Body)
+	}
+	asTar := archivetest.Bag(bagit.Tar, "", "R-1/1/12", sampleFiles())
+	if r := e.Do("POST", path, e.arch, asTar, headers(tarCT, "deposit-1")...); r.Status != 201 || !bytes.Equal(r.Body, d1.Body) {
+		t.Fatalf("the same bag as a tar: %d %s, first %s", r.Status, r.Body, d1.Body)
+	}
+	after := stored()
+	if after[0] != 1 || after[1] != 1 || after[2] != 1 {
+		t.Fatalf("%d AIPs, %d archive_aip entries, %d keys after three sends of one bag, want 1 each", after[0], after[1], after[2])
+	}
+
+	other := sampleFiles()
+	other["scans/sheet-2.txt"] = []byte("another sheet")
+	expect(t, "another bag under the key", e.Do("POST", path, e.arch, archivetest.Bag(bagit.Zip, "R-1_1_12", "R-1/1/12", other), headers(zipCT, "deposit-1")...), 409, "idempotency_key_reused")
+	expect(t, "the bag on another unit under the key", e.Do("POST", "/v1/archive/units/u2/deposits", e.arch, bag, headers(zipCT, "deposit-1")...), 409, "idempotency_key_reused")
+	expect(t, "a key with a space", e.Do("POST", path, e.arch, bag, headers(zipCT, "deposit 2")...), 400, "idempotency_key_required")
+	broken := archivetest.Bag(bagit.Tar, "", "R-1/1/12", other)
+	broken = bytes.Replace(broken, []byte("another sheet"), []byte("Another sheet"), 1)
+	expect(t, "an invalid bag", e.Do("POST", path, e.arch, broken, headers(tarCT, "deposit-3")...), 422, "invalid_bag")
+	if now := stored(); now != after {
+		t.Fatalf("refused deposits stored something: AIPs, entries, keys, blobs %v, before %v", now, after)
+	}
+
+	// Ten copies of one deposit at once: one AIP, ten equal answers.
+	var wg sync.WaitGroup
+	answers := make([]apptest.Response, 10)
+	raced := archivetest.Bag(bagit.Zip, "", "R-1/1/13", other)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = e.Do("POST", "/v1/archive/units/u2/deposits", e.arch, raced, headers(zipCT, "race")...)
+		}()
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a.Status != 201 || !bytes.Equal(a.Body, answers[0].Body) {
+			t.Fatalf("racing copy %d: %d %s (copy 0: %s)", i, a.Status, a.Body, answers[0].Body)
+		}
+	}
+	if n, en := count("SELECT count(*) FROM archive_aips WHERE unit_id = 'u2'"),
+		count("SELECT count(*) FROM ledger_entries WHERE kind = 'archive_aip'"); n != 1 || en != 2 {
+		t.Fatalf("%d AIPs of u2 and %d archive_aip entries in all after ten racing copies, want 1 and 2", n, en)
+	}
+
+	// Without the header, each deposit is a new AIP, as before.
+	expect(t, "no key", e.Do("POST", path, e.arch, bag, zipCT...), 201, "")
+	if n := count("SELECT count(*) FROM archive_aips WHERE unit_id = 'u1'"); n != 2 {
+		t.Fatalf("%d AIPs of u1 after a deposit without a key, want 2", n)
+	}
+	// After the unit's withdrawal the retry still answers the deposit made
+	// before it; a new deposit is refused.
+	expect(t, "withdraw u1", e.Do("DELETE", "/v1/archive/units/u1", e.arch, nil), 200, "")
+	if r := e.Do("POST", path, e.arch, bag, headers(zipCT, "deposit-1")...); r.Status != 201 || !bytes.Equal(r.Body, d1.Body) {
+		t.Fatalf("deposit retried after the withdrawal: %d %s", r.Status, r.Body)
+	}
+	expect(t, "a new deposit after the withdrawal", e.Do("POST", path, e.arch, bag, headers(zipCT, "deposit-4")...), 409, "withdrawn")
+	expect(t, "a new deposit without a key after the withdrawal", e.Do("POST", path, e.arch, bag, zipCT...), 409, "withdrawn")
 }

@@ -13,3 +13,11 @@ func cultureIdem(c echo.Context, request any) (idempotency.Key, error) {
 	r := c.Request()
 	return idempotency.New(principal(c).KeyID, r.Header.Get(idempotency.Header), r.Method+" "+r.URL.Path, request)
 }
+
+// culturePending is the idempotency key of a culture create request whose
+// request is known only once its streamed body is read (an archive
+// deposit): the header is checked now, the request named later.
+func culturePending(c echo.Context) (idempotency.Pending, error) {
+	r := c.Request()
+	return idempotency.NewPending(principal(c).KeyID, r.Header.Get(idempotency.Header), r.Method+" "+r.URL.Path)
+}

@@ -11,6 +11,7 @@ import (
 	"ecinema/culture/archive/archivetest"
 	"ecinema/culture/archive/bagit"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/idempotency"
 	"ecinema/internal/postgres"
 	"ecinema/ledger"
 	"ecinema/migrations"
@@ -43,7 +44,7 @@ func TestArchiveFixityCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := svc.Deposit(ctx, "test", "u1", bagit.Zip, bytes.NewReader(archivetest.Bag(bagit.Zip, "b", "e1",
-		map[string][]byte{"хат.txt": []byte("Сәлем!"), "scan.tif": bytes.Repeat([]byte{1, 2, 3}, 1000)})))
+		map[string][]byte{"хат.txt": []byte("Сәлем!"), "scan.tif": bytes.Repeat([]byte{1, 2, 3}, 1000)})), idempotency.Pending{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"ecinema/culture/archive"
 	"ecinema/culture/archive/archivetest"
 	"ecinema/culture/archive/bagit"
+	"ecinema/culture/idempotency"
 	"ecinema/internal/apptest"
 )
 
@@ -72,7 +73,7 @@ func BenchmarkIngestFixity(b *testing.B) {
 		}
 		resetPeakRSS()
 		t0 := time.Now()
-		if _, err := svc.Deposit(context.Background(), "bench", unit, bagit.Tar, in); err != nil {
+		if _, err := svc.Deposit(context.Background(), "bench", unit, bagit.Tar, in, idempotency.Pending{}); err != nil {
 			b.Fatal(err)
 		}
 		ingest += time.Since(t0)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ecinema/culture/archive/bagit"
+	"ecinema/culture/idempotency"
 	"ecinema/internal/each"
 )
 
@@ -169,7 +170,7 @@ func (s *Service) LoadDemo(ctx context.Context, persons int, progress io.Writer)
 		if _, err := s.PutUnit(ctx, "system", u.id, loads[i].rec); err != nil {
 			return fmt.Errorf("archive demo: unit %s: %w", u.id, err)
 		}
-		res, err := s.Deposit(ctx, "system", u.id, bagit.Tar, bytes.NewReader(loads[i].bag))
+		res, err := s.Deposit(ctx, "system", u.id, bagit.Tar, bytes.NewReader(loads[i].bag), idempotency.Pending{})
 		if err != nil {
 			return fmt.Errorf("archive demo: deposit %s: %w", u.id, err)
 		}

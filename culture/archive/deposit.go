@@ -9,12 +9,14 @@ import (
 	"mime"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"ecinema/culture/archive/bagit"
+	"ecinema/culture/idempotency"
 	"ecinema/kztime"
 	"ecinema/ledger"
 )
@@ -62,12 +64,21 @@ func FormatOf(contentType string) (bagit.Format, error) {
 // file in the blob store and appends the AIP with its PREMIS events. The
 // body is spooled to a temporary file (never held in memory), read once
 // to check, and once more to store, so a refused bag leaves nothing.
-func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagit.Format, body io.Reader) (DepositResult, error) {
+//
+// Under an idempotency key (idem not zero) the request is the bag's
+// content (bagContent): the same bag under the same key, packed the same
+// way or not, answers the stored result and stores nothing (no blob, no
+// row, no entry); another bag under it is ErrKeyReused. The key and the
+// answer are stored with the archive_aip entry.
+func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagit.Format, body io.Reader, idem idempotency.Pending) (DepositResult, error) {
 	u, err := s.Unit(ctx, unitID, true)
 	if err != nil {
 		return DepositResult{}, err
 	}
-	if u.Withdrawn {
+	// Without a key a withdrawn unit is refused before the body is read;
+	// with one only after the key's lookup, so that a retry after the
+	// withdrawal answers the deposit made before it.
+	if u.Withdrawn && idem.IsZero() {
 		return DepositResult{}, fmt.Errorf("%w: %s", ErrWithdrawn, unitID)
 	}
 	spool, err := os.CreateTemp(s.cfg.SpoolDir, "deposit-*")
@@ -101,10 +112,50 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 	if !res.OK() {
 		return DepositResult{}, bagError(res.Problems)
 	}
+	k, err := idem.Key(bagContent(res))
+	if err != nil {
+		return DepositResult{}, err
+	}
+	return idempotency.Do(ctx, s.pool, k, func() (DepositResult, error) {
+		if u.Withdrawn {
+			return DepositResult{}, fmt.Errorf("%w: %s", ErrWithdrawn, unitID)
+		}
+		return s.store(ctx, actor, unitID, format, spool, n, inv, res, k)
+	})
+}
+
+// bagFile is one file of a bag in its deposit's idempotency identity.
+type bagFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// bagContent is what makes a checked bag this bag for its deposit's
+// Idempotency-Key: every file (payload and tag files, so bag-info.txt
+// too) with its size and SHA-256, by path. These are the hashes the check
+// computed, so a retry costs no hashing beyond the check; and they are
+// the AIP's files exactly, while the container's bytes (zip or tar, the
+// base directory's name, timestamps) are not, as spacing is not a JSON
+// request's.
+func bagContent(res bagit.Result) []bagFile {
+	files := make([]bagFile, 0, len(res.Payload)+len(res.Tags))
+	for _, group := range [][]*bagit.Entry{res.Payload, res.Tags} {
+		for _, e := range group {
+			files = append(files, bagFile{Path: e.Path, Size: e.Size, SHA256: e.SHA256})
+		}
+	}
+	slices.SortFunc(files, func(a, b bagFile) int { return strings.Compare(a.Path, b.Path) })
+	return files
+}
+
+// store puts the checked bag's files into the blob store and appends its
+// AIP, with k's answer in the entry's transaction.
+func (s *Service) store(ctx context.Context, actor, unitID string, format bagit.Format, spool *os.File, n int64, inv *bagit.Inventory, res bagit.Result, k idempotency.Key) (DepositResult, error) {
 	// Second pass: store each file by its hash, checking the bytes stored
 	// are the bytes checked.
 	stored := map[string]bool{}
-	err = bagit.Walk(format, spool, n, inv.Root, func(rel string, r io.Reader) error {
+	err := bagit.Walk(format, spool, n, inv.Root, func(rel string, r io.Reader) error {
 		e := inv.Files[rel]
 		if e == nil || stored[rel] {
 			return nil
@@ -149,7 +200,8 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 	if err != nil {
 		return DepositResult{}, err
 	}
-	e, err := s.w.Append(ctx, ledger.Record{Kind: kindAIP, Actor: actor, Body: json.RawMessage(bodyJSON),
+	var out DepositResult
+	_, err = s.w.Append(ctx, ledger.Record{Kind: kindAIP, Actor: actor, Body: json.RawMessage(bodyJSON),
 		Project: func(ctx context.Context, tx pgx.Tx, e ledger.Entry) error {
 			var withdrawn bool
 			if err := tx.QueryRow(ctx, lockUnit, unitID).Scan(&withdrawn); err != nil {
@@ -158,18 +210,26 @@ func (s *Service) Deposit(ctx context.Context, actor, unitID string, format bagi
 			if withdrawn {
 				return fmt.Errorf("%w: %s", ErrWithdrawn, unitID)
 			}
-			_, err := project(ctx, tx, kindAIP, bodyJSON, e)
-			return err
+			if _, err := project(ctx, tx, kindAIP, bodyJSON, e); err != nil {
+				return err
+			}
+			out = depositResult(unitID, a, e)
+			return idempotency.Save(ctx, tx, k, out)
 		}})
 	if err != nil {
 		return DepositResult{}, err
 	}
 	s.metrics.ingestBytes.Add(float64(n))
+	return out, nil
+}
+
+// depositResult is the answer to the deposit of a appended as e.
+func depositResult(unitID string, a aipBody, e ledger.Entry) DepositResult {
 	out := DepositResult{AIP: AIP{Seq: e.Seq, UnitID: unitID, ExternalID: a.ExternalID, Octets: a.Octets, Files: a.Files, CreatedAt: e.At}, Files: a.AllFiles}
 	for _, ev := range a.Events {
 		out.Events = append(out.Events, Event{Type: ev.Type, At: e.At, Outcome: ev.Outcome, Detail: ev.Detail, Object: ev.Object, Seq: e.Seq})
 	}
-	return out, nil
+	return out
 }
 
 func manifestAlgorithms(inv *bagit.Inventory) []string {

@@ -41,6 +41,20 @@
 // invalid_bag naming each failing file and check, and leaves no blob, no
 // row and no entry behind.
 //
+// A deposit takes an optional Idempotency-Key (culture/idempotency): an
+// agency's records system that lost the answer sends the bag again under
+// the same key and gets the first answer, and no second AIP. The request
+// the key names is the bag's content — every file, payload and tag files,
+// with its path, size and SHA-256 as the first pass computed them — not the
+// container's bytes, so the same bag zipped or tarred again is the same
+// request, and a retry costs the spool and the first pass but no blob
+// write. The key is looked up after the check and before the second pass,
+// so another bag under it (409 idempotency_key_reused) stores no blob; the
+// answer is stored in the transaction of the archive_aip entry, so of
+// concurrent retries one appends and the others answer its answer. A
+// retry after the unit's withdrawal still answers the deposit made before
+// it (without a key, a withdrawn unit is refused before the body is read).
+//
 // # Access and OAI-PMH
 //
 // Open units, their search, events, versions and DIPs are public;

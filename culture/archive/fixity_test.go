@@ -13,6 +13,7 @@ import (
 	"ecinema/culture/archive/archivetest"
 	"ecinema/culture/archive/bagit"
 	"ecinema/culture/blobstore"
+	"ecinema/culture/idempotency"
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 )
@@ -20,7 +21,7 @@ import (
 func deposit(t *testing.T, env *apptest.Env, unit, ext string, files map[string][]byte) archive.DepositResult {
 	t.Helper()
 	expectUnit(t, env, unit)
-	res, err := env.App.Archive.Deposit(context.Background(), "test", unit, bagit.Tar, bytes.NewReader(archivetest.Bag(bagit.Tar, "", ext, files)))
+	res, err := env.App.Archive.Deposit(context.Background(), "test", unit, bagit.Tar, bytes.NewReader(archivetest.Bag(bagit.Tar, "", ext, files)), idempotency.Pending{})
 	if err != nil {
 		t.Fatal(err)
 	}

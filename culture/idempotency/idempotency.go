@@ -1,7 +1,8 @@
 // Package idempotency makes the culture modules' create requests — the
 // POSTs that make a record with an id the server chooses, or move money (a
 // fund application, decision or payment, a hub introduction or its
-// outcome, a museum object's event, a venue key rotation) — safe to retry after a lost answer, as SPEC section 4 makes
+// outcome, a museum object's event, a venue key rotation, an archive
+// deposit) — safe to retry after a lost answer, as SPEC section 4 makes
 // cinema and ticket sales: the same Idempotency-Key with the same request
 // answers the first answer again and creates nothing; the same key with
 // another request is refused (ErrKeyReused, 409 idempotency_key_reused).
@@ -16,6 +17,9 @@
 //     Idempotency-Key) → SHA-256 of the endpoint with its path, a zero byte
 //     and the request as decoded and encoded again as JSON (so spacing and
 //     member order do not make another request), and the answer as JSON.
+//     A streamed upload's request is known only once read (Pending): an
+//     archive deposit's is its bag's files (paths, sizes, SHA-256), so
+//     the same bag packed again is the same request.
 //   - The answer is stored by Save inside the transaction that creates the
 //     record (the ledger append's, for a record that is an entry), so the
 //     two commit together or not at all; a refused request stores nothing
@@ -72,21 +76,51 @@ type Key struct {
 // its Idempotency-Key header ("": the zero Key), the endpoint with its path
 // ("POST /v1/fund/calls/c1/applications") and the decoded request.
 func New(keyID, header, endpoint string, request any) (Key, error) {
+	p, err := NewPending(keyID, header, endpoint)
+	if err != nil {
+		return Key{}, err
+	}
+	return p.Key(request)
+}
+
+// Pending is the Key of a request whose identity is known only once its
+// body has been read: a streamed upload (an archive deposit), whose
+// request is the content it carries. The header is checked, and a
+// malformed one refused, before the body is read.
+type Pending struct{ keyID, key, endpoint string }
+
+// NewPending returns the Pending key of a request: the id of the API key
+// that sent it, its Idempotency-Key header ("": the zero Pending) and the
+// endpoint with its path.
+func NewPending(keyID, header, endpoint string) (Pending, error) {
 	if header == "" {
-		return Key{}, nil
+		return Pending{}, nil
 	}
 	if !validate.IdempotencyKey(header) {
-		return Key{}, validate.Refuse(ErrKeyInvalid, Header, "the Idempotency-Key header, when sent, must be 1 to 255 printable ASCII characters without spaces")
+		return Pending{}, validate.Refuse(ErrKeyInvalid, Header, "the Idempotency-Key header, when sent, must be 1 to 255 printable ASCII characters without spaces")
+	}
+	return Pending{keyID: keyID, key: header, endpoint: endpoint}, nil
+}
+
+// IsZero reports whether p makes its request not idempotent.
+func (p Pending) IsZero() bool { return p.key == "" }
+
+// Key returns the Key of p's request once read: request is what makes it
+// this request (for a deposit, its bag's files and their hashes), encoded
+// as JSON.
+func (p Pending) Key(request any) (Key, error) {
+	if p.IsZero() {
+		return Key{}, nil
 	}
 	body, err := json.Marshal(request)
 	if err != nil {
 		return Key{}, fmt.Errorf("idempotency: encode request: %w", err)
 	}
 	h := sha256.New()
-	h.Write([]byte(endpoint))
+	h.Write([]byte(p.endpoint))
 	h.Write([]byte{0})
 	h.Write(body)
-	return Key{keyID: keyID, key: header, hash: h.Sum(nil)}, nil
+	return Key{keyID: p.keyID, key: p.key, hash: h.Sum(nil)}, nil
 }
 
 // IsZero reports whether k makes its request not idempotent.
