@@ -32,14 +32,7 @@ func tamperUndone(t *testing.T, env *apptest.Env, check ledger.DeepCheck, tamper
 			t.Fatal(err)
 		}
 	}
-	if _, err := env.App.Publisher.Publish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ledger.VerifyDB(ctx, owner, ledger.VerifyOptions{Verifier: verifier, Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{check}})
+	err := env.VerifyDeep(t, check)
 	var ve *ledger.VerifyError
 	prefix := check.Name() + ": table " + table + ": "
 	if !errors.As(err, &ve) || ve.Reason != ledger.ReasonProjection || ve.Seq != seq || !strings.HasPrefix(ve.Detail, prefix) ||

@@ -8,7 +8,6 @@ import (
 	"ecinema/culture/idempotency"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
 // TestHubsDealRacesPitchVersion: a pitch version (another BIN, sector and
@@ -53,15 +52,7 @@ func TestHubsDealRacesPitchVersion(t *testing.T) {
 
 func verifyDeepHubs(t *testing.T, env *apptest.Env) {
 	t.Helper()
-	if _, err := env.App.Publisher.Publish(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ledger.VerifyDB(t.Context(), pgtest.OwnerPool(t, env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{hubs.NewDeepCheck()}}); err != nil {
+	if err := env.VerifyDeep(t, hubs.NewDeepCheck()); err != nil {
 		t.Errorf("verify --deep: %v", err)
 	}
 }

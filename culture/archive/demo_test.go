@@ -8,8 +8,6 @@ import (
 
 	"ecinema/culture/archive"
 	"ecinema/internal/apptest"
-	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
 // TestLoadDemo: the demo fond goes in through the real deposit check,
@@ -51,15 +49,7 @@ func TestLoadDemo(t *testing.T) {
 	}
 	t.Logf("demo: %+v; fixity %d files %d bytes", st, rep.Files, rep.Bytes)
 	// The demo with its fixity events passes verify --deep's rules.
-	if _, err := env.App.Publisher.Publish(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ledger.VerifyDB(context.Background(), pgtest.OwnerPool(t, env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{archive.NewDeepCheck()}}); err != nil {
+	if err := env.VerifyDeep(t, archive.NewDeepCheck()); err != nil {
 		t.Fatalf("verify --deep after the demo: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"ecinema/culture/archive"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
 // TestWithdrawalRacesUnitVersion: a unit version lands between the moment
@@ -43,15 +42,7 @@ func TestWithdrawalRacesUnitVersion(t *testing.T) {
 		t.Errorf("withdrawn unit: stored %q (withdrawn %v), answered %q version %d; want the version written meanwhile, withdrawn, version 3",
 			title, withdrawn, u.Title["ru"], u.Version)
 	}
-	if _, err := env.App.Publisher.Publish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ledger.VerifyDB(ctx, pgtest.OwnerPool(t, env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{archive.NewDeepCheck()}}); err != nil {
+	if err := env.VerifyDeep(t, archive.NewDeepCheck()); err != nil {
 		t.Errorf("verify --deep: %v", err)
 	}
 }

@@ -201,15 +201,7 @@ func TestLastSeatsConcurrent(t *testing.T) {
 		t.Errorf("check-ins: %d admitted, %d refused, %d appends", admitted.Load(), refused.Load(), app.n[ticketing.KindCheckin])
 	}
 
-	if _, err := env.App.Publisher.Publish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ledger.VerifyDB(ctx, pgtest.OwnerPool(t, env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{ticketing.NewDeepCheck()}}); err != nil {
+	if err := env.VerifyDeep(t, ticketing.NewDeepCheck()); err != nil {
 		t.Fatalf("verify --deep: %v", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -43,15 +42,7 @@ func TestDemoLoads(t *testing.T) {
 	if _, err := ticketing.LoadDemo(t.Context(), env.App.Pool, env.App.Writer, sealer, ticketing.DemoConfig{Days: 1}); !errors.Is(err, ticketing.ErrDemoLoaded) {
 		t.Fatalf("second load: %v", err)
 	}
-	if _, err := env.App.Publisher.Publish(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ledger.VerifyDB(t.Context(), pgtest.OwnerPool(t, env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{ticketing.NewDeepCheck()}}); err != nil {
+	if err := env.VerifyDeep(t, ticketing.NewDeepCheck()); err != nil {
 		t.Fatalf("verify --deep after the demo: %v", err)
 	}
 }

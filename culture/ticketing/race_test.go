@@ -12,7 +12,6 @@ import (
 	"ecinema/internal/app"
 	"ecinema/internal/apptest"
 	"ecinema/internal/pgtest"
-	"ecinema/ledger"
 )
 
 // raceEnv is a ticketing service whose appends can be interleaved, on a
@@ -67,17 +66,7 @@ func (r *raceEnv) session(capacity int) ticketing.Session {
 // verifyDeep publishes a checkpoint and runs verify --deep of ticketing.
 func (r *raceEnv) verifyDeep(t *testing.T) error {
 	t.Helper()
-	ctx := t.Context()
-	if _, err := r.env.App.Publisher.Publish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := ledger.NewVerifier(r.env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ledger.VerifyDB(ctx, pgtest.OwnerPool(t, r.env.DBURL), ledger.VerifyOptions{Verifier: verifier,
-		Origin: "ecinema.test/ledger", Deep: []ledger.DeepCheck{ticketing.NewDeepCheck()}})
-	return err
+	return r.env.VerifyDeep(t, ticketing.NewDeepCheck())
 }
 
 // TestSessionRacesZoneChange: a venue version shrinks the zone between the

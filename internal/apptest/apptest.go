@@ -166,3 +166,22 @@ func (e *Env) Do(method, path, key string, body any, headers ...string) Response
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
+
+// VerifyDeep publishes a checkpoint and verifies the whole ledger against
+// it with the given projection checks, as the owner role, as ecinema
+// verify --deep does; it returns the verification's error (a
+// *ledger.VerifyError for a mismatch).
+func (e *Env) VerifyDeep(t testing.TB, checks ...ledger.DeepCheck) error {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.App.Publisher.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := ledger.NewVerifier(e.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ledger.VerifyDB(ctx, pgtest.OwnerPool(t, e.DBURL), ledger.VerifyOptions{Verifier: verifier,
+		Origin: "ecinema.test/ledger", Deep: checks})
+	return err
+}
