@@ -85,17 +85,7 @@ func TestFundApplicationsListedByTheirReaders(t *testing.T) {
 	co1, ngo1, co2 := w.apply(t, w.company, "1000.00"), w.apply(t, w.ngoKey, "2000.00"), w.apply(t, w.company, "3000.00")
 	list := func(key, query string) (ids []string, next string) {
 		t.Helper()
-		res := w.Do("GET", "/v1/fund/calls/c1/applications"+query, key, nil)
-		expect(t, "list "+query, res, 200, "")
-		var page struct {
-			Items []struct{ ID string }
-			Next  string `json:"next_cursor"`
-		}
-		res.JSON(t, &page)
-		for _, a := range page.Items {
-			ids = append(ids, a.ID)
-		}
-		return ids, page.Next
+		return pageIDs(t, "list "+query, w.Do("GET", "/v1/fund/calls/c1/applications"+query, key, nil))
 	}
 	for _, tc := range []struct {
 		who, key string
@@ -134,31 +124,18 @@ func TestHubListsForOperators(t *testing.T) {
 	}
 	expect(t, "event late", env.Do("PUT", "/v1/hubs/astana/events/late", op, ev("2026-12-20T15:00:00+05:00")), 200, "")
 	expect(t, "event early", env.Do("PUT", "/v1/hubs/astana/events/early", op, ev("2026-12-05T15:00:00+05:00")), 200, "")
-	ids := func(what string, res apptest.Response) (got []string, next string) {
-		t.Helper()
-		expect(t, what, res, 200, "")
-		var page struct {
-			Items []struct{ ID string }
-			Next  string `json:"next_cursor"`
-		}
-		res.JSON(t, &page)
-		for _, it := range page.Items {
-			got = append(got, it.ID)
-		}
-		return got, page.Next
-	}
-	if got, next := ids("pitches", env.Do("GET", "/v1/hubs/astana/pitches", op, nil)); fmt.Sprint(got) != "[p1 p2]" || next != "" {
+	if got, next := pageIDs(t, "pitches", env.Do("GET", "/v1/hubs/astana/pitches", op, nil)); fmt.Sprint(got) != "[p1 p2]" || next != "" {
 		t.Errorf("pitches %v %q", got, next)
 	}
-	first, next := ids("pitches page 1", env.Do("GET", "/v1/hubs/astana/pitches?limit=1", op, nil))
-	second, last := ids("pitches page 2", env.Do("GET", "/v1/hubs/astana/pitches?limit=1&cursor="+next, op, nil))
+	first, next := pageIDs(t, "pitches page 1", env.Do("GET", "/v1/hubs/astana/pitches?limit=1", op, nil))
+	second, last := pageIDs(t, "pitches page 2", env.Do("GET", "/v1/hubs/astana/pitches?limit=1&cursor="+next, op, nil))
 	if fmt.Sprint(first, second) != "[p1] [p2]" || next != "p1" || last != "" {
 		t.Errorf("pitch pages %v %q %v %q", first, next, second, last)
 	}
-	if got, _ := ids("events", env.Do("GET", "/v1/hubs/astana/events", op, nil)); fmt.Sprint(got) != "[early late]" {
+	if got, _ := pageIDs(t, "events", env.Do("GET", "/v1/hubs/astana/events", op, nil)); fmt.Sprint(got) != "[early late]" {
 		t.Errorf("events in time order %v", got)
 	}
-	if got, _ := ids("a hub without events", env.Do("GET", "/v1/hubs/uralsk/events", other, nil)); len(got) != 0 {
+	if got, _ := pageIDs(t, "a hub without events", env.Do("GET", "/v1/hubs/uralsk/events", other, nil)); len(got) != 0 {
 		t.Errorf("uralsk events %v", got)
 	}
 	expect(t, "another hub's pitches", env.Do("GET", "/v1/hubs/astana/pitches", other, nil), 403, "forbidden")
@@ -226,4 +203,20 @@ func TestCultureRefusalMessages(t *testing.T) {
 			t.Errorf("second outcome after %v: %q", first["status"], got)
 		}
 	}
+}
+
+// pageIDs expects a 200 page of items and returns their ids and the next
+// cursor.
+func pageIDs(t *testing.T, what string, res apptest.Response) (ids []string, next string) {
+	t.Helper()
+	expect(t, what, res, 200, "")
+	var page struct {
+		Items []struct{ ID string }
+		Next  string `json:"next_cursor"`
+	}
+	res.JSON(t, &page)
+	for _, it := range page.Items {
+		ids = append(ids, it.ID)
+	}
+	return ids, page.Next
 }

@@ -94,20 +94,41 @@ type loanReq struct {
 
 const selectEditionTerms = `SELECT access, work_id, copies, loan_days FROM library_editions WHERE id = $1`
 
+// loanTerms are what a loan or a hold is decided from: the edition's work,
+// copies and loan period.
+type loanTerms struct {
+	work         string
+	copies, days int
+}
+
+// readLoanTerms reads edition id's loan terms in tx, under the head lock:
+// refused is the rejection (ErrNotFound, ErrNotLoanable), err a failed
+// read.
+func readLoanTerms(ctx context.Context, tx pgx.Tx, id string) (t loanTerms, refused, err error) {
+	var access string
+	err = tx.QueryRow(ctx, selectEditionTerms, id).Scan(&access, &t.work, &t.copies, &t.days)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return t, fmt.Errorf("%w: edition %q", ErrNotFound, id), nil
+	case err != nil:
+		return t, nil, fmt.Errorf("library: edition: %w", err)
+	case access != accessLoan:
+		return t, ErrNotLoanable, nil
+	}
+	return t, nil, nil
+}
+
 func (r *loanReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
 	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
 	b := r.body
-	var access string
-	var copies, days int
-	err := tx.QueryRow(ctx, selectEditionTerms, b.EditionID).Scan(&access, &b.WorkID, &copies, &days)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return reject(fmt.Errorf("%w: edition %q", ErrNotFound, b.EditionID))
-	case err != nil:
-		return ledger.Prepared{}, fmt.Errorf("library: edition: %w", err)
-	case access != accessLoan:
-		return reject(ErrNotLoanable)
+	terms, refused, err := readLoanTerms(ctx, tx, b.EditionID)
+	if err != nil {
+		return ledger.Prepared{}, err
 	}
+	if refused != nil {
+		return reject(refused)
+	}
+	b.WorkID = terms.work
 	if _, err := scanLoan(tx.QueryRow(ctx, selectActiveLoan, b.EditionID, b.CardNumber, b.BorrowedAt)); err == nil {
 		return reject(errHasLoan)
 	} else if !errors.Is(err, pgx.ErrNoRows) {
@@ -120,13 +141,13 @@ func (r *loanReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error
 	if err := tx.QueryRow(ctx, holdsAhead, b.EditionID, b.CardNumber).Scan(&ahead); err != nil {
 		return ledger.Prepared{}, fmt.Errorf("library: borrow: %w", err)
 	}
-	if active >= copies {
+	if active >= terms.copies {
 		return reject(ErrNoCopies)
 	}
-	if active+ahead >= copies {
-		return reject(&heldCopies{free: copies - active, ahead: ahead})
+	if active+ahead >= terms.copies {
+		return reject(&heldCopies{free: terms.copies - active, ahead: ahead})
 	}
-	b.Due = b.BorrowedAt.Add(time.Duration(days) * 24 * time.Hour)
+	b.Due = b.BorrowedAt.Add(time.Duration(terms.days) * 24 * time.Hour)
 	r.body = b
 	return ledger.Prepared{Body: b}, nil
 }
@@ -204,16 +225,12 @@ type holdReq struct {
 func (r *holdReq) Decide(ctx context.Context, tx pgx.Tx) (ledger.Prepared, error) {
 	reject := func(err error) (ledger.Prepared, error) { return ledger.Prepared{Err: err}, nil }
 	b := r.body
-	var access, work string
-	var copies, days int
-	err := tx.QueryRow(ctx, selectEditionTerms, b.EditionID).Scan(&access, &work, &copies, &days)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return reject(fmt.Errorf("%w: edition %q", ErrNotFound, b.EditionID))
-	case err != nil:
-		return ledger.Prepared{}, fmt.Errorf("library: edition: %w", err)
-	case access != accessLoan:
-		return reject(ErrNotLoanable)
+	_, refused, err := readLoanTerms(ctx, tx, b.EditionID)
+	if err != nil {
+		return ledger.Prepared{}, err
+	}
+	if refused != nil {
+		return reject(refused)
 	}
 	var held bool
 	if err := tx.QueryRow(ctx, openHold, b.EditionID, b.CardNumber).Scan(&held); err != nil {
